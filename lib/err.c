@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* Error messages carried from libdss to the tools. */
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+
+/* Sets err->msg to "a: b", cut to fit. */
+static void
+join(struct dss_err *err, const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+
+	if (n > DSS_ERR_MAX - 3)
+		n = DSS_ERR_MAX - 3;
+	memcpy(err->msg, a, n);
+	memcpy(err->msg + n, ": ", 2);
+	n += 2;
+	if (m > DSS_ERR_MAX - 1 - n)
+		m = DSS_ERR_MAX - 1 - n;
+	memmove(err->msg + n, b, m);
+	err->msg[n + m] = '\0';
+}
+
+int
+dss_err_vset(struct dss_err *err, const char *fmt, va_list ap)
+{
+	if (err != NULL)
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return -1;
+}
+
+int
+dss_err_set(struct dss_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dss_err_vset(err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+dss_err_prefix(struct dss_err *err, const char *fmt, ...)
+{
+	char pre[DSS_ERR_MAX], old[DSS_ERR_MAX];
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	join(err, pre, old);
+	return -1;
+}
+
+int
+dss_err_errno(struct dss_err *err, int errnum, const char *fmt, ...)
+{
+	char pre[DSS_ERR_MAX];
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	join(err, pre, strerror(errnum));
+	return -1;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A minimal TAP producer for the C unit tests: ok(cond, name, ...) prints
+ * one test line, is_str/is_int compare with a diagnostic, and done()
+ * prints the plan and returns the exit status for main.
+ */
+#ifndef DSS_TAP_H
+#define DSS_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+static int __attribute__((format(printf, 2, 3)))
+ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond)
+		tap_failed++;
+	return cond;
+}
+
+static int
+is_str(const char *got, const char *want, const char *name)
+{
+	int c = (got == NULL && want == NULL) ||
+	    (got != NULL && want != NULL && strcmp(got, want) == 0);
+
+	if (!ok(c, "%s", name))
+		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)",
+		    want ? want : "(null)");
+	return c;
+}
+
+static int
+is_int(long long got, long long want, const char *name)
+{
+	if (!ok(got == want, "%s", name)) {
+		printf("#   got:  %lld\n#   want: %lld\n", got, want);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+done(void)
+{
+	printf("1..%d\n", tap_n);
+	fflush(stdout);
+	return tap_failed ? 1 : 0;
+}
+
+#endif

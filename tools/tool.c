@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Messages, version and stdout checking shared by every dss tool. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+const char *progname = "dss";
+
+void
+tool_init(const char *name)
+{
+	progname = name;
+	/* A closed pipe is reported by tool_fshut, not by a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+vmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void
+warn_err(const struct dss_err *err)
+{
+	warnx("%s", err->msg[0] ? err->msg : "unknown error");
+}
+
+void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+die_err(const struct dss_err *err)
+{
+	warn_err(err);
+	exit(1);
+}
+
+void
+tool_version(void)
+{
+	printf("%s %s\n", progname, DSS_VERSION);
+	exit(tool_fshut(stdout, "stdout"));
+}
+
+int
+tool_fshut(FILE *fp, const char *name)
+{
+	int bad = 0, e = 0;
+
+	if (fflush(fp) == EOF) {
+		bad = 1;
+		e = errno;
+	}
+	if (ferror(fp)) {
+		bad = 1;
+		if (!e)
+			e = errno ? errno : EIO;
+	}
+	if (fclose(fp) == EOF && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		fprintf(stderr, "%s: cannot write '%s': %s\n", progname, name,
+		    strerror(e ? e : EIO));
+		return 1;
+	}
+	return 0;
+}
+
+int
+tool_stderr_tty(void)
+{
+	return isatty(2);
+}

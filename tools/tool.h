@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every dss tool shares: its name for messages, warnings and fatal
+ * errors in the house format ("dss-NAME: problem 'subject'"), and the
+ * check of stdout at exit, so that a full disk or a closed pipe never
+ * looks like success.  This is the only code, beside the tools, that
+ * prints.  Exit statuses: 0 success, 1 runtime or data error, 2 usage.
+ */
+#ifndef DSS_TOOL_H
+#define DSS_TOOL_H
+
+#include <stdio.h>
+
+#include "../lib/err.h"
+
+#define DSS_VERSION "0.1.0"
+
+extern const char *progname;
+
+void tool_init(const char *name);
+void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_err(const struct dss_err *err);
+__attribute__((noreturn)) void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void die_err(const struct dss_err *err);
+/* Prints "progname VERSION" to stdout and exits 0. */
+__attribute__((noreturn)) void tool_version(void);
+/*
+ * Flushes and closes fp (normally stdout); on a write error prints
+ * "progname: cannot write 'name': ..." and returns 1, else returns 0.
+ */
+int tool_fshut(FILE *fp, const char *name);
+/* True when stderr is a terminal (for progress displays). */
+int tool_stderr_tty(void);
+
+#endif
