@@ -21,7 +21,7 @@ for t in $tools; do
 	[ -f "$page" ]
 	ok $? "$t has a manual page"
 	[ -f "$page" ] || continue
-	mandoc -Tutf8 "$page" 2>/dev/null | col -b >"$TMP/page"
+	mandoc -Tutf8 "$page" 2>/dev/null | sed 's/.\x08//g' >"$TMP/page"
 	missing=""
 	for o in $("$BIN/$t" --help | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
 		grep -q -- "$o" "$TMP/page" || missing="$missing $o"
