@@ -1,0 +1,555 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""A fake teacher for the dss-teach tests: it speaks the OpenAI chat and
+completions APIs, Anthropic Messages and Gemini generateContent on
+127.0.0.1 (ephemeral port, printed as the first stdout line), answers from
+scripted completions or a deterministic default, injects faults on demand
+(429 with Retry-After, 5xx, connection reset, truncated body, malformed
+JSON, a hang, a slow drip) and counts requests per key (the SHA-256 of the
+request body minus volatile fields), so a test can assert that nothing was
+paid twice.  GET /stats returns the counts as JSON; every request is also
+logged as one JSON line with --log (API keys are never logged: only the
+header's name and whether it matched --require-key).  Standard library
+only; exits by itself after --lifetime seconds.
+
+Faults (--faults, a comma list applied to successive requests; --fault-every
+N:KIND applies KIND to every Nth request, 1-based, and may repeat):
+  ok          a normal answer
+  NNN[:S]     HTTP status NNN (429, 500, 503, 529, 400, ...) with an error
+              body in the provider's shape; ":S" adds "Retry-After: S"
+  reset       read the request, then close the socket with a TCP RST
+  close       read the request, then close the socket without a response
+  truncate    send the headers and half of the body, then close
+  badjson     200 with a body that is not JSON
+  hang[:S]    read the request and answer nothing for S seconds (default:
+              until the server exits)
+  drip[:MS]   a correct answer sent one byte every MS ms (default 200)
+  slow:MS     a correct answer after an extra MS ms
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+VOLATILE = ("user", "stream", "stream_options")
+STOP_EVENT = threading.Event()
+
+
+def parse_fault(spec):
+    spec = spec.strip()
+    if not spec:
+        raise ValueError("empty fault")
+    kind, _, arg = spec.partition(":")
+    if kind.isdigit():
+        return ("status", int(kind), arg or None)
+    if kind in ("ok", "reset", "close", "truncate", "badjson"):
+        return (kind, None, None)
+    if kind == "hang":
+        return (kind, float(arg) if arg else None, None)
+    if kind == "drip":
+        return (kind, float(arg) if arg else 200.0, None)
+    if kind == "slow":
+        return (kind, float(arg), None)
+    raise ValueError("unknown fault '%s'" % spec)
+
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.args = args
+        self.seq = 0
+        self.total = 0
+        self.successful = 0
+        self.by_path = {}
+        self.by_status = {}
+        self.faults_injected = 0
+        self.keys = {}          # key -> successful answers
+        self.requests = {}      # key -> requests received
+        self.faults = [parse_fault(f) for f in args.faults.split(",")] \
+            if args.faults else []
+        self.every = []
+        for e in args.fault_every:
+            n, _, kind = e.partition(":")
+            self.every.append((int(n), parse_fault(kind)))
+        self.script = []
+        if args.script:
+            with open(args.script, encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        self.script.append(json.loads(line))
+        self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+
+    def next_request(self, path, key):
+        with self.lock:
+            self.seq += 1
+            seq = self.seq
+            self.total += 1
+            self.by_path[path] = self.by_path.get(path, 0) + 1
+            self.requests[key] = self.requests.get(key, 0) + 1
+            fault = ("ok", None, None)
+            if seq <= len(self.faults):
+                fault = self.faults[seq - 1]
+            for n, f in self.every:
+                if seq % n == 0:
+                    fault = f
+            if fault[0] != "ok":
+                self.faults_injected += 1
+            return seq, fault
+
+    def finish(self, key, status, success, entry):
+        with self.lock:
+            self.by_status[str(status)] = self.by_status.get(str(status), 0) + 1
+            if success:
+                self.successful += 1
+                self.keys[key] = self.keys.get(key, 0) + 1
+            if self.log:
+                self.log.write(json.dumps(entry, sort_keys=True) + "\n")
+                self.log.flush()
+
+    def stats(self):
+        with self.lock:
+            dup = {k: c for k, c in self.keys.items() if c > 1}
+            return {
+                "total": self.total,
+                "successful": self.successful,
+                "by_path": self.by_path,
+                "by_status": self.by_status,
+                "faults": self.faults_injected,
+                "keys": len(self.keys),
+                "duplicates": len(dup),
+                "duplicate_answers": sum(c - 1 for c in dup.values()),
+                "per_key": self.keys,
+                "requests_per_key": self.requests,
+            }
+
+
+def request_key(body):
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in VOLATILE}
+    canon = json.dumps(body, sort_keys=True, separators=(",", ":"),
+                       ensure_ascii=False)
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+
+def text_of(content):
+    """Text of an OpenAI/Anthropic message content (string or blocks)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(b.get("text", "") for b in content
+                       if isinstance(b, dict))
+    return ""
+
+
+def tokens(text):
+    return max(1, len(text) // 4) if text else 0
+
+
+def openai_reason(r):
+    return r
+
+
+def anthropic_reason(r):
+    return {"stop": "end_turn", "length": "max_tokens"}.get(r, r)
+
+
+def gemini_reason(r):
+    return {"stop": "STOP", "length": "MAX_TOKENS"}.get(r, r)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-teacher/1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    # ---- reading -------------------------------------------------------
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    # ---- writing -------------------------------------------------------
+    def send_raw(self, status, body, extra=None, ctype="application/json"):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+    def send_json(self, status, obj, extra=None):
+        self.send_raw(status, json.dumps(obj).encode("utf-8"), extra)
+
+    def error_body(self, api, status, message):
+        etype = {400: "invalid_request_error", 401: "authentication_error",
+                 404: "not_found_error", 429: "rate_limit_error",
+                 529: "overloaded_error"}.get(status, "api_error")
+        if api == "anthropic":
+            return {"type": "error", "error": {"type": etype,
+                                               "message": message}}
+        if api == "gemini":
+            return {"error": {"code": status, "message": message,
+                              "status": "RESOURCE_EXHAUSTED"
+                              if status == 429 else "UNAVAILABLE"}}
+        return {"error": {"message": message, "type": etype, "code": None}}
+
+    # ---- GET /stats ----------------------------------------------------
+    def do_GET(self):
+        if urlsplit(self.path).path == "/stats":
+            self.send_json(200, STATE.stats())
+        else:
+            self.send_json(404, {"error": {"message": "not found"}})
+
+    # ---- POST: the four APIs -------------------------------------------
+    def do_POST(self):
+        t0 = time.time()
+        url = urlsplit(self.path)
+        path = url.path
+        raw = self.read_body()
+        api, model = None, None
+        if path == "/v1/chat/completions":
+            api = "chat"
+        elif path == "/v1/completions":
+            api = "completions"
+        elif path == "/v1/messages":
+            api = "anthropic"
+        elif path.startswith("/v1beta/models/") and \
+                path.endswith(":generateContent"):
+            api = "gemini"
+            model = path[len("/v1beta/models/"):-len(":generateContent")]
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            body = raw.decode("utf-8", "replace")
+        key = request_key(body)
+        seq, fault = STATE.next_request(path, key)
+        entry = {"seq": seq, "t": t0, "path": path, "query": url.query,
+                 "api": api, "key": key, "fault": None, "body": body,
+                 "headers": self.safe_headers()}
+        status, success = 0, False
+        try:
+            status, success = self.serve(api, model, body, fault, entry)
+        finally:
+            entry["status"] = status
+            entry["success"] = success
+            entry["t_end"] = time.time()
+            STATE.finish(key, status, success, entry)
+
+    def safe_headers(self):
+        out = {}
+        for k, v in self.headers.items():
+            lk = k.lower()
+            if lk in ("authorization", "x-api-key", "x-goog-api-key"):
+                scheme = v.split(" ", 1)[0] if lk == "authorization" else ""
+                out[lk] = (scheme + " " if " " in v else "") + "<redacted>"
+            else:
+                out[lk] = v
+        return out
+
+    def check_auth(self, api, entry):
+        """Returns the header the key came in, and whether it matches."""
+        want = STATE.args.require_key
+        if api in ("chat", "completions"):
+            name = "authorization"
+            v = self.headers.get("Authorization")
+            got = v[7:] if v and v.startswith("Bearer ") else None
+        elif api == "anthropic":
+            name = "x-api-key"
+            got = self.headers.get("x-api-key")
+        else:
+            name = "x-goog-api-key"
+            got = self.headers.get("x-goog-api-key")
+        entry["auth_header"] = name if got is not None else None
+        entry["auth_ok"] = (got == want) if want is not None else None
+        entry["key_in_query"] = "key=" in (urlsplit(self.path).query or "")
+        return want is None or got == want
+
+    def validate(self, api, model, body):
+        """Returns (model, prompt text, n, params) or raises ValueError."""
+        if not isinstance(body, dict):
+            raise ValueError("request body is not a JSON object")
+        p = {}
+        if api in ("chat", "completions", "anthropic"):
+            model = body.get("model")
+            if not isinstance(model, str) or not model:
+                raise ValueError("'model' is required")
+        n = 1
+        if api == "chat":
+            msgs = body.get("messages")
+            if not isinstance(msgs, list) or not msgs:
+                raise ValueError("'messages' must be a non-empty array")
+            for m in msgs:
+                if not isinstance(m, dict) or m.get("role") not in \
+                        ("system", "user", "assistant", "developer"):
+                    raise ValueError("bad message role")
+            prompt = "\n".join(text_of(m.get("content")) for m in msgs)
+            n = body.get("n", 1)
+            p["max_tokens"] = body.get("max_tokens",
+                                       body.get("max_completion_tokens"))
+            p["stop"] = body.get("stop")
+        elif api == "completions":
+            prompt = body.get("prompt")
+            if not isinstance(prompt, str):
+                raise ValueError("'prompt' must be a string")
+            n = body.get("n", 1)
+            p["max_tokens"] = body.get("max_tokens", 16)
+            p["stop"] = body.get("stop")
+        elif api == "anthropic":
+            if not self.headers.get("anthropic-version"):
+                raise ValueError("'anthropic-version' header is required")
+            if not isinstance(body.get("max_tokens"), int):
+                raise ValueError("'max_tokens' is required")
+            msgs = body.get("messages")
+            if not isinstance(msgs, list) or not msgs:
+                raise ValueError("'messages' must be a non-empty array")
+            for m in msgs:
+                if not isinstance(m, dict) or m.get("role") not in \
+                        ("user", "assistant"):
+                    raise ValueError("messages: roles must be user or "
+                                     "assistant (system goes in 'system')")
+            sysp = body.get("system")
+            prompt = "\n".join(([text_of(sysp)] if sysp else []) +
+                               [text_of(m.get("content")) for m in msgs])
+            p["max_tokens"] = body["max_tokens"]
+            p["stop"] = body.get("stop_sequences")
+        else:
+            contents = body.get("contents")
+            if not isinstance(contents, list) or not contents:
+                raise ValueError("'contents' must be a non-empty array")
+            parts = []
+            si = body.get("systemInstruction") or \
+                body.get("system_instruction")
+            if isinstance(si, dict):
+                parts += [x.get("text", "") for x in si.get("parts", [])]
+            for c in contents:
+                if not isinstance(c, dict) or \
+                        not isinstance(c.get("parts"), list):
+                    raise ValueError("contents[].parts must be an array")
+                parts += [x.get("text", "") for x in c["parts"]
+                          if isinstance(x, dict)]
+            prompt = "\n".join(parts)
+            gc = body.get("generationConfig") or {}
+            n = gc.get("candidateCount", 1)
+            p["max_tokens"] = gc.get("maxOutputTokens")
+            p["stop"] = gc.get("stopSequences")
+        if not isinstance(n, int) or n < 1 or n > 128:
+            raise ValueError("'n' must be an integer from 1 to 128")
+        return model, prompt, n, p
+
+    def completion_for(self, prompt, sample):
+        for s in STATE.script:
+            if s.get("match", "") in prompt:
+                c = s.get("completion", "")
+                if isinstance(c, list):
+                    c = c[sample % len(c)]
+                return c, s.get("finish_reason", "stop")
+        h = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
+        return ("Fake teacher %s sample %d: the premise supports the "
+                "hypothesis. So the answer is entailment." % (h, sample),
+                "stop")
+
+    def answer(self, api, model, prompt, n, p):
+        choices = []
+        out_tokens = 0
+        for i in range(n):
+            text, reason = self.completion_for(prompt, i)
+            stops = p.get("stop")
+            if isinstance(stops, str):
+                stops = [stops]
+            for s in stops or []:
+                if s and s in text:
+                    text, reason = text[:text.index(s)], "stop"
+            mt = p.get("max_tokens")
+            if isinstance(mt, int) and tokens(text) > mt:
+                text, reason = text[:mt * 4], "length"
+            out_tokens += tokens(text)
+            choices.append((text, reason))
+        pt = tokens(prompt)
+        now = int(time.time())
+        split = STATE.args.multipart
+
+        def parts(text):
+            if split and len(text) > 1:
+                h = len(text) // 2
+                return [text[:h], text[h:]]
+            return [text]
+        if api == "chat":
+            return {"id": "chatcmpl-fake", "object": "chat.completion",
+                    "created": now, "model": model,
+                    "choices": [{"index": i,
+                                 "message": {"role": "assistant",
+                                             "content": t},
+                                 "logprobs": None,
+                                 "finish_reason": openai_reason(r)}
+                                for i, (t, r) in enumerate(choices)],
+                    "usage": {"prompt_tokens": pt,
+                              "completion_tokens": out_tokens,
+                              "total_tokens": pt + out_tokens}}
+        if api == "completions":
+            return {"id": "cmpl-fake", "object": "text_completion",
+                    "created": now, "model": model,
+                    "choices": [{"text": t, "index": i, "logprobs": None,
+                                 "finish_reason": openai_reason(r)}
+                                for i, (t, r) in enumerate(choices)],
+                    "usage": {"prompt_tokens": pt,
+                              "completion_tokens": out_tokens,
+                              "total_tokens": pt + out_tokens}}
+        if api == "anthropic":
+            t, r = choices[0]
+            return {"id": "msg_fake", "type": "message",
+                    "role": "assistant", "model": model,
+                    "content": [{"type": "text", "text": x}
+                                for x in parts(t)],
+                    "stop_reason": anthropic_reason(r),
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": pt,
+                              "output_tokens": tokens(t)}}
+        return {"candidates": [{"content": {"parts": [{"text": x}
+                                                      for x in parts(t)],
+                                            "role": "model"},
+                                "finishReason": gemini_reason(r),
+                                "index": i}
+                               for i, (t, r) in enumerate(choices)],
+                "usageMetadata": {"promptTokenCount": pt,
+                                  "candidatesTokenCount": out_tokens,
+                                  "totalTokenCount": pt + out_tokens},
+                "modelVersion": model}
+
+    def serve(self, api, model, body, fault, entry):
+        kind, arg, arg2 = fault
+        entry["fault"] = None if kind == "ok" else \
+            kind + ("" if arg is None else ":%g" % arg) + \
+            ("" if arg2 is None else ":" + arg2)
+        if api is None:
+            self.send_json(404, {"error": {"message": "no such endpoint"}})
+            return 404, False
+        if STATE.args.latency_ms:
+            time.sleep(STATE.args.latency_ms / 1000.0)
+        if kind == "status":
+            extra = {"Retry-After": arg2} if arg2 else {}
+            self.send_json(arg, self.error_body(api, arg, "injected fault"),
+                           extra)
+            return arg, False
+        if kind in ("reset", "close"):
+            if kind == "reset":
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return -1, False
+        if kind == "hang":
+            STOP_EVENT.wait(arg if arg is not None else 1e9)
+            self.close_connection = True
+            return -2, False
+        if not self.check_auth(api, entry):
+            self.send_json(401, self.error_body(api, 401, "invalid api key"))
+            return 401, False
+        try:
+            model, prompt, n, p = self.validate(api, model, body)
+        except ValueError as e:
+            entry["error"] = str(e)
+            self.send_json(400, self.error_body(api, 400, str(e)))
+            return 400, False
+        entry["model"] = model
+        entry["prompt"] = prompt
+        entry["n"] = n
+        resp = json.dumps(self.answer(api, model, prompt, n, p)).encode()
+        if kind == "badjson":
+            self.send_raw(200, b'{"choices": [{"message": {"content": "oops"')
+            return 200, False
+        if kind == "truncate":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(resp)))
+            self.end_headers()
+            self.wfile.write(resp[:len(resp) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return 200, False
+        if kind == "slow":
+            time.sleep(arg / 1000.0)
+        if kind == "drip":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(resp)))
+            self.end_headers()
+            self.wfile.flush()
+            try:
+                for i in range(len(resp)):
+                    self.wfile.write(resp[i:i + 1])
+                    self.wfile.flush()
+                    if STOP_EVENT.wait(arg / 1000.0):
+                        break
+            except OSError:
+                self.close_connection = True
+                return 200, False
+            return 200, True
+        self.send_raw(200, resp)
+        return 200, True
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+def main():
+    ap = argparse.ArgumentParser(description="fake teacher for dss-teach")
+    ap.add_argument("--script")
+    ap.add_argument("--latency-ms", type=float, default=0)
+    ap.add_argument("--faults", default="")
+    ap.add_argument("--fault-every", action="append", default=[])
+    ap.add_argument("--log")
+    ap.add_argument("--require-key")
+    ap.add_argument("--multipart", action="store_true",
+                    help="split Anthropic/Gemini text into two parts")
+    ap.add_argument("--lifetime", type=float, default=600)
+    args = ap.parse_args()
+    global STATE
+    try:
+        STATE = State(args)
+    except (ValueError, OSError) as e:
+        print("fake_teacher: %s" % e, file=sys.stderr)
+        sys.exit(2)
+    srv = Server(("127.0.0.1", 0), Handler)
+    print(srv.server_address[1], flush=True)
+
+    def die():
+        STOP_EVENT.set()
+        os._exit(0)
+    t = threading.Timer(args.lifetime, die)
+    t.daemon = True
+    t.start()
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
