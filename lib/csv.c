@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/* The streaming RFC 4180 CSV reader: a small state machine over a block buffer. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "csv.h"
+
+#define INBUF (64 * 1024)
+
+struct dss_csv {
+	FILE *fp;
+	const char *name;
+	char *in;		/* read buffer of INBUF bytes */
+	size_t in_len, in_pos;
+	int eof;
+	struct dss_buf rec;	/* the fields, each followed by a NUL */
+	size_t *off, *len;	/* per field: offset in rec and length */
+	size_t nf, capf;
+	unsigned long line;	/* physical line of the next byte */
+	unsigned long rec_line;
+	size_t field_max;
+	char **header;
+	size_t nheader;
+};
+
+struct dss_csv *
+dss_csv_open(FILE *fp, const char *name, struct dss_err *err)
+{
+	struct dss_csv *c = calloc(1, sizeof *c);
+
+	if (c == NULL || (c->in = malloc(INBUF)) == NULL) {
+		free(c);
+		dss_err_errno(err, ENOMEM, "cannot read '%s'", name);
+		return NULL;
+	}
+	c->fp = fp;
+	c->name = name;
+	c->rec = (struct dss_buf)DSS_BUF_INIT;
+	c->line = 1;
+	c->field_max = DSS_CSV_FIELD_MAX;
+	return c;
+}
+
+void
+dss_csv_close(struct dss_csv *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nheader; i++)
+		free(c->header[i]);
+	free(c->header);
+	free(c->off);
+	free(c->len);
+	free(c->in);
+	dss_buf_free(&c->rec);
+	free(c);
+}
+
+void
+dss_csv_set_field_max(struct dss_csv *c, size_t max)
+{
+	c->field_max = max ? max : DSS_CSV_FIELD_MAX;
+}
+
+/* Returns 1 with data available, 0 at end of input, -1 on a read error. */
+static int
+fill(struct dss_csv *c, struct dss_err *err)
+{
+	if (c->in_pos < c->in_len)
+		return 1;
+	if (c->eof)
+		return 0;
+	c->in_len = fread(c->in, 1, INBUF, c->fp);
+	c->in_pos = 0;
+	if (c->in_len == 0) {
+		if (ferror(c->fp))
+			return dss_err_errno(err, errno ? errno : EIO,
+			    "cannot read '%s'", c->name);
+		c->eof = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+add(struct dss_csv *c, const char *p, size_t n, size_t start,
+    struct dss_err *err)
+{
+	if (c->rec.len - start + n > c->field_max)
+		return dss_err_set(err, "line %lu: field %zu is longer than %zu bytes",
+		    c->rec_line, c->nf + 1, c->field_max);
+	if (dss_buf_add(&c->rec, p, n) < 0)
+		return dss_err_errno(err, errno, "line %lu", c->rec_line);
+	return 0;
+}
+
+static int
+end_field(struct dss_csv *c, size_t start, struct dss_err *err)
+{
+	if (c->nf == c->capf) {
+		size_t n = c->capf ? c->capf * 2 : 32;
+		size_t *o = realloc(c->off, n * sizeof *o), *l;
+
+		if (o == NULL)
+			return dss_err_errno(err, ENOMEM, "line %lu", c->rec_line);
+		c->off = o;
+		if ((l = realloc(c->len, n * sizeof *l)) == NULL)
+			return dss_err_errno(err, ENOMEM, "line %lu", c->rec_line);
+		c->len = l;
+		c->capf = n;
+	}
+	c->off[c->nf] = start;
+	c->len[c->nf] = c->rec.len - start;
+	c->nf++;
+	if (dss_buf_addch(&c->rec, '\0') < 0)
+		return dss_err_errno(err, errno, "line %lu", c->rec_line);
+	return 0;
+}
+
+enum { START, UNQUOTED, QUOTED, QUOTE };
+
+int
+dss_csv_next(struct dss_csv *c, struct dss_err *err)
+{
+	int state, quoted, started, r;
+	size_t start;
+
+again:
+	dss_buf_reset(&c->rec);
+	c->nf = 0;
+	c->rec_line = c->line;
+	state = START;
+	quoted = started = 0;
+	start = 0;
+	for (;;) {
+		const char *p, *e;
+		char ch;
+
+		if ((r = fill(c, err)) < 0)
+			return -1;
+		if (r == 0) {
+			if (state == QUOTED)
+				return dss_err_set(err,
+				    "line %lu: unterminated quoted field",
+				    c->rec_line);
+			if (!started)
+				return 0;
+			if (end_field(c, start, err) < 0)
+				return -1;
+			return 1;
+		}
+		started = 1;
+		p = c->in + c->in_pos;
+		e = c->in + c->in_len;
+		if (state == UNQUOTED || state == START) {
+			const char *q = p;
+
+			if (state == START && *q == '"') {
+				state = QUOTED;
+				quoted = 1;
+				c->in_pos++;
+				continue;
+			}
+			state = UNQUOTED;
+			while (q < e && *q != ',' && *q != '\n' && *q != '\r')
+				q++;
+			if (q > p && add(c, p, (size_t)(q - p), start, err) < 0)
+				return -1;
+			c->in_pos += (size_t)(q - p);
+			if (q == e)
+				continue;
+			ch = *q;
+			c->in_pos++;
+			if (ch == ',') {
+				if (end_field(c, start, err) < 0)
+					return -1;
+				start = c->rec.len;
+				state = START;
+				quoted = 0;
+				continue;
+			}
+			goto eol;
+		}
+		if (state == QUOTED) {
+			const char *q = p;
+
+			while (q < e && *q != '"') {
+				if (*q == '\n')
+					c->line++;
+				q++;
+			}
+			if (q > p && add(c, p, (size_t)(q - p), start, err) < 0)
+				return -1;
+			c->in_pos += (size_t)(q - p);
+			if (q < e) {
+				c->in_pos++;
+				state = QUOTE;
+			}
+			continue;
+		}
+		/* QUOTE: just after a quote inside a quoted field. */
+		ch = *p;
+		c->in_pos++;
+		if (ch == '"') {
+			if (add(c, "\"", 1, start, err) < 0)
+				return -1;
+			state = QUOTED;
+			continue;
+		}
+		if (ch == ',') {
+			if (end_field(c, start, err) < 0)
+				return -1;
+			start = c->rec.len;
+			state = START;
+			quoted = 0;
+			continue;
+		}
+		if (ch != '\n' && ch != '\r') {
+			if (add(c, &ch, 1, start, err) < 0)
+				return -1;
+			state = UNQUOTED;
+			continue;
+		}
+eol:
+		if (ch == '\r') {
+			if ((r = fill(c, err)) < 0)
+				return -1;
+			if (r && c->in[c->in_pos] == '\n')
+				c->in_pos++;
+		}
+		c->line++;
+		if (c->nf == 0 && !quoted && c->rec.len == 0)
+			goto again;
+		if (end_field(c, start, err) < 0)
+			return -1;
+		return 1;
+	}
+}
+
+size_t
+dss_csv_count(const struct dss_csv *c)
+{
+	return c->nf;
+}
+
+const char *
+dss_csv_field(const struct dss_csv *c, size_t i, size_t *len)
+{
+	if (i >= c->nf)
+		return NULL;
+	if (len != NULL)
+		*len = c->len[i];
+	return c->rec.data + c->off[i];
+}
+
+unsigned long
+dss_csv_lineno(const struct dss_csv *c)
+{
+	return c->rec_line;
+}
+
+int
+dss_csv_read_header(struct dss_csv *c, struct dss_err *err)
+{
+	size_t i;
+	int r;
+
+	if ((r = dss_csv_next(c, err)) < 0)
+		return -1;
+	if (r == 0)
+		return dss_err_set(err, "'%s' has no header", c->name);
+	if ((c->header = calloc(c->nf, sizeof *c->header)) == NULL)
+		return dss_err_errno(err, ENOMEM, "'%s'", c->name);
+	for (i = 0; i < c->nf; i++) {
+		const char *f = dss_csv_field(c, i, NULL);
+
+		if (i == 0 && strncmp(f, "\xef\xbb\xbf", 3) == 0)
+			f += 3;
+		if ((c->header[i] = strdup(f)) == NULL)
+			return dss_err_errno(err, ENOMEM, "'%s'", c->name);
+		c->nheader = i + 1;
+	}
+	return 0;
+}
+
+int
+dss_csv_column(const struct dss_csv *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nheader; i++)
+		if (strcmp(c->header[i], name) == 0)
+			return (int)i;
+	return -1;
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the CSV reader: plain and quoted fields, doubled quotes,
+ * embedded commas and newlines, CRLF, blank lines, header mapping, line
+ * numbers, the field-size limit, truncated input, and records that span
+ * the reader's internal block boundary.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/buf.h"
+#include "../../lib/csv.h"
+#include "tap.h"
+
+static FILE *
+memfile(const char *s, size_t n)
+{
+	FILE *fp = tmpfile();
+
+	fwrite(s, 1, n, fp);
+	rewind(fp);
+	return fp;
+}
+
+/* Joins all records as "f1|f2;f1|f2;" with their lines as "@N". */
+static char *
+slurp(const char *text, struct dss_err *err, int *status)
+{
+	FILE *fp = memfile(text, strlen(text));
+	struct dss_csv *c = dss_csv_open(fp, "t.csv", err);
+	struct dss_buf b = DSS_BUF_INIT;
+	size_t i;
+	int r;
+
+	while ((r = dss_csv_next(c, err)) == 1) {
+		dss_buf_addf(&b, "@%lu:", dss_csv_lineno(c));
+		for (i = 0; i < dss_csv_count(c); i++)
+			dss_buf_addf(&b, i ? "|%s" : "%s", dss_csv_field(c, i, NULL));
+		dss_buf_addch(&b, ';');
+	}
+	*status = r;
+	dss_csv_close(c);
+	fclose(fp);
+	return dss_buf_detach(&b, NULL);
+}
+
+static void
+check(const char *text, const char *want, const char *name)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	int st;
+	char *got = slurp(text, &err, &st);
+
+	is_str(got, want, name);
+	if (st != 0)
+		printf("# status %d: %s\n", st, err.msg);
+	free(got);
+}
+
+static void
+check_error(const char *text, const char *want, const char *name)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	int st;
+	char *got = slurp(text, &err, &st);
+
+	is_int(st, -1, name);
+	is_str(err.msg, want, "error message names the line");
+	free(got);
+}
+
+static void
+test_header(void)
+{
+	const char *text = "\xef\xbb\xbfpairID,gold_label,Sentence1\r\n"
+	    "1a,neutral,\"A man, a plan\"\r\n";
+	FILE *fp = memfile(text, strlen(text));
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_csv *c = dss_csv_open(fp, "t.csv", &err);
+	size_t n;
+
+	is_int(dss_csv_read_header(c, &err), 0, "header reads");
+	is_int(dss_csv_column(c, "pairID"), 0, "byte-order mark is dropped from the first name");
+	is_int(dss_csv_column(c, "Sentence1"), 2, "column found by name");
+	is_int(dss_csv_column(c, "Sentence2"), -1, "missing column is -1");
+	is_int(dss_csv_next(c, &err), 1, "record after header");
+	is_str(dss_csv_field(c, 2, &n), "A man, a plan", "quoted field with comma");
+	is_int((long long)n, 13, "field length");
+	ok(dss_csv_field(c, 3, NULL) == NULL, "field past the end is NULL");
+	is_int(dss_csv_lineno(c), 2, "record line number");
+	is_int(dss_csv_next(c, &err), 0, "end of input");
+	dss_csv_close(c);
+	fclose(fp);
+
+	fp = memfile("", 0);
+	c = dss_csv_open(fp, "empty.csv", &err);
+	is_int(dss_csv_read_header(c, &err), -1, "empty file has no header");
+	is_str(err.msg, "'empty.csv' has no header", "empty file message");
+	dss_csv_close(c);
+	fclose(fp);
+}
+
+static void
+test_big(void)
+{
+	struct dss_buf in = DSS_BUF_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_csv *c;
+	FILE *fp;
+	int i, good = 1, r, rows = 0;
+
+	/* Quoted fields with doubled quotes and newlines straddle the 64 KiB blocks. */
+	for (i = 0; i < 5000; i++)
+		dss_buf_addf(&in, "%d,\"he said \"\"hi\"\"\nthen %d\",plain text %d\r\n",
+		    i, i, i);
+	fp = memfile(in.data, in.len);
+	c = dss_csv_open(fp, "big.csv", &err);
+	while ((r = dss_csv_next(c, &err)) == 1) {
+		char want[64];
+
+		snprintf(want, sizeof want, "he said \"hi\"\nthen %d", rows);
+		if (dss_csv_count(c) != 3 || strcmp(dss_csv_field(c, 1, NULL), want) != 0 ||
+		    dss_csv_lineno(c) != (unsigned long)(2 * rows + 1))
+			good = 0;
+		rows++;
+	}
+	is_int(r, 0, "large input reads to the end");
+	is_int(rows, 5000, "all records across block boundaries");
+	ok(good, "fields and line numbers intact across block boundaries");
+	dss_csv_close(c);
+	fclose(fp);
+
+	dss_buf_reset(&in);
+	dss_buf_adds(&in, "a,");
+	for (i = 0; i < 2000; i++)
+		dss_buf_adds(&in, "0123456789");
+	dss_buf_adds(&in, "\n");
+	fp = memfile(in.data, in.len);
+	c = dss_csv_open(fp, "long.csv", &err);
+	dss_csv_set_field_max(c, 1000);
+	is_int(dss_csv_next(c, &err), -1, "field over the limit fails");
+	is_str(err.msg, "line 1: field 2 is longer than 1000 bytes", "limit message names line and field");
+	dss_csv_close(c);
+	fclose(fp);
+	dss_buf_free(&in);
+}
+
+int
+main(void)
+{
+	check("a,b,c\n1,2,3\n", "@1:a|b|c;@2:1|2|3;", "plain records");
+	check("a,b\n1,2", "@1:a|b;@2:1|2;", "last record without newline");
+	check("a,b\r\n1,2\r\n", "@1:a|b;@2:1|2;", "CRLF line ends");
+	check("\"x, y\",z\n", "@1:x, y|z;", "embedded comma");
+	check("\"say \"\"hi\"\"\",z\n", "@1:say \"hi\"|z;", "doubled quotes");
+	check("\"\"\"\"\n", "@1:\";", "field that is one quote");
+	check("\"line1\nline2\",b\nc,d\n", "@1:line1\nline2|b;@3:c|d;",
+	    "embedded newline, next record on line 3");
+	check("\"l1\r\nl2\",b\r\n", "@1:l1\r\nl2|b;", "CRLF inside quotes kept");
+	check("a,,c\n,\n", "@1:a||c;@2:|;", "empty fields");
+	check("\"\"\n", "@1:;", "one quoted empty field is a record");
+	check("a\n\n\nb\n", "@1:a;@4:b;", "blank lines skipped, lines counted");
+	check("a,5\" tall\n", "@1:a|5\" tall;", "quote inside unquoted field is literal");
+	check("\"ab\"c,d\n", "@1:abc|d;", "text after closing quote is kept");
+	check("a,b\rc,d\r", "@1:a|b;@2:c|d;", "bare CR ends a record");
+	check("", "", "empty input has no records");
+	check_error("a,\"open\nstill open", "line 1: unterminated quoted field",
+	    "unterminated quote fails naming its line");
+	test_header();
+	test_big();
+	return done();
+}
