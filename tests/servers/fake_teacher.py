@@ -12,11 +12,20 @@ logged as one JSON line with --log (API keys are never logged: only the
 header's name and whether it matched --require-key).  Standard library
 only; exits by itself after --lifetime seconds.
 
+--script FILE holds JSON Lines {"match": SUBSTRING, "completion": TEXT or
+[TEXT per sample], "finish_reason": "stop"|"length", "fault": KIND}; the
+first entry whose match occurs in the prompt text answers.  An entry with
+"fault" (matched against the raw request body) fails every request for
+that prompt with KIND, unless --faults names a fault for that request.
+
 Faults (--faults, a comma list applied to successive requests; --fault-every
 N:KIND applies KIND to every Nth request, 1-based, and may repeat):
   ok          a normal answer
-  NNN[:S]     HTTP status NNN (429, 500, 503, 529, 400, ...) with an error
-              body in the provider's shape; ":S" adds "Retry-After: S"
+  NNN[:A]     HTTP status NNN (429, 500, 503, 529, 400, ...) with an error
+              body in the provider's shape; A adds a throttling header:
+              "S" is "Retry-After: S" (seconds), "@S" is Retry-After as an
+              HTTP date S seconds ahead, "xr=DUR" is OpenAI's
+              "x-ratelimit-reset-requests: DUR" with no requests remaining
   reset       read the request, then close the socket with a TCP RST
   close       read the request, then close the socket without a response
   truncate    send the headers and half of the body, then close
@@ -31,12 +40,14 @@ import argparse
 import hashlib
 import json
 import os
+import select
 import socket
 import struct
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import formatdate
 from urllib.parse import urlsplit
 
 VOLATILE = ("user", "stream", "stream_options")
@@ -244,6 +255,12 @@ class Handler(BaseHTTPRequestHandler):
             body = raw.decode("utf-8", "replace")
         key = request_key(body)
         seq, fault = STATE.next_request(path, key)
+        if fault[0] == "ok":
+            text = raw.decode("utf-8", "replace")
+            for sc in STATE.script:
+                if "fault" in sc and sc.get("match", "") in text:
+                    fault = parse_fault(sc["fault"])
+                    break
         entry = {"seq": seq, "t": t0, "path": path, "query": url.query,
                  "api": api, "key": key, "fault": None, "body": body,
                  "headers": self.safe_headers()}
@@ -447,7 +464,16 @@ class Handler(BaseHTTPRequestHandler):
         if STATE.args.latency_ms:
             time.sleep(STATE.args.latency_ms / 1000.0)
         if kind == "status":
-            extra = {"Retry-After": arg2} if arg2 else {}
+            extra = {}
+            if arg2 and arg2.startswith("@"):
+                extra["Retry-After"] = formatdate(time.time() +
+                                                  float(arg2[1:]),
+                                                  usegmt=True)
+            elif arg2 and arg2.startswith("xr="):
+                extra["x-ratelimit-remaining-requests"] = "0"
+                extra["x-ratelimit-reset-requests"] = arg2[3:]
+            elif arg2:
+                extra["Retry-After"] = arg2
             self.send_json(arg, self.error_body(api, arg, "injected fault"),
                            extra)
             return arg, False
@@ -459,7 +485,16 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return -1, False
         if kind == "hang":
-            STOP_EVENT.wait(arg if arg is not None else 1e9)
+            # Until the deadline, the server's exit or the client's hang-up.
+            end = time.time() + (arg if arg is not None else 1e9)
+            while time.time() < end and not STOP_EVENT.is_set():
+                r, _, _ = select.select([self.connection], [], [], 0.05)
+                if r:
+                    try:
+                        if not self.connection.recv(1, socket.MSG_PEEK):
+                            break
+                    except OSError:
+                        break
             self.close_connection = True
             return -2, False
         if not self.check_auth(api, entry):
