@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The official release of Distilling Step-by-Step (datasets.zip of
+ * google-research/distilling-step-by-step), read as dss records.  The
+ * release holds, per dataset DS in esnli, anli1, cqa and svamp, the
+ * examples of each split as JSON Lines in datasets/DS/DS_SPLIT.json and
+ * the teacher's (PaLM 540B) raw completions in
+ * datasets/DS/llm/SPLIT_CoT_I.json, each a JSON array of strings, batch I
+ * covering examples I*B to I*B+B-1 of the split in order.  This module
+ * finds those members in an archive (through lib/archive) or in an
+ * unpacked directory, checks that the completions line up with the
+ * examples, and turns them into example and completion records that
+ * follow the record contract, with the same ids dss-fetch gives.
+ * Everything is streamed: one example and one completion are in memory
+ * at a time.
+ */
+#ifndef DSS_RELEASE_H
+#define DSS_RELEASE_H
+
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define DSS_RELEASE_TEACHER "palm-540b"
+
+enum {
+	DSS_RELEASE_EXAMPLES = 1,	/* emit example records */
+	DSS_RELEASE_COMPLETIONS = 2,	/* emit completion records */
+};
+
+struct dss_release_opts {
+	const char *dataset;	/* one dataset, or NULL for every one found */
+	const char *split;	/* one split, or NULL for every split */
+	int what;		/* DSS_RELEASE_EXAMPLES and/or _COMPLETIONS */
+};
+#define DSS_RELEASE_OPTS_INIT { NULL, NULL, \
+	DSS_RELEASE_EXAMPLES | DSS_RELEASE_COMPLETIONS }
+
+/*
+ * Called once per record, in output order.  rec belongs to the caller of
+ * the callback (the module frees it after the call returns).  Returns 0,
+ * or -1 with err set to stop the run.
+ */
+typedef int dss_release_emit_fn(void *arg, const cJSON *rec,
+    struct dss_err *err);
+
+struct dss_release;	/* opaque */
+
+/*
+ * Opens a release: an archive in any format libarchive reads, or a
+ * directory holding datasets/ (or being the datasets directory itself).
+ * An archive is read once here to index its member names.  Returns NULL
+ * with err set ("cannot read 'x.zip': ...").  Caller frees with
+ * dss_release_close.
+ */
+struct dss_release *dss_release_open(const char *path, struct dss_err *err);
+void dss_release_close(struct dss_release *r);
+
+/*
+ * Reads the selected datasets and splits.  Order: datasets as esnli,
+ * anli1, cqa, svamp; splits as train, valid, test; within a split by
+ * index, each example record followed by its completion record.  With
+ * emit NULL nothing is emitted but every check runs, so that a caller can
+ * validate the whole release before writing a single record.
+ *
+ * Checks: every selected split has its examples file; every example row
+ * builds a valid example; with completions selected, batches 0 to
+ * ceil(N/B)-1 are all present, each holds exactly B completions (the last
+ * N - (n-1)*B), and no batch lies beyond them.  Messages name the member,
+ * e.g. "'datasets/esnli/llm/train_CoT_3.json': 5499 completions, expected
+ * 5500" or "'datasets/cqa/cqa_train.json': line 7: field 'choices' is not
+ * an array of 5 strings".  Returns 0 or -1.
+ */
+int dss_release_run(struct dss_release *r, const struct dss_release_opts *o,
+    dss_release_emit_fn *emit, void *arg, struct dss_err *err);
+
+/* 1 when name is one of the release's datasets (esnli, anli1, cqa, svamp). */
+int dss_release_dataset_known(const char *name);
+/* 1 when name is a split name (train, valid, test). */
+int dss_release_split_known(const char *name);
+/* 1 when the release has split for dataset (cqa and svamp have no valid). */
+int dss_release_has_split(const char *dataset, const char *split);
+/* The batch size B of a known dataset, else 0. */
+long dss_release_batch_size(const char *dataset);
+
+/*
+ * Builds the example record for row, the release's JSON object at 0-based
+ * index of split.  Returns a new object (caller frees with cJSON_Delete)
+ * or NULL with err naming the field ("field 'label' is not 0, 1 or 2").
+ */
+cJSON *dss_release_example(const char *dataset, const char *split,
+    long long index, const cJSON *row, struct dss_err *err);
+
+/*
+ * Builds the completion record of example (not modified; its keys are
+ * copied) with the teacher's text.  Returns a new object (caller frees) or
+ * NULL when out of memory.
+ */
+cJSON *dss_release_completion(const cJSON *example, const char *text);
+
+/*
+ * The request key of a release completion: the hex SHA-256 of the compact
+ * JSON array [TEACHER, DATASET, SPLIT, INDEX, SAMPLE], e.g. of
+ * ["palm-540b","svamp","train",42,0].  Stable across runs, so re-imports
+ * are idempotent in dss-store.
+ */
+void dss_release_request(const char *teacher, const char *dataset,
+    const char *split, long long index, int sample, char out[65]);
+/* The names are plain words (no quotes or backslashes) as above. */
+
+/*
+ * A streaming reader of one JSON array of strings (a batch file), holding
+ * one decoded string at a time, so that a batch never needs to be in
+ * memory whole.  Strings are decoded to UTF-8; a lone UTF-16 surrogate in
+ * a \u escape becomes U+FFFD.
+ */
+struct dss_jstrings {
+	FILE *fp;		/* not owned */
+	int state;		/* 0 before '[', 1 inside, 2 after ']' */
+	long long count;	/* strings read so far */
+	unsigned long long offset;	/* bytes consumed, for messages */
+	struct dss_buf s;	/* the current string */
+};
+#define DSS_JSTRINGS_INIT(fp) { (fp), 0, 0, 0, DSS_BUF_INIT }
+
+/*
+ * Reads the next string into j->s.  Returns 1, 0 after the closing ']'
+ * (and only whitespace after it), or -1 with err saying what is wrong and
+ * where ("byte 812: invalid escape").  Reading a stream error gives -1
+ * with "read error".
+ */
+int dss_jstrings_next(struct dss_jstrings *j, struct dss_err *err);
+void dss_jstrings_free(struct dss_jstrings *j);
+
+#endif

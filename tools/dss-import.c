@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dss-import: reads the official Distilling Step-by-Step release
+ * (datasets.zip, or the directory it unpacks to) and writes its examples
+ * and the paper's PaLM 540B completions as example and completion
+ * records, aligned by index.  The whole selection is checked first, so
+ * that a release whose completions do not line up with its examples
+ * writes nothing.  The work is done by lib/release.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+#include "../lib/jsonl.h"
+#include "../lib/release.h"
+
+static const char usage_line[] =
+    "usage: dss-import [--completions-only | --examples-only] "
+    "[--dataset ds] [--split split] archive|dir\n";
+
+static void
+usage(FILE *fp, int status)
+{
+	fputs(usage_line, fp);
+	if (fp == stdout)
+		fputs("\n"
+		    "  --completions-only  write only completion records\n"
+		    "  --dataset ds        only esnli, anli1, cqa or svamp "
+		    "(default: all found)\n"
+		    "  --examples-only     write only example records\n"
+		    "  --split split       only train, valid or test\n"
+		    "  -h, --help          print this help\n"
+		    "  --version           print the version\n", fp);
+	if (fp == stdout)
+		exit(tool_fshut(stdout, "stdout"));
+	exit(status);
+}
+
+static int
+write_record(void *arg, const cJSON *rec, struct dss_err *err)
+{
+	FILE *fp = arg;
+
+	if (dss_jsonl_write(fp, rec) < 0)
+		return dss_err_errno(err, errno ? errno : EIO,
+		    "cannot write 'stdout'");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_COMPLETIONS = 256, OPT_DATASET, OPT_EXAMPLES, OPT_SPLIT,
+	    OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "completions-only", no_argument, NULL, OPT_COMPLETIONS },
+		{ "dataset", required_argument, NULL, OPT_DATASET },
+		{ "examples-only", no_argument, NULL, OPT_EXAMPLES },
+		{ "help", no_argument, NULL, 'h' },
+		{ "split", required_argument, NULL, OPT_SPLIT },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dss_release_opts o = DSS_RELEASE_OPTS_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_release *r;
+	int c, only_c = 0, only_e = 0;
+
+	tool_init("dss-import");
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_COMPLETIONS:
+			only_c = 1;
+			break;
+		case OPT_DATASET:
+			o.dataset = optarg;
+			break;
+		case OPT_EXAMPLES:
+			only_e = 1;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case OPT_SPLIT:
+			o.split = optarg;
+			break;
+		case OPT_VERSION:
+			tool_version();
+			break;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(stderr, 2);
+	if (only_c && only_e) {
+		warnx("--completions-only and --examples-only exclude each other");
+		usage(stderr, 2);
+	}
+	if (o.dataset != NULL && !dss_release_dataset_known(o.dataset)) {
+		warnx("unknown dataset '%s' (known: esnli, anli1, cqa, svamp)",
+		    o.dataset);
+		usage(stderr, 2);
+	}
+	if (o.split != NULL && !dss_release_split_known(o.split)) {
+		warnx("unknown split '%s' (known: train, valid, test)", o.split);
+		usage(stderr, 2);
+	}
+	if (o.dataset != NULL && o.split != NULL &&
+	    !dss_release_has_split(o.dataset, o.split)) {
+		warnx("dataset '%s' has no split '%s'", o.dataset, o.split);
+		usage(stderr, 2);
+	}
+	if (only_c)
+		o.what = DSS_RELEASE_COMPLETIONS;
+	if (only_e)
+		o.what = DSS_RELEASE_EXAMPLES;
+
+	if ((r = dss_release_open(argv[0], &err)) == NULL)
+		die_err(&err);
+	/* Check everything first, then write: a bad release writes nothing. */
+	if (dss_release_run(r, &o, NULL, NULL, &err) < 0 ||
+	    dss_release_run(r, &o, write_record, stdout, &err) < 0) {
+		dss_release_close(r);
+		die_err(&err);
+	}
+	dss_release_close(r);
+	return tool_fshut(stdout, "stdout");
+}
