@@ -6,7 +6,7 @@
 # name it, and one word in the TOOLS list below.  All real logic goes in
 # lib/, which is built into lib/libdss.a; every lib/*.c is picked up.
 
-TOOLS =
+TOOLS = dss-store dss-import dss-fetch dss-teach
 
 PREFIX ?= /usr/local
 CC ?= cc
@@ -19,6 +19,8 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 	$(CFLAGS) $(PKG_CFLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The compiled-in fallback for the dataset manifests directory.
+build/lib/manifest.o build/asan/lib/manifest.o: ALL_CFLAGS += -DDSS_PREFIX='"$(PREFIX)"'
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o) build/lib/schema_sql.o

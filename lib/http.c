@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/* The libcurl multi engine behind dss-teach. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "http.h"
+#include "ratelimit.h"
+
+struct dss_http {
+	CURLM *multi;
+	CURL **pool;		/* idle easy handles, reused across requests */
+	int npool, cappool;
+	int running;		/* requests added and not yet reported */
+};
+
+double
+dss_http_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct dss_http *
+dss_http_new(int max_conns, struct dss_err *err)
+{
+	static int inited;
+	struct dss_http *h;
+
+	if (!inited) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			dss_err_set(err, "cannot initialise libcurl");
+			return NULL;
+		}
+		inited = 1;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->multi = curl_multi_init()) == NULL) {
+		free(h);
+		dss_err_set(err, "out of memory");
+		return NULL;
+	}
+	if (max_conns < 1)
+		max_conns = 1;
+	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)max_conns + 8);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)max_conns);
+	return h;
+}
+
+void
+dss_http_free(struct dss_http *h)
+{
+	int i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->npool; i++)
+		curl_easy_cleanup(h->pool[i]);
+	free(h->pool);
+	curl_multi_cleanup(h->multi);
+	free(h);
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct dss_http_req *req = arg;
+
+	if (dss_buf_add(&req->resp, data, size * n) < 0)
+		return 0;	/* too large: curl fails with CURLE_WRITE_ERROR */
+	return size * n;
+}
+
+/* Copies the trimmed value of header line data (length n) into out. */
+static int
+header_value(const char *data, size_t n, const char *name, char *out,
+    size_t outsz)
+{
+	size_t len = strlen(name), v;
+
+	if (n <= len || strncasecmp(data, name, len) != 0 || data[len] != ':')
+		return 0;
+	data += len + 1;
+	n -= len + 1;
+	while (n && isspace((unsigned char)*data))
+		data++, n--;
+	while (n && isspace((unsigned char)data[n - 1]))
+		n--;
+	v = n < outsz - 1 ? n : outsz - 1;
+	memcpy(out, data, v);
+	out[v] = '\0';
+	return 1;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct dss_http_req *req = arg;
+	char v[128];
+	double s;
+	time_t now = time(NULL);
+
+	n *= size;
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		/* a new response (after 100 Continue, say): forget the last */
+		req->retry_after = req->reset_requests = req->reset_tokens = -1;
+		req->remaining_requests = req->remaining_tokens = -1;
+		return n;
+	}
+	if (header_value(data, n, "retry-after", v, sizeof(v))) {
+		if (dss_ratelimit_retry_after(v, now, &s) == 0 &&
+		    req->retry_after < 0)
+			req->retry_after = s;
+	} else if (header_value(data, n, "retry-after-ms", v, sizeof(v))) {
+		char *end;
+
+		s = strtod(v, &end);
+		if (end != v && s >= 0)
+			req->retry_after = s / 1000.0;
+	} else if (header_value(data, n, "x-ratelimit-reset-requests", v, sizeof(v))) {
+		if (dss_ratelimit_duration(v, &s) == 0)
+			req->reset_requests = s;
+	} else if (header_value(data, n, "x-ratelimit-reset-tokens", v, sizeof(v))) {
+		if (dss_ratelimit_duration(v, &s) == 0)
+			req->reset_tokens = s;
+	} else if (header_value(data, n, "anthropic-ratelimit-requests-reset", v, sizeof(v))) {
+		if (dss_ratelimit_rfc3339(v, now, &s) == 0)
+			req->reset_requests = s;
+	} else if (header_value(data, n, "anthropic-ratelimit-tokens-reset", v, sizeof(v))) {
+		if (dss_ratelimit_rfc3339(v, now, &s) == 0)
+			req->reset_tokens = s;
+	} else if (header_value(data, n, "x-ratelimit-remaining-requests", v, sizeof(v)) ||
+	    header_value(data, n, "anthropic-ratelimit-requests-remaining", v, sizeof(v))) {
+		req->remaining_requests = strtol(v, NULL, 10);
+	} else if (header_value(data, n, "x-ratelimit-remaining-tokens", v, sizeof(v)) ||
+	    header_value(data, n, "anthropic-ratelimit-tokens-remaining", v, sizeof(v))) {
+		req->remaining_tokens = strtol(v, NULL, 10);
+	}
+	return n;
+}
+
+int
+dss_http_add(struct dss_http *h, struct dss_http_req *req, struct dss_err *err)
+{
+	CURL *e;
+
+	if (h->npool > 0) {
+		e = h->pool[--h->npool];
+	} else if ((e = curl_easy_init()) == NULL) {
+		return dss_err_set(err, "out of memory");
+	}
+	dss_buf_reset(&req->resp);
+	req->resp.max = DSS_HTTP_BODY_MAX;
+	req->curl_code = 0;
+	req->error[0] = '\0';
+	req->status = 0;
+	req->retry_after = req->reset_requests = req->reset_tokens = -1;
+	req->remaining_requests = req->remaining_tokens = -1;
+	req->started = dss_http_now();
+	req->elapsed = 0;
+
+	curl_easy_setopt(e, CURLOPT_URL, req->url);
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, req);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->error);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, req);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    req->timeout_ms > 0 && req->timeout_ms < 30000 ? req->timeout_ms : 30000L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "dss-teach/0.1");
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		return dss_err_set(err, "cannot start request to '%s'", req->url);
+	}
+	req->easy = e;
+	h->running++;
+	return 0;
+}
+
+static int
+grow_pool(struct dss_http *h)
+{
+	int cap = h->cappool ? h->cappool * 2 : 16;
+	CURL **p;
+
+	if (cap > 4096 || (p = realloc(h->pool, cap * sizeof(*p))) == NULL)
+		return -1;
+	h->pool = p;
+	h->cappool = cap;
+	return 0;
+}
+
+int
+dss_http_poll(struct dss_http *h, int timeout_ms, dss_http_done_fn *done,
+    void *arg, struct dss_err *err)
+{
+	CURLMsg *msg;
+	CURLMcode mc;
+	int still, left;
+
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	mc = curl_multi_perform(h->multi, &still);
+	if (mc == CURLM_OK && still == h->running)
+		mc = curl_multi_poll(h->multi, NULL, 0, timeout_ms, NULL);
+	if (mc == CURLM_OK)
+		mc = curl_multi_perform(h->multi, &still);
+	if (mc != CURLM_OK)
+		return dss_err_set(err, "libcurl: %s", curl_multi_strerror(mc));
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+		struct dss_http_req *req = NULL;
+		CURL *e = msg->easy_handle;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&req);
+		req->curl_code = (int)msg->data.result;
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &req->status);
+		curl_multi_remove_handle(h->multi, e);
+		req->easy = NULL;
+		req->elapsed = dss_http_now() - req->started;
+		if (req->curl_code != CURLE_OK && req->error[0] == '\0')
+			snprintf(req->error, sizeof(req->error), "%s",
+			    curl_easy_strerror((CURLcode)req->curl_code));
+		h->running--;
+		if (h->npool < h->cappool ||
+		    (h->npool == h->cappool && grow_pool(h) == 0))
+			h->pool[h->npool++] = e;
+		else
+			curl_easy_cleanup(e);
+		done(req, arg);
+	}
+	return 0;
+}
+
+int
+dss_http_running(const struct dss_http *h)
+{
+	return h->running;
+}
+
+void
+dss_http_req_free(struct dss_http_req *req)
+{
+	free(req->url);
+	free(req->body);
+	curl_slist_free_all(req->headers);
+	dss_buf_free(&req->resp);
+	req->url = req->body = NULL;
+	req->headers = NULL;
+	req->body_len = 0;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small engine over the libcurl multi interface: many POST requests in
+ * flight on one thread, with keep-alive connections, HTTP/2 multiplexing
+ * where the server offers it, a per-request timeout, and the throttling
+ * headers (Retry-After, OpenAI and Anthropic rate-limit resets) captured
+ * as the response arrives.  dss_http_poll waits for network activity
+ * without busy-polling and calls back once for each finished request.
+ */
+#ifndef DSS_HTTP_H
+#define DSS_HTTP_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define DSS_HTTP_BODY_MAX ((size_t)64 << 20)
+
+/*
+ * One request and, once finished, its response.  The caller allocates
+ * it, fills the request part and keeps it alive until its callback has
+ * run; dss_http_req_free releases what the engine filled in.
+ */
+struct dss_http_req {
+	/* request: all owned by the req and freed by dss_http_req_free */
+	char *url;
+	char *body;
+	size_t body_len;
+	struct curl_slist *headers;
+	long timeout_ms;		/* whole-transfer limit; 0 = none */
+	void *user;			/* not touched by the engine */
+
+	/* response */
+	int curl_code;			/* CURLcode; 0 = transfer completed */
+	char error[CURL_ERROR_SIZE];	/* curl's message when curl_code != 0 */
+	long status;			/* HTTP status, 0 if none */
+	struct dss_buf resp;		/* body, at most DSS_HTTP_BODY_MAX */
+	double retry_after;		/* seconds, -1 when not sent */
+	double reset_requests;		/* seconds, -1 when not sent */
+	double reset_tokens;		/* seconds, -1 when not sent */
+	long remaining_requests;	/* -1 when not sent */
+	long remaining_tokens;		/* -1 when not sent */
+	double started;			/* dss_http_now() when added */
+	double elapsed;			/* seconds from add to finish */
+
+	CURL *easy;			/* engine's; NULL when not in flight */
+};
+
+#define DSS_HTTP_REQ_INIT { NULL, NULL, 0, NULL, 0, NULL, 0, { 0 }, 0, \
+	DSS_BUF_INIT, -1, -1, -1, -1, -1, 0, 0, NULL }
+
+struct dss_http;
+
+/* Seconds on the monotonic clock. */
+double dss_http_now(void);
+
+/*
+ * A new engine that keeps up to max_conns connections open.  Returns
+ * NULL with err set; the caller frees it with dss_http_free.
+ */
+struct dss_http *dss_http_new(int max_conns, struct dss_err *err);
+void dss_http_free(struct dss_http *h);
+
+/*
+ * Starts req (a POST of req->body to req->url with req->headers).  The
+ * response part of req is reset first.  Returns -1 with err set when the
+ * transfer could not be started.
+ */
+int dss_http_add(struct dss_http *h, struct dss_http_req *req,
+    struct dss_err *err);
+
+/* Called for each finished request; req is no longer in the engine. */
+typedef void dss_http_done_fn(struct dss_http_req *req, void *arg);
+
+/*
+ * Drives the transfers: waits up to timeout_ms for activity (returning
+ * early when there is any), advances every transfer, then calls done for
+ * each one that finished, successfully or not.  Returns -1 only on an
+ * engine failure.
+ */
+int dss_http_poll(struct dss_http *h, int timeout_ms, dss_http_done_fn *done,
+    void *arg, struct dss_err *err);
+
+/* The number of requests in flight. */
+int dss_http_running(const struct dss_http *h);
+
+/* Frees the request's URL, body, headers and response buffer. */
+void dss_http_req_free(struct dss_http_req *req);
+
+#endif

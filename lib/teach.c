@@ -1,0 +1,959 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The dss-teach run loop: a bounded window of prompts, the response
+ * cache, one libcurl multi loop, rate limits, retries and budgets.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "http.h"
+#include "jsonl.h"
+#include "ratelimit.h"
+#include "sha256.h"
+#include "teach.h"
+
+enum { S_PENDING, S_FLIGHT, S_DONE, S_FAILED };
+
+struct sample {
+	char key[DSS_SHA256_HEX];
+	int state;
+	int attempts;
+	double not_before;
+};
+
+struct job {
+	struct job *prev, *next;
+	cJSON *record;
+	cJSON *input;
+	char *prefix;		/* the carried fields as "{...", no closing brace */
+	int prefix_empty;
+	const char *id;		/* in record */
+	const char *dataset;	/* in record, may be NULL */
+	unsigned long lineno;
+	long est_tokens;	/* estimated prompt tokens */
+	int nsamples;
+	int open;		/* samples neither done nor failed */
+	int flights;		/* requests in flight */
+	int failed;
+	struct sample s[];
+};
+
+struct flight {
+	struct dss_http_req req;
+	struct job *job;
+	double tpm_taken;
+	int n;
+	int idx[];		/* the samples this request asks for */
+};
+
+/* One response for one sample, waiting to be committed and emitted. */
+struct result {
+	struct job *job;
+	int sample;
+	char *line;		/* the completion record, with newline */
+	char *text;
+	char *finish_reason;
+	const char *teacher;	/* for the cache's model column (replay) */
+	char *teacher_owned;
+	int has_usage;
+	long prompt_tokens, completion_tokens;
+	double cost;
+	long latency_ms;
+	const char *response;	/* raw body, owned by the batch */
+};
+
+struct run {
+	sqlite3 *db;
+	const struct dss_teach_opts *o;
+	struct dss_teach_stats *st;
+	struct dss_err *err;
+	FILE *out;
+	struct dss_lines lines;
+	struct dss_http *http;
+	sqlite3_stmt *get, *put, *put_completion;
+	struct job *head, *tail;
+	int njobs, window;
+	int eof, stopping, fatal;
+	struct dss_bucket rpm, tpm;
+	struct dss_aimd aimd;
+	double hold_until;	/* no new request before this (Retry-After) */
+	double start, last_progress;
+	unsigned int seed;
+	unsigned long priced;	/* responses with a known cost */
+	struct result *res;
+	int nres, capres;
+	char **bodies;		/* raw bodies of this batch */
+	int nbodies, capbodies;
+};
+
+void
+dss_teach_opts_init(struct dss_teach_opts *o)
+{
+	struct dss_teacher_params p = DSS_TEACHER_PARAMS_INIT;
+
+	memset(o, 0, sizeof(*o));
+	o->params = p;
+	o->concurrency = 8;
+	o->max_cost = -1;
+	o->max_requests = -1;
+	o->timeout_ms = 600000;
+	o->retries = 6;
+	o->backoff_base = 0.5;
+	o->backoff_cap = 60;
+}
+
+int
+dss_teach_in_shard(const char *id, unsigned long i, unsigned long n)
+{
+	char hex[DSS_SHA256_HEX];
+	uint64_t h = 0;
+	int k;
+
+	if (n <= 1)
+		return 1;
+	dss_sha256_hex(id, strlen(id), hex);
+	for (k = 0; k < 16; k++)
+		h = h << 4 | (uint64_t)(hex[k] <= '9' ? hex[k] - '0' : hex[k] - 'a' + 10);
+	return h % n == i;
+}
+
+static void
+report(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+report(struct run *r, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if (r->o->report == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->o->report(r->o->arg, msg);
+}
+
+static void
+job_free(struct job *j)
+{
+	cJSON_Delete(j->record);
+	cJSON_Delete(j->input);
+	free(j->prefix);
+	free(j);
+}
+
+static void
+job_unlink(struct run *r, struct job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		r->head = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	else
+		r->tail = j->prev;
+	r->njobs--;
+}
+
+/* Called when a sample leaves the open state; frees a finished job. */
+static void
+sample_closed(struct run *r, struct job *j)
+{
+	if (--j->open > 0 || j->flights > 0)
+		return;
+	if (j->failed)
+		r->st->failed++;
+	else
+		r->st->done++;
+	job_unlink(r, j);
+	job_free(j);
+}
+
+static int
+carry_prefix(struct job *j)
+{
+	static const char *const skip[] = {
+		"prompt", "messages", "teacher", "sample", "completion",
+		"finish_reason", "usage", "latency_ms", "request", "cached",
+	};
+	cJSON *c = cJSON_CreateObject();
+	const cJSON *it;
+	char *s;
+	size_t i, n;
+
+	if (c == NULL)
+		return -1;
+	cJSON_ArrayForEach(it, j->record) {
+		for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+			if (strcmp(it->string, skip[i]) == 0)
+				break;
+		if (i < sizeof(skip) / sizeof(skip[0]))
+			continue;
+		/* takes the duplicate */
+		cJSON_AddItemToObject(c, it->string, cJSON_Duplicate(it, 1));
+	}
+	s = cJSON_PrintUnformatted(c);
+	cJSON_Delete(c);
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	s[n - 1] = '\0';	/* drop the closing brace */
+	j->prefix = s;
+	j->prefix_empty = n == 2;
+	return 0;
+}
+
+/*
+ * Formats the completion record of sample k of j into a new string with
+ * a trailing newline.
+ */
+static char *
+format_record(struct run *r, struct job *j, int k, const char *teacher,
+    const char *text, const char *fr, int has_usage, long pt, long ct,
+    long latency_ms)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	int bad = 0;
+
+	bad |= dss_buf_adds(&b, j->prefix);
+	bad |= dss_buf_adds(&b, j->prefix_empty ? "\"teacher\":" : ",\"teacher\":");
+	bad |= dss_teacher_quote(&b, teacher);
+	bad |= dss_buf_addf(&b, ",\"sample\":%d,\"completion\":", k);
+	bad |= dss_teacher_quote(&b, text);
+	bad |= dss_buf_adds(&b, ",\"finish_reason\":");
+	bad |= fr ? dss_teacher_quote(&b, fr) : dss_buf_adds(&b, "null");
+	if (has_usage)
+		bad |= dss_buf_addf(&b, ",\"usage\":{\"prompt_tokens\":%ld,"
+		    "\"completion_tokens\":%ld}", pt, ct);
+	else
+		bad |= dss_buf_adds(&b, ",\"usage\":null");
+	bad |= dss_buf_addf(&b, ",\"latency_ms\":%ld,\"request\":\"%s\"}\n",
+	    latency_ms, j->s[k].key);
+	if (bad) {
+		dss_buf_free(&b);
+		return NULL;
+	}
+	return dss_buf_detach(&b, NULL);
+}
+
+static int
+emit(struct run *r, const char *line)
+{
+	if (fputs(line, r->out) == EOF) {
+		r->fatal = 1;
+		return dss_err_errno(r->err, errno, "cannot write completion records");
+	}
+	r->st->completions++;
+	return 0;
+}
+
+/* Looks sample k up in the cache; emits it and returns 1 on a hit. */
+static int
+from_cache(struct run *r, struct job *j, int k)
+{
+	sqlite3_stmt *st = r->get;
+	const struct dss_teacher *t = r->o->teacher;
+	const char *text, *fr, *model;
+	char *line;
+	int rc, hit = 0;
+
+	sqlite3_bind_text(st, 1, j->s[k].key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		text = (const char *)sqlite3_column_text(st, 0);
+		fr = (const char *)sqlite3_column_text(st, 1);
+		model = (const char *)sqlite3_column_text(st, 5);
+		line = format_record(r, j, k,
+		    t->ops->answer && model ? model : t->spec, text ? text : "", fr,
+		    sqlite3_column_type(st, 2) != SQLITE_NULL,
+		    (long)sqlite3_column_int64(st, 2), (long)sqlite3_column_int64(st, 3),
+		    (long)sqlite3_column_int64(st, 4));
+		sqlite3_reset(st);
+		if (line == NULL) {
+			r->fatal = 1;
+			return dss_err_set(r->err, "out of memory");
+		}
+		rc = emit(r, line);
+		free(line);
+		if (rc < 0)
+			return -1;
+		r->st->cached++;
+		hit = 1;
+	} else {
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			r->fatal = 1;
+			return dss_err_set(r->err, "database: %s", sqlite3_errmsg(r->db));
+		}
+	}
+	return hit;
+}
+
+/* Reads one record into the window.  Returns 0, or -1 on a fatal error. */
+static int
+read_one(struct run *r)
+{
+	const struct dss_teach_opts *o = r->o;
+	struct dss_err e = DSS_ERR_INIT;
+	cJSON *rec = NULL, *input = NULL;
+	struct job *j = NULL;
+	struct dss_buf canon = DSS_BUF_INIT;
+	const char *id;
+	int k, got, K = o->params.samples;
+
+	got = dss_jsonl_next(&r->lines, &rec, &e);
+	if (got == 0) {
+		r->eof = 1;
+		return 0;
+	}
+	if (got < 0) {
+		if (strstr(e.msg, "invalid JSON") == NULL &&
+		    strstr(e.msg, "not a JSON object") == NULL) {
+			/* a read error: nothing more will come */
+			r->eof = 1;
+			r->st->bad++;
+			report(r, "%s: %s", r->lines.name, e.msg);
+			return 0;
+		}
+		r->st->bad++;
+		report(r, "%s", e.msg);
+		return 0;
+	}
+	if ((id = dss_json_str(rec, "id", &e)) == NULL)
+		goto bad;
+	if (!dss_teach_in_shard(id, o->shard_i, o->shard_n)) {
+		r->st->other_shard++;
+		cJSON_Delete(rec);
+		return 0;
+	}
+	if ((input = dss_teacher_input(o->teacher, rec, &e)) == NULL)
+		goto bad;
+	r->st->read++;
+	if ((j = calloc(1, sizeof(*j) + K * sizeof(j->s[0]))) == NULL)
+		goto nomem;
+	j->record = rec;
+	j->input = input;
+	rec = input = NULL;
+	j->id = dss_json_str_opt(j->record, "id");
+	j->dataset = dss_json_str_opt(j->record, "dataset");
+	j->lineno = r->lines.lineno;
+	j->nsamples = j->open = K;
+	if (carry_prefix(j) < 0 || dss_teacher_canonical(j->input, &canon) < 0)
+		goto nomem;
+	j->est_tokens = (long)(canon.len / 4) + 1;
+	for (k = 0; k < K; k++)
+		if (dss_teacher_key(o->teacher, j->input, &o->params, k, j->s[k].key) < 0)
+			goto nomem;
+	dss_buf_free(&canon);
+	/* link first, so sample_closed can retire it */
+	j->prev = r->tail;
+	if (r->tail)
+		r->tail->next = j;
+	else
+		r->head = j;
+	r->tail = j;
+	r->njobs++;
+	for (k = 0; k < K; k++) {
+		int hit = from_cache(r, j, k);
+
+		if (hit < 0)
+			return -1;
+		if (hit) {
+			j->s[k].state = S_DONE;
+			sample_closed(r, j);	/* may free j */
+			if (k + 1 == K)
+				break;
+		}
+	}
+	return 0;
+bad:
+	r->st->bad++;
+	report(r, "line %lu: %s", r->lines.lineno, e.msg);
+	cJSON_Delete(rec);
+	cJSON_Delete(input);
+	return 0;
+nomem:
+	dss_buf_free(&canon);
+	cJSON_Delete(rec);
+	cJSON_Delete(input);
+	if (j)
+		job_free(j);
+	r->fatal = 1;
+	return dss_err_set(r->err, "out of memory");
+}
+
+static double
+cost_of(const struct dss_teach_opts *o, long pt, long ct)
+{
+	return o->has_price ? (pt * o->price_in + ct * o->price_out) / 1e6 : 0;
+}
+
+static int
+add_result(struct run *r, struct job *j, int k, const char *teacher,
+    const char *text, const char *fr, int has_usage, long pt, long ct,
+    long latency_ms, const char *response)
+{
+	struct result *x;
+
+	if (r->nres == r->capres) {
+		int cap = r->capres ? r->capres * 2 : 64;
+		struct result *p = realloc(r->res, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		r->res = p;
+		r->capres = cap;
+	}
+	x = &r->res[r->nres];
+	memset(x, 0, sizeof(*x));
+	x->job = j;
+	x->sample = k;
+	x->text = strdup(text);
+	x->finish_reason = fr ? strdup(fr) : NULL;
+	x->teacher_owned = teacher ? strdup(teacher) : NULL;
+	x->teacher = x->teacher_owned;
+	x->has_usage = has_usage;
+	x->prompt_tokens = pt;
+	x->completion_tokens = ct;
+	x->cost = has_usage ? cost_of(r->o, pt, ct) : 0;
+	x->latency_ms = latency_ms;
+	x->response = response;
+	x->line = format_record(r, j, k, teacher ? teacher : r->o->teacher->spec,
+	    text, fr, has_usage, pt, ct, latency_ms);
+	if (x->text == NULL || x->line == NULL || (fr && !x->finish_reason) ||
+	    (teacher && !x->teacher_owned)) {
+		free(x->text);
+		free(x->finish_reason);
+		free(x->teacher_owned);
+		free(x->line);
+		return -1;
+	}
+	j->s[k].state = S_DONE;
+	r->nres++;
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Commits the batch of results in one transaction, then emits them. */
+static int
+flush_results(struct run *r)
+{
+	const struct dss_teacher *t = r->o->teacher;
+	int i, rc = 0;
+
+	if (r->nres == 0)
+		goto out;
+	if (dss_db_begin(r->db, r->err) < 0)
+		goto fail;
+	for (i = 0; i < r->nres; i++) {
+		struct result *x = &r->res[i];
+		struct job *j = x->job;
+		sqlite3_stmt *st = r->put;
+
+		sqlite3_bind_text(st, 1, j->s[x->sample].key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, t->ops->provider, -1, SQLITE_STATIC);
+		bind_text(st, 3, t->ops->answer ? (x->teacher ? x->teacher : "replay") :
+		    t->model);
+		bind_text(st, 4, j->dataset);
+		bind_text(st, 5, j->id);
+		sqlite3_bind_int(st, 6, x->sample);
+		bind_text(st, 7, x->text);
+		bind_text(st, 8, x->finish_reason);
+		if (x->has_usage) {
+			sqlite3_bind_int64(st, 9, x->prompt_tokens);
+			sqlite3_bind_int64(st, 10, x->completion_tokens);
+			if (r->o->has_price)
+				sqlite3_bind_double(st, 11, x->cost);
+			else
+				sqlite3_bind_null(st, 11);
+		} else {
+			sqlite3_bind_null(st, 9);
+			sqlite3_bind_null(st, 10);
+			sqlite3_bind_null(st, 11);
+		}
+		sqlite3_bind_int64(st, 12, x->latency_ms);
+		bind_text(st, 13, x->response);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			goto dberr;
+		st = r->put_completion;
+		sqlite3_bind_text(st, 1, j->s[x->sample].key, -1, SQLITE_STATIC);
+		bind_text(st, 2, j->dataset ? j->dataset : "");
+		bind_text(st, 3, j->id);
+		bind_text(st, 4, x->teacher ? x->teacher : t->spec);
+		sqlite3_bind_int(st, 5, x->sample);
+		bind_text(st, 6, x->text);
+		bind_text(st, 7, x->finish_reason);
+		sqlite3_bind_text(st, 8, x->line, (int)strlen(x->line) - 1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			goto dberr;
+	}
+	if (dss_db_commit(r->db, r->err) < 0)
+		goto fail;
+	for (i = 0; i < r->nres; i++) {
+		struct result *x = &r->res[i];
+
+		if (emit(r, x->line) < 0)
+			goto fail;
+		sample_closed(r, x->job);
+	}
+	if (fflush(r->out) == EOF) {
+		dss_err_errno(r->err, errno, "cannot write completion records");
+		goto fail;
+	}
+	rc = 0;
+	goto out;
+dberr:
+	dss_err_set(r->err, "database: %s", sqlite3_errmsg(r->db));
+fail:
+	dss_db_rollback(r->db);
+	r->fatal = 1;
+	rc = -1;
+out:
+	for (i = 0; i < r->nres; i++) {
+		free(r->res[i].text);
+		free(r->res[i].finish_reason);
+		free(r->res[i].teacher_owned);
+		free(r->res[i].line);
+	}
+	r->nres = 0;
+	for (i = 0; i < r->nbodies; i++)
+		free(r->bodies[i]);
+	r->nbodies = 0;
+	return rc;
+}
+
+/* Marks sample k of j failed for good and reports the prompt once. */
+static void
+fail_sample(struct run *r, struct job *j, int k, const char *why)
+{
+	j->s[k].state = S_FAILED;
+	if (!j->failed)
+		report(r, "line %lu: prompt '%s' failed after %d attempt%s: %s",
+		    j->lineno, j->id, j->s[k].attempts,
+		    j->s[k].attempts == 1 ? "" : "s", why);
+	j->failed = 1;
+	sample_closed(r, j);
+}
+
+/* Keeps a raw body alive until the batch is flushed; returns it. */
+static const char *
+keep_body(struct run *r, struct dss_buf *b)
+{
+	char *s;
+
+	if (r->nbodies == r->capbodies) {
+		int cap = r->capbodies ? r->capbodies * 2 : 64;
+		char **p = realloc(r->bodies, cap * sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		r->bodies = p;
+		r->capbodies = cap;
+	}
+	if ((s = dss_buf_detach(b, NULL)) == NULL)
+		return NULL;
+	r->bodies[r->nbodies++] = s;
+	return s;
+}
+
+static int
+is_throttle(long status)
+{
+	return status == 429 || status == 503 || status == 529;
+}
+
+static int
+is_retryable(long status)
+{
+	return is_throttle(status) || status == 408 || status == 409 ||
+	    status == 425 || status >= 500;
+}
+
+/* A finished HTTP request: store its choices or schedule retries. */
+static void
+on_done(struct dss_http_req *req, void *arg)
+{
+	struct run *r = arg;
+	struct flight *f = req->user;
+	struct job *j = f->job;
+	const struct dss_teacher *t = r->o->teacher;
+	struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
+	struct dss_err e = DSS_ERR_INIT;
+	double now = dss_http_now(), wait = -1;
+	char why[1200];
+	int i, retry = 1, used = 0;
+	long latency = (long)(req->elapsed * 1000 + 0.5);
+
+	r->st->in_flight--;
+	j->flights--;
+	if (req->curl_code != 0) {
+		snprintf(why, sizeof(why), "%s", req->error);
+	} else if (req->status < 200 || req->status > 299) {
+		char msg[300];
+
+		dss_teacher_error_message(t, req->resp.data, req->resp.len, msg,
+		    sizeof(msg));
+		snprintf(why, sizeof(why), "HTTP %ld: %s", req->status, msg);
+		retry = is_retryable(req->status);
+		if (is_throttle(req->status)) {
+			r->st->throttled++;
+			dss_aimd_throttled(&r->aimd, now);
+			if (req->retry_after >= 0)
+				wait = req->retry_after;
+			else if (req->reset_requests > 0 || req->reset_tokens > 0)
+				wait = fmax(req->reset_requests, req->reset_tokens);
+			if (wait >= 0 && now + wait > r->hold_until)
+				r->hold_until = now + wait;
+		} else if (req->retry_after >= 0) {
+			wait = req->retry_after;
+		}
+	} else if (t->ops->parse(t, req->resp.data, req->resp.len, &res, &e) < 0) {
+		snprintf(why, sizeof(why), "malformed response: %s", e.msg);
+		dss_teacher_result_free(&res);
+	} else {
+		const char *body = keep_body(r, &req->resp);
+		long pt = res.prompt_tokens, ct = res.completion_tokens;
+		int m = res.n < f->n ? res.n : f->n;
+
+		used = m;
+		if (body == NULL) {
+			r->fatal = 1;
+			dss_err_set(r->err, "out of memory");
+		}
+		if (res.has_usage) {
+			r->st->prompt_tokens += pt;
+			r->st->completion_tokens += ct;
+			if (r->o->has_price) {
+				r->st->cost += cost_of(r->o, pt, ct);
+				r->priced++;
+			}
+			dss_bucket_refund(&r->tpm, f->tpm_taken - (pt + ct), now);
+		}
+		for (i = 0; i < m && !r->fatal; i++) {
+			/* usage split evenly; the remainder goes to the first */
+			long spt = pt / m + (i == 0 ? pt % m : 0);
+			long sct = ct / m + (i == 0 ? ct % m : 0);
+
+			if (add_result(r, j, f->idx[i], NULL, res.choices[i].text,
+			    res.choices[i].finish_reason, res.has_usage, spt, sct,
+			    latency, body) < 0) {
+				r->fatal = 1;
+				dss_err_set(r->err, "out of memory");
+			}
+		}
+		dss_aimd_success(&r->aimd);
+		if (req->remaining_requests == 0 && req->reset_requests > 0 &&
+		    now + req->reset_requests > r->hold_until)
+			r->hold_until = now + req->reset_requests;
+		if (req->remaining_tokens == 0 && req->reset_tokens > 0 &&
+		    now + req->reset_tokens > r->hold_until)
+			r->hold_until = now + req->reset_tokens;
+		dss_teacher_result_free(&res);
+		snprintf(why, sizeof(why), "response has no choices");
+	}
+	/* the samples this request did not answer */
+	for (i = used; i < f->n; i++) {
+		struct sample *s = &j->s[f->idx[i]];
+
+		s->state = S_PENDING;
+		if (used > 0)
+			continue;	/* a short answer: ask again, no penalty */
+		if (!retry || s->attempts > r->o->retries || r->stopping) {
+			if (r->stopping && retry && s->attempts <= r->o->retries)
+				continue;	/* left unfinished by the budget */
+			fail_sample(r, j, f->idx[i], why);
+			continue;
+		}
+		r->st->retries++;
+		s->not_before = now + (wait >= 0 ? wait :
+		    dss_ratelimit_backoff(s->attempts, r->o->backoff_base,
+		    r->o->backoff_cap, &r->seed));
+	}
+	dss_http_req_free(req);
+	free(f);
+}
+
+/* Answers the pending samples of j from a local teacher (replay). */
+static int
+answer_local(struct run *r, struct job *j)
+{
+	const struct dss_teacher *t = r->o->teacher;
+	int k;
+
+	for (k = 0; k < j->nsamples; k++) {
+		struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
+		struct dss_err e = DSS_ERR_INIT;
+		int rc;
+
+		if (j->s[k].state != S_PENDING)
+			continue;
+		j->s[k].attempts++;
+		if (t->ops->answer(t, j->record, k, &res, &e) < 0) {
+			dss_teacher_result_free(&res);
+			fail_sample(r, j, k, e.msg);	/* may free j */
+			if (r->fatal)
+				return -1;
+			/* j is gone only when this was its last open sample */
+			if (k + 1 == j->nsamples)
+				return 0;
+			continue;
+		}
+		rc = add_result(r, j, k, res.teacher ? res.teacher : "replay",
+		    res.choices[0].text, res.choices[0].finish_reason,
+		    res.has_usage, res.prompt_tokens, res.completion_tokens, 0, NULL);
+		dss_teacher_result_free(&res);
+		if (rc < 0) {
+			r->fatal = 1;
+			return dss_err_set(r->err, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* Checks the budgets before a new request; sets stopping when spent. */
+static int
+budget_allows(struct run *r)
+{
+	const struct dss_teach_opts *o = r->o;
+	struct dss_teach_stats *st = r->st;
+
+	if (o->max_requests >= 0 && (long)st->requests + 1 > o->max_requests) {
+		st->budget_stop = 2;
+		r->stopping = 1;
+		return 0;
+	}
+	if (o->max_cost >= 0) {
+		double avg;
+
+		if (r->priced == 0)	/* no price seen yet: one at a time */
+			return st->in_flight == 0 && st->cost < o->max_cost ? 1 : -1;
+		avg = st->cost / (double)r->priced;
+		if (st->cost + (st->in_flight + 1) * avg > o->max_cost) {
+			if (st->in_flight > 0)
+				return -1;	/* wait: in-flight answers may cost less */
+			st->budget_stop = 1;
+			r->stopping = 1;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Starts what may be started now.  *wake is lowered to the time when
+ * something waiting (a retry, the rate limits) may be started.
+ */
+static int
+dispatch(struct run *r, double now, double *wake)
+{
+	const struct dss_teach_opts *o = r->o;
+	const struct dss_teacher *t = o->teacher;
+	struct job *j, *next;
+	int k, n, b;
+
+	for (j = r->head; j != NULL && !r->stopping; j = next) {
+		next = j->next;
+		if (t->ops->answer != NULL) {
+			if (answer_local(r, j) < 0)
+				return -1;
+			continue;
+		}
+		for (k = 0; k < j->nsamples; k++) {
+			struct flight *f;
+			struct dss_err e = DSS_ERR_INIT;
+			double w, need;
+
+			if (j->s[k].state != S_PENDING)
+				continue;
+			if (j->s[k].not_before > now) {
+				if (j->s[k].not_before < *wake)
+					*wake = j->s[k].not_before;
+				continue;
+			}
+			if (r->st->in_flight >= dss_aimd_limit(&r->aimd))
+				return 0;
+			if (r->hold_until > now) {
+				if (r->hold_until < *wake)
+					*wake = r->hold_until;
+				return 0;
+			}
+			if ((b = budget_allows(r)) <= 0)
+				return 0;
+			/* the ready samples of j, as one request where n is taken */
+			if ((f = calloc(1, sizeof(*f) + j->nsamples * sizeof(int))) == NULL) {
+				r->fatal = 1;
+				return dss_err_set(r->err, "out of memory");
+			}
+			f->job = j;
+			f->idx[f->n++] = k;
+			if (t->ops->multi_sample)
+				for (n = k + 1; n < j->nsamples && f->n < 128; n++)
+					if (j->s[n].state == S_PENDING &&
+					    j->s[n].not_before <= now)
+						f->idx[f->n++] = n;
+			need = (double)j->est_tokens + (double)(o->params.max_tokens > 0 ?
+			    o->params.max_tokens : 256) * f->n;
+			w = fmax(dss_bucket_wait(&r->rpm, 1, now),
+			    dss_bucket_wait(&r->tpm, need, now));
+			if (w > 0) {
+				free(f);
+				if (now + w < *wake)
+					*wake = now + w;
+				return 0;
+			}
+			if (t->ops->request(t, j->input, &o->params, f->n, &f->req, &e) < 0) {
+				dss_http_req_free(&f->req);
+				free(f);
+				r->fatal = 1;
+				return dss_err_set(r->err, "%s", e.msg);
+			}
+			f->req.timeout_ms = o->timeout_ms;
+			f->req.user = f;
+			if (dss_http_add(r->http, &f->req, r->err) < 0) {
+				dss_http_req_free(&f->req);
+				free(f);
+				r->fatal = 1;
+				return -1;
+			}
+			dss_bucket_take(&r->rpm, 1, now);
+			dss_bucket_take(&r->tpm, need, now);
+			f->tpm_taken = need;
+			for (n = 0; n < f->n; n++) {
+				j->s[f->idx[n]].state = S_FLIGHT;
+				j->s[f->idx[n]].attempts++;
+			}
+			j->flights++;
+			r->st->in_flight++;
+			r->st->requests++;
+		}
+	}
+	return 0;
+}
+
+static void
+progress(struct run *r, double now, int final)
+{
+	r->st->elapsed = now - r->start;
+	r->st->limit = dss_aimd_limit(&r->aimd);
+	if (r->o->progress != NULL)
+		r->o->progress(r->o->arg, r->st, final);
+	r->last_progress = now;
+}
+
+int
+dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
+    const char *inname, FILE *out, struct dss_teach_stats *st,
+    struct dss_err *err)
+{
+	struct run r;
+	struct job *j;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	memset(st, 0, sizeof(*st));
+	st->total = o->total;
+	r.db = db;
+	r.o = o;
+	r.st = st;
+	r.err = err;
+	r.out = out;
+	r.lines.fp = in;
+	r.lines.name = inname;
+	r.start = r.last_progress = dss_http_now();
+	r.seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+	r.window = o->concurrency * 4 > 64 ? o->concurrency * 4 : 64;
+	dss_bucket_init(&r.rpm, o->rpm, r.start);
+	dss_bucket_init(&r.tpm, o->tpm, r.start);
+	dss_aimd_init(&r.aimd, o->concurrency);
+	if (o->teacher->ops->answer == NULL &&
+	    (r.http = dss_http_new(o->concurrency, err)) == NULL)
+		goto out;
+	if ((r.get = dss_db_prepare(db, "SELECT completion, finish_reason, "
+	    "prompt_tokens, completion_tokens, latency_ms, model "
+	    "FROM teach_cache WHERE request = ?", err)) == NULL ||
+	    (r.put = dss_db_prepare(db, "INSERT OR IGNORE INTO teach_cache "
+	    "(request, provider, model, dataset, id, sample, completion, "
+	    "finish_reason, prompt_tokens, completion_tokens, cost_usd, "
+	    "latency_ms, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    err)) == NULL ||
+	    (r.put_completion = dss_db_prepare(db, "INSERT OR IGNORE INTO "
+	    "completions (request, dataset, id, teacher, sample, completion, "
+	    "finish_reason, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err)) == NULL)
+		goto out;
+
+	for (;;) {
+		double now = dss_http_now(), wake = now + 1.0;
+		int timeout;
+
+		while (!r.eof && !r.stopping && r.njobs < r.window)
+			if (read_one(&r) < 0)
+				goto out;
+		if (dispatch(&r, now, &wake) < 0)
+			goto out;
+		if (flush_results(&r) < 0)
+			goto out;
+		if (r.fatal)
+			goto out;
+		if (r.http == NULL || dss_http_running(r.http) == 0) {
+			if (r.stopping || (r.eof && r.njobs == 0))
+				break;
+			if (r.http == NULL && !r.eof)
+				continue;
+			if (r.http == NULL)
+				break;	/* replay: everything answered */
+		}
+		if (!r.eof && r.njobs < r.window && !r.stopping)
+			timeout = 0;
+		else
+			timeout = (int)ceil((wake - now) * 1000);
+		if (dss_http_poll(r.http, timeout, on_done, &r, err) < 0)
+			goto out;
+		if (flush_results(&r) < 0 || r.fatal)
+			goto out;
+		now = dss_http_now();
+		if (now - r.last_progress >= 1.0)
+			progress(&r, now, 0);
+	}
+	for (j = r.head; j != NULL; j = j->next)
+		st->unfinished++;
+	progress(&r, dss_http_now(), 1);
+	rc = 0;
+out:
+	if (rc < 0 && err->msg[0] == '\0')
+		dss_err_set(err, "teach run failed");
+	flush_results(&r);
+	while ((j = r.head) != NULL) {
+		job_unlink(&r, j);
+		job_free(j);
+	}
+	free(r.res);
+	free(r.bodies);
+	sqlite3_finalize(r.get);
+	sqlite3_finalize(r.put);
+	sqlite3_finalize(r.put_completion);
+	dss_http_free(r.http);
+	dss_lines_free(&r.lines);
+	return rc;
+}

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What all teachers share: opening one by its SPEC, the canonical JSON
+ * and request key, the input taken from a prompt record, and error-body
+ * messages with the API key masked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "teacher.h"
+
+static const struct dss_teacher_ops *const providers[] = {
+	&dss_teacher_openai,
+	&dss_teacher_openai_completions,
+	&dss_teacher_anthropic,
+	&dss_teacher_gemini,
+	&dss_teacher_replay,
+};
+
+static int
+is_loopback(const char *url)
+{
+	const char *h = strstr(url, "://");
+	size_t n;
+
+	h = h ? h + 3 : url;
+	if (strncmp(h, "[::1]", 5) == 0)
+		return 1;
+	n = strcspn(h, ":/");
+	if (n == 9 && strncmp(h, "localhost", 9) == 0)
+		return 1;
+	return n >= 4 && strncmp(h, "127.", 4) == 0;
+}
+
+int
+dss_teacher_open(struct dss_teacher *t, const char *spec,
+    const char *base_url, const char *key_env, struct dss_err *err)
+{
+	const char *colon = strchr(spec, ':'), *key;
+	size_t plen, i, n;
+
+	memset(t, 0, sizeof(*t));
+	if (colon == NULL || colon[1] == '\0') {
+		dss_err_set(err, "teacher '%s' is not PROVIDER:MODEL", spec);
+		err->code = 2;
+		return -1;
+	}
+	plen = (size_t)(colon - spec);
+	for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++)
+		if (strlen(providers[i]->provider) == plen &&
+		    strncmp(providers[i]->provider, spec, plen) == 0)
+			t->ops = providers[i];
+	if (t->ops == NULL) {
+		dss_err_set(err, "unknown teacher provider '%.*s'", (int)plen, spec);
+		err->code = 2;
+		return -1;
+	}
+	if ((t->spec = strdup(spec)) == NULL || (t->model = strdup(colon + 1)) == NULL)
+		goto nomem;
+	if (t->ops->answer != NULL) {
+		if (dss_teacher_replay_load(t, err) < 0)
+			goto fail;
+		return 0;
+	}
+	if ((t->base_url = strdup(base_url ? base_url : t->ops->default_base)) == NULL)
+		goto nomem;
+	n = strlen(t->base_url);
+	while (n > 0 && t->base_url[n - 1] == '/')
+		t->base_url[--n] = '\0';
+	if (strncmp(t->base_url, "http://", 7) != 0 &&
+	    strncmp(t->base_url, "https://", 8) != 0) {
+		dss_err_set(err, "base URL '%s' is not http:// or https://", t->base_url);
+		err->code = 2;
+		goto fail;
+	}
+	if (key_env == NULL)
+		key_env = t->ops->key_env;
+	key = getenv(key_env);
+	if (key != NULL && *key != '\0') {
+		if ((t->key = strdup(key)) == NULL)
+			goto nomem;
+	} else if (!is_loopback(t->base_url)) {
+		dss_err_set(err, "environment variable '%s' is not set", key_env);
+		goto fail;
+	}
+	return 0;
+nomem:
+	dss_err_set(err, "out of memory");
+fail:
+	dss_teacher_close(t);
+	return -1;
+}
+
+void
+dss_teacher_close(struct dss_teacher *t)
+{
+	if (t->ops != NULL && t->ops->close != NULL)
+		t->ops->close(t);
+	free(t->spec);
+	free(t->model);
+	free(t->base_url);
+	if (t->key != NULL) {
+		memset(t->key, 0, strlen(t->key));
+		free(t->key);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+cJSON *
+dss_teacher_input(const struct dss_teacher *t, const cJSON *record,
+    struct dss_err *err)
+{
+	const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(record, "messages");
+	const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(record, "prompt");
+	const cJSON *m;
+	cJSON *out;
+
+	if (msgs != NULL && !cJSON_IsArray(msgs)) {
+		dss_err_set(err, "field 'messages' is not an array");
+		return NULL;
+	}
+	if (prompt != NULL && !cJSON_IsString(prompt)) {
+		dss_err_set(err, "field 'prompt' is not a string");
+		return NULL;
+	}
+	cJSON_ArrayForEach(m, msgs) {
+		const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
+
+		if (!cJSON_IsObject(m) || !cJSON_IsString(role) ||
+		    cJSON_GetObjectItemCaseSensitive(m, "content") == NULL) {
+			dss_err_set(err, "field 'messages' holds an entry without "
+			    "'role' and 'content'");
+			return NULL;
+		}
+	}
+	if (t->ops->answer != NULL) {
+		if (msgs != NULL)
+			return cJSON_Duplicate(msgs, 1);
+		if (prompt != NULL)
+			return cJSON_Duplicate(prompt, 1);
+		if (dss_json_str(record, "id", err) == NULL)
+			return NULL;
+		return cJSON_CreateString(dss_json_str_opt(record, "id"));
+	}
+	if (t->ops->chat) {
+		cJSON *one;
+
+		if (msgs != NULL && cJSON_GetArraySize(msgs) > 0)
+			return cJSON_Duplicate(msgs, 1);
+		if (prompt == NULL) {
+			dss_err_set(err, "field 'messages' is missing");
+			return NULL;
+		}
+		if ((out = cJSON_CreateArray()) == NULL ||
+		    (one = cJSON_CreateObject()) == NULL) {
+			cJSON_Delete(out);
+			dss_err_set(err, "out of memory");
+			return NULL;
+		}
+		cJSON_AddItemToArray(out, one);		/* takes one */
+		cJSON_AddStringToObject(one, "role", "user");
+		cJSON_AddStringToObject(one, "content", prompt->valuestring);
+		return out;
+	}
+	if (prompt != NULL)
+		return cJSON_CreateString(prompt->valuestring);
+	if (msgs != NULL && cJSON_GetArraySize(msgs) > 0) {
+		struct dss_buf b = DSS_BUF_INIT;
+
+		cJSON_ArrayForEach(m, msgs) {
+			const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, "content");
+
+			if (!cJSON_IsString(c))
+				continue;
+			if (b.len)
+				dss_buf_adds(&b, "\n\n");
+			dss_buf_adds(&b, c->valuestring);
+		}
+		out = cJSON_CreateString(b.data);
+		dss_buf_free(&b);
+		return out;
+	}
+	dss_err_set(err, "field 'prompt' is missing");
+	return NULL;
+}
+
+static int
+add_string(struct dss_buf *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (dss_buf_addch(out, '"') < 0)
+		return -1;
+	for (; *p; p++) {
+		const char *esc = NULL;
+		char u[7];
+
+		switch (*p) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			if (*p < 0x20) {
+				memcpy(u, "\\u00", 4);
+				u[4] = hex[*p >> 4];
+				u[5] = hex[*p & 15];
+				u[6] = '\0';
+				esc = u;
+			}
+		}
+		if (esc ? dss_buf_adds(out, esc) < 0 : dss_buf_addch(out, *p) < 0)
+			return -1;
+	}
+	return dss_buf_addch(out, '"');
+}
+
+int
+dss_teacher_quote(struct dss_buf *out, const char *s)
+{
+	return add_string(out, s);
+}
+
+static int
+cmp_keys(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string, y->string);
+}
+
+int
+dss_teacher_canonical(const cJSON *v, struct dss_buf *out)
+{
+	const cJSON *c;
+	int i, n, r = 0;
+
+	if (cJSON_IsString(v))
+		return add_string(out, v->valuestring);
+	if (cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+
+		if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+			return dss_buf_addf(out, "%lld", (long long)d);
+		return dss_buf_addf(out, "%.17g", d);
+	}
+	if (cJSON_IsTrue(v))
+		return dss_buf_adds(out, "true");
+	if (cJSON_IsFalse(v))
+		return dss_buf_adds(out, "false");
+	if (cJSON_IsArray(v)) {
+		if (dss_buf_addch(out, '[') < 0)
+			return -1;
+		i = 0;
+		cJSON_ArrayForEach(c, v) {
+			if ((i++ && dss_buf_addch(out, ',') < 0) ||
+			    dss_teacher_canonical(c, out) < 0)
+				return -1;
+		}
+		return dss_buf_addch(out, ']');
+	}
+	if (cJSON_IsObject(v)) {
+		const cJSON **kids;
+
+		n = cJSON_GetArraySize(v);
+		if ((kids = malloc((n ? n : 1) * sizeof(*kids))) == NULL)
+			return -1;
+		i = 0;
+		cJSON_ArrayForEach(c, v)
+			kids[i++] = c;
+		qsort(kids, n, sizeof(*kids), cmp_keys);
+		r = dss_buf_addch(out, '{');
+		for (i = 0; i < n && r == 0; i++) {
+			if ((i && dss_buf_addch(out, ',') < 0) ||
+			    add_string(out, kids[i]->string) < 0 ||
+			    dss_buf_addch(out, ':') < 0 ||
+			    dss_teacher_canonical(kids[i], out) < 0)
+				r = -1;
+		}
+		free(kids);
+		return r < 0 ? -1 : dss_buf_addch(out, '}');
+	}
+	return dss_buf_adds(out, "null");
+}
+
+int
+dss_teacher_key(const struct dss_teacher *t, const cJSON *input,
+    const struct dss_teacher_params *p, int sample, char out[DSS_SHA256_HEX])
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	long max_tokens = p->max_tokens;
+	int i, r = -1;
+
+	if (max_tokens == 0 && t->ops == &dss_teacher_anthropic)
+		max_tokens = 1024;
+	/* keys in sorted order, so this is canonical JSON */
+	if (dss_buf_adds(&b, "{\"input\":") < 0 ||
+	    dss_teacher_canonical(input, &b) < 0 ||
+	    dss_buf_adds(&b, ",\"model\":") < 0 ||
+	    add_string(&b, t->ops->answer ? t->source : t->model) < 0 ||
+	    dss_buf_adds(&b, ",\"params\":{") < 0)
+		goto out;
+	if (max_tokens > 0 && dss_buf_addf(&b, "\"max_tokens\":%ld", max_tokens) < 0)
+		goto out;
+	if (p->nstop > 0) {
+		if (dss_buf_adds(&b, max_tokens > 0 ? ",\"stop\":[" : "\"stop\":[") < 0)
+			goto out;
+		for (i = 0; i < p->nstop; i++)
+			if ((i && dss_buf_addch(&b, ',') < 0) ||
+			    add_string(&b, p->stop[i]) < 0)
+				goto out;
+		if (dss_buf_addch(&b, ']') < 0)
+			goto out;
+	}
+	if (p->temperature >= 0 && dss_buf_addf(&b, "%s\"temperature\":%.17g",
+	    max_tokens > 0 || p->nstop > 0 ? "," : "", p->temperature) < 0)
+		goto out;
+	if (dss_buf_addf(&b, "},\"provider\":") < 0 ||
+	    add_string(&b, t->ops->provider) < 0 ||
+	    dss_buf_addf(&b, ",\"sample\":%d}", sample) < 0)
+		goto out;
+	dss_sha256_hex(b.data, b.len, out);
+	r = 0;
+out:
+	dss_buf_free(&b);
+	return r;
+}
+
+static void
+mask(const struct dss_teacher *t, char *s)
+{
+	size_t n;
+	char *p;
+
+	if (t == NULL || t->key == NULL || (n = strlen(t->key)) < 4)
+		return;
+	while ((p = strstr(s, t->key)) != NULL) {
+		memset(p, '*', 3);
+		memmove(p + 3, p + n, strlen(p + n) + 1);
+	}
+}
+
+void
+dss_teacher_error_message(const struct dss_teacher *t, const char *body,
+    size_t len, char *out, size_t outsz)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+	size_t i;
+
+	if (cJSON_IsString(m))
+		snprintf(out, outsz, "%s", m->valuestring);
+	else if (cJSON_IsString(e))
+		snprintf(out, outsz, "%s", e->valuestring);
+	else if (cJSON_IsString(m = cJSON_GetObjectItemCaseSensitive(j, "message")))
+		snprintf(out, outsz, "%s", m->valuestring);
+	else
+		snprintf(out, outsz, "%.*s", (int)(len < 200 ? len : 200), body);
+	cJSON_Delete(j);
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 0x20)
+			out[i] = ' ';
+	mask(t, out);
+}
+
+void
+dss_teacher_result_free(struct dss_teacher_result *res)
+{
+	int i;
+
+	for (i = 0; i < res->n; i++) {
+		free(res->choices[i].text);
+		free(res->choices[i].finish_reason);
+	}
+	free(res->choices);
+	free(res->teacher);
+	memset(res, 0, sizeof(*res));
+}
+
+int
+dss_teacher_add_choice(struct dss_teacher_result *res, const char *text,
+    const char *finish_reason)
+{
+	struct dss_teacher_choice *c;
+
+	if ((c = realloc(res->choices, (res->n + 1) * sizeof(*c))) == NULL)
+		return -1;
+	res->choices = c;
+	c += res->n;
+	c->text = strdup(text ? text : "");
+	c->finish_reason = finish_reason ? strdup(finish_reason) : NULL;
+	if (c->text == NULL || (finish_reason && c->finish_reason == NULL)) {
+		free(c->text);
+		free(c->finish_reason);
+		return -1;
+	}
+	res->n++;
+	return 0;
+}
+
+int
+dss_teacher_header(struct dss_http_req *req, const char *name,
+    const char *value, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	struct curl_slist *l;
+
+	if (dss_buf_addf(&b, "%s: %s", name, value) < 0 ||
+	    (l = curl_slist_append(req->headers, b.data)) == NULL) {
+		dss_buf_free(&b);
+		return dss_err_set(err, "out of memory");
+	}
+	req->headers = l;
+	memset(b.data, 0, b.len);	/* it may hold the key */
+	dss_buf_free(&b);
+	return 0;
+}
+
+int
+dss_teacher_finish(struct dss_http_req *req, const struct dss_teacher *t,
+    const char *path, cJSON *body, struct dss_err *err)
+{
+	struct dss_buf url = DSS_BUF_INIT;
+	char *s = NULL;
+	int r = -1;
+
+	if (body == NULL || (s = cJSON_PrintUnformatted(body)) == NULL ||
+	    dss_buf_addf(&url, "%s%s", t->base_url, path) < 0 ||
+	    dss_teacher_header(req, "Content-Type", "application/json", err) < 0 ||
+	    dss_teacher_header(req, "Expect", "", err) < 0) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	free(req->url);
+	free(req->body);
+	req->url = dss_buf_detach(&url, NULL);
+	req->body = s;
+	req->body_len = strlen(s);
+	s = NULL;
+	r = req->url ? 0 : dss_err_set(err, "out of memory");
+out:
+	free(s);
+	cJSON_Delete(body);
+	dss_buf_free(&url);
+	return r;
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Teachers: the models dss-teach asks for rationales.  A teacher is named
+ * by a SPEC, "PROVIDER:MODEL" (openai, openai-completions, anthropic,
+ * gemini) or "replay:FILE".  Each provider is one struct dss_teacher_ops:
+ * it turns a prompt record and the sampling parameters into an HTTP
+ * request (URL, headers, JSON body) and the provider's response body back
+ * into completions, finish reasons and token usage.  Replay answers from
+ * a file of recorded completions without the network.
+ *
+ * Every request is keyed by the SHA-256 of canonical JSON (object keys
+ * sorted, no spaces) of the provider, model, prompt or messages, the
+ * parameters and the sample index.  The key never includes the API key
+ * or the base URL.
+ */
+#ifndef DSS_TEACHER_H
+#define DSS_TEACHER_H
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "err.h"
+#include "http.h"
+#include "jsonl.h"
+#include "sha256.h"
+
+struct dss_teacher_params {
+	int samples;		/* K completions per prompt, >= 1 */
+	double temperature;	/* < 0: not sent (provider default) */
+	long max_tokens;	/* 0: not sent (anthropic needs one: 1024) */
+	char **stop;		/* nstop stop sequences; not owned */
+	int nstop;
+};
+
+#define DSS_TEACHER_PARAMS_INIT { 1, -1, 0, NULL, 0 }
+
+struct dss_teacher_choice {
+	char *text;		/* owned; never NULL after a parse */
+	char *finish_reason;	/* owned; NULL when the provider gave none */
+};
+
+/* A parsed response; release with dss_teacher_result_free. */
+struct dss_teacher_result {
+	struct dss_teacher_choice *choices;	/* n of them, in order */
+	int n;
+	int has_usage;
+	long prompt_tokens;
+	long completion_tokens;
+	char *teacher;		/* replay: the recorded teacher name or NULL */
+};
+
+#define DSS_TEACHER_RESULT_INIT { NULL, 0, 0, 0, 0, NULL }
+
+struct dss_teacher;
+
+struct dss_teacher_ops {
+	const char *provider;	/* "openai", "anthropic", ... */
+	const char *key_env;	/* usual API key variable, NULL for replay */
+	const char *default_base;
+	int multi_sample;	/* takes n (or candidateCount) per request */
+	int chat;		/* sends messages, else a prompt string */
+	/*
+	 * Fills req->url, req->headers and req->body for a request of n
+	 * samples of input (from dss_teacher_input).  The req owns them.
+	 */
+	int (*request)(const struct dss_teacher *t, const cJSON *input,
+	    const struct dss_teacher_params *p, int n, struct dss_http_req *req,
+	    struct dss_err *err);
+	/* Parses a 2xx body into res (choices in order). */
+	int (*parse)(const struct dss_teacher *t, const char *body, size_t len,
+	    struct dss_teacher_result *res, struct dss_err *err);
+	/*
+	 * Local teachers only (NULL otherwise): answers sample of the
+	 * prompt record without the network.  Returns 0, or -1 when there
+	 * is no answer (err says why).
+	 */
+	int (*answer)(const struct dss_teacher *t, const cJSON *record,
+	    int sample, struct dss_teacher_result *res, struct dss_err *err);
+	void (*close)(struct dss_teacher *t);
+};
+
+struct dss_teacher {
+	const struct dss_teacher_ops *ops;
+	char *spec;		/* as given; the "teacher" of records */
+	char *model;		/* after the colon (replay: the file) */
+	char *base_url;		/* without a trailing slash */
+	char *key;		/* the API key or NULL; never logged or stored */
+	char source[DSS_SHA256_HEX];	/* replay: hash of the file */
+	void *priv;		/* provider state */
+};
+
+/*
+ * Opens the teacher named by spec.  base_url NULL means the provider's
+ * public endpoint.  The API key comes from the environment variable
+ * key_env, or the provider's usual one when key_env is NULL; a missing
+ * key is an error unless the base URL is loopback (127.0.0.1, [::1],
+ * localhost) or the teacher is replay.  Returns 0, or -1 with err set
+ * (err->code is 2 for a malformed spec).  Close with dss_teacher_close.
+ */
+int dss_teacher_open(struct dss_teacher *t, const char *spec,
+    const char *base_url, const char *key_env, struct dss_err *err);
+void dss_teacher_close(struct dss_teacher *t);
+
+/*
+ * The part of a prompt record that the teacher is sent, as a new cJSON
+ * value the caller deletes: the messages array for chat providers (a
+ * lone "prompt" becomes one user message), the prompt string for
+ * completion providers (messages are joined by blank lines).  Replay
+ * takes either, or the record's id.  NULL with err naming the field.
+ */
+cJSON *dss_teacher_input(const struct dss_teacher *t, const cJSON *record,
+    struct dss_err *err);
+
+/*
+ * Writes the canonical JSON of v into out: object keys sorted bytewise,
+ * no insignificant space.  Returns -1 on allocation failure.
+ */
+int dss_teacher_canonical(const cJSON *v, struct dss_buf *out);
+
+/* The request key of sample of input under params p, as 64 hex digits. */
+int dss_teacher_key(const struct dss_teacher *t, const cJSON *input,
+    const struct dss_teacher_params *p, int sample, char out[DSS_SHA256_HEX]);
+
+/*
+ * Pulls a human-readable message out of an error body ({"error":
+ * {"message": ...}} and the like) into out; falls back to the start of
+ * the body.  Occurrences of the API key are masked.
+ */
+void dss_teacher_error_message(const struct dss_teacher *t, const char *body,
+    size_t len, char *out, size_t outsz);
+
+/* Appends s to out as a JSON string (quoted, escaped). */
+int dss_teacher_quote(struct dss_buf *out, const char *s);
+
+void dss_teacher_result_free(struct dss_teacher_result *res);
+
+/* Provider tables, for dss_teacher_open. */
+extern const struct dss_teacher_ops dss_teacher_openai;
+extern const struct dss_teacher_ops dss_teacher_openai_completions;
+extern const struct dss_teacher_ops dss_teacher_anthropic;
+extern const struct dss_teacher_ops dss_teacher_gemini;
+extern const struct dss_teacher_ops dss_teacher_replay;
+
+/* Helpers shared by the providers. */
+int dss_teacher_finish(struct dss_http_req *req, const struct dss_teacher *t,
+    const char *path, cJSON *body, struct dss_err *err);	/* takes body */
+int dss_teacher_header(struct dss_http_req *req, const char *name,
+    const char *value, struct dss_err *err);
+int dss_teacher_add_choice(struct dss_teacher_result *res, const char *text,
+    const char *finish_reason);
+/* Parses an OpenAI chat or text completion body already parsed. */
+int dss_teacher_openai_parse_json(const cJSON *j,
+    struct dss_teacher_result *res, struct dss_err *err);
+/* Opens the replay file named by t->model; used by dss_teacher_open. */
+int dss_teacher_replay_load(struct dss_teacher *t, struct dss_err *err);
+
+#endif

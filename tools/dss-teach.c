@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dss-teach: asks a teacher model for K completions of every prompt
+ * record on stdin and writes completion records to stdout, with every
+ * paid response cached in the database first, so that reruns and resumes
+ * never pay twice.  The work is done by lib/teach.c; this file parses
+ * options, opens the database and the teacher, and reports progress.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../lib/db.h"
+#include "../lib/jsonl.h"
+#include "../lib/teach.h"
+#include "../lib/teacher.h"
+#include "tool.h"
+
+static const char usage_line[] =
+    "usage: dss-teach --db DB --teacher SPEC [--base-url URL] "
+    "[--concurrency C] [--key-env NAME] [--max-cost USD] [--max-requests N] "
+    "[--max-tokens N] [--price IN,OUT] [--prices FILE] [--quiet] "
+    "[--retries N] [--rpm R] [--samples K] [--shard I/N] [--stop S] "
+    "[--temperature T] [--timeout S] [--tpm T]\n";
+
+static const char help_text[] =
+    "Asks a teacher for K completions of each prompt record on stdin and\n"
+    "writes completion records to stdout, caching every response in DB.\n"
+    "SPEC is openai:MODEL, openai-completions:MODEL, anthropic:MODEL,\n"
+    "gemini:MODEL or replay:FILE.  See dss-teach(1).\n";
+
+static void
+usage(void)
+{
+	fputs(usage_line, stderr);
+	exit(2);
+}
+
+static void
+bad_value(const char *opt, const char *v, const char *what)
+{
+	warnx("option '--%s': '%s' is not %s", opt, v, what);
+	usage();
+}
+
+static long
+parse_long(const char *opt, const char *v, long min)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno || n < min)
+		bad_value(opt, v, min > 0 ? "a positive integer" : "a whole number");
+	return n;
+}
+
+static double
+parse_num(const char *opt, const char *v)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (*v == '\0' || *end != '\0' || errno || !isfinite(d) || d < 0)
+		bad_value(opt, v, "a non-negative number");
+	return d;
+}
+
+struct display {
+	int tty, quiet;
+	double last_line;
+};
+
+static void
+fmt_tokens(char *out, size_t n, long long v)
+{
+	if (v >= 10000000)
+		snprintf(out, n, "%.1fM", (double)v / 1e6);
+	else if (v >= 10000)
+		snprintf(out, n, "%.1fk", (double)v / 1e3);
+	else
+		snprintf(out, n, "%lld", v);
+}
+
+static void
+status_line(const struct dss_teach_stats *st, int priced, char *out, size_t n)
+{
+	char total[32] = "", eta[48] = "", in[32], outk[32], cost[48] = "";
+	unsigned long finished = st->done + st->failed;
+	double rate = st->elapsed > 0 ? (double)finished / st->elapsed : 0;
+
+	if (st->total > 0) {
+		snprintf(total, sizeof(total), "/%lu", st->total);
+		if (rate > 0 && st->total > finished) {
+			double s = (double)(st->total - finished) / rate;
+
+			snprintf(eta, sizeof(eta), ", eta %dm%02ds", (int)(s / 60),
+			    (int)fmod(s, 60));
+		}
+	}
+	fmt_tokens(in, sizeof(in), st->prompt_tokens);
+	fmt_tokens(outk, sizeof(outk), st->completion_tokens);
+	if (priced)
+		snprintf(cost, sizeof(cost), ", $%.4f", st->cost);
+	snprintf(out, n, "%lu%s prompts done, %lu failed, %lu cached, %.1f/s%s, "
+	    "%d in flight (limit %d), tokens %s in %s out%s", finished, total,
+	    st->failed, st->cached, rate, eta, st->in_flight, st->limit, in, outk,
+	    cost);
+}
+
+static int priced;
+
+static void
+on_progress(void *arg, const struct dss_teach_stats *st, int final)
+{
+	struct display *d = arg;
+	char line[512];
+
+	if (d->quiet)
+		return;
+	status_line(st, priced, line, sizeof(line));
+	if (d->tty) {
+		fprintf(stderr, "\r\033[K%s: %s%s", progname, line, final ? "\n" : "");
+	} else if (final || st->elapsed - d->last_line >= 10) {
+		fprintf(stderr, "%s: %s\n", progname, line);
+		d->last_line = st->elapsed;
+	}
+}
+
+static void
+on_report(void *arg, const char *msg)
+{
+	struct display *d = arg;
+
+	if (d->tty && !d->quiet)
+		fputs("\r\033[K", stderr);
+	warnx("%s", msg);
+}
+
+/* Counts the non-blank lines of a regular file, then rewinds it. */
+static unsigned long
+count_lines(FILE *fp)
+{
+	struct stat sb;
+	unsigned long n = 0;
+	int c, blank = 1;
+
+	if (fstat(fileno(fp), &sb) < 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	while ((c = getc(fp)) != EOF) {
+		if (c == '\n') {
+			n += !blank;
+			blank = 1;
+		} else if (c != ' ' && c != '\t' && c != '\r') {
+			blank = 0;
+		}
+	}
+	n += !blank;
+	if (ferror(fp) || fseek(fp, 0, SEEK_SET) < 0) {
+		clearerr(fp);
+		return 0;
+	}
+	return n;
+}
+
+/* Looks the model up in a price file {"MODEL": [in, out]}. */
+static int
+load_prices(const char *path, const struct dss_teacher *t, double *in,
+    double *out)
+{
+	FILE *fp = fopen(path, "r");
+	struct dss_buf b = DSS_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	cJSON *j, *p;
+	int found = 0;
+
+	if (fp == NULL)
+		die("cannot open '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (dss_buf_add(&b, chunk, n) < 0)
+			die("'%s' is too large", path);
+	if (ferror(fp))
+		die("cannot read '%s': %s", path, strerror(errno));
+	fclose(fp);
+	if ((j = cJSON_ParseWithLength(b.data, b.len)) == NULL || !cJSON_IsObject(j))
+		die("'%s' is not a JSON object of MODEL: [IN, OUT]", path);
+	p = cJSON_GetObjectItemCaseSensitive(j, t->spec);
+	if (p == NULL)
+		p = cJSON_GetObjectItemCaseSensitive(j, t->model);
+	if (p != NULL) {
+		if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 ||
+		    !cJSON_IsNumber(cJSON_GetArrayItem(p, 0)) ||
+		    !cJSON_IsNumber(cJSON_GetArrayItem(p, 1)))
+			die("'%s': price of '%s' is not [IN, OUT]", path, t->model);
+		*in = cJSON_GetArrayItem(p, 0)->valuedouble;
+		*out = cJSON_GetArrayItem(p, 1)->valuedouble;
+		found = 1;
+	}
+	cJSON_Delete(j);
+	dss_buf_free(&b);
+	return found;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "base-url", required_argument, NULL, 'b' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "key-env", required_argument, NULL, 'k' },
+		{ "max-cost", required_argument, NULL, 'C' },
+		{ "max-requests", required_argument, NULL, 'R' },
+		{ "max-tokens", required_argument, NULL, 'm' },
+		{ "price", required_argument, NULL, 'p' },
+		{ "prices", required_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "rpm", required_argument, NULL, 'x' },
+		{ "samples", required_argument, NULL, 'n' },
+		{ "shard", required_argument, NULL, 's' },
+		{ "stop", required_argument, NULL, 'S' },
+		{ "teacher", required_argument, NULL, 't' },
+		{ "temperature", required_argument, NULL, 'T' },
+		{ "timeout", required_argument, NULL, 'o' },
+		{ "tpm", required_argument, NULL, 'y' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dss_teach_opts o;
+	struct dss_teach_stats st;
+	struct dss_teacher teacher;
+	struct dss_err err = DSS_ERR_INIT;
+	struct display d = { 0, 0, 0 };
+	const char *dbpath = NULL, *spec = NULL, *base = NULL, *key_env = NULL;
+	const char *prices = NULL;
+	char **stops = NULL, *end;
+	sqlite3 *db;
+	int c, status = 0;
+
+	tool_init("dss-teach");
+	dss_teach_opts_init(&o);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			base = optarg;
+			break;
+		case 'c':
+			o.concurrency = (int)parse_long("concurrency", optarg, 1);
+			if (o.concurrency > 4096)
+				bad_value("concurrency", optarg, "at most 4096");
+			break;
+		case 'C':
+			o.max_cost = parse_num("max-cost", optarg);
+			break;
+		case 'd':
+			dbpath = optarg;
+			break;
+		case 'h':
+			fputs(usage_line, stdout);
+			fputs(help_text, stdout);
+			return tool_fshut(stdout, "stdout");
+		case 'k':
+			key_env = optarg;
+			break;
+		case 'm':
+			o.params.max_tokens = parse_long("max-tokens", optarg, 1);
+			break;
+		case 'n':
+			o.params.samples = (int)parse_long("samples", optarg, 1);
+			if (o.params.samples > 1000)
+				bad_value("samples", optarg, "at most 1000");
+			break;
+		case 'o':
+			o.timeout_ms = (long)(parse_num("timeout", optarg) * 1000);
+			if (o.timeout_ms <= 0)
+				bad_value("timeout", optarg, "a positive number");
+			break;
+		case 'p':
+			errno = 0;
+			o.price_in = strtod(optarg, &end);
+			if (end == optarg || *end != ',' || o.price_in < 0)
+				bad_value("price", optarg, "IN,OUT in USD per million tokens");
+			o.price_out = strtod(end + 1, &end);
+			if (*end != '\0' || o.price_out < 0 || errno ||
+			    !isfinite(o.price_in) || !isfinite(o.price_out))
+				bad_value("price", optarg, "IN,OUT in USD per million tokens");
+			o.has_price = 1;
+			break;
+		case 'P':
+			prices = optarg;
+			break;
+		case 'q':
+			d.quiet = 1;
+			break;
+		case 'r':
+			o.retries = (int)parse_long("retries", optarg, 0);
+			break;
+		case 'R':
+			o.max_requests = parse_long("max-requests", optarg, 0);
+			break;
+		case 's':
+			errno = 0;
+			o.shard_i = strtoul(optarg, &end, 10);
+			if (end == optarg || *end != '/' || optarg[0] == '-')
+				bad_value("shard", optarg, "I/N with 0 <= I < N");
+			o.shard_n = strtoul(end + 1, &end, 10);
+			if (*end != '\0' || errno || o.shard_n < 1 || o.shard_i >= o.shard_n)
+				bad_value("shard", optarg, "I/N with 0 <= I < N");
+			break;
+		case 'S':
+			if ((stops = realloc(stops, (o.params.nstop + 1) *
+			    sizeof(*stops))) == NULL)
+				die("out of memory");
+			stops[o.params.nstop++] = optarg;
+			o.params.stop = stops;
+			break;
+		case 't':
+			spec = optarg;
+			break;
+		case 'T':
+			o.params.temperature = parse_num("temperature", optarg);
+			break;
+		case 'V':
+			tool_version();
+		case 'x':
+			o.rpm = parse_num("rpm", optarg);
+			break;
+		case 'y':
+			o.tpm = parse_num("tpm", optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc) {
+		warnx("unexpected argument '%s'", argv[optind]);
+		usage();
+	}
+	if (dbpath == NULL) {
+		warnx("option '--db' is required");
+		usage();
+	}
+	if (spec == NULL) {
+		warnx("option '--teacher' is required");
+		usage();
+	}
+	if (dss_teacher_open(&teacher, spec, base, key_env, &err) < 0) {
+		warn_err(&err);
+		if (err.code == 2)
+			usage();
+		return 1;
+	}
+	if (prices != NULL && !o.has_price)
+		o.has_price = load_prices(prices, &teacher, &o.price_in, &o.price_out);
+	if (o.max_cost >= 0 && !o.has_price) {
+		warnx("option '--max-cost' needs a price for '%s': give --price "
+		    "IN,OUT or --prices FILE", teacher.model);
+		dss_teacher_close(&teacher);
+		usage();
+	}
+	priced = o.has_price;
+	if ((db = dss_db_open(dbpath, DSS_DB_CREATE, &err)) == NULL) {
+		dss_teacher_close(&teacher);
+		die_err(&err);
+	}
+	o.teacher = &teacher;
+	d.tty = tool_stderr_tty();
+	o.report = on_report;
+	o.progress = on_progress;
+	o.arg = &d;
+	o.total = o.shard_n > 1 ? 0 : count_lines(stdin);
+	if (dss_teach_run(db, &o, stdin, "stdin", stdout, &st, &err) < 0) {
+		warn_err(&err);
+		status = 1;
+	} else {
+		if (st.budget_stop == 1)
+			warnx("budget reached: spent $%.4f of --max-cost %g; %lu "
+			    "prompts not finished", st.cost, o.max_cost, st.unfinished);
+		else if (st.budget_stop == 2)
+			warnx("budget reached: %lu requests of --max-requests %ld; "
+			    "%lu prompts not finished", st.requests, o.max_requests,
+			    st.unfinished);
+		if (st.failed > 0)
+			warnx("%lu prompt%s failed", st.failed, st.failed == 1 ? "" : "s");
+		if (st.bad > 0)
+			warnx("%lu record%s skipped", st.bad, st.bad == 1 ? "" : "s");
+		if (st.budget_stop || st.failed || st.bad || st.unfinished)
+			status = 1;
+	}
+	dss_db_close(db);
+	dss_teacher_close(&teacher);
+	free(stops);
+	if (tool_fshut(stdout, "stdout"))
+		status = 1;
+	return status;
+}
