@@ -36,28 +36,61 @@ struct dss_fetch_opts {
  * NULL = trust on first download and record it in the cache's lock file,
  * verify ever after).  On success *path is a malloc'd path of the cached
  * file (caller frees).  On failure returns -1, *path is NULL and any file
- * previously in the cache is left as it was.  Messages include
- * "checksum mismatch for 'URL': expected HEX, got HEX",
- * "'URL' is not in the cache (PATH) and --offline is set" and
- * "cannot download 'URL': HTTP 404".
+ * previously in the cache is left as it was.
+ *
+ * A cached file is re-hashed on every call.  If it does not match, it is
+ * downloaded again (not with offline set) and replaced only when the new
+ * copy matches.  A cached file with neither a pin nor a lock entry is
+ * trusted and recorded.  A .part left by an interrupted transfer is
+ * resumed; if the resumed file does not match, the file is fetched once
+ * more from the start.  A server that ignores Range is handled by starting
+ * over.  Transient failures (connection errors, timeouts, a cut transfer,
+ * HTTP 408, 425, 429 and 5xx) are retried o->retries times, after
+ * Retry-After when the server sends one, else after an exponential
+ * backoff with jitter (1 s, 2 s, 4 s, ... up to 60 s, each scaled by a
+ * random factor in [0.5, 1]; the environment variable DSS_FETCH_BACKOFF_MS
+ * changes the 1 s base, which tests set to 0).  Other HTTP errors and
+ * checksum mismatches are not retried.  Concurrent calls for the same URL
+ * (threads or processes) serialize on an flock of the .part file, and
+ * lock-file updates on an flock of the cache directory.
+ *
+ * Messages (one line each):
+ *   checksum mismatch for 'URL': expected HEX, got HEX
+ *   checksum mismatch for 'URL' (cached as 'PATH'): expected HEX, got HEX
+ *   'URL' is not in the cache (PATH) and --offline is set
+ *   cannot download 'URL': HTTP 404
+ *   cannot download 'URL' from 'MIRRORED-URL': HTTP 404
+ *   cannot download 'URL' from 'MIRRORED-URL': <libcurl's message>
+ *   cannot cache 'URL': <why the URL is unsafe>
+ *   cannot parse lock file 'CACHE/dss.lock.json': not a JSON object
+ *   invalid SHA-256 'X' for 'URL'
+ *   invalid mirror 'X': not an http://, https:// or file:// URL or an absolute path
+ *
+ * The lock file is a JSON object mapping each upstream URL (never the
+ * mirrored one) to its SHA-256 in lowercase hex, one entry per line,
+ * sorted by URL; entries it does not understand are kept.
  */
 int dss_fetch(const struct dss_fetch_opts *o, const char *url, const char *sha256, char **path, struct dss_err *err);
 /* The default cache dir ($DSS_CACHE, else $XDG_CACHE_HOME/dss, else ~/.cache/dss); caller frees. */
 char *dss_fetch_cache_dir(void);
 
 /*
- * Maps url to where it is fetched from: with mirror non-NULL,
- * SCHEME://HOST/PATH becomes MIRROR/HOST/PATH (a trailing '/' on mirror
- * is dropped); without, a copy of url.  Returns a malloc'd string (caller
+ * Maps url to where it is fetched from: with mirror non-NULL and not empty,
+ * SCHEME://HOST/PATH becomes MIRROR/HOST/PATH (trailing '/'s on mirror
+ * are dropped; a mirror that is an absolute path means file://PATH);
+ * without, a copy of url.  Returns a malloc'd string (caller
  * frees) or NULL with err set.
  */
 char *dss_fetch_source_url(const char *mirror, const char *url, struct dss_err *err);
 
 /*
  * Maps url to its place in cache: CACHE/HOST/PATH.  Rejects URLs without
- * an http, https or file scheme, empty, "." or ".." components, and bytes
- * outside [A-Za-z0-9._~+=,@%-] in any component, so that nothing escapes
- * the cache.  A query string or fragment is rejected too.  Returns a
+ * an http, https or file scheme (lowercase), an empty host, empty
+ * components, components starting with '.' (so "." and ".." too) or
+ * ending in ".part", and bytes outside [A-Za-z0-9._~+=,@-] in a path
+ * component or outside [A-Za-z0-9._:-] in the host, so that nothing
+ * escapes the cache.  Query strings, fragments, user names and
+ * percent-escapes are rejected with them.  Returns a
  * malloc'd path (caller frees) or NULL with err set.
  */
 char *dss_fetch_cache_path(const char *cache, const char *url, struct dss_err *err);

@@ -1,0 +1,1118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The download cache of dss-fetch.  A URL is mapped to a sanitized path
+ * under the cache, fetched with libcurl (optionally through a mirror) into
+ * a .part file that is locked against concurrent writers, resumed with a
+ * byte range after an interruption, retried with exponential backoff and
+ * jitter on transient failures, verified against a pinned SHA-256 or the
+ * hash recorded in the cache's lock file, and only then fsynced and
+ * renamed into place.  Every failure leaves the cache as it was.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "fetch.h"
+#include "sha256.h"
+
+#define LOCK_NAME "dss.lock.json"
+#define LOCK_MAX ((size_t)16 << 20)
+#define PATH_LIMIT 4000
+#define COMPONENT_LIMIT 255
+#define RETRY_AFTER_MAX 300	/* seconds: a longer Retry-After is cut to this */
+#define BACKOFF_MAX_MS 60000
+#define MKDIR_MAX 64
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void
+curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static char *
+xstrdup(const char *s, struct dss_err *err)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		dss_err_set(err, "out of memory");
+	return p;
+}
+
+char *
+dss_fetch_cache_dir(void)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	const char *e;
+	struct passwd *pw;
+
+	if ((e = getenv("DSS_CACHE")) != NULL && *e != '\0')
+		return strdup(e);
+	if ((e = getenv("XDG_CACHE_HOME")) != NULL && *e != '\0')
+		dss_buf_addf(&b, "%s/dss", e);
+	else if ((e = getenv("HOME")) != NULL && *e != '\0')
+		dss_buf_addf(&b, "%s/.cache/dss", e);
+	else if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
+		dss_buf_addf(&b, "%s/.cache/dss", pw->pw_dir);
+	if (b.len == 0)
+		return NULL;
+	return dss_buf_detach(&b, NULL);
+}
+
+/* Returns the part of url after "SCHEME://", or NULL when the scheme is not ours. */
+static const char *
+after_scheme(const char *url)
+{
+	static const char *schemes[] = { "https://", "http://", "file://" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		n = strlen(schemes[i]);
+		if (strncmp(url, schemes[i], n) == 0)
+			return url + n;
+	}
+	return NULL;
+}
+
+static int
+safe_char(int c, int host)
+{
+	if (isascii(c) && isalnum(c))
+		return 1;
+	if (host)
+		return c == '.' || c == '-' || c == '_' || c == ':';
+	return c != '\0' && strchr("._~+=,@-", c) != NULL;
+}
+
+/* Checks one component of the cache path; host says it is the first. */
+static int
+check_component(const char *url, const char *s, size_t n, int host, struct dss_err *err)
+{
+	size_t i;
+
+	if (n == 0)
+		return dss_err_set(err, "cannot cache '%s': empty %s", url,
+		    host ? "host" : "path component");
+	if (n > COMPONENT_LIMIT)
+		return dss_err_set(err, "cannot cache '%s': path component too long", url);
+	if (s[0] == '.')
+		return dss_err_set(err, "cannot cache '%s': component '%.*s' starts with '.'",
+		    url, (int)n, s);
+	for (i = 0; i < n; i++)
+		if (!safe_char((unsigned char)s[i], host))
+			return dss_err_set(err, "cannot cache '%s': character '%c' is not allowed",
+			    url, isprint((unsigned char)s[i]) ? s[i] : '?');
+	if (n >= 5 && memcmp(s + n - 5, ".part", 5) == 0)
+		return dss_err_set(err, "cannot cache '%s': component '%.*s' ends in '.part'",
+		    url, (int)n, s);
+	return 0;
+}
+
+char *
+dss_fetch_cache_path(const char *cache, const char *url, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	const char *rest, *s, *slash;
+	int host = 1, files = 0;
+
+	for (s = url; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			dss_err_set(err, "cannot cache '%.*s...': control character in the URL",
+			    (int)(s - url), url);
+			return NULL;
+		}
+	rest = after_scheme(url);
+	if (rest == NULL) {
+		dss_err_set(err, "cannot cache '%s': not an http, https or file URL", url);
+		return NULL;
+	}
+	if (strlen(url) > PATH_LIMIT) {
+		dss_err_set(err, "cannot cache '%.64s...': URL too long", url);
+		return NULL;
+	}
+	dss_buf_adds(&b, cache);
+	while (b.len > 1 && b.data[b.len - 1] == '/')
+		dss_buf_truncate(&b, b.len - 1);
+	for (s = rest;; s = slash + 1) {
+		size_t n;
+
+		slash = strchr(s, '/');
+		n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+		if (check_component(url, s, n, host, err) == -1)
+			goto fail;
+		if (dss_buf_addch(&b, '/') == -1 || dss_buf_add(&b, s, n) == -1) {
+			dss_err_set(err, "out of memory");
+			goto fail;
+		}
+		if (!host)
+			files++;
+		host = 0;
+		if (slash == NULL)
+			break;
+	}
+	if (files == 0) {
+		dss_err_set(err, "cannot cache '%s': no file name in the URL", url);
+		goto fail;
+	}
+	return dss_buf_detach(&b, NULL);
+fail:
+	dss_buf_free(&b);
+	return NULL;
+}
+
+char *
+dss_fetch_source_url(const char *mirror, const char *url, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	const char *rest;
+	size_t n;
+
+	rest = after_scheme(url);
+	if (rest == NULL) {
+		dss_err_set(err, "cannot fetch '%s': not an http, https or file URL", url);
+		return NULL;
+	}
+	if (mirror == NULL || *mirror == '\0')
+		return xstrdup(url, err);
+	if (mirror[0] == '/')
+		dss_buf_adds(&b, "file://");
+	else if (after_scheme(mirror) == NULL) {
+		dss_err_set(err, "invalid mirror '%s': not an http://, https:// or file:// URL "
+		    "or an absolute path", mirror);
+		return NULL;
+	}
+	n = strlen(mirror);
+	while (n > 0 && mirror[n - 1] == '/')
+		n--;
+	dss_buf_add(&b, mirror, n);
+	dss_buf_addch(&b, '/');
+	if (dss_buf_adds(&b, rest) == -1) {
+		dss_buf_free(&b);
+		dss_err_set(err, "out of memory");
+		return NULL;
+	}
+	return dss_buf_detach(&b, NULL);
+}
+
+/* Lowercases a 64-hex-digit string into out; -1 when it is not one. */
+static int
+parse_hex(const char *s, char out[DSS_SHA256_HEX])
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+		out[i] = (char)tolower((unsigned char)s[i]);
+	}
+	if (s[64] != '\0')
+		return -1;
+	out[64] = '\0';
+	return 0;
+}
+
+static char *
+join_path(const char *dir, const char *name)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+
+	if (dss_buf_addf(&b, "%s/%s", dir, name) == -1)
+		return NULL;
+	return dss_buf_detach(&b, NULL);
+}
+
+/* Reads the lock file of cache into *out (an object; empty when absent). */
+static int
+lock_read(const char *cache, cJSON **out, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	char *path = join_path(cache, LOCK_NAME);
+	char tmp[8192];
+	FILE *fp = NULL;
+	size_t n;
+	int ret = -1;
+
+	*out = NULL;
+	if (path == NULL)
+		return dss_err_set(err, "out of memory");
+	b.max = LOCK_MAX;
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		if (errno != ENOENT) {
+			dss_err_errno(err, errno, "cannot open '%s'", path);
+			goto out;
+		}
+		*out = cJSON_CreateObject();
+		ret = *out != NULL ? 0 : dss_err_set(err, "out of memory");
+		goto out;
+	}
+	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+		if (dss_buf_add(&b, tmp, n) == -1) {
+			dss_err_set(err, "cannot read '%s': file too large", path);
+			goto out;
+		}
+	if (ferror(fp)) {
+		dss_err_errno(err, errno, "cannot read '%s'", path);
+		goto out;
+	}
+	*out = cJSON_ParseWithLength(b.data, b.len);
+	if (*out == NULL || !cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		dss_err_set(err, "cannot parse lock file '%s': not a JSON object", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	dss_buf_free(&b);
+	free(path);
+	return ret;
+}
+
+static int
+lock_lookup(const char *cache, const cJSON *lock, const char *url,
+    char out[DSS_SHA256_HEX], struct dss_err *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(lock, url);
+
+	if (it == NULL)
+		return 0;
+	if (!cJSON_IsString(it) || parse_hex(it->valuestring, out) == -1)
+		return dss_err_set(err, "lock file '%s/%s': entry for '%s' is not a SHA-256",
+		    cache, LOCK_NAME, url);
+	return 1;
+}
+
+int
+dss_fetch_lock_get(const char *cache, const char *url, char out[65], struct dss_err *err)
+{
+	cJSON *lock;
+	int r;
+
+	if (lock_read(cache, &lock, err) == -1)
+		return -1;
+	r = lock_lookup(cache, lock, url, out, err);
+	cJSON_Delete(lock);
+	return r;
+}
+
+static int
+cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	fsync(fd);
+	close(fd);
+	return 0;
+}
+
+/* Writes lock as sorted "url": "hex" lines to a temp file, then renames it. */
+static int
+lock_write(const char *cache, cJSON *lock, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT, tmp = DSS_BUF_INIT;
+	char *path = join_path(cache, LOCK_NAME);
+	const char **keys = NULL;
+	cJSON *it;
+	size_t n = 0, i;
+	int fd = -1, ret = -1;
+
+	if (path == NULL)
+		return dss_err_set(err, "out of memory");
+	for (it = lock->child; it != NULL; it = it->next)
+		n++;
+	keys = calloc(n + 1, sizeof(*keys));
+	if (keys == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	n = 0;
+	for (it = lock->child; it != NULL; it = it->next)
+		keys[n++] = it->string;
+	qsort(keys, n, sizeof(*keys), cmp_keys);
+	dss_buf_adds(&b, "{\n");
+	for (i = 0; i < n; i++) {
+		cJSON *k = cJSON_CreateString(keys[i]);
+		char *ks = k != NULL ? cJSON_PrintUnformatted(k) : NULL;
+		char *vs = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(lock, keys[i]));
+
+		if (ks != NULL && vs != NULL)
+			dss_buf_addf(&b, "  %s: %s%s\n", ks, vs, i + 1 < n ? "," : "");
+		cJSON_Delete(k);
+		free(ks);
+		if (ks == NULL || vs == NULL) {
+			free(vs);
+			dss_err_set(err, "out of memory");
+			goto out;
+		}
+		free(vs);
+	}
+	if (dss_buf_adds(&b, "}\n") == -1) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	dss_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd == -1) {
+		dss_err_errno(err, errno, "cannot create '%s'", tmp.data);
+		goto out;
+	}
+	for (i = 0; i < b.len;) {
+		ssize_t w = write(fd, b.data + i, b.len - i);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
+			goto out;
+		}
+		i += (size_t)w;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, path) == -1) {
+		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", tmp.data, path);
+		goto out;
+	}
+	fsync_dir(cache);
+	ret = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (ret == -1 && tmp.len > 0)
+		unlink(tmp.data);
+	free(keys);
+	free(path);
+	dss_buf_free(&b);
+	dss_buf_free(&tmp);
+	return ret;
+}
+
+/*
+ * Records url -> hex in the lock file.  Holds an exclusive flock on the
+ * cache directory while it reads, updates and replaces the file, so that
+ * concurrent fetches do not lose each other's entries.
+ */
+static int
+lock_put(const char *cache, const char *url, const char *hex, struct dss_err *err)
+{
+	cJSON *lock = NULL, *v;
+	int dfd, ret = -1;
+
+	dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1)
+		return dss_err_errno(err, errno, "cannot open '%s'", cache);
+	while (flock(dfd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			dss_err_errno(err, errno, "cannot lock '%s'", cache);
+			goto out;
+		}
+	if (lock_read(cache, &lock, err) == -1)
+		goto out;
+	v = cJSON_CreateString(hex);
+	if (v == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(lock, url) != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(lock, url, v);	/* takes v */
+	else
+		cJSON_AddItemToObject(lock, url, v);	/* takes v */
+	ret = lock_write(cache, lock, err);
+out:
+	cJSON_Delete(lock);
+	close(dfd);	/* releases the flock */
+	return ret;
+}
+
+/*
+ * Creates the directories of path's parent.  The ones it had to create are
+ * recorded in made (deepest last) so that a failure can remove them again.
+ */
+struct made_dirs {
+	char *dir[MKDIR_MAX];
+	int n;
+};
+
+static int
+mkdirs(const char *path, size_t from, struct made_dirs *made, struct dss_err *err)
+{
+	char *p = strdup(path), *s;
+	int ret = -1;
+
+	if (p == NULL)
+		return dss_err_set(err, "out of memory");
+	s = strrchr(p, '/');
+	if (s == NULL || s == p) {
+		ret = 0;
+		goto out;
+	}
+	*s = '\0';
+	for (s = p + from; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (s == p) {
+			continue;
+		}
+		{
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0777) == 0) {
+				if (made->n < MKDIR_MAX)
+					made->dir[made->n++] = strdup(p);
+			} else if (errno != EEXIST) {
+				dss_err_errno(err, errno, "cannot create '%s'", p);
+				goto out;
+			} else {
+				struct stat st;
+
+				if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
+					dss_err_set(err, "cannot create '%s': not a directory", p);
+					goto out;
+				}
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	ret = 0;
+out:
+	free(p);
+	return ret;
+}
+
+static void
+made_undo(struct made_dirs *made)
+{
+	while (made->n > 0) {
+		char *d = made->dir[--made->n];
+
+		if (d != NULL)
+			rmdir(d);	/* fails harmlessly when someone else filled it */
+		free(d);
+	}
+}
+
+static void
+made_free(struct made_dirs *made)
+{
+	while (made->n > 0)
+		free(made->dir[--made->n]);
+}
+
+/* One transfer's state, shared with the libcurl callbacks. */
+struct xfer {
+	const struct dss_fetch_opts *o;
+	const char *name;	/* for the progress callback */
+	int fd;
+	long long offset;	/* bytes already in the .part file */
+	long status;		/* of the last response, 0 before one (and for file://) */
+	long retry_after;	/* seconds from Retry-After, -1 when absent */
+	int write_errno;
+};
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n;
+	char line[256];
+
+	if (len >= sizeof(line))
+		return len;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	if (strncmp(line, "HTTP/", 5) == 0) {
+		const char *sp = strchr(line, ' ');
+
+		x->status = sp != NULL ? strtol(sp + 1, NULL, 10) : 0;
+		x->retry_after = -1;
+	} else if (strncasecmp(line, "retry-after:", 12) == 0) {
+		char *v = line + 12, *end;
+		long s;
+
+		while (*v == ' ' || *v == '\t')
+			v++;
+		v[strcspn(v, "\r\n")] = '\0';
+		s = strtol(v, &end, 10);
+		if (end != v && *end == '\0' && s >= 0) {
+			x->retry_after = s;
+		} else {
+			time_t t = curl_getdate(v, NULL);
+
+			if (t != -1)
+				x->retry_after = t > time(NULL) ? (long)(t - time(NULL)) : 0;
+		}
+		if (x->retry_after > RETRY_AFTER_MAX)
+			x->retry_after = RETRY_AFTER_MAX;
+	}
+	return len;
+}
+
+static int
+good_status(long status)
+{
+	return status == 0 || status == 200 || status == 206;
+}
+
+static size_t
+on_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n, done = 0;
+
+	if (!good_status(x->status))
+		return len;	/* an error page: drop it */
+	while (done < len) {
+		ssize_t w = write(x->fd, p + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			x->write_errno = errno;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	return len;
+}
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer *x = arg;
+
+	if (good_status(x->status) && (dlnow > 0 || dltotal > 0))
+		x->o->progress(x->o->progress_arg, x->name, x->offset + (long long)dlnow,
+		    dltotal > 0 ? x->offset + (long long)dltotal : -1);
+	return 0;
+}
+
+enum outcome { DONE, TRANSIENT, PERMANENT, NO_RANGE };
+
+static void
+describe(struct dss_err *err, const char *url, const char *src, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+describe(struct dss_err *err, const char *url, const char *src, const char *fmt, ...)
+{
+	char what[DSS_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (strcmp(url, src) == 0)
+		dss_err_set(err, "cannot download '%s': %s", url, what);
+	else
+		dss_err_set(err, "cannot download '%s' from '%s': %s", url, src, what);
+}
+
+static int
+transient_curl(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* One attempt at appending src to the file open at x->fd. */
+static enum outcome
+transfer(struct xfer *x, const char *url, const char *src, struct dss_err *err)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	enum outcome res = PERMANENT;
+	CURLcode rc;
+	CURL *h;
+
+	x->status = 0;
+	x->retry_after = -1;
+	x->write_errno = 0;
+	h = curl_easy_init();
+	if (h == NULL) {
+		dss_err_set(err, "cannot download '%s': cannot start libcurl", url);
+		return PERMANENT;
+	}
+	curl_easy_setopt(h, CURLOPT_URL, src);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "dss-fetch/1");
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	if (x->o->connect_timeout > 0)
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, x->o->connect_timeout);
+	if (x->o->low_speed_time > 0) {
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, x->o->low_speed_time);
+	}
+	if (x->offset > 0)
+		curl_easy_setopt(h, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)x->offset);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	if (x->o->progress != NULL) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
+	rc = curl_easy_perform(h);
+	if (x->status >= 400 && !(x->status == 416 && x->offset > 0)) {
+		long s = x->status;
+
+		describe(err, url, src, "HTTP %ld", s);
+		res = (s == 408 || s == 425 || s == 429 || s >= 500) ? TRANSIENT : PERMANENT;
+	} else if (rc == CURLE_RANGE_ERROR && x->offset > 0) {
+		res = NO_RANGE;
+	} else if (rc == CURLE_WRITE_ERROR && x->write_errno != 0) {
+		dss_err_errno(err, x->write_errno, "cannot download '%s': write error", url);
+	} else if (rc != CURLE_OK) {
+		describe(err, url, src, "%s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		res = transient_curl(rc) ? TRANSIENT : PERMANENT;
+	} else if (x->status != 0 && (x->status < 200 || x->status >= 300) && x->status != 416) {
+		describe(err, url, src, "HTTP %ld", x->status);
+	} else {
+		res = DONE;
+	}
+	curl_easy_cleanup(h);
+	return res;
+}
+
+static long
+backoff_base_ms(void)
+{
+	const char *e = getenv("DSS_FETCH_BACKOFF_MS");
+	char *end;
+	long v;
+
+	if (e == NULL || *e == '\0')
+		return 1000;
+	v = strtol(e, &end, 10);
+	return *end == '\0' && v >= 0 && v <= BACKOFF_MAX_MS ? v : 1000;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* The delay before retry number attempt (1-based): exponential with jitter. */
+static long
+backoff_ms(int attempt, long retry_after, unsigned *seed)
+{
+	long base = backoff_base_ms(), d;
+	int i;
+
+	if (retry_after >= 0)
+		return retry_after * 1000;
+	d = base;
+	for (i = 1; i < attempt && d < BACKOFF_MAX_MS; i++)
+		d *= 2;
+	if (d > BACKOFF_MAX_MS)
+		d = BACKOFF_MAX_MS;
+	/* uniformly in [d/2, d] */
+	return d / 2 + (d > 1 ? (long)(rand_r(seed) % (unsigned)(d / 2 + 1)) : 0);
+}
+
+/* Size of the open file fd, or -1. */
+static long long
+fd_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static int
+restart_part(int fd)
+{
+	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Downloads src into the .part file open at fd, resuming from its current
+ * size.  With fresh set, starts from zero whatever is there.
+ */
+static int
+download(const struct dss_fetch_opts *o, const char *url, const char *src,
+    const char *name, int fd, const char *part, int fresh, struct dss_err *err)
+{
+	struct xfer x = { o, name, fd, 0, 0, -1, 0 };
+	unsigned seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
+	int attempt = 0, no_range = 0;
+	enum outcome r;
+
+	for (;;) {
+		if ((fresh || no_range) && restart_part(fd) == -1)
+			return dss_err_errno(err, errno, "cannot truncate '%s'", part);
+		fresh = 0;
+		x.offset = fd_size(fd);
+		if (x.offset < 0 || lseek(fd, 0, SEEK_END) == -1)
+			return dss_err_errno(err, errno, "cannot read '%s'", part);
+		r = transfer(&x, url, src, err);
+		if (r == DONE) {
+			long long size = fd_size(fd);
+
+			if (o->progress != NULL && size >= 0)
+				o->progress(o->progress_arg, name, size, size);
+			return 0;
+		}
+		if (r == NO_RANGE && !no_range) {
+			no_range = 1;	/* the server ignores Range: start over, once for free */
+			continue;
+		}
+		if (r == NO_RANGE)
+			describe(err, url, src, "the server does not resume transfers");
+		if (r != TRANSIENT || attempt >= o->retries)
+			return -1;
+		attempt++;
+		sleep_ms(backoff_ms(attempt, x.retry_after, &seed));
+	}
+}
+
+/* Opens and locks path.part, making sure the lock is on the file still at that name. */
+static int
+open_part(const char *part, struct dss_err *err)
+{
+	struct stat a, b;
+	int fd;
+
+	for (;;) {
+		fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+		if (fd == -1)
+			return dss_err_errno(err, errno, "cannot create '%s'", part);
+		while (flock(fd, LOCK_EX) == -1)
+			if (errno != EINTR) {
+				dss_err_errno(err, errno, "cannot lock '%s'", part);
+				close(fd);
+				return -1;
+			}
+		if (fstat(fd, &a) == 0 && stat(part, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return fd;
+		close(fd);	/* renamed into place by another process meanwhile */
+	}
+}
+
+static int
+hash_fd(int fd, const char *path, char out[DSS_SHA256_HEX], struct dss_err *err)
+{
+	struct dss_sha256 *s;
+	char buf[65536];
+	ssize_t n;
+	off_t at = 0;
+
+	s = dss_sha256_new();
+	if (s == NULL)
+		return dss_err_set(err, "out of memory");
+	while ((n = pread(fd, buf, sizeof(buf), at)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			dss_sha256_final(s, out);
+			return dss_err_errno(err, e, "cannot read '%s'", path);
+		}
+		dss_sha256_update(s, buf, (size_t)n);
+		at += n;
+	}
+	dss_sha256_final(s, out);
+	return 0;
+}
+
+/*
+ * The cached file at dest, if any: 1 when it is there and matches want
+ * (or want is empty, in which case got holds its hash), 0 when it is
+ * absent, 2 when it is there but does not match (got holds its hash).
+ */
+static int
+check_cached(const char *dest, const char *want, char got[DSS_SHA256_HEX], struct dss_err *err)
+{
+	struct stat st;
+
+	if (stat(dest, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return dss_err_errno(err, errno, "cannot stat '%s'", dest);
+	}
+	if (!S_ISREG(st.st_mode))
+		return dss_err_set(err, "cannot use '%s': not a regular file", dest);
+	if (dss_sha256_file(dest, got, err) == -1)
+		return -1;
+	return want[0] == '\0' || strcmp(want, got) == 0 ? 1 : 2;
+}
+
+static const char *
+base_name(const char *url)
+{
+	const char *s = strrchr(url, '/');
+
+	return s != NULL ? s + 1 : url;
+}
+
+int
+dss_fetch(const struct dss_fetch_opts *o, const char *url, const char *sha256,
+    char **path, struct dss_err *err)
+{
+	static const struct dss_fetch_opts defaults = DSS_FETCH_OPTS_INIT;
+	struct made_dirs made = { { NULL }, 0 };
+	char want[DSS_SHA256_HEX] = "", got[DSS_SHA256_HEX] = "";
+	char *cache = NULL, *dest = NULL, *part = NULL, *src = NULL;
+	int pinned = sha256 != NULL, fd = -1, ret = -1, r, tries, resumed;
+	long long had;
+
+	*path = NULL;
+	if (o == NULL)
+		o = &defaults;
+	if (pinned && parse_hex(sha256, want) == -1)
+		return dss_err_set(err, "invalid SHA-256 '%s' for '%s'", sha256, url);
+	cache = o->cache != NULL ? strdup(o->cache) : dss_fetch_cache_dir();
+	if (cache == NULL)
+		return dss_err_set(err, "cannot find a cache directory: set DSS_CACHE or HOME");
+	dest = dss_fetch_cache_path(cache, url, err);
+	if (dest == NULL)
+		goto out;
+	if (!pinned && dss_fetch_lock_get(cache, url, want, err) == -1)
+		goto out;
+
+	r = check_cached(dest, want, got, err);
+	if (r == -1)
+		goto out;
+	if (r == 1)
+		goto found;
+	if (o->offline) {
+		if (r == 2)
+			dss_err_set(err, "checksum mismatch for '%s' (cached as '%s'): expected %s, got %s",
+			    url, dest, want, got);
+		else
+			dss_err_set(err, "'%s' is not in the cache (%s) and --offline is set",
+			    url, dest);
+		goto out;
+	}
+
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK) {
+		dss_err_set(err, "cannot start libcurl: %s", curl_easy_strerror(curl_init_rc));
+		goto out;
+	}
+	src = dss_fetch_source_url(o->mirror, url, err);
+	if (src == NULL)
+		goto out;
+	if (mkdirs(dest, 1, &made, err) == -1)
+		goto fail;
+	part = malloc(strlen(dest) + 6);
+	if (part == NULL) {
+		dss_err_set(err, "out of memory");
+		goto fail;
+	}
+	strcpy(part, dest);
+	strcat(part, ".part");
+	fd = open_part(part, err);
+	if (fd == -1)
+		goto fail;
+
+	/* Another process may have finished it while we waited for the lock. */
+	r = check_cached(dest, want, got, err);
+	if (r == -1)
+		goto fail;
+	if (r == 1) {
+		unlink(part);
+		goto found;
+	}
+
+	had = fd_size(fd);
+	for (tries = 0;; tries++) {
+		resumed = tries == 0 && had > 0;
+		if (download(o, url, src, base_name(url), fd, part, tries > 0, err) == -1) {
+			if (fd_size(fd) <= 0)
+				unlink(part);	/* nothing worth resuming */
+			goto fail;
+		}
+		if (hash_fd(fd, part, got, err) == -1)
+			goto fail_part;
+		if (want[0] == '\0' || strcmp(want, got) == 0)
+			break;
+		/* Stale bytes from an earlier, interrupted transfer: try once afresh. */
+		if (!resumed) {
+			dss_err_set(err, "checksum mismatch for '%s': expected %s, got %s",
+			    url, want, got);
+			goto fail_part;
+		}
+	}
+	if (fsync(fd) == -1) {
+		dss_err_errno(err, errno, "cannot write '%s'", part);
+		goto fail_part;
+	}
+	if (!pinned && want[0] == '\0' && lock_put(cache, url, got, err) == -1)
+		goto fail_part;
+	if (rename(part, dest) == -1) {
+		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", part, dest);
+		goto fail_part;
+	}
+	fsync_dir(cache);
+	made_free(&made);
+	*path = dest;
+	dest = NULL;
+	ret = 0;
+	goto out;
+
+found:
+	if (!pinned && want[0] == '\0' && lock_put(cache, url, got, err) == -1)
+		goto fail;
+	made_free(&made);
+	*path = dest;
+	dest = NULL;
+	ret = 0;
+	goto out;
+
+fail_part:
+	unlink(part);
+fail:
+	if (fd != -1) {
+		close(fd);
+		fd = -1;
+	}
+	made_undo(&made);
+out:
+	if (fd != -1)
+		close(fd);
+	free(cache);
+	free(dest);
+	free(part);
+	free(src);
+	return ret;
+}
+
+static void
+human(char *buf, size_t n, long long v)
+{
+	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v;
+	int u = 0;
+
+	if (v < 1024) {
+		snprintf(buf, n, "%lld B", v);
+		return;
+	}
+	while (d >= 1024 && u < 4) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(buf, n, "%.1f %s", d, units[u]);
+}
+
+char *
+dss_progress_format(char *buf, size_t n, const char *name, long long now, long long total, int width)
+{
+	char right[64], a[24], b[24], nm[64];
+	int room, bar, fill, i, namew, len;
+	size_t at;
+
+	if (n == 0)
+		return buf;
+	if (width < 20)
+		width = 80;
+	if ((size_t)width >= n)
+		width = (int)n - 1;
+	if (now < 0)
+		now = 0;
+	human(a, sizeof(a), now);
+	if (total > 0) {
+		if (now > total)
+			now = total;
+		human(b, sizeof(b), total);
+		snprintf(right, sizeof(right), " %3d%% %s / %s",
+		    (int)(now * 100 / total), a, b);
+	} else {
+		snprintf(right, sizeof(right), " %s", a);
+	}
+	namew = width / 3;
+	if (namew > (int)sizeof(nm) - 1)
+		namew = (int)sizeof(nm) - 1;
+	len = (int)strlen(name);
+	if (len > namew && namew > 3)
+		snprintf(nm, sizeof(nm), "%.*s...", namew - 3, name);
+	else
+		snprintf(nm, sizeof(nm), "%.*s", namew, name);
+	room = width - 1 - (int)strlen(nm) - (int)strlen(right);
+	at = (size_t)snprintf(buf, n, "%s", nm);
+	bar = room - 3;
+	if (total > 0 && bar >= 10) {
+		fill = (int)(now * bar / total);
+		buf[at++] = ' ';
+		buf[at++] = '[';
+		for (i = 0; i < bar; i++)
+			buf[at++] = i < fill ? '#' : (i == fill ? '>' : ' ');
+		if (fill >= bar)
+			buf[at - 1] = '#';
+		buf[at++] = ']';
+		buf[at] = '\0';
+	}
+	if (at + strlen(right) < n) {
+		strcpy(buf + at, right);
+		at += strlen(right);
+	}
+	while (at + 1 < n && (int)at < width - 1)
+		buf[at++] = ' ';
+	buf[at] = '\0';
+	return buf;
+}

@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the download cache: mirror mapping, cache paths and
+ * their sanitizing, the cache directory, file:// mirrors, cache hits,
+ * lock-file recording and verification, checksum mismatches leaving the
+ * cache as it was, --offline, the progress-bar formatter, and HTTP
+ * transfers against tests/servers/mirror.py (resume, retries, 404, a
+ * server that ignores Range, redirects).  Run from the top of the tree.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../lib/buf.h"
+#include "../../lib/fetch.h"
+#include "../../lib/sha256.h"
+#include "tap.h"
+
+#define EX "https://example.org/data/"
+#define ZERO "0000000000000000000000000000000000000000000000000000000000000000"
+
+static char top[] = "/tmp/dss-test-fetch.XXXXXX";
+static char cache[300], mirror[300], murl[320];
+
+static void
+write_file(const char *path, const void *data, size_t n)
+{
+	char dir[600], *s;
+	FILE *fp;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (s = dir + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		mkdir(dir, 0777);
+		*s = '/';
+	}
+	fp = fopen(path, "wb");
+	if (fp == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fwrite(data, 1, n, fp);
+	fclose(fp);
+}
+
+/* The file's content (caller frees), or NULL when absent. */
+static char *
+read_file(const char *path, size_t *len)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	char tmp[4096];
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	if (fp == NULL)
+		return NULL;
+	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+		dss_buf_add(&b, tmp, n);
+	fclose(fp);
+	return dss_buf_detach(&b, len);
+}
+
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static char *
+cpath(const char *rel)
+{
+	static char buf[4][600];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", cache, rel);
+	return buf[i];
+}
+
+static char *
+mpath(const char *rel)
+{
+	static char buf[600];
+
+	snprintf(buf, sizeof(buf), "%s/%s", mirror, rel);
+	return buf;
+}
+
+static void
+test_source_url(void)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	char *s;
+
+	s = dss_fetch_source_url(NULL, "https://h.org/p/q.json", &err);
+	is_str(s, "https://h.org/p/q.json", "no mirror: the URL itself");
+	free(s);
+	s = dss_fetch_source_url("http://127.0.0.1:8/m/",
+	    "https://raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json", &err);
+	is_str(s, "http://127.0.0.1:8/m/raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json",
+	    "http mirror: trailing slash dropped, host kept");
+	free(s);
+	s = dss_fetch_source_url("file:///srv/mirror//", "https://dl.fbaipublicfiles.com/anli/anli_v1.0.zip", &err);
+	is_str(s, "file:///srv/mirror/dl.fbaipublicfiles.com/anli/anli_v1.0.zip", "file:// mirror");
+	free(s);
+	s = dss_fetch_source_url("/srv/m", "http://h.org/x", &err);
+	is_str(s, "file:///srv/m/h.org/x", "an absolute path is a file:// mirror");
+	free(s);
+	s = dss_fetch_source_url("", "http://h.org/x", &err);
+	is_str(s, "http://h.org/x", "empty mirror is no mirror");
+	free(s);
+	s = dss_fetch_source_url("ftp://m.org", "http://h.org/x", &err);
+	ok(s == NULL, "ftp mirror rejected");
+	is_str(err.msg, "invalid mirror 'ftp://m.org': not an http://, https:// or file:// URL "
+	    "or an absolute path", "bad mirror message");
+	s = dss_fetch_source_url("http://m.org", "ftp://h.org/x", &err);
+	ok(s == NULL && strstr(err.msg, "'ftp://h.org/x'") != NULL, "ftp URL rejected: %s", err.msg);
+}
+
+static void
+test_cache_path(void)
+{
+	static const char *bad[] = {
+		"https://h.org/../x", "https://h.org/a/./b", "https://h.org//x",
+		"https://h.org/a/", "https://h.org", "https://h.org/", "https://../x",
+		"https://h.org/x?y=1", "https://h.org/x#f", "https://h.org/a b",
+		"https://h.org/.hidden", "https://h.org/x.json.part",
+		"https://h.org/%2e%2e/x", "ftp://h.org/x", "https://h.org/a\\b",
+		"file:///etc/passwd", "https://h.org/a/\xc3\xa9", "https://h/o/st/a\nb",
+		"HTTPS://h.org/x", "https://user@h.org/x", "https://h.org/..",
+	};
+	struct dss_err err = DSS_ERR_INIT;
+	char *s, big[5000];
+	size_t i;
+
+	s = dss_fetch_cache_path("/c", "https://raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json", &err);
+	is_str(s, "/c/raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json", "cache path is CACHE/HOST/PATH");
+	free(s);
+	s = dss_fetch_cache_path("/c", "https://h/o/st/a\nb", &err);
+	is_str(err.msg, "cannot cache 'https://h/o/st/a...': control character in the URL",
+	    "a control character is not echoed");
+	s = dss_fetch_cache_path("/c//", "http://127.0.0.1:8080/a/b_c~d+e=f,g@h-i.zip", &err);
+	is_str(s, "/c/127.0.0.1:8080/a/b_c~d+e=f,g@h-i.zip", "port in host and safe punctuation kept");
+	free(s);
+	s = dss_fetch_cache_path("rel", "https://h.org/x", &err);
+	is_str(s, "rel/h.org/x", "relative cache dir");
+	free(s);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		s = dss_fetch_cache_path("/c", bad[i], &err);
+		ok(s == NULL && strncmp(err.msg, "cannot cache '", 14) == 0,
+		    "rejects unsafe URL #%zu: %s", i, err.msg);
+		free(s);
+	}
+	s = dss_fetch_cache_path("/c", "https://h.org/../x", &err);
+	is_str(err.msg, "cannot cache 'https://h.org/../x': component '..' starts with '.'", "'..' message");
+	s = dss_fetch_cache_path("/c", "https://h.org/x?y=1", &err);
+	is_str(err.msg, "cannot cache 'https://h.org/x?y=1': character '?' is not allowed", "'?' message");
+	s = dss_fetch_cache_path("/c", "https://h.org//x", &err);
+	is_str(err.msg, "cannot cache 'https://h.org//x': empty path component", "empty component message");
+	memset(big, 'a', sizeof(big) - 1);
+	memcpy(big, "https://h.org/", 14);
+	big[sizeof(big) - 1] = '\0';
+	s = dss_fetch_cache_path("/c", big, &err);
+	ok(s == NULL && strstr(err.msg, "URL too long") != NULL, "overlong URL rejected");
+}
+
+static void
+test_cache_dir(void)
+{
+	char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+	char *s;
+
+	setenv("DSS_CACHE", "/d/c", 1);
+	setenv("XDG_CACHE_HOME", "/x", 1);
+	s = dss_fetch_cache_dir();
+	is_str(s, "/d/c", "DSS_CACHE first");
+	free(s);
+	unsetenv("DSS_CACHE");
+	s = dss_fetch_cache_dir();
+	is_str(s, "/x/dss", "then XDG_CACHE_HOME/dss");
+	free(s);
+	setenv("XDG_CACHE_HOME", "", 1);
+	setenv("HOME", "/home/u", 1);
+	s = dss_fetch_cache_dir();
+	is_str(s, "/home/u/.cache/dss", "then HOME/.cache/dss");
+	free(s);
+	unsetenv("XDG_CACHE_HOME");
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	free(home);
+}
+
+static void
+hex_of(const char *s, char out[DSS_SHA256_HEX])
+{
+	dss_sha256_hex(s, strlen(s), out);
+}
+
+static void
+test_file_mirror(void)
+{
+	struct dss_fetch_opts o = DSS_FETCH_OPTS_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	char ha[DSS_SHA256_HEX], hb[DSS_SHA256_HEX], hex[DSS_SHA256_HEX], want[2000];
+	char *path = NULL, *s, *lock_before;
+	int r;
+
+	o.mirror = murl;
+	o.cache = cache;
+	write_file(mpath("example.org/data/a.txt"), "alpha\n", 6);
+	write_file(mpath("example.org/data/b.txt"), "beta\n", 5);
+	hex_of("alpha\n", ha);
+	hex_of("beta\n", hb);
+
+	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
+	ok(r == 0, "file:// mirror: fetched (%s)", r ? err.msg : "ok");
+	is_str(path, cpath("example.org/data/a.txt"), "path is in the cache");
+	s = read_file(cpath("example.org/data/a.txt"), NULL);
+	is_str(s, "alpha\n", "cached content");
+	free(s);
+	free(path);
+	ok(!exists(cpath("example.org/data/a.txt.part")), "no .part left");
+	r = dss_fetch_lock_get(cache, EX "a.txt", hex, &err);
+	ok(r == 1, "lock records the unpinned file");
+	is_str(hex, ha, "lock holds its SHA-256");
+	snprintf(want, sizeof(want), "{\n  \"%sa.txt\": \"%s\"\n}\n", EX, ha);
+	s = read_file(cpath("dss.lock.json"), NULL);
+	is_str(s, want, "lock file format");
+	free(s);
+	r = dss_fetch_lock_get(cache, EX "nothing.txt", hex, &err);
+	is_int(r, 0, "lock_get: 0 for an unrecorded URL");
+
+	/* a cache hit needs no mirror */
+	unlink(mpath("example.org/data/a.txt"));
+	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
+	ok(r == 0 && path != NULL, "cache hit without the source (%s)", r ? err.msg : "ok");
+	free(path);
+	o.offline = 1;
+	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
+	ok(r == 0, "cache hit with offline set");
+	free(path);
+	r = dss_fetch(&o, EX "a.txt", ha, &path, &err);
+	ok(r == 0, "cache hit pinned, offline");
+	free(path);
+	o.offline = 0;
+
+	/* the lock is verified on a cache hit */
+	write_file(cpath("example.org/data/a.txt"), "ALPHA\n", 6);
+	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
+	ok(r == -1 && path == NULL, "tampered cached file, source gone: fails");
+	ok(strncmp(err.msg, "cannot download '" EX "a.txt' from 'file://", 40) == 0,
+	    "message names URL and source: %s", err.msg);
+	s = read_file(cpath("example.org/data/a.txt"), NULL);
+	is_str(s, "ALPHA\n", "tampered file left as it was");
+	free(s);
+	o.offline = 1;
+	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
+	hex_of("ALPHA\n", hex);
+	snprintf(want, sizeof(want), "checksum mismatch for '%sa.txt' (cached as '%s'): expected %s, got %s",
+	    EX, cpath("example.org/data/a.txt"), ha, hex);
+	ok(r == -1, "offline: tampered file fails");
+	is_str(err.msg, want, "offline: mismatch message");
+	o.offline = 0;
+	write_file(mpath("example.org/data/a.txt"), "alpha\n", 6);
+	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
+	ok(r == 0, "tampered file is repaired from the source");
+	free(path);
+	s = read_file(cpath("example.org/data/a.txt"), NULL);
+	is_str(s, "alpha\n", "repaired content");
+	free(s);
+
+	/* pinned: verified, not recorded */
+	r = dss_fetch(&o, EX "b.txt", hb, &path, &err);
+	ok(r == 0, "pinned hash matches");
+	free(path);
+	ok(dss_fetch_lock_get(cache, EX "b.txt", hex, &err) == 0, "pinned files are not recorded");
+	{
+		char up[DSS_SHA256_HEX];
+		size_t i;
+
+		for (i = 0; i < 64; i++)
+			up[i] = (char)(hb[i] >= 'a' ? hb[i] - 32 : hb[i]);
+		up[64] = '\0';
+		r = dss_fetch(&o, EX "b.txt", up, &path, &err);
+		ok(r == 0, "uppercase pin accepted");
+		free(path);
+	}
+
+	/* pinned mismatch leaves the cache as it was */
+	lock_before = read_file(cpath("dss.lock.json"), NULL);
+	write_file(mpath("example.org/new/dir/c.txt"), "gamma\n", 6);
+	hex_of("gamma\n", hex);
+	r = dss_fetch(&o, "https://example.org/new/dir/c.txt", ZERO, &path, &err);
+	snprintf(want, sizeof(want), "checksum mismatch for 'https://example.org/new/dir/c.txt': "
+	    "expected %s, got %s", ZERO, hex);
+	ok(r == -1 && path == NULL, "pinned mismatch fails");
+	is_str(err.msg, want, "mismatch message");
+	ok(!exists(cpath("example.org/new")), "directories made for it are removed again");
+	s = read_file(cpath("dss.lock.json"), NULL);
+	is_str(s, lock_before, "lock file unchanged");
+	free(s);
+
+	/* a new version upstream does not replace a good cached file */
+	write_file(mpath("example.org/data/b.txt"), "BETA\n", 5);
+	r = dss_fetch(&o, EX "b.txt", hb, &path, &err);
+	ok(r == 0, "good cached file wins over a changed source");
+	free(path);
+	unlink(cpath("example.org/data/b.txt"));
+	r = dss_fetch(&o, EX "b.txt", hb, &path, &err);
+	ok(r == -1 && strncmp(err.msg, "checksum mismatch for '" EX "b.txt': expected ", 51) == 0,
+	    "changed source against the pin: %s", err.msg);
+	ok(!exists(cpath("example.org/data/b.txt")) && !exists(cpath("example.org/data/b.txt.part")),
+	    "nothing cached after the mismatch");
+
+	/* TOFU: a changed source against the lock */
+	write_file(mpath("example.org/data/a.txt"), "alpha 2\n", 8);
+	unlink(cpath("example.org/data/a.txt"));
+	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
+	ok(r == -1 && strstr(err.msg, "expected ") != NULL && strstr(err.msg, ha) != NULL,
+	    "changed source against the lock: %s", err.msg);
+	s = read_file(cpath("dss.lock.json"), NULL);
+	is_str(s, lock_before, "lock file still unchanged");
+	free(s);
+	free(lock_before);
+
+	/* offline with nothing cached */
+	o.offline = 1;
+	r = dss_fetch(&o, EX "z.txt", NULL, &path, &err);
+	snprintf(want, sizeof(want), "'%sz.txt' is not in the cache (%s) and --offline is set",
+	    EX, cpath("example.org/data/z.txt"));
+	ok(r == -1, "offline, not cached: fails");
+	is_str(err.msg, want, "offline message");
+	o.offline = 0;
+
+	/* bad arguments and a missing source */
+	r = dss_fetch(&o, EX "a.txt", "xyz", &path, &err);
+	is_str(err.msg, "invalid SHA-256 'xyz' for '" EX "a.txt'", "bad pin rejected");
+	r = dss_fetch(&o, "https://example.org/../etc/passwd", NULL, &path, &err);
+	ok(r == -1 && strncmp(err.msg, "cannot cache ", 13) == 0, "unsafe URL rejected by fetch");
+	r = dss_fetch(&o, EX "missing.txt", NULL, &path, &err);
+	ok(r == -1 && strncmp(err.msg, "cannot download '" EX "missing.txt' from 'file://", 46) == 0,
+	    "missing source: %s", err.msg);
+	ok(!exists(cpath("example.org/data/missing.txt.part")), "no empty .part left");
+}
+
+static void
+test_lock_errors(void)
+{
+	struct dss_fetch_opts o = DSS_FETCH_OPTS_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	char c2[400], want[800], hex[DSS_SHA256_HEX], *path = NULL, lockp[500];
+	int r;
+
+	snprintf(c2, sizeof(c2), "%s/cache2", top);
+	mkdir(c2, 0777);
+	snprintf(lockp, sizeof(lockp), "%s/dss.lock.json", c2);
+	o.mirror = murl;
+	o.cache = c2;
+	write_file(lockp, "[1, 2]\n", strlen("[1, 2]\n"));
+	r = dss_fetch(&o, EX "b.txt", NULL, &path, &err);
+	snprintf(want, sizeof(want), "cannot parse lock file '%s': not a JSON object", lockp);
+	ok(r == -1, "corrupt lock file fails");
+	is_str(err.msg, want, "corrupt lock message");
+	write_file(lockp, "{\"" EX "b.txt\": \"abc\"}", strlen("{\"" EX "b.txt\": \"abc\"}"));
+	r = dss_fetch_lock_get(c2, EX "b.txt", hex, &err);
+	snprintf(want, sizeof(want), "lock file '%s/dss.lock.json': entry for '" EX "b.txt' is not a SHA-256", c2);
+	ok(r == -1, "bad lock entry fails");
+	is_str(err.msg, want, "bad lock entry message");
+	write_file(lockp, "{\"other\": 1}", strlen("{\"other\": 1}"));
+	r = dss_fetch(&o, EX "b.txt", NULL, &path, &err);
+	ok(r == 0, "other entries are kept (%s)", r ? err.msg : "ok");
+	free(path);
+	{
+		char *s = read_file(lockp, NULL);
+
+		dss_sha256_hex("BETA\n", 5, hex);
+		snprintf(want, sizeof(want), "{\n  \"%sb.txt\": \"%s\",\n  \"other\": 1\n}\n", EX, hex);
+		is_str(s, want, "lock rewritten sorted, foreign entries kept");
+		free(s);
+	}
+	/* a cached file without a lock entry is trusted and recorded */
+	write_file(lockp, "{}", 2);
+	r = dss_fetch(&o, EX "b.txt", NULL, &path, &err);
+	ok(r == 0 && dss_fetch_lock_get(c2, EX "b.txt", hex, &err) == 1, "cached file recorded when the lock lacks it");
+	free(path);
+}
+
+static void
+test_progress_format(void)
+{
+	char buf[200], small[10];
+	size_t n;
+
+	dss_progress_format(buf, sizeof(buf), "SVAMP.json", 170000, 339970, 60);
+	is_str(buf, "SVAMP.json [#########>         ]  50% 166.0 KiB / 332.0 KiB",
+	    "bar at half");
+	is_int((long long)strlen(buf), 59, "bar fills width - 1 columns");
+	dss_progress_format(buf, sizeof(buf), "SVAMP.json", 339970, 339970, 60);
+	ok(strstr(buf, "100% 332.0 KiB / 332.0 KiB") != NULL && strchr(buf, '>') == NULL, "bar full: %s", buf);
+	dss_progress_format(buf, sizeof(buf), "anli_v1.0.zip", 5 << 20, -1, 40);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	is_str(buf, "anli_v1.0.zip 5.0 MiB", "unknown total: just the count");
+	dss_progress_format(buf, sizeof(buf), "a-very-long-file-name-that-goes-on-and-on.jsonl", 10, 100, 40);
+	ok(strlen(buf) == 39 && strncmp(buf, "a-very-lon...  10% 10 B / 100 B ", 32) == 0, "long name shortened: %s", buf);
+	dss_progress_format(buf, sizeof(buf), "x", 999, 1000, 0);
+	is_int((long long)strlen(buf), 79, "width < 20 means 80");
+	dss_progress_format(small, sizeof(small), "x", 999, 1000, 80);
+	ok(strlen(small) <= 9, "never overruns the buffer");
+	dss_progress_format(buf, sizeof(buf), "x", 2000, 1000, 60);
+	ok(strstr(buf, "100%") != NULL, "now > total is clamped");
+}
+
+/* HTTP against tests/servers/mirror.py */
+
+static pid_t server_pid;
+
+static int
+server_start(const char *args)
+{
+	char cmd[2000], line[64];
+	int fds[2];
+	FILE *fp;
+
+	if (pipe(fds) == -1)
+		return -1;
+	server_pid = fork();
+	if (server_pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		snprintf(cmd, sizeof(cmd), "exec python3 tests/servers/mirror.py --timeout 120 %s '%s'",
+		    args, mirror);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	fp = fdopen(fds[0], "r");
+	if (fgets(line, sizeof(line), fp) == NULL) {
+		fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	return atoi(line);
+}
+
+static void
+server_stop(void)
+{
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		waitpid(server_pid, NULL, 0);
+		server_pid = 0;
+	}
+}
+
+static char logp[400];
+
+static int
+log_count(const char *needle)
+{
+	char *s = read_file(logp, NULL), *p;
+	int n = 0;
+
+	if (s == NULL)
+		return 0;
+	for (p = s; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	free(s);
+	return n;
+}
+
+struct prog {
+	int calls;
+	long long now, total;
+};
+
+static void
+on_progress(void *arg, const char *name, long long now, long long total)
+{
+	struct prog *p = arg;
+
+	p->calls++;
+	p->now = now;
+	p->total = total;
+}
+
+static void
+test_http(void)
+{
+	struct dss_fetch_opts o = DSS_FETCH_OPTS_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	char args[1000], url[300], hex[DSS_SHA256_HEX], want[1000], c3[400], *path = NULL, *s;
+	struct prog prog = { 0, 0, 0 };
+	struct dss_buf big = DSS_BUF_INIT;
+	size_t len;
+	int port, r, i;
+
+	for (i = 0; i < 30000; i++)
+		dss_buf_addf(&big, "line %d of the big file\n", i);
+	write_file(mpath("h.test/big.txt"), big.data, big.len);
+	dss_sha256_hex(big.data, big.len, hex);
+	snprintf(c3, sizeof(c3), "%s/cache3", top);
+	snprintf(logp, sizeof(logp), "%s/server.log", top);
+	o.cache = c3;
+	o.mirror = murl;
+	setenv("DSS_FETCH_BACKOFF_MS", "0", 1);
+
+	/* resume within one call after a cut connection */
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s' --truncate /h.test/big.txt", logp);
+	port = server_start(args);
+	ok(port > 0, "mirror server started on port %d", port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	o.mirror = url;
+	o.progress = on_progress;
+	o.progress_arg = &prog;
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == 0, "http: fetched after a cut transfer (%s)", r ? err.msg : "ok");
+	free(path);
+	s = read_file(cpath("../cache3/h.test/big.txt"), &len);
+	ok(s != NULL && len == big.len && memcmp(s, big.data, len) == 0, "content intact");
+	free(s);
+	snprintf(want, sizeof(want), "GET /h.test/big.txt range=bytes=%zu- status=206", big.len / 2);
+	is_int(log_count(want), 1, "second request resumes from the cut with Range");
+	is_int(log_count("GET "), 2, "two requests in all");
+	ok(prog.calls > 0 && prog.now == (long long)big.len && prog.total == (long long)big.len,
+	    "progress ends at the full size (%d calls)", prog.calls);
+	o.progress = NULL;
+	server_stop();
+
+	/* resume across calls */
+	unlink(cpath("../cache3/h.test/big.txt"));
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s' --truncate /h.test/big.txt --truncate-all", logp);
+	port = server_start(args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	o.retries = 0;
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == -1, "cut transfer without retries fails");
+	snprintf(want, sizeof(want), "cannot download 'https://h.test/big.txt' from '%s/h.test/big.txt': ", url);
+	ok(strncmp(err.msg, want, strlen(want)) == 0, "message: %s", err.msg);
+	ok(!exists(cpath("../cache3/h.test/big.txt")), "nothing in place after the failure");
+	{
+		struct stat st;
+
+		ok(stat(cpath("../cache3/h.test/big.txt.part"), &st) == 0 &&
+		    st.st_size == (off_t)(big.len / 2), "the .part keeps the half that came");
+	}
+	server_stop();
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s'", logp);
+	port = server_start(args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == 0, "next call resumes (%s)", r ? err.msg : "ok");
+	free(path);
+	snprintf(want, sizeof(want), "GET /h.test/big.txt range=bytes=%zu- status=206", big.len / 2);
+	is_int(log_count(want), 1, "...with a Range request");
+	is_int(log_count("GET "), 1, "...and only that request");
+	ok(!exists(cpath("../cache3/h.test/big.txt.part")), ".part gone after success");
+
+	/* stale .part bytes: resumed file mismatches, so start over once */
+	unlink(cpath("../cache3/h.test/big.txt"));
+	write_file(cpath("../cache3/h.test/big.txt.part"), "garbage garbage", 15);
+	unlink(logp);
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == 0, "stale .part: recovered by a fresh transfer (%s)", r ? err.msg : "ok");
+	free(path);
+	is_int(log_count("range=bytes=15- status=206"), 1, "first resumed");
+	is_int(log_count("range=- status=200"), 1, "then fetched whole");
+
+	/* 404: no retry */
+	o.retries = 3;
+	unlink(logp);
+	r = dss_fetch(&o, "https://h.test/absent.txt", NULL, &path, &err);
+	snprintf(want, sizeof(want), "cannot download 'https://h.test/absent.txt' from '%s/h.test/absent.txt': HTTP 404", url);
+	ok(r == -1, "404 fails");
+	is_str(err.msg, want, "404 message");
+	is_int(log_count("GET "), 1, "404 is not retried");
+	ok(!exists(cpath("../cache3/h.test/absent.txt.part")), "no .part after 404");
+	ok(!exists(cpath("../cache3/h.test/absent.txt")), "no file after 404");
+	server_stop();
+
+	/* 503 then success */
+	unlink(cpath("../cache3/h.test/big.txt"));
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s' --fail-first 2", logp);
+	port = server_start(args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == 0, "503 twice, then success (%s)", r ? err.msg : "ok");
+	free(path);
+	is_int(log_count("status=503"), 2, "two 503s");
+	is_int(log_count("status=200"), 1, "then one 200");
+	server_stop();
+
+	/* 503 for ever: retries run out */
+	unlink(cpath("../cache3/h.test/big.txt"));
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s' --status /h.test/big.txt=503", logp);
+	port = server_start(args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	o.retries = 2;
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == -1 && strstr(err.msg, "': HTTP 503") != NULL, "persistent 503 fails: %s", err.msg);
+	is_int(log_count("status=503"), 3, "first attempt plus two retries");
+	server_stop();
+
+	/* a server that ignores Range */
+	write_file(cpath("../cache3/h.test/big.txt.part"), big.data, 1000);
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s' --no-range", logp);
+	port = server_start(args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == 0, "no-range server: restarts cleanly (%s)", r ? err.msg : "ok");
+	free(path);
+	s = read_file(cpath("../cache3/h.test/big.txt"), &len);
+	ok(s != NULL && len == big.len && memcmp(s, big.data, len) == 0, "no-range: content intact");
+	free(s);
+	is_int(log_count("range=bytes=1000- status=200"), 1, "range asked and ignored");
+	is_int(log_count("GET /h.test/big.txt range=- status=200"), 1, "then a whole transfer");
+	server_stop();
+
+	/* corrupt bytes on the wire: pinned and recorded hashes */
+	unlink(cpath("../cache3/h.test/big.txt"));
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s' --corrupt /h.test/big.txt --redirect r", logp);
+	port = server_start(args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == -1 && strncmp(err.msg, "checksum mismatch for 'https://h.test/big.txt': expected ", 57) == 0,
+	    "corrupt download fails: %s", err.msg);
+	ok(!exists(cpath("../cache3/h.test/big.txt")) && !exists(cpath("../cache3/h.test/big.txt.part")),
+	    "corrupt download leaves nothing");
+	is_int(log_count("GET "), 1, "a mismatch is not retried");
+
+	/* redirects are followed */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/r", port);
+	write_file(mpath("h.test/small.txt"), "small\n", 6);
+	r = dss_fetch(&o, "https://h.test/small.txt", NULL, &path, &err);
+	ok(r == 0, "redirect followed (%s)", r ? err.msg : "ok");
+	free(path);
+	is_int(log_count("GET /r/h.test/small.txt range=- status=302"), 1, "302 seen");
+	server_stop();
+
+	/* nothing listening */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	o.retries = 1;
+	r = dss_fetch(&o, "https://h.test/other.txt", NULL, &path, &err);
+	ok(r == -1 && strstr(err.msg, "'https://h.test/other.txt' from 'http://127.0.0.1:") != NULL,
+	    "connection refused: %s", err.msg);
+	unsetenv("DSS_FETCH_BACKOFF_MS");
+	dss_buf_free(&big);
+}
+
+int
+main(void)
+{
+	char cmd[400];
+
+	signal(SIGPIPE, SIG_IGN);
+	if (mkdtemp(top) == NULL)
+		return 1;
+	snprintf(cache, sizeof(cache), "%s/cache", top);
+	snprintf(mirror, sizeof(mirror), "%s/mirror", top);
+	snprintf(murl, sizeof(murl), "file://%s/", mirror);
+	test_source_url();
+	test_cache_path();
+	test_cache_dir();
+	test_file_mirror();
+	test_lock_errors();
+	test_progress_format();
+	test_http();
+	server_stop();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	if (system(cmd) != 0)
+		return 1;
+	return done();
+}
