@@ -1,0 +1,765 @@
+/* SPDX-License-Identifier: MIT */
+/* Turning upstream rows into example records as a manifest says (see dataset.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive.h"
+#include "buf.h"
+#include "csv.h"
+#include "dataset.h"
+#include "jsonl.h"
+#include "mt19937.h"
+
+#define ARRAY_MAX ((size_t)256 << 20)
+
+/* One upstream value: a string (s, n) or, for JSON, any other value j. */
+struct val {
+	const char *s;
+	size_t n;
+	const cJSON *j;
+};
+
+struct vals {
+	struct val *v;
+	size_t n, cap;
+};
+
+struct ctx {
+	const struct dss_manifest *m;
+	const struct dss_manifest_split *sp;
+	FILE *out;
+	struct dss_dataset_stats *st;
+	struct dss_buf rec, input, prefix;
+	struct vals a, b;
+	const char *where;	/* source name for messages */
+	const char *unit;	/* "line" or "element" */
+	unsigned long pos;	/* line or element number */
+	struct dss_csv *csv;	/* the CSV row, or */
+	const cJSON *obj;	/* the JSON row */
+	int *cols;		/* CSV: column per field path, flattened */
+	size_t *colbase;	/* CSV: first entry in cols of each field */
+	int label_col;
+	unsigned long long index;
+};
+
+static int
+push(struct vals *v, const char *s, size_t n, const cJSON *j)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		struct val *nv = realloc(v->v, cap * sizeof *nv);
+
+		if (nv == NULL)
+			return -1;
+		v->v = nv;
+		v->cap = cap;
+	}
+	v->v[v->n].s = s;
+	v->v[v->n].n = n;
+	v->v[v->n].j = j;
+	v->n++;
+	return 0;
+}
+
+/* Appends the values at path ("a.b[].c") under node to out; JSON null counts as absent. */
+static int
+walk(const cJSON *node, const char *path, struct vals *out)
+{
+	const char *end, *rest;
+	char name[256];
+	size_t n;
+	int iter;
+	const cJSON *child, *el;
+
+	if (*path == '\0') {
+		if (node == NULL || cJSON_IsNull(node))
+			return 0;
+		if (cJSON_IsString(node))
+			return push(out, node->valuestring, strlen(node->valuestring), NULL);
+		return push(out, NULL, 0, node);
+	}
+	end = strchr(path, '.');
+	if (end == NULL)
+		end = path + strlen(path);
+	rest = *end == '.' ? end + 1 : end;
+	n = (size_t)(end - path);
+	iter = n >= 2 && path[n - 2] == '[' && path[n - 1] == ']';
+	if (iter)
+		n -= 2;
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, path, n);
+	name[n] = '\0';
+	child = n ? cJSON_GetObjectItemCaseSensitive(node, name) : node;
+	if (child == NULL)
+		return 0;
+	if (!iter)
+		return walk(child, rest, out);
+	if (!cJSON_IsArray(child))
+		return 0;
+	cJSON_ArrayForEach(el, child)
+		if (walk(el, rest, out) < 0)
+			return -1;
+	return 0;
+}
+
+/* The values of path k of field f (f == -1: the label path) for the current row. */
+static int
+get(struct ctx *x, int f, size_t k, const char *path, struct vals *out)
+{
+	if (x->csv != NULL) {
+		int col = f < 0 ? x->label_col : x->cols[x->colbase[f] + k];
+		size_t n;
+		const char *s;
+
+		if (col < 0 || (s = dss_csv_field(x->csv, (size_t)col, &n)) == NULL)
+			return 0;
+		return push(out, s, n, NULL);
+	}
+	return walk(x->obj, path, out);
+}
+
+/* Appends s as the inside of a JSON string, escaped. */
+static int
+put_escaped(struct dss_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	if (dss_buf_grow(b, n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[7];
+		size_t elen = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (dss_buf_add(b, s + run, i - run) < 0)
+			return -1;
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			elen = 6;
+		}
+		if (dss_buf_add(b, esc, elen) < 0)
+			return -1;
+	}
+	return dss_buf_add(b, s + run, n - run);
+}
+
+static int
+put_json_str(struct dss_buf *b, const char *s, size_t n)
+{
+	if (dss_buf_addch(b, '"') < 0 || put_escaped(b, s, n) < 0)
+		return -1;
+	return dss_buf_addch(b, '"');
+}
+
+/* Appends v as JSON (quoted) or as plain text (for templates). */
+static int
+put_val(struct ctx *x, struct dss_buf *b, const struct val *v, int json)
+{
+	char *s;
+	int r;
+
+	if (v->s != NULL)
+		return json ? put_json_str(b, v->s, v->n) : dss_buf_add(b, v->s, v->n);
+	s = cJSON_PrintUnformatted(v->j);
+	if (s == NULL)
+		return -1;
+	r = dss_buf_adds(b, s);
+	cJSON_free(s);
+	return r;
+}
+
+static int
+put_uint(struct dss_buf *b, unsigned long long v, int width)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		tmp[n++] = '0';
+	if (dss_buf_grow(b, (size_t)n) < 0)
+		return -1;
+	while (n)
+		b->data[b->len++] = tmp[--n];
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static int
+row_error(struct ctx *x, struct dss_err *err, const char *fmt, const char *what)
+{
+	dss_err_set(err, fmt, what);
+	return dss_err_prefix(err, "'%s': %s %lu", x->where, x->unit, x->pos);
+}
+
+/* The values of field f: its paths in order; for an array of paths, empty strings are dropped. */
+static int
+field_vals(struct ctx *x, size_t f, struct vals *out)
+{
+	const struct dss_manifest_field *fd = &x->m->fields[f];
+	size_t k;
+
+	out->n = 0;
+	for (k = 0; k < fd->npaths; k++) {
+		size_t before = out->n;
+
+		if (get(x, (int)f, k, fd->paths[k], out) < 0)
+			return -1;
+		if (fd->npaths > 1 && out->n > before && out->v[before].s != NULL &&
+		    out->v[before].n == 0)
+			out->n = before;
+	}
+	return 0;
+}
+
+static int
+build_input(struct ctx *x, struct dss_err *err)
+{
+	const struct dss_manifest *m = x->m;
+	size_t i, k;
+
+	dss_buf_reset(&x->input);
+	for (i = 0; i < m->npieces; i++) {
+		const struct dss_manifest_piece *p = &m->pieces[i];
+		const struct dss_manifest_field *fd;
+
+		if (p->text != NULL) {
+			if (dss_buf_add(&x->input, p->text, p->len) < 0)
+				goto nomem;
+			continue;
+		}
+		fd = &m->fields[p->field];
+		if (field_vals(x, p->field, &x->a) < 0)
+			goto nomem;
+		if (!fd->list) {
+			if (x->a.n == 0)
+				return row_error(x, err, "field '%s' is missing", fd->paths[0]);
+			if (put_val(x, &x->input, &x->a.v[0], 0) < 0)
+				goto nomem;
+			continue;
+		}
+		for (k = 0; k < x->a.n; k++) {
+			const char *f = p->fmt, *e = p->fmt + p->fmtlen;
+
+			for (; f < e; f++) {
+				int r = 0;
+
+				if (*f != '%' || f + 1 == e) {
+					r = dss_buf_addch(&x->input, *f);
+				} else {
+					switch (*++f) {
+					case 'a':
+						r = dss_buf_addch(&x->input, k < 26 ? 'a' + (int)k : '?');
+						break;
+					case 'A':
+						r = dss_buf_addch(&x->input, k < 26 ? 'A' + (int)k : '?');
+						break;
+					case 'n':
+						r = put_uint(&x->input, k + 1, 0);
+						break;
+					case 's':
+						r = put_val(x, &x->input, &x->a.v[k], 0);
+						break;
+					default:
+						r = dss_buf_addch(&x->input, *f);
+					}
+				}
+				if (r < 0)
+					goto nomem;
+			}
+		}
+	}
+	return 0;
+nomem:
+	return dss_err_errno(err, errno ? errno : ENOMEM, "'%s'", x->where);
+}
+
+static int
+same(const struct val *v, const char *s, size_t n)
+{
+	return v->s != NULL && v->n == n && memcmp(v->s, s, n) == 0;
+}
+
+/* Finds the label: 1 with *out set, 0 when the row has none usable, -1 on error. */
+static int
+find_label(struct ctx *x, struct val *out)
+{
+	const struct dss_manifest *m = x->m;
+	struct val key;
+	size_t i;
+
+	x->b.n = 0;
+	if (get(x, -1, 0, m->label_from, &x->b) < 0)
+		return -1;
+	if (x->b.n != 1 || x->b.v[0].s == NULL || x->b.v[0].n == 0 ||
+	    memchr(x->b.v[0].s, '\0', x->b.v[0].n) != NULL)
+		return 0;
+	key = x->b.v[0];
+	if (m->label_map != NULL) {
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(m->label_map, key.s);
+
+		if (it == NULL)
+			return 0;
+		out->s = it->valuestring;
+		out->n = strlen(it->valuestring);
+		out->j = NULL;
+		return 1;
+	}
+	if (m->choose_keys != NULL) {
+		x->a.n = 0;
+		if (walk(x->obj, m->choose_keys, &x->a) < 0)
+			return -1;
+		x->b.n = 0;
+		if (walk(x->obj, m->choose_values, &x->b) < 0)
+			return -1;
+		for (i = 0; i < x->a.n && i < x->b.n; i++)
+			if (same(&x->a.v[i], key.s, key.n) && x->b.v[i].s != NULL) {
+				*out = x->b.v[i];
+				return 1;
+			}
+		return 0;
+	}
+	*out = key;
+	return 1;
+}
+
+static int
+write_row(struct ctx *x, struct dss_err *err)
+{
+	const struct dss_manifest *m = x->m;
+	struct dss_buf *r = &x->rec;
+	struct val label;
+	size_t f, k;
+	int got;
+
+	if ((got = find_label(x, &label)) < 0)
+		goto nomem;
+	if (got == 0) {
+		x->st->skipped++;
+		return 0;
+	}
+	if (build_input(x, err) < 0)
+		return -1;
+	dss_buf_reset(r);
+	if (dss_buf_add(r, x->prefix.data, x->prefix.len) < 0 ||
+	    put_uint(r, x->index, 6) < 0 ||
+	    dss_buf_adds(r, "\",\"index\":") < 0 || put_uint(r, x->index, 0) < 0 ||
+	    dss_buf_adds(r, ",\"input\":") < 0 ||
+	    put_json_str(r, x->input.data, x->input.len) < 0 ||
+	    dss_buf_adds(r, ",\"label\":") < 0 ||
+	    put_json_str(r, label.s, label.n) < 0 ||
+	    dss_buf_adds(r, ",\"fields\":{") < 0)
+		goto nomem;
+	for (f = 0; f < m->nfields; f++) {
+		const struct dss_manifest_field *fd = &m->fields[f];
+
+		if (field_vals(x, f, &x->a) < 0 ||
+		    (f && dss_buf_addch(r, ',') < 0) ||
+		    put_json_str(r, fd->name, strlen(fd->name)) < 0 ||
+		    dss_buf_addch(r, ':') < 0)
+			goto nomem;
+		if (!fd->list) {
+			if (x->a.n == 0 ? dss_buf_adds(r, "null") < 0 :
+			    put_val(x, r, &x->a.v[0], 1) < 0)
+				goto nomem;
+			continue;
+		}
+		if (dss_buf_addch(r, '[') < 0)
+			goto nomem;
+		for (k = 0; k < x->a.n; k++)
+			if ((k && dss_buf_addch(r, ',') < 0) ||
+			    put_val(x, r, &x->a.v[k], 1) < 0)
+				goto nomem;
+		if (dss_buf_addch(r, ']') < 0)
+			goto nomem;
+	}
+	if (dss_buf_adds(r, "}}\n") < 0)
+		goto nomem;
+	if (fwrite(r->data, 1, r->len, x->out) != r->len)
+		return dss_err_errno(err, errno ? errno : EIO, "cannot write records");
+	x->index++;
+	x->st->count++;
+	return 0;
+nomem:
+	return dss_err_errno(err, errno ? errno : ENOMEM, "'%s'", x->where);
+}
+
+char *
+dss_dataset_source_name(const struct dss_manifest_source *src)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	const char *base = strrchr(src->url, '/');
+
+	dss_buf_adds(&b, base ? base + 1 : src->url);
+	if (src->member != NULL)
+		dss_buf_addf(&b, ":%s", src->member);
+	return dss_buf_detach(&b, NULL);
+}
+
+/* An open source: a plain file or an archive member, as a stdio stream. */
+struct input {
+	FILE *fp;
+	FILE *plain;
+	struct dss_archive *ar;
+};
+
+static int
+input_open(struct input *in, const struct dss_manifest_source *src,
+    const char *path, struct dss_err *err)
+{
+	memset(in, 0, sizeof *in);
+	if (src->member == NULL) {
+		if ((in->plain = fopen(path, "rb")) == NULL)
+			return dss_err_errno(err, errno, "cannot open '%s'", path);
+		in->fp = in->plain;
+		return 0;
+	}
+	if ((in->ar = dss_archive_open(path, err)) == NULL)
+		return -1;
+	if (dss_archive_find(in->ar, src->member, err) < 0 ||
+	    (in->fp = dss_archive_stream(in->ar)) == NULL) {
+		if (in->fp == NULL && err->msg[0] == '\0')
+			dss_err_set(err, "cannot read member '%s' of '%s'", src->member, path);
+		dss_archive_close(in->ar);
+		in->ar = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the stream for a read error once a reader has seen its end. */
+static int
+input_check(struct input *in, struct ctx *x, struct dss_err *err)
+{
+	if (in->fp != NULL && ferror(in->fp)) {
+		if (in->ar != NULL && dss_archive_error(in->ar) != NULL)
+			return dss_err_set(err, "cannot read '%s': %s", x->where,
+			    dss_archive_error(in->ar));
+		return dss_err_errno(err, errno ? errno : EIO, "cannot read '%s'", x->where);
+	}
+	return 0;
+}
+
+static void
+input_close(struct input *in)
+{
+	if (in->plain != NULL)
+		fclose(in->plain);
+	dss_archive_close(in->ar);
+	memset(in, 0, sizeof *in);
+}
+
+static int
+read_csv(struct ctx *x, FILE *fp, struct dss_err *err)
+{
+	const struct dss_manifest *m = x->m;
+	size_t f, k, total = 0;
+	int r = -1, st;
+
+	x->csv = dss_csv_open(fp, x->where, err);
+	if (x->csv == NULL)
+		return -1;
+	x->unit = "line";
+	if (dss_csv_read_header(x->csv, err) < 0)
+		goto out;
+	for (f = 0; f < m->nfields; f++)
+		total += m->fields[f].npaths;
+	x->cols = calloc(total ? total : 1, sizeof *x->cols);
+	x->colbase = calloc(m->nfields ? m->nfields : 1, sizeof *x->colbase);
+	if (x->cols == NULL || x->colbase == NULL) {
+		dss_err_errno(err, ENOMEM, "'%s'", x->where);
+		goto out;
+	}
+	total = 0;
+	for (f = 0; f < m->nfields; f++) {
+		x->colbase[f] = total;
+		for (k = 0; k < m->fields[f].npaths; k++)
+			x->cols[total++] = dss_csv_column(x->csv, m->fields[f].paths[k]);
+	}
+	for (k = 0; k < m->npieces; k++) {
+		const struct dss_manifest_field *fd;
+
+		if (m->pieces[k].text != NULL)
+			continue;
+		fd = &m->fields[m->pieces[k].field];
+		if (!fd->list && x->cols[x->colbase[m->pieces[k].field]] < 0) {
+			dss_err_set(err, "'%s': no column '%s'", x->where, fd->paths[0]);
+			goto out;
+		}
+	}
+	if (m->choose_keys != NULL) {
+		dss_err_set(err, "'%s': label 'choose' needs a JSON format", x->where);
+		goto out;
+	}
+	if ((x->label_col = dss_csv_column(x->csv, m->label_from)) < 0) {
+		dss_err_set(err, "'%s': no column '%s'", x->where, m->label_from);
+		goto out;
+	}
+	while ((st = dss_csv_next(x->csv, err)) == 1) {
+		x->pos = dss_csv_lineno(x->csv);
+		if (write_row(x, err) < 0)
+			goto out;
+	}
+	if (st < 0) {
+		dss_err_prefix(err, "'%s'", x->where);
+		goto out;
+	}
+	r = 0;
+out:
+	dss_csv_close(x->csv);
+	x->csv = NULL;
+	free(x->cols);
+	free(x->colbase);
+	x->cols = NULL;
+	x->colbase = NULL;
+	return r;
+}
+
+static int
+read_jsonl(struct ctx *x, FILE *fp, cJSON *keep, struct dss_err *err)
+{
+	struct dss_lines l = DSS_LINES_INIT(fp, x->where);
+	cJSON *obj;
+	int st, r = -1;
+
+	x->unit = "line";
+	while ((st = dss_jsonl_next(&l, &obj, err)) == 1) {
+		if (keep != NULL) {
+			if (!cJSON_AddItemToArray(keep, obj)) {
+				cJSON_Delete(obj);
+				dss_err_errno(err, ENOMEM, "'%s'", x->where);
+				goto out;
+			}
+			continue;
+		}
+		x->obj = obj;
+		x->pos = l.lineno;
+		st = write_row(x, err);
+		x->obj = NULL;
+		cJSON_Delete(obj);
+		if (st < 0)
+			goto out;
+	}
+	if (st < 0) {
+		dss_err_prefix(err, "'%s'", x->where);
+		goto out;
+	}
+	r = 0;
+out:
+	dss_lines_free(&l);
+	return r;
+}
+
+static int
+read_array(struct ctx *x, FILE *fp, cJSON **root, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	char chunk[65536];
+	const cJSON *el;
+	size_t n;
+
+	b.max = ARRAY_MAX;
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (dss_buf_add(&b, chunk, n) < 0) {
+			dss_buf_free(&b);
+			return dss_err_set(err, "'%s' is larger than %zu bytes", x->where,
+			    ARRAY_MAX);
+		}
+	if (ferror(fp)) {
+		dss_buf_free(&b);
+		return 0;	/* input_check reports it */
+	}
+	*root = cJSON_ParseWithLength(b.data, b.len);
+	if (*root == NULL) {
+		const char *at = cJSON_GetErrorPtr();
+
+		dss_err_set(err, "'%s': invalid JSON near byte %ld", x->where,
+		    at ? (long)(at - b.data) : 0L);
+		dss_buf_free(&b);
+		return -1;
+	}
+	dss_buf_free(&b);
+	if (!cJSON_IsArray(*root))
+		return dss_err_set(err, "'%s': not a JSON array", x->where);
+	n = 0;
+	cJSON_ArrayForEach(el, *root) {
+		n++;
+		if (!cJSON_IsObject(el))
+			return dss_err_set(err, "'%s': element %zu is not a JSON object",
+			    x->where, n);
+	}
+	return 0;
+}
+
+/* Reads source i of the split: rows are written, or kept in *rows (a JSON array) when permuting. */
+static int
+read_source(struct ctx *x, const struct dss_manifest_source *src, const char *path,
+    cJSON *rows, struct dss_err *err)
+{
+	struct input in;
+	char *name = dss_dataset_source_name(src);
+	cJSON *root = NULL, *el;
+	int r = -1;
+
+	if (name == NULL)
+		return dss_err_errno(err, ENOMEM, "sources");
+	x->where = name;
+	if (input_open(&in, src, path, err) < 0)
+		goto out;
+	switch (src->format) {
+	case DSS_FORMAT_CSV:
+		r = read_csv(x, in.fp, err);
+		break;
+	case DSS_FORMAT_JSONL:
+		r = read_jsonl(x, in.fp, rows, err);
+		break;
+	case DSS_FORMAT_JSON_ARRAY:
+		if ((r = read_array(x, in.fp, &root, err)) < 0 || root == NULL)
+			break;
+		x->unit = "element";
+		x->pos = 0;
+		while (rows == NULL && (el = cJSON_DetachItemFromArray(root, 0)) != NULL) {
+			x->pos++;
+			x->obj = el;
+			r = write_row(x, err);
+			x->obj = NULL;
+			cJSON_Delete(el);
+			if (r < 0)
+				break;
+		}
+		while (rows != NULL && r == 0 &&
+		    (el = cJSON_DetachItemFromArray(root, 0)) != NULL)
+			if (!cJSON_AddItemToArray(rows, el)) {
+				cJSON_Delete(el);
+				r = dss_err_errno(err, ENOMEM, "'%s'", x->where);
+			}
+		break;
+	}
+	if (r == 0 || err->msg[0] == '\0' || strstr(err->msg, "cannot read") == NULL)
+		if (input_check(&in, x, err) < 0)
+			r = -1;
+	input_close(&in);
+out:
+	cJSON_Delete(root);
+	x->where = NULL;
+	free(name);
+	return r;
+}
+
+static int
+write_permuted(struct ctx *x, cJSON *rows, struct dss_err *err)
+{
+	const struct dss_manifest_split *sp = x->sp;
+	size_t n = (size_t)cJSON_GetArraySize(rows), i, end;
+	const cJSON **byidx = NULL;
+	size_t *perm = NULL;
+	const cJSON *el;
+	int r = -1;
+
+	if (n == 0)
+		return 0;
+	perm = malloc(n * sizeof *perm);
+	byidx = malloc(n * sizeof *byidx);
+	if (perm == NULL || byidx == NULL) {
+		dss_err_errno(err, ENOMEM, "permutation");
+		goto out;
+	}
+	i = 0;
+	cJSON_ArrayForEach(el, rows)
+		byidx[i++] = el;
+	dss_mt19937_permutation((uint32_t)sp->seed, perm, n);
+	end = (size_t)sp->end < n ? (size_t)sp->end : n;
+	x->unit = "element";
+	x->where = "permuted rows";
+	for (i = (size_t)sp->start; i < end; i++) {
+		x->obj = byidx[perm[i]];
+		x->pos = (unsigned long)perm[i] + 1;
+		if (write_row(x, err) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	x->obj = NULL;
+	x->where = NULL;
+	free(perm);
+	free(byidx);
+	return r;
+}
+
+int
+dss_dataset_write(const struct dss_manifest *m,
+    const struct dss_manifest_split *split, char *const *paths, FILE *out,
+    struct dss_dataset_stats *st, struct dss_err *err)
+{
+	struct ctx x;
+	cJSON *rows = NULL;
+	size_t i;
+	int r = -1;
+
+	memset(&x, 0, sizeof x);
+	x.m = m;
+	x.sp = split;
+	x.out = out;
+	x.st = st;
+	x.rec = x.input = x.prefix = (struct dss_buf)DSS_BUF_INIT;
+	st->count = st->skipped = 0;
+	if (dss_buf_adds(&x.prefix, "{\"dataset\":") < 0 ||
+	    put_json_str(&x.prefix, m->name, strlen(m->name)) < 0 ||
+	    dss_buf_adds(&x.prefix, ",\"split\":") < 0 ||
+	    put_json_str(&x.prefix, split->name, strlen(split->name)) < 0 ||
+	    dss_buf_adds(&x.prefix, ",\"id\":\"") < 0 ||
+	    put_escaped(&x.prefix, m->name, strlen(m->name)) < 0 ||
+	    dss_buf_addch(&x.prefix, '-') < 0 ||
+	    put_escaped(&x.prefix, split->name, strlen(split->name)) < 0 ||
+	    dss_buf_addch(&x.prefix, '-') < 0) {
+		dss_err_errno(err, ENOMEM, "records");
+		goto out;
+	}
+	if (split->permuted && (rows = cJSON_CreateArray()) == NULL) {
+		dss_err_errno(err, ENOMEM, "records");
+		goto out;
+	}
+	for (i = 0; i < split->nsources; i++) {
+		const struct dss_manifest_source *src = split->sources[i];
+		size_t si = (size_t)(src - m->sources);
+
+		if (paths[si] == NULL) {
+			dss_err_set(err, "no local copy of source '%s'", src->name);
+			goto out;
+		}
+		if (read_source(&x, src, paths[si], rows, err) < 0)
+			goto out;
+	}
+	if (rows != NULL && write_permuted(&x, rows, err) < 0)
+		goto out;
+	r = 0;
+out:
+	cJSON_Delete(rows);
+	free(x.a.v);
+	free(x.b.v);
+	dss_buf_free(&x.rec);
+	dss_buf_free(&x.input);
+	dss_buf_free(&x.prefix);
+	return r;
+}

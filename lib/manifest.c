@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: MIT */
+/* Finding, loading and checking dataset manifests (see man/dss-manifest.5). */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "manifest.h"
+
+#ifndef DSS_PREFIX
+#define DSS_PREFIX "/usr/local"
+#endif
+
+#define MANIFEST_MAX ((size_t)16 << 20)
+
+char *
+dss_manifest_dir(void)
+{
+	const char *env = getenv("DSS_DATASETS");
+	char exe[PATH_MAX], *slash;
+	struct dss_buf b = DSS_BUF_INIT;
+	ssize_t n;
+
+	if (env != NULL && *env != '\0')
+		return strdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			dss_buf_addf(&b, "%s/../datasets", exe);
+			if (access(b.data, R_OK | X_OK) == 0)
+				return dss_buf_detach(&b, NULL);
+			dss_buf_free(&b);
+		}
+	}
+	return strdup(DSS_PREFIX "/share/dss/datasets");
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "a, b, c": the manifests in dir, for messages.  Caller frees. */
+static char *
+known(const char *dir)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	char *names[256];
+	size_t n = 0, i;
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+
+	if (dp != NULL) {
+		while ((d = readdir(dp)) != NULL && n < 256) {
+			size_t len = strlen(d->d_name);
+
+			if (len > 5 && d->d_name[0] != '.' &&
+			    strcmp(d->d_name + len - 5, ".json") == 0 &&
+			    (names[n] = strndup(d->d_name, len - 5)) != NULL)
+				n++;
+		}
+		closedir(dp);
+	}
+	qsort(names, n, sizeof *names, cmpstr);
+	for (i = 0; i < n; i++) {
+		dss_buf_addf(&b, "%s%s", b.len ? ", " : "", names[i]);
+		free(names[i]);
+	}
+	return dss_buf_detach(&b, NULL);
+}
+
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0' || *s == '.')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+static int
+read_file(const char *path, struct dss_buf *b, struct dss_err *err)
+{
+	FILE *fp = fopen(path, "rb");
+	char chunk[8192];
+	size_t n;
+	int r = 0;
+
+	if (fp == NULL)
+		return dss_err_errno(err, errno, "cannot open '%s'", path);
+	b->max = MANIFEST_MAX;
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (dss_buf_add(b, chunk, n) < 0) {
+			r = dss_err_set(err, "'%s' is larger than %zu bytes", path,
+			    MANIFEST_MAX);
+			goto out;
+		}
+	if (ferror(fp))
+		r = dss_err_errno(err, errno, "cannot read '%s'", path);
+out:
+	fclose(fp);
+	return r;
+}
+
+struct dss_manifest *
+dss_manifest_load(const char *dataset, struct dss_err *err)
+{
+	struct dss_buf path = DSS_BUF_INIT, text = DSS_BUF_INIT;
+	struct dss_manifest *m = NULL;
+	char *dir = NULL, *list = NULL;
+
+	if (strchr(dataset, '/') != NULL) {
+		dss_buf_adds(&path, dataset);
+	} else {
+		if ((dir = dss_manifest_dir()) == NULL) {
+			dss_err_errno(err, ENOMEM, "cannot find manifests");
+			goto out;
+		}
+		if (!valid_name(dataset)) {
+			dss_err_set(err, "invalid dataset name '%s'", dataset);
+			if (err != NULL)
+				err->code = DSS_MANIFEST_UNKNOWN;
+			goto out;
+		}
+		dss_buf_addf(&path, "%s/%s.json", dir, dataset);
+		if (access(path.data, F_OK) != 0) {
+			list = known(dir);
+			if (list != NULL && *list)
+				dss_err_set(err, "unknown dataset '%s' (known: %s)",
+				    dataset, list);
+			else
+				dss_err_set(err, "unknown dataset '%s' (no manifests in '%s')",
+				    dataset, dir);
+			if (err != NULL)
+				err->code = DSS_MANIFEST_UNKNOWN;
+			goto out;
+		}
+	}
+	if (read_file(path.data, &text, err) < 0)
+		goto out;
+	m = dss_manifest_parse(text.data, path.data, err);
+out:
+	free(dir);
+	free(list);
+	dss_buf_free(&path);
+	dss_buf_free(&text);
+	return m;
+}
+
+static const char *
+opt_str(const cJSON *o, const char *key, int *bad)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (it == NULL || cJSON_IsNull(it))
+		return NULL;
+	if (!cJSON_IsString(it)) {
+		*bad = 1;
+		return NULL;
+	}
+	return it->valuestring;
+}
+
+static int
+is_hex64(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+static int
+parse_format(const char *s, enum dss_format *f)
+{
+	if (strcmp(s, "csv") == 0)
+		*f = DSS_FORMAT_CSV;
+	else if (strcmp(s, "jsonl") == 0)
+		*f = DSS_FORMAT_JSONL;
+	else if (strcmp(s, "json-array") == 0)
+		*f = DSS_FORMAT_JSON_ARRAY;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+get_int(const cJSON *o, const char *key, long long *out, int *present)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	*present = it != NULL;
+	if (it == NULL)
+		return 0;
+	if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
+	    it->valuedouble > 9e15 || it->valuedouble != (double)(long long)it->valuedouble)
+		return -1;
+	*out = (long long)it->valuedouble;
+	return 0;
+}
+
+static int
+parse_sources(struct dss_manifest *m, enum dss_format deffmt, int have_fmt,
+    struct dss_err *err)
+{
+	const cJSON *srcs = cJSON_GetObjectItemCaseSensitive(m->root, "sources"), *s;
+	size_t i = 0;
+	int bad = 0;
+
+	if (!cJSON_IsObject(srcs) || cJSON_GetArraySize(srcs) == 0)
+		return dss_err_set(err, "key 'sources' must be a non-empty object");
+	m->nsources = (size_t)cJSON_GetArraySize(srcs);
+	if ((m->sources = calloc(m->nsources, sizeof *m->sources)) == NULL)
+		return dss_err_errno(err, ENOMEM, "sources");
+	cJSON_ArrayForEach(s, srcs) {
+		struct dss_manifest_source *src = &m->sources[i++];
+		const char *fmt;
+
+		src->name = s->string;
+		if (!cJSON_IsObject(s))
+			return dss_err_set(err, "source '%s' is not an object", s->string);
+		src->url = opt_str(s, "url", &bad);
+		src->member = opt_str(s, "member", &bad);
+		src->sha256 = opt_str(s, "sha256", &bad);
+		fmt = opt_str(s, "format", &bad);
+		if (bad)
+			return dss_err_set(err, "source '%s': 'url', 'member', 'sha256' "
+			    "and 'format' must be strings", s->string);
+		if (src->url == NULL)
+			return dss_err_set(err, "source '%s' has no 'url'", s->string);
+		if (strncmp(src->url, "https://", 8) != 0 &&
+		    strncmp(src->url, "http://", 7) != 0 &&
+		    strncmp(src->url, "file://", 7) != 0)
+			return dss_err_set(err, "source '%s': url '%s' is not http, https or file",
+			    s->string, src->url);
+		if (src->sha256 != NULL && !is_hex64(src->sha256))
+			return dss_err_set(err, "source '%s': 'sha256' is not 64 lowercase hex digits",
+			    s->string);
+		if (src->member != NULL && *src->member == '\0')
+			return dss_err_set(err, "source '%s': 'member' is empty", s->string);
+		if (fmt != NULL) {
+			if (parse_format(fmt, &src->format) < 0)
+				return dss_err_set(err, "source '%s': unknown format '%s'",
+				    s->string, fmt);
+		} else if (have_fmt) {
+			src->format = deffmt;
+		} else {
+			return dss_err_set(err, "source '%s' has no 'format' and there is "
+			    "no top-level 'format'", s->string);
+		}
+	}
+	return 0;
+}
+
+static const struct dss_manifest_source *
+find_source(const struct dss_manifest *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		if (strcmp(m->sources[i].name, name) == 0)
+			return &m->sources[i];
+	return NULL;
+}
+
+static int
+parse_splits(struct dss_manifest *m, struct dss_err *err)
+{
+	const cJSON *splits = cJSON_GetObjectItemCaseSensitive(m->root, "splits"), *s;
+	size_t i = 0;
+
+	if (!cJSON_IsObject(splits) || cJSON_GetArraySize(splits) == 0)
+		return dss_err_set(err, "key 'splits' must be a non-empty object");
+	m->nsplits = (size_t)cJSON_GetArraySize(splits);
+	if ((m->splits = calloc(m->nsplits, sizeof *m->splits)) == NULL)
+		return dss_err_errno(err, ENOMEM, "splits");
+	cJSON_ArrayForEach(s, splits) {
+		struct dss_manifest_split *sp = &m->splits[i++];
+		const cJSON *list = cJSON_GetObjectItemCaseSensitive(s, "sources");
+		const cJSON *perm = cJSON_GetObjectItemCaseSensitive(s, "permutation");
+		const cJSON *it;
+		long long seed = 0;
+		int present;
+		size_t k = 0;
+
+		sp->name = s->string;
+		sp->count = -1;
+		if (!cJSON_IsObject(s))
+			return dss_err_set(err, "split '%s' is not an object", s->string);
+		if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
+			return dss_err_set(err, "split '%s': 'sources' must be a non-empty array",
+			    s->string);
+		sp->nsources = (size_t)cJSON_GetArraySize(list);
+		if ((sp->sources = calloc(sp->nsources, sizeof *sp->sources)) == NULL)
+			return dss_err_errno(err, ENOMEM, "splits");
+		cJSON_ArrayForEach(it, list) {
+			if (!cJSON_IsString(it))
+				return dss_err_set(err, "split '%s': 'sources' must hold strings",
+				    s->string);
+			if ((sp->sources[k] = find_source(m, it->valuestring)) == NULL)
+				return dss_err_set(err, "split '%s' names unknown source '%s'",
+				    s->string, it->valuestring);
+			k++;
+		}
+		if (get_int(s, "count", &sp->count, &present) < 0)
+			return dss_err_set(err, "split '%s': 'count' is not a non-negative integer",
+			    s->string);
+		if (perm == NULL)
+			continue;
+		if (!cJSON_IsObject(perm))
+			return dss_err_set(err, "split '%s': 'permutation' is not an object",
+			    s->string);
+		sp->permuted = 1;
+		if (get_int(perm, "seed", &seed, &present) < 0 || seed > 0xffffffffLL)
+			return dss_err_set(err, "split '%s': permutation 'seed' is not an "
+			    "integer in [0, 2^32)", s->string);
+		sp->seed = (unsigned long)seed;
+		if (get_int(perm, "start", &sp->start, &present) < 0 || !present ||
+		    get_int(perm, "end", &sp->end, &present) < 0 || !present ||
+		    sp->end < sp->start)
+			return dss_err_set(err, "split '%s': permutation needs integers "
+			    "'start' <= 'end'", s->string);
+		for (k = 0; k < sp->nsources; k++)
+			if (sp->sources[k]->format == DSS_FORMAT_CSV)
+				return dss_err_set(err, "split '%s': a permutation needs "
+				    "jsonl or json-array sources", s->string);
+	}
+	return 0;
+}
+
+static int
+parse_fields(struct dss_manifest *m, struct dss_err *err)
+{
+	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(m->root, "fields"), *f;
+	size_t i = 0;
+
+	if (!cJSON_IsObject(fields))
+		return dss_err_set(err, "key 'fields' must be an object");
+	m->nfields = (size_t)cJSON_GetArraySize(fields);
+	if (m->nfields && (m->fields = calloc(m->nfields, sizeof *m->fields)) == NULL)
+		return dss_err_errno(err, ENOMEM, "fields");
+	cJSON_ArrayForEach(f, fields) {
+		struct dss_manifest_field *fd = &m->fields[i++];
+		const cJSON *it;
+		size_t k = 0;
+
+		fd->name = f->string;
+		if (cJSON_IsString(f)) {
+			fd->npaths = 1;
+			fd->list = strstr(f->valuestring, "[]") != NULL;
+		} else if (cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0) {
+			fd->npaths = (size_t)cJSON_GetArraySize(f);
+			fd->list = 1;
+		} else {
+			return dss_err_set(err, "field '%s' must be a path or an array of paths",
+			    f->string);
+		}
+		if ((fd->paths = calloc(fd->npaths, sizeof *fd->paths)) == NULL)
+			return dss_err_errno(err, ENOMEM, "fields");
+		if (cJSON_IsString(f)) {
+			fd->paths[0] = f->valuestring;
+		} else {
+			cJSON_ArrayForEach(it, f) {
+				if (!cJSON_IsString(it) || strstr(it->valuestring, "[]"))
+					return dss_err_set(err, "field '%s': each path in the "
+					    "array must be a string without '[]'", f->string);
+				fd->paths[k++] = it->valuestring;
+			}
+		}
+		for (k = 0; k < fd->npaths; k++)
+			if (*fd->paths[k] == '\0')
+				return dss_err_set(err, "field '%s' has an empty path", f->string);
+	}
+	return 0;
+}
+
+static int
+parse_label(struct dss_manifest *m, struct dss_err *err)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(m->root, "label"), *it;
+	const cJSON *choose;
+	int bad = 0;
+
+	if (!cJSON_IsObject(l))
+		return dss_err_set(err, "key 'label' must be an object");
+	m->label_from = opt_str(l, "from", &bad);
+	if (bad || m->label_from == NULL || *m->label_from == '\0')
+		return dss_err_set(err, "label: 'from' must be a path");
+	m->label_map = cJSON_GetObjectItemCaseSensitive(l, "map");
+	if (m->label_map != NULL) {
+		if (!cJSON_IsObject(m->label_map))
+			return dss_err_set(err, "label: 'map' must be an object");
+		cJSON_ArrayForEach(it, m->label_map)
+			if (!cJSON_IsString(it))
+				return dss_err_set(err, "label: map value for '%s' is not a string",
+				    it->string);
+	}
+	choose = cJSON_GetObjectItemCaseSensitive(l, "choose");
+	if (choose != NULL) {
+		if (!cJSON_IsObject(choose))
+			return dss_err_set(err, "label: 'choose' must be an object");
+		m->choose_keys = opt_str(choose, "keys", &bad);
+		m->choose_values = opt_str(choose, "values", &bad);
+		if (bad || m->choose_keys == NULL || m->choose_values == NULL)
+			return dss_err_set(err, "label: 'choose' needs 'keys' and 'values' paths");
+		if (m->label_map != NULL)
+			return dss_err_set(err, "label: 'map' and 'choose' exclude each other");
+	}
+	return 0;
+}
+
+static int
+add_piece(struct dss_manifest *m, const struct dss_manifest_piece *p, size_t *cap,
+    struct dss_err *err)
+{
+	if (m->npieces == *cap) {
+		size_t n = *cap ? *cap * 2 : 8;
+		struct dss_manifest_piece *np = realloc(m->pieces, n * sizeof *np);
+
+		if (np == NULL)
+			return dss_err_errno(err, ENOMEM, "input");
+		m->pieces = np;
+		*cap = n;
+	}
+	m->pieces[m->npieces++] = *p;
+	return 0;
+}
+
+static int
+parse_input(struct dss_manifest *m, struct dss_err *err)
+{
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(m->root, "input");
+	const char *s, *lit;
+	size_t cap = 0;
+
+	if (!cJSON_IsString(in))
+		return dss_err_set(err, "key 'input' must be a template string");
+	s = lit = in->valuestring;
+	while (*s) {
+		struct dss_manifest_piece p = { NULL, 0, 0, NULL, 0 };
+		const char *end, *colon;
+		int idx;
+
+		if ((*s == '{' && s[1] == '{') || (*s == '}' && s[1] == '}')) {
+			p.text = lit;
+			p.len = (size_t)(s - lit) + 1;
+			if (add_piece(m, &p, &cap, err) < 0)
+				return -1;
+			s += 2;
+			lit = s;
+			continue;
+		}
+		if (*s == '}')
+			return dss_err_set(err, "input: unmatched '}'");
+		if (*s != '{') {
+			s++;
+			continue;
+		}
+		if (s > lit) {
+			p.text = lit;
+			p.len = (size_t)(s - lit);
+			if (add_piece(m, &p, &cap, err) < 0)
+				return -1;
+			p.text = NULL;
+			p.len = 0;
+		}
+		if ((end = strchr(s, '}')) == NULL)
+			return dss_err_set(err, "input: unmatched '{'");
+		colon = memchr(s, ':', (size_t)(end - s));
+		{
+			char name[128];
+			size_t n = (size_t)((colon ? colon : end) - s - 1);
+
+			if (n == 0 || n >= sizeof name)
+				return dss_err_set(err, "input: empty or overlong field name");
+			memcpy(name, s + 1, n);
+			name[n] = '\0';
+			if ((idx = dss_manifest_field(m, name)) < 0)
+				return dss_err_set(err, "input: unknown field '%s'", name);
+			p.field = (size_t)idx;
+			if (colon != NULL) {
+				p.fmt = colon + 1;
+				p.fmtlen = (size_t)(end - colon - 1);
+			}
+			if (m->fields[idx].list && p.fmt == NULL)
+				return dss_err_set(err, "input: list field '%s' needs an item "
+				    "format, as in {%s:%%s}", name, name);
+			if (!m->fields[idx].list && p.fmt != NULL)
+				return dss_err_set(err, "input: field '%s' is not a list and "
+				    "takes no item format", name);
+		}
+		if (add_piece(m, &p, &cap, err) < 0)
+			return -1;
+		s = lit = end + 1;
+	}
+	if (s > lit) {
+		struct dss_manifest_piece p = { lit, (size_t)(s - lit), 0, NULL, 0 };
+
+		if (add_piece(m, &p, &cap, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct dss_manifest *
+dss_manifest_parse(const char *text, const char *path, struct dss_err *err)
+{
+	struct dss_manifest *m = calloc(1, sizeof *m);
+	const char *fmt;
+	enum dss_format deffmt = DSS_FORMAT_CSV;
+	int bad = 0;
+
+	if (m == NULL || (m->path = strdup(path)) == NULL) {
+		free(m);
+		dss_err_errno(err, ENOMEM, "'%s'", path);
+		return NULL;
+	}
+	m->root = cJSON_Parse(text);
+	if (m->root == NULL) {
+		const char *at = cJSON_GetErrorPtr();
+
+		dss_err_set(err, "invalid JSON near byte %ld",
+		    at ? (long)(at - text) : 0L);
+		goto fail;
+	}
+	if (!cJSON_IsObject(m->root)) {
+		dss_err_set(err, "not a JSON object");
+		goto fail;
+	}
+	m->name = opt_str(m->root, "name", &bad);
+	m->description = opt_str(m->root, "description", &bad);
+	fmt = opt_str(m->root, "format", &bad);
+	if (bad || m->name == NULL || !valid_name(m->name)) {
+		dss_err_set(err, "key 'name' must be a name of letters, digits, '_', '-' and '.'");
+		goto fail;
+	}
+	if (fmt != NULL && parse_format(fmt, &deffmt) < 0) {
+		dss_err_set(err, "unknown format '%s' (csv, jsonl or json-array)", fmt);
+		goto fail;
+	}
+	if (parse_sources(m, deffmt, fmt != NULL, err) < 0 ||
+	    parse_splits(m, err) < 0 || parse_fields(m, err) < 0 ||
+	    parse_label(m, err) < 0 || parse_input(m, err) < 0)
+		goto fail;
+	return m;
+fail:
+	dss_err_prefix(err, "'%s'", path);
+	dss_manifest_free(m);
+	return NULL;
+}
+
+void
+dss_manifest_free(struct dss_manifest *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; m->splits != NULL && i < m->nsplits; i++)
+		free(m->splits[i].sources);
+	for (i = 0; m->fields != NULL && i < m->nfields; i++)
+		free(m->fields[i].paths);
+	free(m->splits);
+	free(m->fields);
+	free(m->sources);
+	free(m->pieces);
+	cJSON_Delete(m->root);
+	free(m->path);
+	free(m);
+}
+
+const cJSON *
+dss_manifest_json(const struct dss_manifest *m)
+{
+	return m->root;
+}
+
+const struct dss_manifest_split *
+dss_manifest_split(const struct dss_manifest *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsplits; i++)
+		if (strcmp(m->splits[i].name, name) == 0)
+			return &m->splits[i];
+	return NULL;
+}
+
+int
+dss_manifest_field(const struct dss_manifest *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nfields; i++)
+		if (strcmp(m->fields[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Dataset manifests: one JSON file per dataset in datasets/, describing
+ * where its upstream files live (URL, optional archive member, optional
+ * pinned SHA-256), their format (csv, jsonl or json-array), how each
+ * split is made from them (files concatenated in order, or a numpy
+ * RandomState permutation cut into ranges), how upstream fields map to
+ * record fields, how the label is found, and the template that builds
+ * the input text.  man/dss-manifest.5 is the reference.  Keys the loader
+ * does not know are kept, not rejected: other modules read their own
+ * sections (such as "answer") through dss_manifest_json.
+ */
+#ifndef DSS_MANIFEST_H
+#define DSS_MANIFEST_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+
+enum dss_format {
+	DSS_FORMAT_CSV,
+	DSS_FORMAT_JSONL,
+	DSS_FORMAT_JSON_ARRAY
+};
+
+/* Every string below points into the manifest's JSON and lives as long as it. */
+struct dss_manifest_source {
+	const char *name;
+	const char *url;	/* http://, https:// or file:// */
+	const char *member;	/* path inside the archive at url, or NULL */
+	const char *sha256;	/* 64 lowercase hex digits, or NULL */
+	enum dss_format format;
+};
+
+struct dss_manifest_split {
+	const char *name;
+	size_t nsources;
+	const struct dss_manifest_source **sources;	/* in reading order */
+	long long count;	/* expected number of examples, -1 if unknown */
+	int permuted;		/* rows are RandomState(seed).permutation(n)[start:end] */
+	unsigned long seed;
+	long long start, end;
+};
+
+/*
+ * A record field: one upstream path, or a list of values when the spec is
+ * an array of paths or the path has a "[]" step.
+ */
+struct dss_manifest_field {
+	const char *name;
+	int list;
+	size_t npaths;
+	const char **paths;
+};
+
+/* A piece of the input template: literal text, or a field (with a per-item format for lists). */
+struct dss_manifest_piece {
+	const char *text;	/* literal text (not NUL-terminated), or NULL for a field */
+	size_t len;
+	size_t field;		/* index into fields */
+	const char *fmt;	/* list item format with %a %A %n %s %%, not NUL-terminated */
+	size_t fmtlen;
+};
+
+struct dss_manifest {
+	cJSON *root;
+	char *path;		/* the file it was loaded from */
+	const char *name;
+	const char *description;	/* or NULL */
+	size_t nsources, nsplits, nfields, npieces;
+	struct dss_manifest_source *sources;
+	struct dss_manifest_split *splits;
+	struct dss_manifest_field *fields;
+	struct dss_manifest_piece *pieces;
+	const char *label_from;		/* upstream path of the label */
+	const cJSON *label_map;		/* upstream value -> label, or NULL */
+	const char *choose_keys;	/* with choose_values: the label is the value */
+	const char *choose_values;	/* whose key equals label_from's value */
+};
+
+/*
+ * The directory manifests are looked up in: $DSS_DATASETS, else the
+ * datasets/ directory beside the running program (BIN/../datasets), else
+ * the installed PREFIX/share/dss/datasets.  Caller frees.
+ */
+char *dss_manifest_dir(void);
+
+/* err->code after dss_manifest_load when there is no manifest of that name. */
+#define DSS_MANIFEST_UNKNOWN 1
+
+/*
+ * Loads the manifest for dataset: a path when it contains a '/', else
+ * DIR/dataset.json with DIR from dss_manifest_dir.  Returns NULL with err
+ * set ("unknown dataset 'x' (known: a, b)", with err->code
+ * DSS_MANIFEST_UNKNOWN, or a message naming the file and key at fault).
+ * Caller frees with dss_manifest_free.
+ */
+struct dss_manifest *dss_manifest_load(const char *dataset, struct dss_err *err);
+
+/* Parses a manifest from text; path is used in messages and kept.  Caller frees. */
+struct dss_manifest *dss_manifest_parse(const char *text, const char *path,
+    struct dss_err *err);
+
+void dss_manifest_free(struct dss_manifest *m);
+
+/* The whole parsed JSON, owned by m, for sections other modules define. */
+const cJSON *dss_manifest_json(const struct dss_manifest *m);
+
+/* The split called name, or NULL. */
+const struct dss_manifest_split *dss_manifest_split(const struct dss_manifest *m,
+    const char *name);
+
+/* The index of the field called name, or -1. */
+int dss_manifest_field(const struct dss_manifest *m, const char *name);
+
+#endif
