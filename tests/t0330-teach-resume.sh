@@ -1,0 +1,123 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# A 2,000-prompt dss-teach run killed with SIGKILL at several points (by
+# watching its output grow) and resumed each time: in the end every
+# prompt is completed exactly once, no request whose answer was already
+# in the cache is ever sent again (checked against the fake teacher's log
+# and a snapshot of the cache after each kill), only requests that were
+# in flight at a kill are answered twice, and the database passes
+# PRAGMA integrity_check after every kill.
+. "$(dirname "$0")/lib.sh"
+
+FAKE="$TOP/tests/servers/fake_teacher.py"
+N=2000
+CONC=8
+
+mkprompts() {
+	awk -v n="$1" 'BEGIN {
+	for (i = 0; i < n; i++) {
+		id = sprintf("esnli-train-%06d", i)
+		pr = sprintf("Premise: Delta %d rides a bike.\\nHypothesis: Delta %d is outside.\\nExample %s\\nA:", i, i, id)
+		printf "{\"dataset\":\"esnli\",\"split\":\"train\",\"id\":\"%s\",\"index\":%d,", id, i
+		printf "\"input\":\"Delta %d rides a bike.</s>Delta %d is outside.\",\"label\":\"entailment\",", i, i
+		printf "\"fields\":{\"premise\":\"Delta %d rides a bike.\",\"hypothesis\":\"Delta %d is outside.\",\"source_id\":\"p%d\",\"explanations\":[\"bikes are ridden outside\"]},", i, i, i
+		printf "\"prompt\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],", pr, pr
+		printf "\"template\":\"5eed0330\",\"style\":\"cot\"}\n"
+	}}'
+}
+
+stat() {
+	python3 -c 'import json, sys, urllib.request
+print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1]))[sys.argv[2]])' "$port" "$1"
+}
+
+mkprompts $N > "$TMP/prompts.jsonl"
+start_server port python3 "$FAKE" --latency-ms 10 --log "$TMP/server.jsonl" \
+    --lifetime 600
+DB="$TMP/teach.db"
+
+# The run number k is killed once its output holds at least the given
+# number of lines; its cache is then snapshotted along with the number of
+# requests the server has seen so far.
+run=0
+killed=0
+for at in 40 700 1300; do
+	run=$((run + 1))
+	dss-teach --db "$DB" --teacher openai:gpt-4o-mini \
+	    --base-url "http://127.0.0.1:$port/v1" --concurrency $CONC \
+	    < "$TMP/prompts.jsonl" > "$TMP/run$run.out" 2> "$TMP/run$run.err" &
+	pid=$!
+	while [ "$(wc -l < "$TMP/run$run.out")" -lt $at ] &&
+	    kill -0 $pid 2>/dev/null; do
+		sleep 0.01
+	done
+	kill -9 $pid 2>/dev/null
+	wait $pid
+	st=$?
+	[ $st -eq 137 ] && killed=$((killed + 1))
+	[ $st -eq 137 ] || echo "# run $run ended by itself (status $st) before the kill"
+	sleep 0.3	# let the server log the answers that were in flight
+	sqlite3 "$DB" 'SELECT id FROM teach_cache' | sort > "$TMP/snap$run"
+	stat total > "$TMP/seen$run"
+	is "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok \
+	    "kill $run after $at records: integrity_check ok"
+	echo "# kill $run: $(wc -l < "$TMP/snap$run" | tr -d ' ') cached, $(cat "$TMP/seen$run") requests seen"
+done
+[ $killed -ge 2 ]
+ok $? "at least two of the kills landed mid-run ($killed)"
+
+run=$((run + 1))
+dss-teach --db "$DB" --teacher openai:gpt-4o-mini \
+    --base-url "http://127.0.0.1:$port/v1" --concurrency $CONC \
+    < "$TMP/prompts.jsonl" > "$TMP/final.out" 2> "$TMP/final.err"
+st=$?
+is "$st" 0 "the resumed run completes: exit 0"
+[ "$st" = 0 ] || diag "$TMP/final.err"
+is "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok "final: integrity_check ok"
+is "$(sqlite3 "$DB" 'SELECT count(*), count(DISTINCT id), count(DISTINCT request) FROM teach_cache')" \
+    "$N|$N|$N" "final: every prompt cached exactly once"
+python3 - "$TMP/final.out" "$TMP/prompts.jsonl" <<'EOF'
+import json, sys
+out = [json.loads(l) for l in open(sys.argv[1])]
+ids = [json.loads(l)["id"] for l in open(sys.argv[2])]
+ok = len(out) == len(ids) and sorted(r["id"] for r in out) == sorted(ids)
+sys.exit(0 if ok else 1)
+EOF
+ok $? "final: every prompt emitted exactly once"
+seen=$(stat total)
+
+# No request was sent for an id that was already cached at the time.
+python3 - "$TMP/server.jsonl" "$TMP" "$((run - 1))" > "$TMP/check" <<'EOF'
+import json, re, sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+tmp, runs = sys.argv[2], int(sys.argv[3])
+def eid(e):
+    return re.search(r"esnli-train-[0-9]+", json.dumps(e["body"])).group(0)
+bad = 0
+for k in range(1, runs + 1):
+    snap = set(l.strip() for l in open("%s/snap%d" % (tmp, k)))
+    seen = int(open("%s/seen%d" % (tmp, k)).read())
+    for e in log:
+        if e["seq"] > seen and eid(e) in snap:
+            bad += 1
+answers = {}
+for e in log:
+    if e["success"]:
+        answers[eid(e)] = answers.get(eid(e), 0) + 1
+print(bad, sum(c - 1 for c in answers.values()), len(answers))
+EOF
+set -- $(cat "$TMP/check")
+is "$1" 0 "resume: zero requests for answers already in the cache"
+[ "$2" -le $((killed * CONC)) ]
+ok $? "resume: only in-flight requests answered twice ($2, at most $((killed * CONC)))"
+is "$3" $N "resume: every prompt answered by the server"
+echo "# server: $seen requests, $(stat successful) answered, $(stat duplicates) keys answered more than once"
+
+dss-teach --db "$DB" --teacher openai:gpt-4o-mini \
+    --base-url "http://127.0.0.1:$port/v1" --concurrency $CONC \
+    < "$TMP/prompts.jsonl" > "$TMP/again.out" 2> "$TMP/again.err"
+is "$?" 0 "a run after completion: exit 0"
+is "$(stat total)" "$seen" "a run after completion: zero requests"
+is "$(wc -l < "$TMP/again.out" | tr -d ' ')" $N "a run after completion: all from the cache"
+
+done_testing
