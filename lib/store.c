@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Upserting records into the dss database, and merging shard databases.
+ * Each table is described once (its columns, which record field fills
+ * each, and its key); the SQL for inserting, updating and merging is
+ * built from that description.  A record is first inserted with ON
+ * CONFLICT DO NOTHING; only when its key is already taken is the stored
+ * row updated, and only where the stored record differs, so that the
+ * counts of inserted, updated and unchanged rows are exact and an
+ * identical second run writes nothing.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "db.h"
+#include "store.h"
+
+enum kind {
+	REQ_STR,	/* a string, required */
+	OPT_STR,	/* a string, null or absent */
+	REQ_INT,	/* an integer, required */
+	OPT_INT,	/* an integer, null or absent */
+	OPT_BOOL,	/* true, false, null or absent */
+};
+
+struct column {
+	const char *name;	/* the column */
+	const char *field;	/* the record field that fills it */
+	enum kind kind;
+};
+
+#define MAXCOLS 16
+
+struct table {
+	const char *name;
+	int nkey;		/* the first nkey columns are the primary key */
+	int ncols;		/* not counting "record", which comes last */
+	struct column cols[MAXCOLS];
+};
+
+static const struct table tables[DSS_RECORD_NTYPES] = {
+	[DSS_RECORD_EXAMPLE] = { "examples", 2, 6, {
+		{ "dataset", "dataset", REQ_STR },
+		{ "id", "id", REQ_STR },
+		{ "split", "split", REQ_STR },
+		{ "idx", "index", REQ_INT },
+		{ "input", "input", REQ_STR },
+		{ "label", "label", REQ_STR },
+	} },
+	[DSS_RECORD_PROMPT] = { "prompts", 3, 3, {
+		{ "dataset", "dataset", REQ_STR },
+		{ "id", "id", REQ_STR },
+		{ "template", "template", REQ_STR },
+	} },
+	[DSS_RECORD_COMPLETION] = { "completions", 1, 7, {
+		{ "request", "request", REQ_STR },
+		{ "dataset", "dataset", REQ_STR },
+		{ "id", "id", REQ_STR },
+		{ "teacher", "teacher", REQ_STR },
+		{ "sample", "sample", REQ_INT },
+		{ "completion", "completion", OPT_STR },
+		{ "finish_reason", "finish_reason", OPT_STR },
+	} },
+	[DSS_RECORD_TRIPLE] = { "triples", 1, 9, {
+		{ "request", "request", REQ_STR },
+		{ "dataset", "dataset", REQ_STR },
+		{ "id", "id", REQ_STR },
+		{ "teacher", "teacher", OPT_STR },
+		{ "sample", "sample", OPT_INT },
+		{ "rationale", "rationale", REQ_STR },
+		{ "teacher_label", "teacher_label", OPT_STR },
+		{ "label", "label", REQ_STR },
+		{ "agree", "agree", OPT_BOOL },
+	} },
+	/* Merged only; it has no "record" column, see merge_cache. */
+	[DSS_RECORD_TEACH_CACHE] = { "teach_cache", 1, 14, {
+		{ "request", NULL, REQ_STR },
+		{ "provider", NULL, REQ_STR },
+		{ "model", NULL, REQ_STR },
+		{ "dataset", NULL, OPT_STR },
+		{ "id", NULL, OPT_STR },
+		{ "sample", NULL, REQ_INT },
+		{ "completion", NULL, OPT_STR },
+		{ "finish_reason", NULL, OPT_STR },
+		{ "prompt_tokens", NULL, OPT_INT },
+		{ "completion_tokens", NULL, OPT_INT },
+		{ "cost_usd", NULL, OPT_INT },
+		{ "latency_ms", NULL, OPT_INT },
+		{ "response", NULL, OPT_STR },
+		{ "created", NULL, REQ_STR },
+	} },
+};
+
+int
+dss_record_type(const cJSON *rec, struct dss_err *err)
+{
+	if (cJSON_GetObjectItemCaseSensitive(rec, "rationale") != NULL)
+		return DSS_RECORD_TRIPLE;
+	if (cJSON_GetObjectItemCaseSensitive(rec, "completion") != NULL)
+		return DSS_RECORD_COMPLETION;
+	if (cJSON_GetObjectItemCaseSensitive(rec, "prompt") != NULL ||
+	    cJSON_GetObjectItemCaseSensitive(rec, "messages") != NULL)
+		return DSS_RECORD_PROMPT;
+	if (cJSON_GetObjectItemCaseSensitive(rec, "input") != NULL &&
+	    cJSON_GetObjectItemCaseSensitive(rec, "label") != NULL)
+		return DSS_RECORD_EXAMPLE;
+	return dss_err_set(err, "record is of no known type (it has none of the "
+	    "fields 'rationale', 'completion', 'prompt', 'messages', or "
+	    "'input' with 'label')");
+}
+
+const char *
+dss_record_table(int type)
+{
+	return type >= 0 && type < DSS_RECORD_NTYPES ? tables[type].name : "?";
+}
+
+/* Appends "a, b, c" (with prefix before each name) for columns. */
+static int
+add_cols(struct dss_buf *b, const struct table *t, int from, const char *prefix,
+    const char *sep)
+{
+	int i, r = 0;
+
+	for (i = from; i < t->ncols; i++)
+		r |= dss_buf_addf(b, "%s%s%s", i > from ? sep : "", prefix,
+		    t->cols[i].name);
+	return r;
+}
+
+struct store {
+	sqlite3_stmt *insert[DSS_RECORD_TEACH_CACHE];
+	sqlite3_stmt *update[DSS_RECORD_TEACH_CACHE];
+};
+
+static void
+store_free(struct store *s)
+{
+	int i;
+
+	for (i = 0; i < DSS_RECORD_TEACH_CACHE; i++) {
+		sqlite3_finalize(s->insert[i]);
+		sqlite3_finalize(s->update[i]);
+	}
+}
+
+static int
+store_prepare(struct store *s, sqlite3 *db, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	int type, i, r = -1;
+
+	memset(s, 0, sizeof(*s));
+	for (type = 0; type < DSS_RECORD_TEACH_CACHE; type++) {
+		const struct table *t = &tables[type];
+
+		dss_buf_reset(&b);
+		dss_buf_addf(&b, "INSERT INTO %s (", t->name);
+		add_cols(&b, t, 0, "", ", ");
+		dss_buf_adds(&b, ", record) VALUES (");
+		for (i = 0; i <= t->ncols; i++)
+			dss_buf_addf(&b, "%s?%d", i ? ", " : "", i + 1);
+		if (dss_buf_adds(&b, ") ON CONFLICT DO NOTHING") < 0) {
+			dss_err_set(err, "out of memory");
+			goto out;
+		}
+		if ((s->insert[type] = dss_db_prepare(db, b.data, err)) == NULL)
+			goto out;
+
+		dss_buf_reset(&b);
+		dss_buf_addf(&b, "UPDATE %s SET ", t->name);
+		for (i = t->nkey; i < t->ncols; i++)
+			dss_buf_addf(&b, "%s = ?%d, ", t->cols[i].name, i + 1);
+		dss_buf_addf(&b, "record = ?%d WHERE ", t->ncols + 1);
+		for (i = 0; i < t->nkey; i++)
+			dss_buf_addf(&b, "%s = ?%d AND ", t->cols[i].name, i + 1);
+		if (dss_buf_addf(&b, "record IS NOT ?%d", t->ncols + 1) < 0) {
+			dss_err_set(err, "out of memory");
+			goto out;
+		}
+		if ((s->update[type] = dss_db_prepare(db, b.data, err)) == NULL)
+			goto out;
+	}
+	r = 0;
+out:
+	dss_buf_free(&b);
+	if (r < 0)
+		store_free(s);
+	return r;
+}
+
+/* Binds field c of rec as parameter i of st, checking its type. */
+static int
+bind_field(sqlite3_stmt *st, int i, const cJSON *rec, const struct column *c,
+    struct dss_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, c->field);
+	double d;
+
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (c->kind == REQ_STR || c->kind == REQ_INT)
+			return dss_err_set(err, "field '%s' is %s", c->field,
+			    v == NULL ? "missing" : "null");
+		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 :
+		    dss_err_set(err, "out of memory");
+	}
+	switch (c->kind) {
+	case REQ_STR:
+	case OPT_STR:
+		if (!cJSON_IsString(v))
+			return dss_err_set(err, "field '%s' is not a string", c->field);
+		sqlite3_bind_text(st, i, v->valuestring, -1, SQLITE_STATIC);
+		break;
+	case REQ_INT:
+	case OPT_INT:
+		if (!cJSON_IsNumber(v))
+			return dss_err_set(err, "field '%s' is not a number", c->field);
+		d = v->valuedouble;
+		if (d != floor(d) || d < -9.0e15 || d > 9.0e15)
+			return dss_err_set(err, "field '%s' is not an integer",
+			    c->field);
+		sqlite3_bind_int64(st, i, (sqlite3_int64)d);
+		break;
+	case OPT_BOOL:
+		if (!cJSON_IsBool(v))
+			return dss_err_set(err, "field '%s' is not a boolean",
+			    c->field);
+		sqlite3_bind_int(st, i, cJSON_IsTrue(v));
+		break;
+	}
+	return 0;
+}
+
+/* Runs a bound write statement; returns the rows it changed or -1. */
+static int
+step(sqlite3 *db, sqlite3_stmt *st, struct dss_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return dss_err_set(err, "database '%s': %s",
+		    sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+	return sqlite3_changes(db);
+}
+
+/* Upserts one record whose text is line; counts into c. */
+static int
+put(sqlite3 *db, struct store *s, const cJSON *rec, const char *line,
+    size_t len, struct dss_store_counts *c, struct dss_err *err)
+{
+	const struct table *t;
+	sqlite3_stmt *ins, *upd;
+	int type, i, n, r = -1;
+
+	if ((type = dss_record_type(rec, err)) < 0)
+		return -1;
+	t = &tables[type];
+	ins = s->insert[type];
+	upd = s->update[type];
+	for (i = 0; i < t->ncols; i++)
+		if (bind_field(ins, i + 1, rec, &t->cols[i], err) < 0)
+			goto out;
+	sqlite3_bind_text(ins, t->ncols + 1, line, (int)len, SQLITE_STATIC);
+	if ((n = step(db, ins, err)) < 0)
+		goto out;
+	c->records++;
+	c->by_type[type]++;
+	if (n > 0) {
+		c->inserted++;
+		r = 0;
+		goto out;
+	}
+	for (i = 0; i < t->ncols; i++)
+		bind_field(upd, i + 1, rec, &t->cols[i], err);
+	sqlite3_bind_text(upd, t->ncols + 1, line, (int)len, SQLITE_STATIC);
+	if ((n = step(db, upd, err)) < 0)
+		goto out;
+	if (n > 0)
+		c->updated++;
+	else
+		c->unchanged++;
+	r = 0;
+out:
+	return r;
+}
+
+static void
+counts_add(struct dss_store_counts *to, const struct dss_store_counts *from)
+{
+	int i;
+
+	to->records += from->records;
+	to->inserted += from->inserted;
+	to->updated += from->updated;
+	to->unchanged += from->unchanged;
+	for (i = 0; i < DSS_RECORD_NTYPES; i++)
+		to->by_type[i] += from->by_type[i];
+}
+
+int
+dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
+    struct dss_store_counts *c, struct dss_err *err)
+{
+	struct dss_store_counts pending;
+	struct store s;
+	size_t inbatch = 0;
+	cJSON *rec = NULL;
+	int r = -1, rc;
+
+	memset(c, 0, sizeof(*c));
+	memset(&pending, 0, sizeof(pending));
+	if (batch == 0)
+		batch = DSS_STORE_BATCH;
+	if (store_prepare(&s, db, err) < 0)
+		return -1;
+	while ((rc = dss_jsonl_next(l, &rec, err)) == 1) {
+		if (inbatch == 0 && dss_db_begin(db, err) < 0)
+			goto out;
+		if (put(db, &s, rec, l->line.data, l->line.len, &pending, err) < 0) {
+			dss_err_prefix(err, "line %lu", l->lineno);
+			goto out;
+		}
+		cJSON_Delete(rec);
+		rec = NULL;
+		if (++inbatch == batch) {
+			if (dss_db_commit(db, err) < 0)
+				goto out;
+			counts_add(c, &pending);
+			memset(&pending, 0, sizeof(pending));
+			inbatch = 0;
+		}
+	}
+	if (rc < 0)
+		goto out;
+	if (inbatch > 0) {
+		if (dss_db_commit(db, err) < 0)
+			goto out;
+		counts_add(c, &pending);
+	}
+	r = 0;
+out:
+	if (r < 0)
+		dss_db_rollback(db);
+	cJSON_Delete(rec);
+	store_free(&s);
+	return r;
+}
+
+/* Runs a query returning one integer. */
+static int
+query_int(sqlite3 *db, const char *sql, long long *out, struct dss_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = dss_db_prepare(db, sql, err)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return dss_err_set(err, "database: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+/* Copies table type from src into main, counting. */
+static int
+merge_table(sqlite3 *db, int type, struct dss_store_counts *c,
+    struct dss_err *err)
+{
+	const struct table *t = &tables[type];
+	int cache = type == DSS_RECORD_TEACH_CACHE;
+	struct dss_buf match = DSS_BUF_INIT, b = DSS_BUF_INIT;
+	long long total, fresh, same;
+	int i, r = -1;
+
+	for (i = 0; i < t->nkey; i++)
+		dss_buf_addf(&match, "%sm.%s = s.%s", i ? " AND " : "",
+		    t->cols[i].name, t->cols[i].name);
+	dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.%s", t->name);
+	if (match.len == 0 || query_int(db, b.data, &total, err) < 0)
+		goto out;
+	dss_buf_reset(&b);
+	dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.%s s WHERE NOT "
+	    "EXISTS (SELECT 1 FROM main.%s m WHERE %s)", t->name, t->name,
+	    match.data);
+	if (query_int(db, b.data, &fresh, err) < 0)
+		goto out;
+	same = total - fresh;
+	if (!cache) {
+		dss_buf_reset(&b);
+		dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.%s s JOIN "
+		    "main.%s m ON %s WHERE m.record IS s.record", t->name, t->name,
+		    match.data);
+		if (query_int(db, b.data, &same, err) < 0)
+			goto out;
+	}
+
+	dss_buf_reset(&b);
+	dss_buf_addf(&b, "INSERT INTO main.%s (", t->name);
+	add_cols(&b, t, 0, "", ", ");
+	dss_buf_adds(&b, cache ? ") SELECT " : ", record) SELECT ");
+	add_cols(&b, t, 0, "", ", ");
+	dss_buf_addf(&b, "%s FROM dss_merge_src.%s WHERE true ON CONFLICT DO ",
+	    cache ? "" : ", record", t->name);
+	if (cache) {
+		dss_buf_adds(&b, "NOTHING");
+	} else {
+		dss_buf_adds(&b, "UPDATE SET ");
+		for (i = t->nkey; i < t->ncols; i++)
+			dss_buf_addf(&b, "%s = excluded.%s, ", t->cols[i].name,
+			    t->cols[i].name);
+		dss_buf_adds(&b, "record = excluded.record "
+		    "WHERE record IS NOT excluded.record");
+	}
+	if (b.data[0] == '\0' || dss_db_exec(db, b.data, err) < 0)
+		goto out;
+	c->records += (unsigned long long)total;
+	c->by_type[type] += (unsigned long long)total;
+	c->inserted += (unsigned long long)fresh;
+	c->unchanged += (unsigned long long)same;
+	c->updated += (unsigned long long)(total - fresh - same);
+	r = 0;
+out:
+	if (r < 0 && err->msg[0] == '\0')
+		dss_err_set(err, "out of memory");
+	dss_buf_free(&match);
+	dss_buf_free(&b);
+	return r;
+}
+
+int
+dss_store_merge(sqlite3 *db, const char *path, struct dss_store_counts *c,
+    struct dss_err *err)
+{
+	struct dss_store_counts mine;
+	struct stat in, out;
+	const char *main_path = sqlite3_db_filename(db, "main");
+	sqlite3_stmt *st = NULL;
+	long long version;
+	int type, attached = 0, r = -1;
+
+	memset(&mine, 0, sizeof(mine));
+	if (stat(path, &in) < 0)
+		return dss_err_errno(err, errno, "cannot open database '%s'", path);
+	if (!S_ISREG(in.st_mode))
+		return dss_err_set(err, "cannot open database '%s': not a regular "
+		    "file", path);
+	if (main_path != NULL && *main_path && stat(main_path, &out) == 0 &&
+	    in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+		return dss_err_set(err, "database '%s' is the output database", path);
+	if ((st = dss_db_prepare(db, "ATTACH DATABASE ?1 AS dss_merge_src",
+	    err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		dss_err_set(err, "cannot open database '%s': %s", path,
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	attached = 1;
+	if (query_int(db, "PRAGMA dss_merge_src.user_version", &version,
+	    err) < 0) {
+		dss_err_set(err, "cannot read database '%s': %s", path,
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	if (version == 0) {
+		dss_err_set(err, "'%s' is not a dss database", path);
+		goto out;
+	}
+	if (version > DSS_DB_VERSION) {
+		dss_err_set(err, "database '%s' has schema version %lld, newer "
+		    "than this dss (%d)", path, version, DSS_DB_VERSION);
+		goto out;
+	}
+	if (version < DSS_DB_VERSION) {
+		dss_err_set(err, "database '%s' has the older schema version %lld; "
+		    "open it with this dss first (dss-store '%s' </dev/null)", path,
+		    version, path);
+		goto out;
+	}
+	if (dss_db_begin(db, err) < 0)
+		goto out;
+	for (type = 0; type < DSS_RECORD_NTYPES; type++)
+		if (merge_table(db, type, &mine, err) < 0) {
+			dss_db_rollback(db);
+			dss_err_prefix(err, "merging '%s'", path);
+			goto out;
+		}
+	if (dss_db_commit(db, err) < 0) {
+		dss_db_rollback(db);
+		goto out;
+	}
+	counts_add(c, &mine);
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	if (attached)
+		sqlite3_exec(db, "DETACH DATABASE dss_merge_src", NULL, NULL, NULL);
+	return r;
+}

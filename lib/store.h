@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Storing records in the dss database.  dss_store_load reads JSON Lines
+ * records of any type (example, prompt, completion, triple: told apart by
+ * their fields, see dss_record_type) and upserts each into its table, in
+ * one transaction per batch, so that a failed batch leaves nothing behind
+ * and earlier batches stay.  A row whose stored record is byte-for-byte
+ * the same is not rewritten, so a second identical run changes nothing.
+ * dss_store_merge copies every table of another dss database (a shard of
+ * a sharded dss-teach run) into an open one, in one transaction.
+ */
+#ifndef DSS_STORE_H
+#define DSS_STORE_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "jsonl.h"
+
+enum dss_record_type {
+	DSS_RECORD_EXAMPLE,
+	DSS_RECORD_PROMPT,
+	DSS_RECORD_COMPLETION,
+	DSS_RECORD_TRIPLE,
+	DSS_RECORD_TEACH_CACHE,	/* only in merges; never read from a stream */
+	DSS_RECORD_NTYPES
+};
+
+struct dss_store_counts {
+	unsigned long long records;	/* records (rows) read */
+	unsigned long long inserted;	/* new rows */
+	unsigned long long updated;	/* rows whose record changed */
+	unsigned long long unchanged;	/* rows already stored as they are */
+	unsigned long long by_type[DSS_RECORD_NTYPES];	/* records per table */
+};
+
+#define DSS_STORE_BATCH 10000
+
+/*
+ * The type of a record by its fields: "rationale" makes a triple,
+ * "completion" a completion, "prompt" or "messages" a prompt, "input"
+ * and "label" together an example.  Returns -1 with err set otherwise.
+ */
+int dss_record_type(const cJSON *rec, struct dss_err *err);
+/* The table a type is stored in ("examples", ...). */
+const char *dss_record_table(int type);
+
+/*
+ * Reads every record from l and upserts it into db, committing every
+ * batch records (0 means DSS_STORE_BATCH).  The stored record text is the
+ * line as read.  On a bad record or a database error the current batch is
+ * rolled back and -1 returned with err naming the line and field
+ * ("line 12: field 'label' is missing"); c then counts the batches
+ * committed before it.  c is zeroed first.
+ */
+int dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
+    struct dss_store_counts *c, struct dss_err *err);
+
+/*
+ * Copies every row of the dss database at path into db, in one
+ * transaction: rows new to db are inserted, rows whose record differs
+ * replace the stored ones, and teach_cache rows already present are
+ * kept (a cached response is never replaced).  Refuses a file that is
+ * not a dss database, has a schema version other than this dss's, or is
+ * db itself.  Adds to c (which the caller zeroes).
+ */
+int dss_store_merge(sqlite3 *db, const char *path, struct dss_store_counts *c,
+    struct dss_err *err);
+
+#endif
