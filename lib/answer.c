@@ -1,0 +1,1096 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Answer extraction: run-on cutting and answer-statement finding with
+ * compiled PCRE2 patterns, then a reader per kind (choice letter/text,
+ * NLI label synonyms, equation) that either returns a normalized answer
+ * or says why there is none.  See answer.h for the rules.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "answer.h"
+#include "expr.h"
+#include "jsonl.h"
+
+#define MAX_STATEMENTS 64
+
+/*
+ * An answer statement: an optional connective ("so", "therefore", ...),
+ * an optional "the" and adjective, then "answer is" / "answer would be"
+ * or "answer:" (also as markdown "**Answer:**").
+ */
+#define STATEMENT \
+	"(?i)(?:\\b(?:so|therefore|thus|hence)\\b[\\s,]*)?" \
+	"\\b(?:the\\s+)?(?:(?:final|correct|right|best)\\s+)?answer" \
+	"(?:\\s+(?:is|would\\s+be|will\\s+be|should\\s+be)\\b\\s*:?" \
+	"|\\s*\\**\\s*:)"
+
+static const char *const cut_choice[] = { "\\bQ:", "\\bAnswer Choices:", NULL };
+static const char *const cut_equation[] = { "\\bQ:", NULL };
+static const char *const cut_nli[] = {
+	"\\bPremise:", "\\bHypothesis:", "\\bQ:", NULL
+};
+static const char *const statements[] = { STATEMENT, NULL };
+static const char *const synonyms_nli[][2] = {
+	{ "entailment", "entailment" },
+	{ "entailed", "entailment" },
+	{ "entails", "entailment" },
+	{ "yes", "entailment" },
+	{ "true", "entailment" },
+	{ "neutral", "neutral" },
+	{ "it is not possible to tell", "neutral" },
+	{ "it's not possible to tell", "neutral" },
+	{ "not possible to tell", "neutral" },
+	{ "it is impossible to tell", "neutral" },
+	{ "impossible to tell", "neutral" },
+	{ "it cannot be determined", "neutral" },
+	{ "cannot be determined", "neutral" },
+	{ "undetermined", "neutral" },
+	{ "neither", "neutral" },
+	{ "contradiction", "contradiction" },
+	{ "contradicts", "contradiction" },
+	{ "contradictory", "contradiction" },
+	{ "no", "contradiction" },
+	{ "false", "contradiction" },
+	{ NULL, NULL }
+};
+
+struct patterns {
+	pcre2_code **v;
+	size_t n;
+};
+
+struct synonym {
+	char *phrase;	/* normalized: lowercase, single spaces */
+	char *label;
+	size_t len;
+};
+
+struct dss_answer_config {
+	enum dss_answer_kind kind;
+	struct patterns cut, stmt;
+	struct synonym *syn;
+	size_t nsyn;
+	pcre2_match_data *md;
+	struct dss_buf norm, work;	/* scratch */
+};
+
+struct span {
+	size_t start, end;	/* statement match */
+};
+
+void
+dss_answer_free(struct dss_answer *a)
+{
+	dss_buf_free(&a->answer);
+	dss_buf_free(&a->rationale);
+}
+
+const char *
+dss_answer_status_name(enum dss_answer_status s)
+{
+	switch (s) {
+	case DSS_ANSWER_OK: return "ok";
+	case DSS_ANSWER_NO_ANSWER: return "no_answer";
+	case DSS_ANSWER_TRUNCATED: return "truncated";
+	case DSS_ANSWER_AMBIGUOUS: return "ambiguous";
+	case DSS_ANSWER_MALFORMED: return "malformed";
+	}
+	return "unknown";
+}
+
+enum dss_answer_kind
+dss_answer_config_kindof(const struct dss_answer_config *c)
+{
+	return c->kind;
+}
+
+void
+dss_answer_config_free(struct dss_answer_config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->cut.n; i++)
+		pcre2_code_free(c->cut.v[i]);
+	for (i = 0; i < c->stmt.n; i++)
+		pcre2_code_free(c->stmt.v[i]);
+	free(c->cut.v);
+	free(c->stmt.v);
+	for (i = 0; i < c->nsyn; i++) {
+		free(c->syn[i].phrase);
+		free(c->syn[i].label);
+	}
+	free(c->syn);
+	pcre2_match_data_free(c->md);
+	dss_buf_free(&c->norm);
+	dss_buf_free(&c->work);
+	free(c);
+}
+
+static int
+add_pattern(struct patterns *p, const char *src, const char *what,
+    struct dss_err *err)
+{
+	pcre2_code *code, **v;
+	int ec;
+	PCRE2_SIZE off;
+
+	code = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &off, NULL);
+	if (code == NULL) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(ec, msg, sizeof msg);
+		return dss_err_set(err, "%s pattern '%s': %s at offset %zu", what,
+		    src, (char *)msg, (size_t)off);
+	}
+	/* JIT is an optimisation: without it the interpreter still works. */
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	v = realloc(p->v, (p->n + 1) * sizeof *v);
+	if (v == NULL) {
+		pcre2_code_free(code);
+		return dss_err_errno(err, ENOMEM, "%s pattern", what);
+	}
+	p->v = v;
+	p->v[p->n++] = code;
+	return 0;
+}
+
+/* Lowercases and collapses whitespace; used for synonyms and answers. */
+static char *
+normdup(const char *s)
+{
+	char *d = malloc(strlen(s) + 1), *q = d;
+	int space = 0;
+
+	if (d == NULL)
+		return NULL;
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && q != d)
+			*q++ = ' ';
+		space = 0;
+		*q++ = (char)tolower((unsigned char)*s);
+	}
+	*q = '\0';
+	return d;
+}
+
+static int
+add_synonym(struct dss_answer_config *c, const char *phrase,
+    const char *label, struct dss_err *err)
+{
+	struct synonym *v = realloc(c->syn, (c->nsyn + 1) * sizeof *v);
+	struct synonym *s;
+	size_t i;
+
+	if (v == NULL)
+		return dss_err_errno(err, ENOMEM, "synonyms");
+	c->syn = v;
+	s = &c->syn[c->nsyn];
+	s->phrase = normdup(phrase);
+	s->label = strdup(label);
+	if (s->phrase == NULL || s->label == NULL) {
+		free(s->phrase);
+		free(s->label);
+		return dss_err_errno(err, ENOMEM, "synonyms");
+	}
+	s->len = strlen(s->phrase);
+	if (s->len == 0) {
+		free(s->phrase);
+		free(s->label);
+		return dss_err_set(err, "empty synonym for '%s'", label);
+	}
+	c->nsyn++;
+	/* Keep longest first, so "it is not possible to tell" beats "no". */
+	for (i = c->nsyn - 1; i > 0 && c->syn[i - 1].len < c->syn[i].len; i--) {
+		struct synonym t = c->syn[i];
+
+		c->syn[i] = c->syn[i - 1];
+		c->syn[i - 1] = t;
+	}
+	return 0;
+}
+
+static struct dss_answer_config *
+config_alloc(enum dss_answer_kind kind, struct dss_err *err)
+{
+	struct dss_answer_config *c = calloc(1, sizeof *c);
+	struct dss_buf init = DSS_BUF_INIT;
+
+	if (c == NULL) {
+		dss_err_errno(err, ENOMEM, "answer configuration");
+		return NULL;
+	}
+	c->kind = kind;
+	c->norm = init;
+	c->work = init;
+	c->md = pcre2_match_data_create(4, NULL);
+	if (c->md == NULL) {
+		free(c);
+		dss_err_errno(err, ENOMEM, "answer configuration");
+		return NULL;
+	}
+	return c;
+}
+
+static int
+add_list(struct patterns *p, const char *const *list, const char *what,
+    struct dss_err *err)
+{
+	for (; *list; list++)
+		if (add_pattern(p, *list, what, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+default_cut(struct dss_answer_config *c, struct dss_err *err)
+{
+	const char *const *list = c->kind == DSS_ANSWER_CHOICE ? cut_choice :
+	    c->kind == DSS_ANSWER_NLI ? cut_nli : cut_equation;
+
+	return add_list(&c->cut, list, "cut", err);
+}
+
+static int
+default_synonyms(struct dss_answer_config *c, struct dss_err *err)
+{
+	size_t i;
+
+	for (i = 0; synonyms_nli[i][0]; i++)
+		if (add_synonym(c, synonyms_nli[i][0], synonyms_nli[i][1], err) < 0)
+			return -1;
+	return 0;
+}
+
+struct dss_answer_config *
+dss_answer_config_kind(enum dss_answer_kind kind, struct dss_err *err)
+{
+	struct dss_answer_config *c = config_alloc(kind, err);
+
+	if (c == NULL)
+		return NULL;
+	if (default_cut(c, err) < 0 ||
+	    add_list(&c->stmt, statements, "statement", err) < 0 ||
+	    (kind == DSS_ANSWER_NLI && default_synonyms(c, err) < 0)) {
+		dss_answer_config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct dss_answer_config *
+dss_answer_config_builtin(const char *dataset, struct dss_err *err)
+{
+	if (strcmp(dataset, "esnli") == 0 || strcmp(dataset, "anli1") == 0)
+		return dss_answer_config_kind(DSS_ANSWER_NLI, err);
+	if (strcmp(dataset, "cqa") == 0)
+		return dss_answer_config_kind(DSS_ANSWER_CHOICE, err);
+	if (strcmp(dataset, "svamp") == 0)
+		return dss_answer_config_kind(DSS_ANSWER_EQUATION, err);
+	dss_err_set(err, "no answer rules for dataset '%s'", dataset);
+	return NULL;
+}
+
+static int
+spec_patterns(struct patterns *p, const cJSON *spec, const char *key,
+    struct dss_err *err)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(spec, key), *it;
+
+	if (!cJSON_IsArray(arr))
+		return dss_err_set(err, "field 'answer.%s' is not an array", key);
+	cJSON_ArrayForEach(it, arr) {
+		if (!cJSON_IsString(it))
+			return dss_err_set(err,
+			    "field 'answer.%s' holds a value that is not a string",
+			    key);
+		if (add_pattern(p, it->valuestring, key, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct dss_answer_config *
+dss_answer_config_new(const cJSON *spec, struct dss_err *err)
+{
+	struct dss_answer_config *c;
+	const char *kind;
+	const cJSON *syn, *it;
+	enum dss_answer_kind k;
+
+	if (!cJSON_IsObject(spec)) {
+		dss_err_set(err, "field 'answer' is not an object");
+		return NULL;
+	}
+	kind = dss_json_str_opt(spec, "kind");
+	if (kind == NULL) {
+		dss_err_set(err, "field 'answer.kind' is missing");
+		return NULL;
+	}
+	if (strcmp(kind, "choice") == 0)
+		k = DSS_ANSWER_CHOICE;
+	else if (strcmp(kind, "nli") == 0)
+		k = DSS_ANSWER_NLI;
+	else if (strcmp(kind, "equation") == 0)
+		k = DSS_ANSWER_EQUATION;
+	else {
+		dss_err_set(err, "field 'answer.kind' is '%s', not choice, nli "
+		    "or equation", kind);
+		return NULL;
+	}
+	if ((c = config_alloc(k, err)) == NULL)
+		return NULL;
+	if (cJSON_GetObjectItemCaseSensitive(spec, "cut") != NULL) {
+		if (spec_patterns(&c->cut, spec, "cut", err) < 0)
+			goto out;
+	} else if (default_cut(c, err) < 0)
+		goto out;
+	if (cJSON_GetObjectItemCaseSensitive(spec, "statement") != NULL) {
+		if (spec_patterns(&c->stmt, spec, "statement", err) < 0)
+			goto out;
+		if (c->stmt.n == 0) {
+			dss_err_set(err, "field 'answer.statement' is empty");
+			goto out;
+		}
+	} else if (add_list(&c->stmt, statements, "statement", err) < 0)
+		goto out;
+	syn = cJSON_GetObjectItemCaseSensitive(spec, "synonyms");
+	if (syn != NULL) {
+		if (!cJSON_IsObject(syn)) {
+			dss_err_set(err, "field 'answer.synonyms' is not an object");
+			goto out;
+		}
+		cJSON_ArrayForEach(it, syn) {
+			if (!cJSON_IsString(it)) {
+				dss_err_set(err, "field 'answer.synonyms.%s' is not "
+				    "a string", it->string);
+				goto out;
+			}
+			if (add_synonym(c, it->string, it->valuestring, err) < 0)
+				goto out;
+		}
+	} else if (k == DSS_ANSWER_NLI && default_synonyms(c, err) < 0)
+		goto out;
+	return c;
+out:
+	dss_answer_config_free(c);
+	return NULL;
+}
+
+/*
+ * Normalizes n bytes of s into b: ASCII lowercased, markdown emphasis,
+ * backquotes and double quotes (straight or curly) dropped, curly single
+ * quotes made straight, whitespace collapsed to one space and trimmed.
+ */
+static int
+norm_into(struct dss_buf *b, const char *s, size_t n)
+{
+	size_t i;
+	int space = 0;
+
+	dss_buf_reset(b);
+	if (dss_buf_grow(b, n + 1) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '*' || ch == '_' || ch == '`' || ch == '"' || ch == '#')
+			continue;
+		if (ch == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80) {
+			unsigned char t = (unsigned char)s[i + 2];
+
+			if (t == 0x9C || t == 0x9D) {
+				i += 2;
+				continue;
+			}
+			if (t == 0x98 || t == 0x99) {
+				i += 2;
+				ch = '\'';
+			}
+		}
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+		    ch == '\v' || ch == '\f') {
+			space = 1;
+			continue;
+		}
+		if (space && b->len)
+			b->data[b->len++] = ' ';
+		space = 0;
+		b->data[b->len++] = (char)tolower(ch);
+	}
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static int
+isalnum_c(int c)
+{
+	return isalnum((unsigned char)c);
+}
+
+static int
+starts_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	return strncmp(s, w, n) == 0 && !isalnum_c(s[n]);
+}
+
+/* Length of the first clause: up to ". ", a final ".", "!", "?" or ";". */
+static size_t
+clause_len(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '!' || s[i] == '?' || s[i] == ';')
+			return i;
+		if (s[i] == '.' && (s[i + 1] == ' ' || s[i + 1] == '\0'))
+			return i;
+	}
+	return i;
+}
+
+/* Cuts s in place to n bytes and strips trailing spaces and punctuation. */
+static void
+cut_trim(char *s, size_t n)
+{
+	s[n] = '\0';
+	while (n > 0 && strchr(" .,:;!?'", s[n - 1]) != NULL)
+		s[--n] = '\0';
+}
+
+static const char *
+skip_article(const char *s)
+{
+	if (starts_word(s, "the"))
+		return s + (s[3] == ' ' ? 4 : 3);
+	if (starts_word(s, "an"))
+		return s + (s[2] == ' ' ? 3 : 2);
+	if (starts_word(s, "a") && s[1] == ' ')
+		return s + 2;
+	return s;
+}
+
+/* Equal but for a leading article or a plural "s"/"es". */
+static int
+loose_eq(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	a = skip_article(a);
+	b = skip_article(b);
+	la = strlen(a);
+	lb = strlen(b);
+	if (la < lb) {
+		const char *t = a;
+		size_t tl = la;
+
+		a = b;
+		la = lb;
+		b = t;
+		lb = tl;
+	}
+	if (lb == 0 || memcmp(a, b, lb) != 0)
+		return 0;
+	return la == lb || (la == lb + 1 && a[lb] == 's') ||
+	    (la == lb + 2 && a[lb] == 'e' && a[lb + 1] == 's');
+}
+
+/*
+ * The choice whose normalized text t names: an exact match wins, then a
+ * loose one.  Returns its index, -1 when none matches, -2 when several
+ * different texts match.
+ */
+static int
+match_choice(const char *t, char *const *nc, size_t nch)
+{
+	int pass, found;
+	size_t i;
+
+	if (*t == '\0')
+		return -1;
+	for (pass = 0; pass < 2; pass++) {
+		found = -1;
+		for (i = 0; i < nch; i++) {
+			int m = pass == 0 ? strcmp(t, nc[i]) == 0 : loose_eq(t, nc[i]);
+
+			if (!m)
+				continue;
+			if (found >= 0 && strcmp(nc[found], nc[i]) != 0)
+				return -2;
+			if (found < 0)
+				found = (int)i;
+		}
+		if (found >= 0)
+			return found;
+	}
+	return -1;
+}
+
+/* Where an explanation starts after an answer text, or strlen(s). */
+static size_t
+tail_len(const char *s)
+{
+	static const char *const cuts[] = {
+		",", " because ", " since ", " as ", " - ", " which ", " (", NULL
+	};
+	size_t best = strlen(s), i;
+
+	for (i = 0; cuts[i]; i++) {
+		const char *p = strstr(s, cuts[i]);
+
+		if (p != NULL && (size_t)(p - s) < best)
+			best = (size_t)(p - s);
+	}
+	return best;
+}
+
+/* Does the clause name two or more different choices, or "one of"? */
+static int
+names_several(const char *t, char *const *nc, size_t nch, int letter)
+{
+	static const char *const vague[] = {
+		"one of", "all of", "none of", "any of", "either", "neither",
+		"both", NULL
+	};
+	const char *p;
+	int first = -1;
+	size_t i;
+
+	for (i = 0; vague[i]; i++) {
+		p = strstr(t, vague[i]);
+		if (p != NULL && (p == t || !isalnum_c(p[-1])) &&
+		    !isalnum_c(p[strlen(vague[i])]))
+			return 1;
+	}
+	for (p = t; (p = strchr(p, '(')) != NULL; p++)
+		if (isalpha((unsigned char)p[1]) && p[2] == ')' && p[1] != letter)
+			return 1;
+	for (i = 0; i < nch; i++) {
+		size_t n = strlen(nc[i]);
+
+		if (n == 0)
+			continue;
+		for (p = t; (p = strstr(p, nc[i])) != NULL; p++) {
+			if ((p != t && isalnum_c(p[-1])) || isalnum_c(p[n]))
+				continue;
+			if (first >= 0 && strcmp(nc[first], nc[i]) != 0)
+				return 1;
+			first = (int)i;
+			break;
+		}
+	}
+	return 0;
+}
+
+static enum dss_answer_status
+read_choice(struct dss_answer_config *c, const char *span, size_t n,
+    const char *const *choices, size_t nch, struct dss_answer *out)
+{
+	enum dss_answer_status st = DSS_ANSWER_OK;
+	char **nc = NULL, *s, *rest = NULL;
+	int letter = 0, m;
+	size_t i;
+
+	if (nch == 0) {
+		snprintf(out->reason, sizeof out->reason, "no answer choices");
+		return DSS_ANSWER_MALFORMED;
+	}
+	nc = calloc(nch, sizeof *nc);
+	if (nc == NULL || norm_into(&c->norm, span, n) < 0) {
+		free(nc);
+		return (enum dss_answer_status)-1;
+	}
+	for (i = 0; i < nch; i++) {
+		size_t l;
+
+		if ((nc[i] = normdup(choices[i])) == NULL) {
+			st = (enum dss_answer_status)-1;
+			goto out;
+		}
+		l = strlen(nc[i]);
+		while (l > 0 && nc[i][l - 1] == '.')
+			nc[i][--l] = '\0';
+	}
+	s = c->norm.data;
+	if (starts_word(s, "option") || starts_word(s, "choice"))
+		s += 6 + (s[6] == ' ');
+	if (s[0] == '(' && isalpha((unsigned char)s[1]) && s[2] == ')') {
+		letter = s[1];
+		rest = s + 3;
+	} else if (isalpha((unsigned char)s[0]) && s[1] == ')') {
+		letter = s[0];
+		rest = s + 2;
+	} else if (isalpha((unsigned char)s[0]) && (s[1] == '\0' ||
+	    (strchr(".:,", s[1]) != NULL && (s[2] == '\0' || s[2] == ' ')))) {
+		letter = s[0];
+		rest = s + 1 + (s[1] != '\0');
+	}
+	if (letter) {
+		size_t idx = (size_t)(letter - 'a');
+
+		while (*rest == ' ')
+			rest++;
+		cut_trim(rest, clause_len(rest));
+		if (idx >= nch) {
+			snprintf(out->reason, sizeof out->reason,
+			    "choice (%c) is not offered", letter);
+			st = DSS_ANSWER_MALFORMED;
+			goto out;
+		}
+		if (*rest == '\0' || match_choice(rest, nc + idx, 1) == 0)
+			goto found_letter;
+		if (starts_word(rest, "or") || starts_word(rest, "and") ||
+		    names_several(rest, nc, nch, letter)) {
+			snprintf(out->reason, sizeof out->reason,
+			    "names several choices: '%.200s'", s);
+			st = DSS_ANSWER_AMBIGUOUS;
+			goto out;
+		}
+		rest[tail_len(rest)] = '\0';
+		cut_trim(rest, strlen(rest));
+		if (match_choice(rest, nc + idx, 1) == 0)
+			goto found_letter;
+		snprintf(out->reason, sizeof out->reason,
+		    "choice (%c) is '%.100s' but the text says '%.100s'", letter,
+		    nc[idx], rest);
+		st = DSS_ANSWER_AMBIGUOUS;
+		goto out;
+found_letter:
+		if (dss_buf_adds(&out->answer, choices[idx]) < 0)
+			st = (enum dss_answer_status)-1;
+		goto out;
+	}
+	cut_trim(s, clause_len(s));
+	m = match_choice(s, nc, nch);
+	if (m == -1) {
+		char *t = strdup(s);
+
+		if (t == NULL) {
+			st = (enum dss_answer_status)-1;
+			goto out;
+		}
+		t[tail_len(t)] = '\0';
+		cut_trim(t, strlen(t));
+		if (!names_several(s, nc, nch, 0))
+			m = match_choice(t, nc, nch);
+		free(t);
+	}
+	if (m == -2 || (m == -1 && names_several(s, nc, nch, 0))) {
+		snprintf(out->reason, sizeof out->reason,
+		    "names several choices: '%.200s'", s);
+		st = DSS_ANSWER_AMBIGUOUS;
+	} else if (m == -1) {
+		snprintf(out->reason, sizeof out->reason,
+		    "'%.200s' is not one of the choices", s);
+		st = DSS_ANSWER_MALFORMED;
+	} else if (dss_buf_adds(&out->answer, choices[m]) < 0)
+		st = (enum dss_answer_status)-1;
+out:
+	if (nc != NULL)
+		for (i = 0; i < nch; i++)
+			free(nc[i]);
+	free(nc);
+	return st;
+}
+
+static enum dss_answer_status
+read_nli(struct dss_answer_config *c, const char *span, size_t n,
+    struct dss_answer *out)
+{
+	const char *s, *rest;
+	const char *label = NULL, *other = NULL;
+	size_t i;
+
+	if (norm_into(&c->norm, span, n) < 0)
+		return (enum dss_answer_status)-1;
+	cut_trim(c->norm.data, c->norm.len);
+	s = c->norm.data;
+	for (i = 0; i < c->nsyn; i++)
+		if (starts_word(s, c->syn[i].phrase)) {
+			label = c->syn[i].label;
+			break;
+		}
+	if (label != NULL) {
+		rest = s + c->syn[i].len;
+		while (*rest && strchr(" .,:;!?)-", *rest) != NULL)
+			rest++;
+		if (starts_word(rest, "or") || starts_word(rest, "and") ||
+		    starts_word(rest, "nor") || *rest == '/') {
+			snprintf(out->reason, sizeof out->reason,
+			    "names several labels: '%.200s'", s);
+			return DSS_ANSWER_AMBIGUOUS;
+		}
+		if (rest == s + c->syn[i].len && *rest != '\0' &&
+		    !starts_word(rest, "because") && !starts_word(rest, "since") &&
+		    !starts_word(rest, "as")) {
+			snprintf(out->reason, sizeof out->reason,
+			    "'%.200s' is not a label", s);
+			return DSS_ANSWER_MALFORMED;
+		}
+		if (dss_buf_adds(&out->answer, label) < 0)
+			return (enum dss_answer_status)-1;
+		return DSS_ANSWER_OK;
+	}
+	/* No label first: is it a vague or a negated one? */
+	for (rest = s; *rest; rest++) {
+		if (rest != s && isalnum_c(rest[-1]))
+			continue;
+		for (i = 0; i < c->nsyn; i++) {
+			if (!starts_word(rest, c->syn[i].phrase))
+				continue;
+			if (other != NULL && strcmp(other, c->syn[i].label) != 0) {
+				snprintf(out->reason, sizeof out->reason,
+				    "names several labels: '%.200s'", s);
+				return DSS_ANSWER_AMBIGUOUS;
+			}
+			other = c->syn[i].label;
+			break;
+		}
+	}
+	snprintf(out->reason, sizeof out->reason, "'%.200s' is not a label", s);
+	return DSS_ANSWER_MALFORMED;
+}
+
+static enum dss_answer_status
+read_equation(struct dss_answer_config *c, const char *span, size_t n,
+    struct dss_answer *out)
+{
+	struct dss_buf *w = &c->work;
+	struct dss_err e = DSS_ERR_INIT;
+	size_t i, len, start = 0;
+
+	dss_buf_reset(w);
+	if (dss_buf_grow(w, n + 1) < 0)
+		return (enum dss_answer_status)-1;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)span[i];
+
+		if (ch == '`' || ch == '$')
+			continue;
+		if (ch == '*' && ((i + 1 < n && span[i + 1] == '*') ||
+		    (i > 0 && span[i - 1] == '*')))
+			continue;
+		if (ch == 0xC3 && i + 1 < n && ((unsigned char)span[i + 1] == 0x97 ||
+		    (unsigned char)span[i + 1] == 0xB7)) {
+			ch = (unsigned char)span[i + 1] == 0x97 ? '*' : '/';
+			i++;
+		} else if (ch == 0xE2 && i + 2 < n &&
+		    (unsigned char)span[i + 1] == 0x88 &&
+		    (unsigned char)span[i + 2] == 0x92) {
+			ch = '-';
+			i += 2;
+		}
+		if (strchr("0123456789.,+-*/() \t", ch) == NULL || ch == '\0')
+			break;
+		w->data[w->len++] = (char)ch;
+	}
+	w->data[w->len] = '\0';
+	len = w->len;
+	while (len > 0 && strchr(" \t.,*", w->data[len - 1]) != NULL)
+		len--;
+	while (start < len && (w->data[start] == ' ' || w->data[start] == '*'))
+		start++;
+	w->data[len] = '\0';
+	if (start == len) {
+		snprintf(out->reason, sizeof out->reason,
+		    "no equation after the answer statement");
+		return DSS_ANSWER_MALFORMED;
+	}
+	if (dss_expr_evaln(w->data + start, len - start, &out->value, &e) < 0) {
+		snprintf(out->reason, sizeof out->reason, "equation '%.100s': %.120s",
+		    w->data + start, e.msg);
+		return DSS_ANSWER_MALFORMED;
+	}
+	if (dss_buf_add(&out->answer, w->data + start, len - start) < 0)
+		return (enum dss_answer_status)-1;
+	return DSS_ANSWER_OK;
+}
+
+static int
+is_length(const char *finish)
+{
+	return finish != NULL && strcmp(finish, "length") == 0;
+}
+
+/* The first match of code in s[off, n), or -1; -2 on a matching error. */
+static long
+find(struct dss_answer_config *c, pcre2_code *code, const char *s, size_t n,
+    size_t off, size_t *mend, struct dss_err *err)
+{
+	PCRE2_SIZE *ov;
+	int rc = pcre2_match(code, (PCRE2_SPTR)s, n, off, 0, c->md, NULL);
+
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return -1;
+	if (rc < 0) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(rc, msg, sizeof msg);
+		dss_err_set(err, "pattern matching failed: %s", (char *)msg);
+		return -2;
+	}
+	ov = pcre2_get_ovector_pointer(c->md);
+	*mend = ov[1];
+	return (long)ov[0];
+}
+
+static enum dss_answer_status
+read_answer(struct dss_answer_config *c, const char *s, size_t n,
+    const char *const *choices, size_t nch, struct dss_answer *out)
+{
+	dss_buf_reset(&out->answer);
+	out->reason[0] = '\0';
+	out->value = 0;
+	switch (c->kind) {
+	case DSS_ANSWER_CHOICE:
+		return read_choice(c, s, n, choices, nch, out);
+	case DSS_ANSWER_NLI:
+		return read_nli(c, s, n, out);
+	case DSS_ANSWER_EQUATION:
+		return read_equation(c, s, n, out);
+	}
+	return DSS_ANSWER_MALFORMED;
+}
+
+static int
+trim_rationale(struct dss_buf *r, const char *s, size_t n)
+{
+	static const char *const labels[] = {
+		"answer:", "a:", "explanation:", "rationale:", NULL
+	};
+	size_t i;
+
+	while (n > 0 && strchr(" \t\r\n*#,;:-", s[n - 1]) != NULL)
+		n--;
+	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+		s++;
+		n--;
+	}
+	for (i = 0; labels[i]; i++) {
+		size_t l = strlen(labels[i]);
+
+		if (n >= l && strncasecmp(s, labels[i], l) == 0) {
+			s += l;
+			n -= l;
+			while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\n')) {
+				s++;
+				n--;
+			}
+			break;
+		}
+	}
+	dss_buf_reset(r);
+	return dss_buf_add(r, s, n);
+}
+
+static int
+fail(struct dss_answer *out, enum dss_answer_status st, const char *reason)
+{
+	out->status = st;
+	dss_buf_reset(&out->answer);
+	dss_buf_reset(&out->rationale);
+	if (reason != out->reason)
+		snprintf(out->reason, sizeof out->reason, "%s", reason);
+	return 0;
+}
+
+int
+dss_answer_extract(struct dss_answer_config *c, const char *completion,
+    size_t len, const char *finish_reason, const char *const *choices,
+    size_t nch, struct dss_answer *out, struct dss_err *err)
+{
+	struct span st[MAX_STATEMENTS];
+	struct dss_answer trial = DSS_ANSWER_INIT;
+	size_t end = len, ns = 0, i, j, mend;
+	long at;
+	int ran_on, first = -1, r = -1;
+	enum dss_answer_status last = DSS_ANSWER_NO_ANSWER, rs;
+	char last_reason[sizeof out->reason] = "";
+
+	out->status = DSS_ANSWER_OK;
+	out->reason[0] = '\0';
+	out->value = 0;
+	dss_buf_reset(&out->answer);
+	dss_buf_reset(&out->rationale);
+
+	for (i = 0; i < c->cut.n; i++) {
+		at = find(c, c->cut.v[i], completion, len, 0, &mend, err);
+		if (at == -2)
+			goto out;
+		if (at >= 0 && (size_t)at < end)
+			end = (size_t)at;
+	}
+	ran_on = end < len;
+
+	for (i = 0; i < c->stmt.n; i++) {
+		size_t off = 0;
+
+		while (off <= end) {
+			at = find(c, c->stmt.v[i], completion, end, off, &mend, err);
+			if (at == -2)
+				goto out;
+			if (at < 0)
+				break;
+			if (ns == MAX_STATEMENTS) {
+				r = fail(out, DSS_ANSWER_AMBIGUOUS,
+				    "too many answer statements");
+				goto out;
+			}
+			/* Insert sorted by start, dropping overlaps. */
+			for (j = ns; j > 0 && st[j - 1].start > (size_t)at; j--)
+				st[j] = st[j - 1];
+			st[j].start = (size_t)at;
+			st[j].end = mend;
+			ns++;
+			off = mend > (size_t)at ? mend : (size_t)at + 1;
+		}
+	}
+	for (i = 1; i < ns; ) {
+		if (st[i].start < st[i - 1].end) {
+			if (st[i].end > st[i - 1].end)
+				st[i - 1].end = st[i].end;
+			memmove(st + i, st + i + 1, (ns - i - 1) * sizeof *st);
+			ns--;
+		} else
+			i++;
+	}
+
+	if (ns == 0) {
+		if (!ran_on && is_length(finish_reason))
+			r = fail(out, DSS_ANSWER_TRUNCATED,
+			    "cut off by the token limit before an answer");
+		else
+			r = fail(out, DSS_ANSWER_NO_ANSWER, "no answer statement");
+		goto out;
+	}
+
+	for (i = 0; i < ns; i++) {
+		size_t a = st[i].end, b, tail;
+		int open;
+
+		while (a < end && strchr(" \t\r\n", completion[a]) != NULL &&
+		    completion[a] != '\0')
+			a++;
+		b = a;
+		while (b < end && completion[b] != '\n')
+			b++;
+		if (i + 1 < ns && st[i + 1].start < b)
+			b = st[i + 1].start;
+		/* Open: the completion ends inside this answer. */
+		tail = len;
+		while (tail > 0 && strchr(" \t\r\n", completion[tail - 1]) != NULL)
+			tail--;
+		open = !ran_on && b >= tail && b > 0 &&
+		    strchr(".!?", completion[tail - 1]) == NULL;
+		rs = read_answer(c, completion + a, b - a, choices, nch, &trial);
+		if ((int)rs == -1) {
+			dss_err_errno(err, ENOMEM, "answer");
+			goto out;
+		}
+		if (rs != DSS_ANSWER_OK && open &&
+		    (finish_reason == NULL || is_length(finish_reason))) {
+			rs = DSS_ANSWER_TRUNCATED;
+			snprintf(trial.reason, sizeof trial.reason,
+			    "cut off by the token limit in the answer");
+		} else if (rs == DSS_ANSWER_OK && open &&
+		    is_length(finish_reason) && c->kind == DSS_ANSWER_EQUATION &&
+		    isdigit((unsigned char)completion[tail - 1])) {
+			rs = DSS_ANSWER_TRUNCATED;
+			snprintf(trial.reason, sizeof trial.reason,
+			    "cut off by the token limit in the answer");
+		}
+		if (first < 0) {
+			if (rs == DSS_ANSWER_OK) {
+				first = (int)i;
+				if (dss_buf_add(&out->answer, trial.answer.data,
+				    trial.answer.len) < 0) {
+					dss_err_errno(err, ENOMEM, "answer");
+					goto out;
+				}
+				out->value = trial.value;
+			} else {
+				last = rs;
+				memcpy(last_reason, trial.reason, sizeof last_reason);
+			}
+			continue;
+		}
+		if (rs != DSS_ANSWER_OK) {
+			char why[sizeof out->reason];
+
+			snprintf(why, sizeof why, "answer stated again: %.200s",
+			    trial.reason);
+			r = fail(out, DSS_ANSWER_AMBIGUOUS, why);
+			goto out;
+		}
+		if (!dss_answer_same(c->kind, out->answer.data, trial.answer.data)) {
+			char why[sizeof out->reason];
+
+			snprintf(why, sizeof why,
+			    "answer stated twice: '%.100s' and '%.100s'",
+			    out->answer.data, trial.answer.data);
+			r = fail(out, DSS_ANSWER_AMBIGUOUS, why);
+			goto out;
+		}
+	}
+	if (first < 0) {
+		r = fail(out, last, last_reason);
+		goto out;
+	}
+	if (trim_rationale(&out->rationale, completion, st[first].start) < 0) {
+		dss_err_errno(err, ENOMEM, "rationale");
+		goto out;
+	}
+	r = 0;
+out:
+	dss_answer_free(&trial);
+	return r;
+}
+
+/* Equal ignoring ASCII case and surrounding or repeated whitespace. */
+static int
+soft_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ')
+			a++;
+		while (*b == ' ')
+			b++;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		a++;
+		b++;
+	}
+}
+
+int
+dss_answer_same(enum dss_answer_kind kind, const char *a, const char *b)
+{
+	if (kind == DSS_ANSWER_EQUATION) {
+		double x, y;
+
+		if (dss_expr_eval(a, &x, NULL) == 0 &&
+		    dss_expr_eval(b, &y, NULL) == 0)
+			return dss_expr_equal(x, y, DSS_EXPR_REL_TOL);
+		return strcmp(a, b) == 0;
+	}
+	return soft_eq(a, b);
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Answer extraction from teacher completions.  A completion is cut where
+ * it runs on into a new few-shot block, its answer statements ("So the
+ * answer is ...", "Answer: ...") are found with PCRE2 patterns compiled
+ * once (with JIT where available), and the stated answer is read
+ * according to the dataset's kind: a choice letter and/or text (cqa), an
+ * NLI label or one of its synonyms (esnli, anli1), or an arithmetic
+ * equation or bare number (svamp).  The rationale is the text before the
+ * answer statement.  An answer that is missing, cut off by the token
+ * limit, ambiguous or malformed is reported with a status and a reason,
+ * never guessed.
+ *
+ * Configuration comes from the "answer" object of a dataset manifest:
+ *
+ *   { "kind": "choice" | "nli" | "equation",
+ *     "cut": [ PCRE2 patterns where a run-on block begins ],
+ *     "statement": [ PCRE2 patterns matching an answer statement ],
+ *     "synonyms": { "phrase": "label", ... } }       (nli only)
+ *
+ * Every key but "kind" is optional and defaults to the built-in rules of
+ * that kind.  A compiled configuration holds PCRE2 match data and so must
+ * not be used by two threads at once.
+ */
+#ifndef DSS_ANSWER_H
+#define DSS_ANSWER_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "err.h"
+
+enum dss_answer_kind {
+	DSS_ANSWER_CHOICE,
+	DSS_ANSWER_NLI,
+	DSS_ANSWER_EQUATION
+};
+
+enum dss_answer_status {
+	DSS_ANSWER_OK,
+	DSS_ANSWER_NO_ANSWER,	/* no answer statement found */
+	DSS_ANSWER_TRUNCATED,	/* cut off by the token limit */
+	DSS_ANSWER_AMBIGUOUS,	/* several answers, or letter and text disagree */
+	DSS_ANSWER_MALFORMED	/* a statement whose answer cannot be read */
+};
+
+struct dss_answer_config;
+
+/*
+ * Compiles the "answer" object spec.  Returns a new configuration the
+ * caller frees with dss_answer_config_free, or NULL with err set (an
+ * unknown kind, a pattern that does not compile, a synonym that is not
+ * a string).
+ */
+struct dss_answer_config *dss_answer_config_new(const cJSON *spec,
+    struct dss_err *err);
+/* The built-in configuration of a kind.  Caller frees. */
+struct dss_answer_config *dss_answer_config_kind(enum dss_answer_kind kind,
+    struct dss_err *err);
+/*
+ * The built-in configuration for a known dataset name (esnli, anli1:
+ * nli; cqa: choice; svamp: equation).  NULL with err set when the name
+ * is unknown.  Caller frees.
+ */
+struct dss_answer_config *dss_answer_config_builtin(const char *dataset,
+    struct dss_err *err);
+void dss_answer_config_free(struct dss_answer_config *c);
+enum dss_answer_kind dss_answer_config_kindof(const struct dss_answer_config *c);
+
+/* The result of one extraction.  Initialise with DSS_ANSWER_INIT. */
+struct dss_answer {
+	enum dss_answer_status status;
+	struct dss_buf answer;		/* normalized answer; empty unless ok */
+	struct dss_buf rationale;	/* text before the answer statement */
+	double value;			/* the equation's value (equation kind) */
+	char reason[256];		/* why the status is not ok; "" when ok */
+};
+
+#define DSS_ANSWER_INIT { DSS_ANSWER_OK, DSS_BUF_INIT, DSS_BUF_INIT, 0, { 0 } }
+
+void dss_answer_free(struct dss_answer *a);
+/* "ok", "no_answer", "truncated", "ambiguous" or "malformed". */
+const char *dss_answer_status_name(enum dss_answer_status s);
+
+/*
+ * Extracts the answer of the len bytes of completion into out (whose
+ * previous contents are replaced).  finish_reason may be NULL; "length"
+ * means the teacher hit its token limit.  choices (nchoices texts) are
+ * the record's answer choices, required for the choice kind and ignored
+ * otherwise.  The normalized answer is the choice text for choice, the
+ * label word (entailment, neutral, contradiction) for nli, and the
+ * equation as stated for equation.  Returns 0 whatever the status, or -1
+ * with err set on an internal failure (memory, a PCRE2 matching error).
+ */
+int dss_answer_extract(struct dss_answer_config *c, const char *completion,
+    size_t len, const char *finish_reason, const char *const *choices,
+    size_t nchoices, struct dss_answer *out, struct dss_err *err);
+
+/*
+ * True when two normalized answers of kind are the same answer: equal
+ * strings, or for equation equal values within DSS_EXPR_REL_TOL.
+ * Strings that do not evaluate are compared as strings.
+ */
+int dss_answer_same(enum dss_answer_kind kind, const char *a, const char *b);
+
+#endif
