@@ -1,0 +1,220 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# dss-teach --teacher replay:FILE answers from recorded completions, with
+# no network and no key: JSON Lines keyed by example id (with optional
+# sample, finish_reason, teacher) and OpenAI Batch output files (custom_id
+# ID or ID#SAMPLE).  An example with no recording is a counted failure,
+# not a crash.  Last, real teacher completions (from the shared samples)
+# go through dss-teach twice against a loopback OpenAI-compatible server:
+# every prompt completes, byte for byte, and the second run is served
+# wholly from the cache.
+. "$(dirname "$0")/lib.sh"
+
+FAKE="$TOP/tests/servers/fake_teacher.py"
+
+jsonq() {
+	python3 -c 'import json, re, sys
+R = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+r = eval(sys.argv[2])
+print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1" "$2"
+}
+
+mkprompts() {
+	awk -v n="$1" 'BEGIN {
+	for (i = 0; i < n; i++) {
+		id = sprintf("anli1-train-%06d", i)
+		pr = sprintf("Premise: Echo %d is red.\\nHypothesis: Echo %d is blue.\\nExample %s\\nA:", i, i, id)
+		printf "{\"dataset\":\"anli1\",\"split\":\"train\",\"id\":\"%s\",\"index\":%d,", id, i
+		printf "\"input\":\"Echo %d is red.</s>Echo %d is blue.\",\"label\":\"contradiction\",", i, i
+		printf "\"fields\":{\"premise\":\"Echo %d is red.\",\"hypothesis\":\"Echo %d is blue.\",\"source_id\":\"u%d\",\"reason\":\"\"},", i, i, i
+		printf "\"prompt\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],", pr, pr
+		printf "\"template\":\"5eed0340\",\"style\":\"cot\"}\n"
+	}}'
+}
+status_is() {
+	is "$st" "$1" "$2"
+	[ "$st" = "$1" ] || diag "$TMP/err"
+}
+replay() {
+	_db=$1; shift
+	dss-teach --db "$_db" "$@" >"$TMP/out" 2>"$TMP/err"
+	st=$?
+}
+
+mkprompts 4 > "$TMP/p4.jsonl"
+
+# ---- JSON Lines keyed by id ----------------------------------------------------
+cat > "$TMP/rec.jsonl" <<'EOF'
+{"id": "anli1-train-000000", "completion": "Red is not blue. So the answer is contradiction."}
+{"id": "anli1-train-000000", "sample": 1, "completion": "Something red is not blue. So the answer is contradiction.", "finish_reason": "stop"}
+{"dataset": "anli1", "id": "anli1-train-000001", "completion": "A thing has one colour here. So the answer is contradiction.", "finish_reason": "stop"}
+{"id": "anli1-train-000002", "completion": "Echo 2 is red, which", "finish_reason": "length"}
+EOF
+replay "$TMP/r.db" --teacher "replay:$TMP/rec.jsonl" < "$TMP/p4.jsonl"
+status_is 1 "replay: a prompt without a recording makes exit 1"
+grep -q 'anli1-train-000003' "$TMP/err"
+ok $? "replay: the missing prompt is named on stderr"
+cp "$TMP/out" "$TMP/r1.out"
+is "$(jsonq "$TMP/out" 'sorted(r["id"] for r in R)')" \
+    '["anli1-train-000000", "anli1-train-000001", "anli1-train-000002"]' \
+    "replay: the recorded prompts are emitted"
+is "$(jsonq "$TMP/out" '[r["completion"] for r in R if r["id"].endswith("1")][0]')" \
+    "A thing has one colour here. So the answer is contradiction." \
+    "replay: the recorded text"
+is "$(jsonq "$TMP/out" '[r["finish_reason"] for r in R if r["id"].endswith("2")][0]')" \
+    "length" "replay: the recorded finish_reason"
+is "$(jsonq "$TMP/out" 'sorted(set((r["teacher"], r["sample"]) for r in R))')" \
+    '[["replay", 0]]' "replay: teacher 'replay', sample 0"
+is "$(jsonq "$TMP/out" 'all(len(r["request"]) == 64 and r["fields"]["premise"].startswith("Echo") and "prompt" not in r and "messages" not in r for r in R)')" \
+    true "replay: a completion record (request key, carried fields)"
+is "$(sqlite3 "$TMP/r.db" 'SELECT count(*) FROM teach_cache')" 3 \
+    "replay: answers go through the cache"
+replay "$TMP/r.db" --teacher "replay:$TMP/rec.jsonl" < "$TMP/p4.jsonl"
+status_is 1 "replay again: still exit 1 for the missing prompt"
+python3 -c 'import json, sys
+a, b = ([{k: v for k, v in json.loads(l).items() if k != "latency_ms"} for l in open(f)] for f in sys.argv[1:])
+sys.exit(0 if sorted(map(json.dumps, a)) == sorted(map(json.dumps, b)) else 1)' "$TMP/out" "$TMP/r1.out"
+ok $? "replay again: the same records"
+head -n 1 "$TMP/p4.jsonl" > "$TMP/p1.jsonl"
+replay "$TMP/r2.db" --teacher "replay:$TMP/rec.jsonl" --samples 2 < "$TMP/p1.jsonl"
+status_is 0 "replay --samples 2: exit 0 when both are recorded"
+is "$(jsonq "$TMP/out" 'sorted((r["sample"], r["completion"]) for r in R)')" \
+    '[[0, "Red is not blue. So the answer is contradiction."], [1, "Something red is not blue. So the answer is contradiction."]]' \
+    "replay --samples 2: each sample's recording"
+sed -n 2p "$TMP/p4.jsonl" > "$TMP/p1b.jsonl"
+replay "$TMP/r3.db" --teacher "replay:$TMP/rec.jsonl" --samples 2 < "$TMP/p1b.jsonl"
+status_is 1 "replay --samples 2: a missing second sample makes exit 1"
+is "$(jsonq "$TMP/out" '[r["sample"] for r in R]')" '[0]' \
+    "replay --samples 2: the recorded sample is still emitted"
+
+printf '%s\n' '{"id": "anli1-train-000000", "teacher": "palm-540b", "completion": "PaLM said so. So the answer is contradiction."}' > "$TMP/palm.jsonl"
+replay "$TMP/palm.db" --teacher "replay:$TMP/palm.jsonl" < "$TMP/p1.jsonl"
+status_is 0 "replay with a teacher field: exit 0"
+is "$(jsonq "$TMP/out" '[r["teacher"] for r in R]')" '["palm-540b"]' \
+    "replay: the file's teacher name is used"
+
+# ---- OpenAI Batch output ---------------------------------------------------------
+python3 - > "$TMP/batch.jsonl" <<'EOF'
+import json
+def line(n, cid, text, reason="stop", status=200):
+    body = {"id": "chatcmpl-b%d" % n, "object": "chat.completion",
+            "created": 1700000000, "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{"index": 0, "message": {"role": "assistant",
+                         "content": text}, "logprobs": None,
+                         "finish_reason": reason}],
+            "usage": {"prompt_tokens": 40 + n, "completion_tokens": 10 + n,
+                      "total_tokens": 50 + 2 * n}}
+    if status != 200:
+        body = {"error": {"message": "server error", "type": "server_error"}}
+    print(json.dumps({"id": "batch_req_%d" % n, "custom_id": cid,
+                      "response": {"status_code": status,
+                                   "request_id": "req_%d" % n, "body": body},
+                      "error": None}))
+line(1, "anli1-train-000001", "Batch one. So the answer is contradiction.")
+line(2, "anli1-train-000000#1", "Batch zero, second. So the answer is neutral.")
+line(3, "anli1-train-000000", "Batch zero. So the answer is contradiction.")
+line(4, "anli1-train-000002", "Batch two, cut", "length")
+line(5, "anli1-train-000003", "", "stop", 500)
+EOF
+replay "$TMP/b.db" --teacher "replay:$TMP/batch.jsonl" < "$TMP/p4.jsonl"
+status_is 1 "batch: a failed batch line makes exit 1"
+grep -q 'anli1-train-000003' "$TMP/err"
+ok $? "batch: the failed prompt is named"
+is "$(jsonq "$TMP/out" 'sorted((r["id"], r["completion"], r["finish_reason"]) for r in R)')" \
+    '[["anli1-train-000000", "Batch zero. So the answer is contradiction.", "stop"], ["anli1-train-000001", "Batch one. So the answer is contradiction.", "stop"], ["anli1-train-000002", "Batch two, cut", "length"]]' \
+    "batch: text and finish_reason from the response body"
+is "$(jsonq "$TMP/out" '[r["usage"] for r in R if r["id"].endswith("1")][0]')" \
+    '{"completion_tokens": 11, "prompt_tokens": 41}' "batch: usage from the response body"
+replay "$TMP/b2.db" --teacher "replay:$TMP/batch.jsonl" --samples 2 < "$TMP/p1.jsonl"
+status_is 0 "batch: ID#SAMPLE custom ids"
+is "$(jsonq "$TMP/out" 'sorted((r["sample"], r["completion"]) for r in R)')" \
+    '[[0, "Batch zero. So the answer is contradiction."], [1, "Batch zero, second. So the answer is neutral."]]' \
+    "batch: each sample from its own line"
+
+# ---- bad replay files --------------------------------------------------------------
+replay "$TMP/x.db" --teacher "replay:$TMP/no-such.jsonl" < "$TMP/p4.jsonl"
+status_is 1 "replay: a missing file is exit 1"
+grep -q "^dss-teach: .*'$TMP/no-such.jsonl'" "$TMP/err"
+ok $? "replay: the missing file is named"
+{ sed -n 1p "$TMP/rec.jsonl"; echo '{"id": "anli1-train-000001", "completion": '; } > "$TMP/broken.jsonl"
+replay "$TMP/x.db" --teacher "replay:$TMP/broken.jsonl" < "$TMP/p4.jsonl"
+status_is 1 "replay: a malformed line is exit 1"
+grep -q "^dss-teach: .*line 2" "$TMP/err"
+ok $? "replay: the malformed line is named"
+printf '%s\n' '{"id": "anli1-train-000000", "completion": 42}' > "$TMP/notext.jsonl"
+replay "$TMP/x.db" --teacher "replay:$TMP/notext.jsonl" < "$TMP/p1.jsonl"
+status_is 1 "replay: a completion that is not a string is exit 1"
+grep -q "^dss-teach: .*line 1.*'completion'" "$TMP/err"
+ok $? "replay: the bad field is named"
+
+# ---- real teacher completions, replayed and through a loopback server ----------------
+S="$SHARED/samples/teacher_completions.sample.jsonl"
+if [ -r "$S" ]; then
+	# Prompt records and a fake-teacher script from the real completions.
+	python3 - "$S" "$TMP/real-prompts.jsonl" "$TMP/real-script.jsonl" \
+	    "$TMP/real-replay.jsonl" <<'EOF'
+import json, sys
+src, pf, sf, rf = sys.argv[1:]
+with open(pf, "w") as p, open(sf, "w") as s, open(rf, "w") as r:
+    for i, line in enumerate(open(src, encoding="utf-8")):
+        x = json.loads(line)
+        ex, ds = x["official_example"], x["dataset"]
+        rid = "%s-train-%06d" % (ds, i)
+        if "input" in ex:
+            inp = ex["input"]
+        elif "premise" in ex:
+            inp = ex["premise"] + "</s>" + ex["hypothesis"]
+        else:
+            inp = ex["question"] + "\nAnswer Choices:\n" + "\n".join(
+                "(%s) %s" % (c, t) for c, t in zip("abcde", ex["choices"]))
+        label = str(ex.get("label", ex.get("answer")))
+        text = "Q: %s\nA:" % inp
+        rec = {"dataset": ds, "split": "train", "id": rid, "index": i,
+               "input": inp, "label": label, "fields": {},
+               "prompt": text,
+               "messages": [{"role": "user", "content": "[%s]\n%s" % (rid, text)}],
+               "template": "5eed0341", "style": "cot"}
+        p.write(json.dumps(rec) + "\n")
+        s.write(json.dumps({"match": "[%s]" % rid,
+                            "completion": x["completion"]}) + "\n")
+        r.write(json.dumps({"id": rid, "completion": x["completion"],
+                            "teacher": "palm-540b"}) + "\n")
+EOF
+	n=$(wc -l < "$TMP/real-prompts.jsonl" | tr -d ' ')
+	replay "$TMP/real-r.db" --teacher "replay:$TMP/real-replay.jsonl" \
+	    < "$TMP/real-prompts.jsonl"
+	status_is 0 "real completions replayed: exit 0"
+	python3 - "$TMP/out" "$TMP/real-replay.jsonl" <<'EOF'
+import json, sys
+got = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[1])}
+want = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[2])}
+sys.exit(0 if got == want else 1)
+EOF
+	ok $? "real completions replayed: byte for byte"
+
+	start_server port python3 "$FAKE" --script "$TMP/real-script.jsonl" \
+	    --log "$TMP/real.log" --lifetime 300
+	replay "$TMP/real.db" --teacher openai:palm-540b-stand-in \
+	    --base-url "http://127.0.0.1:$port/v1" --max-tokens 512 \
+	    < "$TMP/real-prompts.jsonl"
+	status_is 0 "real completions over loopback: every prompt completes"
+	python3 - "$TMP/out" "$TMP/real-replay.jsonl" <<'EOF'
+import json, sys
+got = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[1])}
+want = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[2])}
+sys.exit(0 if got == want else 1)
+EOF
+	ok $? "real completions over loopback: byte for byte"
+	is "$(jsonq "$TMP/real.log" 'len(R)')" "$n" "real completions: one request each"
+	cp "$TMP/out" "$TMP/real1.out"
+	replay "$TMP/real.db" --teacher openai:palm-540b-stand-in \
+	    --base-url "http://127.0.0.1:$port/v1" --max-tokens 512 \
+	    < "$TMP/real-prompts.jsonl"
+	status_is 0 "real completions, second run: exit 0"
+	is "$(jsonq "$TMP/real.log" 'len(R)')" "$n" "second run: served wholly from the cache"
+	is "$(wc -l < "$TMP/out" | tr -d ' ')" "$n" "second run: every prompt emitted"
+else
+	echo "# skipped: $S not found"
+fi
+
+done_testing
