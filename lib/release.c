@@ -1065,9 +1065,9 @@ svamp_enrich(struct dss_release *r, int s, long long index, cJSON *rec,
 	    strncmp(input, body->valuestring, blen = strlen(body->valuestring)) != 0 ||
 	    input[blen] != '\n' || strcmp(input + blen + 1, question->valuestring) != 0 ||
 	    strcmp(label, equation->valuestring) != 0)
-		return dss_err_set(err, "not problem %zu of '%s', which the "
-		    "official order puts here", r->svamp_perm[k],
-		    r->svamp_ref.name);
+		return dss_err_set(err, "differs from problem %zu of '%s', which "
+		    "the official split puts at %s index %lld", r->svamp_perm[k],
+		    r->svamp_ref.name, splits[s], index);
 	if ((f = cJSON_CreateObject()) == NULL ||
 	    add_str(f, "body", body->valuestring) < 0 ||
 	    add_str(f, "question", question->valuestring) < 0 ||

@@ -30,7 +30,7 @@ NLI = ["entailment", "neutral", "contradiction"]
 BREAKS = ["missing-batch", "short-middle", "count-mismatch", "corrupt-batch",
           "extra-batch", "bad-label", "bad-choices", "bad-json-line",
           "missing-examples", "no-cqa", "no-svamp-json", "not-array",
-          "number-in-batch", "no-llm"]
+          "number-in-batch", "no-llm", "svamp-order"]
 
 
 class MT19937:
@@ -225,6 +225,8 @@ def build(root, breaks):
             else:
                 src = None
                 rows = rows_for(ds, split, SIZES[ds][split])
+            if "svamp-order" in breaks and (ds, split) == ("svamp", "train"):
+                rows[0], rows[1] = rows[1], rows[0]
             texts = [completion(ds, split, i) for i in range(len(rows))]
             for i, row in enumerate(rows):
                 s = src[i] if src is not None and "no-svamp-json" not in breaks else None

@@ -1,0 +1,189 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# dss-import on small releases built by tests/make-release.py in the
+# layout of the official datasets.zip: the records it writes (against
+# ones built independently in Python), zip, tar.gz and directory input,
+# the selection options, and every way a release can be refused.
+. "$(dirname "$0")/lib.sh"
+
+MK="python3 $TOP/tests/make-release.py"
+REL="$TMP/rel"
+ZIP="$TMP/rel.zip"
+$MK "$REL" --zip "$ZIP" --expect "$TMP/expect.jsonl" ||
+	{ echo "Bail out! cannot build the test release"; exit 1; }
+
+# Compares two files of records as parsed JSON, key order included
+# (numbers compare by value: 15 and 15.0 are equal).
+same_records() {
+	python3 - "$1" "$2" <<'EOF'
+import json, sys
+def load(p):
+    with open(p) as f:
+        return [json.loads(l, object_pairs_hook=list) for l in f]
+a, b = load(sys.argv[1]), load(sys.argv[2])
+if len(a) != len(b):
+    print("# %d records, want %d" % (len(a), len(b)))
+    sys.exit(1)
+for i, (x, y) in enumerate(zip(a, b)):
+    if x != y:
+        print("# record %d differs:\n#   got:  %s\n#   want: %s" % (i + 1, x, y))
+        sys.exit(1)
+EOF
+}
+
+# Keeps the records of expect.jsonl that pass a Python condition on r.
+expect_where() {
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if eval(sys.argv[2]):
+        sys.stdout.write(l)' "$TMP/expect.jsonl" "$1"
+}
+
+# --- the whole release ---
+expect_ok "imports the whole zip" dss-import "$ZIP"
+cp "$TMP/out" "$TMP/all.jsonl"
+same_records "$TMP/all.jsonl" "$TMP/expect.jsonl"
+ok $? "records equal those the release's layout defines"
+is "$(wc -l < "$TMP/all.jsonl" | tr -d ' ')" 2070 "2070 records: 1035 examples, 1035 completions"
+is "$(grep -c '"teacher":"palm-540b","sample":0,' "$TMP/all.jsonl")" 1035 \
+    "every completion is palm-540b sample 0"
+is "$(grep -c '"asdiv\|gpt-neox\|__MACOSX' "$TMP/all.jsonl")" 0 \
+    "asdiv, gpt-neox and __MACOSX are ignored"
+is "$(sed -n 's/.*"request":"\([0-9a-f]*\)".*/\1/p' "$TMP/all.jsonl" | sort | uniq -d | wc -l | tr -d ' ')" 0 \
+    "request keys are unique"
+is "$(head -n 1 "$TMP/all.jsonl" | cut -c1-80)" \
+    '{"dataset":"esnli","split":"train","id":"esnli-train-000000","index":0,"input":"' \
+    "first record: esnli train 0, keys in contract order"
+is "$(sed -n 2p "$TMP/all.jsonl" | grep -o '"teacher".*')" \
+    "\"teacher\":\"palm-540b\",\"sample\":0,\"completion\":\"Because train 0.\\nAnswer: entailment\\n\\nPremise: next\",\"finish_reason\":null,\"usage\":null,\"latency_ms\":null,\"request\":\"$(printf '["palm-540b","esnli","train",0,0]' | sha256sum | cut -c1-64)\"}" \
+    "an example is followed by its completion; request is sha256 of the key array"
+grep '"id":"svamp-train-000000"' "$TMP/all.jsonl" | head -n 1 >"$TMP/sv0"
+grep -q '"source_id":"chal-994"' "$TMP/sv0"
+ok $? "svamp train 0 is SVAMP.json problem 993 (RandomState(0).permutation)"
+grep -q '"fields":{"body":"Basket 993 has 10 apples. Another has 5 apples","question":"What is 10 + 5 for basket 993?","equation":"( 10.0 + 5.0 )","answer":15,"type":"Addition","source_id":"chal-994"}' "$TMP/sv0"
+ok $? "svamp fields come from SVAMP.json"
+grep '"id":"svamp-train-000500"' "$TMP/all.jsonl" | grep -q '"completion":"Step one for train 500\. '
+ok $? "svamp train 500 takes the first completion of batch 1"
+grep '"id":"svamp-test-000199"' "$TMP/all.jsonl" | grep -q '"completion":"Step one for test 199\.'
+ok $? "svamp test 199 takes the last completion of batch 0"
+! grep -q 'Smile \\ud83d\\ude00' "$TMP/all.jsonl"
+ok $? "\\u escapes are decoded, not copied (no surrogate escapes out)"
+grep -q "Smile $(printf '\360\237\230\200')" "$TMP/all.jsonl"
+ok $? "a surrogate pair becomes one UTF-8 character"
+grep -q '"id":"cqa-train-000003".*"answer_key":"D"' "$TMP/all.jsonl"
+ok $? "cqa answer_key is the letter of the answer's choice"
+
+# --- other containers ---
+expect_ok "imports the unpacked directory" dss-import "$REL"
+cmp_file "$TMP/out" "$TMP/all.jsonl" "a directory gives the same bytes as the zip"
+expect_ok "imports the datasets directory itself" dss-import "$REL/datasets"
+cmp_file "$TMP/out" "$TMP/all.jsonl" "datasets/ itself gives the same bytes"
+(cd "$REL" && tar czf "$TMP/rel.tar.gz" datasets)
+expect_ok "imports a tar.gz" dss-import "$TMP/rel.tar.gz"
+cmp_file "$TMP/out" "$TMP/all.jsonl" "a tar.gz gives the same bytes"
+
+# --- selection ---
+expect_ok "--examples-only" dss-import --examples-only "$ZIP"
+expect_where '"completion" not in r' >"$TMP/want"
+same_records "$TMP/out" "$TMP/want"
+ok $? "--examples-only writes exactly the example records"
+expect_ok "--completions-only" dss-import --completions-only "$ZIP"
+expect_where '"completion" in r' >"$TMP/want"
+same_records "$TMP/out" "$TMP/want"
+ok $? "--completions-only writes exactly the completion records"
+expect_ok "--dataset svamp --split train" dss-import --dataset svamp --split train "$ZIP"
+expect_where 'r["dataset"] == "svamp" and r["split"] == "train"' >"$TMP/want"
+same_records "$TMP/out" "$TMP/want"
+ok $? "--dataset and --split select one split"
+is "$(wc -l < "$TMP/out" | tr -d ' ')" 1600 "svamp train: 800 examples and 800 completions (two batches)"
+expect_ok "--split valid" dss-import --split valid "$ZIP"
+expect_where 'r["split"] == "valid"' >"$TMP/want"
+same_records "$TMP/out" "$TMP/want"
+ok $? "--split valid reads the datasets that have it"
+expect_ok "--dataset anli1" dss-import --dataset anli1 "$ZIP"
+expect_where 'r["dataset"] == "anli1"' >"$TMP/want"
+same_records "$TMP/out" "$TMP/want"
+ok $? "--dataset anli1 reads its three splits"
+(cd "$REL" && dss-import --completions-only --dataset esnli --split test . | wc -l) >"$TMP/n"
+is "$(tr -d ' ' < "$TMP/n")" 4 "the manual's example counts the esnli test completions"
+
+# --- releases that are not whole ---
+$MK "$TMP/b" --zip "$TMP/b.zip" --break no-svamp-json
+expect_ok "a release without SVAMP.json" dss-import --dataset svamp --examples-only "$TMP/b.zip"
+head -n 1 "$TMP/out" | grep -q '"fields":{"body":"Basket 993 has 10 apples. Another has 5 apples","question":"What is 10 + 5 for basket 993?","equation":"( 10.0 + 5.0 )"}}$'
+ok $? "without SVAMP.json svamp fields are derived from input and label only"
+$MK "$TMP/b" --zip "$TMP/b.zip" --break no-llm
+expect_ok "--examples-only needs no completions" dss-import --examples-only "$TMP/b.zip"
+is "$(wc -l < "$TMP/out" | tr -d ' ')" 1035 "all 1035 examples without llm/"
+
+# Each broken release: status 1, the message, and not one record written.
+refuse() {
+	_case=$1 _re=$2; shift 2
+	$MK "$TMP/b" --zip "$TMP/b.zip" --break "$_case"
+	expect_fail 1 "$_re" "refuses $_case" dss-import "$@" "$TMP/b.zip"
+	[ ! -s "$TMP/out" ]
+	ok $? "$_case: nothing written"
+	expect_fail 1 "$_re" "refuses $_case (directory)" dss-import "$@" "$TMP/b"
+}
+refuse missing-batch "^dss-import: no member 'datasets/svamp/llm/train_CoT_1\.json' in '.*': expected 300 completions$"
+refuse short-middle "^dss-import: 'datasets/svamp/llm/train_CoT_0\.json': 499 completions, expected 500$"
+refuse count-mismatch "^dss-import: 'datasets/cqa/llm/test_CoT_0\.json': 4 completions, expected 5$"
+refuse extra-batch "^dss-import: 'datasets/svamp/llm/test_CoT_1\.json': 3 completions, expected 0$"
+refuse corrupt-batch "^dss-import: 'datasets/anli1/llm/valid_CoT_0\.json': byte 41: unterminated string$"
+refuse not-array "^dss-import: 'datasets/esnli/llm/test_CoT_0\.json': byte 1: not a JSON array$"
+refuse number-in-batch "^dss-import: 'datasets/esnli/llm/train_CoT_0\.json': byte 7: array element is not a string$"
+refuse no-llm "^dss-import: no member 'datasets/esnli/llm/train_CoT_0\.json' in '.*': expected 7 completions$"
+refuse bad-label "^dss-import: 'datasets/esnli/esnli_valid\.json': line 2: field 'label' is not 0, 1 or 2$"
+refuse bad-choices "^dss-import: 'datasets/cqa/cqa_train\.json': line 3: field 'choices' is not an array of 5 strings$"
+refuse bad-json-line "^dss-import: 'datasets/anli1/anli1_test\.json': line 4: invalid JSON"
+refuse missing-examples "^dss-import: no member 'datasets/esnli/esnli_valid\.json' in '.*'$"
+refuse svamp-order "^dss-import: 'datasets/svamp/svamp_train\.json': line 1: differs from problem 993 of 'datasets/svamp/SVAMP\.json', which the official split puts at train index 0$"
+# A broken split outside the selection does not matter.
+$MK "$TMP/b" --zip "$TMP/b.zip" --break count-mismatch
+expect_ok "a broken split that is not selected is not read" \
+    dss-import --dataset cqa --split train "$TMP/b.zip"
+$MK "$TMP/b" --zip "$TMP/b.zip" --break no-cqa
+expect_fail 1 "^dss-import: no dataset 'cqa' in '.*b\.zip'$" "refuses a dataset the release lacks" \
+    dss-import --dataset cqa "$TMP/b.zip"
+expect_ok "without --dataset the others are read" dss-import "$TMP/b.zip"
+is "$(grep -c '"dataset":"cqa"' "$TMP/out")" 0 "no cqa records"
+
+# --- not a release ---
+head -c 3000 "$ZIP" >"$TMP/cut.zip"
+expect_fail 1 "^dss-import: cannot read .*'.*cut\.zip'.*[Tt]runcated" "refuses a truncated zip" \
+    dss-import "$TMP/cut.zip"
+[ ! -s "$TMP/out" ]
+ok $? "truncated zip: nothing written"
+i=0
+while [ $i -lt 64 ]; do printf '\001\002\003\004 not an archive \377\376\375\n'; i=$((i + 1)); done >"$TMP/noise.bin"
+expect_fail 1 "^dss-import: cannot open '.*noise\.bin': " "refuses a file that is no archive" \
+    dss-import "$TMP/noise.bin"
+mkdir "$TMP/empty"
+expect_fail 1 "^dss-import: no datasets in '.*empty'$" "refuses a directory without datasets" \
+    dss-import "$TMP/empty"
+(cd "$REL" && zip -q -r "$TMP/other.zip" datasets/asdiv 2>/dev/null ||
+    python3 -c 'import zipfile,sys; zipfile.ZipFile(sys.argv[1],"w").writestr("datasets/asdiv/asdiv_train.json","{}\n")' "$TMP/other.zip")
+expect_fail 1 "^dss-import: no datasets in '.*other\.zip'$" "refuses an archive without the four datasets" \
+    dss-import "$TMP/other.zip"
+expect_fail 1 "^dss-import: cannot open '.*nonexistent\.zip': No such file or directory$" \
+    "refuses a missing file" dss-import "$TMP/nonexistent.zip"
+if [ -w /dev/full ]; then
+	expect_fail 1 "^dss-import: cannot write 'stdout'" "reports a full stdout" \
+	    sh -c "dss-import '$ZIP' > /dev/full"
+fi
+
+# --- usage ---
+expect_fail 2 "^usage: dss-import" "no argument is a usage error" dss-import
+expect_fail 2 "^usage: dss-import" "two arguments are a usage error" dss-import "$ZIP" "$ZIP"
+expect_fail 2 "^dss-import: unknown dataset 'asdiv' \(known: esnli, anli1, cqa, svamp\)$" \
+    "an unknown dataset is a usage error" dss-import --dataset asdiv "$ZIP"
+expect_fail 2 "^dss-import: unknown split 'dev' \(known: train, valid, test\)$" \
+    "an unknown split is a usage error" dss-import --split dev "$ZIP"
+expect_fail 2 "^dss-import: dataset 'svamp' has no split 'valid'$" \
+    "svamp has no valid split" dss-import --dataset svamp --split valid "$ZIP"
+expect_fail 2 "^dss-import: --completions-only and --examples-only exclude each other$" \
+    "--completions-only with --examples-only is a usage error" \
+    dss-import --completions-only --examples-only "$ZIP"
+done_testing
