@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rationale filter behind dss-filter: it takes completion records,
+ * extracts each one's answer and rationale (lib/answer, configured per
+ * dataset), decides whether to keep it, and hands every record on either
+ * as a triple (rationale, teacher_label, label, gold, agree, and votes in
+ * majority mode, with the completion's provenance) or as a reject (the
+ * completion record plus reason, detail and teacher_label).
+ *
+ * Agreement modes: gold keeps a rationale whose answer equals the gold
+ * label; majority votes over the samples of one prompt (dataset, id,
+ * teacher), keeps those that agree with a strict majority answer and
+ * rejects every sample of a tied prompt; none keeps every readable
+ * answer and trains on the teacher's label.  Samples of one prompt must
+ * be adjacent in majority mode: memory grows only with the number of
+ * samples of a prompt, plus eight bytes per prompt to detect a prompt
+ * that reappears later.
+ */
+#ifndef DSS_FILTER_H
+#define DSS_FILTER_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+
+enum dss_filter_agree {
+	DSS_FILTER_GOLD,
+	DSS_FILTER_MAJORITY,
+	DSS_FILTER_NONE
+};
+
+/* Reject reason codes, in the order the summary lists them. */
+enum dss_filter_reason {
+	DSS_REJECT_NO_ANSWER,		/* missing or malformed answer */
+	DSS_REJECT_TRUNCATED,		/* cut off by the token limit */
+	DSS_REJECT_DISAGREE,		/* answer differs from gold or majority */
+	DSS_REJECT_AMBIGUOUS,		/* several answers named */
+	DSS_REJECT_TIE,			/* no strict majority among samples */
+	DSS_REJECT_EMPTY_RATIONALE,	/* rationale shorter than the minimum */
+	DSS_REJECT_NREASONS
+};
+
+/* Most samples of one prompt majority mode holds at once. */
+#define DSS_FILTER_MAX_GROUP 4096
+
+struct dss_filter_opts {
+	enum dss_filter_agree agree;
+	size_t min_rationale_chars;	/* in bytes of UTF-8; 0 keeps empty ones */
+	/*
+	 * Called with each kept triple and each reject, in input order within
+	 * a prompt.  The record is borrowed for the call.  A non-zero return
+	 * (with err set) stops the filter.  reject may be NULL.
+	 */
+	int (*keep)(void *arg, const cJSON *triple, struct dss_err *err);
+	int (*reject)(void *arg, const cJSON *rec, struct dss_err *err);
+	void *arg;
+};
+
+struct dss_filter;
+
+/* Returns a new filter, or NULL when out of memory.  Caller frees. */
+struct dss_filter *dss_filter_new(const struct dss_filter_opts *opts);
+void dss_filter_free(struct dss_filter *f);
+
+/*
+ * Adds one completion record read from input line lineno; takes
+ * ownership of rec.  Returns 0, or -1 with err naming the line and the
+ * field at fault ("line 12: field 'completion' is not a string"), an
+ * unknown dataset, a prompt that reappears in majority mode, or an
+ * error of a callback.
+ */
+int dss_filter_add(struct dss_filter *f, cJSON *rec, unsigned long lineno,
+    struct dss_err *err);
+/* Decides the last pending prompt (majority mode).  Returns 0 or -1. */
+int dss_filter_finish(struct dss_filter *f, struct dss_err *err);
+
+/* Counts so far: records read, kept, and rejected by reason. */
+unsigned long dss_filter_read(const struct dss_filter *f);
+unsigned long dss_filter_kept(const struct dss_filter *f);
+unsigned long dss_filter_rejected(const struct dss_filter *f,
+    enum dss_filter_reason r);
+/* "no_answer", "truncated", "disagree", "ambiguous", "tie", "empty_rationale". */
+const char *dss_filter_reason_name(enum dss_filter_reason r);
+
+#endif
