@@ -890,7 +890,7 @@ check_cached(const char *dest, const char *want, char got[DSS_SHA256_HEX], struc
 	struct stat st;
 
 	if (stat(dest, &st) == -1) {
-		if (errno == ENOENT)
+		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return dss_err_errno(err, errno, "cannot stat '%s'", dest);
 	}
