@@ -454,8 +454,7 @@ input_check(struct input *in, struct ctx *x, struct dss_err *err)
 {
 	if (in->fp != NULL && ferror(in->fp)) {
 		if (in->ar != NULL && dss_archive_error(in->ar) != NULL)
-			return dss_err_set(err, "cannot read '%s': %s", x->where,
-			    dss_archive_error(in->ar));
+			return dss_err_set(err, "%s", dss_archive_error(in->ar));
 		return dss_err_errno(err, errno ? errno : EIO, "cannot read '%s'", x->where);
 	}
 	return 0;
@@ -656,9 +655,9 @@ read_source(struct ctx *x, const struct dss_manifest_source *src, const char *pa
 			}
 		break;
 	}
-	if (r == 0 || err->msg[0] == '\0' || strstr(err->msg, "cannot read") == NULL)
-		if (input_check(&in, x, err) < 0)
-			r = -1;
+	/* A read error (a truncated archive, say) explains any failure best. */
+	if (input_check(&in, x, err) < 0)
+		r = -1;
 	input_close(&in);
 out:
 	cJSON_Delete(root);

@@ -1,0 +1,237 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# dss-fetch: every dataset from a loopback HTTP mirror serving the bundled
+# fixtures (exact records, order, ids, inputs and labels against golden
+# files), split selection, the file:// mirror, DSS_MIRROR, the cache and
+# --offline, SVAMP's pinned checksum, and every error a user can hit:
+# unknown dataset or split, usage, broken manifests and broken upstream data.
+. "$(dirname "$0")/lib.sh"
+
+MIRROR_DIR="$TOP/datasets/mirror"
+GOLD="$TOP/tests/golden"
+start_server PORT python3 "$TOP/tests/servers/mirror.py" "$MIRROR_DIR"
+HTTP="http://127.0.0.1:$PORT"
+
+# --- every dataset over HTTP, against golden records ---
+for d in esnli anli1 cqa; do
+	expect_ok "fetch $d from the HTTP mirror" dss-fetch --mirror "$HTTP" "$d"
+	cmp_file "$TMP/out" "$GOLD/fetch-$d.jsonl" "$d records match the golden file"
+	cp "$TMP/err" "$TMP/err-$d"
+done
+grep -q "^dss-fetch: esnli train: 53 examples, 1 skipped without a usable label$" "$TMP/err-esnli"
+ok $? "esnli train: both files in order, the '-' row skipped and counted"
+grep -q "^dss-fetch: esnli valid: 20 examples, 1 skipped" "$TMP/err-esnli"
+ok $? "esnli valid count and skip on stderr"
+grep -q "^dss-fetch: esnli test: 18 examples, 0 skipped" "$TMP/err-esnli"
+ok $? "esnli test count on stderr"
+grep -q "^dss-fetch: warning: esnli train has 53 examples where the manifest expects 549367$" "$TMP/err-esnli"
+ok $? "a count other than the manifest's is warned about"
+grep -q "^dss-fetch: anli1 train: 30 examples, 1 skipped" "$TMP/err-anli1"
+ok $? "anli1 train: the row with an unknown label is skipped and counted"
+grep -q "^dss-fetch: cqa train: 24 examples, 1 skipped" "$TMP/err-cqa"
+ok $? "cqa train: an answerKey naming no choice is skipped and counted"
+grep -q "^dss-fetch: cqa test: 12 examples" "$TMP/err-cqa"
+ok $? "cqa test comes from the dev file"
+is "$(grep -c '"split":"valid"' "$GOLD/fetch-cqa.jsonl")" 0 "cqa has no valid split"
+
+# Spot checks of the golden files themselves, against the upstream formats.
+is "$(sed -n 1p "$GOLD/fetch-esnli.jsonl" | grep -o '"id":"[^"]*","index":[0-9]*')" \
+    '"id":"esnli-train-000000","index":0' "first id and index"
+is "$(sed -n 54p "$GOLD/fetch-esnli.jsonl" | grep -o '"id":"[^"]*"')" \
+    '"id":"esnli-valid-000000"' "esnli valid starts after 53 train records"
+grep -q '"id":"esnli-train-000029","index":29,"input":"Three musicians play violins' "$GOLD/fetch-esnli.jsonl"
+ok $? "esnli train continues from file 1 into file 2 without a gap"
+grep -q '"input":"A woman in a red coat is walking a small dog along the beach.</s>A woman is outside with a dog.","label":"entailment"' "$GOLD/fetch-esnli.jsonl"
+ok $? "NLI input is premise</s>hypothesis"
+grep -q 'Saying \\"someone is selling food\\" is a shorter way' "$GOLD/fetch-esnli.jsonl"
+ok $? "doubled quotes in CSV become one quote"
+grep -q '"explanations":\["[^"]*","[^"]*","[^"]*"\]' "$GOLD/fetch-esnli.jsonl"
+ok $? "dev/test rows carry three explanations"
+grep -q 'something else,\\nnot what the first shows' "$GOLD/fetch-esnli.jsonl"
+ok $? "embedded newline inside a quoted CSV field is kept"
+grep -q '"input":"Where would you leave a wet umbrella before entering a house?\\nAnswer Choices:\\n(a) porch\\n(b) kitchen sink\\n(c) oven\\n(d) bookshelf\\n(e) bed","label":"porch"' "$GOLD/fetch-cqa.jsonl"
+ok $? "cqa input lists choices (a)-(e) and the label is the answer text"
+grep -q '"label":"contradiction","fields":{"premise":"Marrowby' "$GOLD/fetch-anli1.jsonl"
+ok $? "anli1 labels map c to contradiction"
+
+# --- SVAMP: the official 800/200 permutation split on a 1,000-problem file ---
+expect_ok "fetch svamp with the demo manifest" dss-fetch --mirror "$HTTP" "$TOP/datasets/demo/svamp.json"
+python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    print(r["id"], r["fields"]["source_id"])' "$TMP/out" >"$TMP/order"
+cmp_file "$TMP/order" "$GOLD/fetch-svamp.order" "svamp ids and order follow RandomState(0).permutation(1000)"
+sed -n '1,2p;800,801p;1000p' "$TMP/out" >"$TMP/some"
+cmp_file "$TMP/some" "$GOLD/fetch-svamp.some.jsonl" "svamp records at the ends of both splits"
+is "$(head -n 20 "$TMP/order" | sed 's/.* chal-//' | awk '{printf "%s%d", (NR > 1 ? " " : ""), $1 - 1}')" \
+    "993 859 298 553 672 971 27 231 306 706 496 558 784 239 578 55 906 175 14 77" \
+    "svamp train begins with the permutation in FACTS.md"
+is "$(grep -c '"split":"train"' "$TMP/out") $(grep -c '"split":"test"' "$TMP/out")" "800 200" "svamp splits 800/200"
+grep -q "^dss-fetch: svamp train: 800 examples, 0 skipped" "$TMP/err"
+ok $? "svamp summary on stderr"
+grep -q "warning" "$TMP/err"
+is $? 1 "no count warning when the counts match the manifest"
+
+expect_ok "svamp test split alone" dss-fetch --mirror "$HTTP" "$TOP/datasets/demo/svamp.json" test
+is "$(wc -l <"$TMP/out" | tr -d ' ')" 200 "test split alone has 200 records"
+is "$(head -c 60 "$TMP/out")" '{"dataset":"svamp","split":"test","id":"svamp-test-000000","' "test split alone starts at index 0"
+
+expect_ok "DSS_DATASETS selects the demo manifests by name" \
+    env DSS_DATASETS="$TOP/datasets/demo" dss-fetch --mirror "$HTTP" svamp train
+is "$(wc -l <"$TMP/out" | tr -d ' ')" 800 "svamp train by name from DSS_DATASETS"
+
+export DSS_CACHE="$TMP/cache-pinned"
+expect_fail 1 "^dss-fetch: checksum mismatch for 'https://raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json': expected 5be77703a6d891ae476d7c082787ad361392aa02453b132516cdd5f4e7934e3e, got [0-9a-f]{64}$" \
+    "the real svamp manifest rejects the bundled file by its pinned hash" \
+    dss-fetch --mirror "$HTTP" svamp
+is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing written on a checksum mismatch"
+is "$(find "$DSS_CACHE" -name SVAMP.json 2>/dev/null)" "" "the mismatching file does not enter the cache"
+export DSS_CACHE="$TMP/cache"
+
+# --- split selection, order of splits, mirrors and the cache ---
+expect_ok "one split" dss-fetch --mirror "$HTTP" esnli valid
+grep '"split":"valid"' "$GOLD/fetch-esnli.jsonl" >"$TMP/want"
+cmp_file "$TMP/out" "$TMP/want" "esnli valid alone matches the golden valid records"
+expect_ok "splits in the order asked" dss-fetch --mirror "$HTTP" cqa test train
+{ grep '"split":"test"' "$GOLD/fetch-cqa.jsonl"; grep '"split":"train"' "$GOLD/fetch-cqa.jsonl"; } >"$TMP/want"
+cmp_file "$TMP/out" "$TMP/want" "cqa test then train"
+
+expect_ok "offline from the cache" dss-fetch --offline anli1
+cmp_file "$TMP/out" "$GOLD/fetch-anli1.jsonl" "offline records equal the online ones"
+expect_fail 1 "^dss-fetch: .*'https://dl.fbaipublicfiles.com/anli/anli_v1.0.zip' is not in the cache.*--offline" \
+    "offline without a cached file fails naming it" \
+    env DSS_CACHE="$TMP/empty-cache" dss-fetch --offline anli1
+is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing on stdout when offline fails"
+
+expect_ok "file:// mirror" env DSS_CACHE="$TMP/cache-file" dss-fetch --mirror "file://$MIRROR_DIR" cqa
+cmp_file "$TMP/out" "$GOLD/fetch-cqa.jsonl" "file:// mirror gives the same records"
+expect_ok "DSS_MIRROR" env DSS_CACHE="$TMP/cache-env" DSS_MIRROR="$HTTP" dss-fetch esnli test
+grep '"split":"test"' "$GOLD/fetch-esnli.jsonl" >"$TMP/want"
+cmp_file "$TMP/out" "$TMP/want" "DSS_MIRROR acts as --mirror"
+expect_ok "--cache DIR" dss-fetch --cache "$TMP/cache-opt" --mirror "$HTTP" cqa test
+[ -f "$TMP/cache-opt/s3.amazonaws.com/commensenseqa/dev_rand_split.jsonl" ]
+ok $? "--cache puts the download in DIR/HOST/PATH"
+grep -q '"https://s3.amazonaws.com/commensenseqa/dev_rand_split.jsonl": "[0-9a-f]\{64\}"' "$TMP/cache-opt/dss.lock.json"
+ok $? "an unpinned file's hash is recorded in the lock file"
+
+# --- usage errors ---
+expect_fail 2 "^usage: dss-fetch" "no dataset is a usage error" dss-fetch
+expect_fail 2 "^dss-fetch: unknown dataset 'nope' \(known: anli1, cqa, esnli, svamp\)$" \
+    "unknown dataset lists the known ones" dss-fetch nope
+grep -q "^usage: dss-fetch" "$TMP/err"
+ok $? "unknown dataset prints usage"
+expect_fail 2 "^dss-fetch: invalid dataset name '\.\.'" "a name that is not a name" dss-fetch ..
+expect_fail 2 "^dss-fetch: unknown split 'dev' for 'esnli' \(have train, valid, test\)$" \
+    "unknown split lists the dataset's splits" dss-fetch --mirror "$HTTP" esnli train dev
+is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing on stdout for an unknown split"
+expect_fail 2 "^dss-fetch: unknown split 'valid' for 'svamp' \(have train, test\)$" \
+    "svamp has no valid split" dss-fetch svamp valid
+expect_fail 2 "^usage: dss-fetch" "--mirror needs a value" dss-fetch --mirror
+expect_fail 1 "^dss-fetch: cannot open '$TMP/none.json': No such file or directory$" \
+    "a manifest path that does not exist" dss-fetch "$TMP/none.json"
+
+# --- broken manifests ---
+printf '{"name": "x",' >"$TMP/bad.json"
+expect_fail 1 "^dss-fetch: '$TMP/bad.json': invalid JSON near byte" "manifest with invalid JSON" \
+    dss-fetch "$TMP/bad.json"
+cat >"$TMP/m1.json" <<JSON
+{"name": "t", "format": "xml", "sources": {}, "splits": {}}
+JSON
+expect_fail 1 "^dss-fetch: '$TMP/m1.json': unknown format 'xml'" "manifest with an unknown format" \
+    dss-fetch "$TMP/m1.json"
+cat >"$TMP/m2.json" <<JSON
+{"name": "t", "format": "csv", "sources": {"a": {"url": "file://$TMP/a.csv"}},
+ "splits": {"train": {"sources": ["b"]}}, "fields": {}, "label": {"from": "y"}, "input": "x"}
+JSON
+expect_fail 1 "^dss-fetch: '$TMP/m2.json': split 'train' names unknown source 'b'$" \
+    "manifest split naming an unknown source" dss-fetch "$TMP/m2.json"
+cat >"$TMP/m3.json" <<JSON
+{"name": "t", "format": "csv", "sources": {"a": {"url": "file://$TMP/a.csv"}},
+ "splits": {"train": {"sources": ["a"]}}, "fields": {"p": "P"}, "label": {"from": "y"},
+ "input": "{p}{q}"}
+JSON
+expect_fail 1 "^dss-fetch: '$TMP/m3.json': input: unknown field 'q'$" \
+    "template naming an unknown field" dss-fetch "$TMP/m3.json"
+
+# --- broken upstream data, served by a file:// mirror of example.org ---
+LOCAL="$TMP/local/example.org"
+mkdir -p "$LOCAL"
+fetch_local() {
+	dss-fetch --mirror "file://$TMP/local" "$@"
+}
+csv_manifest() {
+	cat >"$TMP/$1.json" <<JSON
+{"name": "t", "format": "csv", "sources": {"a": {"url": "https://example.org/$1.csv"}},
+ "splits": {"train": {"sources": ["a"]}},
+ "fields": {"premise": "P", "hypothesis": "H"}, "label": {"from": "L"},
+ "input": "{premise}</s>{hypothesis}"}
+JSON
+}
+printf 'P,H,L\na,b,x\n"c,d\n' >"$LOCAL/c1.csv"
+csv_manifest c1
+expect_fail 1 "^dss-fetch: 'c1.csv': line 3: unterminated quoted field$" \
+    "unterminated quote in upstream CSV names file and line" fetch_local "$TMP/c1.json"
+printf 'P,L\na,x\n' >"$LOCAL/c2.csv"
+csv_manifest c2
+expect_fail 1 "^dss-fetch: 'c2.csv': no column 'H'$" "CSV without a needed column" fetch_local "$TMP/c2.json"
+: >"$LOCAL/c3.csv"
+csv_manifest c3
+expect_fail 1 "^dss-fetch: 'c3.csv' has no header$" "empty CSV" fetch_local "$TMP/c3.json"
+printf 'P,H,L\r\n"say ""hi""",b,yes\r\n,,\r\n' >"$LOCAL/c4.csv"
+csv_manifest c4
+expect_ok "CRLF CSV with a row lacking a label" fetch_local "$TMP/c4.json"
+is "$(cat "$TMP/out")" '{"dataset":"t","split":"train","id":"t-train-000000","index":0,"input":"say \"hi\"</s>b","label":"yes","fields":{"premise":"say \"hi\"","hypothesis":"b"}}' \
+    "CRLF CSV record, the empty label skipped"
+grep -q "^dss-fetch: t train: 1 examples, 1 skipped" "$TMP/err"
+ok $? "skipped row counted"
+
+jsonl_manifest() {
+	cat >"$TMP/$1.json" <<JSON
+{"name": "t", "format": "$2", "sources": {"a": {"url": "https://example.org/$1.jsonl"$3}},
+ "splits": {"train": {"sources": ["a"]}},
+ "fields": {"premise": "context", "n": "meta.n"}, "label": {"from": "label"},
+ "input": "{premise}"}
+JSON
+}
+printf '{"context": "a", "label": "e"}\n{"context": "b", "label": "e"\n' >"$LOCAL/j1.jsonl"
+jsonl_manifest j1 jsonl ""
+expect_fail 1 "^dss-fetch: 'j1.jsonl': line 2: invalid JSON near byte [0-9]+$" \
+    "invalid JSON line names file and line" fetch_local "$TMP/j1.json"
+printf '{"context": "a", "label": "e", "meta": {"n": 3}}\n\n{"label": "e"}\n' >"$LOCAL/j2.jsonl"
+jsonl_manifest j2 jsonl ""
+expect_fail 1 "^dss-fetch: 'j2.jsonl': line 3: field 'context' is missing$" \
+    "a row without an input field names file, line and field" fetch_local "$TMP/j2.json"
+head -n 1 "$TMP/out" | grep -q '"fields":{"premise":"a","n":3}'
+ok $? "nested path and number carried into fields"
+printf '{"context": "a", "label": "e"}' >"$LOCAL/j3.jsonl"
+jsonl_manifest j3 json-array ""
+expect_fail 1 "^dss-fetch: 'j3.jsonl': not a JSON array$" "json-array source that is not an array" \
+    fetch_local "$TMP/j3.json"
+printf '[{"context": "a", "label": "e"}, 7]' >"$LOCAL/j4.jsonl"
+jsonl_manifest j4 json-array ""
+expect_fail 1 "^dss-fetch: 'j4.jsonl': element 2 is not a JSON object$" "json-array element that is not an object" \
+    fetch_local "$TMP/j4.json"
+printf '{"context": "a", "label": "e"}\n' >"$LOCAL/j5.jsonl"
+jsonl_manifest j5 jsonl ', "sha256": "0000000000000000000000000000000000000000000000000000000000000000"'
+expect_fail 1 "^dss-fetch: checksum mismatch for 'https://example.org/j5.jsonl': expected 0{64}, got [0-9a-f]{64}$" \
+    "a pinned hash that does not match names file, expected and actual hash" fetch_local "$TMP/j5.json"
+
+cp "$MIRROR_DIR/dl.fbaipublicfiles.com/anli/anli_v1.0.zip" "$LOCAL/z1.jsonl"
+jsonl_manifest z1 jsonl ', "member": "anli_v1.0/R9/train.jsonl"'
+expect_fail 1 "no member 'anli_v1.0/R9/train.jsonl' in" "a missing archive member is named" \
+    fetch_local "$TMP/z1.json"
+head -c 3000 "$MIRROR_DIR/dl.fbaipublicfiles.com/anli/anli_v1.0.zip" >"$LOCAL/z2.jsonl"
+jsonl_manifest z2 jsonl ', "member": "anli_v1.0/R1/train.jsonl"'
+expect_fail 1 "^dss-fetch: cannot read 'anli_v1.0/R1/train.jsonl' in '.*/example.org/z2.jsonl': " \
+    "a truncated archive fails naming member and archive" fetch_local "$TMP/z2.json"
+
+expect_fail 1 "^dss-fetch: cannot download 'https://s3.amazonaws.com/commensenseqa/train_rand_split.jsonl'.*404" \
+    "a file missing from the mirror is an HTTP error naming the URL" \
+    env DSS_CACHE="$TMP/cache-404" dss-fetch --mirror "$HTTP/nothing-here" cqa train
+
+if [ -w /dev/full ]; then
+	expect_fail 1 "^dss-fetch: cannot write 'stdout'" "a full stdout is an error" \
+	    sh -c "dss-fetch --offline cqa > /dev/full"
+fi
+done_testing
