@@ -502,7 +502,7 @@ mkdirs(const char *path, size_t from, struct made_dirs *made, struct dss_err *er
 				struct stat st;
 
 				if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
-					dss_err_set(err, "cannot create '%s': not a directory", p);
+					dss_err_errno(err, ENOTDIR, "cannot create '%s'", p);
 					goto out;
 				}
 			}

@@ -217,7 +217,7 @@ cp "$TMP/anli-good.zip" "$M$ANLI_PATH"
 expect_fail 1 "^dss-fetch: invalid mirror 'ftp://example.org': " "ftp mirror rejected" \
 	dss-fetch --mirror ftp://example.org --cache "$TMP/c-ftp" "$DEMO" train
 : > "$TMP/afile"
-expect_fail 1 "^dss-fetch: cannot create '$TMP/afile/sub': Not a directory\$" \
+expect_fail 1 "^dss-fetch: cannot create '$TMP/afile': Not a directory\$" \
 	"cache below a regular file" dss-fetch --mirror "file://$M" --cache "$TMP/afile/sub" "$DEMO" train
 
 # 14. a progress bar when stderr is a terminal (script(1) provides one)
