@@ -8,12 +8,14 @@
 . "$(dirname "$0")/lib.sh"
 
 FAKE="$TOP/tests/servers/fake_teacher.py"
+# The interpreter itself, not a version-manager shim that costs a second.
+PY=$(python3 -c 'import sys; print(sys.executable)')
 KEY=sk-test-0300-c0ffee
 
 # jsonq FILE EXPR: evaluates the Python expression EXPR over R, the list
 # of JSON records in FILE, and prints the result (strings bare, else JSON).
 jsonq() {
-	python3 -c 'import json, sys
+	"$PY" -c 'import json, sys
 R = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
 r = eval(sys.argv[2])
 print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1" "$2"
@@ -51,7 +53,7 @@ expect_fail 2 "^usage: dss-teach" "no --db is a usage error" \
     dss-teach --teacher openai:m
 expect_fail 2 "^usage: dss-teach" "no --teacher is a usage error" \
     dss-teach --db "$TMP/x.db"
-expect_fail 2 "dss-teach: .*'nosuch:m'" "an unknown provider is a usage error" \
+expect_fail 2 "dss-teach: .*'nosuch" "an unknown provider is a usage error" \
     dss-teach --db "$TMP/x.db" --teacher nosuch:m
 expect_fail 2 "dss-teach: " "a bad --samples is a usage error" \
     dss-teach --db "$TMP/x.db" --teacher openai:m --samples 0
@@ -91,7 +93,7 @@ expect_fail 1 "^dss-teach: environment variable 'OPENAI_API_KEY' is not set" \
     dss-teach --db "$TMP/k.db" --teacher openai:m < "$TMP/p2.jsonl"
 
 # ---- OpenAI chat ---------------------------------------------------------
-start_server port python3 "$FAKE" --script "$TMP/script.jsonl" \
+start_server port "$PY" "$FAKE" --script "$TMP/script.jsonl" \
     --require-key "$KEY" --log "$TMP/chat.log" --lifetime 300
 BASE="http://127.0.0.1:$port"
 OPENAI_API_KEY=$KEY expect_ok "openai chat: runs" \
@@ -152,7 +154,7 @@ is "$(sqlite3 "$TMP/chat.db" "SELECT count(*), count(DISTINCT request), min(prov
     "4|4|1|1" "openai chat: every sample cached"
 
 # ---- OpenAI completions ------------------------------------------------
-start_server port python3 "$FAKE" --script "$TMP/script.jsonl" \
+start_server port "$PY" "$FAKE" --script "$TMP/script.jsonl" \
     --require-key "$KEY" --log "$TMP/cmpl.log" --lifetime 300
 BASE="http://127.0.0.1:$port"
 OPENAI_API_KEY=$KEY expect_ok "openai completions: runs" \
@@ -182,7 +184,7 @@ is "$(jsonq "$TMP/cmpl.out" 'sorted(set(r["teacher"] for r in R))')" \
     '["openai-completions:davinci-002"]' "openai completions: teacher"
 
 # ---- Anthropic ----------------------------------------------------------
-start_server port python3 "$FAKE" --script "$TMP/script.jsonl" --multipart \
+start_server port "$PY" "$FAKE" --script "$TMP/script.jsonl" --multipart \
     --require-key "$KEY" --log "$TMP/anth.log" --lifetime 300
 BASE="http://127.0.0.1:$port"
 ANTHROPIC_API_KEY=$KEY expect_ok "anthropic: runs" \
@@ -222,7 +224,7 @@ is "$(sqlite3 "$TMP/anth.db" "SELECT count(*) FROM teach_cache")" 4 \
     "anthropic: each sample its own cache entry"
 
 # ---- Gemini --------------------------------------------------------------
-start_server port python3 "$FAKE" --script "$TMP/script.jsonl" --multipart \
+start_server port "$PY" "$FAKE" --script "$TMP/script.jsonl" --multipart \
     --require-key "$KEY" --log "$TMP/gem.log" --lifetime 300
 BASE="http://127.0.0.1:$port"
 GEMINI_API_KEY=$KEY expect_ok "gemini: runs" \
@@ -254,7 +256,7 @@ is "$(jsonq "$TMP/gem.out" 'all(r["usage"]["prompt_tokens"] > 0 and r["usage"]["
     true "gemini: usage from usageMetadata"
 
 # ---- --key-env, loopback without a key, a rejected key -------------------
-start_server port python3 "$FAKE" --require-key "$KEY" --log "$TMP/ke.log" \
+start_server port "$PY" "$FAKE" --require-key "$KEY" --log "$TMP/ke.log" \
     --lifetime 300
 BASE="http://127.0.0.1:$port"
 MY_TEACHER_KEY=$KEY expect_ok "--key-env: runs" \
@@ -270,7 +272,7 @@ grep -q sk-wrong-key-0300 "$TMP/err" "$TMP/out"
 ok $((! $?)) "a rejected key is not echoed"
 is "$(wc -l < "$TMP/out" | tr -d ' ')" 0 "a rejected key emits no records"
 
-start_server port python3 "$FAKE" --log "$TMP/nokey.log" --lifetime 300
+start_server port "$PY" "$FAKE" --log "$TMP/nokey.log" --lifetime 300
 expect_ok "loopback: no key needed" \
     dss-teach --db "$TMP/nokey.db" --teacher openai:local-model \
     --base-url "http://127.0.0.1:$port/v1" --quiet < "$TMP/p2.jsonl"

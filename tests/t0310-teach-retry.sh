@@ -10,9 +10,11 @@
 . "$(dirname "$0")/lib.sh"
 
 FAKE="$TOP/tests/servers/fake_teacher.py"
+# The interpreter itself, not a version-manager shim that costs a second.
+PY=$(python3 -c 'import sys; print(sys.executable)')
 
 jsonq() {
-	python3 -c 'import json, re, sys
+	"$PY" -c 'import json, re, sys
 R = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
 r = eval(sys.argv[2])
 print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1" "$2"
@@ -46,7 +48,7 @@ run() {
 	done
 	shift
 	# shellcheck disable=SC2086
-	start_server port python3 "$FAKE" --log "$TMP/$_name.log" \
+	start_server port "$PY" "$FAKE" --log "$TMP/$_name.log" \
 	    --lifetime 300 $_sargs
 	dss-teach --db "$TMP/$_name.db" --teacher openai:m \
 	    --base-url "http://127.0.0.1:$port/v1" --concurrency 1 --quiet "$@" \
@@ -71,9 +73,9 @@ gap() {
 	jsonq "$L" "(lambda S: S[$1]['t'] - S[$1 - 1]['t_end'])(sorted(R, key=lambda e: e['seq']))"
 }
 at_least() {
-	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$1" "$2"
+	"$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$1" "$2"
 	ok $? "$3"
-	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$1" "$2" ||
+	"$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$1" "$2" ||
 	    echo "#   got $1, want at least $2"
 }
 
@@ -96,7 +98,7 @@ run r503 --faults 503:1,ok -- --retries 3 < "$TMP/p1.jsonl"
 status_is 0 "503 with Retry-After: 1: exit 0"
 at_least "$(gap 1)" 0.9 "503: Retry-After waited for"
 
-start_server port python3 "$FAKE" --log "$TMP/anth529.log" --lifetime 300 \
+start_server port "$PY" "$FAKE" --log "$TMP/anth529.log" --lifetime 300 \
     --faults 529:1,ok
 dss-teach --db "$TMP/anth529.db" --teacher anthropic:claude \
     --base-url "http://127.0.0.1:$port" --concurrency 1 --retries 3 --quiet \
@@ -153,7 +155,7 @@ ok $? "one failing: the failures are counted"
 is "$(jsonq "$L" 'len([e for e in R if "anli1-train-000001" in json.dumps(e["body"])])')" 3 \
     "one failing: that prompt was tried three times"
 # The failed prompt is retried by a rerun, the others come from the cache.
-start_server port python3 "$FAKE" --log "$TMP/one2.log" --lifetime 300
+start_server port "$PY" "$FAKE" --log "$TMP/one2.log" --lifetime 300
 dss-teach --db "$TMP/one.db" --teacher openai:m \
     --base-url "http://127.0.0.1:$port/v1" --quiet < "$TMP/p3.jsonl" \
     >"$TMP/out" 2>"$TMP/err"
@@ -226,7 +228,7 @@ run throttle --fault-every 4:429:1 -- --retries 5 --concurrency 4 \
 status_is 0 "every fourth request throttled: exit 0"
 is "$(jsonq "$TMP/out" 'len(set(r["id"] for r in R)) == len(R) == 20')" true \
     "throttled: each of the 20 prompts emitted once"
-is "$(python3 -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1]))["duplicates"])' "$port")" \
+is "$("$PY" -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1]))["duplicates"])' "$port")" \
     0 "throttled: no prompt answered twice"
 
 done_testing

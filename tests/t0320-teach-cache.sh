@@ -9,10 +9,12 @@
 . "$(dirname "$0")/lib.sh"
 
 FAKE="$TOP/tests/servers/fake_teacher.py"
+# The interpreter itself, not a version-manager shim that costs a second.
+PY=$(python3 -c 'import sys; print(sys.executable)')
 KEY=sk-secret-0320-5f4dcc3b5aa765d61d8327deb882cf99
 
 jsonq() {
-	python3 -c 'import json, re, sys
+	"$PY" -c 'import json, re, sys
 R = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
 r = eval(sys.argv[2])
 print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1" "$2"
@@ -33,7 +35,7 @@ mkprompts() {
 
 # stat FIELD: one figure from the running fake teacher's /stats.
 stat() {
-	python3 -c 'import json, sys, urllib.request
+	"$PY" -c 'import json, sys, urllib.request
 print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1]))[sys.argv[2]])' "$port" "$1"
 }
 
@@ -62,7 +64,7 @@ mkprompts 5 > "$TMP/p5.jsonl"
 mkprompts 60 > "$TMP/p60.jsonl"
 
 # ---- a second identical run sends nothing ----------------------------------
-start_server port python3 "$FAKE" --require-key "$KEY" --lifetime 300 \
+start_server port "$PY" "$FAKE" --require-key "$KEY" --lifetime 300 \
     --log "$TMP/a.log"
 teach "$TMP/a.db" --concurrency 4 < "$TMP/p20.jsonl"
 status_is 0 "first run: exit 0"
@@ -77,7 +79,7 @@ cmp_file "$TMP/a2" "$TMP/a1" "second run: the same records, from the cache"
 is "$(sqlite3 "$TMP/a.db" 'SELECT count(*), count(DISTINCT request), count(DISTINCT id) FROM teach_cache')" \
     "20|20|20" "cache: one entry per prompt"
 is "$(jsonq "$TMP/out" 'sorted(r["request"] for r in R)')" \
-    "$(sqlite3 "$TMP/a.db" 'SELECT request FROM teach_cache' | python3 -c 'import json, sys; print(json.dumps(sorted(l.strip() for l in sys.stdin)))')" \
+    "$(sqlite3 "$TMP/a.db" 'SELECT request FROM teach_cache' | "$PY" -c 'import json, sys; print(json.dumps(sorted(l.strip() for l in sys.stdin)))')" \
     "cache: keyed by the emitted request"
 is "$(sqlite3 "$TMP/a.db" "SELECT count(*) FROM teach_cache WHERE completion LIKE '%So the answer is entailment.' AND prompt_tokens > 0 AND completion_tokens > 0")" \
     20 "cache: completion and usage stored"
@@ -96,7 +98,7 @@ is "$(stat total)" 30 "back to the first parameters: from the cache"
 is "$(stat duplicates)" 0 "no request answered twice"
 
 # ---- K samples, each its own entry -----------------------------------------
-start_server port python3 "$FAKE" --lifetime 300 --log "$TMP/k.log"
+start_server port "$PY" "$FAKE" --lifetime 300 --log "$TMP/k.log"
 teach "$TMP/k.db" --samples 3 --temperature 0.7 < "$TMP/p5.jsonl"
 status_is 0 "3 samples: exit 0"
 is "$(jsonq "$TMP/out" 'sorted(set((r["id"], r["sample"]) for r in R)) == sorted((("cqa-train-%06d" % i), s) for i in range(5) for s in range(3)) and len(R) == 15')" \
@@ -123,7 +125,7 @@ is "$(jsonq "$TMP/out" 'sorted(set(r["sample"] for r in R))')" '[0, 1, 2, 3]' \
     "4 samples after 3: samples 0 to 3"
 
 # ---- budgets ----------------------------------------------------------------
-start_server port python3 "$FAKE" --lifetime 300 --log "$TMP/b.log"
+start_server port "$PY" "$FAKE" --lifetime 300 --log "$TMP/b.log"
 teach "$TMP/b.db" --concurrency 1 --max-requests 5 < "$TMP/p20.jsonl"
 status_is 1 "--max-requests 5 of 20: exit 1"
 grep -Eq 'budget|max-requests|requests' "$TMP/err"
@@ -144,7 +146,7 @@ is "$(stat duplicates)" 0 "budget stops: no prompt paid twice"
 # --price IN,OUT is per million tokens: 0,1000000 makes every completion
 # token cost one dollar, and the fake teacher's default answer is about
 # 25 tokens; --max-cost 60 allows two or three requests, never all 20.
-start_server port python3 "$FAKE" --lifetime 300 --log "$TMP/c.log"
+start_server port "$PY" "$FAKE" --lifetime 300 --log "$TMP/c.log"
 teach "$TMP/c.db" --concurrency 1 --price 0,1000000 --max-cost 60 \
     < "$TMP/p20.jsonl"
 status_is 1 "--max-cost: exit 1"
@@ -165,7 +167,7 @@ teach "$TMP/c.db" --concurrency 1 --price 0,0 --max-cost 1 < "$TMP/p5.jsonl"
 status_is 0 "--max-cost with a free price: exit 0"
 
 # ---- shards -----------------------------------------------------------------
-start_server port python3 "$FAKE" --lifetime 300 --log "$TMP/s.log"
+start_server port "$PY" "$FAKE" --lifetime 300 --log "$TMP/s.log"
 # I is 1-based (1/3 .. 3/3) unless dss-teach takes 0/3, as Slurm counts.
 if dss-teach --db "$TMP/probe.db" --teacher openai:m --shard 0/3 \
     --base-url "http://127.0.0.1:$port/v1" </dev/null \
@@ -205,7 +207,7 @@ for bad in 3/0 x/3 1 4/3 -1/3; do
 done
 
 # ---- the key stays secret -----------------------------------------------------
-start_server port python3 "$FAKE" --require-key "$KEY" --lifetime 300 \
+start_server port "$PY" "$FAKE" --require-key "$KEY" --lifetime 300 \
     --faults 429:1,500,reset,ok,badjson
 teach "$TMP/sec.db" --concurrency 2 --retries 3 < "$TMP/p5.jsonl"
 cat "$TMP/out" > "$TMP/sec.out"; cat "$TMP/err" > "$TMP/sec.err"

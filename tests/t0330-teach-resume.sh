@@ -10,6 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 
 FAKE="$TOP/tests/servers/fake_teacher.py"
+# The interpreter itself, not a version-manager shim that costs a second.
+PY=$(python3 -c 'import sys; print(sys.executable)')
 N=2000
 CONC=8
 
@@ -27,12 +29,12 @@ mkprompts() {
 }
 
 stat() {
-	python3 -c 'import json, sys, urllib.request
+	"$PY" -c 'import json, sys, urllib.request
 print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1]))[sys.argv[2]])' "$port" "$1"
 }
 
 mkprompts $N > "$TMP/prompts.jsonl"
-start_server port python3 "$FAKE" --latency-ms 10 --log "$TMP/server.jsonl" \
+start_server port "$PY" "$FAKE" --latency-ms 10 --log "$TMP/server.jsonl" \
     --lifetime 600
 DB="$TMP/teach.db"
 
@@ -76,7 +78,7 @@ is "$st" 0 "the resumed run completes: exit 0"
 is "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok "final: integrity_check ok"
 is "$(sqlite3 "$DB" 'SELECT count(*), count(DISTINCT id), count(DISTINCT request) FROM teach_cache')" \
     "$N|$N|$N" "final: every prompt cached exactly once"
-python3 - "$TMP/final.out" "$TMP/prompts.jsonl" <<'EOF'
+"$PY" - "$TMP/final.out" "$TMP/prompts.jsonl" <<'EOF'
 import json, sys
 out = [json.loads(l) for l in open(sys.argv[1])]
 ids = [json.loads(l)["id"] for l in open(sys.argv[2])]
@@ -87,7 +89,7 @@ ok $? "final: every prompt emitted exactly once"
 seen=$(stat total)
 
 # No request was sent for an id that was already cached at the time.
-python3 - "$TMP/server.jsonl" "$TMP" "$((run - 1))" > "$TMP/check" <<'EOF'
+"$PY" - "$TMP/server.jsonl" "$TMP" "$((run - 1))" > "$TMP/check" <<'EOF'
 import json, re, sys
 log = [json.loads(l) for l in open(sys.argv[1])]
 tmp, runs = sys.argv[2], int(sys.argv[3])

@@ -11,9 +11,11 @@
 . "$(dirname "$0")/lib.sh"
 
 FAKE="$TOP/tests/servers/fake_teacher.py"
+# The interpreter itself, not a version-manager shim that costs a second.
+PY=$(python3 -c 'import sys; print(sys.executable)')
 
 jsonq() {
-	python3 -c 'import json, re, sys
+	"$PY" -c 'import json, re, sys
 R = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
 r = eval(sys.argv[2])
 print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1" "$2"
@@ -71,7 +73,7 @@ is "$(sqlite3 "$TMP/r.db" 'SELECT count(*) FROM teach_cache')" 3 \
     "replay: answers go through the cache"
 replay "$TMP/r.db" --teacher "replay:$TMP/rec.jsonl" < "$TMP/p4.jsonl"
 status_is 1 "replay again: still exit 1 for the missing prompt"
-python3 -c 'import json, sys
+"$PY" -c 'import json, sys
 a, b = ([{k: v for k, v in json.loads(l).items() if k != "latency_ms"} for l in open(f)] for f in sys.argv[1:])
 sys.exit(0 if sorted(map(json.dumps, a)) == sorted(map(json.dumps, b)) else 1)' "$TMP/out" "$TMP/r1.out"
 ok $? "replay again: the same records"
@@ -94,7 +96,7 @@ is "$(jsonq "$TMP/out" '[r["teacher"] for r in R]')" '["palm-540b"]' \
     "replay: the file's teacher name is used"
 
 # ---- OpenAI Batch output ---------------------------------------------------------
-python3 - > "$TMP/batch.jsonl" <<'EOF'
+"$PY" - > "$TMP/batch.jsonl" <<'EOF'
 import json
 def line(n, cid, text, reason="stop", status=200):
     body = {"id": "chatcmpl-b%d" % n, "object": "chat.completion",
@@ -151,7 +153,7 @@ ok $? "replay: the bad field is named"
 S="$SHARED/samples/teacher_completions.sample.jsonl"
 if [ -r "$S" ]; then
 	# Prompt records and a fake-teacher script from the real completions.
-	python3 - "$S" "$TMP/real-prompts.jsonl" "$TMP/real-script.jsonl" \
+	"$PY" - "$S" "$TMP/real-prompts.jsonl" "$TMP/real-script.jsonl" \
 	    "$TMP/real-replay.jsonl" <<'EOF'
 import json, sys
 src, pf, sf, rf = sys.argv[1:]
@@ -184,7 +186,7 @@ EOF
 	replay "$TMP/real-r.db" --teacher "replay:$TMP/real-replay.jsonl" \
 	    < "$TMP/real-prompts.jsonl"
 	status_is 0 "real completions replayed: exit 0"
-	python3 - "$TMP/out" "$TMP/real-replay.jsonl" <<'EOF'
+	"$PY" - "$TMP/out" "$TMP/real-replay.jsonl" <<'EOF'
 import json, sys
 got = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[1])}
 want = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[2])}
@@ -192,13 +194,13 @@ sys.exit(0 if got == want else 1)
 EOF
 	ok $? "real completions replayed: byte for byte"
 
-	start_server port python3 "$FAKE" --script "$TMP/real-script.jsonl" \
+	start_server port "$PY" "$FAKE" --script "$TMP/real-script.jsonl" \
 	    --log "$TMP/real.log" --lifetime 300
 	replay "$TMP/real.db" --teacher openai:palm-540b-stand-in \
 	    --base-url "http://127.0.0.1:$port/v1" --max-tokens 512 \
 	    < "$TMP/real-prompts.jsonl"
 	status_is 0 "real completions over loopback: every prompt completes"
-	python3 - "$TMP/out" "$TMP/real-replay.jsonl" <<'EOF'
+	"$PY" - "$TMP/out" "$TMP/real-replay.jsonl" <<'EOF'
 import json, sys
 got = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[1])}
 want = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[2])}
