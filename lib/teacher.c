@@ -52,7 +52,8 @@ dss_teacher_open(struct dss_teacher *t, const char *spec,
 		    strncmp(providers[i]->provider, spec, plen) == 0)
 			t->ops = providers[i];
 	if (t->ops == NULL) {
-		dss_err_set(err, "unknown teacher provider '%.*s'", (int)plen, spec);
+		dss_err_set(err, "teacher '%s': unknown provider '%.*s'", spec,
+		    (int)plen, spec);
 		err->code = 2;
 		return -1;
 	}
