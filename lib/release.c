@@ -552,6 +552,10 @@ build_nli(int d, const cJSON *row, cJSON *rec, cJSON *fields,
 	    add_str(fields, "premise", premise) < 0 ||
 	    add_str(fields, "hypothesis", hypothesis) < 0)
 		goto nomem;
+	if (opt_str(row, d == 0 ? "pairID" : "uid", &id, err) < 0)
+		goto out;
+	if (id != NULL && add_str(fields, "source_id", id) < 0)
+		goto nomem;
 	if (d == 0) {
 		cJSON *ex = cJSON_AddArrayToObject(fields, "explanations");
 		char key[32];
@@ -572,15 +576,8 @@ build_nli(int d, const cJSON *row, cJSON *rec, cJSON *fields,
 				goto nomem;
 			cJSON_AddItemToArray(ex, s);	/* takes ownership */
 		}
-		if (opt_str(row, "pairID", &id, err) < 0)
-			goto out;
-	} else {
-		if (opt_str(row, "uid", &id, err) < 0 ||
-		    opt_str(row, "reason", &reason, err) < 0)
-			goto out;
-	}
-	if (id != NULL && add_str(fields, "source_id", id) < 0)
-		goto nomem;
+	} else if (opt_str(row, "reason", &reason, err) < 0)
+		goto out;
 	if (reason != NULL && add_str(fields, "reason", reason) < 0)
 		goto nomem;
 	rc = 0;
