@@ -144,6 +144,23 @@ else
 	fi
 fi
 
+# ---- libcurl alone -----------------------------------------------------------------
+# The curl command line at the same parallelism (no JSON, no database):
+# what this machine allows at the moment, to read the wall figures against.
+if curl --help all 2>/dev/null | grep -q -- '--parallel-max'; then
+	server_start
+	awk -v p="$port" -v n="$N" 'BEGIN { for (i = 0; i < n; i++) {
+		if (i) print "next"
+		printf "url = \"http://127.0.0.1:%s/v1/chat/completions\"\n", p
+		printf "data = \"{\\\"model\\\":\\\"bench\\\",\\\"i\\\":%d}\"\n", i
+		print "output = \"/dev/null\""
+	}}' > "$D/curl.cfg"
+	measure "$D/curl" curl -s -Z --parallel-max "$C" -K "$D/curl.cfg"
+	server_stop
+	set -- $(cat "$D/curl.time")
+	echo "curl -Z (libcurl alone, same parallelism): wall $1 s, cpu $(f "$2 + $3") s = $(f "$1 / $ideal") x ideal; server: $srv_report"
+fi
+
 # ---- the server has room to spare -------------------------------------------------
 # Two dss-teach clients at once against one server: if the server were the
 # limit, each would take about twice as long as alone.
