@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for lib/store: record type detection, loading in batches
+ * with exact inserted/updated/unchanged counts, rollback of a failed
+ * batch, and merging one database into another.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/db.h"
+#include "../../lib/store.h"
+#include "tap.h"
+
+static const char ex0[] = "{\"dataset\":\"d\",\"split\":\"train\",\"id\":\"d-train-000000\","
+    "\"index\":0,\"input\":\"i0\",\"label\":\"l0\",\"fields\":{}}";
+static const char ex1[] = "{\"dataset\":\"d\",\"split\":\"train\",\"id\":\"d-train-000001\","
+    "\"index\":1,\"input\":\"i1\",\"label\":\"l1\",\"fields\":{}}";
+static const char ex1b[] = "{\"dataset\":\"d\",\"split\":\"train\",\"id\":\"d-train-000001\","
+    "\"index\":1,\"input\":\"i1\",\"label\":\"changed\",\"fields\":{}}";
+static const char co0[] = "{\"dataset\":\"d\",\"id\":\"d-train-000000\",\"teacher\":\"t\","
+    "\"sample\":0,\"completion\":\"c\",\"finish_reason\":\"stop\",\"request\":\"r0\"}";
+static const char tr0[] = "{\"dataset\":\"d\",\"id\":\"d-train-000000\",\"request\":\"r0\","
+    "\"rationale\":\"because\",\"label\":\"l0\",\"agree\":true}";
+
+static int
+load(sqlite3 *db, const char *text, size_t batch, struct dss_store_counts *c,
+    struct dss_err *err)
+{
+	FILE *fp = tmpfile();
+	struct dss_lines l = DSS_LINES_INIT(fp, "mem");
+	int r;
+
+	fputs(text, fp);
+	rewind(fp);
+	r = dss_store_load(db, &l, batch, c, err);
+	dss_lines_free(&l);
+	fclose(fp);
+	return r;
+}
+
+static long long
+count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+test_types(void)
+{
+	static const struct { const char *json; int type; } cases[] = {
+		{ "{\"rationale\":\"r\",\"completion\":\"c\"}", DSS_RECORD_TRIPLE },
+		{ "{\"completion\":null,\"prompt\":\"p\"}", DSS_RECORD_COMPLETION },
+		{ "{\"messages\":[],\"input\":\"i\",\"label\":\"l\"}", DSS_RECORD_PROMPT },
+		{ "{\"prompt\":\"p\"}", DSS_RECORD_PROMPT },
+		{ "{\"input\":\"i\",\"label\":\"l\"}", DSS_RECORD_EXAMPLE },
+		{ "{\"input\":\"i\"}", -1 },
+		{ "{}", -1 },
+	};
+	struct dss_err err = DSS_ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *o = cJSON_Parse(cases[i].json);
+
+		is_int(dss_record_type(o, &err), cases[i].type, cases[i].json);
+		cJSON_Delete(o);
+	}
+	is_str(dss_record_table(DSS_RECORD_TRIPLE), "triples", "table name");
+}
+
+static void
+test_load_merge(const char *dir)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_store_counts c;
+	char a[512], b[512], text[2048];
+	sqlite3 *db, *db2;
+
+	snprintf(a, sizeof(a), "%s/a.db", dir);
+	snprintf(b, sizeof(b), "%s/b.db", dir);
+	db = dss_db_open(a, DSS_DB_CREATE, &err);
+	if (!ok(db != NULL, "open a.db"))
+		return;
+	snprintf(text, sizeof(text), "%s\n\n%s\n%s\n%s\n", ex0, ex1, co0, tr0);
+	is_int(load(db, text, 0, &c, &err), 0, "load four records");
+	is_int((long long)c.inserted, 4, "four inserted");
+	is_int((long long)c.by_type[DSS_RECORD_EXAMPLE], 2, "two examples");
+	is_int(load(db, text, 1, &c, &err), 0, "load again, batch 1");
+	is_int((long long)c.unchanged, 4, "all unchanged");
+	is_int((long long)(c.inserted + c.updated), 0, "nothing written");
+	snprintf(text, sizeof(text), "%s\n%s\n", ex0, ex1b);
+	is_int(load(db, text, 0, &c, &err), 0, "load a changed record");
+	is_int((long long)c.updated, 1, "one updated");
+	is_int(count(db, "SELECT count(*) FROM examples WHERE label = 'changed'"), 1,
+	    "row holds the change");
+
+	snprintf(text, sizeof(text), "%s\n%s\n{\"input\":\"x\"}\n", ex1, ex0);
+	is_int(load(db, text, 1, &c, &err), -1, "bad third record");
+	is_str(err.msg, "line 3: record is of no known type (it has none of the "
+	    "fields 'rationale', 'completion', 'prompt', 'messages', or 'input' "
+	    "with 'label')", "error names the line");
+	is_int((long long)c.records, 2, "two batches committed before it");
+	is_int(count(db, "SELECT count(*) FROM examples WHERE label = 'changed'"), 0,
+	    "committed batch kept");
+	snprintf(text, sizeof(text), "%s\n{\"dataset\":\"d\",\"id\":\"x\","
+	    "\"split\":\"s\",\"index\":2,\"input\":\"i\",\"label\":\"l\"}\n"
+	    "{\"dataset\":\"d\",\"id\":\"y\",\"split\":\"s\",\"index\":-0.5,"
+	    "\"input\":\"i\",\"label\":\"l\"}\n", ex1b);
+	is_int(load(db, text, 0, &c, &err), -1, "bad index");
+	is_str(err.msg, "line 3: field 'index' is not an integer", "field named");
+	is_int(count(db, "SELECT count(*) FROM examples"), 2, "batch rolled back");
+	is_int(count(db, "SELECT count(*) FROM examples WHERE label = 'changed'"), 0,
+	    "update in the failed batch rolled back");
+
+	db2 = dss_db_open(b, DSS_DB_CREATE, &err);
+	if (!ok(db2 != NULL, "open b.db"))
+		goto out;
+	memset(&c, 0, sizeof(c));
+	is_int(dss_store_merge(db2, a, &c, &err), 0, "merge a into b");
+	is_int((long long)c.inserted, 4, "four rows merged");
+	memset(&c, 0, sizeof(c));
+	is_int(dss_store_merge(db2, a, &c, &err), 0, "merge again");
+	is_int((long long)c.unchanged, 4, "all unchanged");
+	is_int(dss_store_merge(db2, b, &c, &err), -1, "merge into itself");
+	is_int(dss_store_merge(db2, dir, &c, &err), -1, "merge a directory");
+	is_int(count(db2, "SELECT count(*) FROM triples WHERE agree = 1"), 1,
+	    "triple merged with its columns");
+	dss_db_close(db2);
+out:
+	dss_db_close(db);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/dss-unit-store.XXXXXX";
+	char cmd[128];
+
+	test_types();
+	if (mkdtemp(dir) != NULL) {
+		test_load_merge(dir);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", dir);
+	} else {
+		ok(0, "mkdtemp");
+	}
+	return done();
+}
