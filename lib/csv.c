@@ -1,13 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /* The streaming RFC 4180 CSV reader: a small state machine over a block buffer. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "csv.h"
 
-#define INBUF (64 * 1024)
+/* Appending without a call while the allocation suffices (dss_buf_* otherwise). */
+static inline int
+fast_add(struct dss_buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return dss_buf_add(b, p, n);
+}
+
+static inline int
+fast_addch(struct dss_buf *b, char c)
+{
+	if (b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return dss_buf_addch(b, c);
+}
+
+#define INBUF (256 * 1024)
 
 struct dss_csv {
 	FILE *fp;
@@ -93,7 +118,7 @@ add(struct dss_csv *c, const char *p, size_t n, size_t start,
 	if (c->rec.len - start + n > c->field_max)
 		return dss_err_set(err, "line %lu: field %zu is longer than %zu bytes",
 		    c->rec_line, c->nf + 1, c->field_max);
-	if (dss_buf_add(&c->rec, p, n) < 0)
+	if (fast_add(&c->rec, p, n) < 0)
 		return dss_err_errno(err, errno, "line %lu", c->rec_line);
 	return 0;
 }
@@ -116,12 +141,51 @@ end_field(struct dss_csv *c, size_t start, struct dss_err *err)
 	c->off[c->nf] = start;
 	c->len[c->nf] = c->rec.len - start;
 	c->nf++;
-	if (dss_buf_addch(&c->rec, '\0') < 0)
+	if (fast_addch(&c->rec, '\0') < 0)
 		return dss_err_errno(err, errno, "line %lu", c->rec_line);
 	return 0;
 }
 
 enum { START, UNQUOTED, QUOTED, QUOTE };
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static inline uint64_t
+has_byte(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (ONES * c);
+
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* The first ',', LF or CR in [p, e), or e; eight bytes at a time. */
+static const char *
+scan_plain(const char *p, const char *e)
+{
+	for (; e - p >= 8; p += 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		if (has_byte(w, ',') | has_byte(w, '\n') | has_byte(w, '\r'))
+			break;
+	}
+	while (p < e && *p != ',' && *p != '\n' && *p != '\r')
+		p++;
+	return p;
+}
+
+static unsigned long
+count_lines(const char *p, const char *e)
+{
+	unsigned long n = 0;
+
+	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
 
 int
 dss_csv_next(struct dss_csv *c, struct dss_err *err)
@@ -166,8 +230,7 @@ again:
 				continue;
 			}
 			state = UNQUOTED;
-			while (q < e && *q != ',' && *q != '\n' && *q != '\r')
-				q++;
+			q = scan_plain(q, e);
 			if (q > p && add(c, p, (size_t)(q - p), start, err) < 0)
 				return -1;
 			c->in_pos += (size_t)(q - p);
@@ -188,11 +251,9 @@ again:
 		if (state == QUOTED) {
 			const char *q = p;
 
-			while (q < e && *q != '"') {
-				if (*q == '\n')
-					c->line++;
-				q++;
-			}
+			if ((q = memchr(p, '"', (size_t)(e - p))) == NULL)
+				q = e;
+			c->line += count_lines(p, q);
 			if (q > p && add(c, p, (size_t)(q - p), start, err) < 0)
 				return -1;
 			c->in_pos += (size_t)(q - p);

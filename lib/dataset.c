@@ -12,6 +12,30 @@
 #include "jsonl.h"
 #include "mt19937.h"
 
+/* Appending without a call while the allocation suffices (dss_buf_* otherwise). */
+static inline int
+fast_add(struct dss_buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return dss_buf_add(b, p, n);
+}
+
+static inline int
+fast_addch(struct dss_buf *b, char c)
+{
+	if (b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return dss_buf_addch(b, c);
+}
+
 #define ARRAY_MAX ((size_t)256 << 20)
 
 /* One upstream value: a string (s, n) or, for JSON, any other value j. */
@@ -121,25 +145,49 @@ get(struct ctx *x, int f, size_t k, const char *path, struct vals *out)
 	return walk(x->obj, path, out);
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Nonzero when some byte of the word w is '"', '\\' or below 0x20 (SWAR). */
+static inline uint64_t
+special8(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+
+	return ((w - ONES * 0x20) & ~w & HIGHS) | ((q - ONES) & ~q & HIGHS) |
+	    ((b - ONES) & ~b & HIGHS);
+}
+
 /* Appends s as the inside of a JSON string, escaped. */
 static int
 put_escaped(struct dss_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t i = 0, run = 0;
 
 	if (dss_buf_grow(b, n) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (;;) {
+		unsigned char c;
 		char esc[7];
 		size_t elen = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		if (dss_buf_add(b, s + run, i - run) < 0)
+		for (; i + 8 <= n; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (special8(w))
+				break;
+		}
+		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' &&
+		    s[i] != '\\')
+			i++;
+		if (i >= n)
+			break;
+		c = (unsigned char)s[i];
+		if (fast_add(b, s + run, i - run) < 0)
 			return -1;
-		run = i + 1;
+		run = ++i;
 		esc[0] = '\\';
 		switch (c) {
 		case '"': esc[1] = '"'; break;
@@ -155,18 +203,18 @@ put_escaped(struct dss_buf *b, const char *s, size_t n)
 			esc[5] = hex[c & 15];
 			elen = 6;
 		}
-		if (dss_buf_add(b, esc, elen) < 0)
+		if (fast_add(b, esc, elen) < 0)
 			return -1;
 	}
-	return dss_buf_add(b, s + run, n - run);
+	return fast_add(b, s + run, n - run);
 }
 
 static int
 put_json_str(struct dss_buf *b, const char *s, size_t n)
 {
-	if (dss_buf_addch(b, '"') < 0 || put_escaped(b, s, n) < 0)
+	if (fast_addch(b, '"') < 0 || put_escaped(b, s, n) < 0)
 		return -1;
-	return dss_buf_addch(b, '"');
+	return fast_addch(b, '"');
 }
 
 /* Appends v as JSON (quoted) or as plain text (for templates). */
@@ -177,7 +225,7 @@ put_val(struct ctx *x, struct dss_buf *b, const struct val *v, int json)
 	int r;
 
 	if (v->s != NULL)
-		return json ? put_json_str(b, v->s, v->n) : dss_buf_add(b, v->s, v->n);
+		return json ? put_json_str(b, v->s, v->n) : fast_add(b, v->s, v->n);
 	s = cJSON_PrintUnformatted(v->j);
 	if (s == NULL)
 		return -1;
@@ -245,7 +293,7 @@ build_input(struct ctx *x, struct dss_err *err)
 		const struct dss_manifest_field *fd;
 
 		if (p->text != NULL) {
-			if (dss_buf_add(&x->input, p->text, p->len) < 0)
+			if (fast_add(&x->input, p->text, p->len) < 0)
 				goto nomem;
 			continue;
 		}
@@ -266,14 +314,14 @@ build_input(struct ctx *x, struct dss_err *err)
 				int r = 0;
 
 				if (*f != '%' || f + 1 == e) {
-					r = dss_buf_addch(&x->input, *f);
+					r = fast_addch(&x->input, *f);
 				} else {
 					switch (*++f) {
 					case 'a':
-						r = dss_buf_addch(&x->input, k < 26 ? 'a' + (int)k : '?');
+						r = fast_addch(&x->input, k < 26 ? 'a' + (int)k : '?');
 						break;
 					case 'A':
-						r = dss_buf_addch(&x->input, k < 26 ? 'A' + (int)k : '?');
+						r = fast_addch(&x->input, k < 26 ? 'A' + (int)k : '?');
 						break;
 					case 'n':
 						r = put_uint(&x->input, k + 1, 0);
@@ -282,7 +330,7 @@ build_input(struct ctx *x, struct dss_err *err)
 						r = put_val(x, &x->input, &x->a.v[k], 0);
 						break;
 					default:
-						r = dss_buf_addch(&x->input, *f);
+						r = fast_addch(&x->input, *f);
 					}
 				}
 				if (r < 0)
@@ -362,7 +410,7 @@ write_row(struct ctx *x, struct dss_err *err)
 	if (build_input(x, err) < 0)
 		return -1;
 	dss_buf_reset(r);
-	if (dss_buf_add(r, x->prefix.data, x->prefix.len) < 0 ||
+	if (fast_add(r, x->prefix.data, x->prefix.len) < 0 ||
 	    put_uint(r, x->index, 6) < 0 ||
 	    dss_buf_adds(r, "\",\"index\":") < 0 || put_uint(r, x->index, 0) < 0 ||
 	    dss_buf_adds(r, ",\"input\":") < 0 ||
@@ -375,9 +423,9 @@ write_row(struct ctx *x, struct dss_err *err)
 		const struct dss_manifest_field *fd = &m->fields[f];
 
 		if (field_vals(x, f, &x->a) < 0 ||
-		    (f && dss_buf_addch(r, ',') < 0) ||
+		    (f && fast_addch(r, ',') < 0) ||
 		    put_json_str(r, fd->name, strlen(fd->name)) < 0 ||
-		    dss_buf_addch(r, ':') < 0)
+		    fast_addch(r, ':') < 0)
 			goto nomem;
 		if (!fd->list) {
 			if (x->a.n == 0 ? dss_buf_adds(r, "null") < 0 :
@@ -385,13 +433,13 @@ write_row(struct ctx *x, struct dss_err *err)
 				goto nomem;
 			continue;
 		}
-		if (dss_buf_addch(r, '[') < 0)
+		if (fast_addch(r, '[') < 0)
 			goto nomem;
 		for (k = 0; k < x->a.n; k++)
-			if ((k && dss_buf_addch(r, ',') < 0) ||
+			if ((k && fast_addch(r, ',') < 0) ||
 			    put_val(x, r, &x->a.v[k], 1) < 0)
 				goto nomem;
-		if (dss_buf_addch(r, ']') < 0)
+		if (fast_addch(r, ']') < 0)
 			goto nomem;
 	}
 	if (dss_buf_adds(r, "}}\n") < 0)
@@ -580,7 +628,7 @@ read_array(struct ctx *x, FILE *fp, cJSON **root, struct dss_err *err)
 
 	b.max = ARRAY_MAX;
 	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (dss_buf_add(&b, chunk, n) < 0) {
+		if (fast_add(&b, chunk, n) < 0) {
 			dss_buf_free(&b);
 			return dss_err_set(err, "'%s' is larger than %zu bytes", x->where,
 			    ARRAY_MAX);
@@ -729,9 +777,9 @@ dss_dataset_write(const struct dss_manifest *m,
 	    put_json_str(&x.prefix, split->name, strlen(split->name)) < 0 ||
 	    dss_buf_adds(&x.prefix, ",\"id\":\"") < 0 ||
 	    put_escaped(&x.prefix, m->name, strlen(m->name)) < 0 ||
-	    dss_buf_addch(&x.prefix, '-') < 0 ||
+	    fast_addch(&x.prefix, '-') < 0 ||
 	    put_escaped(&x.prefix, split->name, strlen(split->name)) < 0 ||
-	    dss_buf_addch(&x.prefix, '-') < 0) {
+	    fast_addch(&x.prefix, '-') < 0) {
 		dss_err_errno(err, ENOMEM, "records");
 		goto out;
 	}

@@ -110,6 +110,7 @@ main(int argc, char **argv)
 		fo.mirror = getenv("DSS_MIRROR");
 	if (tool_stderr_tty())
 		fo.progress = progress;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 18);
 
 	if ((m = dss_manifest_load(argv[0], &err)) == NULL) {
 		warn_err(&err);
