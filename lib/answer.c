@@ -17,6 +17,7 @@
 #include "answer.h"
 #include "expr.h"
 #include "jsonl.h"
+#include "manifest.h"
 
 #define MAX_STATEMENTS 64
 
@@ -64,6 +65,7 @@ static const char *const synonyms_nli[][2] = {
 struct patterns {
 	pcre2_code **v;
 	size_t n;
+	struct dss_buf src;	/* "(?:p1)|(?:p2)|..." of the patterns added */
 };
 
 struct synonym {
@@ -79,6 +81,7 @@ struct dss_answer_config {
 	size_t nsyn;
 	pcre2_match_data *md;
 	struct dss_buf norm, work;	/* scratch */
+	struct dss_answer trial;	/* scratch: one statement's answer */
 };
 
 struct span {
@@ -124,6 +127,8 @@ dss_answer_config_free(struct dss_answer_config *c)
 		pcre2_code_free(c->stmt.v[i]);
 	free(c->cut.v);
 	free(c->stmt.v);
+	dss_buf_free(&c->cut.src);
+	dss_buf_free(&c->stmt.src);
 	for (i = 0; i < c->nsyn; i++) {
 		free(c->syn[i].phrase);
 		free(c->syn[i].label);
@@ -132,6 +137,7 @@ dss_answer_config_free(struct dss_answer_config *c)
 	pcre2_match_data_free(c->md);
 	dss_buf_free(&c->norm);
 	dss_buf_free(&c->work);
+	dss_answer_free(&c->trial);
 	free(c);
 }
 
@@ -161,7 +167,37 @@ add_pattern(struct patterns *p, const char *src, const char *what,
 	}
 	p->v = v;
 	p->v[p->n++] = code;
+	if ((p->src.len && dss_buf_addch(&p->src, '|') < 0) ||
+	    dss_buf_adds(&p->src, "(?:") < 0 || dss_buf_adds(&p->src, src) < 0 ||
+	    dss_buf_addch(&p->src, ')') < 0)
+		return dss_err_errno(err, ENOMEM, "%s pattern", what);
 	return 0;
+}
+
+/*
+ * Replaces several patterns by their alternation, so that finding the
+ * earliest match of any of them takes one pass.  Keeps them apart when
+ * the alternation does not compile (a back reference, say).
+ */
+static void
+join_patterns(struct patterns *p)
+{
+	pcre2_code *code;
+	int ec;
+	PCRE2_SIZE off;
+	size_t i;
+
+	if (p->n < 2)
+		return;
+	code = pcre2_compile((PCRE2_SPTR)p->src.data, p->src.len,
+	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &off, NULL);
+	if (code == NULL)
+		return;
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	for (i = 0; i < p->n; i++)
+		pcre2_code_free(p->v[i]);
+	p->v[0] = code;
+	p->n = 1;
 }
 
 /* Lowercases and collapses whitespace; used for synonyms and answers. */
@@ -238,6 +274,10 @@ config_alloc(enum dss_answer_kind kind, struct dss_err *err)
 	c->kind = kind;
 	c->norm = init;
 	c->work = init;
+	c->trial.answer = init;
+	c->trial.rationale = init;
+	c->cut.src = init;
+	c->stmt.src = init;
 	c->md = pcre2_match_data_create(4, NULL);
 	if (c->md == NULL) {
 		free(c);
@@ -290,6 +330,7 @@ dss_answer_config_kind(enum dss_answer_kind kind, struct dss_err *err)
 		dss_answer_config_free(c);
 		return NULL;
 	}
+	join_patterns(&c->cut);
 	return c;
 }
 
@@ -386,6 +427,7 @@ dss_answer_config_new(const cJSON *spec, struct dss_err *err)
 		}
 	} else if (k == DSS_ANSWER_NLI && default_synonyms(c, err) < 0)
 		goto out;
+	join_patterns(&c->cut);
 	return c;
 out:
 	dss_answer_config_free(c);
@@ -444,11 +486,15 @@ isalnum_c(int c)
 }
 
 static int
+starts_wordn(const char *s, const char *w, size_t n)
+{
+	return s[0] == w[0] && strncmp(s, w, n) == 0 && !isalnum_c(s[n]);
+}
+
+static int
 starts_word(const char *s, const char *w)
 {
-	size_t n = strlen(w);
-
-	return strncmp(s, w, n) == 0 && !isalnum_c(s[n]);
+	return s[0] == w[0] && starts_wordn(s, w, strlen(w));
 }
 
 /* Length of the first clause: up to ". ", a final ".", "!", "?" or ";". */
@@ -723,7 +769,7 @@ read_nli(struct dss_answer_config *c, const char *span, size_t n,
 	cut_trim(c->norm.data, c->norm.len);
 	s = c->norm.data;
 	for (i = 0; i < c->nsyn; i++)
-		if (starts_word(s, c->syn[i].phrase)) {
+		if (starts_wordn(s, c->syn[i].phrase, c->syn[i].len)) {
 			label = c->syn[i].label;
 			break;
 		}
@@ -753,7 +799,7 @@ read_nli(struct dss_answer_config *c, const char *span, size_t n,
 		if (rest != s && isalnum_c(rest[-1]))
 			continue;
 		for (i = 0; i < c->nsyn; i++) {
-			if (!starts_word(rest, c->syn[i].phrase))
+			if (!starts_wordn(rest, c->syn[i].phrase, c->syn[i].len))
 				continue;
 			if (other != NULL && strcmp(other, c->syn[i].label) != 0) {
 				snprintf(out->reason, sizeof out->reason,
@@ -886,7 +932,8 @@ trim_rationale(struct dss_buf *r, const char *s, size_t n)
 	for (i = 0; labels[i]; i++) {
 		size_t l = strlen(labels[i]);
 
-		if (n >= l && strncasecmp(s, labels[i], l) == 0) {
+		if (n >= l && (*s | 0x20) == labels[i][0] &&
+		    strncasecmp(s, labels[i], l) == 0) {
 			s += l;
 			n -= l;
 			while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\n')) {
@@ -917,7 +964,7 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
     size_t nch, struct dss_answer *out, struct dss_err *err)
 {
 	struct span st[MAX_STATEMENTS];
-	struct dss_answer trial = DSS_ANSWER_INIT;
+	struct dss_answer *trial = &c->trial;
 	size_t end = len, ns = 0, i, j, mend;
 	long at;
 	int ran_on, first = -1, r = -1;
@@ -999,7 +1046,7 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 			tail--;
 		open = !ran_on && b >= tail && b > 0 &&
 		    strchr(".!?", completion[tail - 1]) == NULL;
-		rs = read_answer(c, completion + a, b - a, choices, nch, &trial);
+		rs = read_answer(c, completion + a, b - a, choices, nch, trial);
 		if ((int)rs == -1) {
 			dss_err_errno(err, ENOMEM, "answer");
 			goto out;
@@ -1007,27 +1054,27 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 		if (rs != DSS_ANSWER_OK && open &&
 		    (finish_reason == NULL || is_length(finish_reason))) {
 			rs = DSS_ANSWER_TRUNCATED;
-			snprintf(trial.reason, sizeof trial.reason,
+			snprintf(trial->reason, sizeof trial->reason,
 			    "cut off by the token limit in the answer");
 		} else if (rs == DSS_ANSWER_OK && open &&
 		    is_length(finish_reason) && c->kind == DSS_ANSWER_EQUATION &&
 		    isdigit((unsigned char)completion[tail - 1])) {
 			rs = DSS_ANSWER_TRUNCATED;
-			snprintf(trial.reason, sizeof trial.reason,
+			snprintf(trial->reason, sizeof trial->reason,
 			    "cut off by the token limit in the answer");
 		}
 		if (first < 0) {
 			if (rs == DSS_ANSWER_OK) {
 				first = (int)i;
-				if (dss_buf_add(&out->answer, trial.answer.data,
-				    trial.answer.len) < 0) {
+				if (dss_buf_add(&out->answer, trial->answer.data,
+				    trial->answer.len) < 0) {
 					dss_err_errno(err, ENOMEM, "answer");
 					goto out;
 				}
-				out->value = trial.value;
+				out->value = trial->value;
 			} else {
 				last = rs;
-				memcpy(last_reason, trial.reason, sizeof last_reason);
+				memcpy(last_reason, trial->reason, sizeof last_reason);
 			}
 			continue;
 		}
@@ -1035,16 +1082,16 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 			char why[sizeof out->reason];
 
 			snprintf(why, sizeof why, "answer stated again: %.200s",
-			    trial.reason);
+			    trial->reason);
 			r = fail(out, DSS_ANSWER_AMBIGUOUS, why);
 			goto out;
 		}
-		if (!dss_answer_same(c->kind, out->answer.data, trial.answer.data)) {
+		if (!dss_answer_same(c->kind, out->answer.data, trial->answer.data)) {
 			char why[sizeof out->reason];
 
 			snprintf(why, sizeof why,
 			    "answer stated twice: '%.100s' and '%.100s'",
-			    out->answer.data, trial.answer.data);
+			    out->answer.data, trial->answer.data);
 			r = fail(out, DSS_ANSWER_AMBIGUOUS, why);
 			goto out;
 		}
@@ -1059,7 +1106,6 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 	}
 	r = 0;
 out:
-	dss_answer_free(&trial);
 	return r;
 }
 
@@ -1093,4 +1139,79 @@ dss_answer_same(enum dss_answer_kind kind, const char *a, const char *b)
 		return strcmp(a, b) == 0;
 	}
 	return soft_eq(a, b);
+}
+
+struct cache_entry {
+	char *dataset;
+	struct dss_answer_config *config;
+};
+
+struct dss_answer_cache {
+	struct cache_entry *v;
+	size_t n;
+};
+
+struct dss_answer_cache *
+dss_answer_cache_new(void)
+{
+	return calloc(1, sizeof(struct dss_answer_cache));
+}
+
+void
+dss_answer_cache_free(struct dss_answer_cache *cache)
+{
+	size_t i;
+
+	if (cache == NULL)
+		return;
+	for (i = 0; i < cache->n; i++) {
+		free(cache->v[i].dataset);
+		dss_answer_config_free(cache->v[i].config);
+	}
+	free(cache->v);
+	free(cache);
+}
+
+struct dss_answer_config *
+dss_answer_cache_get(struct dss_answer_cache *cache, const char *dataset,
+    struct dss_err *err)
+{
+	struct dss_answer_config *c = NULL;
+	struct dss_manifest *m = NULL;
+	struct cache_entry *v;
+	const cJSON *spec;
+	size_t i;
+
+	for (i = 0; i < cache->n; i++)
+		if (strcmp(cache->v[i].dataset, dataset) == 0)
+			return cache->v[i].config;
+	if (*dataset == '\0' || strchr(dataset, '/') != NULL) {
+		dss_err_set(err, "unknown dataset '%.100s'", dataset);
+		return NULL;
+	}
+	if ((m = dss_manifest_load(dataset, err)) == NULL)
+		return NULL;
+	spec = cJSON_GetObjectItemCaseSensitive(dss_manifest_json(m), "answer");
+	if (spec != NULL)
+		c = dss_answer_config_new(spec, err);
+	else
+		c = dss_answer_config_builtin(dataset, err);
+	if (c == NULL) {
+		dss_err_prefix(err, "dataset '%s'", dataset);
+		goto out;
+	}
+	v = realloc(cache->v, (cache->n + 1) * sizeof *v);
+	if (v == NULL || (v[cache->n].dataset = strdup(dataset)) == NULL) {
+		if (v != NULL)
+			cache->v = v;
+		dss_answer_config_free(c);
+		c = NULL;
+		dss_err_errno(err, ENOMEM, "answer configuration");
+		goto out;
+	}
+	cache->v = v;
+	v[cache->n++].config = c;
+out:
+	dss_manifest_free(m);
+	return c;
 }

@@ -2,10 +2,13 @@
 /*
  * The rationale filter: validates completion records, extracts answers,
  * decides keep or reject by gold label, majority vote or not at all, and
- * builds triple and reject records.  See filter.h.
+ * writes triple and reject records.  Records are scanned with lib/jscan
+ * and their provenance copied to the output as it came, so a record
+ * costs one validating pass and one copy.  See filter.h.
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,15 +16,18 @@
 #include "buf.h"
 #include "expr.h"
 #include "filter.h"
-#include "jsonl.h"
+#include "jscan.h"
 
 #define MAX_CHOICES 26
 
 struct item {
-	cJSON *rec;		/* owned */
+	struct dss_buf copy;	/* the record text, in majority mode */
+	const char *text;	/* the record text scanned into js */
+	struct dss_jscan js;
 	unsigned long lineno;
 	struct dss_answer a;
-	const char *gold;	/* in rec, or NULL */
+	struct dss_buf gold;	/* decoded gold label */
+	int has_gold;
 	double gold_value;
 	int cls;		/* vote class, -1 when the answer was not read */
 };
@@ -34,12 +40,15 @@ struct vclass {
 struct dss_filter {
 	struct dss_filter_opts o;
 	struct dss_answer_cache *cache;
-	struct dss_answer_config *config;	/* of the pending group */
+	struct dss_answer_config *config;	/* of the pending items */
 	struct item *items;
 	size_t nitems, cap;
 	struct vclass *classes;
 	struct dss_buf key;		/* dataset NUL id NUL teacher */
 	struct dss_buf next;		/* the same for the record being added */
+	struct dss_buf dataset, id, teacher, completion, finish, choices;
+	struct dss_buf out, votes;
+	struct dss_jscan sub;
 	uint64_t *seen;			/* open addressing, 0 = empty */
 	size_t nseen, seencap;
 	unsigned long nread, nkept, nrej[DSS_REJECT_NREASONS];
@@ -79,29 +88,20 @@ dss_filter_new(const struct dss_filter_opts *opts)
 {
 	struct dss_filter *f = calloc(1, sizeof *f);
 	struct dss_buf init = DSS_BUF_INIT;
+	struct dss_jscan jinit = DSS_JSCAN_INIT;
 
 	if (f == NULL)
 		return NULL;
 	f->o = *opts;
-	f->key = init;
-	f->next = init;
+	f->key = f->next = init;
+	f->dataset = f->id = f->teacher = f->completion = f->finish = init;
+	f->choices = f->out = f->votes = init;
+	f->sub = jinit;
 	if ((f->cache = dss_answer_cache_new()) == NULL) {
 		free(f);
 		return NULL;
 	}
 	return f;
-}
-
-static void
-clear_items(struct dss_filter *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->nitems; i++) {
-		cJSON_Delete(f->items[i].rec);
-		f->items[i].rec = NULL;
-	}
-	f->nitems = 0;
 }
 
 void
@@ -111,14 +111,26 @@ dss_filter_free(struct dss_filter *f)
 
 	if (f == NULL)
 		return;
-	clear_items(f);
-	for (i = 0; i < f->cap; i++)
+	for (i = 0; i < f->cap; i++) {
+		dss_buf_free(&f->items[i].copy);
+		dss_buf_free(&f->items[i].gold);
+		dss_jscan_free(&f->items[i].js);
 		dss_answer_free(&f->items[i].a);
+	}
 	free(f->items);
 	free(f->classes);
 	free(f->seen);
 	dss_buf_free(&f->key);
 	dss_buf_free(&f->next);
+	dss_buf_free(&f->dataset);
+	dss_buf_free(&f->id);
+	dss_buf_free(&f->teacher);
+	dss_buf_free(&f->completion);
+	dss_buf_free(&f->finish);
+	dss_buf_free(&f->choices);
+	dss_buf_free(&f->out);
+	dss_buf_free(&f->votes);
+	dss_jscan_free(&f->sub);
 	dss_answer_cache_free(f->cache);
 	free(f);
 }
@@ -136,7 +148,10 @@ hash_key(const char *s, size_t n)
 	return h ? h : 1;
 }
 
-/* Returns 1 if h was already present, 0 after adding it, -1 on ENOMEM. */
+/*
+ * With add, inserts h; without, looks it up.  Returns 1 if h was there,
+ * 0 if not, -1 when out of memory.
+ */
 static int
 seen_add(struct dss_filter *f, uint64_t h, int add)
 {
@@ -191,85 +206,105 @@ nomem(struct dss_err *err)
 	return dss_err_errno(err, ENOMEM, "filter");
 }
 
+/* Appends ,"key": (or {"key": first) to b. */
 static int
-add_string(cJSON *o, const char *key, const char *s)
+put_key(struct dss_buf *b, const char *key)
 {
-	cJSON *v = s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
+	return dss_buf_addch(b, b->len ? ',' : '{') < 0 ||
+	    dss_buf_addch(b, '"') < 0 || dss_buf_adds(b, key) < 0 ||
+	    dss_buf_add(b, "\":", 2) < 0 ? -1 : 0;
+}
 
-	if (v == NULL)
+static int
+put_str(struct dss_buf *b, const char *key, const char *s, size_t n)
+{
+	if (put_key(b, key) < 0)
 		return -1;
-	cJSON_AddItemToObject(o, key, v);	/* takes ownership */
-	return 0;
+	if (s == NULL)
+		return dss_buf_add(b, "null", 4);
+	return dss_jscan_quote(b, s, n);
+}
+
+static int
+put_raw(struct dss_buf *b, const char *key, const char *v, size_t n)
+{
+	return put_key(b, key) < 0 || dss_buf_add(b, v, n) < 0 ? -1 : 0;
 }
 
 static int
 emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
-    const char *detail, const cJSON *votes, struct dss_err *err)
+    const char *detail, int votes, struct dss_err *err)
 {
-	cJSON *rec = it->rec, *v;
+	static const char *const replaced[] = {
+		"rationale", "teacher_label", "reason", "detail", "votes", NULL
+	};
+	struct dss_buf *b = &f->out;
+	size_t i, k;
 
 	f->nrej[r]++;
 	if (f->o.reject == NULL)
 		return 0;
-	/* A reject is a completion, never mistaken for a triple. */
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "rationale");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "teacher_label");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "reason");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "detail");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "votes");
-	if ((it->a.status == DSS_ANSWER_OK &&
-	    add_string(rec, "teacher_label", it->a.answer.data) < 0) ||
-	    add_string(rec, "reason", dss_filter_reason_name(r)) < 0 ||
-	    add_string(rec, "detail", detail) < 0)
-		return nomem(err);
-	if (votes != NULL) {
-		if ((v = cJSON_Duplicate(votes, 1)) == NULL)
+	dss_buf_reset(b);
+	for (i = 0; i < it->js.n; i++) {
+		const struct dss_jscan_member *m = &it->js.m[i];
+
+		/* A reject is a completion, never mistaken for a triple. */
+		for (k = 0; replaced[k]; k++)
+			if (m->keylen == strlen(replaced[k]) &&
+			    memcmp(m->key, replaced[k], m->keylen) == 0)
+				break;
+		if (replaced[k] != NULL)
+			continue;
+		if (dss_buf_addch(b, b->len ? ',' : '{') < 0 ||
+		    dss_buf_addch(b, '"') < 0 ||
+		    dss_buf_add(b, m->key, m->keylen) < 0 ||
+		    dss_buf_add(b, "\":", 2) < 0 ||
+		    dss_buf_add(b, m->val, m->vallen) < 0)
 			return nomem(err);
-		cJSON_AddItemToObject(rec, "votes", v);	/* takes ownership */
 	}
-	return f->o.reject(f->o.arg, rec, err);
+	if ((it->a.status == DSS_ANSWER_OK && put_str(b, "teacher_label",
+	    it->a.answer.data, it->a.answer.len) < 0) ||
+	    put_str(b, "reason", dss_filter_reason_name(r),
+	    strlen(dss_filter_reason_name(r))) < 0 ||
+	    put_str(b, "detail", detail, strlen(detail)) < 0 ||
+	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
+	    dss_buf_addch(b, '}') < 0)
+		return nomem(err);
+	return f->o.reject(f->o.arg, b->data, b->len, err);
 }
 
 static int
 emit_triple(struct dss_filter *f, struct item *it, const char *label,
-    int agree, const cJSON *votes, struct dss_err *err)
+    int agree, int votes, struct dss_err *err)
 {
 	static const char *const carried[] = {
 		"dataset", "split", "id", "index", "input", "fields", "teacher",
 		"sample", "request", NULL
 	};
-	cJSON *t = cJSON_CreateObject(), *v;
+	struct dss_buf *b = &f->out;
 	size_t i;
-	int r;
 
-	if (t == NULL)
-		return nomem(err);
+	dss_buf_reset(b);
 	for (i = 0; carried[i]; i++) {
-		v = cJSON_DetachItemFromObjectCaseSensitive(it->rec, carried[i]);
-		if (v != NULL)
-			cJSON_AddItemToObject(t, carried[i], v);	/* takes ownership */
+		const struct dss_jscan_member *m = dss_jscan_get(&it->js,
+		    carried[i]);
+
+		if (m != NULL && put_raw(b, carried[i], m->val, m->vallen) < 0)
+			return nomem(err);
 	}
-	if (add_string(t, "rationale", it->a.rationale.data) < 0 ||
-	    add_string(t, "teacher_label", it->a.answer.data) < 0 ||
-	    add_string(t, "label", label) < 0 ||
-	    add_string(t, "gold", it->gold) < 0)
-		goto oom;
-	v = agree < 0 ? cJSON_CreateNull() : cJSON_CreateBool(agree);
-	if (v == NULL)
-		goto oom;
-	cJSON_AddItemToObject(t, "agree", v);	/* takes ownership */
-	if (votes != NULL) {
-		if ((v = cJSON_Duplicate(votes, 1)) == NULL)
-			goto oom;
-		cJSON_AddItemToObject(t, "votes", v);	/* takes ownership */
-	}
+	if (put_str(b, "rationale", it->a.rationale.data,
+	    it->a.rationale.len) < 0 ||
+	    put_str(b, "teacher_label", it->a.answer.data, it->a.answer.len) < 0 ||
+	    put_str(b, "label", label, strlen(label)) < 0 ||
+	    put_str(b, "gold", it->has_gold ? it->gold.data : NULL,
+	    it->gold.len) < 0 ||
+	    put_raw(b, "agree", agree < 0 ? "null" : agree ? "true" : "false",
+	    agree < 0 ? 4 : agree ? 4 : 5) < 0 ||
+	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
+	    dss_buf_addch(b, '}') < 0)
+		return nomem(err);
 	f->nkept++;
-	r = f->o.keep(f->o.arg, t, err);
-	cJSON_Delete(t);
-	return r;
-oom:
-	cJSON_Delete(t);
-	return nomem(err);
+	return f->o.keep(f->o.arg, b->data, b->len, err);
 }
 
 /* 1 when the answers of items a and b are the same, by value for equations. */
@@ -287,12 +322,12 @@ same_answer(const struct dss_filter *f, const struct item *a,
 static int
 gold_agrees(const struct dss_filter *f, const struct item *it)
 {
-	if (it->gold == NULL)
+	if (!it->has_gold)
 		return -1;
 	if (dss_answer_config_kindof(f->config) == DSS_ANSWER_EQUATION)
 		return dss_expr_equal(it->a.value, it->gold_value, DSS_EXPR_REL_TOL);
 	return dss_answer_same(dss_answer_config_kindof(f->config),
-	    it->a.answer.data, it->gold);
+	    it->a.answer.data, it->gold.data);
 }
 
 static int
@@ -303,36 +338,33 @@ decide_one(struct dss_filter *f, struct item *it, struct dss_err *err)
 
 	if (it->a.status != DSS_ANSWER_OK)
 		return emit_reject(f, it, reason_of(it->a.status), it->a.reason,
-		    NULL, err);
+		    0, err);
 	agree = gold_agrees(f, it);
 	if (f->o.agree == DSS_FILTER_GOLD && agree != 1) {
 		snprintf(detail, sizeof detail,
 		    "teacher says '%.200s', gold is '%.200s'", it->a.answer.data,
-		    it->gold);
-		return emit_reject(f, it, DSS_REJECT_DISAGREE, detail, NULL, err);
+		    it->gold.data);
+		return emit_reject(f, it, DSS_REJECT_DISAGREE, detail, 0, err);
 	}
 	if (it->a.rationale.len < f->o.min_rationale_chars) {
 		snprintf(detail, sizeof detail,
 		    "rationale has %zu bytes, fewer than %zu", it->a.rationale.len,
 		    f->o.min_rationale_chars);
-		return emit_reject(f, it, DSS_REJECT_EMPTY_RATIONALE, detail, NULL,
+		return emit_reject(f, it, DSS_REJECT_EMPTY_RATIONALE, detail, 0,
 		    err);
 	}
-	return emit_triple(f, it, f->o.agree == DSS_FILTER_GOLD ? it->gold :
-	    it->a.answer.data, agree, NULL, err);
+	return emit_triple(f, it, f->o.agree == DSS_FILTER_GOLD ?
+	    it->gold.data : it->a.answer.data, agree, 0, err);
 }
 
 static int
 decide_group(struct dss_filter *f, struct dss_err *err)
 {
 	struct vclass *cl;
-	cJSON *votes = NULL;
 	size_t i, j, ncl = 0, best = 0, nbest = 0;
 	char detail[512];
-	int r = -1;
+	int r = 0;
 
-	if (f->nitems == 0)
-		return 0;
 	cl = realloc(f->classes, f->nitems * sizeof *cl);
 	if (cl == NULL)
 		return nomem(err);
@@ -353,73 +385,64 @@ decide_group(struct dss_filter *f, struct dss_err *err)
 		cl[j].count++;
 		it->cls = (int)j;
 	}
-	if (ncl > 0) {
-		if ((votes = cJSON_CreateObject()) == NULL)
-			return nomem(err);
-		for (j = 0; j < ncl; j++) {
-			cJSON *n = cJSON_CreateNumber((double)cl[j].count);
+	dss_buf_reset(&f->votes);
+	for (j = 0; j < ncl; j++) {
+		const struct dss_answer *a = &f->items[cl[j].item].a;
+		char n[32];
 
-			if (n == NULL)
-				goto oom;
-			cJSON_AddItemToObject(votes,
-			    f->items[cl[j].item].a.answer.data, n);	/* takes ownership */
-			if (cl[j].count > cl[best].count)
-				best = j;
-		}
-		for (j = 0; j < ncl; j++)
-			nbest += cl[j].count == cl[best].count;
+		snprintf(n, sizeof n, "%lu", cl[j].count);
+		if (dss_buf_addch(&f->votes, j ? ',' : '{') < 0 ||
+		    dss_jscan_quote(&f->votes, a->answer.data, a->answer.len) < 0 ||
+		    dss_buf_addch(&f->votes, ':') < 0 ||
+		    dss_buf_adds(&f->votes, n) < 0)
+			return nomem(err);
+		if (cl[j].count > cl[best].count)
+			best = j;
 	}
-	for (i = 0; i < f->nitems; i++) {
+	if (ncl > 0 && dss_buf_addch(&f->votes, '}') < 0)
+		return nomem(err);
+	for (j = 0; j < ncl; j++)
+		nbest += cl[j].count == cl[best].count;
+	for (i = 0; i < f->nitems && r == 0; i++) {
 		struct item *it = &f->items[i];
-		const char *label;
 
 		if (it->cls < 0)
 			r = emit_reject(f, it, reason_of(it->a.status), it->a.reason,
-			    votes, err);
+			    ncl > 0, err);
 		else if (nbest > 1) {
 			snprintf(detail, sizeof detail,
 			    "no single most frequent answer among %zu samples",
 			    f->nitems);
-			r = emit_reject(f, it, DSS_REJECT_TIE, detail, votes, err);
+			r = emit_reject(f, it, DSS_REJECT_TIE, detail, 1, err);
 		} else if ((size_t)it->cls != best) {
 			snprintf(detail, sizeof detail,
 			    "teacher says '%.200s', majority is '%.200s'",
 			    it->a.answer.data, f->items[cl[best].item].a.answer.data);
-			r = emit_reject(f, it, DSS_REJECT_DISAGREE, detail, votes, err);
+			r = emit_reject(f, it, DSS_REJECT_DISAGREE, detail, 1, err);
 		} else if (it->a.rationale.len < f->o.min_rationale_chars) {
 			snprintf(detail, sizeof detail,
 			    "rationale has %zu bytes, fewer than %zu",
 			    it->a.rationale.len, f->o.min_rationale_chars);
-			r = emit_reject(f, it, DSS_REJECT_EMPTY_RATIONALE, detail,
-			    votes, err);
-		} else {
-			label = f->items[cl[best].item].a.answer.data;
-			r = emit_triple(f, it, label, gold_agrees(f, it), votes, err);
-		}
-		if (r < 0)
-			goto out;
+			r = emit_reject(f, it, DSS_REJECT_EMPTY_RATIONALE, detail, 1,
+			    err);
+		} else
+			r = emit_triple(f, it, f->items[cl[best].item].a.answer.data,
+			    gold_agrees(f, it), 1, err);
 	}
-	r = 0;
-	goto out;
-oom:
-	r = nomem(err);
-out:
-	cJSON_Delete(votes);
-	clear_items(f);
+	f->nitems = 0;
 	return r;
 }
 
 static int
 flush_group(struct dss_filter *f, struct dss_err *err)
 {
-	int r;
-
 	if (f->nitems == 0)
 		return 0;
-	r = decide_group(f, err);
+	if (decide_group(f, err) < 0)
+		return -1;
 	if (seen_add(f, hash_key(f->key.data, f->key.len), 1) < 0)
 		return nomem(err);
-	return r;
+	return 0;
 }
 
 int
@@ -428,96 +451,192 @@ dss_filter_finish(struct dss_filter *f, struct dss_err *err)
 	return flush_group(f, err);
 }
 
-static const char *
-opt_string(const cJSON *rec, const char *name, int *bad)
+/*
+ * Decodes the string member name of js into b.  Returns 1 when it is a
+ * string, 0 when absent or null (unless required), -1 with err set.
+ */
+static int
+get_str(const struct dss_jscan *js, const char *name, int required,
+    struct dss_buf *b, struct dss_err *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(rec, name);
+	const struct dss_jscan_member *m = dss_jscan_get(js, name);
 
-	if (it == NULL || cJSON_IsNull(it))
-		return NULL;
-	if (!cJSON_IsString(it))
-		*bad = 1;
-	return it->valuestring;
+	dss_buf_reset(b);
+	if (m == NULL || (m->type == DSS_JSCAN_NULL && !required)) {
+		if (required)
+			return dss_err_set(err, "field '%s' is missing", name);
+		return 0;
+	}
+	if (m->type != DSS_JSCAN_STRING)
+		return dss_err_set(err, "field '%s' is not a string", name);
+	if (dss_jscan_unquote(b, m->val, m->vallen) < 0)
+		return nomem(err);
+	return 1;
+}
+
+/* Decodes fields.choices into f->choices, pointers in choices[]. */
+static int
+get_choices(struct dss_filter *f, const struct dss_jscan *js,
+    const char **choices, size_t *nch, struct dss_err *err)
+{
+	const struct dss_jscan_member *m = dss_jscan_get(js, "fields");
+	size_t offs[MAX_CHOICES], i, n;
+
+	if (m == NULL)
+		return dss_err_set(err, "field 'fields' is missing");
+	if (m->type != DSS_JSCAN_OBJECT)
+		return dss_err_set(err, "field 'fields' is not an object");
+	if (dss_jscan_object(&f->sub, m->val, m->vallen, err) < 0)
+		return -1;
+	m = dss_jscan_get(&f->sub, "choices");
+	if (m == NULL)
+		return dss_err_set(err, "field 'fields.choices' is missing");
+	if (m->type != DSS_JSCAN_ARRAY ||
+	    dss_jscan_array(&f->sub, m->val, m->vallen, err) < 0 ||
+	    f->sub.n == 0 || f->sub.n > MAX_CHOICES)
+		return dss_err_set(err, "field 'fields.choices' is not an array "
+		    "of 1 to %d strings", MAX_CHOICES);
+	dss_buf_reset(&f->choices);
+	n = f->sub.n;
+	for (i = 0; i < n; i++) {
+		const struct dss_jscan_member *c = &f->sub.m[i];
+
+		if (c->type != DSS_JSCAN_STRING)
+			return dss_err_set(err, "field 'fields.choices' holds a "
+			    "value that is not a string");
+		offs[i] = f->choices.len;
+		if (dss_jscan_unquote(&f->choices, c->val, c->vallen) < 0 ||
+		    dss_buf_addch(&f->choices, '\0') < 0)
+			return nomem(err);
+	}
+	for (i = 0; i < n; i++)
+		choices[i] = f->choices.data + offs[i];
+	*nch = n;
+	return 0;
+}
+
+static struct item *
+new_item(struct dss_filter *f)
+{
+	if (f->nitems == f->cap) {
+		size_t ncap = f->cap ? f->cap * 2 : 8, i;
+		struct item *n = realloc(f->items, ncap * sizeof *n);
+
+		if (n == NULL)
+			return NULL;
+		for (i = f->cap; i < ncap; i++) {
+			struct dss_buf binit = DSS_BUF_INIT;
+			struct dss_jscan jinit = DSS_JSCAN_INIT;
+			struct dss_answer ainit = DSS_ANSWER_INIT;
+
+			memset(&n[i], 0, sizeof n[i]);
+			n[i].copy = binit;
+			n[i].gold = binit;
+			n[i].js = jinit;
+			n[i].a = ainit;
+		}
+		f->items = n;
+		f->cap = ncap;
+	}
+	return &f->items[f->nitems++];
+}
+
+/* Builds the group key of the record in f->next; compares it with f->key. */
+static int
+same_group(struct dss_filter *f, int *same, struct dss_err *err)
+{
+	struct dss_buf *k = &f->next;
+
+	dss_buf_reset(k);
+	if (dss_buf_add(k, f->dataset.data, f->dataset.len + 1) < 0 ||
+	    dss_buf_add(k, f->id.data, f->id.len + 1) < 0 ||
+	    dss_buf_add(k, f->teacher.data, f->teacher.len) < 0)
+		return nomem(err);
+	*same = k->len == f->key.len && memcmp(k->data, f->key.data, k->len) == 0;
+	return 0;
 }
 
 int
-dss_filter_add(struct dss_filter *f, cJSON *rec, unsigned long lineno,
-    struct dss_err *err)
+dss_filter_add(struct dss_filter *f, const char *line, size_t len,
+    unsigned long lineno, struct dss_err *err)
 {
-	const char *dataset, *id, *completion, *teacher, *finish, *gold;
 	const char *choices[MAX_CHOICES];
 	struct dss_answer_config *config;
-	struct item *it;
+	struct item *it = NULL;
 	size_t nch = 0;
-	int bad = 0, prefix = 1, r = -1;
+	int prefix = 1, r = -1, same = 0, has_finish = 0, has_gold = 0;
+	struct dss_jscan *js;
 
 	f->nread++;
-	if ((dataset = dss_json_str(rec, "dataset", err)) == NULL ||
-	    (id = dss_json_str(rec, "id", err)) == NULL ||
-	    (completion = dss_json_str(rec, "completion", err)) == NULL)
-		goto out;
-	teacher = opt_string(rec, "teacher", &bad);
-	if (bad) {
-		dss_err_set(err, "field 'teacher' is not a string");
+	if (f->o.agree != DSS_FILTER_MAJORITY)
+		f->nitems = 0;
+	if ((it = new_item(f)) == NULL) {
+		nomem(err);
 		goto out;
 	}
-	finish = opt_string(rec, "finish_reason", &bad);
-	if (bad) {
-		dss_err_set(err, "field 'finish_reason' is not a string");
+	js = &it->js;
+	it->text = line;
+	if (f->o.agree == DSS_FILTER_MAJORITY) {
+		dss_buf_reset(&it->copy);
+		if (dss_buf_add(&it->copy, line, len) < 0) {
+			nomem(err);
+			goto out;
+		}
+		it->text = it->copy.data;
+	}
+	if (dss_jscan_object(js, it->text, len, err) < 0 ||
+	    get_str(js, "dataset", 1, &f->dataset, err) < 0 ||
+	    get_str(js, "id", 1, &f->id, err) < 0 ||
+	    get_str(js, "completion", 1, &f->completion, err) < 0 ||
+	    get_str(js, "teacher", 0, &f->teacher, err) < 0 ||
+	    (has_finish = get_str(js, "finish_reason", 0, &f->finish, err)) < 0 ||
+	    (has_gold = get_str(js, "label", 0, &it->gold, err)) < 0)
+		goto out;
+	if (!has_gold && f->o.agree == DSS_FILTER_GOLD) {
+		dss_err_set(err, "field 'label' is missing");
 		goto out;
 	}
-	gold = opt_string(rec, "label", &bad);
-	if (bad || (gold == NULL && f->o.agree == DSS_FILTER_GOLD)) {
-		dss_err_set(err, bad ? "field 'label' is not a string" :
-		    "field 'label' is missing");
+	if ((config = dss_answer_cache_get(f->cache, f->dataset.data, err)) == NULL)
 		goto out;
-	}
-	if ((config = dss_answer_cache_get(f->cache, dataset, err)) == NULL)
+	if (dss_answer_config_kindof(config) == DSS_ANSWER_CHOICE &&
+	    get_choices(f, js, choices, &nch, err) < 0)
 		goto out;
-	if (dss_answer_config_kindof(config) == DSS_ANSWER_CHOICE) {
-		const cJSON *fields = dss_json_obj(rec, "fields", err), *ch, *c;
+	it->lineno = lineno;
+	it->has_gold = has_gold;
+	it->gold_value = 0;
+	it->cls = -1;
+	if (has_gold && dss_answer_config_kindof(config) == DSS_ANSWER_EQUATION) {
+		struct dss_err e = DSS_ERR_INIT;
 
-		if (fields == NULL)
+		if (dss_expr_eval(it->gold.data, &it->gold_value, &e) < 0) {
+			dss_err_set(err, "field 'label' is not an equation: %s",
+			    e.msg);
 			goto out;
-		ch = cJSON_GetObjectItemCaseSensitive(fields, "choices");
-		if (ch == NULL) {
-			dss_err_set(err, "field 'fields.choices' is missing");
-			goto out;
-		}
-		if (!cJSON_IsArray(ch) || cJSON_GetArraySize(ch) == 0 ||
-		    cJSON_GetArraySize(ch) > MAX_CHOICES) {
-			dss_err_set(err, "field 'fields.choices' is not an array of "
-			    "1 to %d strings", MAX_CHOICES);
-			goto out;
-		}
-		cJSON_ArrayForEach(c, ch) {
-			if (!cJSON_IsString(c)) {
-				dss_err_set(err, "field 'fields.choices' holds a value "
-				    "that is not a string");
-				goto out;
-			}
-			choices[nch++] = c->valuestring;
 		}
 	}
 
 	if (f->o.agree == DSS_FILTER_MAJORITY) {
-		struct dss_buf *k = &f->next;
-
-		dss_buf_reset(k);
-		if (dss_buf_adds(k, dataset) < 0 || dss_buf_addch(k, 0) < 0 ||
-		    dss_buf_adds(k, id) < 0 || dss_buf_addch(k, 0) < 0 ||
-		    dss_buf_adds(k, teacher ? teacher : "") < 0) {
-			nomem(err);
+		if (same_group(f, &same, err) < 0)
 			goto out;
-		}
-		if (f->nitems > 0 && (k->len != f->key.len ||
-		    memcmp(k->data, f->key.data, k->len) != 0)) {
+		if (f->nitems > 1 && !same) {
+			/* Decide the pending prompt, then start from the new item. */
+			size_t last = f->nitems - 1;
+
+			f->nitems = last;
 			prefix = 0;
 			if (flush_group(f, err) < 0)
 				goto out;
 			prefix = 1;
+			if (last != 0) {
+				struct item t = f->items[0];
+
+				f->items[0] = f->items[last];
+				f->items[last] = t;
+			}
+			f->nitems = 1;
+			it = &f->items[0];
 		}
-		if (f->nitems == 0) {
+		if (f->nitems == 1) {
 			struct dss_buf t = f->key;
 
 			f->key = f->next;
@@ -525,65 +644,28 @@ dss_filter_add(struct dss_filter *f, cJSON *rec, unsigned long lineno,
 			if (seen_add(f, hash_key(f->key.data, f->key.len), 0) == 1) {
 				dss_err_set(err, "prompt '%.200s' of teacher '%.100s' "
 				    "reappears after other prompts (its samples must "
-				    "be adjacent)", id, teacher ? teacher : "");
+				    "be adjacent)", f->id.data, f->teacher.data);
 				goto out;
 			}
-		} else if (f->nitems >= DSS_FILTER_MAX_GROUP) {
+		} else if (f->nitems > DSS_FILTER_MAX_GROUP) {
 			dss_err_set(err, "more than %d samples of prompt '%.200s'",
-			    DSS_FILTER_MAX_GROUP, id);
+			    DSS_FILTER_MAX_GROUP, f->id.data);
 			goto out;
 		}
-	} else
-		clear_items(f);
+	}
 	f->config = config;
-	if (f->nitems == f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 8, i;
-		struct item *n = realloc(f->items, ncap * sizeof *n);
-
-		if (n == NULL) {
-			nomem(err);
-			goto out;
-		}
-		for (i = f->cap; i < ncap; i++) {
-			struct dss_answer init = DSS_ANSWER_INIT;
-
-			n[i].a = init;
-			n[i].rec = NULL;
-		}
-		f->items = n;
-		f->cap = ncap;
-	}
-	it = &f->items[f->nitems];
-	it->rec = rec;
-	it->lineno = lineno;
-	it->gold = gold;
-	it->gold_value = 0;
-	it->cls = -1;
-	f->nitems++;
-	rec = NULL;	/* owned by the item now */
-	if (gold != NULL && dss_answer_config_kindof(config) ==
-	    DSS_ANSWER_EQUATION) {
-		struct dss_err e = DSS_ERR_INIT;
-
-		if (dss_expr_eval(gold, &it->gold_value, &e) < 0) {
-			dss_err_set(err, "field 'label' is not an equation: %s",
-			    e.msg);
-			goto out;
-		}
-	}
-	if (dss_answer_extract(config, completion, strlen(completion), finish,
-	    choices, nch, &it->a, err) < 0)
+	if (dss_answer_extract(config, f->completion.data, f->completion.len,
+	    has_finish ? f->finish.data : NULL, choices, nch, &it->a, err) < 0)
 		goto out;
 	if (f->o.agree != DSS_FILTER_MAJORITY) {
 		prefix = 0;
 		r = decide_one(f, it, err);
-		clear_items(f);
+		f->nitems = 0;
 		goto out;
 	}
 	r = 0;
 out:
 	if (r < 0 && prefix)
 		dss_err_prefix(err, "line %lu", lineno);
-	cJSON_Delete(rec);
 	return r;
 }

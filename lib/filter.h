@@ -21,8 +21,6 @@
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
-
 #include "err.h"
 
 enum dss_filter_agree {
@@ -49,12 +47,14 @@ struct dss_filter_opts {
 	enum dss_filter_agree agree;
 	size_t min_rationale_chars;	/* in bytes of UTF-8; 0 keeps empty ones */
 	/*
-	 * Called with each kept triple and each reject, in input order within
-	 * a prompt.  The record is borrowed for the call.  A non-zero return
-	 * (with err set) stops the filter.  reject may be NULL.
+	 * Called with each kept triple and each reject as len bytes of JSON
+	 * text without a newline, in input order within a prompt.  The text
+	 * is borrowed for the call.  A non-zero return (with err set) stops
+	 * the filter.  reject may be NULL.
 	 */
-	int (*keep)(void *arg, const cJSON *triple, struct dss_err *err);
-	int (*reject)(void *arg, const cJSON *rec, struct dss_err *err);
+	int (*keep)(void *arg, const char *json, size_t len, struct dss_err *err);
+	int (*reject)(void *arg, const char *json, size_t len,
+	    struct dss_err *err);
 	void *arg;
 };
 
@@ -65,14 +65,15 @@ struct dss_filter *dss_filter_new(const struct dss_filter_opts *opts);
 void dss_filter_free(struct dss_filter *f);
 
 /*
- * Adds one completion record read from input line lineno; takes
- * ownership of rec.  Returns 0, or -1 with err naming the line and the
- * field at fault ("line 12: field 'completion' is not a string"), an
- * unknown dataset, a prompt that reappears in majority mode, or an
- * error of a callback.
+ * Adds one completion record, the len bytes of JSON text at line, read
+ * from input line lineno (the text is copied when it must be kept).
+ * Provenance values are passed to the triple byte for byte.  Returns 0,
+ * or -1 with err naming the line and the field at fault ("line 12: field
+ * 'completion' is not a string"), invalid JSON, an unknown dataset, a
+ * prompt that reappears in majority mode, or an error of a callback.
  */
-int dss_filter_add(struct dss_filter *f, cJSON *rec, unsigned long lineno,
-    struct dss_err *err);
+int dss_filter_add(struct dss_filter *f, const char *line, size_t len,
+    unsigned long lineno, struct dss_err *err);
 /* Decides the last pending prompt (majority mode).  Returns 0 or -1. */
 int dss_filter_finish(struct dss_filter *f, struct dss_err *err);
 

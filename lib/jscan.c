@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fast JSON scanner: strict RFC 8259 validation by recursive descent
+ * with a depth limit, recording the spans of one level of members, and
+ * string decoding and quoting.  See jscan.h.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jscan.h"
+
+struct scan {
+	const char *s;
+	size_t n, i;
+	int depth;
+	int escaped;	/* the last string scanned held a backslash */
+};
+
+#define ONES ((uint64_t)0x0101010101010101ULL)
+#define HIGHS ((uint64_t)0x8080808080808080ULL)
+
+/* Nonzero when some byte of w is '"', '\\' or below 0x20 (SWAR). */
+static uint64_t
+special8(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+
+	return ((q - ONES) & ~q & HIGHS) | ((b - ONES) & ~b & HIGHS) |
+	    ((w - ONES * 0x20) & ~w & HIGHS);
+}
+
+static int value(struct scan *sc, enum dss_jscan_type *type);
+
+static void
+ws(struct scan *sc)
+{
+	while (sc->i < sc->n) {
+		char c = sc->s[sc->i];
+
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		sc->i++;
+	}
+}
+
+static int
+hex(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+/* At the opening quote; leaves i after the closing one. */
+static int
+string(struct scan *sc)
+{
+	const unsigned char *s = (const unsigned char *)sc->s;
+	size_t i = sc->i + 1, n = sc->n;
+
+	sc->escaped = 0;
+	for (;;) {
+		unsigned char c;
+
+		/* Eight bytes at a time while none of them is special. */
+		while (i + 8 <= n) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (special8(w))
+				break;
+			i += 8;
+		}
+		while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20)
+			i++;
+		if (i >= n) {
+			sc->i = i;
+			return -1;
+		}
+		c = s[i];
+		if (c == '"') {
+			sc->i = i + 1;
+			return 0;
+		}
+		if (c < 0x20) {
+			sc->i = i;
+			return -1;
+		}
+		/* a backslash */
+		sc->escaped = 1;
+		if (i + 1 >= n) {
+			sc->i = i;
+			return -1;
+		}
+		c = s[i + 1];
+		if (c == 'u') {
+			if (i + 5 >= n || !hex(s[i + 2]) || !hex(s[i + 3]) ||
+			    !hex(s[i + 4]) || !hex(s[i + 5])) {
+				sc->i = i;
+				return -1;
+			}
+			i += 6;
+		} else if (strchr("\"\\/bfnrt", c) != NULL && c != '\0')
+			i += 2;
+		else {
+			sc->i = i;
+			return -1;
+		}
+	}
+}
+
+static int
+digits(struct scan *sc)
+{
+	size_t start = sc->i;
+
+	while (sc->i < sc->n && sc->s[sc->i] >= '0' && sc->s[sc->i] <= '9')
+		sc->i++;
+	return sc->i > start ? 0 : -1;
+}
+
+static int
+number(struct scan *sc)
+{
+	if (sc->s[sc->i] == '-')
+		sc->i++;
+	if (sc->i < sc->n && sc->s[sc->i] == '0')
+		sc->i++;
+	else if (digits(sc) < 0)
+		return -1;
+	if (sc->i < sc->n && sc->s[sc->i] == '.') {
+		sc->i++;
+		if (digits(sc) < 0)
+			return -1;
+	}
+	if (sc->i < sc->n && (sc->s[sc->i] == 'e' || sc->s[sc->i] == 'E')) {
+		sc->i++;
+		if (sc->i < sc->n && (sc->s[sc->i] == '+' || sc->s[sc->i] == '-'))
+			sc->i++;
+		if (digits(sc) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+literal(struct scan *sc, const char *word)
+{
+	size_t l = strlen(word);
+
+	if (sc->n - sc->i < l || memcmp(sc->s + sc->i, word, l) != 0)
+		return -1;
+	sc->i += l;
+	return 0;
+}
+
+static int
+add(struct dss_jscan *j, const char *key, size_t keylen, int esc,
+    const char *val, size_t vallen, enum dss_jscan_type type)
+{
+	if (j->n == j->cap) {
+		size_t ncap = j->cap ? j->cap * 2 : 32;
+		struct dss_jscan_member *m = realloc(j->m, ncap * sizeof *m);
+
+		if (m == NULL)
+			return -1;
+		j->m = m;
+		j->cap = ncap;
+	}
+	j->m[j->n].key = key;
+	j->m[j->n].keylen = keylen;
+	j->m[j->n].key_escaped = esc;
+	j->m[j->n].val = val;
+	j->m[j->n].vallen = vallen;
+	j->m[j->n].type = type;
+	j->n++;
+	return 0;
+}
+
+/*
+ * At '{' or '['; leaves i after the closing bracket.  When j is not
+ * NULL, the members are recorded in it.  Returns -1 on invalid JSON, -2
+ * when out of memory.
+ */
+static int
+container(struct scan *sc, struct dss_jscan *j)
+{
+	int obj = sc->s[sc->i] == '{';
+	char close = obj ? '}' : ']';
+
+	if (++sc->depth > DSS_JSCAN_MAX_DEPTH)
+		return -1;
+	sc->i++;
+	ws(sc);
+	if (sc->i < sc->n && sc->s[sc->i] == close) {
+		sc->i++;
+		sc->depth--;
+		return 0;
+	}
+	for (;;) {
+		const char *key = NULL, *val;
+		size_t keylen = 0;
+		enum dss_jscan_type type;
+		int r, esc = 0;
+
+		if (obj) {
+			size_t k;
+
+			if (sc->i >= sc->n || sc->s[sc->i] != '"')
+				return -1;
+			k = sc->i;
+			if (string(sc) < 0)
+				return -1;
+			key = sc->s + k + 1;
+			keylen = sc->i - k - 2;
+			esc = sc->escaped;
+			ws(sc);
+			if (sc->i >= sc->n || sc->s[sc->i] != ':')
+				return -1;
+			sc->i++;
+			ws(sc);
+		}
+		val = sc->s + sc->i;
+		if ((r = value(sc, &type)) < 0)
+			return r;
+		if (j != NULL && add(j, key, keylen, esc, val,
+		    (size_t)(sc->s + sc->i - val), type) < 0)
+			return -2;
+		ws(sc);
+		if (sc->i >= sc->n)
+			return -1;
+		if (sc->s[sc->i] == ',') {
+			sc->i++;
+			ws(sc);
+			continue;
+		}
+		if (sc->s[sc->i] != close)
+			return -1;
+		sc->i++;
+		sc->depth--;
+		return 0;
+	}
+}
+
+static int
+value(struct scan *sc, enum dss_jscan_type *type)
+{
+	if (sc->i >= sc->n)
+		return -1;
+	switch (sc->s[sc->i]) {
+	case '"':
+		*type = DSS_JSCAN_STRING;
+		return string(sc);
+	case '{':
+		*type = DSS_JSCAN_OBJECT;
+		return container(sc, NULL);
+	case '[':
+		*type = DSS_JSCAN_ARRAY;
+		return container(sc, NULL);
+	case 't':
+		*type = DSS_JSCAN_TRUE;
+		return literal(sc, "true");
+	case 'f':
+		*type = DSS_JSCAN_FALSE;
+		return literal(sc, "false");
+	case 'n':
+		*type = DSS_JSCAN_NULL;
+		return literal(sc, "null");
+	default:
+		*type = DSS_JSCAN_NUMBER;
+		if (sc->s[sc->i] == '-' || (sc->s[sc->i] >= '0' &&
+		    sc->s[sc->i] <= '9'))
+			return number(sc);
+		return -1;
+	}
+}
+
+static int
+top(struct dss_jscan *j, const char *s, size_t n, char open,
+    struct dss_err *err)
+{
+	struct scan sc = { s, n, 0, 0, 0 };
+	int r;
+
+	j->n = 0;
+	ws(&sc);
+	if (sc.i >= n || s[sc.i] != open) {
+		enum dss_jscan_type t;
+
+		/* Valid JSON of another type, or not JSON at all? */
+		if (value(&sc, &t) == 0) {
+			ws(&sc);
+			if (sc.i == n)
+				return dss_err_set(err, "record is not a JSON %s",
+				    open == '{' ? "object" : "array");
+		}
+		return dss_err_set(err, "invalid JSON near byte %zu", sc.i);
+	}
+	r = container(&sc, j);
+	if (r == -2)
+		return dss_err_errno(err, ENOMEM, "JSON members");
+	if (r == 0) {
+		ws(&sc);
+		if (sc.i == n)
+			return 0;
+	}
+	return dss_err_set(err, "invalid JSON near byte %zu", sc.i);
+}
+
+int
+dss_jscan_object(struct dss_jscan *j, const char *s, size_t n,
+    struct dss_err *err)
+{
+	return top(j, s, n, '{', err);
+}
+
+int
+dss_jscan_array(struct dss_jscan *j, const char *s, size_t n,
+    struct dss_err *err)
+{
+	return top(j, s, n, '[', err);
+}
+
+/* Does the raw (possibly escaped) key equal the plain string key? */
+static int
+key_is(const struct dss_jscan_member *m, const char *key, size_t klen)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	int eq;
+
+	if (!m->key_escaped)
+		return m->keylen == klen && memcmp(m->key, key, klen) == 0;
+	if (dss_jscan_unquote(&b, m->key - 1, m->keylen + 2) < 0)
+		return 0;
+	eq = b.len == klen && memcmp(b.data, key, klen) == 0;
+	dss_buf_free(&b);
+	return eq;
+}
+
+const struct dss_jscan_member *
+dss_jscan_get(const struct dss_jscan *j, const char *key)
+{
+	size_t i, klen = strlen(key);
+
+	for (i = 0; i < j->n; i++)
+		if (j->m[i].key != NULL && key_is(&j->m[i], key, klen))
+			return &j->m[i];
+	return NULL;
+}
+
+void
+dss_jscan_free(struct dss_jscan *j)
+{
+	free(j->m);
+	j->m = NULL;
+	j->n = j->cap = 0;
+}
+
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		int c = (unsigned char)p[i];
+
+		v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+static int
+utf8(struct dss_buf *b, unsigned cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	return dss_buf_add(b, u, n);
+}
+
+int
+dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len)
+{
+	const char *p = val + 1, *end = val + len - 1;
+
+	if (dss_buf_grow(b, len) < 0)
+		return -1;
+	while (p < end) {
+		const char *q = p;
+		unsigned cp;
+
+		while (q < end && *q != '\\')
+			q++;
+		if (q > p && dss_buf_add(b, p, (size_t)(q - p)) < 0)
+			return -1;
+		if (q >= end)
+			break;
+		p = q + 2;
+		switch (q[1]) {
+		case 'b': cp = '\b'; break;
+		case 'f': cp = '\f'; break;
+		case 'n': cp = '\n'; break;
+		case 'r': cp = '\r'; break;
+		case 't': cp = '\t'; break;
+		case 'u':
+			cp = hex4(q + 2);
+			p = q + 6;
+			if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 &&
+			    p[0] == '\\' && p[1] == 'u') {
+				unsigned lo = hex4(p + 2);
+
+				if (lo >= 0xDC00 && lo < 0xE000) {
+					cp = 0x10000 + ((cp - 0xD800) << 10) +
+					    (lo - 0xDC00);
+					p += 6;
+				}
+			}
+			if (cp >= 0xD800 && cp < 0xE000)
+				cp = 0xFFFD;	/* a lone surrogate */
+			break;
+		default: cp = (unsigned char)q[1]; break;
+		}
+		if (utf8(b, cp) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
+{
+	static const char hexd[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	if (dss_buf_grow(b, n + 2) < 0 || dss_buf_addch(b, '"') < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6];
+		size_t el = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (i > run && dss_buf_add(b, s + run, i - run) < 0)
+			return -1;
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hexd[c >> 4];
+			esc[5] = hexd[c & 15];
+			el = 6;
+		}
+		if (dss_buf_add(b, esc, el) < 0)
+			return -1;
+	}
+	if (n > run && dss_buf_add(b, s + run, n - run) < 0)
+		return -1;
+	return dss_buf_addch(b, '"');
+}
