@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for lib/release: the streaming reader of batch files (JSON
+ * arrays of strings: escapes, surrogates, and every syntax error with its
+ * byte offset), the example records built from release rows of each
+ * dataset, completion records and their request keys.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "../../lib/release.h"
+
+/* Reads all strings of text; returns them joined by '|' and the result. */
+static int
+read_all(const char *text, char *out, size_t n, struct dss_err *err)
+{
+	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+	struct dss_jstrings j = DSS_JSTRINGS_INIT(fp);
+	int rc;
+
+	out[0] = '\0';
+	while ((rc = dss_jstrings_next(&j, err)) == 1) {
+		if (out[0] != '\0')
+			strncat(out, "|", n - strlen(out) - 1);
+		strncat(out, j.s.data, n - strlen(out) - 1);
+	}
+	if (rc == 0 && dss_jstrings_next(&j, err) != 0)
+		rc = 99;	/* must stay at the end */
+	dss_jstrings_free(&j);
+	fclose(fp);
+	return rc;
+}
+
+static void
+good(const char *text, const char *want, const char *name)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	char out[256];
+	int rc = read_all(text, out, sizeof(out), &err);
+
+	if (!is_int(rc, 0, name))
+		printf("#   error: %s\n", err.msg);
+	is_str(out, want, name);
+}
+
+static void
+bad(const char *text, const char *msg, const char *name)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	char out[256];
+
+	is_int(read_all(text, out, sizeof(out), &err), -1, name);
+	is_str(err.msg, msg, name);
+}
+
+static void
+test_jstrings(void)
+{
+	good("[\"a\", \"b\"]", "a|b", "two strings");
+	good(" \n[ ]\n", "", "an empty array, whitespace around");
+	good("[\"q\\\"u\\\\o\\/t\\b\\f\\n\\r\\t\"]", "q\"u\\o/t\b\f\n\r\t",
+	    "simple escapes");
+	good("[\"caf\\u00e9 \\u20ac \\ud83d\\ude00\"]",
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	    "\\u escapes and a surrogate pair to UTF-8");
+	good("[\"raw caf\xc3\xa9\"]", "raw caf\xc3\xa9", "raw UTF-8 passes through");
+	good("[\"\\ud800x\"]", "\xef\xbf\xbdx", "a lone high surrogate is U+FFFD");
+	good("[\"\\udc00\"]", "\xef\xbf\xbd", "a lone low surrogate is U+FFFD");
+	good("[\"\\ud800\\u0041\"]", "\xef\xbf\xbd" "A",
+	    "a high surrogate before a non-surrogate escape");
+	good("[\"\\ud800\\n\"]", "\xef\xbf\xbd\n",
+	    "a high surrogate before another escape");
+	good("[\"\\ud800\\ud83d\\ude00\"]", "\xef\xbf\xbd\xf0\x9f\x98\x80",
+	    "a high surrogate before a pair");
+	good("[\"a\\u0000b\"]", "a\xef\xbf\xbd" "b", "\\u0000 is U+FFFD");
+
+	bad("{\"a\": 1}", "byte 1: not a JSON array", "an object is refused");
+	bad("", "byte 1: not a JSON array", "empty input is refused");
+	bad("[\"a\" \"b\"]", "byte 6: expected ',' or ']'", "a missing comma");
+	bad("[\"a\", 1]", "byte 7: array element is not a string", "a number");
+	bad("[\"a\",]", "byte 6: array element is not a string", "a trailing comma");
+	bad("[\"a\x01\"]", "byte 4: control character in string",
+	    "a raw control character");
+	bad("[\"\\q\"]", "byte 4: invalid escape", "an unknown escape");
+	bad("[\"\\u12G4\"]", "byte 7: invalid \\u escape", "a bad hex digit");
+	bad("[\"abc", "byte 6: unterminated string", "a cut string");
+	bad("[\"abc\"", "byte 7: expected ',' or ']'", "a cut array");
+	bad("[\"a\"] x", "byte 7: data after the array", "data after the array");
+}
+
+static cJSON *
+row(const char *json)
+{
+	cJSON *r = cJSON_Parse(json);
+
+	if (r == NULL)
+		abort();
+	return r;
+}
+
+/* Builds the example for a row and returns it unformatted (static). */
+static const char *
+example(const char *ds, const char *split, long long index, const char *json,
+    struct dss_err *err)
+{
+	static char out[2048];
+	cJSON *r = row(json), *rec;
+	char *s;
+
+	rec = dss_release_example(ds, split, index, r, err);
+	cJSON_Delete(r);
+	if (rec == NULL)
+		return NULL;
+	s = cJSON_PrintUnformatted(rec);
+	snprintf(out, sizeof(out), "%s", s);
+	cJSON_free(s);
+	cJSON_Delete(rec);
+	return out;
+}
+
+static void
+test_examples(void)
+{
+	struct dss_err err = DSS_ERR_INIT;
+
+	is_str(example("esnli", "valid", 3, "{\"premise\":\"P\",\"hypothesis\":\"H\","
+	    "\"label\":2,\"explanation_1\":\"E1\",\"explanation_2\":\"\","
+	    "\"explanation_3\":\"E3\"}", &err),
+	    "{\"dataset\":\"esnli\",\"split\":\"valid\",\"id\":\"esnli-valid-000003\","
+	    "\"index\":3,\"input\":\"P</s>H\",\"label\":\"contradiction\","
+	    "\"fields\":{\"premise\":\"P\",\"hypothesis\":\"H\","
+	    "\"explanations\":[\"E1\",\"E3\"]}}",
+	    "esnli: label 2, empty explanations left out");
+	is_str(example("anli1", "train", 1234567, "{\"uid\":\"u\",\"premise\":\"P\","
+	    "\"hypothesis\":\"H\",\"label\":\"neutral\",\"reason\":\"R\"}", &err),
+	    "{\"dataset\":\"anli1\",\"split\":\"train\",\"id\":\"anli1-train-1234567\","
+	    "\"index\":1234567,\"input\":\"P</s>H\",\"label\":\"neutral\","
+	    "\"fields\":{\"premise\":\"P\",\"hypothesis\":\"H\",\"source_id\":\"u\","
+	    "\"reason\":\"R\"}}",
+	    "anli1: a label already named, uid as source_id, a 7-digit index");
+	is_str(example("anli1", "test", 0, "{\"premise\":\"P\",\"hypothesis\":\"H\","
+	    "\"label\":\"e\"}", &err),
+	    "{\"dataset\":\"anli1\",\"split\":\"test\",\"id\":\"anli1-test-000000\","
+	    "\"index\":0,\"input\":\"P</s>H\",\"label\":\"entailment\","
+	    "\"fields\":{\"premise\":\"P\",\"hypothesis\":\"H\"}}",
+	    "anli1: letter label, no uid or reason");
+	ok(example("esnli", "train", 0, "{\"premise\":\"P\",\"hypothesis\":\"H\","
+	    "\"label\":-1}", &err) == NULL, "esnli: label -1 is refused");
+	is_str(err.msg, "field 'label' is not 0, 1 or 2", "label -1 message");
+	ok(example("esnli", "train", 0, "{\"premise\":\"P\",\"hypothesis\":\"H\","
+	    "\"label\":1.5}", &err) == NULL, "esnli: label 1.5 is refused");
+	ok(example("esnli", "train", 0, "{\"hypothesis\":\"H\",\"label\":1}",
+	    &err) == NULL, "esnli: a missing premise is refused");
+	is_str(err.msg, "field 'premise' is missing", "missing premise message");
+	ok(example("esnli", "train", 0, "{\"premise\":\"P\",\"hypothesis\":\"H\","
+	    "\"label\":1,\"explanation_1\":7}", &err) == NULL,
+	    "esnli: a number as explanation is refused");
+	is_str(err.msg, "field 'explanation_1' is not a string",
+	    "explanation type message");
+
+	is_str(example("cqa", "test", 5, "{\"id\":\"x1\",\"question\":\"Q?\","
+	    "\"choices\":[\"a\",\"b\",\"c\",\"d\",\"e\"],\"answer\":\"c\","
+	    "\"abstractive_explanation\":\"AE\"}", &err),
+	    "{\"dataset\":\"cqa\",\"split\":\"test\",\"id\":\"cqa-test-000005\","
+	    "\"index\":5,\"input\":\"Q?\\nAnswer Choices:\\n(a) a\\n(b) b\\n(c) c\\n"
+	    "(d) d\\n(e) e\",\"label\":\"c\",\"fields\":{\"question\":\"Q?\","
+	    "\"choices\":[\"a\",\"b\",\"c\",\"d\",\"e\"],\"answer_key\":\"C\","
+	    "\"source_id\":\"x1\"}}",
+	    "cqa: input as the official code builds it, answer_key derived");
+	is_str(example("cqa", "train", 0, "{\"question\":\"Q\","
+	    "\"choices\":[\"a\",\"b\",\"a\",\"d\",\"e\"],\"answer\":\"a\"}", &err),
+	    "{\"dataset\":\"cqa\",\"split\":\"train\",\"id\":\"cqa-train-000000\","
+	    "\"index\":0,\"input\":\"Q\\nAnswer Choices:\\n(a) a\\n(b) b\\n(c) a\\n"
+	    "(d) d\\n(e) e\",\"label\":\"a\",\"fields\":{\"question\":\"Q\","
+	    "\"choices\":[\"a\",\"b\",\"a\",\"d\",\"e\"]}}",
+	    "cqa: no answer_key when two choices equal the answer");
+	ok(example("cqa", "train", 0, "{\"question\":\"Q\",\"choices\":[\"a\",\"b\","
+	    "\"c\",\"d\"],\"answer\":\"a\"}", &err) == NULL,
+	    "cqa: four choices are refused");
+	is_str(err.msg, "field 'choices' is not an array of 5 strings",
+	    "four choices message");
+	ok(example("cqa", "train", 0, "{\"question\":\"Q\",\"choices\":[\"a\",\"b\","
+	    "\"c\",\"d\",\"e\"]}", &err) == NULL, "cqa: a missing answer is refused");
+	is_str(err.msg, "field 'answer' is missing", "missing answer message");
+
+	is_str(example("svamp", "train", 42, "{\"input\":\"B1\\nB2\\nQ?\","
+	    "\"label\":\"( 1.0 + 2.0 )\"}", &err),
+	    "{\"dataset\":\"svamp\",\"split\":\"train\",\"id\":\"svamp-train-000042\","
+	    "\"index\":42,\"input\":\"B1\\nB2\\nQ?\",\"label\":\"( 1.0 + 2.0 )\","
+	    "\"fields\":{\"body\":\"B1\\nB2\",\"question\":\"Q?\","
+	    "\"equation\":\"( 1.0 + 2.0 )\"}}",
+	    "svamp: body and question split at the last newline");
+	is_str(example("svamp", "test", 1, "{\"input\":\"no newline\","
+	    "\"label\":\"( 1.0 )\"}", &err),
+	    "{\"dataset\":\"svamp\",\"split\":\"test\",\"id\":\"svamp-test-000001\","
+	    "\"index\":1,\"input\":\"no newline\",\"label\":\"( 1.0 )\","
+	    "\"fields\":{\"equation\":\"( 1.0 )\"}}",
+	    "svamp: without a newline no body or question");
+	ok(example("svamp", "test", 1, "{\"input\":\"a\\nb\",\"label\":3}", &err)
+	    == NULL, "svamp: a numeric label is refused");
+	is_str(err.msg, "field 'label' is not a string", "numeric label message");
+	ok(example("asdiv", "test", 1, "{}", &err) == NULL, "asdiv is unknown");
+}
+
+static void
+test_completion(void)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	char req[65];
+	cJSON *r = row("{\"input\":\"a\\nb\",\"label\":\"( 1.0 )\"}");
+	cJSON *ex = dss_release_example("svamp", "train", 42, r, &err);
+	cJSON *c = dss_release_completion(ex, "text");
+	char *s = cJSON_PrintUnformatted(c);
+
+	dss_release_request("palm-540b", "svamp", "train", 42, 0, req);
+	is_str(req, "39ffe3a188378507dc219028209d58c75974f180f58823efea0a3f3fb567a547",
+	    "request is sha256 of [\"palm-540b\",\"svamp\",\"train\",42,0]");
+	is_str(s, "{\"dataset\":\"svamp\",\"split\":\"train\",\"id\":\"svamp-train-000042\","
+	    "\"index\":42,\"input\":\"a\\nb\",\"label\":\"( 1.0 )\",\"fields\":{\"body\":"
+	    "\"a\",\"question\":\"b\",\"equation\":\"( 1.0 )\"},\"teacher\":\"palm-540b\","
+	    "\"sample\":0,\"completion\":\"text\",\"finish_reason\":null,\"usage\":null,"
+	    "\"latency_ms\":null,\"request\":"
+	    "\"39ffe3a188378507dc219028209d58c75974f180f58823efea0a3f3fb567a547\"}",
+	    "completion record: example keys, then the teacher's");
+	cJSON_free(s);
+	cJSON_Delete(c);
+	cJSON_Delete(ex);
+	cJSON_Delete(r);
+	dss_release_request("palm-540b", "svamp", "train", 43, 0, req);
+	ok(strcmp(req, "39ffe3a188378507dc219028209d58c75974f180f58823efea0a3f3fb567a547")
+	    != 0, "another index, another request");
+}
+
+static void
+test_names(void)
+{
+	ok(dss_release_dataset_known("esnli") && dss_release_dataset_known("svamp") &&
+	    !dss_release_dataset_known("asdiv") && !dss_release_dataset_known("esnl"),
+	    "known datasets");
+	ok(dss_release_has_split("esnli", "valid") && dss_release_has_split("anli1", "valid") &&
+	    !dss_release_has_split("cqa", "valid") && !dss_release_has_split("svamp", "valid") &&
+	    dss_release_has_split("cqa", "test") && !dss_release_has_split("cqa", "dev"),
+	    "cqa and svamp have no valid split");
+	is_int(dss_release_batch_size("esnli"), 5500, "esnli batches of 5500");
+	is_int(dss_release_batch_size("anli1"), 5000, "anli1 batches of 5000");
+	is_int(dss_release_batch_size("cqa"), 1000, "cqa batches of 1000");
+	is_int(dss_release_batch_size("svamp"), 500, "svamp batches of 500");
+	is_int(dss_release_batch_size("gsm8k"), 0, "no batch size for others");
+}
+
+int
+main(void)
+{
+	test_jstrings();
+	test_examples();
+	test_completion();
+	test_names();
+	return done();
+}
