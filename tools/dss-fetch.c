@@ -150,11 +150,13 @@ main(int argc, char **argv)
 				continue;
 			for (k = 0; k < m->nsources; k++)
 				if (paths[k] != NULL &&
-				    strcmp(m->sources[k].url, src->url) == 0 &&
-				    (paths[si] = strdup(paths[k])) == NULL)
+				    strcmp(m->sources[k].url, src->url) == 0)
+					break;
+			if (k < m->nsources) {
+				if ((paths[si] = strdup(paths[k])) == NULL)
 					die("out of memory");
-			if (paths[si] != NULL)
 				continue;
+			}
 			if (dss_fetch(&fo, src->url, src->sha256, &paths[si], &err) < 0) {
 				end_progress();
 				warn_err(&err);
