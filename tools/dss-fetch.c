@@ -170,7 +170,9 @@ main(int argc, char **argv)
 		struct dss_dataset_stats st = DSS_DATASET_STATS_INIT;
 
 		if (dss_dataset_write(m, splits[i], paths, stdout, &st, &err) < 0) {
-			warn_err(&err);
+			/* A write error is reported once, by tool_fshut. */
+			if (!ferror(stdout))
+				warn_err(&err);
 			goto out;
 		}
 		warnx("%s %s: %llu examples, %llu skipped without a usable label",
