@@ -81,6 +81,15 @@ expect_ok "DSS_DATASETS selects the demo manifests by name" \
     env DSS_DATASETS="$TOP/datasets/demo" dss-fetch --mirror "$HTTP" svamp train
 is "$(wc -l <"$TMP/out" | tr -d ' ')" 800 "svamp train by name from DSS_DATASETS"
 
+python3 -c '
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for m in (a, b):
+    m.pop("description", None)
+    m["sources"]["all"].pop("sha256")
+sys.exit(a != b)' "$TOP/datasets/svamp.json" "$TOP/datasets/demo/svamp.json"
+ok $? "the demo svamp manifest equals the real one but for its hash and description"
+
 export DSS_CACHE="$TMP/cache-pinned"
 expect_fail 1 "^dss-fetch: checksum mismatch for 'https://raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json': expected 5be77703a6d891ae476d7c082787ad361392aa02453b132516cdd5f4e7934e3e, got [0-9a-f]{64}$" \
     "the real svamp manifest rejects the bundled file by its pinned hash" \
