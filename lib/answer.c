@@ -22,14 +22,12 @@
 #define MAX_STATEMENTS 64
 
 /*
- * An answer statement: an optional connective ("so", "therefore", ...),
- * an optional "the" and adjective, then "answer is" / "answer would be"
- * or "answer:" (also as markdown "**Answer:**").
+ * An answer statement: "answer is" / "answer would be" or "answer:"
+ * (also as markdown "**Answer:**").  Its lead-in ("So the final", ...)
+ * is found by lead_in below, which keeps the pattern cheap to search.
  */
 #define STATEMENT \
-	"(?i)(?:\\b(?:so|therefore|thus|hence)\\b[\\s,]*)?" \
-	"\\b(?:the\\s+)?(?:(?:final|correct|right|best)\\s+)?answer" \
-	"(?:\\s+(?:is|would\\s+be|will\\s+be|should\\s+be)\\b\\s*:?" \
+	"(?i)\\banswer(?:\\s+(?:is|would\\s+be|will\\s+be|should\\s+be)\\b\\s*:?" \
 	"|\\s*\\**\\s*:)"
 
 static const char *const cut_choice[] = { "\\bQ:", "\\bAnswer Choices:", NULL };
@@ -958,6 +956,52 @@ fail(struct dss_answer *out, enum dss_answer_status st, const char *reason)
 	return 0;
 }
 
+/* Is s[0, at) ending in the word w (any case), after spaces and '*'? */
+static size_t
+word_before(const char *s, size_t at, const char *w)
+{
+	size_t n = strlen(w), i = at;
+
+	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' ||
+	    s[i - 1] == '\n' || s[i - 1] == '*' || s[i - 1] == ','))
+		i--;
+	if (i < n || strncasecmp(s + i - n, w, n) != 0 ||
+	    (i > n && isalnum_c(s[i - n - 1])))
+		return at;
+	return i - n;
+}
+
+/*
+ * Moves the start of an answer statement back over its lead-in words:
+ * "So the final answer is" starts at "So", so that the rationale ends
+ * before it.
+ */
+static size_t
+lead_in(const char *s, size_t at)
+{
+	static const char *const adjectives[] = {
+		"final", "correct", "right", "best", NULL
+	};
+	static const char *const connectives[] = {
+		"so", "therefore", "thus", "hence", NULL
+	};
+	size_t i, p;
+
+	for (i = 0; adjectives[i]; i++)
+		if ((p = word_before(s, at, adjectives[i])) != at) {
+			at = p;
+			break;
+		}
+	if ((p = word_before(s, at, "the")) != at)
+		at = p;
+	for (i = 0; connectives[i]; i++)
+		if ((p = word_before(s, at, connectives[i])) != at) {
+			at = p;
+			break;
+		}
+	return at;
+}
+
 int
 dss_answer_extract(struct dss_answer_config *c, const char *completion,
     size_t len, const char *finish_reason, const char *const *choices,
@@ -1003,7 +1047,7 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 			/* Insert sorted by start, dropping overlaps. */
 			for (j = ns; j > 0 && st[j - 1].start > (size_t)at; j--)
 				st[j] = st[j - 1];
-			st[j].start = (size_t)at;
+			st[j].start = lead_in(completion, (size_t)at);
 			st[j].end = mend;
 			ns++;
 			off = mend > (size_t)at ? mend : (size_t)at + 1;

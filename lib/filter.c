@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "answer.h"
 #include "buf.h"
@@ -667,5 +668,80 @@ dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 out:
 	if (r < 0 && prefix)
 		dss_err_prefix(err, "line %lu", lineno);
+	return r;
+}
+
+int
+dss_filter_run(struct dss_filter *f, int fd, const char *name,
+    struct dss_err *err)
+{
+	size_t cap = (size_t)1 << 20, start = 0, end = 0;
+	unsigned long lineno = 0;
+	char *buf = malloc(cap);
+	int eof = 0, r = -1;
+
+	if (buf == NULL)
+		return nomem(err);
+	for (;;) {
+		char *nl = memchr(buf + start, '\n', end - start);
+		size_t len, i, next;
+
+		if (nl == NULL && !eof) {
+			ssize_t n;
+
+			if (start > 0) {
+				memmove(buf, buf + start, end - start);
+				end -= start;
+				start = 0;
+			}
+			if (end > DSS_FILTER_LINE_MAX) {
+				dss_err_set(err, "line %lu: longer than %zu bytes",
+				    lineno + 1, DSS_FILTER_LINE_MAX);
+				goto out;
+			}
+			if (end == cap) {
+				char *nb = realloc(buf, cap * 2);
+
+				if (nb == NULL) {
+					nomem(err);
+					goto out;
+				}
+				buf = nb;
+				cap *= 2;
+			}
+			n = read(fd, buf + end, cap - end);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				dss_err_errno(err, errno, "cannot read '%s'", name);
+				goto out;
+			}
+			if (n == 0)
+				eof = 1;
+			end += (size_t)n;
+			continue;
+		}
+		if (nl == NULL && start == end)
+			break;
+		next = nl != NULL ? (size_t)(nl - buf) + 1 : end;
+		len = (nl != NULL ? (size_t)(nl - buf) : end) - start;
+		lineno++;
+		if (len > DSS_FILTER_LINE_MAX) {
+			dss_err_set(err, "line %lu: longer than %zu bytes", lineno,
+			    DSS_FILTER_LINE_MAX);
+			goto out;
+		}
+		if (len > 0 && buf[start + len - 1] == '\r')
+			len--;
+		for (i = 0; i < len && (buf[start + i] == ' ' ||
+		    buf[start + i] == '\t'); i++)
+			;
+		if (i < len && dss_filter_add(f, buf + start, len, lineno, err) < 0)
+			goto out;
+		start = next;
+	}
+	r = dss_filter_finish(f, err);
+out:
+	free(buf);
 	return r;
 }

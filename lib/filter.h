@@ -77,6 +77,17 @@ int dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 /* Decides the last pending prompt (majority mode).  Returns 0 or -1. */
 int dss_filter_finish(struct dss_filter *f, struct dss_err *err);
 
+/*
+ * Reads JSON Lines from fd (called name in messages) to its end, adds
+ * every line that is not blank (a trailing CR removed), and finishes.
+ * Reads in large blocks, so records are never copied line by line; a
+ * line longer than DSS_FILTER_LINE_MAX is an error.  Returns 0 or -1
+ * with err set; fd is not closed.
+ */
+#define DSS_FILTER_LINE_MAX ((size_t)64 << 20)
+int dss_filter_run(struct dss_filter *f, int fd, const char *name,
+    struct dss_err *err);
+
 /* Counts so far: records read, kept, and rejected by reason. */
 unsigned long dss_filter_read(const struct dss_filter *f);
 unsigned long dss_filter_kept(const struct dss_filter *f);

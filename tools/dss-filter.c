@@ -18,7 +18,6 @@
 
 #include "tool.h"
 #include "../lib/filter.h"
-#include "../lib/jsonl.h"
 
 static const char usage_line[] =
     "usage: dss-filter [--agree gold|majority|none] "
@@ -133,7 +132,6 @@ main(int argc, char **argv)
 	};
 	struct dss_filter_opts o = { DSS_FILTER_GOLD, 1, write_keep, NULL, NULL };
 	struct dss_err err = DSS_ERR_INIT;
-	struct dss_lines lines;
 	struct dss_filter *f;
 	const char *rejects = NULL, *in = "-";
 	FILE *rfp = NULL, *ifp = stdin;
@@ -189,8 +187,7 @@ main(int argc, char **argv)
 		in = argv[0];
 	if (strcmp(in, "-") != 0 && (ifp = fopen(in, "r")) == NULL)
 		die("cannot open '%s': %s", in, strerror(errno));
-	/* Large buffers: a record costs less than the system calls around it. */
-	setvbuf(ifp, NULL, _IOFBF, (size_t)1 << 17);
+	/* A large buffer: a record costs less than the system calls around it. */
 	setvbuf(stdout, NULL, _IOFBF, (size_t)1 << 17);
 	if (rejects != NULL) {
 		atexit(remove_tmp);
@@ -201,23 +198,7 @@ main(int argc, char **argv)
 	}
 	if ((f = dss_filter_new(&o)) == NULL)
 		die("out of memory");
-	lines = (struct dss_lines)DSS_LINES_INIT(ifp, strcmp(in, "-") ? in :
-	    "stdin");
-	while ((r = dss_lines_next(&lines, &err)) == 1) {
-		const char *p = lines.line.data;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			continue;
-		if (dss_filter_add(f, lines.line.data, lines.line.len,
-		    lines.lineno, &err) < 0) {
-			r = -1;
-			break;
-		}
-	}
-	if (r == 0)
-		r = dss_filter_finish(f, &err);
+	r = dss_filter_run(f, fileno(ifp), strcmp(in, "-") ? in : "stdin", &err);
 	if (r < 0) {
 		warn_err(&err);
 		st = 1;
@@ -246,7 +227,6 @@ main(int argc, char **argv)
 		}
 	}
 	dss_filter_free(f);
-	dss_lines_free(&lines);
 	if (ifp != stdin)
 		fclose(ifp);
 	return st;
