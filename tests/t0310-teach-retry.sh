@@ -231,4 +231,60 @@ is "$(jsonq "$TMP/out" 'len(set(r["id"] for r in R)) == len(R) == 20')" true \
 is "$("$PY" -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1]))["duplicates"])' "$port")" \
     0 "throttled: no prompt answered twice"
 
+# ---- concurrency falls while throttled and rises after ----------------------
+mkprompts 80 > "$TMP/p80.jsonl"
+# 16 answers at full speed, then a wave of eight 429s, then answers again.
+wave=ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok
+wave=$wave,429:1,429:1,429:1,429:1,429:1,429:1,429:1,429:1
+run aimd --latency-ms 150 --faults "$wave" \
+    -- --retries 5 --concurrency 8 < "$TMP/p80.jsonl"
+status_is 0 "a throttled wave at --concurrency 8: exit 0"
+is "$(jsonq "$L" 'max(e["inflight"] for e in R if 9 <= e["seq"] <= 16)')" 8 \
+    "throttle: 8 in flight before"
+n=$(jsonq "$L" 'max(e["inflight"] for e in R if 25 <= e["seq"] <= 32)')
+[ "$n" -lt 8 ]
+ok $? "throttle: fewer in flight after the 429s ($n)"
+is "$(jsonq "$L" 'max(e["inflight"] for e in R if e["seq"] > 70)')" 8 \
+    "throttle: back to 8 in flight later"
+is "$(jsonq "$TMP/out" 'len(set(r["id"] for r in R))')" 80 \
+    "throttle: every prompt completed"
+
+# ---- request and token rates ------------------------------------------------------
+mkprompts 8 > "$TMP/p8.jsonl"
+run rpm -- --rpm 120 --concurrency 4 < "$TMP/p8.jsonl"
+status_is 0 "--rpm 120: exit 0"
+at_least "$(jsonq "$L" 'max(e["t"] for e in R) - min(e["t"] for e in R)')" 2.4 \
+    "--rpm 120: 8 requests spread over at least 3 seconds less a 1-second burst"
+run tpm -- --tpm 6000 --max-tokens 100 --concurrency 4 < "$TMP/p8.jsonl"
+status_is 0 "--tpm 6000 with --max-tokens 100: exit 0"
+at_least "$(jsonq "$L" 'max(e["t"] for e in R) - min(e["t"] for e in R)')" 0.5 \
+    "--tpm: requests are paced by their token estimate"
+
+# ---- progress and summary ----------------------------------------------------------
+mkprompts 5 > "$TMP/p5.jsonl"
+start_server port "$PY" "$FAKE" --lifetime 300
+dss-teach --db "$TMP/prog.db" --teacher openai:m \
+    --base-url "http://127.0.0.1:$port/v1" < "$TMP/p5.jsonl" \
+    > "$TMP/out" 2> "$TMP/err"
+st=$?
+status_is 0 "without --quiet: exit 0"
+grep -q '5/5' "$TMP/err"
+ok $? "without --quiet: a status line says 5/5 done on stderr"
+grep -q '{' "$TMP/err"
+ok $((! $?)) "without --quiet: no records on stderr"
+dss-teach --db "$TMP/prog.db" --teacher openai:m --quiet \
+    --base-url "http://127.0.0.1:$port/v1" < "$TMP/p5.jsonl" \
+    > "$TMP/out" 2> "$TMP/err"
+is "$(wc -c < "$TMP/err" | tr -d ' ')" 0 "--quiet: nothing on stderr"
+
+# ---- nobody listening ----------------------------------------------------------------
+dead=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+dss-teach --db "$TMP/dead.db" --teacher openai:m --retries 1 --quiet \
+    --base-url "http://127.0.0.1:$dead/v1" < "$TMP/p1.jsonl" \
+    > "$TMP/out" 2> "$TMP/err"
+st=$?
+status_is 1 "connection refused: exit 1"
+grep -q "anli1-train-000000.*[Cc]onnect" "$TMP/err"
+ok $? "connection refused: the prompt and the reason are reported"
+
 done_testing

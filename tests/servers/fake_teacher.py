@@ -10,7 +10,9 @@ request body minus volatile fields), so a test can assert that nothing was
 paid twice.  GET /stats returns the counts as JSON; every request is also
 logged as one JSON line with --log (API keys are never logged: only the
 header's name and whether it matched --require-key).  Standard library
-only; exits by itself after --lifetime seconds.
+only; exits by itself after --lifetime seconds.  Each log line also holds
+"inflight", the number of requests the server was answering when this one
+arrived (itself included), so a test can watch the client's concurrency.
 
 --script FILE holds JSON Lines {"match": SUBSTRING, "completion": TEXT or
 [TEXT per sample], "finish_reason": "stop"|"length", "fault": KIND}; the
@@ -77,6 +79,8 @@ class State:
         self.lock = threading.Lock()
         self.args = args
         self.seq = 0
+        self.inflight = 0
+        self.max_inflight = 0
         self.total = 0
         self.successful = 0
         self.by_path = {}
@@ -102,6 +106,9 @@ class State:
         with self.lock:
             self.seq += 1
             seq = self.seq
+            self.inflight += 1
+            self.max_inflight = max(self.max_inflight, self.inflight)
+            inflight = self.inflight
             self.total += 1
             self.by_path[path] = self.by_path.get(path, 0) + 1
             self.requests[key] = self.requests.get(key, 0) + 1
@@ -113,10 +120,11 @@ class State:
                     fault = f
             if fault[0] != "ok":
                 self.faults_injected += 1
-            return seq, fault
+            return seq, fault, inflight
 
     def finish(self, key, status, success, entry):
         with self.lock:
+            self.inflight -= 1
             self.by_status[str(status)] = self.by_status.get(str(status), 0) + 1
             if success:
                 self.successful += 1
@@ -134,6 +142,7 @@ class State:
                 "by_path": self.by_path,
                 "by_status": self.by_status,
                 "faults": self.faults_injected,
+                "max_inflight": self.max_inflight,
                 "keys": len(self.keys),
                 "duplicates": len(dup),
                 "duplicate_answers": sum(c - 1 for c in dup.values()),
@@ -254,7 +263,7 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, UnicodeDecodeError):
             body = raw.decode("utf-8", "replace")
         key = request_key(body)
-        seq, fault = STATE.next_request(path, key)
+        seq, fault, inflight = STATE.next_request(path, key)
         if fault[0] == "ok":
             text = raw.decode("utf-8", "replace")
             for sc in STATE.script:
@@ -263,6 +272,7 @@ class Handler(BaseHTTPRequestHandler):
                     break
         entry = {"seq": seq, "t": t0, "path": path, "query": url.query,
                  "api": api, "key": key, "fault": None, "body": body,
+                 "inflight": inflight,
                  "headers": self.safe_headers()}
         status, success = 0, False
         try:
