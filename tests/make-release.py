@@ -11,8 +11,13 @@
 # train split has two batches.  --expect writes the records dss-import
 # must print for the whole release, built independently of the C code.
 # --break CASE damages the release in one way (see BREAKS).
+# --from-mirror DIR instead builds the release's example files from the
+# upstream-format files of a dss mirror (datasets/mirror), the way the
+# official code got them from Hugging Face, so that dss-import's records
+# can be set beside dss-fetch's for the same examples.
 # Python 3 stdlib only.
 import argparse
+import csv
 import hashlib
 import json
 import os
@@ -185,6 +190,81 @@ def completion_record(ex, text):
     return rec
 
 
+def mirror_rows(mirror):
+    """Release rows per (dataset, split) from upstream files, dropping the
+    rows without a usable label as Hugging Face's copies have none."""
+    def path(*p):
+        return os.path.join(mirror, *p)
+    esnli = path("raw.githubusercontent.com", "OanaMariaCamburu", "e-SNLI", "master", "dataset")
+    out = {}
+    for split, files in [("train", ["esnli_train_1.csv", "esnli_train_2.csv"]),
+                         ("valid", ["esnli_dev.csv"]), ("test", ["esnli_test.csv"])]:
+        rows = []
+        for fn in files:
+            with open(os.path.join(esnli, fn), newline="") as f:
+                for r in csv.DictReader(f):
+                    if r["gold_label"] not in NLI:
+                        continue
+                    rows.append({"premise": r["Sentence1"], "hypothesis": r["Sentence2"],
+                                 "label": NLI.index(r["gold_label"]),
+                                 "explanation_1": r.get("Explanation_1", ""),
+                                 "explanation_2": r.get("Explanation_2", ""),
+                                 "explanation_3": r.get("Explanation_3", "")})
+        out["esnli", split] = rows
+    with zipfile.ZipFile(path("dl.fbaipublicfiles.com", "anli", "anli_v1.0.zip")) as z:
+        for split, member in [("train", "train"), ("valid", "dev"), ("test", "test")]:
+            rows = []
+            for line in z.read(f"anli_v1.0/R1/{member}.jsonl").decode().splitlines():
+                if not line.strip():
+                    continue
+                r = json.loads(line)
+                if r["label"] not in ("e", "n", "c"):
+                    continue
+                rows.append({"uid": r["uid"], "premise": r["context"],
+                             "hypothesis": r["hypothesis"],
+                             "label": "enc".index(r["label"]), "reason": r["reason"]})
+            out["anli1", split] = rows
+    for split, fn in [("train", "train_rand_split.jsonl"), ("test", "dev_rand_split.jsonl")]:
+        rows = []
+        with open(path("s3.amazonaws.com", "commensenseqa", fn)) as f:
+            for line in f:
+                r = json.loads(line)
+                c = r["question"]["choices"]
+                answer = [x["text"] for x in c if x["label"] == r["answerKey"]]
+                if not answer:
+                    continue
+                rows.append({"id": r["id"], "question": r["question"]["stem"],
+                             "choices": [x["text"] for x in c], "answer": answer[0],
+                             "abstractive_explanation": "", "extractive_explanation": ""})
+        out["cqa", split] = rows
+    with open(path("raw.githubusercontent.com", "arkilpatel", "SVAMP", "main", "SVAMP.json")) as f:
+        probs = json.load(f)
+    return out, probs
+
+
+def build_from_mirror(root, mirror):
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    rows, probs = mirror_rows(mirror)
+    perm = permutation(0, len(probs))
+    cut = {"train": perm[:800], "test": perm[800:]}
+    for ds in ["esnli", "anli1", "cqa", "svamp"]:
+        d = os.path.join(root, "datasets", ds)
+        os.makedirs(os.path.join(d, "llm"))
+        if ds == "svamp":
+            with open(os.path.join(d, "SVAMP.json"), "w") as f:
+                json.dump(probs, f)
+        for split in SPLITS[ds]:
+            if ds == "svamp":
+                r = [{"input": probs[k]["Body"] + "\n" + probs[k]["Question"],
+                      "label": probs[k]["Equation"]} for k in cut[split]]
+            else:
+                r = rows[ds, split]
+            write_jsonl(os.path.join(d, f"{ds}_{split}.json"), r)
+            write_batches(os.path.join(d, "llm"), ds, split,
+                          [completion(ds, split, i) for i in range(len(r))])
+
+
 def write_jsonl(path, rows):
     with open(path, "w") as f:
         for r in rows:
@@ -306,13 +386,19 @@ def main():
     ap.add_argument("--expect", help="write the expected records here")
     ap.add_argument("--break", dest="breaks", action="append", default=[],
                     choices=BREAKS)
+    ap.add_argument("--from-mirror", metavar="DIR",
+                    help="build the examples from the upstream files of a dss mirror")
     ap.add_argument("--perm", type=int, metavar="N",
                     help="print the first N of RandomState(0).permutation(1000) and exit")
     a = ap.parse_args()
     if a.perm:
         print(" ".join(str(x) for x in permutation(0, 1000)[:a.perm]))
         return 0
-    expect = build(a.dir, set(a.breaks))
+    if a.from_mirror:
+        build_from_mirror(a.dir, a.from_mirror)
+        expect = []
+    else:
+        expect = build(a.dir, set(a.breaks))
     if a.zip:
         make_zip(a.dir, a.zip)
     if a.expect:
