@@ -533,29 +533,29 @@ dss_manifest_parse(const char *text, const char *path, struct dss_err *err)
 
 		dss_err_set(err, "invalid JSON near byte %ld",
 		    at ? (long)(at - text) : 0L);
-		goto fail;
+		goto out;
 	}
 	if (!cJSON_IsObject(m->root)) {
 		dss_err_set(err, "not a JSON object");
-		goto fail;
+		goto out;
 	}
 	m->name = opt_str(m->root, "name", &bad);
 	m->description = opt_str(m->root, "description", &bad);
 	fmt = opt_str(m->root, "format", &bad);
 	if (bad || m->name == NULL || !valid_name(m->name)) {
 		dss_err_set(err, "key 'name' must be a name of letters, digits, '_', '-' and '.'");
-		goto fail;
+		goto out;
 	}
 	if (fmt != NULL && parse_format(fmt, &deffmt) < 0) {
 		dss_err_set(err, "unknown format '%s' (csv, jsonl or json-array)", fmt);
-		goto fail;
+		goto out;
 	}
 	if (parse_sources(m, deffmt, fmt != NULL, err) < 0 ||
 	    parse_splits(m, err) < 0 || parse_fields(m, err) < 0 ||
 	    parse_label(m, err) < 0 || parse_input(m, err) < 0)
-		goto fail;
+		goto out;
 	return m;
-fail:
+out:
 	dss_err_prefix(err, "'%s'", path);
 	dss_manifest_free(m);
 	return NULL;
