@@ -36,6 +36,8 @@ static int value(struct scan *sc, enum dss_jscan_type *type);
 static void
 ws(struct scan *sc)
 {
+	if (sc->i < sc->n && (unsigned char)sc->s[sc->i] > ' ')
+		return;
 	while (sc->i < sc->n) {
 		char c = sc->s[sc->i];
 
@@ -63,13 +65,18 @@ string(struct scan *sc)
 	for (;;) {
 		unsigned char c;
 
-		/* Eight bytes at a time while none of them is special. */
+		/* Eight bytes at a time up to the first special one. */
 		while (i + 8 <= n) {
-			uint64_t w;
+			uint64_t w, m;
 
 			memcpy(&w, s + i, 8);
-			if (special8(w))
+			if ((m = special8(w)) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* The lowest flag is exact: borrows only run upward. */
+				i += (size_t)__builtin_ctzll(m) / 8;
+#endif
 				break;
+			}
 			i += 8;
 		}
 		while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20)
