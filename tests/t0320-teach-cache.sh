@@ -166,6 +166,21 @@ status_is 1 "--max-cost already spent on the input side: exit 1"
 teach "$TMP/c.db" --concurrency 1 --price 0,0 --max-cost 1 < "$TMP/p5.jsonl"
 status_is 0 "--max-cost with a free price: exit 0"
 
+# --prices FILE: {"MODEL": [IN, OUT]} per million tokens.
+printf '{"gpt-4o-mini": [0, 1000000], "other": [5, 5]}\n' > "$TMP/prices.json"
+teach "$TMP/c2.db" --concurrency 1 --prices "$TMP/prices.json" --max-cost 60 \
+    < "$TMP/p20.jsonl"
+status_is 1 "--prices FILE with --max-cost: exit 1"
+n=$(stat total)
+is "$(sqlite3 "$TMP/c2.db" 'SELECT sum(cost_usd) = sum(completion_tokens) FROM teach_cache')" 1 \
+    "--prices FILE: the model's price applies"
+printf '{"gpt-4o-mini": [0, ' > "$TMP/badprices.json"
+expect_fail 1 "dss-teach: .*'$TMP/badprices.json'" "a malformed --prices file is an error" \
+    env OPENAI_API_KEY=$KEY dss-teach --db "$TMP/c3.db" --teacher openai:gpt-4o-mini \
+    --base-url "http://127.0.0.1:$port/v1" --prices "$TMP/badprices.json" \
+    < "$TMP/p5.jsonl"
+is "$(stat total)" "$n" "a malformed --prices file: nothing sent"
+
 # ---- shards -----------------------------------------------------------------
 start_server port "$PY" "$FAKE" --lifetime 300 --log "$TMP/s.log"
 # I is 1-based (1/3 .. 3/3) unless dss-teach takes 0/3, as Slurm counts.
@@ -199,6 +214,22 @@ tac "$TMP/p60.jsonl" | { OPENAI_API_KEY=$KEY dss-teach --db "$TMP/again.db" \
     --shard "$first/3"; } > "$TMP/out" 2>"$TMP/err"
 jsonq "$TMP/out" '"\n".join(sorted(r["id"] for r in R))' > "$TMP/shard-rev"
 cmp_file "$TMP/shard-rev" "$TMP/shard$first" "shards: by id, not by position"
+# The Slurm recipe of dss-teach(1): merge the shards' databases, and an
+# unsharded run over the merged one is served wholly from its cache.
+i=$first
+dbs=""
+while [ $i -lt $((first + 3)) ]; do
+	dbs="$dbs $TMP/s$i.db"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086
+expect_ok "dss-store --merge joins the shard databases" \
+    dss-store --merge "$TMP/merged.db" $dbs
+before=$(stat total)
+teach "$TMP/merged.db" --concurrency 4 < "$TMP/p60.jsonl"
+status_is 0 "merged shards: a whole run exits 0"
+is "$(stat total)" "$before" "merged shards: zero requests sent"
+is "$(nrec)" 60 "merged shards: every prompt emitted"
 for bad in 3/0 x/3 1 4/3 -1/3 "$((first + 3))/3" "$((first - 1))/3"; do
 	expect_fail 2 "dss-teach: .*shard|^usage: dss-teach" "--shard $bad is a usage error" \
 	    dss-teach --db "$TMP/x.db" --teacher openai:m --shard "$bad" \
