@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The libcurl multi engine behind dss-teach. */
 #include <ctype.h>
+#include <math.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <time.h>
 
 #include "http.h"
@@ -15,6 +17,11 @@ struct dss_http {
 	CURL **pool;		/* idle easy handles, reused across requests */
 	int npool, cappool;
 	int running;		/* requests added and not yet reported */
+	struct pollfd *fds;	/* the sockets libcurl wants watched */
+	int nfds, capfds;
+	struct pollfd *ready;	/* a copy of fds taken after poll */
+	int capready;
+	double timer;		/* when libcurl wants a timeout call; < 0 none */
 };
 
 double
@@ -24,6 +31,54 @@ dss_http_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: keeps h->fds in step with libcurl's wishes. */
+static int
+on_socket(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct dss_http *h = arg;
+	short ev = 0;
+	int i;
+
+	for (i = 0; i < h->nfds; i++)
+		if (h->fds[i].fd == s)
+			break;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < h->nfds)
+			h->fds[i] = h->fds[--h->nfds];
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		ev |= POLLIN;
+	if (what & CURL_POLL_OUT)
+		ev |= POLLOUT;
+	if (i == h->nfds) {
+		if (h->nfds == h->capfds) {
+			int cap = h->capfds ? h->capfds * 2 : 64;
+			struct pollfd *p = realloc(h->fds, cap * sizeof(*p));
+
+			if (p == NULL)
+				return -1;
+			h->fds = p;
+			h->capfds = cap;
+		}
+		h->fds[h->nfds].fd = s;
+		h->nfds++;
+	}
+	h->fds[i].events = ev;
+	h->fds[i].revents = 0;
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: remembers when libcurl wants to be called. */
+static int
+on_timer(CURLM *m, long timeout_ms, void *arg)
+{
+	struct dss_http *h = arg;
+
+	h->timer = timeout_ms < 0 ? -1 : dss_http_now() + timeout_ms / 1000.0;
+	return 0;
 }
 
 struct dss_http *
@@ -47,6 +102,11 @@ dss_http_new(int max_conns, struct dss_err *err)
 	}
 	if (max_conns < 1)
 		max_conns = 1;
+	h->timer = -1;
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)max_conns + 8);
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)max_conns);
@@ -64,6 +124,8 @@ dss_http_free(struct dss_http *h)
 		curl_easy_cleanup(h->pool[i]);
 	free(h->pool);
 	curl_multi_cleanup(h->multi);
+	free(h->fds);
+	free(h->ready);
 	free(h);
 }
 
@@ -208,23 +270,13 @@ grow_pool(struct dss_http *h)
 	return 0;
 }
 
-int
-dss_http_poll(struct dss_http *h, int timeout_ms, dss_http_done_fn *done,
-    void *arg, struct dss_err *err)
+/* Reports the finished transfers.  Returns how many there were. */
+static int
+collect(struct dss_http *h, dss_http_done_fn *done, void *arg)
 {
 	CURLMsg *msg;
-	CURLMcode mc;
-	int still, left;
+	int left, n = 0;
 
-	if (timeout_ms < 0)
-		timeout_ms = 0;
-	mc = curl_multi_perform(h->multi, &still);
-	if (mc == CURLM_OK && still == h->running)
-		mc = curl_multi_poll(h->multi, NULL, 0, timeout_ms, NULL);
-	if (mc == CURLM_OK)
-		mc = curl_multi_perform(h->multi, &still);
-	if (mc != CURLM_OK)
-		return dss_err_set(err, "libcurl: %s", curl_multi_strerror(mc));
 	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
 		struct dss_http_req *req = NULL;
 		CURL *e = msg->easy_handle;
@@ -247,7 +299,78 @@ dss_http_poll(struct dss_http *h, int timeout_ms, dss_http_done_fn *done,
 		else
 			curl_easy_cleanup(e);
 		done(req, arg);
+		n++;
 	}
+	return n;
+}
+
+static int
+on_timeout(struct dss_http *h, struct dss_err *err)
+{
+	CURLMcode mc;
+	int still;
+
+	h->timer = -1;
+	mc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+	if (mc != CURLM_OK)
+		return dss_err_set(err, "libcurl: %s", curl_multi_strerror(mc));
+	return 0;
+}
+
+int
+dss_http_poll(struct dss_http *h, int timeout_ms, dss_http_done_fn *done,
+    void *arg, struct dss_err *err)
+{
+	double now = dss_http_now();
+	int i, n, still, wait = timeout_ms < 0 ? 0 : timeout_ms;
+
+	if (h->timer >= 0 && h->timer <= now && on_timeout(h, err) < 0)
+		return -1;
+	if (collect(h, done, arg) > 0)
+		return 0;
+	if (h->timer >= 0) {
+		int t = (int)ceil((h->timer - now) * 1000);
+
+		if (t < wait)
+			wait = t < 0 ? 0 : t;
+	}
+	n = poll(h->fds, (nfds_t)h->nfds, wait);
+	if (n < 0 && errno != EINTR)
+		return dss_err_errno(err, errno, "poll");
+	if (n > 0) {
+		/* libcurl changes h->fds as we call it: work from a copy */
+		if (h->capready < h->nfds) {
+			struct pollfd *p = realloc(h->ready, h->nfds * sizeof(*p));
+
+			if (p == NULL)
+				return dss_err_set(err, "out of memory");
+			h->ready = p;
+			h->capready = h->nfds;
+		}
+		n = 0;
+		for (i = 0; i < h->nfds; i++)
+			if (h->fds[i].revents)
+				h->ready[n++] = h->fds[i];
+		for (i = 0; i < n; i++) {
+			int bits = 0;
+			CURLMcode mc;
+
+			if (h->ready[i].revents & (POLLIN | POLLHUP))
+				bits |= CURL_CSELECT_IN;
+			if (h->ready[i].revents & POLLOUT)
+				bits |= CURL_CSELECT_OUT;
+			if (h->ready[i].revents & (POLLERR | POLLNVAL))
+				bits |= CURL_CSELECT_ERR;
+			mc = curl_multi_socket_action(h->multi, h->ready[i].fd, bits,
+			    &still);
+			if (mc != CURLM_OK)
+				return dss_err_set(err, "libcurl: %s",
+				    curl_multi_strerror(mc));
+		}
+	}
+	if (h->timer >= 0 && h->timer <= dss_http_now() && on_timeout(h, err) < 0)
+		return -1;
+	collect(h, done, arg);
 	return 0;
 }
 

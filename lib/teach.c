@@ -78,7 +78,7 @@ struct run {
 	FILE *out;
 	struct dss_lines lines;
 	struct dss_http *http;
-	sqlite3_stmt *get, *put, *put_completion;
+	sqlite3_stmt *get, *put;
 	struct job *head, *tail;
 	int njobs, window;
 	int eof, stopping, fatal;
@@ -495,19 +495,6 @@ flush_results(struct run *r)
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			goto dberr;
-		st = r->put_completion;
-		sqlite3_bind_text(st, 1, j->s[x->sample].key, -1, SQLITE_STATIC);
-		bind_text(st, 2, j->dataset ? j->dataset : "");
-		bind_text(st, 3, j->id);
-		bind_text(st, 4, x->teacher ? x->teacher : t->spec);
-		sqlite3_bind_int(st, 5, x->sample);
-		bind_text(st, 6, x->text);
-		bind_text(st, 7, x->finish_reason);
-		sqlite3_bind_text(st, 8, x->line, (int)strlen(x->line) - 1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			goto dberr;
 	}
 	if (dss_db_commit(r->db, r->err) < 0)
 		goto fail;
@@ -897,19 +884,25 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	    "(request, provider, model, dataset, id, sample, completion, "
 	    "finish_reason, prompt_tokens, completion_tokens, cost_usd, "
 	    "latency_ms, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    err)) == NULL ||
-	    (r.put_completion = dss_db_prepare(db, "INSERT OR IGNORE INTO "
-	    "completions (request, dataset, id, teacher, sample, completion, "
-	    "finish_reason, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err)) == NULL)
+	    err)) == NULL)
 		goto out;
 
 	for (;;) {
 		double now = dss_http_now(), wake = now + 1.0;
 		int timeout;
 
-		while (!r.eof && !r.stopping && r.njobs < r.window)
-			if (read_one(&r) < 0)
+		if (!r.eof && !r.stopping && r.njobs < r.window) {
+			/* one read transaction for the lookups of a batch */
+			if (dss_db_exec(db, "BEGIN", err) < 0)
 				goto out;
+			while (!r.eof && !r.stopping && r.njobs < r.window)
+				if (read_one(&r) < 0) {
+					dss_db_rollback(db);
+					goto out;
+				}
+			if (dss_db_commit(db, err) < 0)
+				goto out;
+		}
 		if (dispatch(&r, now, &wake) < 0)
 			goto out;
 		if (flush_results(&r) < 0)
@@ -952,7 +945,6 @@ out:
 	free(r.bodies);
 	sqlite3_finalize(r.get);
 	sqlite3_finalize(r.put);
-	sqlite3_finalize(r.put_completion);
 	dss_http_free(r.http);
 	dss_lines_free(&r.lines);
 	return rc;

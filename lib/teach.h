@@ -6,7 +6,7 @@
  * teach_cache table; cached samples are emitted at once, the rest are
  * sent through one libcurl multi loop under token-bucket RPM/TPM limits
  * and an AIMD concurrency limit, retried with Retry-After or backoff and
- * jitter, and each response is committed to teach_cache (and completions)
+ * jitter, and each response is committed to teach_cache
  * before its completion record is written.  A rerun, or a resume after
  * kill -9, therefore never pays for a stored response twice.  Budgets
  * (cost, requests) stop new work and let what is in flight finish.
