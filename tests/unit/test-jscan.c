@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the fast JSON scanner: it must accept exactly what a
+ * strict JSON parser accepts (checked against cJSON on every case), find
+ * members and their spans, decode escapes and surrogate pairs, and quote
+ * text so that cJSON reads it back unchanged.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "../../lib/jscan.h"
+#include "tap.h"
+
+static const char *const valid[] = {
+	"{}",
+	" { } ",
+	"{\"a\":1}",
+	"{\"a\":-0.5e+10,\"b\":[1,2,{\"c\":null}],\"d\":true,\"e\":false}",
+	"{\"s\":\"tab\\tnl\\nq\\\"bs\\\\sl\\/u\\u00e9\\ud83d\\ude00\"}",
+	"{\"k\\u0041\":\"v\"}",
+	"{\"x\":\"caf\xc3\xa9 \xe2\x80\x9cquoted\xe2\x80\x9d\"}",
+	"{\"deep\":[[[[[[[[[[1]]]]]]]]]]}",
+	"{\"a\" : 1 , \"b\" :\t2\r\n}",
+	"{\"long\":\"0123456789abcdefghijklmnopqrstuvwxyz0123456789\"}",
+};
+
+static const char *const invalid[] = {
+	"",
+	"{",
+	"{\"a\"}",
+	"{\"a\":}",
+	"{\"a\":1,}",
+	"{\"a\":1 \"b\":2}",
+	"{a:1}",
+	"{\"a\":'x'}",
+	"{\"a\":01}",
+	"{\"a\":1.}",
+	"{\"a\":.5}",
+	"{\"a\":1e}",
+	"{\"a\":-}",
+	"{\"a\":tru}",
+	"{\"a\":nul}",
+	"{\"a\":\"x\\q\"}",
+	"{\"a\":\"\\u12g4\"}",
+	"{\"a\":\"unterminated}",
+	"{\"a\":\"ctl\x01\"}",
+	"{\"a\":\"0123456789abcdef\x1f\"}",
+	"{\"a\":[1,2}",
+	"{\"a\":1}}",
+	"{\"a\":1} x",
+	"{\"a\":1}{}",
+};
+
+static void
+test_validity(void)
+{
+	struct dss_jscan j = DSS_JSCAN_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	char deep[2 * DSS_JSCAN_MAX_DEPTH + 16];
+	size_t i;
+
+	for (i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+		cJSON *o = cJSON_Parse(valid[i]);
+
+		ok(o != NULL, "cJSON agrees %zu is valid", i);
+		cJSON_Delete(o);
+		if (!ok(dss_jscan_object(&j, valid[i], strlen(valid[i]), &err) == 0,
+		    "valid %zu: %s", i, valid[i]))
+			printf("#   %s\n", err.msg);
+	}
+	for (i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+		err.msg[0] = '\0';
+		if (!ok(dss_jscan_object(&j, invalid[i], strlen(invalid[i]),
+		    &err) == -1 && strncmp(err.msg, "invalid JSON near byte ",
+		    23) == 0, "invalid %zu rejected: %s", i, invalid[i]))
+			printf("#   '%s'\n", err.msg);
+	}
+	ok(dss_jscan_object(&j, "[1]", 3, &err) == -1 &&
+	    strcmp(err.msg, "record is not a JSON object") == 0,
+	    "an array is not an object");
+	ok(dss_jscan_object(&j, "\"x\"", 3, &err) == -1 &&
+	    strcmp(err.msg, "record is not a JSON object") == 0,
+	    "a string is not an object");
+	ok(dss_jscan_array(&j, "{}", 2, &err) == -1 &&
+	    strcmp(err.msg, "record is not a JSON array") == 0,
+	    "an object is not an array");
+	ok(dss_jscan_object(&j, "{\"a\":1} x", 9, &err) == -1 &&
+	    strcmp(err.msg, "invalid JSON near byte 8") == 0,
+	    "the message names the byte");
+	ok(dss_jscan_object(&j, "{\"a\":1}\0", 8, &err) == -1,
+	    "a NUL byte after the object is junk");
+
+	memset(deep, 0, sizeof deep);
+	deep[0] = '{';
+	strcpy(deep + 1, "\"a\":");
+	for (i = 0; i < DSS_JSCAN_MAX_DEPTH; i++)
+		deep[5 + i] = '[';
+	for (i = 0; i < DSS_JSCAN_MAX_DEPTH; i++)
+		deep[5 + DSS_JSCAN_MAX_DEPTH + i] = ']';
+	deep[5 + 2 * DSS_JSCAN_MAX_DEPTH] = '}';
+	ok(dss_jscan_object(&j, deep, strlen(deep), &err) == -1,
+	    "nesting deeper than %d is refused", DSS_JSCAN_MAX_DEPTH);
+	dss_jscan_free(&j);
+}
+
+static void
+test_members(void)
+{
+	const char *s = "{\"dataset\":\"cqa\",\"index\":42,\"fields\":{\"choices\":"
+	    "[\"a\",\"b\\\"c\"]},\"k\\u0041\":null,\"dataset\":\"again\"}";
+	struct dss_jscan j = DSS_JSCAN_INIT, sub = DSS_JSCAN_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_buf b = DSS_BUF_INIT;
+	const struct dss_jscan_member *m;
+
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == 0, "record scans");
+	is_int((long long)j.n, 5, "five members");
+	m = dss_jscan_get(&j, "dataset");
+	ok(m != NULL && m->type == DSS_JSCAN_STRING && m->vallen == 5 &&
+	    memcmp(m->val, "\"cqa\"", 5) == 0, "the first of a duplicate key wins");
+	m = dss_jscan_get(&j, "index");
+	ok(m != NULL && m->type == DSS_JSCAN_NUMBER && m->vallen == 2,
+	    "number span");
+	ok(dss_jscan_get(&j, "kA") != NULL &&
+	    dss_jscan_get(&j, "kA")->type == DSS_JSCAN_NULL,
+	    "an escaped key is found by its decoded name");
+	ok(dss_jscan_get(&j, "missing") == NULL, "a missing key");
+	m = dss_jscan_get(&j, "fields");
+	ok(m != NULL && m->type == DSS_JSCAN_OBJECT, "object member");
+	ok(dss_jscan_object(&sub, m->val, m->vallen, &err) == 0,
+	    "a member object scans on its own");
+	m = dss_jscan_get(&sub, "choices");
+	ok(m != NULL && m->type == DSS_JSCAN_ARRAY &&
+	    dss_jscan_array(&sub, m->val, m->vallen, &err) == 0 && sub.n == 2,
+	    "array elements");
+	ok(sub.m[1].key == NULL, "elements have no key");
+	dss_jscan_unquote(&b, sub.m[1].val, sub.m[1].vallen);
+	is_str(b.data, "b\"c", "element decoded");
+	dss_buf_free(&b);
+	dss_jscan_free(&j);
+	dss_jscan_free(&sub);
+}
+
+static void
+test_strings(void)
+{
+	static const char *const texts[] = {
+		"plain",
+		"",
+		"quote \" backslash \\ slash /",
+		"lines\nand\ttabs\r\b\f",
+		"ctl \x01\x1f end",
+		"caf\xc3\xa9 \xf0\x9f\x98\x80",
+		"Answer: neutral\n\nPremise: A man.",
+	};
+	struct dss_buf q = DSS_BUF_INIT, u = DSS_BUF_INIT;
+	struct dss_jscan j = DSS_JSCAN_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		cJSON *o;
+
+		dss_buf_reset(&q);
+		dss_buf_reset(&u);
+		dss_buf_adds(&q, "{\"t\":");
+		dss_jscan_quote(&q, texts[i], strlen(texts[i]));
+		dss_buf_addch(&q, '}');
+		o = cJSON_Parse(q.data);
+		ok(o != NULL && strcmp(cJSON_GetObjectItem(o, "t")->valuestring,
+		    texts[i]) == 0, "quote %zu reads back in cJSON", i);
+		cJSON_Delete(o);
+		ok(dss_jscan_object(&j, q.data, q.len, &err) == 0,
+		    "quote %zu scans", i);
+		dss_jscan_unquote(&u, j.m[0].val, j.m[0].vallen);
+		is_str(u.data, texts[i], "  and unquotes to the same text");
+	}
+	dss_buf_reset(&u);
+	dss_jscan_unquote(&u, "\"\\u00e9\\ud83d\\ude00\\u20ac\"", 26);
+	is_str(u.data, "\xc3\xa9\xf0\x9f\x98\x80\xe2\x82\xac",
+	    "\\u escapes and a surrogate pair to UTF-8");
+	dss_buf_reset(&u);
+	dss_jscan_unquote(&u, "\"a\\ud800b\"", 10);
+	is_str(u.data, "a\xef\xbf\xbd" "b", "a lone surrogate becomes U+FFFD");
+	dss_buf_free(&q);
+	dss_buf_free(&u);
+	dss_jscan_free(&j);
+}
+
+int
+main(void)
+{
+	test_validity();
+	test_members();
+	test_strings();
+	return done();
+}
