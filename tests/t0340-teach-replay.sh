@@ -215,6 +215,71 @@ EOF
 	status_is 0 "real completions, second run: exit 0"
 	is "$(jsonq "$TMP/real.log" 'len(R)')" "$n" "second run: served wholly from the cache"
 	is "$(wc -l < "$TMP/out" | tr -d ' ')" "$n" "second run: every prompt emitted"
+
+	# The whole front of the pipeline: the examples of those completions,
+	# through dss-prompt and dss-teach against a loopback server that
+	# answers each prompt with its real completion.
+	"$PY" - "$S" "$TMP/real-ex.jsonl" "$TMP/real-script2.jsonl" <<'EOF'
+import json, sys
+src, ef, sf = sys.argv[1:]
+names = ["entailment", "neutral", "contradiction"]
+with open(ef, "w") as e, open(sf, "w") as s:
+    for i, line in enumerate(open(src, encoding="utf-8")):
+        x = json.loads(line)
+        ex, ds = x["official_example"], x["dataset"]
+        rid = "%s-test-%06d" % (ds, i)
+        if ds == "svamp":
+            body, _, q = ex["input"].rpartition("\n")
+            inp, label = ex["input"], ex["label"]
+            fields = {"body": body, "question": q, "equation": label,
+                      "answer": float(eval(label)), "type": "",
+                      "source_id": "chal-%d" % i}
+            match = body
+        elif ds == "cqa":
+            inp = ex["question"] + "\nAnswer Choices:\n" + "\n".join(
+                "(%s) %s" % (c, t) for c, t in zip("abcde", ex["choices"]))
+            label = ex["answer"]
+            fields = {"question": ex["question"], "choices": ex["choices"],
+                      "answer_key": "ABCDE"[ex["choices"].index(label)],
+                      "source_id": ex["id"], "concept": ""}
+            match = ex["question"]
+        else:
+            inp = ex["premise"] + "</s>" + ex["hypothesis"]
+            label = names[ex["label"]]
+            fields = {"premise": ex["premise"], "hypothesis": ex["hypothesis"],
+                      "source_id": ex["uid"], "reason": ex["reason"]}
+            match = ex["hypothesis"]
+        e.write(json.dumps({"dataset": ds, "split": "test", "id": rid,
+                            "index": i, "input": inp, "label": label,
+                            "fields": fields}) + "\n")
+        s.write(json.dumps({"match": match, "completion": x["completion"],
+                            "id": rid}) + "\n")
+EOF
+	if command -v dss-prompt >/dev/null 2>&1; then
+		start_server port "$PY" "$FAKE" --script "$TMP/real-script2.jsonl" \
+		    --log "$TMP/real2.log" --lifetime 300
+		dss-prompt < "$TMP/real-ex.jsonl" > "$TMP/real-p2.jsonl"
+		is "$?" 0 "dss-prompt renders the examples"
+		replay "$TMP/real2.db" --teacher openai:stand-in \
+		    --base-url "http://127.0.0.1:$port/v1" --max-tokens 512 \
+		    < "$TMP/real-p2.jsonl"
+		status_is 0 "dss-prompt | dss-teach: every prompt completes"
+		"$PY" - "$TMP/out" "$TMP/real-script2.jsonl" <<'EOF'
+import json, sys
+got = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[1])}
+want = {json.loads(l)["id"]: json.loads(l)["completion"] for l in open(sys.argv[2])}
+sys.exit(0 if got == want else 1)
+EOF
+		ok $? "dss-prompt | dss-teach: each example gets its real completion"
+		replay "$TMP/real2.db" --teacher openai:stand-in \
+		    --base-url "http://127.0.0.1:$port/v1" --max-tokens 512 \
+		    < "$TMP/real-p2.jsonl"
+		status_is 0 "dss-prompt | dss-teach again: exit 0"
+		is "$(jsonq "$TMP/real2.log" 'len(R)')" "$n" \
+		    "dss-prompt | dss-teach again: served wholly from the cache"
+	else
+		echo "# skipped: dss-prompt is not built"
+	fi
 else
 	echo "# skipped: $S not found"
 fi
