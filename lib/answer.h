@@ -19,7 +19,10 @@
  *     "synonyms": { "phrase": "label", ... } }       (nli only)
  *
  * Every key but "kind" is optional and defaults to the built-in rules of
- * that kind.  A compiled configuration holds PCRE2 match data and so must
+ * that kind.  A statement pattern need only match from the word "answer"
+ * on: lead-in words just before a match ("So the final", "Therefore,
+ * the") are taken as part of the statement, so that the rationale ends
+ * before them.  Cut patterns are searched as one alternation.  A compiled configuration holds PCRE2 match data and so must
  * not be used by two threads at once.
  */
 #ifndef DSS_ANSWER_H
@@ -68,6 +71,26 @@ struct dss_answer_config *dss_answer_config_builtin(const char *dataset,
     struct dss_err *err);
 void dss_answer_config_free(struct dss_answer_config *c);
 enum dss_answer_kind dss_answer_config_kindof(const struct dss_answer_config *c);
+
+/*
+ * Compiled configurations by dataset name, each loaded on first use from
+ * the "answer" section of the dataset's manifest (dss_manifest_load, so
+ * $DSS_DATASETS applies); a manifest without one falls back to the
+ * built-in rules of that dataset name.
+ */
+struct dss_answer_cache;
+
+/* Returns a new empty cache, or NULL when out of memory. */
+struct dss_answer_cache *dss_answer_cache_new(void);
+/* Frees the cache and every configuration in it. */
+void dss_answer_cache_free(struct dss_answer_cache *cache);
+/*
+ * The configuration for dataset, owned by the cache.  NULL with err set
+ * when the dataset has no manifest ("unknown dataset 'x' ..."), or its
+ * answer section is wrong.  Names containing '/' are never looked up.
+ */
+struct dss_answer_config *dss_answer_cache_get(struct dss_answer_cache *cache,
+    const char *dataset, struct dss_err *err);
 
 /* The result of one extraction.  Initialise with DSS_ANSWER_INIT. */
 struct dss_answer {
