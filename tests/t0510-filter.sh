@@ -45,6 +45,29 @@ expect_ok "- reads stdin" sh -c "dss-filter - < '$IN'"
 bad=$(grep -cE '"rationale":"[^"]*(answer is|Q:|Premise:)' "$TMP/none.out")
 is "$bad" 0 "no answer statement or run-on in a rationale"
 
+# CRLF line ends and blank lines change nothing.
+{ echo; sed 's/$/\r/' "$IN"; printf '  \t \n'; } >"$TMP/crlf.jsonl"
+dss-filter "$TMP/crlf.jsonl" >"$TMP/crlf.out" 2>/dev/null
+cmp_file "$TMP/crlf.out" "$G/filter-gold.jsonl" "CRLF and blank lines"
+printf '%s' "$(head -n 1 "$IN")" | dss-filter >"$TMP/nonl.out" 2>/dev/null
+is "$(wc -l <"$TMP/nonl.out" | tr -d ' ')" 1 "a last line without a newline is read"
+
+# Majority mode: prompts are told apart by dataset, id and teacher.
+grep '"svamp-test-000002"' "$IN" | head -n 2 >"$TMP/t2.jsonl"
+grep '"svamp-test-000002"' "$IN" | tail -n 1 |
+    sed 's/"teacher":"openai:gpt-4o-mini"/"teacher":"other"/' >>"$TMP/t2.jsonl"
+dss-filter --agree majority "$TMP/t2.jsonl" >"$TMP/t2.out" 2>"$TMP/t2.err"
+grep -q "kept 3, rejected 0" "$TMP/t2.err"
+ok $? "majority: another teacher's sample is a prompt of its own"
+grep -q '"teacher":"other".*"label":"(4 - 3)".*"votes":{"(4 - 3)":1}' "$TMP/t2.out"
+ok $? "majority: it wins its own vote"
+line=$(grep '"svamp-test-000002"' "$IN" | head -n 1)
+L="$line" awk 'BEGIN { for (i = 0; i < 4097; i++) print ENVIRON["L"] }' >"$TMP/many.jsonl"
+expect_fail 1 "^dss-filter: line 4097: more than 4096 samples of prompt 'svamp-test-000002'$" \
+    "majority: too many samples of one prompt" \
+    dss-filter --agree majority "$TMP/many.jsonl"
+expect_ok "gold mode takes them" dss-filter "$TMP/many.jsonl"
+
 # --min-rationale-chars
 dss-filter --min-rationale-chars 40 --rejects "$TMP/min.rej" "$IN" \
     >"$TMP/min.out" 2>"$TMP/min.err"
