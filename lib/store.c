@@ -11,11 +11,13 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "buf.h"
 #include "db.h"
+#include "jscan.h"
 #include "store.h"
 
 enum kind {
@@ -94,6 +96,14 @@ static const struct table tables[DSS_RECORD_NTYPES] = {
 	} },
 };
 
+static int
+no_type(struct dss_err *err)
+{
+	return dss_err_set(err, "record is of no known type (it has none of the "
+	    "fields 'rationale', 'completion', 'prompt', 'messages', or "
+	    "'input' with 'label')");
+}
+
 int
 dss_record_type(const cJSON *rec, struct dss_err *err)
 {
@@ -107,9 +117,7 @@ dss_record_type(const cJSON *rec, struct dss_err *err)
 	if (cJSON_GetObjectItemCaseSensitive(rec, "input") != NULL &&
 	    cJSON_GetObjectItemCaseSensitive(rec, "label") != NULL)
 		return DSS_RECORD_EXAMPLE;
-	return dss_err_set(err, "record is of no known type (it has none of the "
-	    "fields 'rationale', 'completion', 'prompt', 'messages', or "
-	    "'input' with 'label')");
+	return no_type(err);
 }
 
 const char *
@@ -134,6 +142,8 @@ add_cols(struct dss_buf *b, const struct table *t, int from, const char *prefix,
 struct store {
 	sqlite3_stmt *insert[DSS_RECORD_TEACH_CACHE];
 	sqlite3_stmt *update[DSS_RECORD_TEACH_CACHE];
+	struct dss_jscan scan;		/* the current record */
+	struct dss_buf scratch[MAXCOLS];	/* decoded strings, per column */
 };
 
 static void
@@ -145,6 +155,9 @@ store_free(struct store *s)
 		sqlite3_finalize(s->insert[i]);
 		sqlite3_finalize(s->update[i]);
 	}
+	for (i = 0; i < MAXCOLS; i++)
+		dss_buf_free(&s->scratch[i]);
+	dss_jscan_free(&s->scan);
 }
 
 static int
@@ -154,6 +167,8 @@ store_prepare(struct store *s, sqlite3 *db, struct dss_err *err)
 	int type, i, r = -1;
 
 	memset(s, 0, sizeof(*s));
+	for (i = 0; i < MAXCOLS; i++)
+		s->scratch[i] = (struct dss_buf)DSS_BUF_INIT;
 	for (type = 0; type < DSS_RECORD_TEACH_CACHE; type++) {
 		const struct table *t = &tables[type];
 
@@ -192,43 +207,79 @@ out:
 	return r;
 }
 
-/* Binds field c of rec as parameter i of st, checking its type. */
+/* The type of a scanned record, as dss_record_type tells it. */
 static int
-bind_field(sqlite3_stmt *st, int i, const cJSON *rec, const struct column *c,
-    struct dss_err *err)
+scan_type(const struct dss_jscan *j, struct dss_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, c->field);
-	double d;
+	if (dss_jscan_get(j, "rationale") != NULL)
+		return DSS_RECORD_TRIPLE;
+	if (dss_jscan_get(j, "completion") != NULL)
+		return DSS_RECORD_COMPLETION;
+	if (dss_jscan_get(j, "prompt") != NULL ||
+	    dss_jscan_get(j, "messages") != NULL)
+		return DSS_RECORD_PROMPT;
+	if (dss_jscan_get(j, "input") != NULL && dss_jscan_get(j, "label") != NULL)
+		return DSS_RECORD_EXAMPLE;
+	return no_type(err);
+}
 
-	if (v == NULL || cJSON_IsNull(v)) {
+/*
+ * Binds field c of the scanned record as parameter i of st, checking its
+ * type.  A string without escapes is bound in place; one with escapes is
+ * decoded into scratch, which must live until st has run.
+ */
+static int
+bind_field(sqlite3_stmt *st, int i, const struct dss_jscan *j,
+    const struct column *c, struct dss_buf *scratch, struct dss_err *err)
+{
+	const struct dss_jscan_member *m = dss_jscan_get(j, c->field);
+	char num[64];
+	double d;
+	char *end;
+
+	if (m == NULL || m->type == DSS_JSCAN_NULL) {
 		if (c->kind == REQ_STR || c->kind == REQ_INT)
 			return dss_err_set(err, "field '%s' is %s", c->field,
-			    v == NULL ? "missing" : "null");
-		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 :
-		    dss_err_set(err, "out of memory");
+			    m == NULL ? "missing" : "null");
+		sqlite3_bind_null(st, i);
+		return 0;
 	}
 	switch (c->kind) {
 	case REQ_STR:
 	case OPT_STR:
-		if (!cJSON_IsString(v))
+		if (m->type != DSS_JSCAN_STRING)
 			return dss_err_set(err, "field '%s' is not a string", c->field);
-		sqlite3_bind_text(st, i, v->valuestring, -1, SQLITE_STATIC);
+		if (memchr(m->val + 1, '\\', m->vallen - 2) == NULL) {
+			sqlite3_bind_text(st, i, m->val + 1, (int)(m->vallen - 2),
+			    SQLITE_STATIC);
+			break;
+		}
+		dss_buf_reset(scratch);
+		if (dss_jscan_unquote(scratch, m->val, m->vallen) < 0)
+			return dss_err_set(err, "field '%s': out of memory", c->field);
+		sqlite3_bind_text(st, i, scratch->data, (int)scratch->len,
+		    SQLITE_STATIC);
 		break;
 	case REQ_INT:
 	case OPT_INT:
-		if (!cJSON_IsNumber(v))
+		if (m->type != DSS_JSCAN_NUMBER)
 			return dss_err_set(err, "field '%s' is not a number", c->field);
-		d = v->valuedouble;
-		if (d != floor(d) || d < -9.0e15 || d > 9.0e15)
+		if (m->vallen >= sizeof(num))
+			return dss_err_set(err, "field '%s' is not an integer",
+			    c->field);
+		memcpy(num, m->val, m->vallen);
+		num[m->vallen] = '\0';
+		d = strtod(num, &end);
+		if (*end != '\0' || d != floor(d) || d < -9.0e15 || d > 9.0e15)
 			return dss_err_set(err, "field '%s' is not an integer",
 			    c->field);
 		sqlite3_bind_int64(st, i, (sqlite3_int64)d);
 		break;
 	case OPT_BOOL:
-		if (!cJSON_IsBool(v))
+		if (m->type != DSS_JSCAN_TRUE && m->type != DSS_JSCAN_FALSE)
 			return dss_err_set(err, "field '%s' is not a boolean",
 			    c->field);
-		sqlite3_bind_int(st, i, cJSON_IsTrue(v));
+		sqlite3_bind_int(st, i, m->type == DSS_JSCAN_TRUE);
 		break;
 	}
 	return 0;
@@ -247,45 +298,48 @@ step(sqlite3 *db, sqlite3_stmt *st, struct dss_err *err)
 	return sqlite3_changes(db);
 }
 
-/* Upserts one record whose text is line; counts into c. */
 static int
-put(sqlite3 *db, struct store *s, const cJSON *rec, const char *line,
-    size_t len, struct dss_store_counts *c, struct dss_err *err)
+bind_all(sqlite3_stmt *st, struct store *s, const struct table *t,
+    const char *line, size_t len, struct dss_err *err)
+{
+	int i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (bind_field(st, i + 1, &s->scan, &t->cols[i], &s->scratch[i],
+		    err) < 0)
+			return -1;
+	sqlite3_bind_text(st, t->ncols + 1, line, (int)len, SQLITE_STATIC);
+	return 0;
+}
+
+/* Upserts the record scanned into s->scan, whose text is line. */
+static int
+put(sqlite3 *db, struct store *s, const char *line, size_t len,
+    struct dss_store_counts *c, struct dss_err *err)
 {
 	const struct table *t;
-	sqlite3_stmt *ins, *upd;
-	int type, i, n, r = -1;
+	int type, n;
 
-	if ((type = dss_record_type(rec, err)) < 0)
+	if ((type = scan_type(&s->scan, err)) < 0)
 		return -1;
 	t = &tables[type];
-	ins = s->insert[type];
-	upd = s->update[type];
-	for (i = 0; i < t->ncols; i++)
-		if (bind_field(ins, i + 1, rec, &t->cols[i], err) < 0)
-			goto out;
-	sqlite3_bind_text(ins, t->ncols + 1, line, (int)len, SQLITE_STATIC);
-	if ((n = step(db, ins, err)) < 0)
-		goto out;
+	if (bind_all(s->insert[type], s, t, line, len, err) < 0 ||
+	    (n = step(db, s->insert[type], err)) < 0)
+		return -1;
 	c->records++;
 	c->by_type[type]++;
 	if (n > 0) {
 		c->inserted++;
-		r = 0;
-		goto out;
+		return 0;
 	}
-	for (i = 0; i < t->ncols; i++)
-		bind_field(upd, i + 1, rec, &t->cols[i], err);
-	sqlite3_bind_text(upd, t->ncols + 1, line, (int)len, SQLITE_STATIC);
-	if ((n = step(db, upd, err)) < 0)
-		goto out;
+	if (bind_all(s->update[type], s, t, line, len, err) < 0 ||
+	    (n = step(db, s->update[type], err)) < 0)
+		return -1;
 	if (n > 0)
 		c->updated++;
 	else
 		c->unchanged++;
-	r = 0;
-out:
-	return r;
+	return 0;
 }
 
 static void
@@ -308,24 +362,30 @@ dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
 	struct dss_store_counts pending;
 	struct store s;
 	size_t inbatch = 0;
-	cJSON *rec = NULL;
 	int r = -1, rc;
 
 	memset(c, 0, sizeof(*c));
 	memset(&pending, 0, sizeof(pending));
 	if (batch == 0)
 		batch = DSS_STORE_BATCH;
-	if (store_prepare(&s, db, err) < 0)
+	/* A 64 MiB page cache keeps the B-tree pages a batch touches. */
+	if (dss_db_exec(db, "PRAGMA cache_size = -65536", err) < 0 ||
+	    store_prepare(&s, db, err) < 0)
 		return -1;
-	while ((rc = dss_jsonl_next(l, &rec, err)) == 1) {
+	while ((rc = dss_lines_next(l, err)) == 1) {
+		const char *p = l->line.data;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			continue;
 		if (inbatch == 0 && dss_db_begin(db, err) < 0)
 			goto out;
-		if (put(db, &s, rec, l->line.data, l->line.len, &pending, err) < 0) {
+		if (dss_jscan_object(&s.scan, l->line.data, l->line.len, err) < 0 ||
+		    put(db, &s, l->line.data, l->line.len, &pending, err) < 0) {
 			dss_err_prefix(err, "line %lu", l->lineno);
 			goto out;
 		}
-		cJSON_Delete(rec);
-		rec = NULL;
 		if (++inbatch == batch) {
 			if (dss_db_commit(db, err) < 0)
 				goto out;
@@ -345,7 +405,6 @@ dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
 out:
 	if (r < 0)
 		dss_db_rollback(db);
-	cJSON_Delete(rec);
 	store_free(&s);
 	return r;
 }

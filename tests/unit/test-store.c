@@ -121,15 +121,25 @@ test_load_merge(const char *dir)
 	is_int(count(db, "SELECT count(*) FROM examples WHERE label = 'changed'"), 0,
 	    "update in the failed batch rolled back");
 
+	snprintf(text, sizeof(text), "{\"dataset\":\"e\",\"split\":\"s\","
+	    "\"id\":\"q\\u0041\",\"index\":1e2,\"input\":\"a\\nb \\\"c\\\"\","
+	    "\"label\":\"\\u00e9\"}\n");
+	is_int(load(db, text, 0, &c, &err), 0, "record with escapes");
+	is_int(count(db, "SELECT count(*) FROM examples WHERE id = 'qA' AND "
+	    "input = 'a' || char(10) || 'b \"c\"' AND label = char(233) AND "
+	    "idx = 100"), 1, "escaped strings decoded into columns, 1e2 is 100");
+	is_int(count(db, "SELECT count(*) FROM examples WHERE record LIKE "
+	    "'%\\u0041%'"), 1, "record kept as read");
+
 	db2 = dss_db_open(b, DSS_DB_CREATE, &err);
 	if (!ok(db2 != NULL, "open b.db"))
 		goto out;
 	memset(&c, 0, sizeof(c));
 	is_int(dss_store_merge(db2, a, &c, &err), 0, "merge a into b");
-	is_int((long long)c.inserted, 4, "four rows merged");
+	is_int((long long)c.inserted, 5, "five rows merged");
 	memset(&c, 0, sizeof(c));
 	is_int(dss_store_merge(db2, a, &c, &err), 0, "merge again");
-	is_int((long long)c.unchanged, 4, "all unchanged");
+	is_int((long long)c.unchanged, 5, "all unchanged");
 	is_int(dss_store_merge(db2, b, &c, &err), -1, "merge into itself");
 	is_int(dss_store_merge(db2, dir, &c, &err), -1, "merge a directory");
 	is_int(count(db2, "SELECT count(*) FROM triples WHERE agree = 1"), 1,
