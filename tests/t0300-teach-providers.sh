@@ -255,6 +255,14 @@ is "$(jsonq "$TMP/gem.out" 'sorted(set(r["finish_reason"] for r in R if r["id"].
 is "$(jsonq "$TMP/gem.out" 'all(r["usage"]["prompt_tokens"] > 0 and r["usage"]["completion_tokens"] > 0 for r in R)')" \
     true "gemini: usage from usageMetadata"
 
+# ---- every record keeps the completion record contract --------------------------
+for o in chat cmpl anth gem; do
+	"$PY" "$TOP/tests/check_schema.py" "$TOP/schemas/completion.schema.json" \
+	    "$TMP/$o.out" 2> "$TMP/schema.err"
+	ok $? "$o: records match schemas/completion.schema.json"
+	diag "$TMP/schema.err"
+done
+
 # ---- --key-env, loopback without a key, a rejected key -------------------
 start_server port "$PY" "$FAKE" --require-key "$KEY" --log "$TMP/ke.log" \
     --lifetime 300

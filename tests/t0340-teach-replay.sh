@@ -71,6 +71,10 @@ is "$(jsonq "$TMP/out" 'all(len(r["request"]) == 64 and r["fields"]["premise"].s
     true "replay: a completion record (request key, carried fields)"
 is "$(sqlite3 "$TMP/r.db" 'SELECT count(*) FROM teach_cache')" 3 \
     "replay: answers go through the cache"
+"$PY" "$TOP/tests/check_schema.py" "$TOP/schemas/completion.schema.json" \
+    "$TMP/r1.out" 2> "$TMP/schema.err"
+ok $? "replay: records match schemas/completion.schema.json"
+diag "$TMP/schema.err"
 replay "$TMP/r.db" --teacher "replay:$TMP/rec.jsonl" < "$TMP/p4.jsonl"
 status_is 1 "replay again: still exit 1 for the missing prompt"
 "$PY" -c 'import json, sys
@@ -127,6 +131,10 @@ is "$(jsonq "$TMP/out" 'sorted((r["id"], r["completion"], r["finish_reason"]) fo
     "batch: text and finish_reason from the response body"
 is "$(jsonq "$TMP/out" '[r["usage"] for r in R if r["id"].endswith("1")][0]')" \
     '{"completion_tokens": 11, "prompt_tokens": 41}' "batch: usage from the response body"
+"$PY" "$TOP/tests/check_schema.py" "$TOP/schemas/completion.schema.json" \
+    "$TMP/out" 2> "$TMP/schema.err"
+ok $? "batch: records match schemas/completion.schema.json"
+diag "$TMP/schema.err"
 replay "$TMP/b2.db" --teacher "replay:$TMP/batch.jsonl" --samples 2 < "$TMP/p1.jsonl"
 status_is 0 "batch: ID#SAMPLE custom ids"
 is "$(jsonq "$TMP/out" 'sorted((r["sample"], r["completion"]) for r in R)')" \
