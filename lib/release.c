@@ -758,7 +758,7 @@ dss_release_completion(const cJSON *example, const char *text)
 static int
 jnext(struct dss_jstrings *j)
 {
-	int c = getc(j->fp);
+	int c = getc_unlocked(j->fp);
 
 	if (c != EOF)
 		j->offset++;
@@ -855,7 +855,24 @@ jstring(struct dss_jstrings *j, struct dss_err *err)
 		if (c < 0x20)
 			return jerr(j, c, "control character in string", err);
 		if (c != '\\') {
-			if (dss_buf_addch(&j->s, c) < 0)
+			char run[512];
+			size_t n = 0;
+
+			/* Plain bytes, taken a run at a time. */
+			for (;;) {
+				run[n++] = (char)c;
+				if (n == sizeof(run))
+					break;
+				c = jnext(j);
+				if (c == '"' || c == '\\' || c < 0x20) {
+					if (c != EOF) {
+						ungetc(c, j->fp);
+						j->offset--;
+					}
+					break;
+				}
+			}
+			if (dss_buf_add(&j->s, run, n) < 0)
 				goto nomem;
 			continue;
 		}
