@@ -227,6 +227,24 @@ dss_teacher_quote(struct dss_buf *out, const char *s)
 	return add_string(out, s);
 }
 
+/* The shortest of %.15g, %.16g, %.17g that reads back as d. */
+static int
+add_number(struct dss_buf *out, double d)
+{
+	char s[40];
+	int prec;
+
+	if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+		return dss_buf_addf(out, "%lld", (long long)d);
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(s, sizeof(s), "%.*g", prec, d);
+		if (strtod(s, NULL) == d)
+			break;
+	}
+	snprintf(s, sizeof(s), "%.*g", prec, d);
+	return dss_buf_adds(out, s);
+}
+
 static int
 cmp_keys(const void *a, const void *b)
 {
@@ -243,13 +261,8 @@ dss_teacher_canonical(const cJSON *v, struct dss_buf *out)
 
 	if (cJSON_IsString(v))
 		return add_string(out, v->valuestring);
-	if (cJSON_IsNumber(v)) {
-		double d = v->valuedouble;
-
-		if (d == (double)(long long)d && d > -1e15 && d < 1e15)
-			return dss_buf_addf(out, "%lld", (long long)d);
-		return dss_buf_addf(out, "%.17g", d);
-	}
+	if (cJSON_IsNumber(v))
+		return add_number(out, v->valuedouble);
 	if (cJSON_IsTrue(v))
 		return dss_buf_adds(out, "true");
 	if (cJSON_IsFalse(v))
@@ -318,8 +331,9 @@ dss_teacher_key(const struct dss_teacher *t, const cJSON *input,
 		if (dss_buf_addch(&b, ']') < 0)
 			goto out;
 	}
-	if (p->temperature >= 0 && dss_buf_addf(&b, "%s\"temperature\":%.17g",
-	    max_tokens > 0 || p->nstop > 0 ? "," : "", p->temperature) < 0)
+	if (p->temperature >= 0 && (dss_buf_addf(&b, "%s\"temperature\":",
+	    max_tokens > 0 || p->nstop > 0 ? "," : "") < 0 ||
+	    add_number(&b, p->temperature) < 0))
 		goto out;
 	if (dss_buf_addf(&b, "},\"provider\":") < 0 ||
 	    add_string(&b, t->ops->provider) < 0 ||

@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the teachers and their rate limiting: the request each
+ * provider builds and the responses it parses, replay files, the request
+ * key (stable, canonical, blind to the API key and base URL), Retry-After
+ * and reset-header parsing, token buckets and AIMD on an injected clock,
+ * backoff bounds and shards.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/ratelimit.h"
+#include "../../lib/teach.h"
+#include "../../lib/teacher.h"
+#include "tap.h"
+
+static const char *messages_json =
+    "{\"id\":\"esnli-train-000001\",\"dataset\":\"esnli\","
+    "\"prompt\":\"Premise: a. Hypothesis: b.\\nA:\","
+    "\"messages\":[{\"role\":\"system\",\"content\":\"You label pairs.\"},"
+    "{\"role\":\"user\",\"content\":\"Premise: a.\"},"
+    "{\"role\":\"assistant\",\"content\":\"entailment\"},"
+    "{\"role\":\"user\",\"content\":\"Premise: b.\"}]}";
+
+static int
+open_teacher(struct dss_teacher *t, const char *spec, const char *base)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	int r = dss_teacher_open(t, spec, base, "DSS_TEST_KEY", &err);
+
+	if (r < 0)
+		printf("# open %s: %s\n", spec, err.msg);
+	return r;
+}
+
+static int
+has_header(const struct curl_slist *h, const char *line)
+{
+	for (; h != NULL; h = h->next)
+		if (strcmp(h->data, line) == 0)
+			return 1;
+	return 0;
+}
+
+/* Builds the request of t for the test record; returns its parsed body. */
+static cJSON *
+build(struct dss_teacher *t, const struct dss_teacher_params *p, int n,
+    struct dss_http_req *req)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	cJSON *rec = cJSON_Parse(messages_json), *in, *body = NULL;
+
+	in = dss_teacher_input(t, rec, &err);
+	if (in != NULL && t->ops->request(t, in, p, n, req, &err) == 0)
+		body = cJSON_Parse(req->body);
+	else
+		printf("# build: %s\n", err.msg);
+	cJSON_Delete(in);
+	cJSON_Delete(rec);
+	return body;
+}
+
+static const char *
+str_at(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	if (b != NULL)
+		x = cJSON_GetObjectItemCaseSensitive(x, b);
+	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static double
+num_at(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	if (b != NULL)
+		x = cJSON_GetObjectItemCaseSensitive(x, b);
+	return cJSON_IsNumber(x) ? x->valuedouble : -999;
+}
+
+static void
+test_openai(void)
+{
+	struct dss_teacher t;
+	struct dss_teacher_params p = DSS_TEACHER_PARAMS_INIT;
+	struct dss_http_req req = DSS_HTTP_REQ_INIT;
+	struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	char *stop[] = { "Q:", "\n\n" };
+	cJSON *b;
+	const char *resp =
+	    "{\"id\":\"x\",\"choices\":[{\"index\":1,\"message\":{\"role\":\"assistant\","
+	    "\"content\":\"second\"},\"finish_reason\":\"length\"},{\"index\":0,"
+	    "\"message\":{\"role\":\"assistant\",\"content\":\"first\"},"
+	    "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,"
+	    "\"completion_tokens\":7,\"total_tokens\":19}}";
+
+	setenv("DSS_TEST_KEY", "sk-test-secret-123", 1);
+	if (!ok(open_teacher(&t, "openai:gpt-4o-mini", "http://example.com/v1/") == 0,
+	    "openai: opens with a key"))
+		return;
+	p.temperature = 0.7;
+	p.max_tokens = 256;
+	p.stop = stop;
+	p.nstop = 2;
+	b = build(&t, &p, 3, &req);
+	is_str(req.url, "http://example.com/v1/chat/completions",
+	    "openai: POST {base}/chat/completions, trailing slash dropped");
+	ok(has_header(req.headers, "Authorization: Bearer sk-test-secret-123"),
+	    "openai: Authorization: Bearer KEY");
+	ok(has_header(req.headers, "Content-Type: application/json"),
+	    "openai: JSON content type");
+	is_str(str_at(b, "model", NULL), "gpt-4o-mini", "openai: model");
+	is_int((long long)num_at(b, "n", NULL), 3, "openai: K samples as n");
+	ok(num_at(b, "temperature", NULL) == 0.7, "openai: temperature");
+	is_int((long long)num_at(b, "max_tokens", NULL), 256, "openai: max_tokens");
+	is_int(cJSON_GetArraySize(cJSON_GetObjectItem(b, "stop")), 2, "openai: stop list");
+	is_int(cJSON_GetArraySize(cJSON_GetObjectItem(b, "messages")), 4,
+	    "openai: the record's messages as given");
+	cJSON_Delete(b);
+	dss_http_req_free(&req);
+
+	ok(t.ops->parse(&t, resp, strlen(resp), &res, &err) == 0, "openai: parses");
+	is_int(res.n, 2, "openai: two choices");
+	is_str(res.choices[0].text, "first", "openai: choices in index order");
+	is_str(res.choices[1].finish_reason, "length", "openai: finish_reason");
+	is_int(res.prompt_tokens, 12, "openai: usage.prompt_tokens");
+	is_int(res.completion_tokens, 7, "openai: usage.completion_tokens");
+	dss_teacher_result_free(&res);
+	ok(t.ops->parse(&t, "{\"choices\":[", 12, &res, &err) < 0,
+	    "openai: a truncated body is an error");
+	ok(t.ops->parse(&t, "{\"choices\":[]}", 14, &res, &err) < 0,
+	    "openai: no choices is an error");
+	dss_teacher_result_free(&res);
+
+	{
+		char msg[200];
+		const char *eb = "{\"error\":{\"message\":\"Incorrect API key "
+		    "provided: sk-test-secret-123.\",\"type\":\"invalid_request_error\"}}";
+
+		dss_teacher_error_message(&t, eb, strlen(eb), msg, sizeof(msg));
+		is_str(msg, "Incorrect API key provided: ***.",
+		    "error message: error.message, with the key masked");
+	}
+	dss_teacher_close(&t);
+
+	ok(open_teacher(&t, "openai-completions:davinci-002",
+	    "http://127.0.0.1:9/v1") == 0, "openai-completions: opens");
+	p.nstop = 0;
+	p.temperature = -1;
+	b = build(&t, &p, 1, &req);
+	is_str(req.url, "http://127.0.0.1:9/v1/completions",
+	    "openai-completions: POST {base}/completions");
+	is_str(str_at(b, "prompt", NULL), "Premise: a. Hypothesis: b.\nA:",
+	    "openai-completions: the record's prompt");
+	ok(cJSON_GetObjectItem(b, "n") == NULL, "openai-completions: no n for one sample");
+	ok(cJSON_GetObjectItem(b, "temperature") == NULL,
+	    "openai-completions: no temperature unless given");
+	cJSON_Delete(b);
+	dss_http_req_free(&req);
+	{
+		const char *tr = "{\"choices\":[{\"index\":0,\"text\":\" So the answer "
+		    "is (a).\",\"finish_reason\":\"stop\"}]}";
+
+		ok(t.ops->parse(&t, tr, strlen(tr), &res, &err) == 0 &&
+		    strcmp(res.choices[0].text, " So the answer is (a).") == 0 &&
+		    !res.has_usage, "openai-completions: choices[].text, usage absent");
+		dss_teacher_result_free(&res);
+	}
+	dss_teacher_close(&t);
+}
+
+static void
+test_anthropic(void)
+{
+	struct dss_teacher t;
+	struct dss_teacher_params p = DSS_TEACHER_PARAMS_INIT;
+	struct dss_http_req req = DSS_HTTP_REQ_INIT;
+	struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	char *stop[] = { "Q:" };
+	cJSON *b, *m;
+	const char *resp = "{\"type\":\"message\",\"content\":[{\"type\":\"text\","
+	    "\"text\":\"Part one. \"},{\"type\":\"text\",\"text\":\"Part two.\"}],"
+	    "\"stop_reason\":\"max_tokens\",\"usage\":{\"input_tokens\":30,"
+	    "\"output_tokens\":9}}";
+
+	if (!ok(open_teacher(&t, "anthropic:claude-3-5-haiku-latest", NULL) == 0,
+	    "anthropic: opens"))
+		return;
+	is_str(t.base_url, "https://api.anthropic.com", "anthropic: default base URL");
+	p.stop = stop;
+	p.nstop = 1;
+	b = build(&t, &p, 1, &req);
+	is_str(req.url, "https://api.anthropic.com/v1/messages",
+	    "anthropic: POST {base}/v1/messages");
+	ok(has_header(req.headers, "x-api-key: sk-test-secret-123"), "anthropic: x-api-key");
+	ok(has_header(req.headers, "anthropic-version: 2023-06-01"),
+	    "anthropic: anthropic-version");
+	is_int((long long)num_at(b, "max_tokens", NULL), 1024,
+	    "anthropic: max_tokens defaults to 1024");
+	is_str(str_at(b, "system", NULL), "You label pairs.",
+	    "anthropic: the system message goes in 'system'");
+	m = cJSON_GetObjectItem(b, "messages");
+	is_int(cJSON_GetArraySize(m), 3, "anthropic: the other messages stay");
+	is_str(str_at(cJSON_GetArrayItem(m, 0), "role", NULL), "user",
+	    "anthropic: first message is the user's");
+	is_int(cJSON_GetArraySize(cJSON_GetObjectItem(b, "stop_sequences")), 1,
+	    "anthropic: stop_sequences");
+	cJSON_Delete(b);
+	dss_http_req_free(&req);
+	ok(t.ops->parse(&t, resp, strlen(resp), &res, &err) == 0, "anthropic: parses");
+	is_str(res.n ? res.choices[0].text : NULL, "Part one. Part two.",
+	    "anthropic: content[].text joined");
+	is_str(res.n ? res.choices[0].finish_reason : NULL, "length",
+	    "anthropic: max_tokens is reported as length");
+	ok(res.prompt_tokens == 30 && res.completion_tokens == 9,
+	    "anthropic: usage from input_tokens and output_tokens");
+	dss_teacher_result_free(&res);
+	dss_teacher_close(&t);
+}
+
+static void
+test_gemini(void)
+{
+	struct dss_teacher t;
+	struct dss_teacher_params p = DSS_TEACHER_PARAMS_INIT;
+	struct dss_http_req req = DSS_HTTP_REQ_INIT;
+	struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	cJSON *b, *c;
+	const char *resp = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+	    "\"A \"},{\"text\":\"B\"}],\"role\":\"model\"},\"finishReason\":\"STOP\"},"
+	    "{\"content\":{\"parts\":[{\"text\":\"C\"}]},\"finishReason\":\"MAX_TOKENS\"}],"
+	    "\"usageMetadata\":{\"promptTokenCount\":40,\"candidatesTokenCount\":6}}";
+
+	if (!ok(open_teacher(&t, "gemini:gemini-1.5-flash", NULL) == 0, "gemini: opens"))
+		return;
+	p.max_tokens = 100;
+	p.temperature = 0;
+	b = build(&t, &p, 2, &req);
+	is_str(req.url, "https://generativelanguage.googleapis.com/v1beta/models/"
+	    "gemini-1.5-flash:generateContent", "gemini: POST {base}/v1beta/models/M:generateContent");
+	ok(has_header(req.headers, "x-goog-api-key: sk-test-secret-123"), "gemini: x-goog-api-key");
+	c = cJSON_GetObjectItem(b, "contents");
+	is_int(cJSON_GetArraySize(c), 3, "gemini: contents without the system message");
+	is_str(str_at(cJSON_GetArrayItem(c, 1), "role", NULL), "model",
+	    "gemini: the assistant role is 'model'");
+	ok(cJSON_GetObjectItem(b, "systemInstruction") != NULL, "gemini: systemInstruction");
+	is_int((long long)num_at(b, "generationConfig", "candidateCount"), 2,
+	    "gemini: K samples as candidateCount");
+	is_int((long long)num_at(b, "generationConfig", "maxOutputTokens"), 100,
+	    "gemini: maxOutputTokens");
+	ok(num_at(b, "generationConfig", "temperature") == 0, "gemini: temperature 0 is sent");
+	cJSON_Delete(b);
+	dss_http_req_free(&req);
+	ok(t.ops->parse(&t, resp, strlen(resp), &res, &err) == 0, "gemini: parses");
+	is_int(res.n, 2, "gemini: one choice per candidate");
+	is_str(res.n ? res.choices[0].text : NULL, "A B", "gemini: parts joined");
+	is_str(res.n > 1 ? res.choices[1].finish_reason : NULL, "length",
+	    "gemini: MAX_TOKENS is reported as length");
+	ok(res.prompt_tokens == 40 && res.completion_tokens == 6, "gemini: usageMetadata");
+	dss_teacher_result_free(&res);
+	dss_teacher_close(&t);
+}
+
+static void
+test_replay(void)
+{
+	char path[] = "/tmp/dss-test-replay.XXXXXX";
+	struct dss_teacher t;
+	struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	cJSON *rec = cJSON_Parse("{\"id\":\"svamp-train-000001\"}");
+	cJSON *rec2 = cJSON_Parse("{\"id\":\"cqa-train-000009\"}");
+	char spec[64];
+	FILE *fp;
+	int fd = mkstemp(path);
+
+	fp = fdopen(fd, "w");
+	fputs("{\"id\":\"svamp-train-000001\",\"completion\":\"A. The answer is (1 + 2).\","
+	    "\"teacher\":\"palm-540b\"}\n\n"
+	    "{\"id\":\"svamp-train-000001\",\"sample\":1,\"completion\":\"B\","
+	    "\"finish_reason\":\"length\"}\n"
+	    "{\"custom_id\":\"cqa-train-000009#2\",\"response\":{\"status_code\":200,"
+	    "\"body\":{\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"message\":"
+	    "{\"content\":\"C\"},\"finish_reason\":\"stop\"}],\"usage\":"
+	    "{\"prompt_tokens\":5,\"completion_tokens\":1}}}}\n"
+	    "{\"custom_id\":\"cqa-train-000009\",\"response\":{\"status_code\":500,"
+	    "\"body\":{\"error\":{\"message\":\"x\"}}}}\n", fp);
+	fclose(fp);
+	snprintf(spec, sizeof(spec), "replay:%s", path);
+	if (!ok(dss_teacher_open(&t, spec, NULL, NULL, &err) == 0, "replay: opens")) {
+		printf("# %s\n", err.msg);
+		goto out;
+	}
+	ok(t.ops->answer(&t, rec, 0, &res, &err) == 0 && res.n == 1 &&
+	    strcmp(res.choices[0].text, "A. The answer is (1 + 2).") == 0,
+	    "replay: JSONL record by id, sample 0 by default");
+	is_str(res.teacher, "palm-540b", "replay: the recorded teacher name");
+	dss_teacher_result_free(&res);
+	ok(t.ops->answer(&t, rec, 1, &res, &err) == 0 &&
+	    strcmp(res.choices[0].finish_reason, "length") == 0,
+	    "replay: sample and finish_reason");
+	dss_teacher_result_free(&res);
+	ok(t.ops->answer(&t, rec2, 2, &res, &err) == 0 &&
+	    strcmp(res.choices[0].text, "C") == 0 && res.prompt_tokens == 5,
+	    "replay: OpenAI Batch output, custom_id ID#SAMPLE");
+	dss_teacher_result_free(&res);
+	ok(t.ops->answer(&t, rec2, 0, &res, &err) < 0 &&
+	    strstr(err.msg, "no recorded completion for 'cqa-train-000009' sample 0"),
+	    "replay: a failed batch line is no answer");
+	dss_teacher_result_free(&res);
+	ok(t.ops->answer(&t, rec, 2, &res, &err) < 0, "replay: a missing sample is no answer");
+	dss_teacher_result_free(&res);
+	dss_teacher_close(&t);
+
+	fp = fopen(path, "w");
+	fputs("{\"id\":\"a\",\"completion\":\"x\"}\n{\"id\":\"b\"}\n", fp);
+	fclose(fp);
+	ok(dss_teacher_open(&t, spec, NULL, NULL, &err) < 0 &&
+	    strstr(err.msg, "line 2: field 'completion' is missing") != NULL,
+	    "replay: a bad line is named");
+	printf("# %s\n", err.msg);
+	snprintf(spec, sizeof(spec), "replay:/nonexistent/replay.jsonl");
+	ok(dss_teacher_open(&t, spec, NULL, NULL, &err) < 0 &&
+	    strstr(err.msg, "cannot open replay file") != NULL,
+	    "replay: a missing file is an error");
+out:
+	unlink(path);
+	cJSON_Delete(rec);
+	cJSON_Delete(rec2);
+}
+
+static void
+test_open(void)
+{
+	struct dss_teacher t;
+	struct dss_err err = DSS_ERR_INIT;
+
+	unsetenv("DSS_TEST_NOKEY");
+	ok(dss_teacher_open(&t, "openai:gpt-4o", NULL, "DSS_TEST_NOKEY", &err) < 0 &&
+	    strcmp(err.msg, "environment variable 'DSS_TEST_NOKEY' is not set") == 0,
+	    "open: a missing key is an error for a public endpoint");
+	ok(dss_teacher_open(&t, "openai:llama", "http://localhost:8000/v1",
+	    "DSS_TEST_NOKEY", &err) == 0 && t.key == NULL,
+	    "open: no key needed on loopback");
+	dss_teacher_close(&t);
+	ok(dss_teacher_open(&t, "openai:llama", "http://127.0.0.1:8000/v1",
+	    "DSS_TEST_NOKEY", &err) == 0, "open: 127.0.0.1 is loopback");
+	dss_teacher_close(&t);
+	err.code = 0;
+	ok(dss_teacher_open(&t, "nosuch:m", NULL, NULL, &err) < 0 && err.code == 2,
+	    "open: an unknown provider is a usage error");
+	err.code = 0;
+	ok(dss_teacher_open(&t, "openai", NULL, NULL, &err) < 0 && err.code == 2,
+	    "open: a spec without a model is a usage error");
+	err.code = 0;
+	ok(dss_teacher_open(&t, "openai:m", "ftp://x", NULL, &err) < 0 && err.code == 2,
+	    "open: a base URL must be http(s)");
+}
+
+static void
+test_key(void)
+{
+	struct dss_teacher a, b, c;
+	struct dss_teacher_params p = DSS_TEACHER_PARAMS_INIT;
+	struct dss_buf buf = DSS_BUF_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	char k1[DSS_SHA256_HEX], k2[DSS_SHA256_HEX], k3[DSS_SHA256_HEX];
+	cJSON *m1 = cJSON_Parse("[{\"role\":\"user\",\"content\":\"Hi \\\"there\\\"\\n\"}]");
+	cJSON *m2 = cJSON_Parse("[{ \"content\" : \"Hi \\\"there\\\"\\n\", \"role\":\"user\"}]");
+	cJSON *v = cJSON_Parse("{\"b\":[1,2.5,true,null],\"a\":{\"y\":\"\\u0001\",\"x\":-3}}");
+
+	dss_teacher_canonical(v, &buf);
+	is_str(buf.data, "{\"a\":{\"x\":-3,\"y\":\"\\u0001\"},\"b\":[1,2.5,true,null]}",
+	    "canonical JSON: keys sorted, no spaces, control characters escaped");
+	dss_buf_free(&buf);
+
+	setenv("DSS_TEST_KEY", "key-one", 1);
+	dss_teacher_open(&a, "openai:gpt-4o-mini", "http://127.0.0.1:1/v1", "DSS_TEST_KEY", &err);
+	setenv("DSS_TEST_KEY", "key-two", 1);
+	dss_teacher_open(&b, "openai:gpt-4o-mini", "https://api.example.org/v1",
+	    "DSS_TEST_KEY", &err);
+	dss_teacher_open(&c, "openai:gpt-4o", "http://127.0.0.1:1/v1", "DSS_TEST_KEY", &err);
+	p.temperature = 0.7;
+	p.max_tokens = 256;
+	dss_teacher_key(&a, m1, &p, 0, k1);
+	is_str(k1, "8afa50ab9b0fd6b1a8965393f76f1b2814be948d651957cfcc5f21f81fee013a",
+	    "key: stable across releases (golden value, checked with Python)");
+	dss_teacher_key(&b, m2, &p, 0, k2);
+	is_str(k2, k1, "key: blind to the API key, base URL and JSON key order");
+	dss_teacher_key(&a, m1, &p, 1, k2);
+	ok(strcmp(k1, k2) != 0, "key: each sample its own key");
+	dss_teacher_key(&c, m1, &p, 0, k3);
+	ok(strcmp(k1, k3) != 0, "key: the model is part of it");
+	p.temperature = 0.8;
+	dss_teacher_key(&a, m1, &p, 0, k3);
+	ok(strcmp(k1, k3) != 0, "key: the parameters are part of it");
+	dss_teacher_close(&a);
+	dss_teacher_close(&b);
+	dss_teacher_close(&c);
+	cJSON_Delete(m1);
+	cJSON_Delete(m2);
+	cJSON_Delete(v);
+}
+
+static void
+test_headers(void)
+{
+	double s = -1;
+	time_t now = 1445412480;	/* Wed, 21 Oct 2015 07:28:00 GMT */
+
+	ok(dss_ratelimit_retry_after("2", now, &s) == 0 && s == 2, "Retry-After: seconds");
+	ok(dss_ratelimit_retry_after(" 1.5 ", now, &s) == 0 && s == 1.5,
+	    "Retry-After: fractional seconds");
+	ok(dss_ratelimit_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now, &s) == 0 &&
+	    s == 30, "Retry-After: an HTTP date 30 s ahead");
+	ok(dss_ratelimit_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now, &s) == 0 &&
+	    s == 0, "Retry-After: a past date means now");
+	ok(dss_ratelimit_retry_after("soon", now, &s) < 0, "Retry-After: garbage rejected");
+	ok(dss_ratelimit_retry_after("-1", now, &s) < 0, "Retry-After: negative rejected");
+	ok(dss_ratelimit_duration("1s", &s) == 0 && s == 1, "duration: 1s");
+	ok(dss_ratelimit_duration("6m0s", &s) == 0 && s == 360, "duration: 6m0s");
+	ok(dss_ratelimit_duration("250ms", &s) == 0 && s == 0.25, "duration: 250ms");
+	ok(dss_ratelimit_duration("1h2m3.5s", &s) == 0 && s == 3723.5, "duration: 1h2m3.5s");
+	ok(dss_ratelimit_duration("20us", &s) == 0 && s > 0.0000199 && s < 0.0000201,
+	    "duration: 20us");
+	ok(dss_ratelimit_duration("", &s) < 0 && dss_ratelimit_duration("5x", &s) < 0 &&
+	    dss_ratelimit_duration("m", &s) < 0, "duration: garbage rejected");
+	ok(dss_ratelimit_rfc3339("2015-10-21T07:28:10Z", now, &s) == 0 && s == 10,
+	    "RFC 3339 reset: 10 s ahead");
+	ok(dss_ratelimit_rfc3339("2015-10-21T09:28:10.5+02:00", now, &s) == 0 &&
+	    s == 10.5, "RFC 3339 reset: fraction and offset");
+	ok(dss_ratelimit_rfc3339("tomorrow", now, &s) < 0, "RFC 3339: garbage rejected");
+}
+
+static void
+test_buckets(void)
+{
+	struct dss_bucket b;
+	struct dss_aimd a;
+	unsigned int seed = 1;
+	double d;
+	int i, okb = 1;
+
+	dss_bucket_init(&b, 60, 100.0);
+	ok(dss_bucket_wait(&b, 1, 100.0) == 0, "bucket: 60 rpm starts with one request");
+	dss_bucket_take(&b, 1, 100.0);
+	ok(dss_bucket_wait(&b, 1, 100.0) == 1.0, "bucket: then waits 1 s");
+	ok(dss_bucket_wait(&b, 1, 100.5) == 0.5, "bucket: half a second later, 0.5 s");
+	ok(dss_bucket_wait(&b, 1, 101.0) == 0, "bucket: refilled after 1 s");
+	dss_bucket_init(&b, 6000, 0);
+	is_int((long long)b.capacity, 100, "bucket: holds one second's worth");
+	dss_bucket_take(&b, 100, 0);
+	ok(dss_bucket_wait(&b, 50, 0.25) == 0.25, "bucket: 6000/min refills 100/s");
+	ok(dss_bucket_wait(&b, 500, 0.25) == 0.75,
+	    "bucket: a request over capacity waits for a full bucket");
+	dss_bucket_take(&b, 500, 1.0);
+	ok(b.level == -400, "bucket: and then goes into debt");
+	dss_bucket_refund(&b, 450, 1.0);
+	ok(b.level == 50, "bucket: refunds an overestimate");
+	dss_bucket_init(&b, 0, 0);
+	dss_bucket_take(&b, 1e9, 0);
+	ok(dss_bucket_wait(&b, 1e9, 0) == 0, "bucket: rate 0 is unlimited");
+
+	dss_aimd_init(&a, 64);
+	is_int(dss_aimd_limit(&a), 64, "aimd: starts at the maximum");
+	dss_aimd_throttled(&a, 10.0);
+	is_int(dss_aimd_limit(&a), 32, "aimd: halves when throttled");
+	dss_aimd_throttled(&a, 10.5);
+	is_int(dss_aimd_limit(&a), 32, "aimd: at most one cut a second");
+	dss_aimd_throttled(&a, 11.5);
+	is_int(dss_aimd_limit(&a), 16, "aimd: cuts again a second later");
+	for (i = 0; i < 16; i++)
+		dss_aimd_success(&a);
+	is_int(dss_aimd_limit(&a), 16, "aimd: a window of successes adds about one");
+	for (i = 0; i < 10000; i++)
+		dss_aimd_success(&a);
+	is_int(dss_aimd_limit(&a), 64, "aimd: grows back to the maximum, no further");
+	for (i = 0; i < 20; i++)
+		dss_aimd_throttled(&a, 20.0 + 2 * i);
+	is_int(dss_aimd_limit(&a), 1, "aimd: never below one");
+
+	for (i = 1; i <= 12; i++) {
+		double base = 0.5 * (i < 8 ? (double)(1 << (i - 1)) : 60);
+
+		if (base > 30)
+			base = 30;
+		d = dss_ratelimit_backoff(i, 0.5, 30, &seed);
+		if (d < base / 2 || d > base)
+			okb = 0;
+	}
+	ok(okb, "backoff: doubles from the base up to the cap, with jitter in [d/2, d]");
+}
+
+static void
+test_shard(void)
+{
+	char id[32];
+	int i, n, count[4] = { 0 }, once = 1;
+
+	for (i = 0; i < 4000; i++) {
+		snprintf(id, sizeof(id), "esnli-train-%06d", i);
+		n = dss_teach_in_shard(id, 0, 4) + dss_teach_in_shard(id, 1, 4) +
+		    dss_teach_in_shard(id, 2, 4) + dss_teach_in_shard(id, 3, 4);
+		if (n != 1)
+			once = 0;
+		count[0] += dss_teach_in_shard(id, 0, 4);
+		count[1] += dss_teach_in_shard(id, 1, 4);
+		count[2] += dss_teach_in_shard(id, 2, 4);
+		count[3] += dss_teach_in_shard(id, 3, 4);
+	}
+	ok(once, "shard: every id in exactly one of 4 shards");
+	ok(count[0] > 850 && count[1] > 850 && count[2] > 850 && count[3] > 850,
+	    "shard: about a quarter each (%d %d %d %d)", count[0], count[1],
+	    count[2], count[3]);
+	ok(dss_teach_in_shard("x", 0, 1), "shard: 0/1 takes everything");
+}
+
+int
+main(void)
+{
+	test_openai();
+	test_anthropic();
+	test_gemini();
+	test_replay();
+	test_open();
+	test_key();
+	test_headers();
+	test_buckets();
+	test_shard();
+	return done();
+}
