@@ -15,6 +15,9 @@ itself after --timeout seconds (300 by default).
                       the connection closes after half the body (repeatable)
   --truncate-all      every GET of a --truncate path is cut, not just the first
   --corrupt PATH      flip bits in every body served for PATH (repeatable)
+  --stall PATH        the first GET of PATH sends half the body, then stalls
+                      until the client gives up (repeatable)
+  --delay S           wait S seconds before sending each body
   --no-range          ignore Range headers: always 200 with the whole file
   --redirect PREFIX   answer /PREFIX/REST with 302 to /REST
   --log FILE          append "METHOD PATH range=R status=S" per request
@@ -24,6 +27,7 @@ import http.server
 import os
 import sys
 import threading
+import time
 import urllib.parse
 
 
@@ -40,6 +44,8 @@ def parse_args():
     ap.add_argument("--truncate", action="append", default=[])
     ap.add_argument("--truncate-all", action="store_true")
     ap.add_argument("--corrupt", action="append", default=[])
+    ap.add_argument("--stall", action="append", default=[])
+    ap.add_argument("--delay", type=float, default=0)
     ap.add_argument("--no-range", action="store_true")
     ap.add_argument("--redirect", default=None)
     ap.add_argument("--log", default=None)
@@ -51,12 +57,13 @@ def parse_args():
         a.status_map[norm(path)] = int(code)
     a.truncate = set(norm(p) for p in a.truncate)
     a.corrupt = set(norm(p) for p in a.corrupt)
+    a.stall = set(norm(p) for p in a.stall)
     return a
 
 
 ARGS = None
 LOCK = threading.Lock()
-STATE = {"requests": 0, "truncated": set()}
+STATE = {"requests": 0, "truncated": set(), "stalled": set()}
 
 
 def log(line):
@@ -152,7 +159,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if ARGS.truncate_all or path not in STATE["truncated"]:
                     STATE["truncated"].add(path)
                     cut = True
+        stall = False
+        if path in ARGS.stall and self.command == "GET":
+            with LOCK:
+                if path not in STATE["stalled"]:
+                    STATE["stalled"].add(path)
+                    stall = True
         done(code)
+        if ARGS.delay > 0:
+            time.sleep(ARGS.delay)
         self.send_response(code)
         for k, v in headers:
             self.send_header(k, v)
@@ -162,10 +177,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        if cut:
+        if cut or stall:
             self.wfile.write(body[:len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
+            if stall:
+                # wait for the client to hang up (reads return b"" then)
+                self.connection.settimeout(60)
+                try:
+                    while self.connection.recv(1024):
+                        pass
+                except OSError:
+                    pass
             return
         self.wfile.write(body)
 

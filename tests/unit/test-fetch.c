@@ -663,6 +663,144 @@ test_http(void)
 	dss_buf_free(&big);
 }
 
+/* Runs n children that each call dss_fetch for urls[i]; returns how many succeeded. */
+static int
+fetch_in_children(const struct dss_fetch_opts *o, const char **urls, int n, const char *sha)
+{
+	int i, good = 0, st;
+	pid_t pids[64];
+
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			struct dss_err err = DSS_ERR_INIT;
+			char *path = NULL;
+			int r = dss_fetch(o, urls[i], sha, &path, &err);
+
+			if (r != 0)
+				fprintf(stderr, "# child: %s\n", err.msg);
+			_exit(r == 0 ? 0 : 1);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (waitpid(pids[i], &st, 0) == pids[i] && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			good++;
+	return good;
+}
+
+static void
+test_http_more(void)
+{
+	struct dss_fetch_opts o = DSS_FETCH_OPTS_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	char args[1000], url[300], hex[DSS_SHA256_HEX], want[300], c4[400], *path = NULL, *s;
+	char names[40][64];
+	const char *urls[40];
+	struct dss_buf big = DSS_BUF_INIT;
+	size_t len;
+	int port, r, i;
+
+	for (i = 0; i < 30000; i++)
+		dss_buf_addf(&big, "line %d of the big file\n", i);
+	dss_sha256_hex(big.data, big.len, hex);
+	snprintf(c4, sizeof(c4), "%s/cache4", top);
+	o.cache = c4;
+	o.mirror = url;
+	setenv("DSS_FETCH_BACKOFF_MS", "0", 1);
+
+	/* a complete .part that was never renamed: the server answers 416 */
+	write_file(cpath("../cache4/h.test/big.txt.part"), big.data, big.len);
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s'", logp);
+	port = server_start(args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == 0, "complete .part: 416 accepted (%s)", r ? err.msg : "ok");
+	free(path);
+	snprintf(want, sizeof(want), "range=bytes=%zu- status=416", big.len);
+	is_int(log_count(want), 1, "one 416");
+	is_int(log_count("GET "), 1, "and nothing more");
+
+	/* a .part longer than the file: 416, mismatch, then a fresh transfer */
+	unlink(cpath("../cache4/h.test/big.txt"));
+	write_file(cpath("../cache4/h.test/big.txt.part"), big.data, big.len);
+	{
+		FILE *fp = fopen(cpath("../cache4/h.test/big.txt.part"), "ab");
+
+		fputs("trailing junk\n", fp);
+		fclose(fp);
+	}
+	unlink(logp);
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == 0, "overlong .part: recovered (%s)", r ? err.msg : "ok");
+	free(path);
+	is_int(log_count("status=416"), 1, "416 first");
+	is_int(log_count("range=- status=200"), 1, "then a whole transfer");
+	s = read_file(cpath("../cache4/h.test/big.txt"), &len);
+	ok(s != NULL && len == big.len && memcmp(s, big.data, len) == 0, "overlong .part: content intact");
+	free(s);
+
+	/* a stalled transfer: the low-speed limit gives up, the retry resumes */
+	server_stop();
+	unlink(cpath("../cache4/h.test/big.txt"));
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s' --stall /h.test/big.txt", logp);
+	port = server_start(args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	o.low_speed_time = 1;
+	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	ok(r == 0, "stalled transfer: resumed after the low-speed timeout (%s)", r ? err.msg : "ok");
+	free(path);
+	snprintf(want, sizeof(want), "range=bytes=%zu- status=206", big.len / 2);
+	if (!is_int(log_count(want), 1, "stalled transfer: second request resumes with Range")) {
+		char *l = read_file(logp, NULL);
+
+		printf("# log:\n%s", l ? l : "");
+		free(l);
+	}
+	o.low_speed_time = 60;
+	server_stop();
+
+	/* two processes after one URL: one download, both succeed */
+	unlink(cpath("../cache4/h.test/big.txt"));
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s' --delay 0.5", logp);
+	port = server_start(args);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	urls[0] = urls[1] = urls[2] = "https://h.test/big.txt";
+	is_int(fetch_in_children(&o, urls, 3, hex), 3, "three concurrent fetches of one URL succeed");
+	is_int(log_count("GET "), 1, "...with a single download");
+	ok(!exists(cpath("../cache4/h.test/big.txt.part")), "...and no .part left");
+	s = read_file(cpath("../cache4/h.test/big.txt"), &len);
+	ok(s != NULL && len == big.len && memcmp(s, big.data, len) == 0, "...and the content intact");
+	free(s);
+	server_stop();
+
+	/* concurrent lock-file updates lose no entry */
+	for (i = 0; i < 40; i++) {
+		char f[100], body[64];
+
+		snprintf(names[i], sizeof(names[i]), "https://h.test/many/f%02d.txt", i);
+		snprintf(f, sizeof(f), "h.test/many/f%02d.txt", i);
+		snprintf(body, sizeof(body), "file %d\n", i);
+		write_file(mpath(f), body, strlen(body));
+		urls[i] = names[i];
+	}
+	o.mirror = murl;
+	is_int(fetch_in_children(&o, urls, 40, NULL), 40, "40 concurrent unpinned fetches succeed");
+	for (i = 0, r = 0; i < 40; i++) {
+		char body[64], h[DSS_SHA256_HEX], got[DSS_SHA256_HEX];
+
+		snprintf(body, sizeof(body), "file %d\n", i);
+		dss_sha256_hex(body, strlen(body), h);
+		if (dss_fetch_lock_get(c4, urls[i], got, &err) == 1 && strcmp(got, h) == 0)
+			r++;
+	}
+	is_int(r, 40, "the lock file records all 40");
+	unsetenv("DSS_FETCH_BACKOFF_MS");
+	dss_buf_free(&big);
+}
+
 int
 main(void)
 {
@@ -681,6 +819,8 @@ main(void)
 	test_lock_errors();
 	test_progress_format();
 	test_http();
+	server_stop();
+	test_http_more();
 	server_stop();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	if (system(cmd) != 0)
