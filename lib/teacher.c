@@ -136,10 +136,7 @@ dss_teacher_input(const struct dss_teacher *t, const cJSON *record,
 		}
 	}
 	if (t->ops->answer != NULL) {
-		if (msgs != NULL)
-			return cJSON_Duplicate(msgs, 1);
-		if (prompt != NULL)
-			return cJSON_Duplicate(prompt, 1);
+		/* replay answers by example id, whatever the prompt says */
 		if (dss_json_str(record, "id", err) == NULL)
 			return NULL;
 		return cJSON_CreateString(dss_json_str_opt(record, "id"));

@@ -106,7 +106,8 @@ void dss_teacher_close(struct dss_teacher *t);
  * value the caller deletes: the messages array for chat providers (a
  * lone "prompt" becomes one user message), the prompt string for
  * completion providers (messages are joined by blank lines).  Replay
- * takes either, or the record's id.  NULL with err naming the field.
+ * takes the record's id, since it answers by id.  NULL with err naming
+ * the field.
  */
 cJSON *dss_teacher_input(const struct dss_teacher *t, const cJSON *record,
     struct dss_err *err);
