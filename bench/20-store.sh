@@ -75,24 +75,45 @@ for lineno, line in enumerate(sys.stdin, 1):
 db.execute("COMMIT")
 EOF
 
-now() { date +%s.%N; }
-rm -f "$D"/store-c.db* "$D"/store-py.db*
-t0=$(now)
-bin/dss-store "$D/store-c.db" <"$IN" 2>"$D/store-c.log" || { cat "$D/store-c.log"; exit 1; }
-t1=$(now)
-bin/dss-store "$D/store-c.db" <"$IN" 2>"$D/store-c2.log" || { cat "$D/store-c2.log"; exit 1; }
-t2=$(now)
-python3 "$PEER" "$D/store-py.db" <"$IN" || exit 1
-t3=$(now)
+HARNESS="$D/store-time.py"
+cat >"$HARNESS" <<'EOF'
+# Times each command by wall clock and by its own CPU time (user + system,
+# from getrusage), so that a figure still means something on a machine
+# busy with other work.
+import resource, subprocess, sys, time
+n, src, d, peer = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+def run(name, argv, log):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    with open(src, "rb") as f, open(log, "wb") as e:
+        st = subprocess.call(argv, stdin=f, stderr=e)
+    wall = time.monotonic() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    if st != 0:
+        sys.stdout.write(open(log).read())
+        sys.exit("%s failed with status %d" % (name, st))
+    return wall, cpu
+c = run("dss-store", ["bin/dss-store", d + "/store-c.db"], d + "/store-c.log")
+again = run("dss-store", ["bin/dss-store", d + "/store-c.db"], d + "/store-c2.log")
+py = run("python", ["python3", peer, d + "/store-py.db"], d + "/store-py.log")
+print("dss-store: %d e-SNLI-sized example records into a fresh database" % n)
+print("  %-22s %8s %11s %8s %13s" % ("", "wall s", "records/s", "cpu s", "records/cpu-s"))
+for name, (w, cpu) in (("dss-store", c), ("dss-store again", again),
+                       ("python3 sqlite3 peer", py)):
+    print("  %-22s %8.2f %11.0f %8.2f %13.0f" % (name, w, n / w, cpu, n / cpu))
+print("  target 200000 records/s: %s by wall clock (%.0f), %s by CPU time (%.0f)" % (
+    "met" if n / c[0] >= 200000 else "NOT met", n / c[0],
+    "met" if n / c[1] >= 200000 else "NOT met", n / c[1]))
+print("  ratio dss-store / python peer: %.2fx by wall clock, %.2fx by CPU time" % (
+    py[0] / c[0], py[1] / c[1]))
+print("  load average at the end: %s" % open("/proc/loadavg").read().split()[0]
+      if sys.platform.startswith("linux") else "")
+EOF
 
-awk -v n="$N" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" 'BEGIN {
-	c = n / (t1 - t0); again = n / (t2 - t1); py = n / (t3 - t2)
-	printf "dss-store: %d e-SNLI-sized example records into a fresh database\n", n
-	printf "  dss-store          %8.2f s  %9.0f records/s  (target 200000: %s)\n", \
-	    t1 - t0, c, (c >= 200000 ? "met" : "NOT met")
-	printf "  dss-store again    %8.2f s  %9.0f records/s  (all unchanged)\n", \
-	    t2 - t1, again
-	printf "  python3 sqlite3    %8.2f s  %9.0f records/s\n", t3 - t2, py
-	printf "  ratio dss-store / python peer: %.2fx\n", c / py
-}'
+rm -f "$D"/store-c.db* "$D"/store-py.db*
+python3 "$HARNESS" "$N" "$IN" "$D" "$PEER"
+st=$?
 sed 's/^/  /' "$D/store-c.log" "$D/store-c2.log"
+rm -f "$D"/store-c.db* "$D"/store-py.db*
+exit $st
