@@ -236,6 +236,35 @@ for bad in 3/0 x/3 1 4/3 -1/3 "$((first + 3))/3" "$((first - 1))/3"; do
 	    --base-url "http://127.0.0.1:$port/v1"
 done
 
+# ---- the same prompt twice in one input is paid once ------------------------------
+start_server port "$PY" "$FAKE" --latency-ms 200 --lifetime 300
+{ head -n 1 "$TMP/p5.jsonl"; head -n 1 "$TMP/p5.jsonl"; head -n 1 "$TMP/p5.jsonl"; } > "$TMP/dup.jsonl"
+teach "$TMP/dup.db" --concurrency 4 < "$TMP/dup.jsonl"
+status_is 0 "a prompt repeated in the input: exit 0"
+is "$(stat successful)" 1 "a prompt repeated in the input: paid for once"
+is "$(jsonq "$TMP/out" 'len(R) >= 1 and len(set(r["request"] for r in R)) == 1')" true \
+    "a prompt repeated in the input: one request key"
+
+# ---- a full stdout: answers are cached before they are emitted ---------------------
+start_server port "$PY" "$FAKE" --lifetime 300
+if [ -w /dev/full ]; then
+	OPENAI_API_KEY=$KEY dss-teach --db "$TMP/full.db" --teacher openai:gpt-4o-mini \
+	    --base-url "http://127.0.0.1:$port/v1" --quiet < "$TMP/p5.jsonl" \
+	    > /dev/full 2> "$TMP/err"
+	st=$?
+	status_is 1 "stdout on a full disk: exit 1"
+	grep -q "^dss-teach: cannot write" "$TMP/err"
+	ok $? "stdout on a full disk: reported"
+	sent=$(stat total)
+	cached=$(sqlite3 "$TMP/full.db" 'SELECT count(*) FROM teach_cache')
+	[ "$cached" -ge 1 ] && [ "$cached" -le "$sent" ]
+	ok $? "stdout on a full disk: what was paid for is cached ($cached of $sent)"
+	teach "$TMP/full.db" --quiet < "$TMP/p5.jsonl"
+	status_is 0 "after a full disk: the rerun exits 0"
+	is "$(stat successful)" 5 "after a full disk: cached answers are not paid again"
+	is "$(nrec)" 5 "after a full disk: every prompt emitted"
+fi
+
 # ---- the key stays secret -----------------------------------------------------
 start_server port "$PY" "$FAKE" --require-key "$KEY" --lifetime 300 \
     --faults 429:1,500,reset,ok,badjson
