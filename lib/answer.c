@@ -724,17 +724,40 @@ found_letter:
 	cut_trim(s, clause_len(s));
 	m = match_choice(s, nc, nch);
 	if (m == -1) {
-		char *t = strdup(s);
+		/* The text, then perhaps its letter: "wooded area (c)". */
+		char *t = strdup(s), *p;
+		size_t tl;
 
 		if (t == NULL) {
 			st = (enum dss_answer_status)-1;
 			goto out;
 		}
-		t[tail_len(t)] = '\0';
-		cut_trim(t, strlen(t));
-		if (!names_several(s, nc, nch, 0))
+		tl = strlen(t);
+		if (tl >= 4 && t[tl - 1] == ')' && isalpha((unsigned char)t[tl - 2]) &&
+		    t[tl - 3] == '(' && t[tl - 4] == ' ') {
+			letter = t[tl - 2];
+			cut_trim(t, tl - 4);
+		}
+		for (p = t; (p = strchr(p, '(')) != NULL; p++)
+			if (isalpha((unsigned char)p[1]) && p[2] == ')')
+				break;
+		if (p == NULL && !names_several(t, nc, nch, 0)) {
 			m = match_choice(t, nc, nch);
+			if (m == -1) {
+				t[tail_len(t)] = '\0';
+				cut_trim(t, strlen(t));
+				m = match_choice(t, nc, nch);
+			}
+		}
 		free(t);
+		if (m >= 0 && letter && ((size_t)(letter - 'a') >= nch ||
+		    strcmp(nc[letter - 'a'], nc[m]) != 0)) {
+			snprintf(out->reason, sizeof out->reason,
+			    "the text says '%.100s' but the letter is (%c)", nc[m],
+			    letter);
+			st = DSS_ANSWER_AMBIGUOUS;
+			goto out;
+		}
 	}
 	if (m == -2 || (m == -1 && names_several(s, nc, nch, 0))) {
 		snprintf(out->reason, sizeof out->reason,
@@ -965,7 +988,8 @@ word_before(const char *s, size_t at, const char *w)
 	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' ||
 	    s[i - 1] == '\n' || s[i - 1] == '*' || s[i - 1] == ','))
 		i--;
-	if (i < n || strncasecmp(s + i - n, w, n) != 0 ||
+	if (i < n || (s[i - n] | 0x20) != w[0] ||
+	    strncasecmp(s + i - n, w, n) != 0 ||
 	    (i > n && isalnum_c(s[i - n - 1])))
 		return at;
 	return i - n;

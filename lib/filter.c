@@ -207,13 +207,34 @@ nomem(struct dss_err *err)
 	return dss_err_errno(err, ENOMEM, "filter");
 }
 
+/* dss_buf_add with the common case, room to spare, done in line. */
+static inline int
+add(struct dss_buf *b, const void *p, size_t n)
+{
+	if (b->cap > b->len + n) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return dss_buf_add(b, p, n);
+}
+
 /* Appends ,"key": (or {"key": first) to b. */
 static int
 put_key(struct dss_buf *b, const char *key)
 {
-	return dss_buf_addch(b, b->len ? ',' : '{') < 0 ||
-	    dss_buf_addch(b, '"') < 0 || dss_buf_adds(b, key) < 0 ||
-	    dss_buf_add(b, "\":", 2) < 0 ? -1 : 0;
+	char k[64];
+	size_t n = strlen(key);
+
+	if (n + 4 > sizeof k)
+		return -1;
+	k[0] = b->len ? ',' : '{';
+	k[1] = '"';
+	memcpy(k + 2, key, n);
+	k[n + 2] = '"';
+	k[n + 3] = ':';
+	return add(b, k, n + 4);
 }
 
 static int
@@ -222,14 +243,14 @@ put_str(struct dss_buf *b, const char *key, const char *s, size_t n)
 	if (put_key(b, key) < 0)
 		return -1;
 	if (s == NULL)
-		return dss_buf_add(b, "null", 4);
+		return add(b, "null", 4);
 	return dss_jscan_quote(b, s, n);
 }
 
 static int
 put_raw(struct dss_buf *b, const char *key, const char *v, size_t n)
 {
-	return put_key(b, key) < 0 || dss_buf_add(b, v, n) < 0 ? -1 : 0;
+	return put_key(b, key) < 0 || add(b, v, n) < 0 ? -1 : 0;
 }
 
 static int
@@ -256,11 +277,9 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 				break;
 		if (replaced[k] != NULL)
 			continue;
-		if (dss_buf_addch(b, b->len ? ',' : '{') < 0 ||
-		    dss_buf_addch(b, '"') < 0 ||
-		    dss_buf_add(b, m->key, m->keylen) < 0 ||
-		    dss_buf_add(b, "\":", 2) < 0 ||
-		    dss_buf_add(b, m->val, m->vallen) < 0)
+		if (add(b, b->len ? ",\"" : "{\"", 2) < 0 ||
+		    add(b, m->key, m->keylen) < 0 || add(b, "\":", 2) < 0 ||
+		    add(b, m->val, m->vallen) < 0)
 			return nomem(err);
 	}
 	if ((it->a.status == DSS_ANSWER_OK && put_str(b, "teacher_label",

@@ -33,6 +33,19 @@ special8(uint64_t w)
 
 static int value(struct scan *sc, enum dss_jscan_type *type);
 
+/* dss_buf_add with the common case, room to spare, done in line. */
+static inline int
+put(struct dss_buf *b, const void *p, size_t n)
+{
+	if (b->cap > b->len + n) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return dss_buf_add(b, p, n);
+}
+
 static void
 ws(struct scan *sc)
 {
@@ -414,12 +427,12 @@ dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len)
 	if (dss_buf_grow(b, len) < 0)
 		return -1;
 	while (p < end) {
-		const char *q = p;
+		const char *q = memchr(p, '\\', (size_t)(end - p));
 		unsigned cp;
 
-		while (q < end && *q != '\\')
-			q++;
-		if (q > p && dss_buf_add(b, p, (size_t)(q - p)) < 0)
+		if (q == NULL)
+			q = end;
+		if (q > p && put(b, p, (size_t)(q - p)) < 0)
 			return -1;
 		if (q >= end)
 			break;
@@ -469,7 +482,7 @@ dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		if (i > run && dss_buf_add(b, s + run, i - run) < 0)
+		if (i > run && put(b, s + run, i - run) < 0)
 			return -1;
 		run = i + 1;
 		esc[0] = '\\';
@@ -489,10 +502,10 @@ dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
 			esc[5] = hexd[c & 15];
 			el = 6;
 		}
-		if (dss_buf_add(b, esc, el) < 0)
+		if (put(b, esc, el) < 0)
 			return -1;
 	}
-	if (n > run && dss_buf_add(b, s + run, n - run) < 0)
+	if (n > run && put(b, s + run, n - run) < 0)
 		return -1;
 	return dss_buf_addch(b, '"');
 }

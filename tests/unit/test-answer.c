@@ -79,6 +79,12 @@ static const struct kase cases[] = {
 	    "", NULL },
 	{ C, "It is a math problem.\nSo the answer is (d) math problem.", NULL, OK,
 	    "math problem", "It is a math problem.", NULL },
+	{ C, "Seas are salty. So the answer is sea (b).", NULL, OK, "sea", NULL,
+	    NULL },
+	{ C, "Seas are salty. So the answer is sea (c).", NULL, AMBIG, NULL, NULL,
+	    "the text says 'sea' but the letter is (c)" },
+	{ C, "Seas are salty. So the answer is not (b).", NULL, AMBIG, NULL, NULL,
+	    NULL },
 	/* choice: no answer, ambiguous, malformed, truncated */
 	{ C, "Water is wet. The answer is (a) ocean or (b) sea.", NULL, AMBIG,
 	    NULL, NULL, "several choices" },
