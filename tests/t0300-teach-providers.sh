@@ -255,6 +255,39 @@ is "$(jsonq "$TMP/gem.out" 'sorted(set(r["finish_reason"] for r in R if r["id"].
 is "$(jsonq "$TMP/gem.out" 'all(r["usage"]["prompt_tokens"] > 0 and r["usage"]["completion_tokens"] > 0 for r in R)')" \
     true "gemini: usage from usageMetadata"
 
+# ---- few-shot turns: system, user, assistant, user ---------------------------------
+"$PY" - "$TMP/p2.jsonl" > "$TMP/turns.jsonl" <<'EOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+r["messages"] = [
+    {"role": "system", "content": "You label sentence pairs."},
+    {"role": "user", "content": "Premise: A man sleeps.\nHypothesis: A man is awake.\nA:"},
+    {"role": "assistant", "content": "Sleeping is not being awake. So the answer is contradiction."},
+    {"role": "user", "content": r["messages"][-1]["content"]}]
+print(json.dumps(r))
+EOF
+start_server port "$PY" "$FAKE" --require-key "$KEY" --log "$TMP/turns-a.log" \
+    --lifetime 300
+ANTHROPIC_API_KEY=$KEY expect_ok "anthropic few-shot turns: runs" \
+    dss-teach --db "$TMP/turns-a.db" --teacher anthropic:claude \
+    --base-url "http://127.0.0.1:$port" --quiet < "$TMP/turns.jsonl"
+is "$(jsonq "$TMP/turns-a.log" '[[m["role"] for m in e["body"]["messages"]] for e in R]')" \
+    '[["user", "assistant", "user"]]' "anthropic few-shot turns: user, assistant, user"
+is "$(jsonq "$TMP/turns-a.log" '[e["body"]["messages"][1]["content"] for e in R][0]')" \
+    "Sleeping is not being awake. So the answer is contradiction." \
+    "anthropic few-shot turns: the assistant turn as written"
+start_server port "$PY" "$FAKE" --require-key "$KEY" --log "$TMP/turns-g.log" \
+    --lifetime 300
+GEMINI_API_KEY=$KEY expect_ok "gemini few-shot turns: runs" \
+    dss-teach --db "$TMP/turns-g.db" --teacher gemini:gemini-1.5-flash \
+    --base-url "http://127.0.0.1:$port" --quiet < "$TMP/turns.jsonl"
+is "$(jsonq "$TMP/turns-g.log" '[[c.get("role", "user") for c in e["body"]["contents"] if "Premise" in json.dumps(c) or "Sleeping" in json.dumps(c)] for e in R]')" \
+    '[["user", "model", "user"]]' "gemini few-shot turns: user, model, user"
+is "$(jsonq "$TMP/turns-g.log" 'all("You label sentence pairs." in e["prompt"] for e in R)')" true \
+    "gemini few-shot turns: the system message is sent"
+is "$(jsonq "$TMP/turns-g.log" '[e["status"] for e in R]')" '[200]' \
+    "gemini few-shot turns: accepted"
+
 # ---- every record keeps the completion record contract --------------------------
 for o in chat cmpl anth gem; do
 	"$PY" "$TOP/tests/check_schema.py" "$TOP/schemas/completion.schema.json" \

@@ -373,6 +373,8 @@ class Handler(BaseHTTPRequestHandler):
                 if not isinstance(c, dict) or \
                         not isinstance(c.get("parts"), list):
                     raise ValueError("contents[].parts must be an array")
+                if c.get("role", "user") not in ("user", "model"):
+                    raise ValueError("contents[].role must be user or model")
                 parts += [x.get("text", "") for x in c["parts"]
                           if isinstance(x, dict)]
             prompt = "\n".join(parts)
