@@ -35,7 +35,7 @@ NLI = ["entailment", "neutral", "contradiction"]
 BREAKS = ["missing-batch", "short-middle", "count-mismatch", "corrupt-batch",
           "extra-batch", "bad-label", "bad-choices", "bad-json-line",
           "missing-examples", "no-cqa", "no-svamp-json", "not-array",
-          "number-in-batch", "no-llm", "svamp-order"]
+          "number-in-batch", "no-llm", "svamp-order", "bad-svamp-json"]
 
 
 class MT19937:
@@ -296,7 +296,10 @@ def build(root, breaks):
         os.makedirs(os.path.join(d, "llm"))
         if ds == "svamp" and "no-svamp-json" not in breaks:
             with open(os.path.join(d, "SVAMP.json"), "w") as f:
-                json.dump(probs, f, indent=4)
+                if "bad-svamp-json" in breaks:
+                    f.write('[{"ID": "chal-1", ')
+                else:
+                    json.dump(probs, f, indent=4)
         for split in SPLITS[ds]:
             if ds == "svamp":
                 src = svamp_rows[split]

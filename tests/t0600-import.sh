@@ -140,6 +140,7 @@ refuse bad-choices "^dss-import: 'datasets/cqa/cqa_train\.json': line 3: field '
 refuse bad-json-line "^dss-import: 'datasets/anli1/anli1_test\.json': line 4: invalid JSON"
 refuse missing-examples "^dss-import: no member 'datasets/esnli/esnli_valid\.json' in '.*'$"
 refuse svamp-order "^dss-import: 'datasets/svamp/svamp_train\.json': line 1: differs from problem 993 of 'datasets/svamp/SVAMP\.json', which the official split puts at train index 0$"
+refuse bad-svamp-json "^dss-import: 'datasets/svamp/SVAMP\.json': not a JSON array$"
 # A broken split outside the selection does not matter.
 $MK "$TMP/b" --zip "$TMP/b.zip" --break count-mismatch
 expect_ok "a broken split that is not selected is not read" \
@@ -151,6 +152,20 @@ expect_ok "without --dataset the others are read" dss-import "$TMP/b.zip"
 is "$(grep -c '"dataset":"cqa"' "$TMP/out")" 0 "no cqa records"
 
 # --- not a release ---
+python3 - "$ZIP" "$TMP/crc.zip" <<'EOF'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+i = [i for i in z.infolist() if i.filename == "datasets/svamp/svamp_train.json"][0]
+data = bytearray(open(sys.argv[1], "rb").read())
+data[i.header_offset + 30 + len(i.filename) + len(i.extra) + i.compress_size // 2] ^= 0xFF
+open(sys.argv[2], "wb").write(data)
+EOF
+expect_fail 1 "^dss-import: cannot read 'datasets/svamp/svamp_train\.json' in '.*crc\.zip': " \
+    "refuses a zip whose member data is damaged" dss-import "$TMP/crc.zip"
+[ ! -s "$TMP/out" ]
+ok $? "damaged member: nothing written"
+expect_ok "the undamaged datasets of that zip still import" dss-import --dataset cqa "$TMP/crc.zip"
+
 head -c 3000 "$ZIP" >"$TMP/cut.zip"
 expect_fail 1 "^dss-import: cannot read .*'.*cut\.zip'.*[Tt]runcated" "refuses a truncated zip" \
     dss-import "$TMP/cut.zip"
