@@ -690,6 +690,23 @@ out:
 	return r;
 }
 
+/* Adds the line s[0, len) unless it is blank; strips a trailing CR. */
+static int
+add_line(struct dss_filter *f, const char *s, size_t len,
+    unsigned long lineno, struct dss_err *err)
+{
+	size_t i;
+
+	if (len > DSS_FILTER_LINE_MAX)
+		return dss_err_set(err, "line %lu: longer than %zu bytes", lineno,
+		    DSS_FILTER_LINE_MAX);
+	if (len > 0 && s[len - 1] == '\r')
+		len--;
+	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t'); i++)
+		;
+	return i < len ? dss_filter_add(f, s, len, lineno, err) : 0;
+}
+
 int
 dss_filter_run(struct dss_filter *f, int fd, const char *name,
     struct dss_err *err)
@@ -703,7 +720,7 @@ dss_filter_run(struct dss_filter *f, int fd, const char *name,
 		return nomem(err);
 	for (;;) {
 		char *nl = memchr(buf + start, '\n', end - start);
-		size_t len, i, next;
+		size_t len, next;
 
 		if (nl == NULL && !eof) {
 			ssize_t n;
@@ -744,18 +761,7 @@ dss_filter_run(struct dss_filter *f, int fd, const char *name,
 			break;
 		next = nl != NULL ? (size_t)(nl - buf) + 1 : end;
 		len = (nl != NULL ? (size_t)(nl - buf) : end) - start;
-		lineno++;
-		if (len > DSS_FILTER_LINE_MAX) {
-			dss_err_set(err, "line %lu: longer than %zu bytes", lineno,
-			    DSS_FILTER_LINE_MAX);
-			goto out;
-		}
-		if (len > 0 && buf[start + len - 1] == '\r')
-			len--;
-		for (i = 0; i < len && (buf[start + i] == ' ' ||
-		    buf[start + i] == '\t'); i++)
-			;
-		if (i < len && dss_filter_add(f, buf + start, len, lineno, err) < 0)
+		if (add_line(f, buf + start, len, ++lineno, err) < 0)
 			goto out;
 		start = next;
 	}
