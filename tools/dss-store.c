@@ -62,6 +62,9 @@ main(int argc, char **argv)
 	char *end;
 
 	tool_init("dss-store");
+	/* Bulk loads: no malloc statistics, and large reads of stdin. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	setvbuf(stdin, NULL, _IOFBF, (size_t)1 << 20);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
