@@ -3,12 +3,14 @@
  * Unit tests for lib/prompt: template rendering (fields, lettered
  * choices, lower case, braces, errors), loading the shipped exemplar
  * files, and applying a prompter to records, including a record that is
- * an exemplar and records with missing fields.  Run from the top of the
- * tree (datasets/ must be reachable).
+ * an exemplar and records with missing fields; and that every shipped
+ * exemplar's answer sentence is read back by lib/answer as its answer.
+ * Run from the top of the tree (datasets/ must be reachable).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/answer.h"
 #include "../../lib/prompt.h"
 #include "tap.h"
 
@@ -143,11 +145,104 @@ test_apply(void)
 	dss_prompter_free(p);
 }
 
+/*
+ * Each shipped exemplar's assistant turn must parse, with the answer
+ * extractor dss-filter uses, to the exemplar's own answer.
+ */
+static void
+test_answers_parse(void)
+{
+	static const char *const names[] = { "cqa", "svamp", "esnli", "anli1" };
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_prompter *p;
+	size_t i;
+
+	setenv("DSS_DATASETS", "datasets", 1);
+	p = dss_prompter_new(NULL, -1, DSS_PROMPT_CHAT, &err);
+	for (i = 0; i < 4; i++) {
+		struct dss_answer_config *cfg;
+		struct dss_buf text = DSS_BUF_INIT;
+		const cJSON *ex, *e, *m;
+		cJSON *file, *rec;
+		char path[128];
+		FILE *fp;
+		int k = 0, bad = 0;
+
+		snprintf(path, sizeof(path), "datasets/exemplars/%s.json", names[i]);
+		if ((fp = fopen(path, "r")) == NULL) {
+			ok(0, "open %s", path);
+			continue;
+		}
+		{
+			char chunk[4096];
+			size_t n;
+
+			while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+				dss_buf_add(&text, chunk, n);
+			fclose(fp);
+		}
+		file = cJSON_Parse(text.data);
+		dss_buf_free(&text);
+		ex = cJSON_GetObjectItem(file, "exemplars");
+		/* A record no exemplar matches, to get the turns rendered. */
+		rec = cJSON_Parse(i == 0 ?
+		    "{\"dataset\":\"cqa\",\"id\":\"x\",\"fields\":{\"question\":\"q\","
+		    "\"choices\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}}" : i == 1 ?
+		    "{\"dataset\":\"svamp\",\"id\":\"x\",\"fields\":{\"body\":\"b\","
+		    "\"question\":\"q\"}}" :
+		    "{\"dataset\":\"esnli\",\"id\":\"x\",\"fields\":{\"premise\":\"p\","
+		    "\"hypothesis\":\"h\"}}");
+		if (i == 3)
+			cJSON_ReplaceItemInObject(rec, "dataset",
+			    cJSON_CreateString("anli1"));
+		cfg = dss_answer_config_builtin(names[i], &err);
+		if (!ok(cfg != NULL && dss_prompter_apply(p, rec, &err) == 1,
+		    "%s: answer configuration and prompt", names[i])) {
+			printf("# %s\n", err.msg);
+			cJSON_Delete(rec);
+			cJSON_Delete(file);
+			dss_answer_config_free(cfg);
+			continue;
+		}
+		m = cJSON_GetObjectItem(rec, "messages");
+		cJSON_ArrayForEach(e, ex) {
+			struct dss_answer a = DSS_ANSWER_INIT;
+			const cJSON *turn = cJSON_GetArrayItem(m, 2 + 2 * k);
+			const char *out = cJSON_GetObjectItem(turn, "content")->valuestring;
+			const char *want = cJSON_GetObjectItem(e, "answer")->valuestring;
+			const cJSON *cs = cJSON_GetObjectItem(e, "choices");
+			const char *choices[5] = { 0 };
+			int j;
+
+			for (j = 0; j < 5 && cs != NULL; j++)
+				choices[j] = cJSON_GetArrayItem(cs, j)->valuestring;
+			if (dss_answer_extract(cfg, out, strlen(out), "stop", choices,
+			    cs != NULL ? 5 : 0, &a, &err) < 0 ||
+			    a.status != DSS_ANSWER_OK ||
+			    (i == 1 ? a.value != cJSON_GetObjectItem(e, "value")->valuedouble :
+			    strcmp(a.answer.data, want) != 0)) {
+				printf("# %s exemplar %d: status %s answer '%s' reason '%s'\n",
+				    names[i], k + 1, dss_answer_status_name(a.status),
+				    a.answer.data, a.reason);
+				bad++;
+			}
+			dss_answer_free(&a);
+			k++;
+		}
+		ok(bad == 0 && k > 0, "%s: all %d exemplar answers parse back", names[i], k);
+		cJSON_Delete(rec);
+		cJSON_Delete(file);
+		dss_answer_config_free(cfg);
+	}
+	dss_prompter_free(p);
+}
+
 int
 main(void)
 {
 	test_render();
 	test_files();
 	test_apply();
+	test_answers_parse();
 	return done();
 }
