@@ -25,19 +25,26 @@ export DSS_DATASETS
 
 now() { python3 -c 'import time; print("%.6f" % time.monotonic())'; }
 
-# Warm the page cache so that neither side pays for the first read.
+# Outputs go to memory (tmpfs) when there is one, so that the figures are
+# the programs' and not the disk's writeback; the page cache is warmed so
+# that neither side pays for the first read.
+O="$D"
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	O=$(mktemp -d /dev/shm/dss-bench.XXXXXX) || O="$D"
+fi
+[ "$O" = "$D" ] || trap 'rm -rf "$O"' EXIT
 cat "$IN" >/dev/null
 t0=$(now)
 /usr/bin/time -f '%U %S %M' -o "$D/time-dss" ./bin/dss-filter --agree gold \
-    <"$IN" >"$D/out-dss.jsonl" 2>"$D/err-dss" ||
+    <"$IN" >"$O/out-dss.jsonl" 2>"$D/err-dss" ||
     { cat "$D/err-dss"; exit 1; }
 t1=$(now)
 /usr/bin/time -f '%U %S %M' -o "$D/time-py" python3 bench/peer-filter.py \
-    <"$IN" >"$D/out-py.jsonl" 2>"$D/err-py" || { cat "$D/err-py"; exit 1; }
+    <"$IN" >"$O/out-py.jsonl" 2>"$D/err-py" || { cat "$D/err-py"; exit 1; }
 t2=$(now)
 
 python3 - "$N" "$t0" "$t1" "$t2" "$(tail -n 1 "$D/time-dss")" \
-    "$(tail -n 1 "$D/time-py")" "$D" <<'PY'
+    "$(tail -n 1 "$D/time-py")" "$O" <<'PY'
 import json, sys
 n, t0, t1, t2 = int(sys.argv[1]), *map(float, sys.argv[2:5])
 du, ds, rss = sys.argv[5].split()

@@ -363,9 +363,18 @@ dss_jscan_get(const struct dss_jscan *j, const char *key)
 {
 	size_t i, klen = strlen(key);
 
-	for (i = 0; i < j->n; i++)
-		if (j->m[i].key != NULL && key_is(&j->m[i], key, klen))
-			return &j->m[i];
+	for (i = 0; i < j->n; i++) {
+		const struct dss_jscan_member *m = &j->m[i];
+
+		if (m->key == NULL)
+			continue;
+		if (!m->key_escaped) {
+			if (m->keylen == klen && m->key[0] == key[0] &&
+			    memcmp(m->key, key, klen) == 0)
+				return m;
+		} else if (key_is(m, key, klen))
+			return m;
+	}
 	return NULL;
 }
 
