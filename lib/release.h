@@ -64,7 +64,16 @@ void dss_release_close(struct dss_release *r);
  * anli1, cqa, svamp; splits as train, valid, test; within a split by
  * index, each example record followed by its completion record.  With
  * emit NULL nothing is emitted but every check runs, so that a caller can
- * validate the whole release before writing a single record.
+ * validate the whole selection before writing a single record (dss-import
+ * runs it twice: first with emit NULL, then with its writer).  With emit
+ * set the release is read once, examples and batches in step; a problem
+ * met then stops the run after the records already emitted.
+ *
+ * For svamp, when the release holds datasets/svamp/SVAMP.json, the fields
+ * of example INDEX come from problem permutation[INDEX] (train) or
+ * permutation[800 + INDEX] (test) of it, the permutation being
+ * RandomState(0).permutation(N) as the official code drew it; a problem
+ * whose text or equation differs from the example fails the run.
  *
  * Checks: every selected split has its examples file; every example row
  * builds a valid example; with completions selected, batches 0 to
@@ -90,6 +99,8 @@ long dss_release_batch_size(const char *dataset);
  * Builds the example record for row, the release's JSON object at 0-based
  * index of split.  Returns a new object (caller frees with cJSON_Delete)
  * or NULL with err naming the field ("field 'label' is not 0, 1 or 2").
+ * svamp fields are those input and label give (body and question split
+ * at the last newline, equation); dss_release_run adds SVAMP.json's.
  */
 cJSON *dss_release_example(const char *dataset, const char *split,
     long long index, const cJSON *row, struct dss_err *err);
