@@ -132,6 +132,7 @@ dss_fetch_cache_path(const char *cache, const char *url, struct dss_err *err)
 {
 	struct dss_buf b = DSS_BUF_INIT;
 	const char *rest, *s, *slash;
+	char *ret = NULL;
 	int host = 1, files = 0;
 
 	for (s = url; *s != '\0'; s++)
@@ -158,10 +159,10 @@ dss_fetch_cache_path(const char *cache, const char *url, struct dss_err *err)
 		slash = strchr(s, '/');
 		n = slash != NULL ? (size_t)(slash - s) : strlen(s);
 		if (check_component(url, s, n, host, err) == -1)
-			goto fail;
+			goto out;
 		if (dss_buf_addch(&b, '/') == -1 || dss_buf_add(&b, s, n) == -1) {
 			dss_err_set(err, "out of memory");
-			goto fail;
+			goto out;
 		}
 		if (!host)
 			files++;
@@ -171,12 +172,14 @@ dss_fetch_cache_path(const char *cache, const char *url, struct dss_err *err)
 	}
 	if (files == 0) {
 		dss_err_set(err, "cannot cache '%s': no file name in the URL", url);
-		goto fail;
+		goto out;
 	}
-	return dss_buf_detach(&b, NULL);
-fail:
+	ret = dss_buf_detach(&b, NULL);
+	if (ret == NULL)
+		dss_err_set(err, "out of memory");
+out:
 	dss_buf_free(&b);
-	return NULL;
+	return ret;
 }
 
 char *
@@ -470,7 +473,8 @@ struct made_dirs {
 static int
 mkdirs(const char *path, size_t from, struct made_dirs *made, struct dss_err *err)
 {
-	char *p = strdup(path), *s;
+	struct stat st;
+	char *p = strdup(path), *s, c;
 	int ret = -1;
 
 	if (p == NULL)
@@ -481,34 +485,24 @@ mkdirs(const char *path, size_t from, struct made_dirs *made, struct dss_err *er
 		goto out;
 	}
 	*s = '\0';
-	for (s = p + from; ; s++) {
+	for (s = p + from;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
-		if (s == p) {
-			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(p, 0777) == 0) {
+			if (made->n < MKDIR_MAX)
+				made->dir[made->n++] = strdup(p);
+		} else if (errno != EEXIST) {
+			dss_err_errno(err, errno, "cannot create '%s'", p);
+			goto out;
+		} else if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			dss_err_errno(err, ENOTDIR, "cannot create '%s'", p);
+			goto out;
 		}
-		{
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0777) == 0) {
-				if (made->n < MKDIR_MAX)
-					made->dir[made->n++] = strdup(p);
-			} else if (errno != EEXIST) {
-				dss_err_errno(err, errno, "cannot create '%s'", p);
-				goto out;
-			} else {
-				struct stat st;
-
-				if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
-					dss_err_errno(err, ENOTDIR, "cannot create '%s'", p);
-					goto out;
-				}
-			}
-			*s = c;
-			if (c == '\0')
-				break;
-		}
+		*s = c;
+		if (c == '\0')
+			break;
 	}
 	ret = 0;
 out:
@@ -913,16 +907,105 @@ base_name(const char *url)
 	return s != NULL ? s + 1 : url;
 }
 
+/*
+ * Downloads url into dest (through its .part file) and verifies it against
+ * want, or, with want empty, records its hash in the lock file when record
+ * is set.  On success got holds the hash of what is now at dest.  On
+ * failure the .part is kept only when it holds bytes worth resuming, and
+ * directories made for it are removed again.
+ */
+static int
+fill(const struct dss_fetch_opts *o, const char *url, const char *cache, const char *dest,
+    const char *want, int record, char got[DSS_SHA256_HEX], struct dss_err *err)
+{
+	struct made_dirs made = { { NULL }, 0 };
+	char *src = NULL, *part = NULL;
+	int fd = -1, ret = -1, drop_part = 0, r, tries, resumed;
+	long long had;
+
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK) {
+		dss_err_set(err, "cannot start libcurl: %s", curl_easy_strerror(curl_init_rc));
+		goto out;
+	}
+	src = dss_fetch_source_url(o->mirror, url, err);
+	if (src == NULL || mkdirs(dest, 1, &made, err) == -1)
+		goto out;
+	part = malloc(strlen(dest) + sizeof(".part"));
+	if (part == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	strcpy(part, dest);
+	strcat(part, ".part");
+	fd = open_part(part, err);
+	if (fd == -1)
+		goto out;
+
+	/* Another process may have finished it while we waited for the lock. */
+	r = check_cached(dest, want, got, err);
+	if (r == -1)
+		goto out;
+	if (r == 1) {
+		drop_part = 1;
+		ret = 0;
+		goto out;
+	}
+
+	had = fd_size(fd);
+	for (tries = 0;; tries++) {
+		resumed = tries == 0 && had > 0;
+		if (download(o, url, src, base_name(url), fd, part, tries > 0, err) == -1) {
+			drop_part = fd_size(fd) <= 0;	/* nothing worth resuming */
+			goto out;
+		}
+		drop_part = 1;
+		if (hash_fd(fd, part, got, err) == -1)
+			goto out;
+		if (want[0] == '\0' || strcmp(want, got) == 0)
+			break;
+		/* Stale bytes from an earlier, interrupted transfer: try once afresh. */
+		if (!resumed) {
+			dss_err_set(err, "checksum mismatch for '%s': expected %s, got %s",
+			    url, want, got);
+			goto out;
+		}
+	}
+	if (fsync(fd) == -1) {
+		dss_err_errno(err, errno, "cannot write '%s'", part);
+		goto out;
+	}
+	if (record && want[0] == '\0' && lock_put(cache, url, got, err) == -1)
+		goto out;
+	if (rename(part, dest) == -1) {
+		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", part, dest);
+		goto out;
+	}
+	drop_part = 0;
+	fsync_dir(cache);
+	ret = 0;
+out:
+	if (drop_part)
+		unlink(part);
+	if (fd != -1)
+		close(fd);	/* releases the flock */
+	if (ret == 0)
+		made_free(&made);
+	else
+		made_undo(&made);
+	free(src);
+	free(part);
+	return ret;
+}
+
 int
 dss_fetch(const struct dss_fetch_opts *o, const char *url, const char *sha256,
     char **path, struct dss_err *err)
 {
 	static const struct dss_fetch_opts defaults = DSS_FETCH_OPTS_INIT;
-	struct made_dirs made = { { NULL }, 0 };
 	char want[DSS_SHA256_HEX] = "", got[DSS_SHA256_HEX] = "";
-	char *cache = NULL, *dest = NULL, *part = NULL, *src = NULL;
-	int pinned = sha256 != NULL, fd = -1, ret = -1, r, tries, resumed;
-	long long had;
+	char *cache = NULL, *dest = NULL;
+	int pinned = sha256 != NULL, ret = -1, r;
 
 	*path = NULL;
 	if (o == NULL)
@@ -941,9 +1024,7 @@ dss_fetch(const struct dss_fetch_opts *o, const char *url, const char *sha256,
 	r = check_cached(dest, want, got, err);
 	if (r == -1)
 		goto out;
-	if (r == 1)
-		goto found;
-	if (o->offline) {
+	if (r != 1 && o->offline) {
 		if (r == 2)
 			dss_err_set(err, "checksum mismatch for '%s' (cached as '%s'): expected %s, got %s",
 			    url, dest, want, got);
@@ -952,97 +1033,17 @@ dss_fetch(const struct dss_fetch_opts *o, const char *url, const char *sha256,
 			    url, dest);
 		goto out;
 	}
-
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK) {
-		dss_err_set(err, "cannot start libcurl: %s", curl_easy_strerror(curl_init_rc));
+	if (r != 1 && fill(o, url, cache, dest, want, !pinned, got, err) == -1)
 		goto out;
-	}
-	src = dss_fetch_source_url(o->mirror, url, err);
-	if (src == NULL)
+	/* trust on first use of a file already in the cache */
+	if (r == 1 && !pinned && want[0] == '\0' && lock_put(cache, url, got, err) == -1)
 		goto out;
-	if (mkdirs(dest, 1, &made, err) == -1)
-		goto fail;
-	part = malloc(strlen(dest) + 6);
-	if (part == NULL) {
-		dss_err_set(err, "out of memory");
-		goto fail;
-	}
-	strcpy(part, dest);
-	strcat(part, ".part");
-	fd = open_part(part, err);
-	if (fd == -1)
-		goto fail;
-
-	/* Another process may have finished it while we waited for the lock. */
-	r = check_cached(dest, want, got, err);
-	if (r == -1)
-		goto fail;
-	if (r == 1) {
-		unlink(part);
-		goto found;
-	}
-
-	had = fd_size(fd);
-	for (tries = 0;; tries++) {
-		resumed = tries == 0 && had > 0;
-		if (download(o, url, src, base_name(url), fd, part, tries > 0, err) == -1) {
-			if (fd_size(fd) <= 0)
-				unlink(part);	/* nothing worth resuming */
-			goto fail;
-		}
-		if (hash_fd(fd, part, got, err) == -1)
-			goto fail_part;
-		if (want[0] == '\0' || strcmp(want, got) == 0)
-			break;
-		/* Stale bytes from an earlier, interrupted transfer: try once afresh. */
-		if (!resumed) {
-			dss_err_set(err, "checksum mismatch for '%s': expected %s, got %s",
-			    url, want, got);
-			goto fail_part;
-		}
-	}
-	if (fsync(fd) == -1) {
-		dss_err_errno(err, errno, "cannot write '%s'", part);
-		goto fail_part;
-	}
-	if (!pinned && want[0] == '\0' && lock_put(cache, url, got, err) == -1)
-		goto fail_part;
-	if (rename(part, dest) == -1) {
-		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", part, dest);
-		goto fail_part;
-	}
-	fsync_dir(cache);
-	made_free(&made);
 	*path = dest;
 	dest = NULL;
 	ret = 0;
-	goto out;
-
-found:
-	if (!pinned && want[0] == '\0' && lock_put(cache, url, got, err) == -1)
-		goto fail;
-	made_free(&made);
-	*path = dest;
-	dest = NULL;
-	ret = 0;
-	goto out;
-
-fail_part:
-	unlink(part);
-fail:
-	if (fd != -1) {
-		close(fd);
-		fd = -1;
-	}
-	made_undo(&made);
 out:
-	if (fd != -1)
-		close(fd);
 	free(cache);
 	free(dest);
-	free(part);
-	free(src);
 	return ret;
 }
 
