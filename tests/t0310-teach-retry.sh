@@ -222,6 +222,40 @@ status_is 0 "a slow drip within --timeout: exit 0"
 is "$(jsonq "$TMP/out" '[r["completion"].endswith("So the answer is entailment.") for r in R]')" \
     '[true]' "drip: the dripped answer is read whole"
 
+# ---- answers without text ---------------------------------------------------------------
+# A 200 whose body is an error object, and a 200 with no text at all (no
+# choices; no content blocks; a Gemini candidate blocked for SAFETY): never
+# a crash, never a record that breaks the contract.
+run err200 --faults error200 -- --retries 0 < "$TMP/p1.jsonl"
+status_is 1 "a 200 carrying an error object: exit 1"
+grep -q 'anli1-train-000000' "$TMP/err"
+ok $? "a 200 carrying an error object: the prompt is named"
+is "$(sqlite3 "$TMP/err200.db" 'SELECT count(*) FROM teach_cache')" 0 \
+    "a 200 carrying an error object: nothing cached"
+for spec in openai:m anthropic:m gemini:m; do
+	start_server port "$PY" "$FAKE" --faults empty --lifetime 300
+	case $spec in
+	openai:*) base="http://127.0.0.1:$port/v1" ;;
+	*) base="http://127.0.0.1:$port" ;;
+	esac
+	dss-teach --db "$TMP/empty-${spec%%:*}.db" --teacher "$spec" \
+	    --base-url "$base" --retries 0 --quiet < "$TMP/p1.jsonl" \
+	    > "$TMP/out" 2> "$TMP/err"
+	st=$?
+	[ "$st" -le 1 ]
+	ok $? "${spec%%:*}: an answer without text is no crash (status $st)"
+	"$PY" "$TOP/tests/check_schema.py" "$TOP/schemas/completion.schema.json" \
+	    "$TMP/out" 2> "$TMP/schema.err"
+	ok $? "${spec%%:*}: an answer without text breaks no record"
+	diag "$TMP/schema.err"
+	if [ "$st" = 1 ]; then
+		grep -q 'anli1-train-000000' "$TMP/err"
+		ok $? "${spec%%:*}: the prompt without text is named"
+	else
+		is "$(wc -l < "$TMP/out" | tr -d ' ')" 1 "${spec%%:*}: the empty answer is emitted"
+	fi
+done
+
 # ---- throttled runs still complete ---------------------------------------
 run throttle --fault-every 4:429:1 -- --retries 5 --concurrency 4 \
     < "$TMP/p20.jsonl"

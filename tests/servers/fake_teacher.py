@@ -32,6 +32,10 @@ N:KIND applies KIND to every Nth request, 1-based, and may repeat):
   close       read the request, then close the socket without a response
   truncate    send the headers and half of the body, then close
   badjson     200 with a body that is not JSON
+  empty       200 with no text: no choices (OpenAI), no content blocks
+              (Anthropic), a candidate blocked with finishReason SAFETY and
+              no content (Gemini)
+  error200    200 with an error object as the body
   hang[:S]    read the request and answer nothing for S seconds (default:
               until the server exits)
   drip[:MS]   a correct answer sent one byte every MS ms (default 200)
@@ -63,7 +67,8 @@ def parse_fault(spec):
     kind, _, arg = spec.partition(":")
     if kind.isdigit():
         return ("status", int(kind), arg or None)
-    if kind in ("ok", "reset", "close", "truncate", "badjson"):
+    if kind in ("ok", "reset", "close", "truncate", "badjson", "empty",
+                "error200"):
         return (kind, None, None)
     if kind == "hang":
         return (kind, float(arg) if arg else None, None)
@@ -174,7 +179,7 @@ def tokens(text):
 
 
 def openai_reason(r):
-    return r
+    return "stop" if r == "stop_sequence" else r
 
 
 def anthropic_reason(r):
@@ -182,7 +187,8 @@ def anthropic_reason(r):
 
 
 def gemini_reason(r):
-    return {"stop": "STOP", "length": "MAX_TOKENS"}.get(r, r)
+    return {"stop": "STOP", "stop_sequence": "STOP",
+            "length": "MAX_TOKENS"}.get(r, r)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -401,19 +407,23 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, api, model, prompt, n, p):
         choices = []
         out_tokens = 0
+        stopped = None
         for i in range(n):
             text, reason = self.completion_for(prompt, i)
             stops = p.get("stop")
             if isinstance(stops, str):
                 stops = [stops]
+            matched = None
             for s in stops or []:
                 if s and s in text:
-                    text, reason = text[:text.index(s)], "stop"
+                    text, reason = text[:text.index(s)], "stop_sequence"
+                    matched = s
             mt = p.get("max_tokens")
             if isinstance(mt, int) and tokens(text) > mt:
-                text, reason = text[:mt * 4], "length"
+                text, reason, matched = text[:mt * 4], "length", None
             out_tokens += tokens(text)
             choices.append((text, reason))
+            stopped = matched if i == 0 else stopped
         pt = tokens(prompt)
         now = int(time.time())
         split = STATE.args.multipart
@@ -451,7 +461,7 @@ class Handler(BaseHTTPRequestHandler):
                     "content": [{"type": "text", "text": x}
                                 for x in parts(t)],
                     "stop_reason": anthropic_reason(r),
-                    "stop_sequence": None,
+                    "stop_sequence": stopped,
                     "usage": {"input_tokens": pt,
                               "output_tokens": tokens(t)}}
         return {"candidates": [{"content": {"parts": [{"text": x}
@@ -522,6 +532,19 @@ class Handler(BaseHTTPRequestHandler):
         entry["prompt"] = prompt
         entry["n"] = n
         resp = json.dumps(self.answer(api, model, prompt, n, p)).encode()
+        if kind == "empty":
+            obj = json.loads(resp)
+            if api in ("chat", "completions"):
+                obj["choices"] = []
+            elif api == "anthropic":
+                obj["content"] = []
+            else:
+                obj["candidates"] = [{"finishReason": "SAFETY", "index": 0}]
+            self.send_json(200, obj)
+            return 200, False
+        if kind == "error200":
+            self.send_json(200, self.error_body(api, 500, "injected error"))
+            return 200, False
         if kind == "badjson":
             self.send_raw(200, b'{"choices": [{"message": {"content": "oops"')
             return 200, False
