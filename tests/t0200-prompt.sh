@@ -126,6 +126,8 @@ is "$(grep -c '^So the answer is ([a-e]) ' "$TMP/answers")" 7 "cqa answer senten
 # Templates: stable, and different for other shots, style or file.
 t() { dss-prompt "$@" <"$TMP/svamp.jsonl" | sed -n 's/.*"template":"\([0-9a-f]\{64\}\)".*/\1/p'; }
 t1=$(t); t2=$(t); t3=$(t --shots 6); t4=$(t --style completion); t5=$(t --shots 7)
+echo "$t1" | grep -Eqx '[0-9a-f]{64}'
+ok $? "template is a hex SHA-256"
 is "$t1" "$t2" "template is stable"
 is "$t5" "$t1" "--shots 7 is the default for svamp"
 [ "$t1" != "$t3" ] && [ "$t1" != "$t4" ] && [ "$t3" != "$t4" ]
