@@ -533,6 +533,7 @@ made_free(struct made_dirs *made)
 struct xfer {
 	const struct dss_fetch_opts *o;
 	const char *name;	/* for the progress callback */
+	const char *part;	/* the file behind fd, for messages */
 	int fd;
 	long long offset;	/* bytes already in the .part file */
 	long status;		/* of the last response, 0 before one (and for file://) */
@@ -715,7 +716,7 @@ transfer(struct xfer *x, const char *url, const char *src, struct dss_err *err)
 	} else if (rc == CURLE_RANGE_ERROR && x->offset > 0) {
 		res = NO_RANGE;
 	} else if (rc == CURLE_WRITE_ERROR && x->write_errno != 0) {
-		dss_err_errno(err, x->write_errno, "cannot download '%s': write error", url);
+		dss_err_errno(err, x->write_errno, "cannot write '%s'", x->part);
 	} else if (rc != CURLE_OK) {
 		describe(err, url, src, "%s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 		res = transient_curl(rc) ? TRANSIENT : PERMANENT;
@@ -793,7 +794,7 @@ static int
 download(const struct dss_fetch_opts *o, const char *url, const char *src,
     const char *name, int fd, const char *part, int fresh, struct dss_err *err)
 {
-	struct xfer x = { o, name, fd, 0, 0, -1, 0 };
+	struct xfer x = { o, name, part, fd, 0, 0, -1, 0 };
 	unsigned seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
 	int attempt = 0, no_range = 0;
 	enum outcome r;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -797,6 +798,33 @@ test_http_more(void)
 			r++;
 	}
 	is_int(r, 40, "the lock file records all 40");
+
+	/* a write error (file size limit) is reported against the .part */
+	{
+		char msg[DSS_ERR_MAX] = "", mp[400];
+		pid_t pid;
+		int st;
+
+		snprintf(mp, sizeof(mp), "%s/child.msg", top);
+		unlink(cpath("../cache4/h.test/big.txt"));
+		pid = fork();
+		if (pid == 0) {
+			struct rlimit rl = { 4096, 4096 };
+			char *p2 = NULL;
+
+			signal(SIGXFSZ, SIG_IGN);
+			setrlimit(RLIMIT_FSIZE, &rl);
+			r = dss_fetch(&o, "https://h.test/big.txt", hex, &p2, &err);
+			write_file(mp, err.msg, strlen(err.msg));
+			_exit(r == 0 ? 0 : 1);
+		}
+		waitpid(pid, &st, 0);
+		s = read_file(mp, NULL);
+		snprintf(msg, sizeof(msg), "cannot write '%s/h.test/big.txt.part': File too large", c4);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "write error fails");
+		is_str(s, msg, "write error message names the .part");
+		free(s);
+	}
 	unsetenv("DSS_FETCH_BACKOFF_MS");
 	dss_buf_free(&big);
 }
