@@ -643,6 +643,42 @@ names_several(const char *t, char *const *nc, size_t nch, int letter)
 	return 0;
 }
 
+/*
+ * After a choice letter: the rest of the clause must be empty or name the
+ * same choice.  s is the whole answer, for messages.
+ */
+static enum dss_answer_status
+read_letter(char *rest, int letter, char *const *nc, size_t nch,
+    const char *s, struct dss_answer *out)
+{
+	size_t idx = (size_t)(letter - 'a');
+
+	while (*rest == ' ')
+		rest++;
+	cut_trim(rest, clause_len(rest));
+	if (idx >= nch) {
+		snprintf(out->reason, sizeof out->reason,
+		    "choice (%c) is not offered", letter);
+		return DSS_ANSWER_MALFORMED;
+	}
+	if (*rest == '\0' || match_choice(rest, nc + idx, 1) == 0)
+		return DSS_ANSWER_OK;
+	if (starts_word(rest, "or") || starts_word(rest, "and") ||
+	    names_several(rest, nc, nch, letter)) {
+		snprintf(out->reason, sizeof out->reason,
+		    "names several choices: '%.200s'", s);
+		return DSS_ANSWER_AMBIGUOUS;
+	}
+	rest[tail_len(rest)] = '\0';
+	cut_trim(rest, strlen(rest));
+	if (match_choice(rest, nc + idx, 1) == 0)
+		return DSS_ANSWER_OK;
+	snprintf(out->reason, sizeof out->reason,
+	    "choice (%c) is '%.100s' but the text says '%.100s'", letter,
+	    nc[idx], rest);
+	return DSS_ANSWER_AMBIGUOUS;
+}
+
 static enum dss_answer_status
 read_choice(struct dss_answer_config *c, const char *span, size_t n,
     const char *const *choices, size_t nch, struct dss_answer *out)
@@ -687,37 +723,9 @@ read_choice(struct dss_answer_config *c, const char *span, size_t n,
 		rest = s + 1 + (s[1] != '\0');
 	}
 	if (letter) {
-		size_t idx = (size_t)(letter - 'a');
-
-		while (*rest == ' ')
-			rest++;
-		cut_trim(rest, clause_len(rest));
-		if (idx >= nch) {
-			snprintf(out->reason, sizeof out->reason,
-			    "choice (%c) is not offered", letter);
-			st = DSS_ANSWER_MALFORMED;
-			goto out;
-		}
-		if (*rest == '\0' || match_choice(rest, nc + idx, 1) == 0)
-			goto found_letter;
-		if (starts_word(rest, "or") || starts_word(rest, "and") ||
-		    names_several(rest, nc, nch, letter)) {
-			snprintf(out->reason, sizeof out->reason,
-			    "names several choices: '%.200s'", s);
-			st = DSS_ANSWER_AMBIGUOUS;
-			goto out;
-		}
-		rest[tail_len(rest)] = '\0';
-		cut_trim(rest, strlen(rest));
-		if (match_choice(rest, nc + idx, 1) == 0)
-			goto found_letter;
-		snprintf(out->reason, sizeof out->reason,
-		    "choice (%c) is '%.100s' but the text says '%.100s'", letter,
-		    nc[idx], rest);
-		st = DSS_ANSWER_AMBIGUOUS;
-		goto out;
-found_letter:
-		if (dss_buf_adds(&out->answer, choices[idx]) < 0)
+		st = read_letter(rest, letter, nc, nch, s, out);
+		if (st == DSS_ANSWER_OK &&
+		    dss_buf_adds(&out->answer, choices[letter - 'a']) < 0)
 			st = (enum dss_answer_status)-1;
 		goto out;
 	}
