@@ -714,8 +714,9 @@ out:
 	return r;
 }
 
+/* Writes positions [start, end) of the permuted rows; where names them in messages. */
 static int
-write_permuted(struct ctx *x, cJSON *rows, struct dss_err *err)
+write_permuted(struct ctx *x, cJSON *rows, const char *where, struct dss_err *err)
 {
 	const struct dss_manifest_split *sp = x->sp;
 	size_t n = (size_t)cJSON_GetArraySize(rows), i, end;
@@ -737,8 +738,8 @@ write_permuted(struct ctx *x, cJSON *rows, struct dss_err *err)
 		byidx[i++] = el;
 	dss_mt19937_permutation((uint32_t)sp->seed, perm, n);
 	end = (size_t)sp->end < n ? (size_t)sp->end : n;
-	x->unit = "element";
-	x->where = "permuted rows";
+	x->unit = sp->sources[0]->format == DSS_FORMAT_JSON_ARRAY ? "element" : "row";
+	x->where = where;
 	for (i = (size_t)sp->start; i < end; i++) {
 		x->obj = byidx[perm[i]];
 		x->pos = (unsigned long)perm[i] + 1;
@@ -798,8 +799,15 @@ dss_dataset_write(const struct dss_manifest *m,
 		if (read_source(&x, src, paths[si], rows, err) < 0)
 			goto out;
 	}
-	if (rows != NULL && write_permuted(&x, rows, err) < 0)
-		goto out;
+	if (rows != NULL) {
+		char *where = split->nsources == 1 ?
+		    dss_dataset_source_name(split->sources[0]) : NULL;
+		int pr = write_permuted(&x, rows, where ? where : "rows", err);
+
+		free(where);
+		if (pr < 0)
+			goto out;
+	}
 	r = 0;
 out:
 	cJSON_Delete(rows);

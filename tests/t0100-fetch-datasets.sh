@@ -241,6 +241,17 @@ is "$(cat "$TMP/out")" '{"dataset":"t","split":"dev","id":"t-dev-000000","index"
 grep -q "^dss-fetch: t dev: 1 examples, 1 skipped" "$TMP/err"
 ok $? "a key naming no choice is skipped"
 
+python3 -c '
+import json, sys
+rows = [{"Body": "b%d" % i, "Question": "q", "Equation": "( 1.0 + %d.0 )" % i, "ID": "x-%d" % i}
+        for i in range(1000)]
+del rows[993]["Body"]
+json.dump(rows, open(sys.argv[1], "w"), indent=4)' "$LOCAL/perm.json"
+sed '/"sha256"/d; s|"url": "[^"]*",$|"url": "https://example.org/perm.json"|' "$TOP/datasets/svamp.json" >"$TMP/perm.json"
+expect_fail 1 "^dss-fetch: 'perm.json': element 994: field 'Body' is missing$" \
+    "a permuted row without an input field names its element" fetch_local "$TMP/perm.json" train
+is "$(wc -l <"$TMP/out" | tr -d ' ')" 0 "the bad row comes first in permutation order, so nothing is written"
+
 cp "$MIRROR_DIR/dl.fbaipublicfiles.com/anli/anli_v1.0.zip" "$LOCAL/z1.jsonl"
 jsonl_manifest z1 jsonl ', "member": "anli_v1.0/R9/train.jsonl"'
 expect_fail 1 "no member 'anli_v1.0/R9/train.jsonl' in" "a missing archive member is named" \
