@@ -350,6 +350,18 @@ gold_agrees(const struct dss_filter *f, const struct item *it)
 	    it->a.answer.data, it->gold.data);
 }
 
+/* Characters (UTF-8 code points) in the item's rationale. */
+static size_t
+rationale_chars(const struct item *it)
+{
+	const unsigned char *p = (const unsigned char *)it->a.rationale.data;
+	size_t i, n = 0;
+
+	for (i = 0; i < it->a.rationale.len; i++)
+		n += (p[i] & 0xC0) != 0x80;
+	return n;
+}
+
 static int
 decide_one(struct dss_filter *f, struct item *it, struct dss_err *err)
 {
@@ -366,10 +378,10 @@ decide_one(struct dss_filter *f, struct item *it, struct dss_err *err)
 		    it->gold.data);
 		return emit_reject(f, it, DSS_REJECT_DISAGREE, detail, 0, err);
 	}
-	if (it->a.rationale.len < f->o.min_rationale_chars) {
+	if (rationale_chars(it) < f->o.min_rationale_chars) {
 		snprintf(detail, sizeof detail,
-		    "rationale has %zu bytes, fewer than %zu", it->a.rationale.len,
-		    f->o.min_rationale_chars);
+		    "rationale has %zu characters, fewer than %zu",
+		    rationale_chars(it), f->o.min_rationale_chars);
 		return emit_reject(f, it, DSS_REJECT_EMPTY_RATIONALE, detail, 0,
 		    err);
 	}
@@ -439,10 +451,10 @@ decide_group(struct dss_filter *f, struct dss_err *err)
 			    "teacher says '%.200s', majority is '%.200s'",
 			    it->a.answer.data, f->items[cl[best].item].a.answer.data);
 			r = emit_reject(f, it, DSS_REJECT_DISAGREE, detail, 1, err);
-		} else if (it->a.rationale.len < f->o.min_rationale_chars) {
+		} else if (rationale_chars(it) < f->o.min_rationale_chars) {
 			snprintf(detail, sizeof detail,
-			    "rationale has %zu bytes, fewer than %zu",
-			    it->a.rationale.len, f->o.min_rationale_chars);
+			    "rationale has %zu characters, fewer than %zu",
+			    rationale_chars(it), f->o.min_rationale_chars);
 			r = emit_reject(f, it, DSS_REJECT_EMPTY_RATIONALE, detail, 1,
 			    err);
 		} else

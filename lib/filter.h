@@ -45,7 +45,7 @@ enum dss_filter_reason {
 
 struct dss_filter_opts {
 	enum dss_filter_agree agree;
-	size_t min_rationale_chars;	/* in bytes of UTF-8; 0 keeps empty ones */
+	size_t min_rationale_chars;	/* UTF-8 characters; 0 keeps empty ones */
 	/*
 	 * Called with each kept triple and each reject as len bytes of JSON
 	 * text without a newline, in input order within a prompt.  The text

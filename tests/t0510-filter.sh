@@ -74,7 +74,7 @@ dss-filter --min-rationale-chars 40 --rejects "$TMP/min.rej" "$IN" \
 ok $? "--min-rationale-chars 40 runs"
 grep -q "kept 4, rejected 14 (.*empty_rationale 5)" "$TMP/min.err"
 ok $? "--min-rationale-chars 40 rejects short rationales"
-grep -q '"detail":"rationale has 19 bytes, fewer than 40"' "$TMP/min.rej"
+grep -q '"detail":"rationale has 19 characters, fewer than 40"' "$TMP/min.rej"
 ok $? "empty_rationale detail names the length"
 dss-filter --min-rationale-chars 0 "$IN" >"$TMP/zero.out" 2>"$TMP/zero.err"
 grep -q "kept 9," "$TMP/zero.err"
@@ -137,7 +137,14 @@ put("e12", cqa, setf(["fields", "choices", 1], 2))
 put("e13", cqa, setf(["fields", "choices"], "kitchen"))
 put("e14", cqa, setf(["fields"], KeyError))
 put("e15", svamp, setf(["label"], "( 3.0 + )"))
+put("utf8", first, setf(["completion"], "\u00c9\u00e9.\nAnswer: entailment"))
 PY
+dss-filter --min-rationale-chars 3 "$TMP/utf8" >"$TMP/out" 2>"$TMP/err"
+grep -q "kept 1," "$TMP/err"
+ok $? "--min-rationale-chars counts characters, not bytes"
+dss-filter --min-rationale-chars 4 "$TMP/utf8" >"$TMP/out" 2>"$TMP/err"
+grep -q "kept 0, rejected 1 (.*empty_rationale 1)" "$TMP/err"
+ok $? "--min-rationale-chars 4 rejects a 3-character rationale"
 expect_fail 1 "^dss-filter: line 2: field 'completion' is missing$" \
     "missing completion" dss-filter --rejects "$TMP/e1.rej" "$TMP/e1"
 [ ! -e "$TMP/e1.rej" ] && [ -z "$(ls "$TMP" | grep 'e1.rej.tmp')" ]

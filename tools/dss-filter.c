@@ -37,7 +37,7 @@ usage(FILE *fp, int status)
 		    "                          to the majority of a prompt's "
 		    "samples, or any\n"
 		    "  --min-rationale-chars n reject rationales shorter than n "
-		    "bytes (default 1)\n"
+		    "characters (default 1)\n"
 		    "  --rejects file          write rejected completions with "
 		    "their reason\n"
 		    "  -h, --help              print this help\n"
