@@ -265,6 +265,14 @@ is "$(jsonq "$TMP/out" 'len(set(r["id"] for r in R)) == len(R) == 20')" true \
 is "$("$PY" -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1]))["duplicates"])' "$port")" \
     0 "throttled: no prompt answered twice"
 
+# ---- keep-alive -------------------------------------------------------------------------
+mkprompts 40 > "$TMP/p40.jsonl"
+run keep --latency-ms 20 -- --concurrency 4 < "$TMP/p40.jsonl"
+status_is 0 "40 prompts at --concurrency 4: exit 0"
+n=$(jsonq "$L" 'len(set(e["conn"] for e in R))')
+[ "$n" -le 8 ]
+ok $? "connections are reused: 40 requests over $n connections"
+
 # ---- concurrency falls while throttled and rises after ----------------------
 mkprompts 80 > "$TMP/p80.jsonl"
 # 16 answers at full speed, then a wave of eight 429s, then answers again.

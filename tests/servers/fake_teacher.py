@@ -12,7 +12,8 @@ logged as one JSON line with --log (API keys are never logged: only the
 header's name and whether it matched --require-key).  Standard library
 only; exits by itself after --lifetime seconds.  Each log line also holds
 "inflight", the number of requests the server was answering when this one
-arrived (itself included), so a test can watch the client's concurrency.
+arrived (itself included), so a test can watch the client's concurrency,
+and "conn", the client's port, so a test can count its connections.
 
 --script FILE holds JSON Lines {"match": SUBSTRING, "completion": TEXT or
 [TEXT per sample], "finish_reason": "stop"|"length", "fault": KIND}; the
@@ -278,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
                     break
         entry = {"seq": seq, "t": t0, "path": path, "query": url.query,
                  "api": api, "key": key, "fault": None, "body": body,
-                 "inflight": inflight,
+                 "inflight": inflight, "conn": self.client_address[1],
                  "headers": self.safe_headers()}
         status, success = 0, False
         try:
