@@ -123,6 +123,14 @@ grep -Evx 'So the answer is \([a-e]\) [a-z ]+\.|The answer is \([0-9 ()+*/-]+\)\
 is "$(cat "$TMP/odd")" "" "every exemplar ends in an answer sentence of the expected form"
 is "$(grep -c '^So the answer is ([a-e]) ' "$TMP/answers")" 7 "cqa answer sentences carry letter and text"
 
+# CRLF and blank lines; a record that already has prompt fields gets new ones.
+{ printf '\n'; sed 's/$/\r/' "$TMP/svamp.jsonl"; } >"$TMP/crlf.jsonl"
+expect_ok "CRLF input and blank lines" dss-prompt <"$TMP/crlf.jsonl"
+cmp_file "$TMP/out" "$G/prompt-svamp.jsonl" "CRLF input gives the same prompts"
+dss-prompt --style completion <"$TMP/svamp.jsonl" >"$TMP/p1" 2>/dev/null
+dss-prompt <"$TMP/p1" >"$TMP/p2" 2>/dev/null
+cmp_file "$TMP/p2" "$G/prompt-svamp.jsonl" "prompting a prompt record replaces its prompt fields"
+
 # Templates: stable, and different for other shots, style or file.
 t() { dss-prompt "$@" <"$TMP/svamp.jsonl" | sed -n 's/.*"template":"\([0-9a-f]\{64\}\)".*/\1/p'; }
 t1=$(t); t2=$(t); t3=$(t --shots 6); t4=$(t --style completion); t5=$(t --shots 7)

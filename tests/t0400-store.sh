@@ -72,6 +72,16 @@ ok $? "empty input"
 grep -q ': 0 records: 0 inserted' "$TMP/err"
 ok $? "empty input summary"
 
+# CRLF line ends are not part of the stored record; blank lines between
+# records are skipped without shifting line numbers.
+printf '%s\r\n\r\n%s\r\n' "$(sed -n 1p "$TMP/ex.jsonl")" '{"dataset":"d","id":"x"}' >"$TMP/crlf.jsonl"
+expect_fail 1 "^dss-store: line 3: record is of no known type" "CRLF input: bad record named by its line" \
+	dss-store "$TMP/crlf.db" <"$TMP/crlf.jsonl"
+head -n 1 "$TMP/crlf.jsonl" >"$TMP/crlf1.jsonl"
+dss-store "$TMP/crlf.db" <"$TMP/crlf1.jsonl" 2>/dev/null
+is "$(sqlite3 "$TMP/crlf.db" "SELECT record FROM examples")" "$(sed -n 1p "$TMP/ex.jsonl")" \
+	"CR not stored in the record"
+
 # A bad record: named by line and field, its whole batch rolled back,
 # earlier batches kept.
 { cat "$TMP/ex.jsonl"; echo '{"dataset":"svamp","split":"train","id":"svamp-train-000009","input":"y","label":"z"}'; } >"$TMP/bad.jsonl"
