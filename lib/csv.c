@@ -48,6 +48,8 @@ struct dss_csv {
 	size_t field_max;
 	char **header;
 	size_t nheader;
+	unsigned char *keep;	/* per field: store it (dss_csv_keep) */
+	size_t nkeep;
 };
 
 struct dss_csv *
@@ -78,11 +80,27 @@ dss_csv_close(struct dss_csv *c)
 	for (i = 0; i < c->nheader; i++)
 		free(c->header[i]);
 	free(c->header);
+	free(c->keep);
 	free(c->off);
 	free(c->len);
 	free(c->in);
 	dss_buf_free(&c->rec);
 	free(c);
+}
+
+int
+dss_csv_keep(struct dss_csv *c, const unsigned char *keep, size_t n,
+    struct dss_err *err)
+{
+	unsigned char *k = malloc(n ? n : 1);
+
+	if (k == NULL)
+		return dss_err_errno(err, ENOMEM, "'%s'", c->name);
+	memcpy(k, keep, n);
+	free(c->keep);
+	c->keep = k;
+	c->nkeep = n;
+	return 0;
 }
 
 void
@@ -115,6 +133,8 @@ static int
 add(struct dss_csv *c, const char *p, size_t n, size_t start,
     struct dss_err *err)
 {
+	if (c->nf < c->nkeep && !c->keep[c->nf])
+		return 0;
 	if (c->rec.len - start + n > c->field_max)
 		return dss_err_set(err, "line %lu: field %zu is longer than %zu bytes",
 		    c->rec_line, c->nf + 1, c->field_max);

@@ -28,6 +28,15 @@ struct dss_csv;
 struct dss_csv *dss_csv_open(FILE *fp, const char *name, struct dss_err *err);
 void dss_csv_close(struct dss_csv *c);
 
+/*
+ * Limits the fields kept: from now on field i (i < n) of each record is
+ * still parsed but reads as empty unless keep[i] is nonzero; fields from
+ * n on are kept.  keep is copied.  This saves copying columns nobody
+ * reads.  Returns 0, or -1 with err set when out of memory.
+ */
+int dss_csv_keep(struct dss_csv *c, const unsigned char *keep, size_t n,
+    struct dss_err *err);
+
 /* Sets the largest field accepted, in bytes (0 restores the default). */
 void dss_csv_set_field_max(struct dss_csv *c, size_t max);
 

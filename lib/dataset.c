@@ -522,6 +522,7 @@ read_csv(struct ctx *x, FILE *fp, struct dss_err *err)
 {
 	const struct dss_manifest *m = x->m;
 	size_t f, k, total = 0;
+	unsigned char *keep = NULL;
 	int r = -1, st;
 
 	x->csv = dss_csv_open(fp, x->where, err);
@@ -563,6 +564,16 @@ read_csv(struct ctx *x, FILE *fp, struct dss_err *err)
 		dss_err_set(err, "'%s': no column '%s'", x->where, m->label_from);
 		goto out;
 	}
+	if ((keep = calloc(dss_csv_count(x->csv) + 1, 1)) == NULL) {
+		dss_err_errno(err, ENOMEM, "'%s'", x->where);
+		goto out;
+	}
+	for (k = 0; k < total; k++)
+		if (x->cols[k] >= 0)
+			keep[x->cols[k]] = 1;
+	keep[x->label_col] = 1;
+	if (dss_csv_keep(x->csv, keep, dss_csv_count(x->csv), err) < 0)
+		goto out;
 	while ((st = dss_csv_next(x->csv, err)) == 1) {
 		x->pos = dss_csv_lineno(x->csv);
 		if (write_row(x, err) < 0)
@@ -574,6 +585,7 @@ read_csv(struct ctx *x, FILE *fp, struct dss_err *err)
 	}
 	r = 0;
 out:
+	free(keep);
 	dss_csv_close(x->csv);
 	x->csv = NULL;
 	free(x->cols);

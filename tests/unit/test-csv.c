@@ -102,6 +102,31 @@ test_header(void)
 }
 
 static void
+test_keep(void)
+{
+	const char *text = "a,b,c,d\n\"x,1\",\"y\"\"\",z,w\n";
+	static const unsigned char keep[] = { 1, 0, 1 };
+	FILE *fp = memfile(text, strlen(text));
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_csv *c = dss_csv_open(fp, "k.csv", &err);
+	size_t n = 99;
+
+	is_int(dss_csv_keep(c, keep, 3, &err), 0, "keep mask accepted");
+	is_int(dss_csv_next(c, &err), 1, "record with a keep mask");
+	is_str(dss_csv_field(c, 0, NULL), "a", "kept field 0");
+	is_str(dss_csv_field(c, 1, &n), "", "dropped field reads empty");
+	is_int((long long)n, 0, "dropped field has length 0");
+	is_str(dss_csv_field(c, 3, NULL), "d", "fields past the mask are kept");
+	is_int(dss_csv_next(c, &err), 1, "quoted record with a keep mask");
+	is_str(dss_csv_field(c, 0, NULL), "x,1", "kept quoted field");
+	is_str(dss_csv_field(c, 1, NULL), "", "dropped quoted field with doubled quote");
+	is_str(dss_csv_field(c, 2, NULL), "z", "field after a dropped one");
+	is_int((long long)dss_csv_count(c), 4, "all fields still counted");
+	dss_csv_close(c);
+	fclose(fp);
+}
+
+static void
 test_big(void)
 {
 	struct dss_buf in = DSS_BUF_INIT;
@@ -168,6 +193,7 @@ main(void)
 	check_error("a,\"open\nstill open", "line 1: unterminated quoted field",
 	    "unterminated quote fails naming its line");
 	test_header();
+	test_keep();
 	test_big();
 	return done();
 }
