@@ -11,6 +11,10 @@
 
 #include "jscan.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 struct scan {
 	const char *s;
 	size_t n, i;
@@ -78,6 +82,24 @@ string(struct scan *sc)
 	for (;;) {
 		unsigned char c;
 
+#ifdef __SSE2__
+		/* Sixteen bytes at a time up to the first special one. */
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+			__m128i m = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			    _mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x1f)),
+			    _mm_setzero_si128()));
+			int bits = _mm_movemask_epi8(m);
+
+			if (bits != 0) {
+				i += (size_t)__builtin_ctz((unsigned)bits);
+				break;
+			}
+			i += 16;
+		}
+#endif
 		/* Eight bytes at a time up to the first special one. */
 		while (i + 8 <= n) {
 			uint64_t w, m;

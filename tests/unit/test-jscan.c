@@ -92,6 +92,29 @@ test_validity(void)
 	ok(dss_jscan_object(&j, "{\"a\":1}\0", 8, &err) == -1,
 	    "a NUL byte after the object is junk");
 
+	/* A control character, an escape or the end at every offset. */
+	{
+		char t[128];
+		int pos, bad = 0;
+
+		for (pos = 0; pos < 40; pos++) {
+			snprintf(t, sizeof t, "{\"k\":\"%.*s\x01%.*s\"}", pos,
+			    "0123456789012345678901234567890123456789", 39 - pos,
+			    "0123456789012345678901234567890123456789");
+			bad += dss_jscan_object(&j, t, strlen(t), &err) != -1;
+			snprintf(t, sizeof t, "{\"k\":\"%.*s\\n%.*s\"}", pos,
+			    "0123456789012345678901234567890123456789", 39 - pos,
+			    "0123456789012345678901234567890123456789");
+			bad += dss_jscan_object(&j, t, strlen(t), &err) != 0 ||
+			    j.m[0].vallen != 43;
+			snprintf(t, sizeof t, "{\"k\":\"%.*s\"}", pos,
+			    "0123456789012345678901234567890123456789");
+			bad += dss_jscan_object(&j, t, strlen(t), &err) != 0 ||
+			    j.m[0].vallen != (size_t)pos + 2;
+		}
+		is_int(bad, 0, "special bytes found at every offset");
+	}
+
 	memset(deep, 0, sizeof deep);
 	deep[0] = '{';
 	strcpy(deep + 1, "\"a\":");
