@@ -6,6 +6,10 @@ fsyncs it before renaming it into place (as dss-fetch's cache does), then
 reads the CSVs with the csv module and writes the same example records
 (dataset, split, id, index, input, label, fields) as JSON Lines.
 
+With the files already in CACHE_DIR (a second run), each is re-hashed and
+checked against the hash the first run recorded, as dss-fetch's lock file
+does, instead of being copied.
+
   python3 bench/peer-fetch.py MIRROR_DIR CACHE_DIR > out.jsonl
 """
 import csv
@@ -19,17 +23,32 @@ FILES = ["bench.example/esnli/esnli_train_1.csv", "bench.example/esnli/esnli_tra
 LABELS = {"entailment": "entailment", "neutral": "neutral", "contradiction": "contradiction"}
 
 
-def fetch(mirror, cache, rel):
-    dest = os.path.join(cache, rel)
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    shutil.copyfile(os.path.join(mirror, rel), dest + ".part")
+def sha256(path, sync=False):
     h = hashlib.sha256()
-    with open(dest + ".part", "rb") as f:
+    with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
-        os.fsync(f.fileno())
+        if sync:
+            os.fsync(f.fileno())
+    return h.hexdigest()
+
+
+def fetch(mirror, cache, rel):
+    dest = os.path.join(cache, rel)
+    lock = os.path.join(cache, "lock.json")
+    hashes = json.load(open(lock)) if os.path.exists(lock) else {}
+    if os.path.exists(dest) and rel in hashes:
+        if sha256(dest) != hashes[rel]:
+            sys.exit("checksum mismatch for %s" % rel)
+        return dest
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    shutil.copyfile(os.path.join(mirror, rel), dest + ".part")
+    hashes[rel] = sha256(dest + ".part", sync=True)
     os.replace(dest + ".part", dest)
-    return dest, h.hexdigest()
+    with open(lock + ".tmp", "w") as f:
+        json.dump(hashes, f)
+    os.replace(lock + ".tmp", lock)
+    return dest
 
 
 def main():
@@ -37,7 +56,7 @@ def main():
     out = sys.stdout
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     index = skipped = 0
-    paths = [fetch(mirror, cache, rel)[0] for rel in FILES]
+    paths = [fetch(mirror, cache, rel) for rel in FILES]
     for path in paths:
         with open(path, newline="", encoding="utf-8") as f:
             for row in csv.DictReader(f):

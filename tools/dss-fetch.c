@@ -24,6 +24,7 @@ usage(FILE *fp)
 }
 
 static int progress_shown;
+static char outbuf[1 << 18];
 
 static void
 progress(void *arg, const char *name, long long now, long long total)
@@ -110,7 +111,8 @@ main(int argc, char **argv)
 		fo.mirror = getenv("DSS_MIRROR");
 	if (tool_stderr_tty())
 		fo.progress = progress;
-	setvbuf(stdout, NULL, _IOFBF, 1 << 18);
+	/* glibc ignores the size unless it is given the buffer too. */
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
 	if ((m = dss_manifest_load(argv[0], &err)) == NULL) {
 		warn_err(&err);
