@@ -849,7 +849,8 @@ read_equation(struct dss_answer_config *c, const char *span, size_t n,
 {
 	struct dss_buf *w = &c->work;
 	struct dss_err e = DSS_ERR_INIT;
-	size_t i, len, start = 0;
+	size_t i, k, len, start = 0;
+	int sentence_end = 0;
 
 	dss_buf_reset(w);
 	if (dss_buf_grow(w, n + 1) < 0)
@@ -878,6 +879,31 @@ read_equation(struct dss_answer_config *c, const char *span, size_t n,
 	}
 	w->data[w->len] = '\0';
 	len = w->len;
+	/* A sentence that ends inside the run ends the equation: "30. Then". */
+	for (k = 0; k + 1 < len; k++)
+		if (w->data[k] == '.' && w->data[k + 1] == ' ') {
+			len = k;
+			sentence_end = 1;
+			break;
+		}
+	if (!sentence_end) {
+		/* More numbers in the clause: "10 x 45", "1/2 of 10". */
+		size_t r = i;
+
+		while (r < n && (span[r] == ' ' || span[r] == '\t'))
+			r++;
+		if (r < n && span[r] != '=')
+			for (; r < n; r++) {
+				if (span[r] == '.' && (r + 1 == n || span[r + 1] == ' '))
+					break;
+				if (span[r] >= '0' && span[r] <= '9') {
+					snprintf(out->reason, sizeof out->reason,
+					    "the equation goes on after '%.100s': "
+					    "'%.100s'", w->data, span + i);
+					return DSS_ANSWER_MALFORMED;
+				}
+			}
+	}
 	while (len > 0 && strchr(" \t.,*", w->data[len - 1]) != NULL)
 		len--;
 	while (start < len && (w->data[start] == ' ' || w->data[start] == '*'))
