@@ -616,6 +616,38 @@ test_http(void)
 	is_int(log_count("status=503"), 3, "first attempt plus two retries");
 	server_stop();
 
+	/* which statuses are retried (one server, a path per status) */
+	{
+		static const struct { int code, retried; } cases[] = {
+			{ 408, 1 }, { 429, 1 }, { 500, 1 }, { 502, 1 }, { 504, 1 },
+			{ 400, 0 }, { 401, 0 }, { 403, 0 }, { 410, 0 }, { 451, 0 },
+		};
+		size_t k, at;
+
+		server_stop();
+		unlink(logp);
+		at = (size_t)snprintf(args, sizeof(args), "--log '%s'", logp);
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+			at += (size_t)snprintf(args + at, sizeof(args) - at,
+			    " --status /h.test/s%d.txt=%d", cases[k].code, cases[k].code);
+		port = server_start(args);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+		o.retries = 1;
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			char u[64], code[64], f[64];
+
+			snprintf(u, sizeof(u), "https://h.test/s%d.txt", cases[k].code);
+			r = dss_fetch(&o, u, NULL, &path, &err);
+			snprintf(code, sizeof(code), "': HTTP %d", cases[k].code);
+			snprintf(f, sizeof(f), "status=%d", cases[k].code);
+			ok(r == -1 && strstr(err.msg, code) != NULL &&
+			    log_count(f) == 1 + cases[k].retried,
+			    "HTTP %d is %sretried", cases[k].code, cases[k].retried ? "" : "not ");
+		}
+		o.retries = 2;
+		server_stop();
+	}
+
 	/* a server that ignores Range */
 	write_file(cpath("../cache3/h.test/big.txt.part"), big.data, 1000);
 	unlink(logp);
