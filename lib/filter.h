@@ -9,12 +9,14 @@
  *
  * Agreement modes: gold keeps a rationale whose answer equals the gold
  * label; majority votes over the samples of one prompt (dataset, id,
- * teacher), keeps those that agree with a strict majority answer and
- * rejects every sample of a tied prompt; none keeps every readable
- * answer and trains on the teacher's label.  Samples of one prompt must
- * be adjacent in majority mode: memory grows only with the number of
- * samples of a prompt, plus eight bytes per prompt to detect a prompt
- * that reappears later.
+ * teacher), keeps those that give its single most frequent answer and
+ * rejects every sample of a prompt whose top answers tie (samples whose
+ * answer cannot be read do not vote); none keeps every readable answer
+ * and trains on the teacher's label.  In every mode, agree says whether
+ * the teacher's answer equals the gold label (null without one).
+ * Samples of one prompt must be adjacent in majority mode: memory grows
+ * only with the number of samples of a prompt, plus about sixteen bytes
+ * per prompt to detect a prompt that reappears later.
  */
 #ifndef DSS_FILTER_H
 #define DSS_FILTER_H
@@ -35,7 +37,7 @@ enum dss_filter_reason {
 	DSS_REJECT_TRUNCATED,		/* cut off by the token limit */
 	DSS_REJECT_DISAGREE,		/* answer differs from gold or majority */
 	DSS_REJECT_AMBIGUOUS,		/* several answers named */
-	DSS_REJECT_TIE,			/* no strict majority among samples */
+	DSS_REJECT_TIE,			/* the top answers of a prompt tie */
 	DSS_REJECT_EMPTY_RATIONALE,	/* rationale shorter than the minimum */
 	DSS_REJECT_NREASONS
 };
