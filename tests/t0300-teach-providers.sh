@@ -324,6 +324,18 @@ expect_ok "localhost: no key needed" \
     dss-teach --db "$TMP/nokey2.db" --teacher openai:local-model \
     --base-url "http://localhost:$port/v1" --quiet < "$TMP/p2.jsonl"
 
+# ---- a base URL with a trailing slash ---------------------------------------------
+start_server port "$PY" "$FAKE" --log "$TMP/slash.log" --lifetime 300
+expect_ok "openai: --base-url ending in / runs" \
+    dss-teach --db "$TMP/slash.db" --teacher openai:m \
+    --base-url "http://127.0.0.1:$port/v1/" --quiet < "$TMP/p2.jsonl"
+expect_ok "gemini: --base-url ending in / runs" \
+    dss-teach --db "$TMP/slash.db" --teacher gemini:g \
+    --base-url "http://127.0.0.1:$port/" --quiet < "$TMP/p2.jsonl"
+is "$(jsonq "$TMP/slash.log" 'sorted(set(e["path"] for e in R))')" \
+    '["/v1/chat/completions", "/v1beta/models/g:generateContent"]' \
+    "a trailing slash makes no empty path segment"
+
 # ---- bad input -------------------------------------------------------------
 { sed -n 1p "$TMP/p2.jsonl"; echo '{"dataset": "anli1", '; } > "$TMP/bad1.jsonl"
 expect_fail 1 "^dss-teach: line 2: " "a line that is not JSON names its line" \

@@ -214,6 +214,17 @@ tac "$TMP/p60.jsonl" | { OPENAI_API_KEY=$KEY dss-teach --db "$TMP/again.db" \
     --shard "$first/3"; } > "$TMP/out" 2>"$TMP/err"
 jsonq "$TMP/out" '"\n".join(sorted(r["id"] for r in R))' > "$TMP/shard-rev"
 cmp_file "$TMP/shard-rev" "$TMP/shard$first" "shards: by id, not by position"
+# All the samples of a prompt fall in the same shard.
+: > "$TMP/sshards"
+i=$first
+while [ $i -lt $((first + 3)) ]; do
+	teach "$TMP/ss$i.db" --concurrency 4 --samples 2 --shard "$i/3" < "$TMP/p60.jsonl"
+	jsonq "$TMP/out" '"\n".join("%s %d" % (r["id"], r["sample"]) for r in R)' >> "$TMP/sshards"
+	i=$((i + 1))
+done
+is "$(sort -u "$TMP/sshards" | wc -l | tr -d ' ')" 120 "shards with 2 samples: 120 completions in all"
+is "$(cut -d' ' -f1 "$TMP/sshards" | sort | uniq -c | awk '$1 != 2' | wc -l | tr -d ' ')" 0 \
+    "shards with 2 samples: both samples of a prompt in one shard"
 # The Slurm recipe of dss-teach(1): merge the shards' databases, and an
 # unsharded run over the merged one is served wholly from its cache.
 i=$first

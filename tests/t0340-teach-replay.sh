@@ -121,11 +121,18 @@ line(2, "anli1-train-000000#1", "Batch zero, second. So the answer is neutral.")
 line(3, "anli1-train-000000", "Batch zero. So the answer is contradiction.")
 line(4, "anli1-train-000002", "Batch two, cut", "length")
 line(5, "anli1-train-000003", "", "stop", 500)
+print(json.dumps({"id": "batch_req_6", "custom_id": "anli1-train-000004",
+                  "response": None,
+                  "error": {"code": "batch_expired",
+                            "message": "This request could not be executed before the completion window expired."}}))
 EOF
-replay "$TMP/b.db" --teacher "replay:$TMP/batch.jsonl" < "$TMP/p4.jsonl"
+mkprompts 5 > "$TMP/p5.jsonl"
+replay "$TMP/b.db" --teacher "replay:$TMP/batch.jsonl" < "$TMP/p5.jsonl"
 status_is 1 "batch: a failed batch line makes exit 1"
 grep -q 'anli1-train-000003' "$TMP/err"
-ok $? "batch: the failed prompt is named"
+ok $? "batch: a prompt whose status_code is 500 is named"
+grep -q 'anli1-train-000004' "$TMP/err"
+ok $? "batch: a prompt whose line has an error and no response is named"
 is "$(jsonq "$TMP/out" 'sorted((r["id"], r["completion"], r["finish_reason"]) for r in R)')" \
     '[["anli1-train-000000", "Batch zero. So the answer is contradiction.", "stop"], ["anli1-train-000001", "Batch one. So the answer is contradiction.", "stop"], ["anli1-train-000002", "Batch two, cut", "length"]]' \
     "batch: text and finish_reason from the response body"
