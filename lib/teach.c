@@ -20,7 +20,12 @@
 #include "sha256.h"
 #include "teach.h"
 
-enum { S_PENDING, S_FLIGHT, S_DONE, S_FAILED };
+/*
+ * S_WAIT: the same request is pending or in flight for another prompt in
+ * the window (a prompt repeated in the input); the sample is served from
+ * the cache once that one is answered.
+ */
+enum { S_PENDING, S_FLIGHT, S_DONE, S_FAILED, S_WAIT };
 
 struct sample {
 	char key[DSS_SHA256_HEX];
@@ -165,18 +170,40 @@ job_unlink(struct run *r, struct job *j)
 	r->njobs--;
 }
 
-/* Called when a sample leaves the open state; frees a finished job. */
-static void
+/*
+ * Called when a sample leaves the open state; frees a finished job and
+ * then returns 1.
+ */
+static int
 sample_closed(struct run *r, struct job *j)
 {
 	if (--j->open > 0 || j->flights > 0)
-		return;
+		return 0;
 	if (j->failed)
 		r->st->failed++;
 	else
 		r->st->done++;
 	job_unlink(r, j);
 	job_free(j);
+	return 1;
+}
+
+/* True when another job of the window is asking for key. */
+static int
+twin_active(struct run *r, const struct job *self, const char *key)
+{
+	const struct job *j;
+	int k;
+
+	for (j = r->head; j != NULL; j = j->next) {
+		if (j == self)
+			continue;
+		for (k = 0; k < j->nsamples; k++)
+			if ((j->s[k].state == S_PENDING || j->s[k].state == S_FLIGHT) &&
+			    strcmp(j->s[k].key, key) == 0)
+				return 1;
+	}
+	return 0;
 }
 
 static int
@@ -373,6 +400,8 @@ read_one(struct run *r)
 			sample_closed(r, j);	/* may free j */
 			if (k + 1 == K)
 				break;
+		} else if (twin_active(r, j, j->s[k].key)) {
+			j->s[k].state = S_WAIT;
 		}
 	}
 	return 0;
@@ -597,6 +626,16 @@ on_done(struct dss_http_req *req, void *arg)
 	j->flights--;
 	if (req->curl_code != 0) {
 		snprintf(why, sizeof(why), "%s", req->error);
+		switch (req->curl_code) {
+		case CURLE_UNSUPPORTED_PROTOCOL:
+		case CURLE_URL_MALFORMAT:
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CACERT_BADFILE:
+			retry = 0;
+			break;
+		default:
+			break;
+		}
 	} else if (req->status < 200 || req->status > 299) {
 		char msg[300];
 
@@ -604,6 +643,12 @@ on_done(struct dss_http_req *req, void *arg)
 		    sizeof(msg));
 		snprintf(why, sizeof(why), "HTTP %ld: %s", req->status, msg);
 		retry = is_retryable(req->status);
+		if (req->status == 401 || req->status == 403 || req->status == 404) {
+			/* a bad key, model or URL: every other request fails too */
+			if (!r->stopping)
+				r->st->refused = req->status;
+			r->stopping = 1;
+		}
 		if (is_throttle(req->status)) {
 			r->st->throttled++;
 			dss_aimd_throttled(&r->aimd, now);
@@ -758,10 +803,23 @@ dispatch(struct run *r, double now, double *wake)
 	const struct dss_teach_opts *o = r->o;
 	const struct dss_teacher *t = o->teacher;
 	struct job *j, *next;
-	int k, n, b;
+	int k, n, b, gone;
 
 	for (j = r->head; j != NULL && !r->stopping; j = next) {
 		next = j->next;
+		for (gone = 0, k = 0; k < j->nsamples && !gone; k++) {
+			int hit;
+
+			if (j->s[k].state != S_WAIT || twin_active(r, j, j->s[k].key))
+				continue;
+			if ((hit = from_cache(r, j, k)) < 0)
+				return -1;
+			j->s[k].state = hit ? S_DONE : S_PENDING;
+			if (hit)
+				gone = sample_closed(r, j);
+		}
+		if (gone)
+			continue;	/* every sample of j is answered */
 		if (t->ops->answer != NULL) {
 			if (answer_local(r, j) < 0)
 				return -1;

@@ -40,6 +40,7 @@ struct dss_teach_stats {
 	int in_flight;
 	int limit;			/* current concurrency limit */
 	int budget_stop;		/* 1 cost, 2 requests */
+	int refused;			/* 401/403/404 seen: the run stopped */
 	double elapsed;			/* seconds since the start */
 };
 

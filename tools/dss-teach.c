@@ -390,11 +390,15 @@ main(int argc, char **argv)
 			warnx("budget reached: %lu requests of --max-requests %ld; "
 			    "%lu prompts not finished", st.requests, o.max_requests,
 			    st.unfinished);
+		if (st.refused)
+			warnx("stopped: the teacher answered HTTP %d, so every "
+			    "request would fail; %lu prompts not finished", st.refused,
+			    st.unfinished);
 		if (st.failed > 0)
 			warnx("%lu prompt%s failed", st.failed, st.failed == 1 ? "" : "s");
 		if (st.bad > 0)
 			warnx("%lu record%s skipped", st.bad, st.bad == 1 ? "" : "s");
-		if (st.budget_stop || st.failed || st.bad || st.unfinished)
+		if (st.budget_stop || st.refused || st.failed || st.bad || st.unfinished)
 			status = 1;
 	}
 	dss_db_close(db);
