@@ -38,6 +38,7 @@
 #define RETRY_AFTER_MAX 300	/* seconds: a longer Retry-After is cut to this */
 #define BACKOFF_MAX_MS 60000
 #define MKDIR_MAX 64
+#define PROGRESS_MS 200	/* at most five progress reports a second */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
@@ -539,7 +540,17 @@ struct xfer {
 	long status;		/* of the last response, 0 before one (and for file://) */
 	long retry_after;	/* seconds from Retry-After, -1 when absent */
 	int write_errno;
+	long long last_ms;	/* when progress was last reported */
 };
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
@@ -611,10 +622,16 @@ static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct xfer *x = arg;
+	long long t;
 
-	if (good_status(x->status) && (dlnow > 0 || dltotal > 0))
-		x->o->progress(x->o->progress_arg, x->name, x->offset + (long long)dlnow,
-		    dltotal > 0 ? x->offset + (long long)dltotal : -1);
+	if (!good_status(x->status) || (dlnow <= 0 && dltotal <= 0))
+		return 0;
+	t = now_ms();
+	if (t - x->last_ms < PROGRESS_MS)
+		return 0;
+	x->last_ms = t;
+	x->o->progress(x->o->progress_arg, x->name, x->offset + (long long)dlnow,
+	    dltotal > 0 ? x->offset + (long long)dltotal : -1);
 	return 0;
 }
 
@@ -794,7 +811,7 @@ static int
 download(const struct dss_fetch_opts *o, const char *url, const char *src,
     const char *name, int fd, const char *part, int fresh, struct dss_err *err)
 {
-	struct xfer x = { o, name, part, fd, 0, 0, -1, 0 };
+	struct xfer x = { o, name, part, fd, 0, 0, -1, 0, 0 };
 	unsigned seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
 	int attempt = 0, no_range = 0;
 	enum outcome r;

@@ -10,7 +10,10 @@
  * lock file CACHE/dss.lock.json and verified on every later use, cache
  * hits included (the cached file is re-hashed every time).  A mirror maps
  * https://HOST/PATH to MIRROR/HOST/PATH.  The library never prints:
- * progress goes to a caller-supplied callback.
+ * progress goes to a caller-supplied callback, o->progress, which is
+ * called with the file's base name, the bytes so far (counting those of a
+ * resumed .part) and the total (-1 while unknown), at most five times a
+ * second during a transfer and once more at its end with now == total.
  */
 #ifndef DSS_FETCH_H
 #define DSS_FETCH_H
