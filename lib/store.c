@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -142,8 +143,6 @@ add_cols(struct dss_buf *b, const struct table *t, int from, const char *prefix,
 struct store {
 	sqlite3_stmt *insert[DSS_RECORD_TEACH_CACHE];
 	sqlite3_stmt *update[DSS_RECORD_TEACH_CACHE];
-	struct dss_jscan scan;		/* the current record */
-	struct dss_buf scratch[MAXCOLS];	/* decoded strings, per column */
 };
 
 static void
@@ -155,9 +154,6 @@ store_free(struct store *s)
 		sqlite3_finalize(s->insert[i]);
 		sqlite3_finalize(s->update[i]);
 	}
-	for (i = 0; i < MAXCOLS; i++)
-		dss_buf_free(&s->scratch[i]);
-	dss_jscan_free(&s->scan);
 }
 
 static int
@@ -167,8 +163,6 @@ store_prepare(struct store *s, sqlite3 *db, struct dss_err *err)
 	int type, i, r = -1;
 
 	memset(s, 0, sizeof(*s));
-	for (i = 0; i < MAXCOLS; i++)
-		s->scratch[i] = (struct dss_buf)DSS_BUF_INIT;
 	for (type = 0; type < DSS_RECORD_TEACH_CACHE; type++) {
 		const struct table *t = &tables[type];
 
@@ -224,13 +218,52 @@ scan_type(const struct dss_jscan *j, struct dss_err *err)
 }
 
 /*
- * Binds field c of the scanned record as parameter i of st, checking its
- * type.  A string without escapes is bound in place; one with escapes is
- * decoded into scratch, which must live until st has run.
+ * A load runs in two threads: a reader that reads, scans and checks
+ * records and copies the values of their columns into chunks, and the
+ * calling thread, which binds those values and writes them, committing
+ * every batch records.  Two chunks go back and forth between them, so
+ * memory does not grow with the input or the batch size.
  */
+#define CHUNK_RECORDS 4096
+
+enum { CELL_NULL, CELL_TEXT, CELL_INT };
+
+struct cell {
+	int tag;
+	size_t off, len;	/* CELL_TEXT: bytes in the arena */
+	sqlite3_int64 i;	/* CELL_INT */
+};
+
+struct entry {
+	int type;
+	unsigned long lineno;
+	size_t off, len;	/* the record text in the arena */
+	struct cell cells[MAXCOLS];
+};
+
+struct chunk {
+	struct dss_buf arena;
+	struct entry *e;
+	size_t n, cap;
+	int eof;		/* the input ends after this chunk */
+	int failed;		/* the reader stopped at a bad record: err */
+	struct dss_err err;
+};
+
+struct pipe {
+	struct dss_lines *l;
+	struct chunk chunk[2];
+	int full[2];		/* filled by the reader, not yet written */
+	int stop;		/* the writer gave up */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct dss_jscan scan;	/* the reader's */
+};
+
+/* Copies field c of the scanned record into cell, checking its type. */
 static int
-bind_field(sqlite3_stmt *st, int i, const struct dss_jscan *j,
-    const struct column *c, struct dss_buf *scratch, struct dss_err *err)
+extract(const struct dss_jscan *j, const struct column *c, struct cell *cell,
+    struct dss_buf *arena, struct dss_err *err)
 {
 	const struct dss_jscan_member *m = dss_jscan_get(j, c->field);
 	char num[64];
@@ -241,7 +274,7 @@ bind_field(sqlite3_stmt *st, int i, const struct dss_jscan *j,
 		if (c->kind == REQ_STR || c->kind == REQ_INT)
 			return dss_err_set(err, "field '%s' is %s", c->field,
 			    m == NULL ? "missing" : "null");
-		sqlite3_bind_null(st, i);
+		cell->tag = CELL_NULL;
 		return 0;
 	}
 	switch (c->kind) {
@@ -249,16 +282,13 @@ bind_field(sqlite3_stmt *st, int i, const struct dss_jscan *j,
 	case OPT_STR:
 		if (m->type != DSS_JSCAN_STRING)
 			return dss_err_set(err, "field '%s' is not a string", c->field);
-		if (memchr(m->val + 1, '\\', m->vallen - 2) == NULL) {
-			sqlite3_bind_text(st, i, m->val + 1, (int)(m->vallen - 2),
-			    SQLITE_STATIC);
-			break;
-		}
-		dss_buf_reset(scratch);
-		if (dss_jscan_unquote(scratch, m->val, m->vallen) < 0)
+		cell->tag = CELL_TEXT;
+		cell->off = arena->len;
+		if ((memchr(m->val + 1, '\\', m->vallen - 2) == NULL ?
+		    dss_buf_add(arena, m->val + 1, m->vallen - 2) :
+		    dss_jscan_unquote(arena, m->val, m->vallen)) < 0)
 			return dss_err_set(err, "field '%s': out of memory", c->field);
-		sqlite3_bind_text(st, i, scratch->data, (int)scratch->len,
-		    SQLITE_STATIC);
+		cell->len = arena->len - cell->off;
 		break;
 	case REQ_INT:
 	case OPT_INT:
@@ -273,16 +303,111 @@ bind_field(sqlite3_stmt *st, int i, const struct dss_jscan *j,
 		if (*end != '\0' || d != floor(d) || d < -9.0e15 || d > 9.0e15)
 			return dss_err_set(err, "field '%s' is not an integer",
 			    c->field);
-		sqlite3_bind_int64(st, i, (sqlite3_int64)d);
+		cell->tag = CELL_INT;
+		cell->i = (sqlite3_int64)d;
 		break;
 	case OPT_BOOL:
 		if (m->type != DSS_JSCAN_TRUE && m->type != DSS_JSCAN_FALSE)
 			return dss_err_set(err, "field '%s' is not a boolean",
 			    c->field);
-		sqlite3_bind_int(st, i, m->type == DSS_JSCAN_TRUE);
+		cell->tag = CELL_INT;
+		cell->i = m->type == DSS_JSCAN_TRUE;
 		break;
 	}
 	return 0;
+}
+
+/* Reads, scans and extracts one record from the current line into ch. */
+static int
+add_entry(struct pipe *p, struct chunk *ch, struct dss_err *err)
+{
+	struct dss_lines *l = p->l;
+	const struct table *t;
+	struct entry *e;
+	int i;
+
+	if (ch->n == ch->cap) {
+		size_t ncap = ch->cap ? ch->cap * 2 : 256;
+		struct entry *ne = realloc(ch->e, ncap * sizeof(*ne));
+
+		if (ne == NULL)
+			return dss_err_set(err, "out of memory");
+		ch->e = ne;
+		ch->cap = ncap;
+	}
+	e = &ch->e[ch->n];
+	e->lineno = l->lineno;
+	if (dss_jscan_object(&p->scan, l->line.data, l->line.len, err) < 0 ||
+	    (e->type = scan_type(&p->scan, err)) < 0)
+		return -1;
+	t = &tables[e->type];
+	for (i = 0; i < t->ncols; i++)
+		if (extract(&p->scan, &t->cols[i], &e->cells[i], &ch->arena,
+		    err) < 0)
+			return -1;
+	e->off = ch->arena.len;
+	if (dss_buf_add(&ch->arena, l->line.data, l->line.len) < 0)
+		return dss_err_set(err, "out of memory");
+	e->len = l->line.len;
+	ch->n++;
+	return 0;
+}
+
+static void
+fill(struct pipe *p, struct chunk *ch)
+{
+	int rc;
+
+	dss_buf_reset(&ch->arena);
+	ch->n = 0;
+	ch->eof = ch->failed = 0;
+	while (ch->n < CHUNK_RECORDS && ch->arena.len < ((size_t)16 << 20)) {
+		const char *s;
+
+		if ((rc = dss_lines_next(p->l, &ch->err)) <= 0) {
+			ch->eof = 1;
+			ch->failed = rc < 0;
+			return;
+		}
+		for (s = p->l->line.data; *s == ' ' || *s == '\t'; s++)
+			;
+		if (*s == '\0')
+			continue;
+		if (add_entry(p, ch, &ch->err) < 0) {
+			dss_err_prefix(&ch->err, "line %lu", p->l->lineno);
+			ch->failed = 1;
+			return;
+		}
+	}
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct pipe *p = arg;
+	int k = 0;
+
+	for (;;) {
+		struct chunk *ch = &p->chunk[k];
+
+		pthread_mutex_lock(&p->lock);
+		while (p->full[k] && !p->stop)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		pthread_mutex_unlock(&p->lock);
+		fill(p, ch);
+		pthread_mutex_lock(&p->lock);
+		p->full[k] = 1;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		if (ch->eof || ch->failed)
+			break;
+		k ^= 1;
+	}
+	return NULL;
 }
 
 /* Runs a bound write statement; returns the rows it changed or -1. */
@@ -298,42 +423,46 @@ step(sqlite3 *db, sqlite3_stmt *st, struct dss_err *err)
 	return sqlite3_changes(db);
 }
 
-static int
-bind_all(sqlite3_stmt *st, struct store *s, const struct table *t,
-    const char *line, size_t len, struct dss_err *err)
+static void
+bind_entry(sqlite3_stmt *st, const struct table *t, const struct chunk *ch,
+    const struct entry *e)
 {
 	int i;
 
-	for (i = 0; i < t->ncols; i++)
-		if (bind_field(st, i + 1, &s->scan, &t->cols[i], &s->scratch[i],
-		    err) < 0)
-			return -1;
-	sqlite3_bind_text(st, t->ncols + 1, line, (int)len, SQLITE_STATIC);
-	return 0;
+	for (i = 0; i < t->ncols; i++) {
+		const struct cell *c = &e->cells[i];
+
+		if (c->tag == CELL_TEXT)
+			sqlite3_bind_text(st, i + 1, ch->arena.data + c->off,
+			    (int)c->len, SQLITE_STATIC);
+		else if (c->tag == CELL_INT)
+			sqlite3_bind_int64(st, i + 1, c->i);
+		else
+			sqlite3_bind_null(st, i + 1);
+	}
+	sqlite3_bind_text(st, t->ncols + 1, ch->arena.data + e->off, (int)e->len,
+	    SQLITE_STATIC);
 }
 
-/* Upserts the record scanned into s->scan, whose text is line. */
+/* Upserts one extracted record. */
 static int
-put(sqlite3 *db, struct store *s, const char *line, size_t len,
-    struct dss_store_counts *c, struct dss_err *err)
+put(sqlite3 *db, struct store *s, const struct chunk *ch,
+    const struct entry *e, struct dss_store_counts *c, struct dss_err *err)
 {
-	const struct table *t;
-	int type, n;
+	const struct table *t = &tables[e->type];
+	int n;
 
-	if ((type = scan_type(&s->scan, err)) < 0)
-		return -1;
-	t = &tables[type];
-	if (bind_all(s->insert[type], s, t, line, len, err) < 0 ||
-	    (n = step(db, s->insert[type], err)) < 0)
+	bind_entry(s->insert[e->type], t, ch, e);
+	if ((n = step(db, s->insert[e->type], err)) < 0)
 		return -1;
 	c->records++;
-	c->by_type[type]++;
+	c->by_type[e->type]++;
 	if (n > 0) {
 		c->inserted++;
 		return 0;
 	}
-	if (bind_all(s->update[type], s, t, line, len, err) < 0 ||
-	    (n = step(db, s->update[type], err)) < 0)
+	bind_entry(s->update[e->type], t, ch, e);
+	if ((n = step(db, s->update[e->type], err)) < 0)
 		return -1;
 	if (n > 0)
 		c->updated++;
@@ -355,56 +484,234 @@ counts_add(struct dss_store_counts *to, const struct dss_store_counts *from)
 		to->by_type[i] += from->by_type[i];
 }
 
+/*
+ * The background checkpointer of a load.  Instead of the committing
+ * thread copying the WAL into the database every CHECKPOINT_FRAMES pages
+ * (SQLite's automatic checkpoint), a second connection on a thread of its
+ * own does it, so that the copying overlaps the writing.  The WAL hook of
+ * the loading connection wakes it after a commit that leaves enough
+ * frames in the WAL.  A WAL can only start over when a write begins with
+ * every frame copied, so when it grows past WAL_LIMIT frames the writer
+ * waits for the checkpointer before its next transaction.  Checkpoints
+ * change no content: transactions and rollbacks are as without it.
+ */
+#define CHECKPOINT_FRAMES 1000
+#define WAL_LIMIT (4 * CHECKPOINT_FRAMES)
+
+struct checkpointer {
+	sqlite3 *db;		/* its own connection */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int frames;		/* in the WAL after the last commit */
+	int pending, running, done, started;
+};
+
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct checkpointer *ck = arg;
+
+	pthread_mutex_lock(&ck->lock);
+	ck->frames = frames;
+	if (frames >= CHECKPOINT_FRAMES) {
+		ck->pending = 1;
+		pthread_cond_broadcast(&ck->cond);
+	}
+	pthread_mutex_unlock(&ck->lock);
+	return SQLITE_OK;
+}
+
+static void *
+checkpoint_main(void *arg)
+{
+	struct checkpointer *ck = arg;
+
+	pthread_mutex_lock(&ck->lock);
+	for (;;) {
+		while (!ck->pending && !ck->done)
+			pthread_cond_wait(&ck->cond, &ck->lock);
+		if (!ck->pending)
+			break;
+		ck->pending = 0;
+		ck->running = 1;
+		pthread_mutex_unlock(&ck->lock);
+		sqlite3_wal_checkpoint_v2(ck->db, "main", SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+		pthread_mutex_lock(&ck->lock);
+		ck->running = 0;
+		pthread_cond_broadcast(&ck->cond);
+	}
+	pthread_mutex_unlock(&ck->lock);
+	return NULL;
+}
+
+/* Starts the checkpointer; when it cannot, db checkpoints as usual. */
+static void
+checkpointer_start(struct checkpointer *ck, sqlite3 *db)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+
+	memset(ck, 0, sizeof(*ck));
+	if (path == NULL || *path == '\0' || !sqlite3_threadsafe())
+		return;
+	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(ck->db, 30000);
+	/* Reading the schema makes the connection see the WAL. */
+	if (sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	pthread_mutex_init(&ck->lock, NULL);
+	pthread_cond_init(&ck->cond, NULL);
+	if (pthread_create(&ck->thread, NULL, checkpoint_main, ck) != 0) {
+		pthread_mutex_destroy(&ck->lock);
+		pthread_cond_destroy(&ck->cond);
+		goto fail;
+	}
+	ck->started = 1;
+	sqlite3_wal_hook(db, wal_hook, ck);
+	return;
+fail:
+	sqlite3_close(ck->db);
+	ck->db = NULL;
+}
+
+/* Before a transaction: lets a WAL that grew too long start over. */
+static void
+checkpointer_throttle(struct checkpointer *ck)
+{
+	if (!ck->started)
+		return;
+	pthread_mutex_lock(&ck->lock);
+	if (ck->frames >= WAL_LIMIT) {
+		while (ck->pending || ck->running)
+			pthread_cond_wait(&ck->cond, &ck->lock);
+		ck->frames = 0;
+	}
+	pthread_mutex_unlock(&ck->lock);
+}
+
+/* Stops the checkpointer and gives db back its automatic checkpoints. */
+static void
+checkpointer_stop(struct checkpointer *ck, sqlite3 *db)
+{
+	if (!ck->started)
+		return;
+	sqlite3_wal_autocheckpoint(db, CHECKPOINT_FRAMES);
+	pthread_mutex_lock(&ck->lock);
+	ck->done = 1;
+	pthread_cond_broadcast(&ck->cond);
+	pthread_mutex_unlock(&ck->lock);
+	pthread_join(ck->thread, NULL);
+	pthread_mutex_destroy(&ck->lock);
+	pthread_cond_destroy(&ck->cond);
+	sqlite3_close(ck->db);
+	ck->started = 0;
+}
+
+/* Writes the chunks the reader fills; returns 0 or -1 with err set. */
+static int
+write_chunks(sqlite3 *db, struct store *s, struct pipe *p,
+    struct checkpointer *ck, size_t batch, struct dss_store_counts *c,
+    struct dss_err *err)
+{
+	struct dss_store_counts pending;
+	size_t inbatch = 0, i;
+	int k = 0, eof = 0;
+
+	memset(&pending, 0, sizeof(pending));
+	while (!eof) {
+		struct chunk *ch = &p->chunk[k];
+
+		pthread_mutex_lock(&p->lock);
+		while (!p->full[k])
+			pthread_cond_wait(&p->cond, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		for (i = 0; i < ch->n; i++) {
+			if (inbatch == 0) {
+				checkpointer_throttle(ck);
+				if (dss_db_begin(db, err) < 0)
+					return -1;
+			}
+			if (put(db, s, ch, &ch->e[i], &pending, err) < 0) {
+				dss_err_prefix(err, "line %lu", ch->e[i].lineno);
+				return -1;
+			}
+			if (++inbatch == batch) {
+				if (dss_db_commit(db, err) < 0)
+					return -1;
+				counts_add(c, &pending);
+				memset(&pending, 0, sizeof(pending));
+				inbatch = 0;
+			}
+		}
+		if (ch->failed) {
+			*err = ch->err;
+			return -1;
+		}
+		eof = ch->eof;
+		pthread_mutex_lock(&p->lock);
+		p->full[k] = 0;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		k ^= 1;
+	}
+	if (inbatch > 0) {
+		if (dss_db_commit(db, err) < 0)
+			return -1;
+		counts_add(c, &pending);
+	}
+	return 0;
+}
+
 int
 dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
     struct dss_store_counts *c, struct dss_err *err)
 {
-	struct dss_store_counts pending;
+	struct checkpointer ck;
+	struct pipe p;
 	struct store s;
-	size_t inbatch = 0;
-	int r = -1, rc;
+	pthread_t reader;
+	int r = -1, k;
 
 	memset(c, 0, sizeof(*c));
-	memset(&pending, 0, sizeof(pending));
 	if (batch == 0)
 		batch = DSS_STORE_BATCH;
 	/* A 64 MiB page cache keeps the B-tree pages a batch touches. */
 	if (dss_db_exec(db, "PRAGMA cache_size = -65536", err) < 0 ||
 	    store_prepare(&s, db, err) < 0)
 		return -1;
-	while ((rc = dss_lines_next(l, err)) == 1) {
-		const char *p = l->line.data;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			continue;
-		if (inbatch == 0 && dss_db_begin(db, err) < 0)
-			goto out;
-		if (dss_jscan_object(&s.scan, l->line.data, l->line.len, err) < 0 ||
-		    put(db, &s, l->line.data, l->line.len, &pending, err) < 0) {
-			dss_err_prefix(err, "line %lu", l->lineno);
-			goto out;
-		}
-		if (++inbatch == batch) {
-			if (dss_db_commit(db, err) < 0)
-				goto out;
-			counts_add(c, &pending);
-			memset(&pending, 0, sizeof(pending));
-			inbatch = 0;
-		}
-	}
-	if (rc < 0)
+	memset(&p, 0, sizeof(p));
+	memset(&ck, 0, sizeof(ck));
+	p.l = l;
+	for (k = 0; k < 2; k++)
+		p.chunk[k].arena = (struct dss_buf)DSS_BUF_INIT;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	if (pthread_create(&reader, NULL, reader_main, &p) != 0) {
+		dss_err_set(err, "cannot start a thread");
 		goto out;
-	if (inbatch > 0) {
-		if (dss_db_commit(db, err) < 0)
-			goto out;
-		counts_add(c, &pending);
 	}
-	r = 0;
+	checkpointer_start(&ck, db);
+	r = write_chunks(db, &s, &p, &ck, batch, c, err);
+	pthread_mutex_lock(&p.lock);
+	p.stop = 1;
+	pthread_cond_broadcast(&p.cond);
+	pthread_mutex_unlock(&p.lock);
+	pthread_join(reader, NULL);
 out:
 	if (r < 0)
 		dss_db_rollback(db);
+	checkpointer_stop(&ck, db);
+	for (k = 0; k < 2; k++) {
+		dss_buf_free(&p.chunk[k].arena);
+		free(p.chunk[k].e);
+	}
+	dss_jscan_free(&p.scan);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.cond);
 	store_free(&s);
 	return r;
 }
