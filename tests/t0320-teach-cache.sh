@@ -97,6 +97,13 @@ teach "$TMP/a.db" --concurrency 4 < "$TMP/p5.jsonl"
 is "$(stat total)" 30 "back to the first parameters: from the cache"
 is "$(stat duplicates)" 0 "no request answered twice"
 
+# The duplicate count can fire: the same prompts through a second, empty
+# database are paid again, and the fake teacher says so.
+start_server port "$PY" "$FAKE" --lifetime 300
+teach "$TMP/twice1.db" < "$TMP/p5.jsonl"
+teach "$TMP/twice2.db" < "$TMP/p5.jsonl"
+is "$(stat duplicates)" 5 "control: a fresh database pays again, counted as 5 duplicates"
+
 # ---- K samples, each its own entry -----------------------------------------
 start_server port "$PY" "$FAKE" --lifetime 300 --log "$TMP/k.log"
 teach "$TMP/k.db" --samples 3 --temperature 0.7 < "$TMP/p5.jsonl"
