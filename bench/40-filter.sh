@@ -23,8 +23,6 @@ fi
 DSS_DATASETS="$PWD/datasets"
 export DSS_DATASETS
 
-now() { python3 -c 'import time; print("%.6f" % time.monotonic())'; }
-
 # Outputs go to memory (tmpfs) when there is one, so that the figures are
 # the programs' and not the disk's writeback; the page cache is warmed so
 # that neither side pays for the first read.
@@ -34,24 +32,21 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
 fi
 [ "$O" = "$D" ] || trap 'rm -rf "$O"' EXIT
 cat "$IN" >/dev/null
-t0=$(now)
-/usr/bin/time -f '%U %S %M' -o "$D/time-dss" ./bin/dss-filter --agree gold \
+/usr/bin/time -f '%e %U %S %M' -o "$D/time-dss" ./bin/dss-filter --agree gold \
     <"$IN" >"$O/out-dss.jsonl" 2>"$D/err-dss" ||
     { cat "$D/err-dss"; exit 1; }
-t1=$(now)
-/usr/bin/time -f '%U %S %M' -o "$D/time-py" python3 bench/peer-filter.py \
+/usr/bin/time -f '%e %U %S %M' -o "$D/time-py" python3 bench/peer-filter.py \
     <"$IN" >"$O/out-py.jsonl" 2>"$D/err-py" || { cat "$D/err-py"; exit 1; }
-t2=$(now)
 
-python3 - "$N" "$t0" "$t1" "$t2" "$(tail -n 1 "$D/time-dss")" \
-    "$(tail -n 1 "$D/time-py")" "$O" <<'PY'
+python3 - "$N" "$(tail -n 1 "$D/time-dss")" "$(tail -n 1 "$D/time-py")" \
+    "$O" <<'PY'
 import json, sys
-n, t0, t1, t2 = int(sys.argv[1]), *map(float, sys.argv[2:5])
-du, ds, rss = sys.argv[5].split()
-pu, ps, prss = sys.argv[6].split()
-d = sys.argv[7]
+n = int(sys.argv[1])
+dw, du, ds, rss = sys.argv[2].split()
+pw, pu, ps, prss = sys.argv[3].split()
+d = sys.argv[4]
 rss = int(rss)
-dss, py = t1 - t0, t2 - t1
+dss, py = float(dw), float(pw)
 dcpu, pcpu = float(du) + float(ds), float(pu) + float(ps)
 ratio = py / dss
 def ids(path):
