@@ -10,7 +10,8 @@
 # RandomState(0).permutation, done here with a stdlib MT19937), so its
 # train split has two batches.  --expect writes the records dss-import
 # must print for the whole release, built independently of the C code.
-# --break CASE damages the release in one way (see BREAKS).
+# --break CASE damages the release in one way (see BREAKS); --each-break
+# builds every damaged release at once, DIR/CASE and DIR/CASE.zip.
 # --from-mirror DIR instead builds the release's example files from the
 # upstream-format files of a dss mirror (datasets/mirror), the way the
 # official code got them from Hugging Face, so that dss-import's records
@@ -391,11 +392,20 @@ def main():
                     choices=BREAKS)
     ap.add_argument("--from-mirror", metavar="DIR",
                     help="build the examples from the upstream files of a dss mirror")
+    ap.add_argument("--each-break", action="store_true",
+                    help="build DIR/CASE and DIR/CASE.zip for every case of --break")
     ap.add_argument("--perm", type=int, metavar="N",
                     help="print the first N of RandomState(0).permutation(1000) and exit")
     a = ap.parse_args()
     if a.perm:
         print(" ".join(str(x) for x in permutation(0, 1000)[:a.perm]))
+        return 0
+    if a.each_break:
+        os.makedirs(a.dir, exist_ok=True)
+        for case in BREAKS:
+            d = os.path.join(a.dir, case)
+            build(d, {case})
+            make_zip(d, d + ".zip")
         return 0
     if a.from_mirror:
         build_from_mirror(a.dir, a.from_mirror)

@@ -9,8 +9,10 @@
 MK="python3 $TOP/tests/make-release.py"
 REL="$TMP/rel"
 ZIP="$TMP/rel.zip"
-$MK "$REL" --zip "$ZIP" --expect "$TMP/expect.jsonl" ||
-	{ echo "Bail out! cannot build the test release"; exit 1; }
+$MK "$REL" --zip "$ZIP" --expect "$TMP/expect.jsonl" &&
+	$MK "$TMP/broken" --each-break ||
+	{ echo "Bail out! cannot build the test releases"; exit 1; }
+B="$TMP/broken"
 
 # Compares two files of records as parsed JSON, key order included
 # (numbers compare by value: 15 and 15.0 are equal).
@@ -110,22 +112,19 @@ ok $? "--dataset anli1 reads its three splits"
 is "$(tr -d ' ' < "$TMP/n")" 4 "the manual's example counts the esnli test completions"
 
 # --- releases that are not whole ---
-$MK "$TMP/b" --zip "$TMP/b.zip" --break no-svamp-json
-expect_ok "a release without SVAMP.json" dss-import --dataset svamp --examples-only "$TMP/b.zip"
+expect_ok "a release without SVAMP.json" dss-import --dataset svamp --examples-only "$B/no-svamp-json.zip"
 head -n 1 "$TMP/out" | grep -q '"fields":{"body":"Basket 993 has 10 apples. Another has 5 apples","question":"What is 10 + 5 for basket 993?","equation":"( 10.0 + 5.0 )"}}$'
 ok $? "without SVAMP.json svamp fields are derived from input and label only"
-$MK "$TMP/b" --zip "$TMP/b.zip" --break no-llm
-expect_ok "--examples-only needs no completions" dss-import --examples-only "$TMP/b.zip"
+expect_ok "--examples-only needs no completions" dss-import --examples-only "$B/no-llm.zip"
 is "$(wc -l < "$TMP/out" | tr -d ' ')" 1035 "all 1035 examples without llm/"
 
 # Each broken release: status 1, the message, and not one record written.
 refuse() {
 	_case=$1 _re=$2; shift 2
-	$MK "$TMP/b" --zip "$TMP/b.zip" --break "$_case"
-	expect_fail 1 "$_re" "refuses $_case" dss-import "$@" "$TMP/b.zip"
+	expect_fail 1 "$_re" "refuses $_case" dss-import "$@" "$B/$_case.zip"
 	[ ! -s "$TMP/out" ]
 	ok $? "$_case: nothing written"
-	expect_fail 1 "$_re" "refuses $_case (directory)" dss-import "$@" "$TMP/b"
+	expect_fail 1 "$_re" "refuses $_case (directory)" dss-import "$@" "$B/$_case"
 }
 refuse missing-batch "^dss-import: no member 'datasets/svamp/llm/train_CoT_1\.json' in '.*': expected 300 completions$"
 refuse short-middle "^dss-import: 'datasets/svamp/llm/train_CoT_0\.json': 499 completions, expected 500$"
@@ -142,13 +141,11 @@ refuse missing-examples "^dss-import: no member 'datasets/esnli/esnli_valid\.jso
 refuse svamp-order "^dss-import: 'datasets/svamp/svamp_train\.json': line 1: differs from problem 993 of 'datasets/svamp/SVAMP\.json', which the official split puts at train index 0$"
 refuse bad-svamp-json "^dss-import: 'datasets/svamp/SVAMP\.json': not a JSON array$"
 # A broken split outside the selection does not matter.
-$MK "$TMP/b" --zip "$TMP/b.zip" --break count-mismatch
 expect_ok "a broken split that is not selected is not read" \
-    dss-import --dataset cqa --split train "$TMP/b.zip"
-$MK "$TMP/b" --zip "$TMP/b.zip" --break no-cqa
-expect_fail 1 "^dss-import: no dataset 'cqa' in '.*b\.zip'$" "refuses a dataset the release lacks" \
-    dss-import --dataset cqa "$TMP/b.zip"
-expect_ok "without --dataset the others are read" dss-import "$TMP/b.zip"
+    dss-import --dataset cqa --split train "$B/count-mismatch.zip"
+expect_fail 1 "^dss-import: no dataset 'cqa' in '.*no-cqa\.zip'$" "refuses a dataset the release lacks" \
+    dss-import --dataset cqa "$B/no-cqa.zip"
+expect_ok "without --dataset the others are read" dss-import "$B/no-cqa.zip"
 is "$(grep -c '"dataset":"cqa"' "$TMP/out")" 0 "no cqa records"
 
 # --- not a release ---

@@ -62,16 +62,10 @@ for t in example prompt completion triple export; do
 done
 
 # --- broken records: TYPE, a change to record r (Python), the message ---
+# Each case becomes one line of TMP/broken-TYPE.jsonl; the checker runs
+# once per type and must name the case's line and field.
 broken() {
-	_t=$1 _py=$2 _re=$3
-	python3 -c '
-import json, sys
-r = json.loads(open(sys.argv[1]).readline())
-exec(sys.argv[2])
-print(json.dumps(r))' "$TMP/$_t.jsonl" "$_py" >"$TMP/broken.jsonl"
-	expect_fail 1 "line 1: $_re" "$_t: rejects $_py" \
-	    $CHECK "$S/$_t.schema.json" "$TMP/broken.jsonl"
-	printf '%s\t%s\n' "$_t" "$_py" >>"$TMP/broken.list"
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$TMP/broken.list"
 }
 : >"$TMP/broken.list"
 broken example 'del r["id"]' "\\$: field 'id' is missing"
@@ -106,6 +100,29 @@ broken export 'r["input"] = "A bridge."' "\\$\\.input: \"A bridge\\.\" does not 
 broken export 'r["extra"] = 1' "\\$: field 'extra' is not allowed"
 broken export 'del r["target"]' "\\$: field 'target' is missing"
 
+python3 - "$TMP" <<'EOF'
+import json, sys
+T = sys.argv[1]
+out = {}
+for line in open(f"{T}/broken.list"):
+    t, py, _ = line.rstrip("\n").split("\t")
+    r = json.loads(open(f"{T}/{t}.jsonl").readline())
+    exec(py)
+    out.setdefault(t, []).append(json.dumps(r))
+for t, recs in out.items():
+    with open(f"{T}/broken-{t}.jsonl", "w") as f:
+        f.write("\n".join(recs) + "\n")
+EOF
+for t in example prompt completion triple export; do
+	$CHECK "$S/$t.schema.json" "$TMP/broken-$t.jsonl" 2>"$TMP/broken-$t.err"
+	is "$?" 1 "$t: the checker fails on the broken $t records"
+done
+while IFS='	' read -r t py re; do
+	eval "line=\$((\${count_$t:-0} + 1)); count_$t=\$line"
+	grep -Eq -- "broken-$t\.jsonl: line $line: $re" "$TMP/broken-$t.err"
+	ok $? "$t: rejects $py"
+done <"$TMP/broken.list"
+
 # Records that are not JSON at all.
 printf '{"dataset": \n' >"$TMP/junk.jsonl"
 expect_fail 1 "junk\\.jsonl: line 1: invalid JSON" "rejects a line that is not JSON" \
@@ -127,7 +144,7 @@ for t in ["example", "prompt", "completion", "triple", "export"]:
     if list(v.iter_errors(r)):
         print(f"# jsonschema rejects the {t} sample"); bad = 1
 for line in open(f"{T}/broken.list"):
-    t, py = line.rstrip("\n").split("\t")
+    t, py, _ = line.rstrip("\n").split("\t")
     r = json.loads(open(f"{T}/{t}.jsonl").readline())
     exec(py)
     if not list(schema(t).iter_errors(r)):
