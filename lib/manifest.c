@@ -245,6 +245,10 @@ parse_sources(struct dss_manifest *m, enum dss_format deffmt, int have_fmt,
 		    strncmp(src->url, "file://", 7) != 0)
 			return dss_err_set(err, "source '%s': url '%s' is not http, https or file",
 			    s->string, src->url);
+		if (*(strstr(src->url, "://") + 3) == '/' || *(strstr(src->url, "://") + 3) == '\0')
+			return dss_err_set(err, "source '%s': url '%s' has no host "
+			    "(for a local file write file://localhost/PATH)",
+			    s->string, src->url);
 		if (src->sha256 != NULL && !is_hex64(src->sha256))
 			return dss_err_set(err, "source '%s': 'sha256' is not 64 lowercase hex digits",
 			    s->string);

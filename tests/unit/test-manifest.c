@@ -190,6 +190,9 @@ test_bad(void)
 	    "source 'a' has no 'url'", "source without url");
 	bad("{\"name\": \"t\", \"format\": \"csv\", \"sources\": {\"a\": {\"url\": \"ftp://x/a\"}}}",
 	    "url 'ftp://x/a' is not http, https or file", "ftp url");
+	bad("{\"name\": \"t\", \"format\": \"csv\", \"sources\": {\"a\": {\"url\": \"file:///x/a\"}}}",
+	    "url 'file:///x/a' has no host (for a local file write file://localhost/PATH)",
+	    "file URL without a host");
 	bad("{\"name\": \"t\", \"format\": \"csv\", \"sources\": {\"a\": "
 	    "{\"url\": \"https://x.org/a\", \"sha256\": \"ABC\"}}}",
 	    "'sha256' is not 64 lowercase hex digits", "bad sha256");
