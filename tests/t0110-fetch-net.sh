@@ -92,9 +92,20 @@ cmp_file "$TMP/out" "$TMP/ref-train" "cache hit output"
 expect_fail 1 "^dss-fetch: '$SVAMP_URL' is not in the cache \\($TMP/empty$SVAMP_PATH\\) and --offline is set\$" \
 	"--offline with an empty cache" dss-fetch --offline --cache "$TMP/empty" "$DEMO" train
 is "$(wc -c < "$TMP/out" | tr -d ' ')" 0 "--offline failure writes no records"
-ok "$([ ! -e "$TMP/empty$SVAMP_PATH" ]; echo $?)" "--offline failure creates no file"
+ok "$([ ! -e "$TMP/empty" ]; echo $?)" "--offline failure creates nothing, not even the cache"
 DSS_CACHE="$TMP/empty2" expect_fail 1 "is not in the cache \\($TMP/empty2$SVAMP_PATH\\) and --offline is set" \
 	"--offline honours DSS_CACHE" dss-fetch --offline "$DEMO" train
+
+# a damaged cached file: --offline refuses it, a fetch replaces it
+cp -R "$DSS_CACHE" "$TMP/c-damaged"
+printf 'x' >> "$TMP/c-damaged$SVAMP_PATH"
+GOT=$(sha256sum < "$TMP/c-damaged$SVAMP_PATH" | cut -d' ' -f1)
+expect_fail 1 "^dss-fetch: checksum mismatch for '$SVAMP_URL' \(cached as '$TMP/c-damaged$SVAMP_PATH'\): expected $SVAMP_SHA, got $GOT\$" \
+	"--offline with a damaged cached file" dss-fetch --offline --cache "$TMP/c-damaged" "$DEMO" train
+expect_ok "a damaged cached file is fetched again" \
+	dss-fetch --mirror "file://$M" --cache "$TMP/c-damaged" "$DEMO" train
+cmp_file "$TMP/out" "$TMP/ref-train" "output after the repair"
+is "$(sha256sum < "$TMP/c-damaged$SVAMP_PATH" | cut -d' ' -f1)" "$SVAMP_SHA" "cached file repaired"
 
 # 3. HTTP mirror
 serve URL
