@@ -96,6 +96,12 @@ ok "$([ ! -e "$TMP/empty" ]; echo $?)" "--offline failure creates nothing, not e
 DSS_CACHE="$TMP/empty2" expect_fail 1 "is not in the cache \\($TMP/empty2$SVAMP_PATH\\) and --offline is set" \
 	"--offline honours DSS_CACHE" dss-fetch --offline "$DEMO" train
 
+# where the cache is: XDG_CACHE_HOME, then HOME; a mirror may be a plain path
+(unset DSS_CACHE; XDG_CACHE_HOME="$TMP/xdg" dss-fetch --mirror "$M" "$DEMO" test >/dev/null 2>"$TMP/err")
+ok "$([ -f "$TMP/xdg/dss$SVAMP_PATH" ]; echo $?)" "no DSS_CACHE: \$XDG_CACHE_HOME/dss, and a plain path as mirror"
+(unset DSS_CACHE XDG_CACHE_HOME; HOME="$TMP/home" dss-fetch --mirror "file://$M" "$DEMO" test >/dev/null 2>"$TMP/err")
+ok "$([ -f "$TMP/home/.cache/dss$SVAMP_PATH" ]; echo $?)" "no DSS_CACHE nor XDG_CACHE_HOME: ~/.cache/dss"
+
 # a damaged cached file: --offline refuses it, a fetch replaces it
 cp -R "$DSS_CACHE" "$TMP/c-damaged"
 printf 'x' >> "$TMP/c-damaged$SVAMP_PATH"
