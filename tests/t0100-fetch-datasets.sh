@@ -150,18 +150,31 @@ JSON
 expect_fail 1 "^dss-fetch: '$TMP/m1.json': unknown format 'xml'" "manifest with an unknown format" \
     dss-fetch "$TMP/m1.json"
 cat >"$TMP/m2.json" <<JSON
-{"name": "t", "format": "csv", "sources": {"a": {"url": "file://$TMP/a.csv"}},
+{"name": "t", "format": "csv", "sources": {"a": {"url": "https://example.org/a.csv"}},
  "splits": {"train": {"sources": ["b"]}}, "fields": {}, "label": {"from": "y"}, "input": "x"}
 JSON
 expect_fail 1 "^dss-fetch: '$TMP/m2.json': split 'train' names unknown source 'b'$" \
     "manifest split naming an unknown source" dss-fetch "$TMP/m2.json"
 cat >"$TMP/m3.json" <<JSON
-{"name": "t", "format": "csv", "sources": {"a": {"url": "file://$TMP/a.csv"}},
+{"name": "t", "format": "csv", "sources": {"a": {"url": "https://example.org/a.csv"}},
  "splits": {"train": {"sources": ["a"]}}, "fields": {"p": "P"}, "label": {"from": "y"},
  "input": "{p}{q}"}
 JSON
 expect_fail 1 "^dss-fetch: '$TMP/m3.json': input: unknown field 'q'$" \
     "template naming an unknown field" dss-fetch "$TMP/m3.json"
+
+printf 'P,L\na,yes\n' >"$TMP/local.csv"
+cat >"$TMP/m4.json" <<JSON
+{"name": "t", "format": "csv", "sources": {"a": {"url": "file://$TMP/local.csv"}},
+ "splits": {"train": {"sources": ["a"]}}, "fields": {"p": "P"}, "label": {"from": "L"},
+ "input": "{p}"}
+JSON
+expect_fail 1 "^dss-fetch: '$TMP/m4.json': source 'a': url 'file://$TMP/local.csv' has no host \(for a local file write file://localhost/PATH\)$" \
+    "a file URL without a host is refused with a hint" dss-fetch "$TMP/m4.json"
+sed "s|file://$TMP|file://localhost$TMP|" "$TMP/m4.json" >"$TMP/m5.json"
+expect_ok "a file://localhost source" dss-fetch "$TMP/m5.json"
+is "$(cat "$TMP/out")" '{"dataset":"t","split":"train","id":"t-train-000000","index":0,"input":"a","label":"yes","fields":{"p":"a"}}' \
+    "a local file read through file://localhost"
 
 # --- broken upstream data, served by a file:// mirror of example.org ---
 LOCAL="$TMP/local/example.org"
