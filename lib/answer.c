@@ -471,7 +471,7 @@ norm_into(struct dss_buf *b, const char *s, size_t n)
 		if (space && b->len)
 			b->data[b->len++] = ' ';
 		space = 0;
-		b->data[b->len++] = (char)tolower(ch);
+		b->data[b->len++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
 	}
 	b->data[b->len] = '\0';
 	return 0;
@@ -1013,20 +1013,36 @@ fail(struct dss_answer *out, enum dss_answer_status st, const char *reason)
 	return 0;
 }
 
-/* Is s[0, at) ending in the word w (any case), after spaces and '*'? */
+/*
+ * The word that ends s[0, at) after spaces, newlines, '*' and ',': its
+ * start in *ws and its length, 0 when there is none.
+ */
 static size_t
-word_before(const char *s, size_t at, const char *w)
+word_before(const char *s, size_t at, size_t *ws)
 {
-	size_t n = strlen(w), i = at;
+	size_t i = at, e;
 
 	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' ||
 	    s[i - 1] == '\n' || s[i - 1] == '*' || s[i - 1] == ','))
 		i--;
-	if (i < n || (s[i - n] | 0x20) != w[0] ||
-	    strncasecmp(s + i - n, w, n) != 0 ||
-	    (i > n && isalnum_c(s[i - n - 1])))
-		return at;
-	return i - n;
+	e = i;
+	while (i > 0 && isalnum_c(s[i - 1]))
+		i--;
+	*ws = i;
+	return e - i;
+}
+
+/* Is the n bytes at s (any case) one of the words of list? */
+static int
+word_in(const char *s, size_t n, const char *const *list)
+{
+	size_t i;
+
+	for (i = 0; list[i]; i++)
+		if (strlen(list[i]) == n && (s[0] | 0x20) == list[i][0] &&
+		    strncasecmp(s, list[i], n) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -1040,23 +1056,18 @@ lead_in(const char *s, size_t at)
 	static const char *const adjectives[] = {
 		"final", "correct", "right", "best", NULL
 	};
+	static const char *const the[] = { "the", NULL };
 	static const char *const connectives[] = {
 		"so", "therefore", "thus", "hence", NULL
 	};
-	size_t i, p;
+	const char *const *steps[] = { adjectives, the, connectives };
+	size_t i, n, ws;
 
-	for (i = 0; adjectives[i]; i++)
-		if ((p = word_before(s, at, adjectives[i])) != at) {
-			at = p;
-			break;
-		}
-	if ((p = word_before(s, at, "the")) != at)
-		at = p;
-	for (i = 0; connectives[i]; i++)
-		if ((p = word_before(s, at, connectives[i])) != at) {
-			at = p;
-			break;
-		}
+	for (i = 0; i < 3; i++) {
+		n = word_before(s, at, &ws);
+		if (n > 0 && word_in(s + ws, n, steps[i]))
+			at = ws;
+	}
 	return at;
 }
 
@@ -1134,8 +1145,8 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 		size_t a = st[i].end, b, tail;
 		int open;
 
-		while (a < end && strchr(" \t\r\n", completion[a]) != NULL &&
-		    completion[a] != '\0')
+		while (a < end && (completion[a] == ' ' || completion[a] == '\t' ||
+		    completion[a] == '\r' || completion[a] == '\n'))
 			a++;
 		b = a;
 		while (b < end && completion[b] != '\n')
@@ -1144,7 +1155,9 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 			b = st[i + 1].start;
 		/* Open: the completion ends inside this answer. */
 		tail = len;
-		while (tail > 0 && strchr(" \t\r\n", completion[tail - 1]) != NULL)
+		while (tail > 0 && (completion[tail - 1] == ' ' ||
+		    completion[tail - 1] == '\t' || completion[tail - 1] == '\r' ||
+		    completion[tail - 1] == '\n'))
 			tail--;
 		open = !ran_on && b >= tail && b > 0 &&
 		    strchr(".!?", completion[tail - 1]) == NULL;
