@@ -102,9 +102,11 @@ print("  %-22s %8s %11s %8s %13s" % ("", "wall s", "records/s", "cpu s", "record
 for name, (w, cpu) in (("dss-store", c), ("dss-store again", again),
                        ("python3 sqlite3 peer", py)):
     print("  %-22s %8.2f %11.0f %8.2f %13.0f" % (name, w, n / w, cpu, n / cpu))
-print("  target 200000 records/s: %s by wall clock (%.0f), %s by CPU time (%.0f)" % (
-    "met" if n / c[0] >= 200000 else "NOT met", n / c[0],
-    "met" if n / c[1] >= 200000 else "NOT met", n / c[1]))
+print("  target 200000 records/s by wall clock: %s (%.0f)" % (
+    "met" if n / c[0] >= 200000 else "NOT met", n / c[0]))
+print("  (cpu s is user + system time of all threads: dss-store reads on one,")
+print("  writes on another and checkpoints on a third; on a busy machine the")
+print("  wall clock measures the machine as much as the program)")
 print("  ratio dss-store / python peer: %.2fx by wall clock, %.2fx by CPU time" % (
     py[0] / c[0], py[1] / c[1]))
 print("  load average at the end: %s" % open("/proc/loadavg").read().split()[0]
