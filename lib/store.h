@@ -54,7 +54,9 @@ const char *dss_record_table(int type);
  * line as read.  On a bad record or a database error the current batch is
  * rolled back and -1 returned with err naming the line and field
  * ("line 12: field 'label' is missing"); c then counts the batches
- * committed before it.  c is zeroed first.
+ * committed before it.  c is zeroed first.  l is read on a thread of
+ * its own and the WAL is checkpointed on another, both joined before
+ * the return; db must not be used elsewhere meanwhile.
  */
 int dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
     struct dss_store_counts *c, struct dss_err *err);
