@@ -123,7 +123,8 @@ dss_archive_next(struct dss_archive *a, const char **name, struct dss_err *err)
 			return dss_err_set(err, "%s", a->error);
 		}
 		a->entries++;
-		if (archive_entry_filetype(e) != AE_IFREG)
+		/* a hard link's data lies in an earlier entry: skip it too */
+		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) != NULL)
 			continue;
 		n = archive_entry_pathname(e);
 		if (n == NULL)

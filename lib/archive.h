@@ -4,8 +4,8 @@
  * reads (zip, tar, tar.gz, ...).  Entries are read in archive order and
  * handed out as read-only stdio streams; nothing is ever written to disk,
  * so no path taken from an archive can reach the file system.  Only
- * regular-file entries are visited; directories, links and devices are
- * skipped.
+ * regular-file entries are visited; directories, symbolic and hard links
+ * and devices are skipped.
  */
 #ifndef DSS_ARCHIVE_H
 #define DSS_ARCHIVE_H

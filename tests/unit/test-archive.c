@@ -33,6 +33,10 @@ add_entry(struct archive *w, const char *name, int type, const char *data, size_
 	archive_entry_set_mtime(e, 1700000000, 0);
 	if (type == AE_IFLNK)
 		archive_entry_set_symlink(e, "/etc/passwd");
+	if (type == AE_IFREG && data == NULL) {
+		archive_entry_set_hardlink(e, "anli_v1.0/R1/dev.jsonl");
+		n = 0;
+	}
 	if (type == AE_IFREG)
 		archive_entry_set_size(e, (la_int64_t)n);
 	archive_write_header(w, e);
@@ -61,6 +65,8 @@ build(const char *path, const char *format)
 	add_entry(w, "anli_v1.0/R1/", AE_IFDIR, NULL, 0);
 	add_entry(w, "anli_v1.0/R1/dev.jsonl", AE_IFREG, dev, strlen(dev));
 	add_entry(w, "anli_v1.0/R1/link", AE_IFLNK, NULL, 0);
+	if (strcmp(format, "zip") != 0)	/* zip has no hard links */
+		add_entry(w, "anli_v1.0/R1/hard", AE_IFREG, NULL, 0);
 	add_entry(w, "../escape.txt", AE_IFREG, "x\n", 2);
 	add_entry(w, "anli_v1.0/R1/train.jsonl", AE_IFREG, big.data, big.len);
 	add_entry(w, "anli_v1.0/R1/empty.jsonl", AE_IFREG, "", 0);
@@ -125,6 +131,8 @@ test_read(const char *format)
 	is_int((long long)got.len, 0, "empty entry reads as empty");
 
 	ok(dss_archive_find(a, "anli_v1.0/R1/link", &err) == -1, "a symlink is not a member");
+	if (strcmp(format, "zip") != 0)
+		ok(dss_archive_find(a, "anli_v1.0/R1/hard", &err) == -1, "a hard link is not a member");
 	r = dss_archive_find(a, "anli_v1.0/R2/train.jsonl", &err);
 	is_int(r, -1, "absent member fails");
 	snprintf(names, sizeof(names), "no member 'anli_v1.0/R2/train.jsonl' in '%s'", path);
