@@ -2,6 +2,7 @@
 /* Turning upstream rows into example records as a manifest says (see dataset.h). */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,7 @@ struct ctx {
 	size_t *colbase;	/* CSV: first entry in cols of each field */
 	int label_col;
 	unsigned long long index;
+	char numkey[32];	/* a numeric label as text */
 };
 
 static int
@@ -360,10 +362,21 @@ find_label(struct ctx *x, struct val *out)
 	x->b.n = 0;
 	if (get(x, -1, 0, m->label_from, &x->b) < 0)
 		return -1;
-	if (x->b.n != 1 || x->b.v[0].s == NULL || x->b.v[0].n == 0 ||
-	    memchr(x->b.v[0].s, '\0', x->b.v[0].n) != NULL)
+	if (x->b.n != 1)
 		return 0;
 	key = x->b.v[0];
+	if (key.s == NULL && cJSON_IsNumber(key.j)) {
+		/* An integer label (0, 1, 2) reads as its decimal text. */
+		double d = key.j->valuedouble;
+
+		if (d != (double)(long long)d || d < -1e15 || d > 1e15)
+			return 0;
+		snprintf(x->numkey, sizeof x->numkey, "%lld", (long long)d);
+		key.s = x->numkey;
+		key.n = strlen(x->numkey);
+	}
+	if (key.s == NULL || key.n == 0 || memchr(key.s, '\0', key.n) != NULL)
+		return 0;
 	if (m->label_map != NULL) {
 		const cJSON *it = cJSON_GetObjectItemCaseSensitive(m->label_map, key.s);
 

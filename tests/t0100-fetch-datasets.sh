@@ -265,6 +265,21 @@ expect_fail 1 "^dss-fetch: 'perm.json': element 994: field 'Body' is missing$" \
     "a permuted row without an input field names its element" fetch_local "$TMP/perm.json" train
 is "$(wc -l <"$TMP/out" | tr -d ' ')" 0 "the bad row comes first in permutation order, so nothing is written"
 
+cat >"$TMP/num.json" <<JSON
+{"name": "t", "format": "jsonl", "sources": {"a": {"url": "https://example.org/num.jsonl"}},
+ "splits": {"test": {"sources": ["a"]}}, "fields": {"p": "premise"},
+ "label": {"from": "label", "map": {"0": "entailment", "1": "neutral", "2": "contradiction"}},
+ "input": "{p}"}
+JSON
+printf '%s\n' '{"premise": "a", "label": 2}' '{"premise": "b", "label": -1}' \
+    '{"premise": "c", "label": 1.5}' '{"premise": "d", "label": "1"}' >"$LOCAL/num.jsonl"
+expect_ok "integer labels through a map" fetch_local "$TMP/num.json"
+is "$(grep -o '"input":"[a-z]","label":"[a-z]*"' "$TMP/out" | tr '\n' ' ')" \
+    '"input":"a","label":"contradiction" "input":"d","label":"neutral" ' \
+    "integer and string keys map; -1 and 1.5 have no usable label"
+grep -q "^dss-fetch: t test: 2 examples, 2 skipped" "$TMP/err"
+ok $? "unmapped numeric labels are skipped and counted"
+
 cp "$MIRROR_DIR/dl.fbaipublicfiles.com/anli/anli_v1.0.zip" "$LOCAL/z1.jsonl"
 jsonl_manifest z1 jsonl ', "member": "anli_v1.0/R9/train.jsonl"'
 expect_fail 1 "no member 'anli_v1.0/R9/train.jsonl' in" "a missing archive member is named" \
