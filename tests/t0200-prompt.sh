@@ -247,6 +247,11 @@ bad_file "invalid JSON near byte [0-9]+" "invalid JSON" '{"dataset":"cqa",'
 bad_file "not a JSON object" "not an object" '[]'
 expect_fail 1 "^dss-prompt: cannot open '$TMP/none.json': No such file or directory$" "missing exemplar file" \
 	dss-prompt --exemplars "$TMP/none.json"
+expect_fail 1 "^dss-prompt: cannot read '$TMP/ds': Is a directory$" "exemplar file that is a directory" \
+	dss-prompt --exemplars "$TMP/ds"
+head -c 4194305 /dev/zero | tr '\0' ' ' >"$TMP/big.json"
+expect_fail 1 "^dss-prompt: '$TMP/big.json': larger than 4194304 bytes$" "exemplar file over 4 MiB" \
+	dss-prompt --exemplars "$TMP/big.json"
 cp "$EX/cqa.json" "$TMP/ds/exemplars/svamp.json"
 expect_fail 1 "^dss-prompt: line 1: '$TMP/ds/exemplars/svamp.json' is for dataset 'cqa', not 'svamp'$" \
 	"default file for the wrong dataset" env DSS_DATASETS="$TMP/ds" dss-prompt <"$TMP/svamp.jsonl"
