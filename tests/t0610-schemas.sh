@@ -40,6 +40,37 @@ for g in "$TOP"/tests/golden/fetch-*.jsonl; do
 	    $CHECK "$S/example.schema.json" "$g"
 done
 
+# --- the other tools' records, from dss-import's: prompt, teach, filter ---
+# The release's examples are prompted, its completions replayed as the
+# teacher's, and the completions filtered; every record must match.
+pipeline() {
+	_tool=$1 _schema=$2 _name=$3; shift 3
+	if [ -x "$BIN/$_tool" ]; then
+		"$@" >"$TMP/piped.jsonl" 2>"$TMP/piped.err"
+		ok $? "$_name runs"
+		[ -s "$TMP/piped.jsonl" ]
+		ok $? "$_name writes records"
+		expect_ok "$_name records match $_schema.schema.json" \
+		    $CHECK "$S/$_schema.schema.json" "$TMP/piped.jsonl"
+	else
+		for i in 1 2 3; do
+			echo "ok $((_n + 1)) # SKIP $_tool is not built"
+			_n=$((_n + 1))
+		done
+	fi
+}
+pipeline dss-prompt prompt "dss-prompt --style chat" \
+    sh -c 'dss-prompt --style chat < "$1"' sh "$TMP/examples.jsonl"
+pipeline dss-prompt prompt "dss-prompt --style completion" \
+    sh -c 'dss-prompt --style completion < "$1"' sh "$TMP/examples.jsonl"
+[ -x "$BIN/dss-prompt" ] && dss-prompt <"$TMP/examples.jsonl" >"$TMP/prompts.jsonl" 2>/dev/null
+pipeline dss-teach completion "dss-teach replaying the release" \
+    sh -c 'dss-teach --db "$1/teach.db" --teacher "replay:$1/completions.jsonl" --quiet < "$1/prompts.jsonl"' sh "$TMP"
+pipeline dss-filter triple "dss-filter --agree gold" \
+    dss-filter --agree gold "$TMP/completions.jsonl"
+pipeline dss-filter triple "dss-filter --agree majority" \
+    dss-filter --agree majority "$TMP/completions.jsonl"
+
 # --- one hand-written record of each type ---
 cat >"$TMP/example.jsonl" <<'EOF'
 {"dataset":"cqa","split":"train","id":"cqa-train-000042","index":42,"input":"Where is a lamp kept?\nAnswer Choices:\n(a) desk\n(b) river\n(c) cloud\n(d) shoe\n(e) soup","label":"desk","fields":{"question":"Where is a lamp kept?","choices":["desk","river","cloud","shoe","soup"],"answer_key":"A","source_id":"0a1b","concept":"lamp"}}
