@@ -21,8 +21,21 @@
 
 #define MAX_CHOICES 26
 
+/* The record fields the filter reads or carries, in triple order first. */
+enum {
+	K_DATASET, K_SPLIT, K_ID, K_INDEX, K_INPUT, K_FIELDS, K_TEACHER,
+	K_SAMPLE, K_REQUEST, K_CARRIED = K_REQUEST + 1,
+	K_COMPLETION = K_CARRIED, K_FINISH, K_LABEL, K_N
+};
+
+static const char *const key_names[K_N] = {
+	"dataset", "split", "id", "index", "input", "fields", "teacher",
+	"sample", "request", "completion", "finish_reason", "label"
+};
+
 struct item {
 	struct dss_buf copy;	/* the record text, in majority mode */
+	const struct dss_jscan_member *k[K_N];	/* in js, or NULL */
 	const char *text;	/* the record text scanned into js */
 	struct dss_jscan js;
 	unsigned long lineno;
@@ -297,19 +310,14 @@ static int
 emit_triple(struct dss_filter *f, struct item *it, const char *label,
     int agree, int votes, struct dss_err *err)
 {
-	static const char *const carried[] = {
-		"dataset", "split", "id", "index", "input", "fields", "teacher",
-		"sample", "request", NULL
-	};
 	struct dss_buf *b = &f->out;
 	size_t i;
 
 	dss_buf_reset(b);
-	for (i = 0; carried[i]; i++) {
-		const struct dss_jscan_member *m = dss_jscan_get(&it->js,
-		    carried[i]);
+	for (i = 0; i < K_CARRIED; i++) {
+		const struct dss_jscan_member *m = it->k[i];
 
-		if (m != NULL && put_raw(b, carried[i], m->val, m->vallen) < 0)
+		if (m != NULL && put_raw(b, key_names[i], m->val, m->vallen) < 0)
 			return nomem(err);
 	}
 	if (put_str(b, "rationale", it->a.rationale.data,
@@ -483,15 +491,42 @@ dss_filter_finish(struct dss_filter *f, struct dss_err *err)
 	return flush_group(f, err);
 }
 
+/* Finds the members of key_names in one pass (the first of a name wins). */
+static void
+index_members(struct item *it)
+{
+	size_t i, k;
+
+	memset(it->k, 0, sizeof it->k);
+	for (i = 0; i < it->js.n; i++) {
+		const struct dss_jscan_member *m = &it->js.m[i];
+
+		if (m->key_escaped) {
+			/* Rare: let the scanner decode and compare. */
+			for (k = 0; k < K_N; k++)
+				it->k[k] = dss_jscan_get(&it->js, key_names[k]);
+			return;
+		}
+		for (k = 0; k < K_N; k++)
+			if (it->k[k] == NULL && m->key[0] == key_names[k][0] &&
+			    m->keylen == strlen(key_names[k]) &&
+			    memcmp(m->key, key_names[k], m->keylen) == 0) {
+				it->k[k] = m;
+				break;
+			}
+	}
+}
+
 /*
  * Decodes the string member name of js into b.  Returns 1 when it is a
  * string, 0 when absent or null (unless required), -1 with err set.
  */
 static int
-get_str(const struct dss_jscan *js, const char *name, int required,
-    struct dss_buf *b, struct dss_err *err)
+get_str(const struct item *it, int key, int required, struct dss_buf *b,
+    struct dss_err *err)
 {
-	const struct dss_jscan_member *m = dss_jscan_get(js, name);
+	const struct dss_jscan_member *m = it->k[key];
+	const char *name = key_names[key];
 
 	dss_buf_reset(b);
 	if (m == NULL || (m->type == DSS_JSCAN_NULL && !required)) {
@@ -508,10 +543,10 @@ get_str(const struct dss_jscan *js, const char *name, int required,
 
 /* Decodes fields.choices into f->choices, pointers in choices[]. */
 static int
-get_choices(struct dss_filter *f, const struct dss_jscan *js,
+get_choices(struct dss_filter *f, const struct item *it,
     const char **choices, size_t *nch, struct dss_err *err)
 {
-	const struct dss_jscan_member *m = dss_jscan_get(js, "fields");
+	const struct dss_jscan_member *m = it->k[K_FIELDS];
 	size_t offs[MAX_CHOICES], i, n;
 
 	if (m == NULL)
@@ -616,13 +651,15 @@ dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 		}
 		it->text = it->copy.data;
 	}
-	if (dss_jscan_object(js, it->text, len, err) < 0 ||
-	    get_str(js, "dataset", 1, &f->dataset, err) < 0 ||
-	    get_str(js, "id", 1, &f->id, err) < 0 ||
-	    get_str(js, "completion", 1, &f->completion, err) < 0 ||
-	    get_str(js, "teacher", 0, &f->teacher, err) < 0 ||
-	    (has_finish = get_str(js, "finish_reason", 0, &f->finish, err)) < 0 ||
-	    (has_gold = get_str(js, "label", 0, &it->gold, err)) < 0)
+	if (dss_jscan_object(js, it->text, len, err) < 0)
+		goto out;
+	index_members(it);
+	if (get_str(it, K_DATASET, 1, &f->dataset, err) < 0 ||
+	    get_str(it, K_ID, 1, &f->id, err) < 0 ||
+	    get_str(it, K_COMPLETION, 1, &f->completion, err) < 0 ||
+	    get_str(it, K_TEACHER, 0, &f->teacher, err) < 0 ||
+	    (has_finish = get_str(it, K_FINISH, 0, &f->finish, err)) < 0 ||
+	    (has_gold = get_str(it, K_LABEL, 0, &it->gold, err)) < 0)
 		goto out;
 	if (!has_gold && f->o.agree == DSS_FILTER_GOLD) {
 		dss_err_set(err, "field 'label' is missing");
@@ -631,7 +668,7 @@ dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 	if ((config = dss_answer_cache_get(f->cache, f->dataset.data, err)) == NULL)
 		goto out;
 	if (dss_answer_config_kindof(config) == DSS_ANSWER_CHOICE &&
-	    get_choices(f, js, choices, &nch, err) < 0)
+	    get_choices(f, it, choices, &nch, err) < 0)
 		goto out;
 	it->lineno = lineno;
 	it->has_gold = has_gold;

@@ -62,6 +62,14 @@ cmp_file "$TMP/crlf.out" "$G/filter-gold.jsonl" "CRLF and blank lines"
 printf '%s' "$(head -n 1 "$IN")" | dss-filter >"$TMP/nonl.out" 2>/dev/null
 is "$(wc -l <"$TMP/nonl.out" | tr -d ' ')" 1 "a last line without a newline is read"
 
+# Keys written with escapes are the same keys.
+head -n 1 "$IN" | sed 's/"completion":/"\\u0063ompletion":/' >"$TMP/esc.jsonl"
+grep -q 'u0063ompletion' "$TMP/esc.jsonl"
+ok $? "fixture with an escaped key"
+dss-filter "$TMP/esc.jsonl" >"$TMP/esc.out" 2>/dev/null
+head -n 1 "$G/filter-gold.jsonl" >"$TMP/esc.want"
+cmp_file "$TMP/esc.out" "$TMP/esc.want" "an escaped key is read like a plain one"
+
 # Majority mode: prompts are told apart by dataset, id and teacher.
 grep '"svamp-test-000002"' "$IN" | head -n 2 >"$TMP/t2.jsonl"
 grep '"svamp-test-000002"' "$IN" | tail -n 1 |
