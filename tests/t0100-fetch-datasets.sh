@@ -124,6 +124,11 @@ ok $? "--cache puts the download in DIR/HOST/PATH"
 grep -q '"https://s3.amazonaws.com/commensenseqa/dev_rand_split.jsonl": "[0-9a-f]\{64\}"' "$TMP/cache-opt/dss.lock.json"
 ok $? "an unpinned file's hash is recorded in the lock file"
 
+# The last example of dss-fetch(1), as written there.
+expect_ok "the manual's offline example runs" \
+    sh -c 'cd "$1" && dss-fetch --mirror file://$PWD/datasets/mirror datasets/demo/svamp.json' sh "$TOP"
+is "$(wc -l <"$TMP/out" | tr -d ' ')" 1000 "the manual's example writes all 1,000 SVAMP examples"
+
 # --- usage errors ---
 expect_fail 2 "^usage: dss-fetch" "no dataset is a usage error" dss-fetch
 expect_fail 2 "^dss-fetch: unknown dataset 'nope' \(known: anli1, cqa, esnli, svamp\)$" \
