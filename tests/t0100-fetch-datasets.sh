@@ -135,6 +135,9 @@ expect_fail 2 "^dss-fetch: unknown dataset 'nope' \(known: anli1, cqa, esnli, sv
     "unknown dataset lists the known ones" dss-fetch nope
 grep -q "^usage: dss-fetch" "$TMP/err"
 ok $? "unknown dataset prints usage"
+mkdir -p "$TMP/nomanifests"
+expect_fail 2 "^dss-fetch: unknown dataset 'esnli' \(no manifests in '$TMP/nomanifests'\)$" \
+    "an empty manifest directory is named" env DSS_DATASETS="$TMP/nomanifests" dss-fetch esnli
 expect_fail 2 "^dss-fetch: invalid dataset name '\.\.'" "a name that is not a name" dss-fetch ..
 expect_fail 2 "^dss-fetch: unknown split 'dev' for 'esnli' \(have train, valid, test\)$" \
     "unknown split lists the dataset's splits" dss-fetch --mirror "$HTTP" esnli train dev
@@ -212,6 +215,18 @@ is "$(cat "$TMP/out")" '{"dataset":"t","split":"train","id":"t-train-000000","in
     "CRLF CSV record, the empty label skipped"
 grep -q "^dss-fetch: t train: 1 examples, 1 skipped" "$TMP/err"
 ok $? "skipped row counted"
+
+python3 -c '
+import sys
+sys.stdout.write("P,H,L\na,b,yes\n" + "x" * (1 << 20) + "y,b,yes\n")' >"$LOCAL/c5.csv"
+csv_manifest c5
+expect_fail 1 "^dss-fetch: 'c5.csv': line 3: field 1 is longer than 1048576 bytes$" \
+    "a CSV field over the size limit names file, line and field" fetch_local "$TMP/c5.json"
+printf 'P,H,L\na,b,yes\n' >"$LOCAL/c6.csv"
+sed 's|"label": {"from": "L"}|"label": {"from": "L", "choose": {"keys": "k[]", "values": "v[]"}}|; s|c6.csv|c6.csv|' \
+    "$TMP/c5.json" | sed 's|c5.csv|c6.csv|' >"$TMP/c6.json"
+expect_fail 1 "^dss-fetch: 'c6.csv': label 'choose' needs a JSON format$" \
+    "a CSV source with a chosen label is refused" fetch_local "$TMP/c6.json"
 
 jsonl_manifest() {
 	cat >"$TMP/$1.json" <<JSON
