@@ -478,16 +478,26 @@ member_error(const struct member *m, struct dss_err *err)
 
 /* ---- example records ---- */
 
+/* Adds key: val to obj, or fails with "out of memory". */
 static int
-add_str(cJSON *obj, const char *key, const char *val)
+add_str(cJSON *obj, const char *key, const char *val, struct dss_err *err)
 {
-	return cJSON_AddStringToObject(obj, key, val) == NULL ? -1 : 0;
+	if (cJSON_AddStringToObject(obj, key, val) == NULL)
+		return dss_err_set(err, "out of memory");
+	return 0;
 }
 
-static const char *
-req_str(const cJSON *row, const char *name, struct dss_err *err)
+/* Adds key: [v[0], ..., v[n-1]] to obj, or fails with "out of memory". */
+static int
+add_strs(cJSON *obj, const char *key, const char *const *v, int n,
+    struct dss_err *err)
 {
-	return dss_json_str(row, name, err);
+	cJSON *arr = cJSON_CreateStringArray(v, n);
+
+	if (arr == NULL)
+		return dss_err_set(err, "out of memory");
+	cJSON_AddItemToObject(obj, key, arr);	/* takes ownership */
+	return 0;
 }
 
 /* An optional string field: NULL when absent or null, -1 when another type. */
@@ -506,6 +516,7 @@ opt_str(const cJSON *row, const char *name, const char **out,
 	return 0;
 }
 
+/* The label of an NLI row: 0, 1, 2, a label name or its initial. */
 static const char *
 nli_label(const cJSON *row, struct dss_err *err)
 {
@@ -535,55 +546,37 @@ static int
 build_nli(int d, const cJSON *row, cJSON *rec, cJSON *fields,
     struct dss_err *err)
 {
-	const char *premise, *hypothesis, *label, *id = NULL, *reason = NULL;
+	const char *premise, *hypothesis, *label, *id, *reason = NULL, *ex[3];
 	struct dss_buf input = DSS_BUF_INIT;
-	int rc = -1;
+	char key[32];
+	int i, n = 0, rc = -1;
 
-	if ((premise = req_str(row, "premise", err)) == NULL ||
-	    (hypothesis = req_str(row, "hypothesis", err)) == NULL ||
-	    (label = nli_label(row, err)) == NULL)
-		return -1;
+	if ((premise = dss_json_str(row, "premise", err)) == NULL ||
+	    (hypothesis = dss_json_str(row, "hypothesis", err)) == NULL ||
+	    (label = nli_label(row, err)) == NULL ||
+	    opt_str(row, d == 0 ? "pairID" : "uid", &id, err) < 0 ||
+	    (d != 0 && opt_str(row, "reason", &reason, err) < 0))
+		goto out;
+	for (i = 1; d == 0 && i <= 3; i++) {
+		snprintf(key, sizeof(key), "explanation_%d", i);
+		if (opt_str(row, key, &ex[n], err) < 0)
+			goto out;
+		if (ex[n] != NULL && ex[n][0] != '\0')
+			n++;
+	}
 	if (dss_buf_addf(&input, "%s</s>%s", premise, hypothesis) < 0) {
 		dss_err_errno(err, errno, "field 'premise'");
 		goto out;
 	}
-	if (add_str(rec, "input", input.data) < 0 ||
-	    add_str(rec, "label", label) < 0 ||
-	    add_str(fields, "premise", premise) < 0 ||
-	    add_str(fields, "hypothesis", hypothesis) < 0)
-		goto nomem;
-	if (opt_str(row, d == 0 ? "pairID" : "uid", &id, err) < 0)
+	if (add_str(rec, "input", input.data, err) < 0 ||
+	    add_str(rec, "label", label, err) < 0 ||
+	    add_str(fields, "premise", premise, err) < 0 ||
+	    add_str(fields, "hypothesis", hypothesis, err) < 0 ||
+	    (id != NULL && add_str(fields, "source_id", id, err) < 0) ||
+	    (d == 0 && add_strs(fields, "explanations", ex, n, err) < 0) ||
+	    (reason != NULL && add_str(fields, "reason", reason, err) < 0))
 		goto out;
-	if (id != NULL && add_str(fields, "source_id", id) < 0)
-		goto nomem;
-	if (d == 0) {
-		cJSON *ex = cJSON_AddArrayToObject(fields, "explanations");
-		char key[32];
-		int i;
-
-		if (ex == NULL)
-			goto nomem;
-		for (i = 1; i <= 3; i++) {
-			const char *e;
-			cJSON *s;
-
-			snprintf(key, sizeof(key), "explanation_%d", i);
-			if (opt_str(row, key, &e, err) < 0)
-				goto out;
-			if (e == NULL || e[0] == '\0')
-				continue;
-			if ((s = cJSON_CreateString(e)) == NULL)
-				goto nomem;
-			cJSON_AddItemToArray(ex, s);	/* takes ownership */
-		}
-	} else if (opt_str(row, "reason", &reason, err) < 0)
-		goto out;
-	if (reason != NULL && add_str(fields, "reason", reason) < 0)
-		goto nomem;
 	rc = 0;
-	goto out;
-nomem:
-	dss_err_set(err, "out of memory");
 out:
 	dss_buf_free(&input);
 	return rc;
@@ -595,26 +588,28 @@ build_cqa(const cJSON *row, cJSON *rec, cJSON *fields, struct dss_err *err)
 	const char *question, *answer, *id, *c[5];
 	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(row, "choices");
 	struct dss_buf input = DSS_BUF_INIT;
-	cJSON *arr;
+	char letter[2] = { 0, 0 };
 	int i, key = -1, rc = -1;
 
-	if ((question = req_str(row, "question", err)) == NULL)
-		return -1;
-	if (choices == NULL)
-		return dss_err_set(err, "field 'choices' is missing");
-	if (!cJSON_IsArray(choices) || cJSON_GetArraySize(choices) != 5)
-		return dss_err_set(err, "field 'choices' is not an array of 5 strings");
+	if ((question = dss_json_str(row, "question", err)) == NULL)
+		goto out;
+	if (choices == NULL) {
+		dss_err_set(err, "field 'choices' is missing");
+		goto out;
+	}
 	for (i = 0; i < 5; i++) {
 		const cJSON *it = cJSON_GetArrayItem(choices, i);
 
-		if (!cJSON_IsString(it))
-			return dss_err_set(err,
-			    "field 'choices' is not an array of 5 strings");
+		if (!cJSON_IsArray(choices) || cJSON_GetArraySize(choices) != 5 ||
+		    !cJSON_IsString(it)) {
+			dss_err_set(err, "field 'choices' is not an array of 5 strings");
+			goto out;
+		}
 		c[i] = it->valuestring;
 	}
-	if ((answer = req_str(row, "answer", err)) == NULL ||
+	if ((answer = dss_json_str(row, "answer", err)) == NULL ||
 	    opt_str(row, "id", &id, err) < 0)
-		return -1;
+		goto out;
 	for (i = 0; i < 5; i++)
 		if (strcmp(c[i], answer) == 0)
 			key = key == -1 ? i : -2;	/* -2: ambiguous */
@@ -624,30 +619,16 @@ build_cqa(const cJSON *row, cJSON *rec, cJSON *fields, struct dss_err *err)
 		dss_err_errno(err, errno, "field 'question'");
 		goto out;
 	}
-	if (add_str(rec, "input", input.data) < 0 ||
-	    add_str(rec, "label", answer) < 0 ||
-	    add_str(fields, "question", question) < 0 ||
-	    (arr = cJSON_AddArrayToObject(fields, "choices")) == NULL)
-		goto nomem;
-	for (i = 0; i < 5; i++) {
-		cJSON *s = cJSON_CreateString(c[i]);
-
-		if (s == NULL)
-			goto nomem;
-		cJSON_AddItemToArray(arr, s);	/* takes ownership */
-	}
-	if (key >= 0) {
-		char letter[2] = { (char)('A' + key), '\0' };
-
-		if (add_str(fields, "answer_key", letter) < 0)
-			goto nomem;
-	}
-	if (id != NULL && add_str(fields, "source_id", id) < 0)
-		goto nomem;
+	if (key >= 0)
+		letter[0] = (char)('A' + key);
+	if (add_str(rec, "input", input.data, err) < 0 ||
+	    add_str(rec, "label", answer, err) < 0 ||
+	    add_str(fields, "question", question, err) < 0 ||
+	    add_strs(fields, "choices", c, 5, err) < 0 ||
+	    (key >= 0 && add_str(fields, "answer_key", letter, err) < 0) ||
+	    (id != NULL && add_str(fields, "source_id", id, err) < 0))
+		goto out;
 	rc = 0;
-	goto out;
-nomem:
-	dss_err_set(err, "out of memory");
 out:
 	dss_buf_free(&input);
 	return rc;
@@ -657,72 +638,78 @@ static int
 build_svamp(const cJSON *row, cJSON *rec, cJSON *fields, struct dss_err *err)
 {
 	const char *input, *label, *nl;
+	char *body = NULL;
+	int rc = -1;
 
-	if ((input = req_str(row, "input", err)) == NULL ||
-	    (label = req_str(row, "label", err)) == NULL)
-		return -1;
-	if (add_str(rec, "input", input) < 0 || add_str(rec, "label", label) < 0)
-		return dss_err_set(err, "out of memory");
-	if ((nl = strrchr(input, '\n')) != NULL) {
-		/* The body is everything before the last newline. */
-		char *body = strndup(input, (size_t)(nl - input));
-		int bad = body == NULL || add_str(fields, "body", body) < 0 ||
-		    add_str(fields, "question", nl + 1) < 0;
-
-		free(body);
-		if (bad)
-			return dss_err_set(err, "out of memory");
+	if ((input = dss_json_str(row, "input", err)) == NULL ||
+	    (label = dss_json_str(row, "label", err)) == NULL ||
+	    add_str(rec, "input", input, err) < 0 ||
+	    add_str(rec, "label", label, err) < 0)
+		goto out;
+	/* The body is everything before the last newline, the question after. */
+	if ((nl = strrchr(input, '\n')) != NULL &&
+	    ((body = strndup(input, (size_t)(nl - input))) == NULL ||
+	    add_str(fields, "body", body, err) < 0 ||
+	    add_str(fields, "question", nl + 1, err) < 0)) {
+		dss_err_set(err, "out of memory");
+		goto out;
 	}
-	if (add_str(fields, "equation", label) < 0)
-		return dss_err_set(err, "out of memory");
-	return 0;
+	if (add_str(fields, "equation", label, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(body);
+	return rc;
 }
 
 cJSON *
 dss_release_example(const char *dataset, const char *split, long long index,
     const cJSON *row, struct dss_err *err)
 {
-	int d = find_dataset(dataset, strlen(dataset));
-	cJSON *rec = NULL, *fields;
+	int d = find_dataset(dataset, strlen(dataset)), rc = -1;
+	cJSON *rec = NULL, *fields = NULL;
 	char id[128];
-	int rc;
 
 	if (d < 0) {
 		dss_err_set(err, "unknown dataset '%s'", dataset);
-		return NULL;
+		goto out;
 	}
 	if (!cJSON_IsObject(row)) {
 		dss_err_set(err, "record is not a JSON object");
-		return NULL;
+		goto out;
 	}
 	snprintf(id, sizeof(id), "%s-%s-%06lld", dataset, split, index);
 	if ((rec = cJSON_CreateObject()) == NULL ||
-	    add_str(rec, "dataset", dataset) < 0 ||
-	    add_str(rec, "split", split) < 0 ||
-	    add_str(rec, "id", id) < 0 ||
-	    cJSON_AddNumberToObject(rec, "index", (double)index) == NULL)
-		goto nomem;
-	/* input and label come next, then fields */
-	fields = cJSON_CreateObject();
-	if (fields == NULL)
-		goto nomem;
+	    (fields = cJSON_CreateObject()) == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	if (add_str(rec, "dataset", dataset, err) < 0 ||
+	    add_str(rec, "split", split, err) < 0 ||
+	    add_str(rec, "id", id, err) < 0)
+		goto out;
+	if (cJSON_AddNumberToObject(rec, "index", (double)index) == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	/* The builders add input and label; fields come last. */
 	if (d <= 1)
 		rc = build_nli(d, row, rec, fields, err);
 	else if (d == 2)
 		rc = build_cqa(row, rec, fields, err);
 	else
 		rc = build_svamp(row, rec, fields, err);
-	if (rc < 0) {
-		cJSON_Delete(fields);
-		cJSON_Delete(rec);
-		return NULL;
+	if (rc == 0) {
+		cJSON_AddItemToObject(rec, "fields", fields);	/* takes ownership */
+		fields = NULL;
 	}
-	cJSON_AddItemToObject(rec, "fields", fields);	/* takes ownership */
+out:
+	cJSON_Delete(fields);
+	if (rc < 0) {
+		cJSON_Delete(rec);
+		rec = NULL;
+	}
 	return rec;
-nomem:
-	cJSON_Delete(rec);
-	dss_err_set(err, "out of memory");
-	return NULL;
 }
 
 cJSON *
@@ -740,13 +727,13 @@ dss_release_completion(const cJSON *example, const char *text)
 		return NULL;
 	dss_release_request(DSS_RELEASE_TEACHER, ds->valuestring,
 	    sp->valuestring, (long long)ix->valuedouble, 0, req);
-	if (add_str(rec, "teacher", DSS_RELEASE_TEACHER) < 0 ||
+	if (add_str(rec, "teacher", DSS_RELEASE_TEACHER, NULL) < 0 ||
 	    cJSON_AddNumberToObject(rec, "sample", 0) == NULL ||
-	    add_str(rec, "completion", text) < 0 ||
+	    add_str(rec, "completion", text, NULL) < 0 ||
 	    cJSON_AddNullToObject(rec, "finish_reason") == NULL ||
 	    cJSON_AddNullToObject(rec, "usage") == NULL ||
 	    cJSON_AddNullToObject(rec, "latency_ms") == NULL ||
-	    add_str(rec, "request", req) < 0) {
+	    add_str(rec, "request", req, NULL) < 0) {
 		cJSON_Delete(rec);
 		return NULL;
 	}
@@ -1083,13 +1070,13 @@ svamp_enrich(struct dss_release *r, int s, long long index, cJSON *rec,
 		    "the official split puts at %s index %lld", r->svamp_perm[k],
 		    r->svamp_ref.name, splits[s], index);
 	if ((f = cJSON_CreateObject()) == NULL ||
-	    add_str(f, "body", body->valuestring) < 0 ||
-	    add_str(f, "question", question->valuestring) < 0 ||
-	    add_str(f, "equation", equation->valuestring) < 0 ||
+	    add_str(f, "body", body->valuestring, NULL) < 0 ||
+	    add_str(f, "question", question->valuestring, NULL) < 0 ||
+	    add_str(f, "equation", equation->valuestring, NULL) < 0 ||
 	    (cJSON_IsNumber(answer) &&
 	    cJSON_AddNumberToObject(f, "answer", answer->valuedouble) == NULL) ||
-	    (cJSON_IsString(type) && add_str(f, "type", type->valuestring) < 0) ||
-	    (cJSON_IsString(id) && add_str(f, "source_id", id->valuestring) < 0)) {
+	    (cJSON_IsString(type) && add_str(f, "type", type->valuestring, NULL) < 0) ||
+	    (cJSON_IsString(id) && add_str(f, "source_id", id->valuestring, NULL) < 0)) {
 		cJSON_Delete(f);
 		return dss_err_set(err, "out of memory");
 	}
