@@ -319,6 +319,39 @@ dss-teach --db "$TMP/prog.db" --teacher openai:m --quiet \
     > "$TMP/out" 2> "$TMP/err"
 is "$(wc -c < "$TMP/err" | tr -d ' ')" 0 "--quiet: nothing on stderr"
 
+# On a terminal: a status line redrawn in place with done/total, rate,
+# ETA, tokens and cost.
+start_server port "$PY" "$FAKE" --latency-ms 400 --lifetime 300
+"$PY" - "http://127.0.0.1:$port/v1" "$TMP/p5.jsonl" "$TMP/tty.db" > "$TMP/tty.err" <<'EOF'
+import os, pty, subprocess, sys
+base, inp, db = sys.argv[1:]
+m, s = pty.openpty()
+p = subprocess.Popen(["dss-teach", "--db", db, "--teacher", "openai:m",
+                      "--base-url", base, "--concurrency", "1",
+                      "--price", "1,2"],
+                     stdin=open(inp), stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+buf = b""
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    buf += d
+sys.stdout.write(buf.decode("utf-8", "replace"))
+sys.exit(p.wait())
+EOF
+st=$?
+status_is 0 "on a terminal: exit 0"
+grep -q "$(printf '\r')" "$TMP/tty.err"
+ok $? "on a terminal: the status line is redrawn in place"
+for want in '5/5' '[0-9.]+/s' '[Ee][Tt][Aa]' '[Tt]okens' '\$[0-9]'; do
+	grep -Eq "$want" "$TMP/tty.err"
+	ok $? "on a terminal: the status shows /$want/"
+done
+
 # ---- nobody listening ----------------------------------------------------------------
 dead=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 dss-teach --db "$TMP/dead.db" --teacher openai:m --retries 1 --quiet \
