@@ -108,6 +108,16 @@ L="$TMP/anth529.log"
 status_is 0 "anthropic 529 overloaded with retry-after: exit 0"
 at_least "$(gap 1)" 0.9 "anthropic 529: retry-after waited for"
 
+start_server port "$PY" "$FAKE" --log "$TMP/anthreset.log" --lifetime 300 \
+    --faults 429:ar=3,ok
+dss-teach --db "$TMP/anthreset.db" --teacher anthropic:claude \
+    --base-url "http://127.0.0.1:$port" --concurrency 1 --retries 3 --quiet \
+    < "$TMP/p1.jsonl" >"$TMP/out" 2>"$TMP/err"
+st=$?
+L="$TMP/anthreset.log"
+status_is 0 "anthropic 429 with anthropic-ratelimit-requests-reset: exit 0"
+at_least "$(gap 1)" 1.5 "anthropic 429: the reset time waited for"
+
 run noretryafter --faults 429,500,ok -- --retries 3 < "$TMP/p1.jsonl"
 status_is 0 "429 and 500 without Retry-After: backoff, then exit 0"
 is "$(jsonq "$L" '[e["status"] for e in sorted(R, key=lambda e: e["seq"])]')" '[429, 500, 200]' \

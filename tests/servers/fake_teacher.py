@@ -28,7 +28,9 @@ N:KIND applies KIND to every Nth request, 1-based, and may repeat):
               body in the provider's shape; A adds a throttling header:
               "S" is "Retry-After: S" (seconds), "@S" is Retry-After as an
               HTTP date S seconds ahead, "xr=DUR" is OpenAI's
-              "x-ratelimit-reset-requests: DUR" with no requests remaining
+              "x-ratelimit-reset-requests: DUR" with no requests remaining,
+              "ar=S" is Anthropic's "anthropic-ratelimit-requests-reset"
+              (an RFC 3339 time S seconds ahead) with none remaining
   reset       read the request, then close the socket with a TCP RST
   close       read the request, then close the socket without a response
   truncate    send the headers and half of the body, then close
@@ -492,6 +494,11 @@ class Handler(BaseHTTPRequestHandler):
                 extra["Retry-After"] = formatdate(time.time() +
                                                   float(arg2[1:]),
                                                   usegmt=True)
+            elif arg2 and arg2.startswith("ar="):
+                reset = time.gmtime(time.time() + float(arg2[3:]))
+                extra["anthropic-ratelimit-requests-remaining"] = "0"
+                extra["anthropic-ratelimit-requests-reset"] = \
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", reset)
             elif arg2 and arg2.startswith("xr="):
                 extra["x-ratelimit-remaining-requests"] = "0"
                 extra["x-ratelimit-reset-requests"] = arg2[3:]
