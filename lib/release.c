@@ -284,8 +284,10 @@ index_dir(struct dss_release *r, const char *sub, struct dss_err *err)
 	DIR *dir = NULL;
 	int rc = -1;
 
-	if (dss_buf_addf(&path, "%s/%s", r->root, sub) < 0)
-		goto nomem;
+	if (dss_buf_addf(&path, "%s/%s", r->root, sub) < 0) {
+		dss_err_errno(err, ENOMEM, "cannot index '%s'", r->path);
+		goto out;
+	}
 	if ((dir = opendir(path.data)) == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			rc = 0;
@@ -299,16 +301,15 @@ index_dir(struct dss_release *r, const char *sub, struct dss_err *err)
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (dss_buf_addf(&path, "/%s", de->d_name) < 0)
-			goto nomem;
-		if (stat(path.data, &st) == 0 && S_ISREG(st.st_mode)) {
-			dss_buf_reset(&name);
-			if (dss_buf_addf(&name, "datasets/%s/%s", sub,
-			    de->d_name) < 0)
-				goto nomem;
-			if (index_name(r, name.data, 0, err) < 0)
-				goto out;
+		dss_buf_reset(&name);
+		if (dss_buf_addf(&path, "/%s", de->d_name) < 0 ||
+		    dss_buf_addf(&name, "datasets/%s/%s", sub, de->d_name) < 0) {
+			dss_err_errno(err, ENOMEM, "cannot index '%s'", r->path);
+			goto out;
 		}
+		if (stat(path.data, &st) == 0 && S_ISREG(st.st_mode) &&
+		    index_name(r, name.data, 0, err) < 0)
+			goto out;
 		dss_buf_truncate(&path, plen);
 	}
 	if (errno != 0) {
@@ -316,9 +317,6 @@ index_dir(struct dss_release *r, const char *sub, struct dss_err *err)
 		goto out;
 	}
 	rc = 0;
-	goto out;
-nomem:
-	dss_err_errno(err, ENOMEM, "cannot index '%s'", r->path);
 out:
 	if (dir != NULL)
 		closedir(dir);
@@ -1187,6 +1185,26 @@ out:
 	return rc;
 }
 
+/*
+ * Reads on in batch cur: with want 1 the next completion must follow
+ * (into j->s), with want 0 the batch must end.  Returns 0 or -1.
+ */
+static int
+batch_step(struct member *bm, struct dss_jstrings *j, const struct ref *cur,
+    int want, struct dss_err *err)
+{
+	int k = dss_jstrings_next(j, err);
+
+	if (k == want)
+		return 0;
+	if (k < 0 && ferror(bm->fp))
+		return member_error(bm, err);
+	if (k < 0)
+		return dss_err_prefix(err, "'%s'", cur->name);
+	return dss_err_set(err, "'%s': completions do not line up with the "
+	    "examples", cur->name);
+}
+
 static int
 emit_split(struct dss_release *r, int d, int s, int what,
     dss_release_emit_fn *emit, void *arg, struct dss_err *err)
@@ -1211,8 +1229,8 @@ emit_split(struct dss_release *r, int d, int s, int what,
 
 			if (n % B == 0) {
 				if (cur != NULL &&
-				    (k = dss_jstrings_next(&j, err)) != 0)
-					goto mismatch;
+				    batch_step(&bm, &j, cur, 0, err) < 0)
+					goto out;
 				if ((size_t)b >= si->nbatches ||
 				    si->batches[b].name == NULL) {
 					dss_err_set(err, "no member "
@@ -1226,8 +1244,8 @@ emit_split(struct dss_release *r, int d, int s, int what,
 				dss_jstrings_free(&j);
 				j = (struct dss_jstrings)DSS_JSTRINGS_INIT(bm.fp);
 			}
-			if ((k = dss_jstrings_next(&j, err)) != 1)
-				goto mismatch;
+			if (batch_step(&bm, &j, cur, 1, err) < 0)
+				goto out;
 			if ((comp = dss_release_completion(rec, j.s.data)) == NULL) {
 				dss_err_set(err, "out of memory");
 				goto out;
@@ -1243,18 +1261,9 @@ emit_split(struct dss_release *r, int d, int s, int what,
 	}
 	if (k < 0)
 		goto out;
-	if (cur != NULL && (k = dss_jstrings_next(&j, err)) != 0)
-		goto mismatch;
+	if (cur != NULL && batch_step(&bm, &j, cur, 0, err) < 0)
+		goto out;
 	rc = 0;
-	goto out;
-mismatch:
-	if (k < 0 && ferror(bm.fp))
-		member_error(&bm, err);
-	else if (k < 0)
-		dss_err_prefix(err, "'%s'", cur->name);
-	else
-		dss_err_set(err, "'%s': completions do not line up with the "
-		    "examples", cur->name);
 out:
 	cJSON_Delete(rec);
 	cJSON_Delete(comp);

@@ -3,11 +3,14 @@
  * Unit tests for lib/release: the streaming reader of batch files (JSON
  * arrays of strings: escapes, surrogates, and every syntax error with its
  * byte offset), the example records built from release rows of each
- * dataset, completion records and their request keys.
+ * dataset, completion records and their request keys, and a run over a
+ * small release directory: the check pass and the emitting pass.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "../../lib/release.h"
@@ -250,6 +253,123 @@ test_names(void)
 	is_int(dss_release_batch_size("gsm8k"), 0, "no batch size for others");
 }
 
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fp = fopen(path, "w")) == NULL || fputs(text, fp) == EOF ||
+	    fclose(fp) == EOF)
+		abort();
+}
+
+static int
+count(void *arg, const cJSON *rec, struct dss_err *err)
+{
+	(*(int *)arg)++;
+	return rec != NULL ? 0 : dss_err_set(err, "no record");
+}
+
+static int
+stop_at_three(void *arg, const cJSON *rec, struct dss_err *err)
+{
+	if (++*(int *)arg == 3)
+		return dss_err_set(err, "cannot write 'stdout': No space left on device");
+	return 0;
+}
+
+static void
+test_run(void)
+{
+	char dir[] = "/tmp/dss-test-release.XXXXXX", sub[600];
+	static const char row[] = "{\"id\":\"i\",\"question\":\"Q\","
+	    "\"choices\":[\"a\",\"b\",\"c\",\"d\",\"e\"],\"answer\":\"b\"}\n";
+	struct dss_release_opts o = DSS_RELEASE_OPTS_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_release *r;
+	int n = 0;
+
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(sub, sizeof(sub), "%s/cqa", dir);
+	mkdir(sub, 0700);
+	snprintf(sub, sizeof(sub), "%s/cqa/llm", dir);
+	mkdir(sub, 0700);
+	snprintf(sub, sizeof(sub), "%s/cqa", dir);
+	put(sub, "cqa_train.json", row);
+	put(sub, "cqa_test.json", "");
+	put(sub, "llm/train_CoT_0.json", "[\"one\"]");
+
+	r = dss_release_open(dir, &err);
+	ok(r != NULL, "a directory that is the datasets directory opens");
+	if (r == NULL) {
+		printf("#   %s\n", err.msg);
+		return;
+	}
+	is_int(dss_release_run(r, &o, NULL, NULL, &err), 0, "check passes");
+	is_int(dss_release_run(r, &o, count, &n, &err), 0, "emitting passes");
+	is_int(n, 2, "one example and its completion; an empty test split");
+	n = 0;
+	is_int(dss_release_run(r, &o, stop_at_three, &n, &err), 0,
+	    "two records only: the failing third call never comes");
+	dss_release_close(r);
+
+	put(sub, "cqa_train.json", "{\"question\":\"Q\",\"choices\":[\"a\",\"b\",\"c\","
+	    "\"d\",\"e\"],\"answer\":\"b\"}\n{\"question\":\"R\",\"choices\":[\"a\","
+	    "\"b\",\"c\",\"d\",\"e\"],\"answer\":\"e\"}\n");
+	r = dss_release_open(dir, &err);
+	is_int(dss_release_run(r, &o, NULL, NULL, &err), -1,
+	    "check: two examples, one completion");
+	is_str(err.msg, "'datasets/cqa/llm/train_CoT_0.json': 1 completions, "
+	    "expected 2", "check names the batch and both counts");
+	n = 0;
+	is_int(dss_release_run(r, &o, count, &n, &err), -1,
+	    "emitting without the check stops at the missing completion");
+	is_int(n, 3, "after example 0, its completion and example 1");
+	is_str(err.msg, "'datasets/cqa/llm/train_CoT_0.json': completions do "
+	    "not line up with the examples", "emitting names the batch");
+	n = 0;
+	is_int(dss_release_run(r, &o, stop_at_three, &n, &err), -1,
+	    "a failing callback stops the run");
+	is_str(err.msg, "cannot write 'stdout': No space left on device",
+	    "with the callback's message");
+	o.what = DSS_RELEASE_EXAMPLES;
+	n = 0;
+	is_int(dss_release_run(r, &o, count, &n, &err), 0,
+	    "examples alone need no completions");
+	is_int(n, 2, "two examples");
+	o.what = DSS_RELEASE_EXAMPLES | DSS_RELEASE_COMPLETIONS;
+	o.dataset = "esnli";
+	is_int(dss_release_run(r, &o, NULL, NULL, &err), -1, "esnli is not there");
+	ok(strstr(err.msg, "no dataset 'esnli' in '/tmp/dss-test-release.") == err.msg,
+	    "no dataset 'esnli' message");
+	o.dataset = NULL;
+	o.split = "valid";
+	is_int(dss_release_run(r, &o, NULL, NULL, &err), -1,
+	    "no dataset of the release has valid");
+	ok(strstr(err.msg, "no dataset with split 'valid' in '") == err.msg,
+	    "no split message");
+	dss_release_close(r);
+
+	put(sub, "cqa_train.json", "");
+	put(sub, "cqa_test.json", "");
+	put(sub, "llm/train_CoT_0.json", "[]");
+	put(sub, "llm/train_CoT_1.json", "[\"x\"]");
+	r = dss_release_open(dir, &err);
+	o.split = NULL;
+	is_int(dss_release_run(r, &o, NULL, NULL, &err), -1,
+	    "no examples but a batch 1");
+	is_str(err.msg, "'datasets/cqa/llm/train_CoT_1.json': 1 completions, "
+	    "expected 0", "a batch beyond the examples is refused");
+	dss_release_close(r);
+
+	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
+	if (system(sub) != 0)
+		abort();
+}
+
 int
 main(void)
 {
@@ -257,5 +377,6 @@ main(void)
 	test_examples();
 	test_completion();
 	test_names();
+	test_run();
 	return done();
 }
