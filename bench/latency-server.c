@@ -7,9 +7,9 @@
  * the latency is fixed, so deadlines arrive in FIFO order).  It binds
  * 127.0.0.1 on an ephemeral port and prints the port as its first stdout
  * line.  On SIGTERM or SIGINT, or after LIFETIME seconds, it prints one
- * line of figures to stderr (requests served, the most waiting at once,
- * the mean delay actually served, its own CPU time) so the benchmark can
- * show the server was not the bottleneck.
+ * line of figures to stderr (requests served, connections accepted, the
+ * most waiting at once, the mean delay actually served, its own CPU time)
+ * so the benchmark can show the server was not the bottleneck.
  *
  * usage: latency-server [LATENCY_MS [LIFETIME_S]]
  */
@@ -56,7 +56,7 @@ static size_t response_len;
 
 static volatile sig_atomic_t stop;
 static struct conn *head, *tail;
-static long served, pending, max_pending;
+static long served, pending, max_pending, accepted;
 static double delay_sum;
 
 static void
@@ -296,6 +296,7 @@ main(int argc, char **argv)
 						close(fd);
 						continue;
 					}
+					accepted++;
 					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
 					    &one, sizeof(one));
 					c->fd = fd;
@@ -338,8 +339,9 @@ main(int argc, char **argv)
 		arm(tfd, head ? head->arrived + latency : 0);
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(stderr, "latency-server: served %ld, at most %ld waiting, "
-	    "mean delay %.2f ms, cpu %.2f s, wall %.2f s\n", served,
+	fprintf(stderr, "latency-server: served %ld over %ld connections, "
+	    "at most %ld waiting, mean delay %.2f ms, cpu %.2f s, "
+	    "wall %.2f s\n", served, accepted,
 	    max_pending, served ? delay_sum / served * 1000 : 0.0,
 	    ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, now() - start);
