@@ -85,6 +85,9 @@ cmp_file "$TMP/out" "$TMP/all.jsonl" "datasets/ itself gives the same bytes"
 (cd "$REL" && tar czf "$TMP/rel.tar.gz" datasets)
 expect_ok "imports a tar.gz" dss-import "$TMP/rel.tar.gz"
 cmp_file "$TMP/out" "$TMP/all.jsonl" "a tar.gz gives the same bytes"
+(cd "$REL" && tar cf "$TMP/dot.tar" .)
+expect_ok "imports a tar whose names begin with ./" dss-import "$TMP/dot.tar"
+cmp_file "$TMP/out" "$TMP/all.jsonl" "./ names give the same bytes"
 
 # --- selection ---
 expect_ok "--examples-only" dss-import --examples-only "$ZIP"
