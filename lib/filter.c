@@ -20,6 +20,7 @@
 #include "jscan.h"
 
 #define MAX_CHOICES 26
+#define BATCH ((size_t)1 << 18)	/* bytes of records handed on at once */
 
 /* The record fields the filter reads or carries, in triple order first. */
 enum {
@@ -61,7 +62,8 @@ struct dss_filter {
 	struct dss_buf key;		/* dataset NUL id NUL teacher */
 	struct dss_buf next;		/* the same for the record being added */
 	struct dss_buf dataset, id, teacher, completion, finish, choices;
-	struct dss_buf out, votes;
+	struct dss_buf kbatch, rbatch;	/* JSON Lines waiting for keep, reject */
+	struct dss_buf votes;
 	struct dss_jscan sub;
 	uint64_t *seen;			/* open addressing, 0 = empty */
 	size_t nseen, seencap;
@@ -109,7 +111,7 @@ dss_filter_new(const struct dss_filter_opts *opts)
 	f->o = *opts;
 	f->key = f->next = init;
 	f->dataset = f->id = f->teacher = f->completion = f->finish = init;
-	f->choices = f->out = f->votes = init;
+	f->choices = f->kbatch = f->rbatch = f->votes = init;
 	f->sub = jinit;
 	if ((f->cache = dss_answer_cache_new()) == NULL) {
 		free(f);
@@ -142,7 +144,8 @@ dss_filter_free(struct dss_filter *f)
 	dss_buf_free(&f->completion);
 	dss_buf_free(&f->finish);
 	dss_buf_free(&f->choices);
-	dss_buf_free(&f->out);
+	dss_buf_free(&f->kbatch);
+	dss_buf_free(&f->rbatch);
 	dss_buf_free(&f->votes);
 	dss_jscan_free(&f->sub);
 	dss_answer_cache_free(f->cache);
@@ -242,7 +245,7 @@ put_key(struct dss_buf *b, const char *key)
 
 	if (n + 4 > sizeof k)
 		return -1;
-	k[0] = b->len ? ',' : '{';
+	k[0] = b->len == 0 || b->data[b->len - 1] == '\n' ? '{' : ',';
 	k[1] = '"';
 	memcpy(k + 2, key, n);
 	k[n + 2] = '"';
@@ -266,6 +269,21 @@ put_raw(struct dss_buf *b, const char *key, const char *v, size_t n)
 	return put_key(b, key) < 0 || add(b, v, n) < 0 ? -1 : 0;
 }
 
+/* Hands the batch b to the callback when it is full, or when force. */
+static int
+flush_batch(struct dss_filter *f, struct dss_buf *b,
+    int (*cb)(void *, const char *, size_t, struct dss_err *), int force,
+    struct dss_err *err)
+{
+	int r;
+
+	if (b->len == 0 || (!force && b->len < BATCH))
+		return 0;
+	r = cb(f->o.arg, b->data, b->len, err);
+	dss_buf_reset(b);
+	return r;
+}
+
 static int
 emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
     const char *detail, int votes, struct dss_err *err)
@@ -273,13 +291,13 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 	static const char *const replaced[] = {
 		"rationale", "teacher_label", "reason", "detail", "votes", NULL
 	};
-	struct dss_buf *b = &f->out;
-	size_t i, k;
+	struct dss_buf *b = &f->rbatch;
+	size_t i, k, start = b->len;
+	int first = 1;
 
 	f->nrej[r]++;
 	if (f->o.reject == NULL)
 		return 0;
-	dss_buf_reset(b);
 	for (i = 0; i < it->js.n; i++) {
 		const struct dss_jscan_member *m = &it->js.m[i];
 
@@ -290,10 +308,11 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 				break;
 		if (replaced[k] != NULL)
 			continue;
-		if (add(b, b->len ? ",\"" : "{\"", 2) < 0 ||
+		if (add(b, first ? "{\"" : ",\"", 2) < 0 ||
 		    add(b, m->key, m->keylen) < 0 || add(b, "\":", 2) < 0 ||
 		    add(b, m->val, m->vallen) < 0)
-			return nomem(err);
+			goto oom;
+		first = 0;
 	}
 	if ((it->a.status == DSS_ANSWER_OK && put_str(b, "teacher_label",
 	    it->a.answer.data, it->a.answer.len) < 0) ||
@@ -301,24 +320,26 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 	    strlen(dss_filter_reason_name(r))) < 0 ||
 	    put_str(b, "detail", detail, strlen(detail)) < 0 ||
 	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
-	    dss_buf_addch(b, '}') < 0)
-		return nomem(err);
-	return f->o.reject(f->o.arg, b->data, b->len, err);
+	    add(b, "}\n", 2) < 0)
+		goto oom;
+	return flush_batch(f, b, f->o.reject, 0, err);
+oom:
+	dss_buf_truncate(b, start);
+	return nomem(err);
 }
 
 static int
 emit_triple(struct dss_filter *f, struct item *it, const char *label,
     int agree, int votes, struct dss_err *err)
 {
-	struct dss_buf *b = &f->out;
-	size_t i;
+	struct dss_buf *b = &f->kbatch;
+	size_t i, start = b->len;
 
-	dss_buf_reset(b);
 	for (i = 0; i < K_CARRIED; i++) {
 		const struct dss_jscan_member *m = it->k[i];
 
 		if (m != NULL && put_raw(b, key_names[i], m->val, m->vallen) < 0)
-			return nomem(err);
+			goto oom;
 	}
 	if (put_str(b, "rationale", it->a.rationale.data,
 	    it->a.rationale.len) < 0 ||
@@ -329,10 +350,28 @@ emit_triple(struct dss_filter *f, struct item *it, const char *label,
 	    put_raw(b, "agree", agree < 0 ? "null" : agree ? "true" : "false",
 	    agree < 0 ? 4 : agree ? 4 : 5) < 0 ||
 	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
-	    dss_buf_addch(b, '}') < 0)
-		return nomem(err);
+	    add(b, "}\n", 2) < 0)
+		goto oom;
 	f->nkept++;
-	return f->o.keep(f->o.arg, b->data, b->len, err);
+	return flush_batch(f, b, f->o.keep, 0, err);
+oom:
+	dss_buf_truncate(b, start);
+	return nomem(err);
+}
+
+/*
+ * Hands every pending record to the callbacks.  Returns 0 or -1 (the
+ * first error).
+ */
+static int
+flush_all(struct dss_filter *f, struct dss_err *err)
+{
+	int r = flush_batch(f, &f->kbatch, f->o.keep, 1, err);
+
+	if (f->o.reject != NULL && flush_batch(f, &f->rbatch, f->o.reject, 1,
+	    r < 0 ? NULL : err) < 0)
+		r = -1;
+	return r;
 }
 
 /* 1 when the answers of items a and b are the same, by value for equations. */
@@ -488,7 +527,11 @@ flush_group(struct dss_filter *f, struct dss_err *err)
 int
 dss_filter_finish(struct dss_filter *f, struct dss_err *err)
 {
-	return flush_group(f, err);
+	if (flush_group(f, err) < 0) {
+		flush_all(f, NULL);
+		return -1;
+	}
+	return flush_all(f, err);
 }
 
 /* Finds the members of key_names in one pass (the first of a name wins). */
@@ -736,6 +779,8 @@ dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 out:
 	if (r < 0 && prefix)
 		dss_err_prefix(err, "line %lu", lineno);
+	if (r < 0)
+		flush_all(f, NULL);	/* what came before the error stands */
 	return r;
 }
 

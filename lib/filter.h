@@ -49,10 +49,13 @@ struct dss_filter_opts {
 	enum dss_filter_agree agree;
 	size_t min_rationale_chars;	/* UTF-8 characters; 0 keeps empty ones */
 	/*
-	 * Called with each kept triple and each reject as len bytes of JSON
-	 * text without a newline, in input order within a prompt.  The text
-	 * is borrowed for the call.  A non-zero return (with err set) stops
-	 * the filter.  reject may be NULL.
+	 * Called with kept triples and with rejects, in input order, as len
+	 * bytes of JSON Lines: one or more whole records, each ending in a
+	 * newline, gathered so that there are few calls.  The text is
+	 * borrowed for the call.  A non-zero return (with err set) stops the
+	 * filter.  reject may be NULL.  dss_filter_finish hands on what is
+	 * left; so does a failing dss_filter_add, for the records before the
+	 * bad one.
 	 */
 	int (*keep)(void *arg, const char *json, size_t len, struct dss_err *err);
 	int (*reject)(void *arg, const char *json, size_t len,

@@ -58,7 +58,7 @@ static int
 write_keep(void *arg, const char *json, size_t len, struct dss_err *err)
 {
 	(void)arg;
-	if (fwrite(json, 1, len, stdout) != len || putchar('\n') == EOF)
+	if (fwrite(json, 1, len, stdout) != len)
 		return dss_err_errno(err, errno ? errno : EIO,
 		    "cannot write 'stdout'");
 	return 0;
@@ -69,7 +69,7 @@ write_reject(void *arg, const char *json, size_t len, struct dss_err *err)
 {
 	FILE *fp = arg;
 
-	if (fwrite(json, 1, len, fp) != len || putc('\n', fp) == EOF)
+	if (fwrite(json, 1, len, fp) != len)
 		return dss_err_errno(err, errno ? errno : EIO, "cannot write '%s'",
 		    rejects_tmp);
 	return 0;
