@@ -66,31 +66,36 @@ grep -q -- "--teacher" "$TMP/out"
 ok $? "--help names --teacher"
 
 # ---- keys ----------------------------------------------------------------
-# A non-loopback base URL that can never resolve: nothing leaves the host.
+# A non-loopback base URL that can never resolve, and should dss-teach
+# ever try to connect anyway, a proxy on a dead loopback port: nothing
+# leaves the host, not even with the default base URL.
 FAR=http://teacher.invalid/v1
+offline() {
+	http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 "$@"
+}
 expect_fail 1 "^dss-teach: environment variable 'OPENAI_API_KEY' is not set" \
     "openai: a missing key is an error" \
-    dss-teach --db "$TMP/k.db" --teacher openai:m --base-url "$FAR" \
+    offline dss-teach --db "$TMP/k.db" --teacher openai:m --base-url "$FAR" \
     < "$TMP/p2.jsonl"
 expect_fail 1 "^dss-teach: environment variable 'OPENAI_API_KEY' is not set" \
     "openai-completions: a missing key is an error" \
-    dss-teach --db "$TMP/k.db" --teacher openai-completions:m \
+    offline dss-teach --db "$TMP/k.db" --teacher openai-completions:m \
     --base-url "$FAR" < "$TMP/p2.jsonl"
 expect_fail 1 "^dss-teach: environment variable 'ANTHROPIC_API_KEY' is not set" \
     "anthropic: a missing key is an error" \
-    dss-teach --db "$TMP/k.db" --teacher anthropic:m \
+    offline dss-teach --db "$TMP/k.db" --teacher anthropic:m \
     --base-url http://teacher.invalid < "$TMP/p2.jsonl"
 expect_fail 1 "^dss-teach: environment variable 'GEMINI_API_KEY' is not set" \
     "gemini: a missing key is an error" \
-    dss-teach --db "$TMP/k.db" --teacher gemini:m \
+    offline dss-teach --db "$TMP/k.db" --teacher gemini:m \
     --base-url http://teacher.invalid < "$TMP/p2.jsonl"
 expect_fail 1 "^dss-teach: environment variable 'MY_TEACHER_KEY' is not set" \
     "--key-env names the variable" \
-    dss-teach --db "$TMP/k.db" --teacher openai:m --key-env MY_TEACHER_KEY \
+    offline dss-teach --db "$TMP/k.db" --teacher openai:m --key-env MY_TEACHER_KEY \
     --base-url "$FAR" < "$TMP/p2.jsonl"
 expect_fail 1 "^dss-teach: environment variable 'OPENAI_API_KEY' is not set" \
     "a missing key is an error with the default base URL" \
-    dss-teach --db "$TMP/k.db" --teacher openai:m < "$TMP/p2.jsonl"
+    offline dss-teach --db "$TMP/k.db" --teacher openai:m < "$TMP/p2.jsonl"
 
 # ---- OpenAI chat ---------------------------------------------------------
 start_server port "$PY" "$FAKE" --script "$TMP/script.jsonl" \
