@@ -113,6 +113,14 @@ same_records "$TMP/out" "$TMP/want"
 ok $? "--dataset anli1 reads its three splits"
 (cd "$REL" && dss-import --completions-only --dataset esnli --split test . | wc -l) >"$TMP/n"
 is "$(tr -d ' ' < "$TMP/n")" 4 "the manual's example counts the esnli test completions"
+if [ -x "$BIN/dss-filter" ]; then
+	dss-import --completions-only --dataset svamp "$ZIP" |
+	    dss-filter --agree none 2>/dev/null | wc -l >"$TMP/n"
+	is "$(tr -d ' ' < "$TMP/n")" 1000 "the manual's dss-filter --agree none example keeps all 1000"
+else
+	echo "ok $((_n + 1)) # SKIP dss-filter is not built"
+	_n=$((_n + 1))
+fi
 
 # --- releases that are not whole ---
 expect_ok "a release without SVAMP.json" dss-import --dataset svamp --examples-only "$B/no-svamp-json.zip"
