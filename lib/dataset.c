@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Turning upstream rows into example records as a manifest says (see dataset.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,35 @@ struct vals {
 	size_t n, cap;
 };
 
+/*
+ * CSV is read by two threads: a reader parses records into batches of
+ * rows (the kept columns only) while the caller's thread turns the
+ * previous batch into records, so that parsing and formatting overlap.
+ */
+#define BATCH_ROWS 2048
+#define BATCH_BYTES ((size_t)1 << 20)
+#define NONE ((size_t)-1)
+
+struct batch {
+	struct dss_buf data;	/* field bytes, each followed by a NUL */
+	size_t *off, *len;	/* [row * ncols + col]; off NONE when absent */
+	unsigned long *line;	/* physical line of each row */
+	size_t nrows, ncols;
+	int last;		/* no batch follows this one */
+	int failed;		/* the reader failed after these rows */
+};
+
+struct reader {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch b[2];
+	int full[2];		/* handed to the formatter, not yet given back */
+	int stop;		/* the formatter gave up: stop reading */
+	struct dss_csv *csv;
+	const unsigned char *keep;
+	struct dss_err err;	/* the reader's error, when a batch says failed */
+};
+
 struct ctx {
 	const struct dss_manifest *m;
 	const struct dss_manifest_split *sp;
@@ -61,7 +91,8 @@ struct ctx {
 	const char *where;	/* source name for messages */
 	const char *unit;	/* "line" or "element" */
 	unsigned long pos;	/* line or element number */
-	struct dss_csv *csv;	/* the CSV row, or */
+	const struct batch *batch;	/* the CSV row: batch and row, or */
+	size_t row;
 	const cJSON *obj;	/* the JSON row */
 	int *cols;		/* CSV: column per field path, flattened */
 	size_t *colbase;	/* CSV: first entry in cols of each field */
@@ -135,14 +166,17 @@ walk(const cJSON *node, const char *path, struct vals *out)
 static int
 get(struct ctx *x, int f, size_t k, const char *path, struct vals *out)
 {
-	if (x->csv != NULL) {
+	if (x->batch != NULL) {
 		int col = f < 0 ? x->label_col : x->cols[x->colbase[f] + k];
-		size_t n;
-		const char *s;
+		size_t at;
 
-		if (col < 0 || (s = dss_csv_field(x->csv, (size_t)col, &n)) == NULL)
+		if (col < 0 || (size_t)col >= x->batch->ncols)
 			return 0;
-		return push(out, s, n, NULL);
+		at = x->row * x->batch->ncols + (size_t)col;
+		if (x->batch->off[at] == NONE)
+			return 0;
+		return push(out, x->batch->data.data + x->batch->off[at],
+		    x->batch->len[at], NULL);
 	}
 	return walk(x->obj, path, out);
 }
@@ -530,19 +564,163 @@ input_close(struct input *in)
 	memset(in, 0, sizeof *in);
 }
 
+static void
+batch_free(struct batch *b)
+{
+	dss_buf_free(&b->data);
+	free(b->off);
+	free(b->len);
+	free(b->line);
+}
+
+/* Appends the current record of csv to b.  Returns -1 on ENOMEM. */
+static int
+batch_add(struct batch *b, struct dss_csv *csv, const unsigned char *keep)
+{
+	size_t c, n, at = b->nrows * b->ncols;
+
+	for (c = 0; c < b->ncols; c++) {
+		const char *f = keep[c] ? dss_csv_field(csv, c, &n) : NULL;
+
+		b->off[at + c] = NONE;
+		if (f == NULL)
+			continue;
+		b->off[at + c] = b->data.len;
+		b->len[at + c] = n;
+		if (fast_add(&b->data, f, n + 1) < 0)
+			return -1;
+	}
+	b->line[b->nrows++] = dss_csv_lineno(csv);
+	return 0;
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	int i = 0, st = 1;
+
+	while (st == 1) {
+		struct batch *b = &rd->b[i];
+
+		pthread_mutex_lock(&rd->mu);
+		while (rd->full[i] && !rd->stop)
+			pthread_cond_wait(&rd->cv, &rd->mu);
+		st = rd->stop ? 0 : 1;
+		pthread_mutex_unlock(&rd->mu);
+		if (st == 0)
+			break;
+		dss_buf_reset(&b->data);
+		b->nrows = 0;
+		while (b->nrows < BATCH_ROWS && b->data.len < BATCH_BYTES &&
+		    (st = dss_csv_next(rd->csv, &rd->err)) == 1)
+			if (batch_add(b, rd->csv, rd->keep) < 0) {
+				dss_err_errno(&rd->err, ENOMEM, "line %lu",
+				    dss_csv_lineno(rd->csv));
+				st = -1;
+			}
+		b->last = st != 1;
+		b->failed = st < 0;
+		pthread_mutex_lock(&rd->mu);
+		rd->full[i] = 1;
+		pthread_cond_broadcast(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+		i ^= 1;
+	}
+	return NULL;
+}
+
+/* Runs the reader thread over csv and writes the records of its batches. */
+static int
+format_batches(struct ctx *x, struct dss_csv *csv, const unsigned char *keep,
+    size_t ncols, struct dss_err *err)
+{
+	struct reader rd;
+	pthread_t th;
+	int i = 0, r = -1, started = 0, last = 0, e;
+	size_t k;
+
+	memset(&rd, 0, sizeof rd);
+	rd.csv = csv;
+	rd.keep = keep;
+	for (k = 0; k < 2; k++) {
+		struct batch *b = &rd.b[k];
+
+		b->data = (struct dss_buf)DSS_BUF_INIT;
+		b->ncols = ncols;
+		b->off = malloc(BATCH_ROWS * (ncols ? ncols : 1) * sizeof *b->off);
+		b->len = malloc(BATCH_ROWS * (ncols ? ncols : 1) * sizeof *b->len);
+		b->line = malloc(BATCH_ROWS * sizeof *b->line);
+		if (b->off == NULL || b->len == NULL || b->line == NULL ||
+		    dss_buf_grow(&b->data, BATCH_BYTES + 4096) < 0) {
+			dss_err_errno(err, ENOMEM, "'%s'", x->where);
+			goto out;
+		}
+	}
+	pthread_mutex_init(&rd.mu, NULL);
+	pthread_cond_init(&rd.cv, NULL);
+	if ((e = pthread_create(&th, NULL, reader_main, &rd)) != 0) {
+		dss_err_errno(err, e, "cannot start a reader for '%s'", x->where);
+		goto done;
+	}
+	started = 1;
+	x->unit = "line";
+	while (!last) {
+		struct batch *b = &rd.b[i];
+
+		pthread_mutex_lock(&rd.mu);
+		while (!rd.full[i])
+			pthread_cond_wait(&rd.cv, &rd.mu);
+		pthread_mutex_unlock(&rd.mu);
+		x->batch = b;
+		for (x->row = 0; x->row < b->nrows; x->row++) {
+			x->pos = b->line[x->row];
+			if (write_row(x, err) < 0)
+				goto done;
+		}
+		last = b->last;
+		if (b->failed) {
+			*err = rd.err;
+			dss_err_prefix(err, "'%s'", x->where);
+			goto done;
+		}
+		pthread_mutex_lock(&rd.mu);
+		rd.full[i] = 0;
+		pthread_cond_broadcast(&rd.cv);
+		pthread_mutex_unlock(&rd.mu);
+		i ^= 1;
+	}
+	r = 0;
+done:
+	x->batch = NULL;
+	if (started) {
+		pthread_mutex_lock(&rd.mu);
+		rd.stop = 1;
+		pthread_cond_broadcast(&rd.cv);
+		pthread_mutex_unlock(&rd.mu);
+		pthread_join(th, NULL);
+	}
+	pthread_cond_destroy(&rd.cv);
+	pthread_mutex_destroy(&rd.mu);
+out:
+	batch_free(&rd.b[0]);
+	batch_free(&rd.b[1]);
+	return r;
+}
+
 static int
 read_csv(struct ctx *x, FILE *fp, struct dss_err *err)
 {
 	const struct dss_manifest *m = x->m;
 	size_t f, k, total = 0;
 	unsigned char *keep = NULL;
-	int r = -1, st;
+	struct dss_csv *csv;
+	int r = -1;
 
-	x->csv = dss_csv_open(fp, x->where, err);
-	if (x->csv == NULL)
+	if ((csv = dss_csv_open(fp, x->where, err)) == NULL)
 		return -1;
 	x->unit = "line";
-	if (dss_csv_read_header(x->csv, err) < 0)
+	if (dss_csv_read_header(csv, err) < 0)
 		goto out;
 	for (f = 0; f < m->nfields; f++)
 		total += m->fields[f].npaths;
@@ -556,7 +734,7 @@ read_csv(struct ctx *x, FILE *fp, struct dss_err *err)
 	for (f = 0; f < m->nfields; f++) {
 		x->colbase[f] = total;
 		for (k = 0; k < m->fields[f].npaths; k++)
-			x->cols[total++] = dss_csv_column(x->csv, m->fields[f].paths[k]);
+			x->cols[total++] = dss_csv_column(csv, m->fields[f].paths[k]);
 	}
 	for (k = 0; k < m->npieces; k++) {
 		const struct dss_manifest_field *fd;
@@ -573,11 +751,11 @@ read_csv(struct ctx *x, FILE *fp, struct dss_err *err)
 		dss_err_set(err, "'%s': label 'choose' needs a JSON format", x->where);
 		goto out;
 	}
-	if ((x->label_col = dss_csv_column(x->csv, m->label_from)) < 0) {
+	if ((x->label_col = dss_csv_column(csv, m->label_from)) < 0) {
 		dss_err_set(err, "'%s': no column '%s'", x->where, m->label_from);
 		goto out;
 	}
-	if ((keep = calloc(dss_csv_count(x->csv) + 1, 1)) == NULL) {
+	if ((keep = calloc(dss_csv_count(csv) + 1, 1)) == NULL) {
 		dss_err_errno(err, ENOMEM, "'%s'", x->where);
 		goto out;
 	}
@@ -585,22 +763,12 @@ read_csv(struct ctx *x, FILE *fp, struct dss_err *err)
 		if (x->cols[k] >= 0)
 			keep[x->cols[k]] = 1;
 	keep[x->label_col] = 1;
-	if (dss_csv_keep(x->csv, keep, dss_csv_count(x->csv), err) < 0)
+	if (dss_csv_keep(csv, keep, dss_csv_count(csv), err) < 0)
 		goto out;
-	while ((st = dss_csv_next(x->csv, err)) == 1) {
-		x->pos = dss_csv_lineno(x->csv);
-		if (write_row(x, err) < 0)
-			goto out;
-	}
-	if (st < 0) {
-		dss_err_prefix(err, "'%s'", x->where);
-		goto out;
-	}
-	r = 0;
+	r = format_batches(x, csv, keep, dss_csv_count(csv), err);
 out:
 	free(keep);
-	dss_csv_close(x->csv);
-	x->csv = NULL;
+	dss_csv_close(csv);
 	free(x->cols);
 	free(x->colbase);
 	x->cols = NULL;
