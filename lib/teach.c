@@ -87,6 +87,7 @@ struct run {
 	struct job *head, *tail;
 	int njobs, window;
 	int eof, stopping, fatal;
+	int out_failed;		/* stdout broke: drain, commit, then fail */
 	struct dss_bucket rpm, tpm;
 	struct dss_aimd aimd;
 	double hold_until;	/* no new request before this (Retry-After) */
@@ -273,12 +274,29 @@ format_record(struct run *r, struct job *j, int k, const char *teacher,
 	return dss_buf_detach(&b, NULL);
 }
 
+/*
+ * Output failed: start nothing new, but let the requests in flight finish
+ * and commit their answers, so that nothing paid for is lost.
+ */
+static void
+out_broken(struct run *r, int errnum)
+{
+	if (r->out_failed)
+		return;
+	r->out_failed = 1;
+	r->stopping = 1;
+	dss_err_errno(r->err, errnum ? errnum : EIO,
+	    "cannot write completion records");
+}
+
 static int
 emit(struct run *r, const char *line)
 {
+	if (r->out_failed)
+		return 0;
 	if (fputs(line, r->out) == EOF) {
-		r->fatal = 1;
-		return dss_err_errno(r->err, errno, "cannot write completion records");
+		out_broken(r, errno);
+		return 0;
 	}
 	r->st->completions++;
 	return 0;
@@ -530,14 +548,11 @@ flush_results(struct run *r)
 	for (i = 0; i < r->nres; i++) {
 		struct result *x = &r->res[i];
 
-		if (emit(r, x->line) < 0)
-			goto fail;
+		emit(r, x->line);
 		sample_closed(r, x->job);
 	}
-	if (fflush(r->out) == EOF) {
-		dss_err_errno(r->err, errno, "cannot write completion records");
-		goto fail;
-	}
+	if (!r->out_failed && fflush(r->out) == EOF)
+		out_broken(r, errno);
 	rc = 0;
 	goto out;
 dberr:
@@ -560,8 +575,11 @@ out:
 	return rc;
 }
 
-/* Marks sample k of j failed for good and reports the prompt once. */
-static void
+/*
+ * Marks sample k of j failed for good and reports the prompt once.
+ * Returns 1 when that freed j.
+ */
+static int
 fail_sample(struct run *r, struct job *j, int k, const char *why)
 {
 	j->s[k].state = S_FAILED;
@@ -570,7 +588,7 @@ fail_sample(struct run *r, struct job *j, int k, const char *why)
 		    j->lineno, j->id, j->s[k].attempts,
 		    j->s[k].attempts == 1 ? "" : "s", why);
 	j->failed = 1;
-	sample_closed(r, j);
+	return sample_closed(r, j);
 }
 
 /* Keeps a raw body alive until the batch is flushed; returns it. */
@@ -715,7 +733,8 @@ on_done(struct dss_http_req *req, void *arg)
 		if (!retry || s->attempts > r->o->retries || r->stopping) {
 			if (r->stopping && retry && s->attempts <= r->o->retries)
 				continue;	/* left unfinished by the budget */
-			fail_sample(r, j, f->idx[i], why);
+			if (fail_sample(r, j, f->idx[i], why))
+				break;	/* j is gone */
 			continue;
 		}
 		r->st->retries++;
@@ -744,12 +763,8 @@ answer_local(struct run *r, struct job *j)
 		j->s[k].attempts++;
 		if (t->ops->answer(t, j->record, k, &res, &e) < 0) {
 			dss_teacher_result_free(&res);
-			fail_sample(r, j, k, e.msg);	/* may free j */
-			if (r->fatal)
-				return -1;
-			/* j is gone only when this was its last open sample */
-			if (k + 1 == j->nsamples)
-				return 0;
+			if (fail_sample(r, j, k, e.msg))
+				return 0;	/* j is gone */
 			continue;
 		}
 		rc = add_result(r, j, k, res.teacher ? res.teacher : "replay",
@@ -807,7 +822,7 @@ dispatch(struct run *r, double now, double *wake)
 
 	for (j = r->head; j != NULL && !r->stopping; j = next) {
 		next = j->next;
-		for (gone = 0, k = 0; k < j->nsamples && !gone; k++) {
+		for (gone = 0, k = 0; !gone && k < j->nsamples; k++) {
 			int hit;
 
 			if (j->s[k].state != S_WAIT || twin_active(r, j, j->s[k].key))
@@ -990,7 +1005,7 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	for (j = r.head; j != NULL; j = j->next)
 		st->unfinished++;
 	progress(&r, dss_http_now(), 1);
-	rc = 0;
+	rc = r.out_failed ? -1 : 0;
 out:
 	if (rc < 0 && err->msg[0] == '\0')
 		dss_err_set(err, "teach run failed");
