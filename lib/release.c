@@ -710,19 +710,17 @@ out:
 	return rec;
 }
 
-cJSON *
-dss_release_completion(const cJSON *example, const char *text)
+/* Appends the completion keys to example record rec.  Returns 0 or -1. */
+static int
+add_completion(cJSON *rec, const char *text)
 {
-	const cJSON *ds = cJSON_GetObjectItemCaseSensitive(example, "dataset");
-	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(example, "split");
-	const cJSON *ix = cJSON_GetObjectItemCaseSensitive(example, "index");
+	const cJSON *ds = cJSON_GetObjectItemCaseSensitive(rec, "dataset");
+	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(rec, "split");
+	const cJSON *ix = cJSON_GetObjectItemCaseSensitive(rec, "index");
 	char req[DSS_SHA256_HEX];
-	cJSON *rec;
 
 	if (!cJSON_IsString(ds) || !cJSON_IsString(sp) || !cJSON_IsNumber(ix))
-		return NULL;
-	if ((rec = cJSON_Duplicate(example, 1)) == NULL)
-		return NULL;
+		return -1;
 	dss_release_request(DSS_RELEASE_TEACHER, ds->valuestring,
 	    sp->valuestring, (long long)ix->valuedouble, 0, req);
 	if (add_str(rec, "teacher", DSS_RELEASE_TEACHER, NULL) < 0 ||
@@ -731,9 +729,19 @@ dss_release_completion(const cJSON *example, const char *text)
 	    cJSON_AddNullToObject(rec, "finish_reason") == NULL ||
 	    cJSON_AddNullToObject(rec, "usage") == NULL ||
 	    cJSON_AddNullToObject(rec, "latency_ms") == NULL ||
-	    add_str(rec, "request", req, NULL) < 0) {
+	    add_str(rec, "request", req, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+cJSON *
+dss_release_completion(const cJSON *example, const char *text)
+{
+	cJSON *rec = cJSON_Duplicate(example, 1);
+
+	if (rec != NULL && add_completion(rec, text) < 0) {
 		cJSON_Delete(rec);
-		return NULL;
+		rec = NULL;
 	}
 	return rec;
 }
@@ -1214,7 +1222,7 @@ emit_split(struct dss_release *r, int d, int s, int what,
 	struct dss_lines l = DSS_LINES_INIT(NULL, si->examples.name);
 	struct dss_jstrings j = DSS_JSTRINGS_INIT(NULL);
 	long long n = 0, B = datasets[d].batch;
-	cJSON *rec = NULL, *comp = NULL;
+	cJSON *rec = NULL;
 	const struct ref *cur = NULL;
 	int rc = -1, k;
 
@@ -1246,14 +1254,13 @@ emit_split(struct dss_release *r, int d, int s, int what,
 			}
 			if (batch_step(&bm, &j, cur, 1, err) < 0)
 				goto out;
-			if ((comp = dss_release_completion(rec, j.s.data)) == NULL) {
+			/* The example was written: it becomes its completion. */
+			if (add_completion(rec, j.s.data) < 0) {
 				dss_err_set(err, "out of memory");
 				goto out;
 			}
-			if (emit(arg, comp, err) < 0)
+			if (emit(arg, rec, err) < 0)
 				goto out;
-			cJSON_Delete(comp);
-			comp = NULL;
 		}
 		cJSON_Delete(rec);
 		rec = NULL;
@@ -1266,7 +1273,6 @@ emit_split(struct dss_release *r, int d, int s, int what,
 	rc = 0;
 out:
 	cJSON_Delete(rec);
-	cJSON_Delete(comp);
 	dss_jstrings_free(&j);
 	dss_lines_free(&l);
 	member_close(&em);
