@@ -237,7 +237,24 @@ expect_fail 1 "^dss-fetch: invalid mirror 'ftp://example.org': " "ftp mirror rej
 expect_fail 1 "^dss-fetch: cannot create '$TMP/afile': Not a directory\$" \
 	"cache below a regular file" dss-fetch --mirror "file://$M" --cache "$TMP/afile/sub" "$DEMO" train
 
-# 14. a progress bar when stderr is a terminal (script(1) provides one)
+# 14. a corrupt lock file, and URLs that would escape the cache
+mkdir -p "$TMP/c-badlock"
+echo '["not", "an", "object"]' > "$TMP/c-badlock/dss.lock.json"
+expect_fail 1 "^dss-fetch: cannot parse lock file '$TMP/c-badlock/dss.lock.json': not a JSON object\$" \
+	"corrupt lock file" dss-fetch --mirror "file://$M" --cache "$TMP/c-badlock" anli1 test
+for u in "https://example.org/../escape.jsonl" "https://example.org/a/./b.jsonl" \
+    "https://example.org/x.jsonl?y=1" "https://../x.jsonl"; do
+	cat > "$TMP/unsafe.json" <<JSON
+{"name": "t", "format": "jsonl", "sources": {"a": {"url": "$u"}},
+ "splits": {"train": {"sources": ["a"]}},
+ "fields": {"premise": "context"}, "label": {"from": "label"}, "input": "{premise}"}
+JSON
+	expect_fail 1 "^dss-fetch: cannot cache '$(printf '%s' "$u" | sed 's/[.?]/\\&/g')': " \
+		"unsafe URL refused: $u" dss-fetch --mirror "file://$M" --cache "$TMP/c-unsafe" "$TMP/unsafe.json"
+done
+ok "$([ ! -e "$TMP/c-unsafe" ] && [ ! -e "$TMP/escape.jsonl" ]; echo $?)" "unsafe URLs create nothing"
+
+# 15. a progress bar when stderr is a terminal (script(1) provides one)
 if command -v script >/dev/null 2>&1; then
 	serve URL
 	script -qec "dss-fetch --mirror '$URL' --cache '$TMP/c-tty' '$DEMO' test >/dev/null" \
