@@ -47,7 +47,7 @@ cat >"$D/esnli-bench.json" <<'JSON'
 }
 JSON
 
-now() { python3 -c 'import time; print("%.6f" % time.monotonic())'; }
+now() { date +%s.%N; }
 
 # run PHASE: times dss-fetch, then the peer; appends a line to $D/results.
 run() {
