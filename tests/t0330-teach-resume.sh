@@ -6,7 +6,8 @@
 # in the cache is ever sent again (checked against the fake teacher's log
 # and a snapshot of the cache after each kill), only requests that were
 # in flight at a kill are answered twice, and the database passes
-# PRAGMA integrity_check after every kill.
+# PRAGMA integrity_check after every kill.  Then the same with two
+# samples per prompt sent as separate Anthropic requests.
 . "$(dirname "$0")/lib.sh"
 
 FAKE="$TOP/tests/servers/fake_teacher.py"
@@ -122,5 +123,60 @@ dss-teach --db "$DB" --teacher openai:gpt-4o-mini \
 is "$?" 0 "a run after completion: exit 0"
 is "$(stat total)" "$seen" "a run after completion: zero requests"
 is "$(wc -l < "$TMP/again.out" | tr -d ' ')" $N "a run after completion: all from the cache"
+
+# ---- two samples as two requests each (Anthropic), killed twice ----------------------
+# Anthropic has no n, so the two samples of a prompt are two identical
+# request bodies, told apart only by dss-teach's cache: after the last
+# kill, each prompt must be asked exactly as many times as it has samples
+# missing from the cache.
+M=300
+start_server port "$PY" "$FAKE" --latency-ms 10 --log "$TMP/anth.jsonl" \
+    --lifetime 600
+head -n $M "$TMP/prompts.jsonl" > "$TMP/p300.jsonl"
+ADB="$TMP/anth.db"
+for at in 150 400; do
+	: > "$TMP/arun.out"
+	dss-teach --db "$ADB" --teacher anthropic:claude --samples 2 \
+	    --base-url "http://127.0.0.1:$port" --concurrency $CONC \
+	    < "$TMP/p300.jsonl" >> "$TMP/arun.out" 2> "$TMP/arun.err" &
+	pid=$!
+	while [ "$(wc -l < "$TMP/arun.out")" -lt $at ] &&
+	    kill -0 $pid 2>/dev/null; do
+		sleep 0.01
+	done
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	echo "# anthropic: killed with status $? after $(wc -l < "$TMP/arun.out" | tr -d ' ') records"
+done
+sleep 0.3
+sqlite3 "$ADB" 'SELECT id, count(*) FROM teach_cache GROUP BY id' > "$TMP/asnap"
+aseen=$(stat total)
+is "$(sqlite3 "$ADB" 'PRAGMA integrity_check')" ok "anthropic kills: integrity_check ok"
+dss-teach --db "$ADB" --teacher anthropic:claude --samples 2 \
+    --base-url "http://127.0.0.1:$port" --concurrency $CONC \
+    < "$TMP/p300.jsonl" > "$TMP/arun.out" 2> "$TMP/arun.err"
+is "$?" 0 "anthropic resume: exit 0"
+is "$(sqlite3 "$ADB" 'SELECT count(*), count(DISTINCT id) FROM teach_cache')" \
+    "$((M * 2))|$M" "anthropic resume: two samples cached per prompt"
+is "$("$PY" -c 'import json, sys
+print(sorted((r["id"], r["sample"]) for r in map(json.loads, open(sys.argv[1]))) == sorted(("esnli-train-%06d" % i, s) for i in range(int(sys.argv[2])) for s in (0, 1)))' "$TMP/arun.out" $M)" \
+    True "anthropic resume: every prompt and sample emitted once"
+"$PY" - "$TMP/anth.jsonl" "$TMP/asnap" "$aseen" $M > "$TMP/acheck" <<'EOF'
+import json, re, sys
+log, snap, seen, m = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+cached = {}
+for line in open(snap):
+    i, n = line.strip().split("|")
+    cached[i] = int(n)
+asked = {}
+for e in map(json.loads, open(log)):
+    if e["seq"] > seen:
+        i = re.search(r"esnli-train-[0-9]+", json.dumps(e["body"])).group(0)
+        asked[i] = asked.get(i, 0) + 1
+ids = ["esnli-train-%06d" % k for k in range(m)]
+print(sum(1 for i in ids if asked.get(i, 0) != 2 - cached.get(i, 0)))
+EOF
+is "$(cat "$TMP/acheck")" 0 \
+    "anthropic resume: each prompt asked once per sample missing, never for a cached one"
 
 done_testing
