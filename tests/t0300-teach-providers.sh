@@ -61,6 +61,21 @@ expect_fail 2 "dss-teach: " "a bad --concurrency is a usage error" \
     dss-teach --db "$TMP/x.db" --teacher openai:m --concurrency x
 expect_fail 2 "dss-teach: " "a bad --price is a usage error" \
     dss-teach --db "$TMP/x.db" --teacher openai:m --price 1
+for opt in --timeout --retries --rpm --tpm --max-requests --max-cost \
+    --temperature --max-tokens --samples --concurrency; do
+	expect_fail 2 "dss-teach: .*'x'|^usage: dss-teach" "$opt x is a usage error" \
+	    dss-teach --db "$TMP/x.db" --teacher openai:m "$opt" x
+done
+for opt in --retries --max-tokens --samples --concurrency; do
+	expect_fail 2 "dss-teach: |^usage: dss-teach" "$opt -1 is a usage error" \
+	    dss-teach --db "$TMP/x.db" --teacher openai:m "$opt" -1
+done
+expect_fail 2 "dss-teach: .*'replay:'|^usage: dss-teach" "replay: without a file is a usage error" \
+    dss-teach --db "$TMP/x.db" --teacher replay:
+expect_fail 2 "dss-teach: .*'openai:'|^usage: dss-teach" "openai: without a model is a usage error" \
+    dss-teach --db "$TMP/x.db" --teacher openai:
+[ ! -e "$TMP/x.db" ]
+ok $? "usage errors create no database"
 expect_ok "--help exits 0" dss-teach --help
 grep -q -- "--teacher" "$TMP/out"
 ok $? "--help names --teacher"
