@@ -243,6 +243,16 @@ test_file_mirror(void)
 	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
 	ok(r == 0 && path != NULL, "cache hit without the source (%s)", r ? err.msg : "ok");
 	free(path);
+	/* a cache hit with no options: the default cache ($DSS_CACHE here) and no mirror */
+	setenv("DSS_CACHE", cache, 1);
+	r = -1;
+	if (exists(cpath("example.org/data/a.txt")))	/* never reach for the network */
+		r = dss_fetch(NULL, EX "a.txt", NULL, &path, &err);
+	ok(r == 0 && path != NULL && strcmp(path, cpath("example.org/data/a.txt")) == 0,
+	    "NULL options: default cache from DSS_CACHE (%s)", r ? err.msg : "ok");
+	free(path);
+	unsetenv("DSS_CACHE");
+
 	o.offline = 1;
 	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
 	ok(r == 0, "cache hit with offline set");
