@@ -876,6 +876,13 @@ main(void)
 {
 	char cmd[400];
 
+	static const char *proxies[] = { "http_proxy", "https_proxy", "HTTP_PROXY",
+		"HTTPS_PROXY", "ALL_PROXY", "all_proxy" };
+	size_t i;
+
+	/* loopback only, never through a proxy */
+	for (i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
+		unsetenv(proxies[i]);
 	signal(SIGPIPE, SIG_IGN);
 	if (mkdtemp(top) == NULL)
 		return 1;
