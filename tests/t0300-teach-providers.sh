@@ -344,6 +344,35 @@ expect_ok "localhost: no key needed" \
     dss-teach --db "$TMP/nokey2.db" --teacher openai:local-model \
     --base-url "http://localhost:$port/v1" --quiet < "$TMP/p2.jsonl"
 
+# ---- text that needs escaping, both ways ----------------------------------------------
+"$PY" - "$TMP/p2.jsonl" "$TMP/utf8.jsonl" "$TMP/utf8-script.jsonl" <<'EOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+text = 'Caf\u00e9 \u2014 \u4e2d\u6587 "quoted" back\\slash\ttab\u0001 \U0001F600\nExample utf8'
+r["messages"] = [{"role": "user", "content": text}]
+r["prompt"] = text
+open(sys.argv[2], "w").write(json.dumps(r) + "\n")
+answer = 'Na\u00efve \u201cquotes\u201d, a "raw" one, \\ and \u00b5 \U0001F914. So the answer is neutral.'
+open(sys.argv[3], "w").write(json.dumps({"match": "Example utf8", "completion": answer}) + "\n")
+EOF
+start_server port "$PY" "$FAKE" --script "$TMP/utf8-script.jsonl" \
+    --log "$TMP/utf8.log" --lifetime 300
+expect_ok "escapes and UTF-8: runs" \
+    dss-teach --db "$TMP/utf8.db" --teacher openai:m \
+    --base-url "http://127.0.0.1:$port/v1" --quiet < "$TMP/utf8.jsonl"
+cp "$TMP/out" "$TMP/utf8.out"
+is "$(jsonq "$TMP/utf8.log" '[e["body"]["messages"] for e in R][0]')" \
+    "$(jsonq "$TMP/utf8.jsonl" 'R[0]["messages"]')" \
+    "escapes and UTF-8: the messages arrive unchanged"
+is "$(jsonq "$TMP/utf8.out" 'R[0]["completion"]')" \
+    "$(jsonq "$TMP/utf8-script.jsonl" 'R[0]["completion"]')" \
+    "escapes and UTF-8: the completion comes back unchanged"
+expect_ok "escapes and UTF-8: a second run" \
+    dss-teach --db "$TMP/utf8.db" --teacher openai:m \
+    --base-url "http://127.0.0.1:$port/v1" --quiet < "$TMP/utf8.jsonl"
+cmp_file "$TMP/out" "$TMP/utf8.out" "escapes and UTF-8: the cached record is the same bytes"
+is "$(jsonq "$TMP/utf8.log" 'len(R)')" 1 "escapes and UTF-8: the second run is served from the cache"
+
 # ---- a base URL with a trailing slash ---------------------------------------------
 start_server port "$PY" "$FAKE" --log "$TMP/slash.log" --lifetime 300
 expect_ok "openai: --base-url ending in / runs" \
