@@ -291,11 +291,17 @@ cat "$TMP/out" > "$TMP/sec.out"; cat "$TMP/err" > "$TMP/sec.err"
 OPENAI_API_KEY=sk-secret-wrong-0320 dss-teach --db "$TMP/sec.db" \
     --teacher openai:gpt-4o-mini --base-url "http://127.0.0.1:$port/v1" \
     --temperature 1 --retries 0 < "$TMP/p5.jsonl" >> "$TMP/sec.out" 2>> "$TMP/sec.err"
+ANTHROPIC_API_KEY=$KEY dss-teach --db "$TMP/sec.db" --teacher anthropic:claude \
+    --base-url "http://127.0.0.1:$port" --retries 3 < "$TMP/p5.jsonl" \
+    >> "$TMP/sec.out" 2>> "$TMP/sec.err"
+GEMINI_API_KEY=$KEY dss-teach --db "$TMP/sec.db" --teacher gemini:gemini-pro \
+    --base-url "http://127.0.0.1:$port" --retries 3 < "$TMP/p5.jsonl" \
+    >> "$TMP/sec.out" 2>> "$TMP/sec.err"
 # a terminal-less progress line and the usage error must not carry it either
 OPENAI_API_KEY=$KEY dss-teach --db "$TMP/sec.db" --teacher openai:gpt-4o-mini \
     --base-url "http://127.0.0.1:$port/v1" --bogus >> "$TMP/sec.out" 2>> "$TMP/sec.err"
-[ -s "$TMP/sec.out" ]
-ok $? "key: the runs wrote records"
+[ "$(wc -l < "$TMP/sec.out")" -ge 15 ]
+ok $? "key: the OpenAI, Anthropic and Gemini runs wrote their records"
 grep -a -q "$KEY" "$TMP/sec.out"
 ok $((! $?)) "key: not on stdout"
 grep -a -q -e "$KEY" -e sk-secret-wrong-0320 "$TMP/sec.err"
