@@ -7,7 +7,8 @@ scripted completions or a deterministic default, injects faults on demand
 (429 with Retry-After, 5xx, connection reset, truncated body, malformed
 JSON, a hang, a slow drip) and counts requests per key (the SHA-256 of the
 request body minus volatile fields), so a test can assert that nothing was
-paid twice.  GET /stats returns the counts as JSON; every request is also
+paid twice (volatile fields: user, stream, stream_options; the K identical
+bodies of a provider without n count K times).  GET /stats returns the counts as JSON; every request is also
 logged as one JSON line with --log (API keys are never logged: only the
 header's name and whether it matched --require-key).  Standard library
 only; exits by itself after --lifetime seconds.  Each log line also holds
@@ -40,7 +41,7 @@ N:KIND applies KIND to every Nth request, 1-based, and may repeat):
               no content (Gemini)
   error200    200 with an error object as the body
   hang[:S]    read the request and answer nothing for S seconds (default:
-              until the server exits)
+              until the server exits) or until the client hangs up
   drip[:MS]   a correct answer sent one byte every MS ms (default 200)
   slow:MS     a correct answer after an extra MS ms
 """
