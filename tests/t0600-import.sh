@@ -14,6 +14,10 @@ $MK "$REL" --zip "$ZIP" --expect "$TMP/expect.jsonl" &&
 	{ echo "Bail out! cannot build the test releases"; exit 1; }
 B="$TMP/broken"
 
+is "$($MK "$TMP/unused" --perm 20)" \
+    "993 859 298 553 672 971 27 231 306 706 496 558 784 239 578 55 906 175 14 77" \
+    "the generator's svamp split starts as RandomState(0).permutation(1000) does"
+
 # Compares two files of records as parsed JSON, key order included
 # (numbers compare by value: 15 and 15.0 are equal).
 same_records() {
