@@ -369,6 +369,36 @@ test_run(void)
 	    "expected 0", "a batch beyond the examples is refused");
 	dss_release_close(r);
 
+	put(sub, "llm/train_CoT_100000.json", "[]");
+	r = dss_release_open(dir, &err);
+	ok(r == NULL, "a batch number over 100000 is refused");
+	is_str(err.msg, "'datasets/cqa/llm/train_CoT_100000.json': batch number "
+	    "over 100000", "batch number message");
+	dss_release_close(r);
+	snprintf(sub, sizeof(sub), "%s/cqa/llm/train_CoT_100000.json", dir);
+	unlink(sub);
+
+	snprintf(sub, sizeof(sub), "%s/svamp", dir);
+	mkdir(sub, 0700);
+	put(sub, "SVAMP.json", "[{\"ID\":\"chal-1\",\"Body\":\"B\",\"Question\":\"Q\","
+	    "\"Equation\":\"( 1.0 )\",\"Answer\":1.0,\"Type\":\"T\"}]");
+	put(sub, "svamp_train.json", "{\"input\":\"B\\nQ\",\"label\":\"( 1.0 )\"}\n");
+	put(sub, "svamp_test.json", "{\"input\":\"B\\nQ\",\"label\":\"( 1.0 )\"}\n");
+	o.dataset = "svamp";
+	o.what = DSS_RELEASE_EXAMPLES;
+	o.split = "train";
+	n = 0;
+	if ((r = dss_release_open(dir, &err)) == NULL)
+		abort();
+	is_int(dss_release_run(r, &o, count, &n, &err), 0,
+	    "svamp train 0 is SVAMP.json problem 0 of a permutation of one");
+	o.split = "test";
+	is_int(dss_release_run(r, &o, NULL, NULL, &err), -1,
+	    "svamp test 0 would be problem 800 of a one-problem SVAMP.json");
+	is_str(err.msg, "'datasets/svamp/svamp_test.json': line 1: no problem for "
+	    "it in 'datasets/svamp/SVAMP.json'", "no problem message");
+	dss_release_close(r);
+
 	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
 	if (system(sub) != 0)
 		abort();
