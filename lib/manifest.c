@@ -35,6 +35,10 @@ dss_manifest_dir(void)
 			dss_buf_addf(&b, "%s/../datasets", exe);
 			if (access(b.data, R_OK | X_OK) == 0)
 				return dss_buf_detach(&b, NULL);
+			dss_buf_reset(&b);
+			dss_buf_addf(&b, "%s/../share/dss/datasets", exe);
+			if (access(b.data, R_OK | X_OK) == 0)
+				return dss_buf_detach(&b, NULL);
 			dss_buf_free(&b);
 		}
 	}

@@ -82,8 +82,10 @@ struct dss_manifest {
 
 /*
  * The directory manifests are looked up in: $DSS_DATASETS, else the
- * datasets/ directory beside the running program (BIN/../datasets), else
- * the installed PREFIX/share/dss/datasets.  Caller frees.
+ * datasets/ directory beside the running program (BIN/../datasets, as in
+ * the source tree), else BIN/../share/dss/datasets (an installed tree,
+ * wherever it was moved), else the compiled-in PREFIX/share/dss/datasets.
+ * Caller frees.
  */
 char *dss_manifest_dir(void);
 

@@ -129,6 +129,14 @@ expect_ok "the manual's offline example runs" \
     sh -c 'cd "$1" && dss-fetch --mirror file://$PWD/datasets/mirror datasets/demo/svamp.json' sh "$TOP"
 is "$(wc -l <"$TMP/out" | tr -d ' ')" 1000 "the manual's example writes all 1,000 SVAMP examples"
 
+mkdir -p "$TMP/inst/bin" "$TMP/inst/share/dss"
+cp "$BIN/dss-fetch" "$TMP/inst/bin/"
+cp -R "$TOP/datasets" "$TMP/inst/share/dss/"
+expect_ok "an installed tree finds its manifests in share/dss/datasets" \
+    "$TMP/inst/bin/dss-fetch" --mirror "$HTTP" cqa test
+grep '"split":"test"' "$GOLD/fetch-cqa.jsonl" >"$TMP/want"
+cmp_file "$TMP/out" "$TMP/want" "records from the installed tree"
+
 # --- usage errors ---
 expect_fail 2 "^usage: dss-fetch" "no dataset is a usage error" dss-fetch
 expect_fail 2 "^dss-fetch: unknown dataset 'nope' \(known: anli1, cqa, esnli, svamp\)$" \
