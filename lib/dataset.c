@@ -86,7 +86,8 @@ struct ctx {
 	const struct dss_manifest_split *sp;
 	FILE *out;
 	struct dss_dataset_stats *st;
-	struct dss_buf rec, input, prefix;
+	struct dss_buf rec, prefix;
+	struct dss_buf input;	/* the input text, already JSON-escaped */
 	struct vals a, b;
 	const char *where;	/* source name for messages */
 	const char *unit;	/* "line" or "element" */
@@ -253,7 +254,11 @@ put_json_str(struct dss_buf *b, const char *s, size_t n)
 	return fast_addch(b, '"');
 }
 
-/* Appends v as JSON (quoted) or as plain text (for templates). */
+/*
+ * Appends v as a JSON value (json set: strings quoted), or as the escaped
+ * inside of a JSON string (json clear: for the input, which is built
+ * escaped so that it is escaped once).
+ */
 static int
 put_val(struct ctx *x, struct dss_buf *b, const struct val *v, int json)
 {
@@ -261,11 +266,11 @@ put_val(struct ctx *x, struct dss_buf *b, const struct val *v, int json)
 	int r;
 
 	if (v->s != NULL)
-		return json ? put_json_str(b, v->s, v->n) : fast_add(b, v->s, v->n);
+		return json ? put_json_str(b, v->s, v->n) : put_escaped(b, v->s, v->n);
 	s = cJSON_PrintUnformatted(v->j);
 	if (s == NULL)
 		return -1;
-	r = dss_buf_adds(b, s);
+	r = json ? dss_buf_adds(b, s) : put_escaped(b, s, strlen(s));
 	cJSON_free(s);
 	return r;
 }
@@ -329,7 +334,7 @@ build_input(struct ctx *x, struct dss_err *err)
 		const struct dss_manifest_field *fd;
 
 		if (p->text != NULL) {
-			if (fast_add(&x->input, p->text, p->len) < 0)
+			if (put_escaped(&x->input, p->text, p->len) < 0)
 				goto nomem;
 			continue;
 		}
@@ -350,7 +355,7 @@ build_input(struct ctx *x, struct dss_err *err)
 				int r = 0;
 
 				if (*f != '%' || f + 1 == e) {
-					r = fast_addch(&x->input, *f);
+					r = put_escaped(&x->input, f, 1);
 				} else {
 					switch (*++f) {
 					case 'a':
@@ -366,7 +371,7 @@ build_input(struct ctx *x, struct dss_err *err)
 						r = put_val(x, &x->input, &x->a.v[k], 0);
 						break;
 					default:
-						r = fast_addch(&x->input, *f);
+						r = put_escaped(&x->input, f, 1);
 					}
 				}
 				if (r < 0)
@@ -461,7 +466,8 @@ write_row(struct ctx *x, struct dss_err *err)
 	    put_uint(r, x->index, 6) < 0 ||
 	    dss_buf_adds(r, "\",\"index\":") < 0 || put_uint(r, x->index, 0) < 0 ||
 	    dss_buf_adds(r, ",\"input\":") < 0 ||
-	    put_json_str(r, x->input.data, x->input.len) < 0 ||
+	    fast_addch(r, '"') < 0 || fast_add(r, x->input.data, x->input.len) < 0 ||
+	    fast_addch(r, '"') < 0 ||
 	    dss_buf_adds(r, ",\"label\":") < 0 ||
 	    put_json_str(r, label.s, label.n) < 0 ||
 	    dss_buf_adds(r, ",\"fields\":{") < 0)
