@@ -151,6 +151,7 @@ class State:
                 "by_path": self.by_path,
                 "by_status": self.by_status,
                 "faults": self.faults_injected,
+                "inflight": self.inflight,
                 "max_inflight": self.max_inflight,
                 "keys": len(self.keys),
                 "duplicates": len(dup),
