@@ -6,7 +6,8 @@
  * order: {"dataset","split","id","index","input","label","fields"}.
  * Rows without a usable label are skipped and counted.  CSV and JSON
  * Lines are streamed; only a JSON array, or a split made by permutation,
- * is held in memory whole.
+ * is held in memory whole.  CSV is parsed on a second thread, in batches,
+ * while the calling thread formats records; the caller sees one call.
  */
 #ifndef DSS_DATASET_H
 #define DSS_DATASET_H
