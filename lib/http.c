@@ -22,6 +22,7 @@ struct dss_http {
 	struct pollfd *ready;	/* a copy of fds taken after poll */
 	int capready;
 	double timer;		/* when libcurl wants a timeout call; < 0 none */
+	int added;		/* requests added since the last poll */
 };
 
 double
@@ -254,6 +255,7 @@ dss_http_add(struct dss_http *h, struct dss_http_req *req, struct dss_err *err)
 	}
 	req->easy = e;
 	h->running++;
+	h->added = 1;
 	return 0;
 }
 
@@ -324,8 +326,11 @@ dss_http_poll(struct dss_http *h, int timeout_ms, dss_http_done_fn *done,
 	double now = dss_http_now();
 	int i, n, still, wait = timeout_ms < 0 ? 0 : timeout_ms;
 
-	if (h->timer >= 0 && h->timer <= now && on_timeout(h, err) < 0)
+	/* start new transfers at once, whatever the timer says */
+	if ((h->added || (h->timer >= 0 && h->timer <= now)) &&
+	    on_timeout(h, err) < 0)
 		return -1;
+	h->added = 0;
 	if (collect(h, done, arg) > 0)
 		return 0;
 	if (h->timer >= 0) {
