@@ -144,6 +144,9 @@ is "$(sqlite3 "$TMP/b.db" 'SELECT count(*) FROM teach_cache')" 5 \
 teach "$TMP/b.db" --concurrency 4 --max-requests 6 < "$TMP/p20.jsonl"
 status_is 1 "--max-requests 6 on the rerun: exit 1"
 is "$(stat total)" 11 "--max-requests counts requests sent, not cached answers"
+is "$(nrec)" 11 "--max-requests 6 at --concurrency 4: the requests in flight are finished and emitted"
+is "$(sqlite3 "$TMP/b.db" 'SELECT count(*) FROM teach_cache')" 11 \
+    "--max-requests 6 at --concurrency 4: and cached"
 teach "$TMP/b.db" --concurrency 4 < "$TMP/p20.jsonl"
 status_is 0 "rerun without a budget: exit 0"
 is "$(stat total)" 20 "rerun: only the 9 missing prompts sent"
