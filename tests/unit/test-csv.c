@@ -102,6 +102,29 @@ test_header(void)
 }
 
 static void
+test_edges(void)
+{
+	static const char text[] = "n,n,x\na\0b,\"q\0\",s\n1,2,\"0123456789ABC\"\n";
+	FILE *fp = memfile(text, sizeof text - 1);
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_csv *c = dss_csv_open(fp, "e.csv", &err);
+	size_t n = 0;
+
+	dss_csv_set_field_max(c, 12);
+	is_int(dss_csv_read_header(c, &err), 0, "header with a repeated name");
+	is_int(dss_csv_column(c, "n"), 0, "a repeated name maps to its first column");
+	is_int(dss_csv_next(c, &err), 1, "record with NUL bytes");
+	ok(memcmp(dss_csv_field(c, 0, &n), "a\0b", 3) == 0 && n == 3,
+	    "a NUL byte stays inside its unquoted field, length counts it");
+	ok(memcmp(dss_csv_field(c, 1, &n), "q\0", 2) == 0 && n == 2,
+	    "a NUL byte stays inside its quoted field");
+	is_int(dss_csv_next(c, &err), -1, "quoted field over the limit fails");
+	is_str(err.msg, "line 3: field 3 is longer than 12 bytes", "limit applies inside quotes");
+	dss_csv_close(c);
+	fclose(fp);
+}
+
+static void
 test_keep(void)
 {
 	const char *text = "a,b,c,d\n\"x,1\",\"y\"\"\",z,w\n";
@@ -193,6 +216,7 @@ main(void)
 	check_error("a,\"open\nstill open", "line 1: unterminated quoted field",
 	    "unterminated quote fails naming its line");
 	test_header();
+	test_edges();
 	test_keep();
 	test_big();
 	return done();
