@@ -308,6 +308,27 @@ is "$(grep -o '"input":"[a-z]","label":"[a-z]*"' "$TMP/out" | tr '\n' ' ')" \
 grep -q "^dss-fetch: t test: 2 examples, 2 skipped" "$TMP/err"
 ok $? "unmapped numeric labels are skipped and counted"
 
+for f in p1 p2; do
+	for i in 0 1 2 3 4 5; do
+		printf '{"q": "%s-%s", "label": "x"}\n' "$f" "$i"
+	done >"$LOCAL/$f.jsonl"
+done
+cat >"$TMP/p12.json" <<JSON
+{"name": "t", "format": "jsonl",
+ "sources": {"a": {"url": "https://example.org/p1.jsonl"}, "b": {"url": "https://example.org/p2.jsonl"}},
+ "splits": {"all": {"sources": ["a", "b"], "permutation": {"seed": 7, "start": 2, "end": 12}}},
+ "fields": {"q": "q"}, "label": {"from": "label"}, "input": "{q}"}
+JSON
+expect_ok "a permutation over two JSON Lines sources" fetch_local "$TMP/p12.json"
+want=$(python3 -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy_perm
+rows = ["p%d-%d" % (1 + i // 6, i % 6) for i in range(12)]
+print(" ".join(rows[k] for k in numpy_perm.permutation(7, 12)[2:12]))' "$TOP/tests/unit")
+is "$(grep -o '"input":"[^"]*"' "$TMP/out" | sed 's/"input":"//; s/"$//' | tr '\n' ' ' | sed 's/ $//')" "$want" \
+    "rows of both files in RandomState(7).permutation(12)[2:12] order"
+
 cp "$MIRROR_DIR/dl.fbaipublicfiles.com/anli/anli_v1.0.zip" "$LOCAL/z1.jsonl"
 jsonl_manifest z1 jsonl ', "member": "anli_v1.0/R9/train.jsonl"'
 expect_fail 1 "no member 'anli_v1.0/R9/train.jsonl' in" "a missing archive member is named" \
