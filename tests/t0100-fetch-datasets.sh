@@ -150,6 +150,8 @@ expect_fail 2 "^dss-fetch: invalid dataset name '\.\.'" "a name that is not a na
 expect_fail 2 "^dss-fetch: unknown split 'dev' for 'esnli' \(have train, valid, test\)$" \
     "unknown split lists the dataset's splits" dss-fetch --mirror "$HTTP" esnli train dev
 is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing on stdout for an unknown split"
+expect_fail 2 "^dss-fetch: split 'test' is given twice$" "a split given twice is a usage error" \
+    dss-fetch cqa test train test
 expect_fail 2 "^dss-fetch: unknown split 'valid' for 'svamp' \(have train, test\)$" \
     "svamp has no valid split" dss-fetch svamp valid
 expect_fail 2 "^usage: dss-fetch" "--mirror needs a value" dss-fetch --mirror

@@ -140,6 +140,13 @@ main(int argc, char **argv)
 			status = 2;
 			goto out;
 		}
+		for (j = 0; j < i; j++)
+			if (splits[j] == splits[i]) {
+				warnx("split '%s' is given twice", argv[i + 1]);
+				usage(stderr);
+				status = 2;
+				goto out;
+			}
 	}
 
 	/* Fetch and verify every file first, each URL once. */
