@@ -88,6 +88,7 @@ struct run {
 	int njobs, window;
 	int eof, stopping, fatal;
 	int out_failed;		/* stdout broke: drain, commit, then fail */
+	int nosend;		/* a budget is spent: serve only from the cache */
 	struct dss_bucket rpm, tpm;
 	struct dss_aimd aimd;
 	double hold_until;	/* no new request before this (Retry-After) */
@@ -730,9 +731,10 @@ on_done(struct dss_http_req *req, void *arg)
 		s->state = S_PENDING;
 		if (used > 0)
 			continue;	/* a short answer: ask again, no penalty */
-		if (!retry || s->attempts > r->o->retries || r->stopping) {
-			if (r->stopping && retry && s->attempts <= r->o->retries)
-				continue;	/* left unfinished by the budget */
+		if (!retry || s->attempts > r->o->retries || r->stopping || r->nosend) {
+			if ((r->stopping || r->nosend) && retry &&
+			    s->attempts <= r->o->retries)
+				continue;	/* left unfinished by the stop */
 			if (fail_sample(r, j, f->idx[i], why))
 				break;	/* j is gone */
 			continue;
@@ -788,7 +790,7 @@ budget_allows(struct run *r)
 
 	if (o->max_requests >= 0 && (long)st->requests + 1 > o->max_requests) {
 		st->budget_stop = 2;
-		r->stopping = 1;
+		r->nosend = 1;
 		return 0;
 	}
 	if (o->max_cost >= 0) {
@@ -801,7 +803,7 @@ budget_allows(struct run *r)
 			if (st->in_flight > 0)
 				return -1;	/* wait: in-flight answers may cost less */
 			st->budget_stop = 1;
-			r->stopping = 1;
+			r->nosend = 1;
 			return 0;
 		}
 	}
@@ -835,6 +837,18 @@ dispatch(struct run *r, double now, double *wake)
 		}
 		if (gone)
 			continue;	/* every sample of j is answered */
+		if (r->nosend) {
+			/* retire what cannot be sent, to read on for cache hits */
+			for (k = 0; k < j->nsamples; k++)
+				if (j->s[k].state == S_WAIT)
+					break;
+			if (j->flights == 0 && k == j->nsamples) {
+				r->st->unfinished++;
+				job_unlink(r, j);
+				job_free(j);
+			}
+			continue;
+		}
 		if (t->ops->answer != NULL) {
 			if (answer_local(r, j) < 0)
 				return -1;
@@ -990,8 +1004,9 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 			if (r.http == NULL)
 				break;	/* replay: everything answered */
 		}
-		if (!r.eof && r.njobs < r.window && !r.stopping)
-			timeout = 0;
+		if ((!r.eof && r.njobs < r.window && !r.stopping) ||
+		    (r.nosend && dss_http_running(r.http) == 0))
+			timeout = 0;	/* more to read, or to retire */
 		else
 			timeout = (int)ceil((wake - now) * 1000);
 		if (dss_http_poll(r.http, timeout, on_done, &r, err) < 0)
