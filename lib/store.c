@@ -58,7 +58,7 @@ static const struct table tables[DSS_RECORD_NTYPES] = {
 		{ "id", "id", REQ_STR },
 		{ "template", "template", REQ_STR },
 	} },
-	[DSS_RECORD_COMPLETION] = { "completions", 1, 7, {
+	[DSS_RECORD_COMPLETION] = { "completions", 3, 7, {
 		{ "request", "request", REQ_STR },
 		{ "dataset", "dataset", REQ_STR },
 		{ "id", "id", REQ_STR },
@@ -67,7 +67,7 @@ static const struct table tables[DSS_RECORD_NTYPES] = {
 		{ "completion", "completion", OPT_STR },
 		{ "finish_reason", "finish_reason", OPT_STR },
 	} },
-	[DSS_RECORD_TRIPLE] = { "triples", 1, 9, {
+	[DSS_RECORD_TRIPLE] = { "triples", 3, 9, {
 		{ "request", "request", REQ_STR },
 		{ "dataset", "dataset", REQ_STR },
 		{ "id", "id", REQ_STR },

@@ -28,16 +28,18 @@ CREATE TABLE IF NOT EXISTS prompts (
 ) WITHOUT ROWID;
 
 -- Teacher completions (dss-teach, dss-import), keyed by the request hash
--- (which includes the sample index).
+-- (which includes the sample index) and the example: two examples whose
+-- prompts are identical share one paid response but keep a row each.
 CREATE TABLE IF NOT EXISTS completions (
-	request	TEXT PRIMARY KEY,
+	request	TEXT NOT NULL,
 	dataset	TEXT NOT NULL,
 	id	TEXT NOT NULL,
 	teacher	TEXT NOT NULL,
 	sample	INTEGER NOT NULL,
 	completion TEXT,
 	finish_reason TEXT,
-	record	TEXT NOT NULL
+	record	TEXT NOT NULL,
+	PRIMARY KEY (request, dataset, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS completions_example ON completions (dataset, id);
 
@@ -62,7 +64,7 @@ CREATE TABLE IF NOT EXISTS teach_cache (
 
 -- Filtered (input, rationale, label) triples (dss-filter).
 CREATE TABLE IF NOT EXISTS triples (
-	request	TEXT PRIMARY KEY,	-- the completion it came from
+	request	TEXT NOT NULL,		-- the completion it came from
 	dataset	TEXT NOT NULL,
 	id	TEXT NOT NULL,
 	teacher	TEXT,
@@ -71,6 +73,7 @@ CREATE TABLE IF NOT EXISTS triples (
 	teacher_label TEXT,
 	label	TEXT NOT NULL,
 	agree	INTEGER,
-	record	TEXT NOT NULL
+	record	TEXT NOT NULL,
+	PRIMARY KEY (request, dataset, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS triples_example ON triples (dataset, id);

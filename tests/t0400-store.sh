@@ -197,4 +197,14 @@ expect_fail 2 "^usage: dss-store" "merge without inputs" dss-store --merge "$TMP
 dump "$TMP/m.db" >"$TMP/mdump4"
 cmp_file "$TMP/mdump4" "$TMP/mdump3" "failed merges left the output as it was"
 
+# Two examples whose prompts are identical share one cached response (one
+# request key) but each keeps its own completion and triple.
+sed -e 's/svamp-train-000000/svamp-train-000007/' -e 's/"index":0/"index":7/' \
+    "$TMP/co.jsonl" "$TMP/tr.jsonl" >"$TMP/twin.jsonl"
+expect_ok "store the twin's completions and triple" dss-store "$TMP/a.db" <"$TMP/twin.jsonl"
+is "$(sqlite3 "$TMP/a.db" "SELECT count(*) FROM completions WHERE request = 'r0'")" 2 \
+	"a shared request key keeps a completion per example"
+is "$(sqlite3 "$TMP/a.db" "SELECT group_concat(id, ' ') FROM (SELECT id FROM triples WHERE request = 'r0' ORDER BY id)")" \
+	"svamp-train-000000 svamp-train-000007" "and a triple per example"
+
 done_testing
