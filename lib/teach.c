@@ -964,6 +964,12 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	if (o->teacher->ops->answer == NULL &&
 	    (r.http = dss_http_new(o->concurrency, err)) == NULL)
 		goto out;
+	/*
+	 * Commits come at thousands a second: checkpoint (and fsync) every
+	 * 40 MB of WAL rather than every 4 MB, so the loop stalls less.
+	 */
+	if (dss_db_exec(db, "PRAGMA wal_autocheckpoint = 10000", err) < 0)
+		goto out;
 	if ((r.get = dss_db_prepare(db, "SELECT completion, finish_reason, "
 	    "prompt_tokens, completion_tokens, latency_ms, model "
 	    "FROM teach_cache WHERE request = ?", err)) == NULL ||
@@ -978,7 +984,10 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 		double now = dss_http_now(), wake = now + 1.0;
 		int timeout;
 
-		if (!r.eof && !r.stopping && r.njobs < r.window) {
+		/* refill in batches: one read transaction for many lookups */
+		if (!r.eof && !r.stopping && (r.njobs < r.window / 2 ||
+		    (r.njobs < r.window && (r.http == NULL ||
+		    dss_http_running(r.http) < dss_aimd_limit(&r.aimd))))) {
 			/* one read transaction for the lookups of a batch */
 			if (dss_db_exec(db, "BEGIN", err) < 0)
 				goto out;
