@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #define DSS_BUF_DEFAULT_MAX ((size_t)256 << 20)	/* 256 MiB */
 
@@ -42,5 +43,33 @@ void dss_buf_free(struct dss_buf *b);
  * empty.  Returns NULL only when allocation fails.
  */
 char *dss_buf_detach(struct dss_buf *b, size_t *len);
+
+/*
+ * Inline fast paths of dss_buf_add and dss_buf_addch for hot loops: they
+ * append without a call while the allocation already has room, and fall
+ * back to the functions above otherwise.  Same result and return value.
+ */
+static inline int
+dss_buf_add_fast(struct dss_buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return dss_buf_add(b, p, n);
+}
+
+static inline int
+dss_buf_addch_fast(struct dss_buf *b, char c)
+{
+	if (b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return dss_buf_addch(b, c);
+}
 
 #endif

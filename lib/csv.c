@@ -8,30 +8,6 @@
 #include "buf.h"
 #include "csv.h"
 
-/* Appending without a call while the allocation suffices (dss_buf_* otherwise). */
-static inline int
-fast_add(struct dss_buf *b, const void *p, size_t n)
-{
-	if (b->len + n < b->cap) {
-		memcpy(b->data + b->len, p, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-		return 0;
-	}
-	return dss_buf_add(b, p, n);
-}
-
-static inline int
-fast_addch(struct dss_buf *b, char c)
-{
-	if (b->len + 1 < b->cap) {
-		b->data[b->len++] = c;
-		b->data[b->len] = '\0';
-		return 0;
-	}
-	return dss_buf_addch(b, c);
-}
-
 #define INBUF (256 * 1024)
 
 struct dss_csv {
@@ -138,7 +114,7 @@ add(struct dss_csv *c, const char *p, size_t n, size_t start,
 	if (c->rec.len - start + n > c->field_max)
 		return dss_err_set(err, "line %lu: field %zu is longer than %zu bytes",
 		    c->rec_line, c->nf + 1, c->field_max);
-	if (fast_add(&c->rec, p, n) < 0)
+	if (dss_buf_add_fast(&c->rec, p, n) < 0)
 		return dss_err_errno(err, errno, "line %lu", c->rec_line);
 	return 0;
 }
@@ -161,7 +137,7 @@ end_field(struct dss_csv *c, size_t start, struct dss_err *err)
 	c->off[c->nf] = start;
 	c->len[c->nf] = c->rec.len - start;
 	c->nf++;
-	if (fast_addch(&c->rec, '\0') < 0)
+	if (dss_buf_addch_fast(&c->rec, '\0') < 0)
 		return dss_err_errno(err, errno, "line %lu", c->rec_line);
 	return 0;
 }

@@ -14,30 +14,6 @@
 #include "jsonl.h"
 #include "mt19937.h"
 
-/* Appending without a call while the allocation suffices (dss_buf_* otherwise). */
-static inline int
-fast_add(struct dss_buf *b, const void *p, size_t n)
-{
-	if (b->len + n < b->cap) {
-		memcpy(b->data + b->len, p, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-		return 0;
-	}
-	return dss_buf_add(b, p, n);
-}
-
-static inline int
-fast_addch(struct dss_buf *b, char c)
-{
-	if (b->len + 1 < b->cap) {
-		b->data[b->len++] = c;
-		b->data[b->len] = '\0';
-		return 0;
-	}
-	return dss_buf_addch(b, c);
-}
-
 #define ARRAY_MAX ((size_t)256 << 20)
 
 /* One upstream value: a string (s, n) or, for JSON, any other value j. */
@@ -222,7 +198,7 @@ put_escaped(struct dss_buf *b, const char *s, size_t n)
 		if (i >= n)
 			break;
 		c = (unsigned char)s[i];
-		if (fast_add(b, s + run, i - run) < 0)
+		if (dss_buf_add_fast(b, s + run, i - run) < 0)
 			return -1;
 		run = ++i;
 		esc[0] = '\\';
@@ -240,18 +216,18 @@ put_escaped(struct dss_buf *b, const char *s, size_t n)
 			esc[5] = hex[c & 15];
 			elen = 6;
 		}
-		if (fast_add(b, esc, elen) < 0)
+		if (dss_buf_add_fast(b, esc, elen) < 0)
 			return -1;
 	}
-	return fast_add(b, s + run, n - run);
+	return dss_buf_add_fast(b, s + run, n - run);
 }
 
 static int
 put_json_str(struct dss_buf *b, const char *s, size_t n)
 {
-	if (fast_addch(b, '"') < 0 || put_escaped(b, s, n) < 0)
+	if (dss_buf_addch_fast(b, '"') < 0 || put_escaped(b, s, n) < 0)
 		return -1;
-	return fast_addch(b, '"');
+	return dss_buf_addch_fast(b, '"');
 }
 
 /*
@@ -359,10 +335,10 @@ build_input(struct ctx *x, struct dss_err *err)
 				} else {
 					switch (*++f) {
 					case 'a':
-						r = fast_addch(&x->input, k < 26 ? 'a' + (int)k : '?');
+						r = dss_buf_addch_fast(&x->input, k < 26 ? 'a' + (int)k : '?');
 						break;
 					case 'A':
-						r = fast_addch(&x->input, k < 26 ? 'A' + (int)k : '?');
+						r = dss_buf_addch_fast(&x->input, k < 26 ? 'A' + (int)k : '?');
 						break;
 					case 'n':
 						r = put_uint(&x->input, k + 1, 0);
@@ -462,12 +438,12 @@ write_row(struct ctx *x, struct dss_err *err)
 	if (build_input(x, err) < 0)
 		return -1;
 	dss_buf_reset(r);
-	if (fast_add(r, x->prefix.data, x->prefix.len) < 0 ||
+	if (dss_buf_add_fast(r, x->prefix.data, x->prefix.len) < 0 ||
 	    put_uint(r, x->index, 6) < 0 ||
 	    dss_buf_adds(r, "\",\"index\":") < 0 || put_uint(r, x->index, 0) < 0 ||
 	    dss_buf_adds(r, ",\"input\":") < 0 ||
-	    fast_addch(r, '"') < 0 || fast_add(r, x->input.data, x->input.len) < 0 ||
-	    fast_addch(r, '"') < 0 ||
+	    dss_buf_addch_fast(r, '"') < 0 || dss_buf_add_fast(r, x->input.data, x->input.len) < 0 ||
+	    dss_buf_addch_fast(r, '"') < 0 ||
 	    dss_buf_adds(r, ",\"label\":") < 0 ||
 	    put_json_str(r, label.s, label.n) < 0 ||
 	    dss_buf_adds(r, ",\"fields\":{") < 0)
@@ -476,9 +452,9 @@ write_row(struct ctx *x, struct dss_err *err)
 		const struct dss_manifest_field *fd = &m->fields[f];
 
 		if (field_vals(x, f, &x->a) < 0 ||
-		    (f && fast_addch(r, ',') < 0) ||
+		    (f && dss_buf_addch_fast(r, ',') < 0) ||
 		    put_json_str(r, fd->name, strlen(fd->name)) < 0 ||
-		    fast_addch(r, ':') < 0)
+		    dss_buf_addch_fast(r, ':') < 0)
 			goto nomem;
 		if (!fd->list) {
 			if (x->a.n == 0 ? dss_buf_adds(r, "null") < 0 :
@@ -486,13 +462,13 @@ write_row(struct ctx *x, struct dss_err *err)
 				goto nomem;
 			continue;
 		}
-		if (fast_addch(r, '[') < 0)
+		if (dss_buf_addch_fast(r, '[') < 0)
 			goto nomem;
 		for (k = 0; k < x->a.n; k++)
-			if ((k && fast_addch(r, ',') < 0) ||
+			if ((k && dss_buf_addch_fast(r, ',') < 0) ||
 			    put_val(x, r, &x->a.v[k], 1) < 0)
 				goto nomem;
-		if (fast_addch(r, ']') < 0)
+		if (dss_buf_addch_fast(r, ']') < 0)
 			goto nomem;
 	}
 	if (dss_buf_adds(r, "}}\n") < 0)
@@ -593,7 +569,7 @@ batch_add(struct batch *b, struct dss_csv *csv, const unsigned char *keep)
 			continue;
 		b->off[at + c] = b->data.len;
 		b->len[at + c] = n;
-		if (fast_add(&b->data, f, n + 1) < 0)
+		if (dss_buf_add_fast(&b->data, f, n + 1) < 0)
 			return -1;
 	}
 	b->line[b->nrows++] = dss_csv_lineno(csv);
@@ -827,7 +803,7 @@ read_array(struct ctx *x, FILE *fp, cJSON **root, struct dss_err *err)
 
 	b.max = ARRAY_MAX;
 	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (fast_add(&b, chunk, n) < 0) {
+		if (dss_buf_add_fast(&b, chunk, n) < 0) {
 			dss_buf_free(&b);
 			return dss_err_set(err, "'%s' is larger than %zu bytes", x->where,
 			    ARRAY_MAX);
@@ -977,9 +953,9 @@ dss_dataset_write(const struct dss_manifest *m,
 	    put_json_str(&x.prefix, split->name, strlen(split->name)) < 0 ||
 	    dss_buf_adds(&x.prefix, ",\"id\":\"") < 0 ||
 	    put_escaped(&x.prefix, m->name, strlen(m->name)) < 0 ||
-	    fast_addch(&x.prefix, '-') < 0 ||
+	    dss_buf_addch_fast(&x.prefix, '-') < 0 ||
 	    put_escaped(&x.prefix, split->name, strlen(split->name)) < 0 ||
-	    fast_addch(&x.prefix, '-') < 0) {
+	    dss_buf_addch_fast(&x.prefix, '-') < 0) {
 		dss_err_errno(err, ENOMEM, "records");
 		goto out;
 	}
