@@ -32,6 +32,12 @@ int dss_buf_addch(struct dss_buf *b, int c);
 int dss_buf_addf(struct dss_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int dss_buf_vaddf(struct dss_buf *b, const char *fmt, va_list ap);
+/*
+ * Appends code point cp (at most 0x10FFFF, the caller's check) as 1 to 4
+ * bytes of UTF-8.  Surrogates are encoded as they come: replacing lone
+ * ones is the caller's business.
+ */
+int dss_buf_add_utf8(struct dss_buf *b, unsigned long cp);
 /* Sets len to 0, keeping the allocation. */
 void dss_buf_reset(struct dss_buf *b);
 /* Shortens to n bytes (n <= len). */

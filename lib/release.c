@@ -781,34 +781,6 @@ jerr(struct dss_jstrings *j, int c, const char *what, struct dss_err *err)
 }
 
 static int
-put_utf8(struct dss_buf *b, unsigned long cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	return dss_buf_add(b, u, n);
-}
-
-static int
 hex4(struct dss_jstrings *j, unsigned long *out, struct dss_err *err)
 {
 	unsigned long v = 0;
@@ -888,7 +860,7 @@ surrogate:
 			if (cp >= 0xD800 && cp <= 0xDBFF) {
 				c = jnext(j);
 				if (c != '\\') {
-					if (put_utf8(&j->s, REPLACEMENT) < 0)
+					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
 						goto nomem;
 					if (c != EOF) {
 						ungetc(c, j->fp);
@@ -898,14 +870,14 @@ surrogate:
 				}
 				c = jnext(j);
 				if (c != 'u') {
-					if (put_utf8(&j->s, REPLACEMENT) < 0)
+					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
 						goto nomem;
 					goto escape;
 				}
 				if (hex4(j, &lo, err) < 0)
 					return -1;
 				if (lo < 0xDC00 || lo > 0xDFFF) {
-					if (put_utf8(&j->s, REPLACEMENT) < 0)
+					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
 						goto nomem;
 					cp = lo;
 					goto surrogate;
@@ -914,7 +886,7 @@ surrogate:
 			}
 			if (cp == 0)
 				cp = REPLACEMENT;	/* records are C strings */
-			if (put_utf8(&j->s, cp) < 0)
+			if (dss_buf_add_utf8(&j->s, cp) < 0)
 				goto nomem;
 			continue;
 		default:
