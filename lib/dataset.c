@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "csv.h"
 #include "dataset.h"
+#include "jscan.h"
 #include "jsonl.h"
 #include "mt19937.h"
 
@@ -158,78 +159,6 @@ get(struct ctx *x, int f, size_t k, const char *path, struct vals *out)
 	return walk(x->obj, path, out);
 }
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Nonzero when some byte of the word w is '"', '\\' or below 0x20 (SWAR). */
-static inline uint64_t
-special8(uint64_t w)
-{
-	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
-
-	return ((w - ONES * 0x20) & ~w & HIGHS) | ((q - ONES) & ~q & HIGHS) |
-	    ((b - ONES) & ~b & HIGHS);
-}
-
-/* Appends s as the inside of a JSON string, escaped. */
-static int
-put_escaped(struct dss_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i = 0, run = 0;
-
-	if (dss_buf_grow(b, n) < 0)
-		return -1;
-	for (;;) {
-		unsigned char c;
-		char esc[7];
-		size_t elen = 2;
-
-		for (; i + 8 <= n; i += 8) {
-			uint64_t w;
-
-			memcpy(&w, s + i, 8);
-			if (special8(w))
-				break;
-		}
-		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' &&
-		    s[i] != '\\')
-			i++;
-		if (i >= n)
-			break;
-		c = (unsigned char)s[i];
-		if (dss_buf_add_fast(b, s + run, i - run) < 0)
-			return -1;
-		run = ++i;
-		esc[0] = '\\';
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			elen = 6;
-		}
-		if (dss_buf_add_fast(b, esc, elen) < 0)
-			return -1;
-	}
-	return dss_buf_add_fast(b, s + run, n - run);
-}
-
-static int
-put_json_str(struct dss_buf *b, const char *s, size_t n)
-{
-	if (dss_buf_addch_fast(b, '"') < 0 || put_escaped(b, s, n) < 0)
-		return -1;
-	return dss_buf_addch_fast(b, '"');
-}
-
 /*
  * Appends v as a JSON value (json set: strings quoted), or as the escaped
  * inside of a JSON string (json clear: for the input, which is built
@@ -242,11 +171,11 @@ put_val(struct ctx *x, struct dss_buf *b, const struct val *v, int json)
 	int r;
 
 	if (v->s != NULL)
-		return json ? put_json_str(b, v->s, v->n) : put_escaped(b, v->s, v->n);
+		return json ? dss_jscan_quote(b, v->s, v->n) : dss_jscan_escape(b, v->s, v->n);
 	s = cJSON_PrintUnformatted(v->j);
 	if (s == NULL)
 		return -1;
-	r = json ? dss_buf_adds(b, s) : put_escaped(b, s, strlen(s));
+	r = json ? dss_buf_adds(b, s) : dss_jscan_escape(b, s, strlen(s));
 	cJSON_free(s);
 	return r;
 }
@@ -310,7 +239,7 @@ build_input(struct ctx *x, struct dss_err *err)
 		const struct dss_manifest_field *fd;
 
 		if (p->text != NULL) {
-			if (put_escaped(&x->input, p->text, p->len) < 0)
+			if (dss_jscan_escape(&x->input, p->text, p->len) < 0)
 				goto nomem;
 			continue;
 		}
@@ -331,7 +260,7 @@ build_input(struct ctx *x, struct dss_err *err)
 				int r = 0;
 
 				if (*f != '%' || f + 1 == e) {
-					r = put_escaped(&x->input, f, 1);
+					r = dss_jscan_escape(&x->input, f, 1);
 				} else {
 					switch (*++f) {
 					case 'a':
@@ -347,7 +276,7 @@ build_input(struct ctx *x, struct dss_err *err)
 						r = put_val(x, &x->input, &x->a.v[k], 0);
 						break;
 					default:
-						r = put_escaped(&x->input, f, 1);
+						r = dss_jscan_escape(&x->input, f, 1);
 					}
 				}
 				if (r < 0)
@@ -445,7 +374,7 @@ write_row(struct ctx *x, struct dss_err *err)
 	    dss_buf_addch_fast(r, '"') < 0 || dss_buf_add_fast(r, x->input.data, x->input.len) < 0 ||
 	    dss_buf_addch_fast(r, '"') < 0 ||
 	    dss_buf_adds(r, ",\"label\":") < 0 ||
-	    put_json_str(r, label.s, label.n) < 0 ||
+	    dss_jscan_quote(r, label.s, label.n) < 0 ||
 	    dss_buf_adds(r, ",\"fields\":{") < 0)
 		goto nomem;
 	for (f = 0; f < m->nfields; f++) {
@@ -453,7 +382,7 @@ write_row(struct ctx *x, struct dss_err *err)
 
 		if (field_vals(x, f, &x->a) < 0 ||
 		    (f && dss_buf_addch_fast(r, ',') < 0) ||
-		    put_json_str(r, fd->name, strlen(fd->name)) < 0 ||
+		    dss_jscan_quote(r, fd->name, strlen(fd->name)) < 0 ||
 		    dss_buf_addch_fast(r, ':') < 0)
 			goto nomem;
 		if (!fd->list) {
@@ -948,13 +877,13 @@ dss_dataset_write(const struct dss_manifest *m,
 	x.rec = x.input = x.prefix = (struct dss_buf)DSS_BUF_INIT;
 	st->count = st->skipped = 0;
 	if (dss_buf_adds(&x.prefix, "{\"dataset\":") < 0 ||
-	    put_json_str(&x.prefix, m->name, strlen(m->name)) < 0 ||
+	    dss_jscan_quote(&x.prefix, m->name, strlen(m->name)) < 0 ||
 	    dss_buf_adds(&x.prefix, ",\"split\":") < 0 ||
-	    put_json_str(&x.prefix, split->name, strlen(split->name)) < 0 ||
+	    dss_jscan_quote(&x.prefix, split->name, strlen(split->name)) < 0 ||
 	    dss_buf_adds(&x.prefix, ",\"id\":\"") < 0 ||
-	    put_escaped(&x.prefix, m->name, strlen(m->name)) < 0 ||
+	    dss_jscan_escape(&x.prefix, m->name, strlen(m->name)) < 0 ||
 	    dss_buf_addch_fast(&x.prefix, '-') < 0 ||
-	    put_escaped(&x.prefix, split->name, strlen(split->name)) < 0 ||
+	    dss_jscan_escape(&x.prefix, split->name, strlen(split->name)) < 0 ||
 	    dss_buf_addch_fast(&x.prefix, '-') < 0) {
 		dss_err_errno(err, ENOMEM, "records");
 		goto out;

@@ -223,19 +223,6 @@ nomem(struct dss_err *err)
 	return dss_err_errno(err, ENOMEM, "filter");
 }
 
-/* dss_buf_add with the common case, room to spare, done in line. */
-static inline int
-add(struct dss_buf *b, const void *p, size_t n)
-{
-	if (b->cap > b->len + n) {
-		memcpy(b->data + b->len, p, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-		return 0;
-	}
-	return dss_buf_add(b, p, n);
-}
-
 /* Appends ,"key": (or {"key": first) to b. */
 static int
 put_key(struct dss_buf *b, const char *key)
@@ -250,7 +237,7 @@ put_key(struct dss_buf *b, const char *key)
 	memcpy(k + 2, key, n);
 	k[n + 2] = '"';
 	k[n + 3] = ':';
-	return add(b, k, n + 4);
+	return dss_buf_add_fast(b, k, n + 4);
 }
 
 static int
@@ -259,14 +246,14 @@ put_str(struct dss_buf *b, const char *key, const char *s, size_t n)
 	if (put_key(b, key) < 0)
 		return -1;
 	if (s == NULL)
-		return add(b, "null", 4);
+		return dss_buf_add_fast(b, "null", 4);
 	return dss_jscan_quote(b, s, n);
 }
 
 static int
 put_raw(struct dss_buf *b, const char *key, const char *v, size_t n)
 {
-	return put_key(b, key) < 0 || add(b, v, n) < 0 ? -1 : 0;
+	return put_key(b, key) < 0 || dss_buf_add_fast(b, v, n) < 0 ? -1 : 0;
 }
 
 /* Hands the batch b to the callback when it is full, or when force. */
@@ -308,9 +295,9 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 				break;
 		if (replaced[k] != NULL)
 			continue;
-		if (add(b, first ? "{\"" : ",\"", 2) < 0 ||
-		    add(b, m->key, m->keylen) < 0 || add(b, "\":", 2) < 0 ||
-		    add(b, m->val, m->vallen) < 0)
+		if (dss_buf_add_fast(b, first ? "{\"" : ",\"", 2) < 0 ||
+		    dss_buf_add_fast(b, m->key, m->keylen) < 0 || dss_buf_add_fast(b, "\":", 2) < 0 ||
+		    dss_buf_add_fast(b, m->val, m->vallen) < 0)
 			goto oom;
 		first = 0;
 	}
@@ -320,7 +307,7 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 	    strlen(dss_filter_reason_name(r))) < 0 ||
 	    put_str(b, "detail", detail, strlen(detail)) < 0 ||
 	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
-	    add(b, "}\n", 2) < 0)
+	    dss_buf_add_fast(b, "}\n", 2) < 0)
 		goto oom;
 	return flush_batch(f, b, f->o.reject, 0, err);
 oom:
@@ -350,7 +337,7 @@ emit_triple(struct dss_filter *f, struct item *it, const char *label,
 	    put_raw(b, "agree", agree < 0 ? "null" : agree ? "true" : "false",
 	    agree < 0 ? 4 : agree ? 4 : 5) < 0 ||
 	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
-	    add(b, "}\n", 2) < 0)
+	    dss_buf_add_fast(b, "}\n", 2) < 0)
 		goto oom;
 	f->nkept++;
 	return flush_batch(f, b, f->o.keep, 0, err);

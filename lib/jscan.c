@@ -37,19 +37,6 @@ special8(uint64_t w)
 
 static int value(struct scan *sc, enum dss_jscan_type *type);
 
-/* dss_buf_add with the common case, room to spare, done in line. */
-static inline int
-put(struct dss_buf *b, const void *p, size_t n)
-{
-	if (b->cap > b->len + n) {
-		memcpy(b->data + b->len, p, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-		return 0;
-	}
-	return dss_buf_add(b, p, n);
-}
-
 static void
 ws(struct scan *sc)
 {
@@ -435,7 +422,7 @@ dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len)
 
 		if (q == NULL)
 			q = end;
-		if (q > p && put(b, p, (size_t)(q - p)) < 0)
+		if (q > p && dss_buf_add_fast(b, p, (size_t)(q - p)) < 0)
 			return -1;
 		if (q >= end)
 			break;
@@ -471,23 +458,34 @@ dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len)
 }
 
 int
-dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
+dss_jscan_escape(struct dss_buf *b, const char *s, size_t n)
 {
-	static const char hexd[] = "0123456789abcdef";
-	size_t i, run = 0;
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run = 0;
 
-	if (dss_buf_grow(b, n + 2) < 0 || dss_buf_addch(b, '"') < 0)
+	if (dss_buf_grow(b, n) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[6];
-		size_t el = 2;
+	for (;;) {
+		unsigned char c;
+		char esc[7];
+		size_t elen = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		if (i > run && put(b, s + run, i - run) < 0)
+		for (; i + 8 <= n; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (special8(w))
+				break;
+		}
+		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' &&
+		    s[i] != '\\')
+			i++;
+		if (i >= n)
+			break;
+		c = (unsigned char)s[i];
+		if (dss_buf_add_fast(b, s + run, i - run) < 0)
 			return -1;
-		run = i + 1;
+		run = ++i;
 		esc[0] = '\\';
 		switch (c) {
 		case '"': esc[1] = '"'; break;
@@ -498,17 +496,22 @@ dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
 		case '\b': esc[1] = 'b'; break;
 		case '\f': esc[1] = 'f'; break;
 		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hexd[c >> 4];
-			esc[5] = hexd[c & 15];
-			el = 6;
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			elen = 6;
 		}
-		if (put(b, esc, el) < 0)
+		if (dss_buf_add_fast(b, esc, elen) < 0)
 			return -1;
 	}
-	if (n > run && put(b, s + run, n - run) < 0)
+	return dss_buf_add_fast(b, s + run, n - run);
+}
+
+int
+dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
+{
+	if (dss_buf_grow(b, n + 2) < 0 || dss_buf_addch(b, '"') < 0 ||
+	    dss_jscan_escape(b, s, n) < 0)
 		return -1;
 	return dss_buf_addch(b, '"');
 }

@@ -68,6 +68,12 @@ void dss_jscan_free(struct dss_jscan *j);
  * NUL-terminated.  Returns -1 when b cannot grow.
  */
 int dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len);
+/*
+ * Appends the n bytes at s to b as the inside of a JSON string literal
+ * (no quotes): '"', '\\' and controls escaped, \u00XX in lower case
+ * where there is no short form.  Returns -1 when b cannot grow.
+ */
+int dss_jscan_escape(struct dss_buf *b, const char *s, size_t n);
 /* Appends the n bytes at s to b as a JSON string literal.  Returns -1 when b cannot grow. */
 int dss_jscan_quote(struct dss_buf *b, const char *s, size_t n);
 
