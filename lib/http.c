@@ -320,6 +320,15 @@ on_timeout(struct dss_http *h, struct dss_err *err)
 }
 
 int
+dss_http_start(struct dss_http *h, struct dss_err *err)
+{
+	if (!h->added)
+		return 0;
+	h->added = 0;
+	return on_timeout(h, err);
+}
+
+int
 dss_http_poll(struct dss_http *h, int timeout_ms, dss_http_done_fn *done,
     void *arg, struct dss_err *err)
 {

@@ -72,6 +72,13 @@ void dss_http_free(struct dss_http *h);
 int dss_http_add(struct dss_http *h, struct dss_http_req *req,
     struct dss_err *err);
 
+/*
+ * Sends the requests added since the last call at once, without waiting
+ * for dss_http_poll, so that they are on the wire while the caller does
+ * other work.  Returns -1 only on an engine failure.
+ */
+int dss_http_start(struct dss_http *h, struct dss_err *err);
+
 /* Called for each finished request; req is no longer in the engine. */
 typedef void dss_http_done_fn(struct dss_http_req *req, void *arg);
 

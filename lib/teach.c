@@ -48,6 +48,7 @@ struct job {
 	int open;		/* samples neither done nor failed */
 	int flights;		/* requests in flight */
 	int failed;
+	int unflushed;		/* results waiting in the batch */
 	struct sample s[];
 };
 
@@ -201,7 +202,8 @@ twin_active(struct run *r, const struct job *self, const char *key)
 		if (j == self)
 			continue;
 		for (k = 0; k < j->nsamples; k++)
-			if ((j->s[k].state == S_PENDING || j->s[k].state == S_FLIGHT) &&
+			if ((j->s[k].state == S_PENDING || j->s[k].state == S_FLIGHT ||
+			    (j->s[k].state == S_DONE && j->unflushed > 0)) &&
 			    strcmp(j->s[k].key, key) == 0)
 				return 1;
 	}
@@ -487,6 +489,7 @@ add_result(struct run *r, struct job *j, int k, const char *teacher,
 		return -1;
 	}
 	j->s[k].state = S_DONE;
+	j->unflushed++;
 	r->nres++;
 	return 0;
 }
@@ -550,6 +553,7 @@ flush_results(struct run *r)
 		struct result *x = &r->res[i];
 
 		emit(r, x->line);
+		x->job->unflushed--;
 		sample_closed(r, x->job);
 	}
 	if (!r->out_failed && fflush(r->out) == EOF)
@@ -842,7 +846,7 @@ dispatch(struct run *r, double now, double *wake)
 			for (k = 0; k < j->nsamples; k++)
 				if (j->s[k].state == S_WAIT)
 					break;
-			if (j->flights == 0 && k == j->nsamples) {
+			if (j->flights == 0 && j->unflushed == 0 && k == j->nsamples) {
 				r->st->unfinished++;
 				job_unlink(r, j);
 				job_free(j);
@@ -936,6 +940,20 @@ progress(struct run *r, double now, int final)
 	r->last_progress = now;
 }
 
+/*
+ * True when the window should be refilled: it is less than half full,
+ * or a request slot is free.  Refilling in batches puts many cache
+ * lookups in one read transaction.
+ */
+static int
+want_read(struct run *r)
+{
+	if (r->eof || r->stopping || r->njobs >= r->window)
+		return 0;
+	return r->njobs < r->window / 2 || r->http == NULL ||
+	    dss_http_running(r->http) < dss_aimd_limit(&r->aimd);
+}
+
 int
 dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
     const char *inname, FILE *out, struct dss_teach_stats *st,
@@ -984,10 +1002,7 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 		double now = dss_http_now(), wake = now + 1.0;
 		int timeout;
 
-		/* refill in batches: one read transaction for many lookups */
-		if (!r.eof && !r.stopping && (r.njobs < r.window / 2 ||
-		    (r.njobs < r.window && (r.http == NULL ||
-		    dss_http_running(r.http) < dss_aimd_limit(&r.aimd))))) {
+		if (want_read(&r)) {
 			/* one read transaction for the lookups of a batch */
 			if (dss_db_exec(db, "BEGIN", err) < 0)
 				goto out;
@@ -1001,6 +1016,9 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 		}
 		if (dispatch(&r, now, &wake) < 0)
 			goto out;
+		/* new requests go out before this batch is committed */
+		if (r.http != NULL && dss_http_start(r.http, err) < 0)
+			goto out;
 		if (flush_results(&r) < 0)
 			goto out;
 		if (r.fatal)
@@ -1013,14 +1031,13 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 			if (r.http == NULL)
 				break;	/* replay: everything answered */
 		}
-		if ((!r.eof && r.njobs < r.window && !r.stopping) ||
-		    (r.nosend && dss_http_running(r.http) == 0))
+		if (want_read(&r) || (r.nosend && dss_http_running(r.http) == 0))
 			timeout = 0;	/* more to read, or to retire */
 		else
 			timeout = (int)ceil((wake - now) * 1000);
 		if (dss_http_poll(r.http, timeout, on_done, &r, err) < 0)
 			goto out;
-		if (flush_results(&r) < 0 || r.fatal)
+		if (r.fatal)
 			goto out;
 		now = dss_http_now();
 		if (now - r.last_progress >= 1.0)
