@@ -17,10 +17,17 @@
 #include "tool.h"
 
 static void
-usage(FILE *fp)
+print_usage(FILE *fp)
 {
 	fprintf(fp, "usage: dss-fetch [--cache DIR] [--mirror URL] [--offline] "
 	    "DATASET [SPLIT...]\n");
+}
+
+__attribute__((noreturn)) static void
+usage(FILE *fp, int status)
+{
+	print_usage(fp);
+	tool_usage_exit(fp, status);
 }
 
 static int progress_shown;
@@ -85,8 +92,7 @@ main(int argc, char **argv)
 			fo.cache = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return tool_fshut(stdout, "stdout");
+			usage(stdout, 0);
 		case 'm':
 			fo.mirror = optarg;
 			break;
@@ -96,16 +102,13 @@ main(int argc, char **argv)
 		case 'V':
 			tool_version();
 		default:
-			usage(stderr);
-			return 2;
+			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 1)
+		usage(stderr, 2);
 	if (fo.mirror == NULL && getenv("DSS_MIRROR") != NULL &&
 	    *getenv("DSS_MIRROR") != '\0')
 		fo.mirror = getenv("DSS_MIRROR");
@@ -116,10 +119,8 @@ main(int argc, char **argv)
 
 	if ((m = dss_manifest_load(argv[0], &err)) == NULL) {
 		warn_err(&err);
-		if (err.code == DSS_MANIFEST_UNKNOWN) {
-			usage(stderr);
-			return 2;
-		}
+		if (err.code == DSS_MANIFEST_UNKNOWN)
+			usage(stderr, 2);
 		return 1;
 	}
 	nsplits = argc > 1 ? (size_t)argc - 1 : m->nsplits;
@@ -136,14 +137,14 @@ main(int argc, char **argv)
 			split_list(m, have, sizeof have);
 			warnx("unknown split '%s' for '%s' (have %s)", argv[i + 1],
 			    m->name, have);
-			usage(stderr);
+			print_usage(stderr);
 			status = 2;
 			goto out;
 		}
 		for (j = 0; j < i; j++)
 			if (splits[j] == splits[i]) {
 				warnx("split '%s' is given twice", argv[i + 1]);
-				usage(stderr);
+				print_usage(stderr);
 				status = 2;
 				goto out;
 			}

@@ -42,9 +42,7 @@ usage(FILE *fp, int status)
 		    "their reason\n"
 		    "  -h, --help              print this help\n"
 		    "  --version               print the version\n", fp);
-	if (fp == stdout)
-		exit(tool_fshut(stdout, "stdout"));
-	exit(status);
+	tool_usage_exit(fp, status);
 }
 
 static void
@@ -135,8 +133,7 @@ main(int argc, char **argv)
 	struct dss_filter *f;
 	const char *rejects = NULL, *in = "-";
 	FILE *rfp = NULL, *ifp = stdin;
-	char *end;
-	unsigned long long n;
+	unsigned long n;
 	int c, r, st = 0;
 
 	tool_init("dss-filter");
@@ -159,10 +156,7 @@ main(int argc, char **argv)
 			usage(stdout, 0);
 			break;
 		case OPT_MIN:
-			errno = 0;
-			n = strtoull(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    errno != 0 || n > 1000000) {
+			if (tool_parse_ulong(NULL, optarg, 0, 1000000, &n) < 0) {
 				warnx("--min-rationale-chars is '%s', not a number "
 				    "from 0 to 1000000", optarg);
 				usage(stderr, 2);

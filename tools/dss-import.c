@@ -34,9 +34,7 @@ usage(FILE *fp, int status)
 		    "  --split split       only train, valid or test\n"
 		    "  -h, --help          print this help\n"
 		    "  --version           print the version\n", fp);
-	if (fp == stdout)
-		exit(tool_fshut(stdout, "stdout"));
-	exit(status);
+	tool_usage_exit(fp, status);
 }
 
 static int

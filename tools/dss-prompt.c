@@ -14,11 +14,12 @@
 #include "../lib/prompt.h"
 #include "tool.h"
 
-static void
-usage(FILE *fp)
+__attribute__((noreturn)) static void
+usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: dss-prompt [--exemplars FILE] [--shots N] "
 	    "[--style chat|completion]\n");
+	tool_usage_exit(fp, status);
 }
 
 int
@@ -40,7 +41,6 @@ main(int argc, char **argv)
 	const char *exemplars = NULL;
 	int ch, shots = -1, status = 0, r;
 	cJSON *rec = NULL;
-	char *end;
 
 	tool_init("dss-prompt");
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -49,17 +49,11 @@ main(int argc, char **argv)
 			exemplars = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return tool_fshut(stdout, "stdout");
+			usage(stdout, 0);
 		case 'n':
-			n = strtoul(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    n > DSS_PROMPT_MAX_SHOTS) {
-				warnx("bad --shots '%s': want a whole number from 0 "
-				    "to %d", optarg, DSS_PROMPT_MAX_SHOTS);
-				usage(stderr);
-				return 2;
-			}
+			if (tool_parse_ulong("shots", optarg, 0, DSS_PROMPT_MAX_SHOTS,
+			    &n) < 0)
+				usage(stderr, 2);
 			shots = (int)n;
 			break;
 		case 's':
@@ -70,21 +64,17 @@ main(int argc, char **argv)
 			} else {
 				warnx("bad --style '%s': want 'chat' or 'completion'",
 				    optarg);
-				usage(stderr);
-				return 2;
+				usage(stderr, 2);
 			}
 			break;
 		case 'V':
 			tool_version();
 		default:
-			usage(stderr);
-			return 2;
+			usage(stderr, 2);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		usage(stderr, 2);
 	if ((p = dss_prompter_new(exemplars, shots, style, &err)) == NULL)
 		die_err(&err);
 	while ((r = dss_jsonl_next(&lines, &rec, &err)) == 1) {

@@ -15,11 +15,12 @@
 #include "../lib/store.h"
 #include "tool.h"
 
-static void
-usage(FILE *fp)
+__attribute__((noreturn)) static void
+usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: dss-store [--batch N] DB\n"
 	    "       dss-store --merge OUT.db IN.db ...\n");
+	tool_usage_exit(fp, status);
 }
 
 static void
@@ -59,7 +60,6 @@ main(int argc, char **argv)
 	unsigned long batch = DSS_STORE_BATCH;
 	int ch, merge = 0, status = 0, i;
 	sqlite3 *db;
-	char *end;
 
 	tool_init("dss-store");
 	/* Bulk loads: no malloc statistics, and large reads of stdin. */
@@ -68,34 +68,24 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			batch = strtoul(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    batch == 0 || batch > INT_MAX) {
-				warnx("bad --batch '%s': want a whole number from 1 "
-				    "to %d", optarg, INT_MAX);
-				usage(stderr);
-				return 2;
-			}
+			if (tool_parse_ulong("batch", optarg, 1, INT_MAX, &batch) < 0)
+				usage(stderr, 2);
 			break;
 		case 'h':
-			usage(stdout);
-			return tool_fshut(stdout, "stdout");
+			usage(stdout, 0);
 		case 'm':
 			merge = 1;
 			break;
 		case 'V':
 			tool_version();
 		default:
-			usage(stderr);
-			return 2;
+			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (merge ? argc < 2 : argc != 1) {
-		usage(stderr);
-		return 2;
-	}
+	if (merge ? argc < 2 : argc != 1)
+		usage(stderr, 2);
 	if ((db = dss_db_open(argv[0], DSS_DB_CREATE, &err)) == NULL)
 		die_err(&err);
 	memset(&c, 0, sizeof(c));

@@ -94,6 +94,34 @@ tool_fshut(FILE *fp, const char *name)
 	return 0;
 }
 
+void
+tool_usage_exit(FILE *fp, int status)
+{
+	if (fp == stdout)
+		exit(tool_fshut(stdout, "stdout"));
+	exit(status);
+}
+
+int
+tool_parse_ulong(const char *opt, const char *arg, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 ||
+	    n < min || n > max) {
+		if (opt != NULL)
+			warnx("bad --%s '%s': want a whole number from %lu to %lu",
+			    opt, arg, min, max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
 int
 tool_stderr_tty(void)
 {

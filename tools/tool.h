@@ -30,6 +30,20 @@ __attribute__((noreturn)) void tool_version(void);
  * "progname: cannot write 'name': ..." and returns 1, else returns 0.
  */
 int tool_fshut(FILE *fp, const char *name);
+/*
+ * Ends a tool's usage(): after -h/--help (fp is stdout) checks stdout and
+ * exits 0, or 1 on a write error; otherwise exits with status (2 for a
+ * usage error).
+ */
+__attribute__((noreturn)) void tool_usage_exit(FILE *fp, int status);
+/*
+ * Parses arg, the value of --opt, as a whole decimal number from min to
+ * max (no sign, no blanks, nothing after) into *out.  Returns 0, or -1
+ * after the warning "bad --opt 'arg': want a whole number from min to
+ * max"; with opt NULL, -1 without a warning (the caller words it).
+ */
+int tool_parse_ulong(const char *opt, const char *arg, unsigned long min,
+    unsigned long max, unsigned long *out);
 /* True when stderr is a terminal (for progress displays). */
 int tool_stderr_tty(void);
 
