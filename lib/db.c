@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Opening, migrating and transacting on the dss SQLite database. */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "db.h"
 
@@ -129,4 +131,119 @@ dss_db_close(sqlite3 *db)
 {
 	if (db != NULL)
 		sqlite3_close(db);
+}
+
+/*
+ * The background checkpointer (see db.h).  Instead of the committing
+ * thread copying the WAL into the database every CHECKPOINT_FRAMES pages
+ * (SQLite's automatic checkpoint), a second connection on a thread of its
+ * own does it, so that the copying overlaps the writing.  The WAL hook of
+ * the loading connection wakes it after a commit that leaves enough
+ * frames in the WAL.  A WAL can only start over when a write begins with
+ * every frame copied, so when it grows past WAL_LIMIT frames the writer
+ * waits for the checkpointer before its next transaction.  Checkpoints
+ * change no content: transactions and rollbacks are as without it.
+ */
+#define CHECKPOINT_FRAMES 1000
+#define WAL_LIMIT (4 * CHECKPOINT_FRAMES)
+
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct dss_db_checkpointer *ck = arg;
+
+	pthread_mutex_lock(&ck->lock);
+	ck->frames = frames;
+	if (frames >= CHECKPOINT_FRAMES) {
+		ck->pending = 1;
+		pthread_cond_broadcast(&ck->cond);
+	}
+	pthread_mutex_unlock(&ck->lock);
+	return SQLITE_OK;
+}
+
+static void *
+checkpoint_main(void *arg)
+{
+	struct dss_db_checkpointer *ck = arg;
+
+	pthread_mutex_lock(&ck->lock);
+	for (;;) {
+		while (!ck->pending && !ck->done)
+			pthread_cond_wait(&ck->cond, &ck->lock);
+		if (!ck->pending)
+			break;
+		ck->pending = 0;
+		ck->running = 1;
+		pthread_mutex_unlock(&ck->lock);
+		sqlite3_wal_checkpoint_v2(ck->db, "main", SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+		pthread_mutex_lock(&ck->lock);
+		ck->running = 0;
+		pthread_cond_broadcast(&ck->cond);
+	}
+	pthread_mutex_unlock(&ck->lock);
+	return NULL;
+}
+
+void
+dss_db_checkpointer_start(struct dss_db_checkpointer *ck, sqlite3 *db)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+
+	memset(ck, 0, sizeof(*ck));
+	if (path == NULL || *path == '\0' || !sqlite3_threadsafe())
+		return;
+	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(ck->db, 30000);
+	/* Reading the schema makes the connection see the WAL. */
+	if (sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	pthread_mutex_init(&ck->lock, NULL);
+	pthread_cond_init(&ck->cond, NULL);
+	if (pthread_create(&ck->thread, NULL, checkpoint_main, ck) != 0) {
+		pthread_mutex_destroy(&ck->lock);
+		pthread_cond_destroy(&ck->cond);
+		goto fail;
+	}
+	ck->started = 1;
+	sqlite3_wal_hook(db, wal_hook, ck);
+	return;
+fail:
+	sqlite3_close(ck->db);
+	ck->db = NULL;
+}
+
+void
+dss_db_checkpointer_throttle(struct dss_db_checkpointer *ck)
+{
+	if (!ck->started)
+		return;
+	pthread_mutex_lock(&ck->lock);
+	if (ck->frames >= WAL_LIMIT) {
+		while (ck->pending || ck->running)
+			pthread_cond_wait(&ck->cond, &ck->lock);
+		ck->frames = 0;
+	}
+	pthread_mutex_unlock(&ck->lock);
+}
+
+void
+dss_db_checkpointer_stop(struct dss_db_checkpointer *ck, sqlite3 *db)
+{
+	if (!ck->started)
+		return;
+	sqlite3_wal_autocheckpoint(db, CHECKPOINT_FRAMES);
+	pthread_mutex_lock(&ck->lock);
+	ck->done = 1;
+	pthread_cond_broadcast(&ck->cond);
+	pthread_mutex_unlock(&ck->lock);
+	pthread_join(ck->thread, NULL);
+	pthread_mutex_destroy(&ck->lock);
+	pthread_cond_destroy(&ck->cond);
+	sqlite3_close(ck->db);
+	ck->started = 0;
 }

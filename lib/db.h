@@ -8,6 +8,8 @@
 #ifndef DSS_DB_H
 #define DSS_DB_H
 
+#include <pthread.h>
+
 #include <sqlite3.h>
 
 #include "err.h"
@@ -31,6 +33,30 @@ void dss_db_rollback(sqlite3 *db);
 
 /* Prepares a statement or fails with the SQLite message. */
 sqlite3_stmt *dss_db_prepare(sqlite3 *db, const char *sql, struct dss_err *err);
+
+/*
+ * A background checkpointer for a connection that commits often.  Once
+ * started, a second connection on a thread of its own copies the WAL
+ * into the database (and fsyncs) whenever a commit of db leaves enough
+ * frames in it, so that the committing thread never stalls on a
+ * checkpoint.  Call dss_db_checkpointer_throttle before a transaction:
+ * when the WAL has grown too long it waits for a checkpoint so the WAL
+ * can start over.  When the thread cannot be started, db keeps SQLite's
+ * automatic checkpoints and the calls do nothing.  Checkpoints change no
+ * content.  Stop it before closing db.
+ */
+struct dss_db_checkpointer {
+	sqlite3 *db;		/* its own connection */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int frames;		/* in the WAL after the last commit */
+	int pending, running, done, started;
+};
+
+void dss_db_checkpointer_start(struct dss_db_checkpointer *ck, sqlite3 *db);
+void dss_db_checkpointer_throttle(struct dss_db_checkpointer *ck);
+void dss_db_checkpointer_stop(struct dss_db_checkpointer *ck, sqlite3 *db);
 
 /* The schema text of schemas/dss.sql, compiled in. */
 extern const char dss_schema_sql[];

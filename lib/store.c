@@ -484,137 +484,11 @@ counts_add(struct dss_store_counts *to, const struct dss_store_counts *from)
 		to->by_type[i] += from->by_type[i];
 }
 
-/*
- * The background checkpointer of a load.  Instead of the committing
- * thread copying the WAL into the database every CHECKPOINT_FRAMES pages
- * (SQLite's automatic checkpoint), a second connection on a thread of its
- * own does it, so that the copying overlaps the writing.  The WAL hook of
- * the loading connection wakes it after a commit that leaves enough
- * frames in the WAL.  A WAL can only start over when a write begins with
- * every frame copied, so when it grows past WAL_LIMIT frames the writer
- * waits for the checkpointer before its next transaction.  Checkpoints
- * change no content: transactions and rollbacks are as without it.
- */
-#define CHECKPOINT_FRAMES 1000
-#define WAL_LIMIT (4 * CHECKPOINT_FRAMES)
-
-struct checkpointer {
-	sqlite3 *db;		/* its own connection */
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int frames;		/* in the WAL after the last commit */
-	int pending, running, done, started;
-};
-
-static int
-wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
-{
-	struct checkpointer *ck = arg;
-
-	pthread_mutex_lock(&ck->lock);
-	ck->frames = frames;
-	if (frames >= CHECKPOINT_FRAMES) {
-		ck->pending = 1;
-		pthread_cond_broadcast(&ck->cond);
-	}
-	pthread_mutex_unlock(&ck->lock);
-	return SQLITE_OK;
-}
-
-static void *
-checkpoint_main(void *arg)
-{
-	struct checkpointer *ck = arg;
-
-	pthread_mutex_lock(&ck->lock);
-	for (;;) {
-		while (!ck->pending && !ck->done)
-			pthread_cond_wait(&ck->cond, &ck->lock);
-		if (!ck->pending)
-			break;
-		ck->pending = 0;
-		ck->running = 1;
-		pthread_mutex_unlock(&ck->lock);
-		sqlite3_wal_checkpoint_v2(ck->db, "main", SQLITE_CHECKPOINT_PASSIVE,
-		    NULL, NULL);
-		pthread_mutex_lock(&ck->lock);
-		ck->running = 0;
-		pthread_cond_broadcast(&ck->cond);
-	}
-	pthread_mutex_unlock(&ck->lock);
-	return NULL;
-}
-
-/* Starts the checkpointer; when it cannot, db checkpoints as usual. */
-static void
-checkpointer_start(struct checkpointer *ck, sqlite3 *db)
-{
-	const char *path = sqlite3_db_filename(db, "main");
-
-	memset(ck, 0, sizeof(*ck));
-	if (path == NULL || *path == '\0' || !sqlite3_threadsafe())
-		return;
-	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_busy_timeout(ck->db, 30000);
-	/* Reading the schema makes the connection see the WAL. */
-	if (sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
-	    NULL) != SQLITE_OK)
-		goto fail;
-	pthread_mutex_init(&ck->lock, NULL);
-	pthread_cond_init(&ck->cond, NULL);
-	if (pthread_create(&ck->thread, NULL, checkpoint_main, ck) != 0) {
-		pthread_mutex_destroy(&ck->lock);
-		pthread_cond_destroy(&ck->cond);
-		goto fail;
-	}
-	ck->started = 1;
-	sqlite3_wal_hook(db, wal_hook, ck);
-	return;
-fail:
-	sqlite3_close(ck->db);
-	ck->db = NULL;
-}
-
-/* Before a transaction: lets a WAL that grew too long start over. */
-static void
-checkpointer_throttle(struct checkpointer *ck)
-{
-	if (!ck->started)
-		return;
-	pthread_mutex_lock(&ck->lock);
-	if (ck->frames >= WAL_LIMIT) {
-		while (ck->pending || ck->running)
-			pthread_cond_wait(&ck->cond, &ck->lock);
-		ck->frames = 0;
-	}
-	pthread_mutex_unlock(&ck->lock);
-}
-
-/* Stops the checkpointer and gives db back its automatic checkpoints. */
-static void
-checkpointer_stop(struct checkpointer *ck, sqlite3 *db)
-{
-	if (!ck->started)
-		return;
-	sqlite3_wal_autocheckpoint(db, CHECKPOINT_FRAMES);
-	pthread_mutex_lock(&ck->lock);
-	ck->done = 1;
-	pthread_cond_broadcast(&ck->cond);
-	pthread_mutex_unlock(&ck->lock);
-	pthread_join(ck->thread, NULL);
-	pthread_mutex_destroy(&ck->lock);
-	pthread_cond_destroy(&ck->cond);
-	sqlite3_close(ck->db);
-	ck->started = 0;
-}
 
 /* Writes the chunks the reader fills; returns 0 or -1 with err set. */
 static int
 write_chunks(sqlite3 *db, struct store *s, struct pipe *p,
-    struct checkpointer *ck, size_t batch, struct dss_store_counts *c,
+    struct dss_db_checkpointer *ck, size_t batch, struct dss_store_counts *c,
     struct dss_err *err)
 {
 	struct dss_store_counts pending;
@@ -631,7 +505,7 @@ write_chunks(sqlite3 *db, struct store *s, struct pipe *p,
 		pthread_mutex_unlock(&p->lock);
 		for (i = 0; i < ch->n; i++) {
 			if (inbatch == 0) {
-				checkpointer_throttle(ck);
+				dss_db_checkpointer_throttle(ck);
 				if (dss_db_begin(db, err) < 0)
 					return -1;
 			}
@@ -670,7 +544,7 @@ int
 dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
     struct dss_store_counts *c, struct dss_err *err)
 {
-	struct checkpointer ck;
+	struct dss_db_checkpointer ck;
 	struct pipe p;
 	struct store s;
 	pthread_t reader;
@@ -694,7 +568,7 @@ dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
 		dss_err_set(err, "cannot start a thread");
 		goto out;
 	}
-	checkpointer_start(&ck, db);
+	dss_db_checkpointer_start(&ck, db);
 	r = write_chunks(db, &s, &p, &ck, batch, c, err);
 	pthread_mutex_lock(&p.lock);
 	p.stop = 1;
@@ -704,7 +578,7 @@ dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
 out:
 	if (r < 0)
 		dss_db_rollback(db);
-	checkpointer_stop(&ck, db);
+	dss_db_checkpointer_stop(&ck, db);
 	for (k = 0; k < 2; k++) {
 		dss_buf_free(&p.chunk[k].arena);
 		free(p.chunk[k].e);
