@@ -6,20 +6,9 @@
 # turned into completion records (text, finish_reason, usage, the carried
 # example fields).  Also the command line and the key rules.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-teach.sh"
 
-FAKE="$TOP/tests/servers/fake_teacher.py"
-# The interpreter itself, not a version-manager shim that costs a second.
-PY=$(python3 -c 'import sys; print(sys.executable)')
 KEY=sk-test-0300-c0ffee
-
-# jsonq FILE EXPR: evaluates the Python expression EXPR over R, the list
-# of JSON records in FILE, and prints the result (strings bare, else JSON).
-jsonq() {
-	"$PY" -c 'import json, sys
-R = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
-r = eval(sys.argv[2])
-print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1" "$2"
-}
 
 # mkprompts N: N prompt records (anli1 train), each naming its id in the
 # prompt text so the server log can be traced back to the example.

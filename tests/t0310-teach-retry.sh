@@ -8,17 +8,7 @@
 # that still fail are reported on stderr with the reason, counted, not
 # cached, and make the exit status 1.
 . "$(dirname "$0")/lib.sh"
-
-FAKE="$TOP/tests/servers/fake_teacher.py"
-# The interpreter itself, not a version-manager shim that costs a second.
-PY=$(python3 -c 'import sys; print(sys.executable)')
-
-jsonq() {
-	"$PY" -c 'import json, re, sys
-R = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
-r = eval(sys.argv[2])
-print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1" "$2"
-}
+. "$(dirname "$0")/lib-teach.sh"
 
 mkprompts() {
 	awk -v n="$1" 'BEGIN {
@@ -58,15 +48,6 @@ run() {
 }
 
 # status_is WANT NAME: checks $st, showing stderr on a mismatch.
-status_is() {
-	is "$st" "$1" "$2"
-	[ "$st" = "$1" ] || diag "$TMP/err"
-}
-
-nrec() {
-	wc -l < "$TMP/out" | tr -d ' '
-}
-
 # gap N: seconds from the end of request N to the start of request N+1
 # (1-based), by the server's clock.
 gap() {

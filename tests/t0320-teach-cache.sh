@@ -7,18 +7,9 @@
 # work and exit 1; --shard I/N partitions the prompts exactly; and the API
 # key never reaches the database, stdout or stderr.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-teach.sh"
 
-FAKE="$TOP/tests/servers/fake_teacher.py"
-# The interpreter itself, not a version-manager shim that costs a second.
-PY=$(python3 -c 'import sys; print(sys.executable)')
 KEY=sk-secret-0320-5f4dcc3b5aa765d61d8327deb882cf99
-
-jsonq() {
-	"$PY" -c 'import json, re, sys
-R = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
-r = eval(sys.argv[2])
-print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1" "$2"
-}
 
 mkprompts() {
 	awk -v n="$1" 'BEGIN {
@@ -33,12 +24,6 @@ mkprompts() {
 	}}'
 }
 
-# stat FIELD: one figure from the running fake teacher's /stats.
-stat() {
-	"$PY" -c 'import json, sys, urllib.request
-print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1]))[sys.argv[2]])' "$port" "$1"
-}
-
 # teach DB [OPTIONS] < input: dss-teach against the running fake teacher,
 # output in $TMP/out and $TMP/err, status in $st.
 teach() {
@@ -46,13 +31,6 @@ teach() {
 	OPENAI_API_KEY=$KEY dss-teach --db "$_db" --teacher openai:gpt-4o-mini \
 	    --base-url "http://127.0.0.1:$port/v1" "$@" >"$TMP/out" 2>"$TMP/err"
 	st=$?
-}
-status_is() {
-	is "$st" "$1" "$2"
-	[ "$st" = "$1" ] || diag "$TMP/err"
-}
-nrec() {
-	wc -l < "$TMP/out" | tr -d ' '
 }
 # norm FILE: the records sorted by request, without latency_ms.
 norm() {

@@ -9,10 +9,8 @@
 # PRAGMA integrity_check after every kill.  Then the same with two
 # samples per prompt sent as separate Anthropic requests.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-teach.sh"
 
-FAKE="$TOP/tests/servers/fake_teacher.py"
-# The interpreter itself, not a version-manager shim that costs a second.
-PY=$(python3 -c 'import sys; print(sys.executable)')
 N=2000
 CONC=8
 
@@ -27,11 +25,6 @@ mkprompts() {
 		printf "\"prompt\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],", pr, pr
 		printf "\"template\":\"5eed0330\",\"style\":\"cot\"}\n"
 	}}'
-}
-
-stat() {
-	"$PY" -c 'import json, sys, urllib.request
-print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1]))[sys.argv[2]])' "$port" "$1"
 }
 
 # settle: waits until the fake teacher has finished every request it

@@ -9,17 +9,7 @@
 # every prompt completes, byte for byte, and the second run is served
 # wholly from the cache.
 . "$(dirname "$0")/lib.sh"
-
-FAKE="$TOP/tests/servers/fake_teacher.py"
-# The interpreter itself, not a version-manager shim that costs a second.
-PY=$(python3 -c 'import sys; print(sys.executable)')
-
-jsonq() {
-	"$PY" -c 'import json, re, sys
-R = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
-r = eval(sys.argv[2])
-print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1" "$2"
-}
+. "$(dirname "$0")/lib-teach.sh"
 
 mkprompts() {
 	awk -v n="$1" 'BEGIN {
@@ -32,10 +22,6 @@ mkprompts() {
 		printf "\"prompt\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],", pr, pr
 		printf "\"template\":\"5eed0340\",\"style\":\"cot\"}\n"
 	}}'
-}
-status_is() {
-	is "$st" "$1" "$2"
-	[ "$st" = "$1" ] || diag "$TMP/err"
 }
 replay() {
 	_db=$1; shift
