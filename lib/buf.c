@@ -165,3 +165,15 @@ dss_buf_add_utf8(struct dss_buf *b, unsigned long cp)
 	}
 	return dss_buf_add(b, u, n);
 }
+
+int
+dss_buf_read(struct dss_buf *b, FILE *fp)
+{
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (dss_buf_add(b, chunk, n) < 0)
+			return -2;
+	return ferror(fp) ? -1 : 0;
+}

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #define DSS_BUF_DEFAULT_MAX ((size_t)256 << 20)	/* 256 MiB */
@@ -38,6 +39,12 @@ int dss_buf_vaddf(struct dss_buf *b, const char *fmt, va_list ap);
  * ones is the caller's business.
  */
 int dss_buf_add_utf8(struct dss_buf *b, unsigned long cp);
+/*
+ * Appends the rest of fp to b.  Returns 0 at end of file, -1 (errno set)
+ * on a read error, or -2 when b cannot hold it all (over its max, or out
+ * of memory).  The caller closes fp.
+ */
+int dss_buf_read(struct dss_buf *b, FILE *fp);
 /* Sets len to 0, keeping the allocation. */
 void dss_buf_reset(struct dss_buf *b);
 /* Shortens to n bytes (n <= len). */

@@ -96,24 +96,18 @@ static int
 read_file(const char *path, struct dss_buf *b, struct dss_err *err)
 {
 	FILE *fp = fopen(path, "rb");
-	char chunk[8192];
-	size_t n;
-	int r = 0;
+	int r;
 
 	if (fp == NULL)
 		return dss_err_errno(err, errno, "cannot open '%s'", path);
 	b->max = MANIFEST_MAX;
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (dss_buf_add(b, chunk, n) < 0) {
-			r = dss_err_set(err, "'%s' is larger than %zu bytes", path,
-			    MANIFEST_MAX);
-			goto out;
-		}
-	if (ferror(fp))
-		r = dss_err_errno(err, errno, "cannot read '%s'", path);
-out:
+	if ((r = dss_buf_read(b, fp)) == -2)
+		dss_err_set(err, "'%s' is larger than %zu bytes", path,
+		    MANIFEST_MAX);
+	else if (r < 0)
+		dss_err_errno(err, errno, "cannot read '%s'", path);
 	fclose(fp);
-	return r;
+	return r < 0 ? -1 : 0;
 }
 
 struct dss_manifest *
