@@ -26,6 +26,10 @@ dss_buf_grow(struct dss_buf *b, size_t extra)
 	ncap = b->cap ? b->cap : 64;
 	while (ncap < want)
 		ncap = ncap < ((size_t)1 << 62) ? ncap * 2 : want;
+	/* Never more than max + 1, so that the inline fast appends of buf.h,
+	 * which check only cap, cannot pass max either. */
+	if (ncap > max + 1)
+		ncap = max + 1;
 	p = realloc(b->cap ? b->data : NULL, ncap);
 	if (p == NULL)
 		return -1;
