@@ -42,17 +42,17 @@ dss-store "$DB" < "$OUT/completions.jsonl"
 
 step "dss-teach again: every response comes from the cache"
 dss-teach --db "$DB" --teacher "replay:$OUT/replay.jsonl" --samples 3 \
-    < "$OUT/prompts.jsonl" > "$OUT/completions2.jsonl" || true
+    < "$OUT/prompts.jsonl" > "$OUT/completions2.jsonl"
 cmp -s "$OUT/completions.jsonl" "$OUT/completions2.jsonl" &&
     echo "second run identical: $(wc -l < "$OUT/completions2.jsonl") completions" >&2
 
 step "dss-filter --agree gold: keep rationales whose answer equals the gold equation"
 dss-filter --agree gold --rejects "$OUT/rejects-gold.jsonl" \
-    < "$OUT/completions.jsonl" > "$OUT/triples-gold.jsonl" || true
+    < "$OUT/completions.jsonl" > "$OUT/triples-gold.jsonl"
 
 step "dss-filter --agree majority: self-consistency over 3 samples, no gold labels"
 dss-filter --agree majority --rejects "$OUT/rejects-majority.jsonl" \
-    < "$OUT/completions.jsonl" > "$OUT/triples-majority.jsonl" || true
+    < "$OUT/completions.jsonl" > "$OUT/triples-majority.jsonl"
 dss-store "$DB" < "$OUT/triples-gold.jsonl"
 
 step "summary"
