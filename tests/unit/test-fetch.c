@@ -100,8 +100,8 @@ test_source_url(void)
 	struct dss_err err = DSS_ERR_INIT;
 	char *s;
 
-	s = dss_fetch_source_url(NULL, "https://h.org/p/q.json", &err);
-	is_str(s, "https://h.org/p/q.json", "no mirror: the URL itself");
+	s = dss_fetch_source_url(NULL, "https://h.example.org/p/q.json", &err);
+	is_str(s, "https://h.example.org/p/q.json", "no mirror: the URL itself");
 	free(s);
 	s = dss_fetch_source_url("http://127.0.0.1:8/m/",
 	    "https://raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json", &err);
@@ -111,31 +111,31 @@ test_source_url(void)
 	s = dss_fetch_source_url("file:///srv/mirror//", "https://dl.fbaipublicfiles.com/anli/anli_v1.0.zip", &err);
 	is_str(s, "file:///srv/mirror/dl.fbaipublicfiles.com/anli/anli_v1.0.zip", "file:// mirror");
 	free(s);
-	s = dss_fetch_source_url("/srv/m", "http://h.org/x", &err);
-	is_str(s, "file:///srv/m/h.org/x", "an absolute path is a file:// mirror");
+	s = dss_fetch_source_url("/srv/m", "http://h.example.org/x", &err);
+	is_str(s, "file:///srv/m/h.example.org/x", "an absolute path is a file:// mirror");
 	free(s);
-	s = dss_fetch_source_url("", "http://h.org/x", &err);
-	is_str(s, "http://h.org/x", "empty mirror is no mirror");
+	s = dss_fetch_source_url("", "http://h.example.org/x", &err);
+	is_str(s, "http://h.example.org/x", "empty mirror is no mirror");
 	free(s);
-	s = dss_fetch_source_url("ftp://m.org", "http://h.org/x", &err);
+	s = dss_fetch_source_url("ftp://m.example.org", "http://h.example.org/x", &err);
 	ok(s == NULL, "ftp mirror rejected");
-	is_str(err.msg, "invalid mirror 'ftp://m.org': not an http://, https:// or file:// URL "
+	is_str(err.msg, "invalid mirror 'ftp://m.example.org': not an http://, https:// or file:// URL "
 	    "or an absolute path", "bad mirror message");
-	s = dss_fetch_source_url("http://m.org", "ftp://h.org/x", &err);
-	ok(s == NULL && strstr(err.msg, "'ftp://h.org/x'") != NULL, "ftp URL rejected: %s", err.msg);
+	s = dss_fetch_source_url("http://m.example.org", "ftp://h.example.org/x", &err);
+	ok(s == NULL && strstr(err.msg, "'ftp://h.example.org/x'") != NULL, "ftp URL rejected: %s", err.msg);
 }
 
 static void
 test_cache_path(void)
 {
 	static const char *bad[] = {
-		"https://h.org/../x", "https://h.org/a/./b", "https://h.org//x",
-		"https://h.org/a/", "https://h.org", "https://h.org/", "https://../x",
-		"https://h.org/x?y=1", "https://h.org/x#f", "https://h.org/a b",
-		"https://h.org/.hidden", "https://h.org/x.json.part",
-		"https://h.org/%2e%2e/x", "ftp://h.org/x", "https://h.org/a\\b",
-		"file:///etc/passwd", "https://h.org/a/\xc3\xa9", "https://h/o/st/a\nb",
-		"HTTPS://h.org/x", "https://user@h.org/x", "https://h.org/..",
+		"https://h.example.org/../x", "https://h.example.org/a/./b", "https://h.example.org//x",
+		"https://h.example.org/a/", "https://h.example.org", "https://h.example.org/", "https://../x",
+		"https://h.example.org/x?y=1", "https://h.example.org/x#f", "https://h.example.org/a b",
+		"https://h.example.org/.hidden", "https://h.example.org/x.json.part",
+		"https://h.example.org/%2e%2e/x", "ftp://h.example.org/x", "https://h.example.org/a\\b",
+		"file:///etc/passwd", "https://h.example.org/a/\xc3\xa9", "https://h.invalid/o/st/a\nb",
+		"HTTPS://h.example.org/x", "https://user@h.example.org/x", "https://h.example.org/..",
 	};
 	struct dss_err err = DSS_ERR_INIT;
 	char *s, big[5000];
@@ -144,14 +144,14 @@ test_cache_path(void)
 	s = dss_fetch_cache_path("/c", "https://raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json", &err);
 	is_str(s, "/c/raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json", "cache path is CACHE/HOST/PATH");
 	free(s);
-	s = dss_fetch_cache_path("/c", "https://h/o/st/a\nb", &err);
-	is_str(err.msg, "cannot cache 'https://h/o/st/a...': control character in the URL",
+	s = dss_fetch_cache_path("/c", "https://h.invalid/o/st/a\nb", &err);
+	is_str(err.msg, "cannot cache 'https://h.invalid/o/st/a...': control character in the URL",
 	    "a control character is not echoed");
 	s = dss_fetch_cache_path("/c//", "http://127.0.0.1:8080/a/b_c~d+e=f,g@h-i.zip", &err);
 	is_str(s, "/c/127.0.0.1:8080/a/b_c~d+e=f,g@h-i.zip", "port in host and safe punctuation kept");
 	free(s);
-	s = dss_fetch_cache_path("rel", "https://h.org/x", &err);
-	is_str(s, "rel/h.org/x", "relative cache dir");
+	s = dss_fetch_cache_path("rel", "https://h.example.org/x", &err);
+	is_str(s, "rel/h.example.org/x", "relative cache dir");
 	free(s);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		s = dss_fetch_cache_path("/c", bad[i], &err);
@@ -159,14 +159,14 @@ test_cache_path(void)
 		    "rejects unsafe URL #%zu: %s", i, err.msg);
 		free(s);
 	}
-	s = dss_fetch_cache_path("/c", "https://h.org/../x", &err);
-	is_str(err.msg, "cannot cache 'https://h.org/../x': component '..' starts with '.'", "'..' message");
-	s = dss_fetch_cache_path("/c", "https://h.org/x?y=1", &err);
-	is_str(err.msg, "cannot cache 'https://h.org/x?y=1': character '?' is not allowed", "'?' message");
-	s = dss_fetch_cache_path("/c", "https://h.org//x", &err);
-	is_str(err.msg, "cannot cache 'https://h.org//x': empty path component", "empty component message");
+	s = dss_fetch_cache_path("/c", "https://h.example.org/../x", &err);
+	is_str(err.msg, "cannot cache 'https://h.example.org/../x': component '..' starts with '.'", "'..' message");
+	s = dss_fetch_cache_path("/c", "https://h.example.org/x?y=1", &err);
+	is_str(err.msg, "cannot cache 'https://h.example.org/x?y=1': character '?' is not allowed", "'?' message");
+	s = dss_fetch_cache_path("/c", "https://h.example.org//x", &err);
+	is_str(err.msg, "cannot cache 'https://h.example.org//x': empty path component", "empty component message");
 	memset(big, 'a', sizeof(big) - 1);
-	memcpy(big, "https://h.org/", 14);
+	memcpy(big, "https://h.example.org/", 14);
 	big[sizeof(big) - 1] = '\0';
 	s = dss_fetch_cache_path("/c", big, &err);
 	ok(s == NULL && strstr(err.msg, "URL too long") != NULL, "overlong URL rejected");
