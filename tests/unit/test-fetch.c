@@ -517,7 +517,7 @@ test_http(void)
 
 	for (i = 0; i < 30000; i++)
 		dss_buf_addf(&big, "line %d of the big file\n", i);
-	write_file(mpath("h.test/big.txt"), big.data, big.len);
+	write_file(mpath("h.example.com/big.txt"), big.data, big.len);
 	dss_sha256_hex(big.data, big.len, hex);
 	snprintf(c3, sizeof(c3), "%s/cache3", top);
 	snprintf(logp, sizeof(logp), "%s/server.log", top);
@@ -527,20 +527,20 @@ test_http(void)
 
 	/* resume within one call after a cut connection */
 	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --truncate /h.test/big.txt", logp);
+	snprintf(args, sizeof(args), "--log '%s' --truncate /h.example.com/big.txt", logp);
 	port = server_start(args);
 	ok(port > 0, "mirror server started on port %d", port);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	o.mirror = url;
 	o.progress = on_progress;
 	o.progress_arg = &prog;
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "http: fetched after a cut transfer (%s)", r ? err.msg : "ok");
 	free(path);
-	s = read_file(cpath("../cache3/h.test/big.txt"), &len);
+	s = read_file(cpath("../cache3/h.example.com/big.txt"), &len);
 	ok(s != NULL && len == big.len && memcmp(s, big.data, len) == 0, "content intact");
 	free(s);
-	snprintf(want, sizeof(want), "GET /h.test/big.txt range=bytes=%zu- status=206", big.len / 2);
+	snprintf(want, sizeof(want), "GET /h.example.com/big.txt range=bytes=%zu- status=206", big.len / 2);
 	is_int(log_count(want), 1, "second request resumes from the cut with Range");
 	is_int(log_count("GET "), 2, "two requests in all");
 	ok(prog.calls > 0 && prog.now == (long long)big.len && prog.total == (long long)big.len,
@@ -549,21 +549,21 @@ test_http(void)
 	server_stop();
 
 	/* resume across calls */
-	unlink(cpath("../cache3/h.test/big.txt"));
+	unlink(cpath("../cache3/h.example.com/big.txt"));
 	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --truncate /h.test/big.txt --truncate-all", logp);
+	snprintf(args, sizeof(args), "--log '%s' --truncate /h.example.com/big.txt --truncate-all", logp);
 	port = server_start(args);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	o.retries = 0;
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == -1, "cut transfer without retries fails");
-	snprintf(want, sizeof(want), "cannot download 'https://h.test/big.txt' from '%s/h.test/big.txt': ", url);
+	snprintf(want, sizeof(want), "cannot download 'https://h.example.com/big.txt' from '%s/h.example.com/big.txt': ", url);
 	ok(strncmp(err.msg, want, strlen(want)) == 0, "message: %s", err.msg);
-	ok(!exists(cpath("../cache3/h.test/big.txt")), "nothing in place after the failure");
+	ok(!exists(cpath("../cache3/h.example.com/big.txt")), "nothing in place after the failure");
 	{
 		struct stat st;
 
-		ok(stat(cpath("../cache3/h.test/big.txt.part"), &st) == 0 &&
+		ok(stat(cpath("../cache3/h.example.com/big.txt.part"), &st) == 0 &&
 		    st.st_size == (off_t)(big.len / 2), "the .part keeps the half that came");
 	}
 	server_stop();
@@ -571,19 +571,19 @@ test_http(void)
 	snprintf(args, sizeof(args), "--log '%s'", logp);
 	port = server_start(args);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "next call resumes (%s)", r ? err.msg : "ok");
 	free(path);
-	snprintf(want, sizeof(want), "GET /h.test/big.txt range=bytes=%zu- status=206", big.len / 2);
+	snprintf(want, sizeof(want), "GET /h.example.com/big.txt range=bytes=%zu- status=206", big.len / 2);
 	is_int(log_count(want), 1, "...with a Range request");
 	is_int(log_count("GET "), 1, "...and only that request");
-	ok(!exists(cpath("../cache3/h.test/big.txt.part")), ".part gone after success");
+	ok(!exists(cpath("../cache3/h.example.com/big.txt.part")), ".part gone after success");
 
 	/* stale .part bytes: resumed file mismatches, so start over once */
-	unlink(cpath("../cache3/h.test/big.txt"));
-	write_file(cpath("../cache3/h.test/big.txt.part"), "garbage garbage", 15);
+	unlink(cpath("../cache3/h.example.com/big.txt"));
+	write_file(cpath("../cache3/h.example.com/big.txt.part"), "garbage garbage", 15);
 	unlink(logp);
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "stale .part: recovered by a fresh transfer (%s)", r ? err.msg : "ok");
 	free(path);
 	is_int(log_count("range=bytes=15- status=206"), 1, "first resumed");
@@ -592,22 +592,22 @@ test_http(void)
 	/* 404: no retry */
 	o.retries = 3;
 	unlink(logp);
-	r = dss_fetch(&o, "https://h.test/absent.txt", NULL, &path, &err);
-	snprintf(want, sizeof(want), "cannot download 'https://h.test/absent.txt' from '%s/h.test/absent.txt': HTTP 404", url);
+	r = dss_fetch(&o, "https://h.example.com/absent.txt", NULL, &path, &err);
+	snprintf(want, sizeof(want), "cannot download 'https://h.example.com/absent.txt' from '%s/h.example.com/absent.txt': HTTP 404", url);
 	ok(r == -1, "404 fails");
 	is_str(err.msg, want, "404 message");
 	is_int(log_count("GET "), 1, "404 is not retried");
-	ok(!exists(cpath("../cache3/h.test/absent.txt.part")), "no .part after 404");
-	ok(!exists(cpath("../cache3/h.test/absent.txt")), "no file after 404");
+	ok(!exists(cpath("../cache3/h.example.com/absent.txt.part")), "no .part after 404");
+	ok(!exists(cpath("../cache3/h.example.com/absent.txt")), "no file after 404");
 	server_stop();
 
 	/* 503 then success */
-	unlink(cpath("../cache3/h.test/big.txt"));
+	unlink(cpath("../cache3/h.example.com/big.txt"));
 	unlink(logp);
 	snprintf(args, sizeof(args), "--log '%s' --fail-first 2", logp);
 	port = server_start(args);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "503 twice, then success (%s)", r ? err.msg : "ok");
 	free(path);
 	is_int(log_count("status=503"), 2, "two 503s");
@@ -615,13 +615,13 @@ test_http(void)
 	server_stop();
 
 	/* 503 for ever: retries run out */
-	unlink(cpath("../cache3/h.test/big.txt"));
+	unlink(cpath("../cache3/h.example.com/big.txt"));
 	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --status /h.test/big.txt=503", logp);
+	snprintf(args, sizeof(args), "--log '%s' --status /h.example.com/big.txt=503", logp);
 	port = server_start(args);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	o.retries = 2;
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == -1 && strstr(err.msg, "': HTTP 503") != NULL, "persistent 503 fails: %s", err.msg);
 	is_int(log_count("status=503"), 3, "first attempt plus two retries");
 	server_stop();
@@ -639,14 +639,14 @@ test_http(void)
 		at = (size_t)snprintf(args, sizeof(args), "--log '%s'", logp);
 		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 			at += (size_t)snprintf(args + at, sizeof(args) - at,
-			    " --status /h.test/s%d.txt=%d", cases[k].code, cases[k].code);
+			    " --status /h.example.com/s%d.txt=%d", cases[k].code, cases[k].code);
 		port = server_start(args);
 		snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 		o.retries = 1;
 		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 			char u[64], code[64], f[64];
 
-			snprintf(u, sizeof(u), "https://h.test/s%d.txt", cases[k].code);
+			snprintf(u, sizeof(u), "https://h.example.com/s%d.txt", cases[k].code);
 			r = dss_fetch(&o, u, NULL, &path, &err);
 			snprintf(code, sizeof(code), "': HTTP %d", cases[k].code);
 			snprintf(f, sizeof(f), "status=%d", cases[k].code);
@@ -659,48 +659,48 @@ test_http(void)
 	}
 
 	/* a server that ignores Range */
-	write_file(cpath("../cache3/h.test/big.txt.part"), big.data, 1000);
+	write_file(cpath("../cache3/h.example.com/big.txt.part"), big.data, 1000);
 	unlink(logp);
 	snprintf(args, sizeof(args), "--log '%s' --no-range", logp);
 	port = server_start(args);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "no-range server: restarts cleanly (%s)", r ? err.msg : "ok");
 	free(path);
-	s = read_file(cpath("../cache3/h.test/big.txt"), &len);
+	s = read_file(cpath("../cache3/h.example.com/big.txt"), &len);
 	ok(s != NULL && len == big.len && memcmp(s, big.data, len) == 0, "no-range: content intact");
 	free(s);
 	is_int(log_count("range=bytes=1000- status=200"), 1, "range asked and ignored");
-	is_int(log_count("GET /h.test/big.txt range=- status=200"), 1, "then a whole transfer");
+	is_int(log_count("GET /h.example.com/big.txt range=- status=200"), 1, "then a whole transfer");
 	server_stop();
 
 	/* corrupt bytes on the wire: pinned and recorded hashes */
-	unlink(cpath("../cache3/h.test/big.txt"));
+	unlink(cpath("../cache3/h.example.com/big.txt"));
 	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --corrupt /h.test/big.txt --redirect r", logp);
+	snprintf(args, sizeof(args), "--log '%s' --corrupt /h.example.com/big.txt --redirect r", logp);
 	port = server_start(args);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
-	ok(r == -1 && strncmp(err.msg, "checksum mismatch for 'https://h.test/big.txt': expected ", 57) == 0,
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
+	ok(r == -1 && strncmp(err.msg, "checksum mismatch for 'https://h.example.com/big.txt': expected ", 57) == 0,
 	    "corrupt download fails: %s", err.msg);
-	ok(!exists(cpath("../cache3/h.test/big.txt")) && !exists(cpath("../cache3/h.test/big.txt.part")),
+	ok(!exists(cpath("../cache3/h.example.com/big.txt")) && !exists(cpath("../cache3/h.example.com/big.txt.part")),
 	    "corrupt download leaves nothing");
 	is_int(log_count("GET "), 1, "a mismatch is not retried");
 
 	/* redirects are followed */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/r", port);
-	write_file(mpath("h.test/small.txt"), "small\n", 6);
-	r = dss_fetch(&o, "https://h.test/small.txt", NULL, &path, &err);
+	write_file(mpath("h.example.com/small.txt"), "small\n", 6);
+	r = dss_fetch(&o, "https://h.example.com/small.txt", NULL, &path, &err);
 	ok(r == 0, "redirect followed (%s)", r ? err.msg : "ok");
 	free(path);
-	is_int(log_count("GET /r/h.test/small.txt range=- status=302"), 1, "302 seen");
+	is_int(log_count("GET /r/h.example.com/small.txt range=- status=302"), 1, "302 seen");
 	server_stop();
 
 	/* nothing listening */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	o.retries = 1;
-	r = dss_fetch(&o, "https://h.test/other.txt", NULL, &path, &err);
-	ok(r == -1 && strstr(err.msg, "'https://h.test/other.txt' from 'http://127.0.0.1:") != NULL,
+	r = dss_fetch(&o, "https://h.example.com/other.txt", NULL, &path, &err);
+	ok(r == -1 && strstr(err.msg, "'https://h.example.com/other.txt' from 'http://127.0.0.1:") != NULL,
 	    "connection refused: %s", err.msg);
 	unsetenv("DSS_FETCH_BACKOFF_MS");
 	dss_buf_free(&big);
@@ -752,12 +752,12 @@ test_http_more(void)
 	setenv("DSS_FETCH_BACKOFF_MS", "0", 1);
 
 	/* a complete .part that was never renamed: the server answers 416 */
-	write_file(cpath("../cache4/h.test/big.txt.part"), big.data, big.len);
+	write_file(cpath("../cache4/h.example.com/big.txt.part"), big.data, big.len);
 	unlink(logp);
 	snprintf(args, sizeof(args), "--log '%s'", logp);
 	port = server_start(args);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "complete .part: 416 accepted (%s)", r ? err.msg : "ok");
 	free(path);
 	snprintf(want, sizeof(want), "range=bytes=%zu- status=416", big.len);
@@ -765,33 +765,33 @@ test_http_more(void)
 	is_int(log_count("GET "), 1, "and nothing more");
 
 	/* a .part longer than the file: 416, mismatch, then a fresh transfer */
-	unlink(cpath("../cache4/h.test/big.txt"));
-	write_file(cpath("../cache4/h.test/big.txt.part"), big.data, big.len);
+	unlink(cpath("../cache4/h.example.com/big.txt"));
+	write_file(cpath("../cache4/h.example.com/big.txt.part"), big.data, big.len);
 	{
-		FILE *fp = fopen(cpath("../cache4/h.test/big.txt.part"), "ab");
+		FILE *fp = fopen(cpath("../cache4/h.example.com/big.txt.part"), "ab");
 
 		fputs("trailing junk\n", fp);
 		fclose(fp);
 	}
 	unlink(logp);
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "overlong .part: recovered (%s)", r ? err.msg : "ok");
 	free(path);
 	is_int(log_count("status=416"), 1, "416 first");
 	is_int(log_count("range=- status=200"), 1, "then a whole transfer");
-	s = read_file(cpath("../cache4/h.test/big.txt"), &len);
+	s = read_file(cpath("../cache4/h.example.com/big.txt"), &len);
 	ok(s != NULL && len == big.len && memcmp(s, big.data, len) == 0, "overlong .part: content intact");
 	free(s);
 
 	/* a stalled transfer: the low-speed limit gives up, the retry resumes */
 	server_stop();
-	unlink(cpath("../cache4/h.test/big.txt"));
+	unlink(cpath("../cache4/h.example.com/big.txt"));
 	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --stall /h.test/big.txt", logp);
+	snprintf(args, sizeof(args), "--log '%s' --stall /h.example.com/big.txt", logp);
 	port = server_start(args);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	o.low_speed_time = 1;
-	r = dss_fetch(&o, "https://h.test/big.txt", hex, &path, &err);
+	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "stalled transfer: resumed after the low-speed timeout (%s)", r ? err.msg : "ok");
 	free(path);
 	snprintf(want, sizeof(want), "range=bytes=%zu- status=206", big.len / 2);
@@ -805,16 +805,16 @@ test_http_more(void)
 	server_stop();
 
 	/* two processes after one URL: one download, both succeed */
-	unlink(cpath("../cache4/h.test/big.txt"));
+	unlink(cpath("../cache4/h.example.com/big.txt"));
 	unlink(logp);
 	snprintf(args, sizeof(args), "--log '%s' --delay 0.5", logp);
 	port = server_start(args);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	urls[0] = urls[1] = urls[2] = "https://h.test/big.txt";
+	urls[0] = urls[1] = urls[2] = "https://h.example.com/big.txt";
 	is_int(fetch_in_children(&o, urls, 3, hex), 3, "three concurrent fetches of one URL succeed");
 	is_int(log_count("GET "), 1, "...with a single download");
-	ok(!exists(cpath("../cache4/h.test/big.txt.part")), "...and no .part left");
-	s = read_file(cpath("../cache4/h.test/big.txt"), &len);
+	ok(!exists(cpath("../cache4/h.example.com/big.txt.part")), "...and no .part left");
+	s = read_file(cpath("../cache4/h.example.com/big.txt"), &len);
 	ok(s != NULL && len == big.len && memcmp(s, big.data, len) == 0, "...and the content intact");
 	free(s);
 	server_stop();
@@ -823,8 +823,8 @@ test_http_more(void)
 	for (i = 0; i < 40; i++) {
 		char f[100], body[64];
 
-		snprintf(names[i], sizeof(names[i]), "https://h.test/many/f%02d.txt", i);
-		snprintf(f, sizeof(f), "h.test/many/f%02d.txt", i);
+		snprintf(names[i], sizeof(names[i]), "https://h.example.com/many/f%02d.txt", i);
+		snprintf(f, sizeof(f), "h.example.com/many/f%02d.txt", i);
 		snprintf(body, sizeof(body), "file %d\n", i);
 		write_file(mpath(f), body, strlen(body));
 		urls[i] = names[i];
@@ -848,7 +848,7 @@ test_http_more(void)
 		int st;
 
 		snprintf(mp, sizeof(mp), "%s/child.msg", top);
-		unlink(cpath("../cache4/h.test/big.txt"));
+		unlink(cpath("../cache4/h.example.com/big.txt"));
 		pid = fork();
 		if (pid == 0) {
 			struct rlimit rl = { 4096, 4096 };
@@ -856,13 +856,13 @@ test_http_more(void)
 
 			signal(SIGXFSZ, SIG_IGN);
 			setrlimit(RLIMIT_FSIZE, &rl);
-			r = dss_fetch(&o, "https://h.test/big.txt", hex, &p2, &err);
+			r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &p2, &err);
 			write_file(mp, err.msg, strlen(err.msg));
 			_exit(r == 0 ? 0 : 1);
 		}
 		waitpid(pid, &st, 0);
 		s = read_file(mp, NULL);
-		snprintf(msg, sizeof(msg), "cannot write '%s/h.test/big.txt.part': File too large", c4);
+		snprintf(msg, sizeof(msg), "cannot write '%s/h.example.com/big.txt.part': File too large", c4);
 		ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "write error fails");
 		is_str(s, msg, "write error message names the .part");
 		free(s);

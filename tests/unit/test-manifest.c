@@ -184,7 +184,7 @@ test_bad(void)
 	bad("{\"name\": \"t\", \"format\": \"xml\"}", "unknown format 'xml'", "unknown format");
 	bad("{\"name\": \"t\", \"format\": \"csv\"}", "key 'sources' must be a non-empty object",
 	    "no sources");
-	bad("{\"name\": \"t\", \"sources\": {\"a\": {\"url\": \"https://x.org/a\"}}}",
+	bad("{\"name\": \"t\", \"sources\": {\"a\": {\"url\": \"https://x.example.org/a\"}}}",
 	    "source 'a' has no 'format'", "no format anywhere");
 	bad("{\"name\": \"t\", \"format\": \"csv\", \"sources\": {\"a\": {}}}",
 	    "source 'a' has no 'url'", "source without url");
@@ -194,7 +194,7 @@ test_bad(void)
 	    "url 'file:///x/a' has no host (for a local file write file://localhost/PATH)",
 	    "file URL without a host");
 	bad("{\"name\": \"t\", \"format\": \"csv\", \"sources\": {\"a\": "
-	    "{\"url\": \"https://x.org/a\", \"sha256\": \"ABC\"}}}",
+	    "{\"url\": \"https://x.example.org/a\", \"sha256\": \"ABC\"}}}",
 	    "'sha256' is not 64 lowercase hex digits", "bad sha256");
 	bad(BASE "\"splits\": {\"train\": {\"sources\": [\"b\"]}}}",
 	    "split 'train' names unknown source 'b'", "unknown source in split");
@@ -204,7 +204,7 @@ test_bad(void)
 	    "'count' is not a non-negative integer", "negative count");
 	bad(BASE "\"splits\": {\"train\": {\"sources\": [\"a\"], \"permutation\": {\"seed\": 0}}}}",
 	    "permutation needs integers 'start' <= 'end'", "permutation without range");
-	bad("{\"name\": \"t\", \"format\": \"csv\", \"sources\": {\"a\": {\"url\": \"https://x.org/a\"}}, "
+	bad("{\"name\": \"t\", \"format\": \"csv\", \"sources\": {\"a\": {\"url\": \"https://x.example.org/a\"}}, "
 	    "\"splits\": {\"train\": {\"sources\": [\"a\"], \"permutation\": "
 	    "{\"seed\": 0, \"start\": 0, \"end\": 5}}}}",
 	    "a permutation needs jsonl or json-array sources", "permutation over CSV");
