@@ -541,6 +541,8 @@ struct xfer {
 	long retry_after;	/* seconds from Retry-After, -1 when absent */
 	int write_errno;
 	long long last_ms;	/* when progress was last reported */
+	size_t wlen;		/* bytes waiting in wbuf */
+	char wbuf[256 * 1024];	/* libcurl hands over 16 KiB at a time */
 };
 
 static long long
@@ -596,14 +598,12 @@ good_status(long status)
 	return status == 0 || status == 200 || status == 206;
 }
 
-static size_t
-on_write(char *p, size_t size, size_t n, void *arg)
+/* Writes len bytes at p to the .part file.  Returns -1 with write_errno. */
+static int
+write_all(struct xfer *x, const char *p, size_t len)
 {
-	struct xfer *x = arg;
-	size_t len = size * n, done = 0;
+	size_t done = 0;
 
-	if (!good_status(x->status))
-		return len;	/* an error page: drop it */
 	while (done < len) {
 		ssize_t w = write(x->fd, p + done, len - done);
 
@@ -611,10 +611,37 @@ on_write(char *p, size_t size, size_t n, void *arg)
 			continue;
 		if (w < 0) {
 			x->write_errno = errno;
-			return 0;
+			return -1;
 		}
 		done += (size_t)w;
 	}
+	return 0;
+}
+
+/* Writes out what waits in wbuf; called before the file is looked at. */
+static int
+flush_write(struct xfer *x)
+{
+	size_t n = x->wlen;
+
+	x->wlen = 0;
+	return write_all(x, x->wbuf, n);
+}
+
+static size_t
+on_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n;
+
+	if (!good_status(x->status))
+		return len;	/* an error page: drop it */
+	if (x->wlen + len > sizeof(x->wbuf) && flush_write(x) == -1)
+		return 0;
+	if (len >= sizeof(x->wbuf))
+		return write_all(x, p, len) == -1 ? 0 : len;
+	memcpy(x->wbuf + x->wlen, p, len);
+	x->wlen += len;
 	return len;
 }
 
@@ -727,6 +754,8 @@ transfer(struct xfer *x, const char *url, const char *src, struct dss_err *err)
 		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	}
 	rc = curl_easy_perform(h);
+	if (flush_write(x) == -1 && rc == CURLE_OK)
+		rc = CURLE_WRITE_ERROR;
 	if (x->status >= 400 && !(x->status == 416 && x->offset > 0)) {
 		long s = x->status;
 
@@ -813,7 +842,7 @@ static int
 download(const struct dss_fetch_opts *o, const char *url, const char *src,
     const char *name, int fd, const char *part, int fresh, struct dss_err *err)
 {
-	struct xfer x = { o, name, part, fd, 0, 0, -1, 0, 0 };
+	struct xfer x = { o, name, part, fd, 0, 0, -1, 0, 0, 0, { 0 } };
 	unsigned seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
 	int attempt = 0, no_range = 0;
 	enum outcome r;
