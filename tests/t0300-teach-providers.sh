@@ -13,16 +13,8 @@ KEY=sk-test-0300-c0ffee
 # mkprompts N: N prompt records (anli1 train), each naming its id in the
 # prompt text so the server log can be traced back to the example.
 mkprompts() {
-	awk -v n="$1" 'BEGIN {
-	for (i = 0; i < n; i++) {
-		id = sprintf("anli1-train-%06d", i)
-		pr = sprintf("Premise: Alpha %d walked a dog.\\nHypothesis: Alpha %d owns a pet.\\nExample %s\\nA:", i, i, id)
-		printf "{\"dataset\":\"anli1\",\"split\":\"train\",\"id\":\"%s\",\"index\":%d,", id, i
-		printf "\"input\":\"Alpha %d walked a dog.</s>Alpha %d owns a pet.\",\"label\":\"neutral\",", i, i
-		printf "\"fields\":{\"premise\":\"Alpha %d walked a dog.\",\"hypothesis\":\"Alpha %d owns a pet.\",\"source_id\":\"u%d\",\"reason\":\"\"},", i, i, i
-		printf "\"prompt\":\"%s\",\"messages\":[{\"role\":\"system\",\"content\":\"You label sentence pairs.\"},{\"role\":\"user\",\"content\":\"%s\"}],", pr, pr
-		printf "\"template\":\"5eed0300\",\"style\":\"cot\"}\n"
-	}}'
+	mkanli "$1" 'Alpha %d walked a dog.' 'Alpha %d owns a pet.' neutral 5eed0300 \
+	    'You label sentence pairs.'
 }
 
 mkprompts 2 > "$TMP/p2.jsonl"

@@ -11,16 +11,7 @@
 . "$(dirname "$0")/lib-teach.sh"
 
 mkprompts() {
-	awk -v n="$1" 'BEGIN {
-	for (i = 0; i < n; i++) {
-		id = sprintf("anli1-train-%06d", i)
-		pr = sprintf("Premise: Beta %d sat down.\\nHypothesis: Beta %d is standing.\\nExample %s\\nA:", i, i, id)
-		printf "{\"dataset\":\"anli1\",\"split\":\"train\",\"id\":\"%s\",\"index\":%d,", id, i
-		printf "\"input\":\"Beta %d sat down.</s>Beta %d is standing.\",\"label\":\"contradiction\",", i, i
-		printf "\"fields\":{\"premise\":\"Beta %d sat down.\",\"hypothesis\":\"Beta %d is standing.\",\"source_id\":\"u%d\",\"reason\":\"\"},", i, i, i
-		printf "\"prompt\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],", pr, pr
-		printf "\"template\":\"5eed0310\",\"style\":\"cot\"}\n"
-	}}'
+	mkanli "$1" 'Beta %d sat down.' 'Beta %d is standing.' contradiction 5eed0310
 }
 
 mkprompts 1 > "$TMP/p1.jsonl"

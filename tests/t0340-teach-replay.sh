@@ -12,16 +12,7 @@
 . "$(dirname "$0")/lib-teach.sh"
 
 mkprompts() {
-	awk -v n="$1" 'BEGIN {
-	for (i = 0; i < n; i++) {
-		id = sprintf("anli1-train-%06d", i)
-		pr = sprintf("Premise: Echo %d is red.\\nHypothesis: Echo %d is blue.\\nExample %s\\nA:", i, i, id)
-		printf "{\"dataset\":\"anli1\",\"split\":\"train\",\"id\":\"%s\",\"index\":%d,", id, i
-		printf "\"input\":\"Echo %d is red.</s>Echo %d is blue.\",\"label\":\"contradiction\",", i, i
-		printf "\"fields\":{\"premise\":\"Echo %d is red.\",\"hypothesis\":\"Echo %d is blue.\",\"source_id\":\"u%d\",\"reason\":\"\"},", i, i, i
-		printf "\"prompt\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],", pr, pr
-		printf "\"template\":\"5eed0340\",\"style\":\"cot\"}\n"
-	}}'
+	mkanli "$1" 'Echo %d is red.' 'Echo %d is blue.' contradiction 5eed0340
 }
 replay() {
 	_db=$1; shift
