@@ -36,8 +36,11 @@ all: $(BINS)
 build/lib build/tools build/unit build/asan/lib build/asan/unit bin:
 	mkdir -p $@
 
-build/schema_sql.c: schemas/dss.sql scripts/embed.sh | build/lib
-	sh scripts/embed.sh dss_schema_sql < schemas/dss.sql > $@.tmp && mv $@.tmp $@
+# Version 1 of the schema, then every migration in order (scripts/embed.sh).
+SCHEMAS = schemas/dss.sql $(sort $(wildcard schemas/migrate-*.sql))
+
+build/schema_sql.c: $(SCHEMAS) scripts/embed.sh | build/lib
+	sh scripts/embed.sh $(SCHEMAS) > $@.tmp && mv $@.tmp $@
 
 build/lib/schema_sql.o: build/schema_sql.c | build/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -7,14 +7,6 @@
 
 #include "db.h"
 
-/*
- * Migration i (1-based) takes the schema from version i-1 to i.  Append
- * new entries; never edit one that has shipped.
- */
-static const char *const migrations[] = {
-	dss_schema_sql,
-};
-
 static int
 fail(sqlite3 *db, struct dss_err *err, const char *what)
 {
@@ -67,7 +59,7 @@ static int
 migrate(sqlite3 *db, struct dss_err *err)
 {
 	sqlite3_stmt *st;
-	int version, i, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	int version, i, n = dss_schema_version;
 
 	if ((st = dss_db_prepare(db, "PRAGMA user_version", err)) == NULL)
 		return -1;
@@ -82,7 +74,7 @@ migrate(sqlite3 *db, struct dss_err *err)
 		if (dss_db_begin(db, err) < 0)
 			return -1;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", i + 1);
-		if (dss_db_exec(db, migrations[i], err) < 0 ||
+		if (dss_db_exec(db, dss_schema_migrations[i], err) < 0 ||
 		    dss_db_exec(db, pragma, err) < 0 ||
 		    dss_db_commit(db, err) < 0) {
 			dss_db_rollback(db);

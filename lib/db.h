@@ -2,7 +2,7 @@
 /*
  * The dss SQLite database.  dss_db_open opens (creating if asked) a
  * database in WAL mode with a busy timeout, and brings its schema up to
- * the current version with the migrations in lib/db.c, each applied in
+ * the current version with the migrations in schemas/, each applied in
  * its own transaction and recorded in PRAGMA user_version.
  */
 #ifndef DSS_DB_H
@@ -14,7 +14,8 @@
 
 #include "err.h"
 
-#define DSS_DB_VERSION 1
+/* The schema version this dss migrates to (the number of migrations). */
+#define DSS_DB_VERSION dss_schema_version
 
 enum {
 	DSS_DB_CREATE = 1,	/* create the file when it does not exist */
@@ -58,7 +59,13 @@ void dss_db_checkpointer_start(struct dss_db_checkpointer *ck, sqlite3 *db);
 void dss_db_checkpointer_throttle(struct dss_db_checkpointer *ck);
 void dss_db_checkpointer_stop(struct dss_db_checkpointer *ck, sqlite3 *db);
 
-/* The schema text of schemas/dss.sql, compiled in. */
-extern const char dss_schema_sql[];
+/*
+ * The schema, compiled in by scripts/embed.sh: migration i (1-based) is
+ * dss_schema_migrations[i - 1] and takes the database from version i - 1
+ * to i.  Version 1 is schemas/dss.sql; each later one is
+ * schemas/migrate-NNN.sql.  A shipped migration is never edited.
+ */
+extern const char *const dss_schema_migrations[];
+extern const int dss_schema_version;
 
 #endif

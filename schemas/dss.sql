@@ -2,7 +2,7 @@
 -- The dss database: one SQLite file holding every durable record of a run.
 -- Each record table keeps the indexed columns that queries need and the
 -- whole record as JSON in `record`, so nothing a tool emitted is lost.
--- Version 1.  Later versions append migrations in lib/db.c; never edit a
+-- Version 1.  Later versions are schemas/migrate-NNN.sql (see scripts/embed.sh); never edit a
 -- released version in place.
 
 -- Canonical dataset examples (dss-fetch, dss-import).
