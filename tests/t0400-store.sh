@@ -6,6 +6,8 @@
 # content as storing everything in one.
 . "$(dirname "$0")/lib.sh"
 
+# The schema version this dss migrates to: version 1 and its migrations.
+DBV=$(($(ls "$TOP"/schemas/migrate-*.sql | wc -l) + 1))
 dump() { sqlite3 "$1" .dump; }
 count() { sqlite3 "$1" "SELECT count(*) FROM $2"; }
 
@@ -122,7 +124,7 @@ printf 'not a database at all, just text\n%.0s' 1 2 3 4 5 6 7 8 >"$TMP/text.db"
 expect_fail 1 "^dss-store: database '$TMP/text.db': file is not a database" "file that is not a database" \
 	dss-store "$TMP/text.db" </dev/null
 sqlite3 "$TMP/new.db" "PRAGMA user_version = 99"
-expect_fail 1 "^dss-store: database '$TMP/new.db' has schema version 99, newer than this dss \(1\)$" \
+expect_fail 1 "^dss-store: database '$TMP/new.db' has schema version 99, newer than this dss \($DBV\)$" \
 	"database with a newer schema" dss-store "$TMP/new.db" </dev/null
 expect_fail 2 "^usage: dss-store \[--batch N\] DB$" "no database" dss-store
 expect_fail 2 "^usage: dss-store" "two databases" dss-store "$TMP/a.db" "$TMP/b.db"
@@ -189,7 +191,7 @@ expect_fail 1 "^dss-store: cannot open database '$TMP/text.db': file is not a da
 	"merge of a text file" dss-store --merge "$TMP/m.db" "$TMP/text.db"
 cp "$TMP/s1.db" "$TMP/future.db"
 sqlite3 "$TMP/future.db" "PRAGMA user_version = 7"
-expect_fail 1 "^dss-store: database '$TMP/future.db' has schema version 7, newer than this dss \(1\)$" \
+expect_fail 1 "^dss-store: database '$TMP/future.db' has schema version 7, newer than this dss \($DBV\)$" \
 	"merge refuses a newer schema" dss-store --merge "$TMP/m.db" "$TMP/future.db"
 expect_fail 1 "^dss-store: cannot open database '$TMP': not a regular file$" "merge of a directory" \
 	dss-store --merge "$TMP/m.db" "$TMP"
