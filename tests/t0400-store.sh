@@ -209,4 +209,20 @@ is "$(sqlite3 "$TMP/a.db" "SELECT count(*) FROM completions WHERE request = 'r0'
 is "$(sqlite3 "$TMP/a.db" "SELECT group_concat(id, ' ') FROM (SELECT id FROM triples WHERE request = 'r0' ORDER BY id)")" \
 	"svamp-train-000000 svamp-train-000007" "and a triple per example"
 
+# A version 1 database is migrated on open: its triples learn the filter
+# that made them (votes: majority; disagreeing with gold: none; else gold)
+# and the tables of later versions appear.
+sqlite3 "$TMP/v1.db" <"$TOP/schemas/dss.sql"
+sqlite3 "$TMP/v1.db" "PRAGMA user_version = 1;
+INSERT INTO triples VALUES ('r1', 'svamp', 'a', 't', 0, 'why', 'l', 'l', 1, '{\"agree\":true}');
+INSERT INTO triples VALUES ('r2', 'svamp', 'b', 't', 0, 'why', 'm', 'l', 0, '{\"agree\":false}');
+INSERT INTO triples VALUES ('r3', 'svamp', 'c', 't', 0, 'why', 'l', 'l', 1, '{\"votes\":{\"l\":2}}');
+INSERT INTO triples VALUES ('r4', 'svamp', 'd', 't', 0, 'why', 'l', 'l', 1, '{\"filter\":\"gold,min-rationale=9\"}');"
+expect_ok "a version 1 database opens" dss-store "$TMP/v1.db" </dev/null
+is "$(sqlite3 "$TMP/v1.db" "PRAGMA user_version")" "$DBV" "and is migrated to version $DBV"
+is "$(sqlite3 "$TMP/v1.db" "SELECT group_concat(id || '=' || filter, ' ') FROM (SELECT * FROM triples ORDER BY id)")" \
+	"a=gold b=none c=majority d=gold,min-rationale=9" "its triples are keyed by the filter that made them"
+is "$(sqlite3 "$TMP/v1.db" "SELECT count(*) FROM subsets") $(sqlite3 "$TMP/v1.db" "SELECT count(*) FROM rejects")" \
+	"0 0" "the subsets and rejects tables exist"
+
 done_testing
