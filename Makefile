@@ -6,7 +6,7 @@
 # name it, and one word in the TOOLS list below.  All real logic goes in
 # lib/, which is built into lib/libdss.a; every lib/*.c is picked up.
 
-TOOLS = dss-store dss-import dss-fetch dss-teach dss-filter dss-prompt
+TOOLS = dss dss-store dss-import dss-fetch dss-teach dss-filter dss-prompt
 
 PREFIX ?= /usr/local
 CC ?= cc
@@ -60,7 +60,7 @@ build/asan/libdss.a: $(ASAN_LIB_OBJ)
 build/tools/tool.o: tools/tool.c tools/tool.h lib/err.h | build/tools
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-bin/dss-%: tools/dss-%.c build/tools/tool.o lib/libdss.a tools/tool.h lib/*.h | bin
+bin/%: tools/%.c build/tools/tool.o lib/libdss.a tools/tool.h lib/*.h | bin
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/tools/tool.o lib/libdss.a $(LIBS)
 
 build/unit/%: tests/unit/%.c tests/unit/tap.h lib/libdss.a | build/unit
