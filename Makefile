@@ -29,11 +29,14 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 ASAN_LIB_OBJ = $(LIB_SRC:lib/%.c=build/asan/lib/%.o) build/asan/lib/schema_sql.o
 ASAN_UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 BINS = $(TOOLS:%=bin/%)
+# The tools again, built with ASan+UBSan for a second run of the tool tests.
+# bin-asan/ sits beside bin/ so that both find datasets/ as ../datasets.
+ASAN_BINS = $(TOOLS:%=bin-asan/%)
 MANS = $(sort $(wildcard man/*.[1-9]))
 
 all: $(BINS)
 
-build/lib build/tools build/unit build/asan/lib build/asan/unit bin:
+build/lib build/tools build/unit build/asan/lib build/asan/tools build/asan/unit bin bin-asan:
 	mkdir -p $@
 
 # Version 1 of the schema, then every migration in order (scripts/embed.sh).
@@ -63,6 +66,11 @@ build/tools/tool.o: tools/tool.c tools/tool.h lib/err.h | build/tools
 bin/%: tools/%.c build/tools/tool.o lib/libdss.a tools/tool.h lib/*.h | bin
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/tools/tool.o lib/libdss.a $(LIBS)
 
+build/asan/tools/tool.o: tools/tool.c tools/tool.h lib/err.h | build/asan/tools
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+bin-asan/%: tools/%.c build/asan/tools/tool.o build/asan/libdss.a tools/tool.h lib/*.h | bin-asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/asan/tools/tool.o build/asan/libdss.a $(LIBS)
+
 build/unit/%: tests/unit/%.c tests/unit/tap.h lib/libdss.a | build/unit
 	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libdss.a $(LIBS)
 build/asan/unit/%: tests/unit/%.c tests/unit/tap.h build/asan/libdss.a | build/asan/unit
@@ -75,9 +83,13 @@ deps:
 deps-check:
 	@sh scripts/deps.sh check
 
+# The unit and tool tests, then both again built with ASan+UBSan (the tool
+# tests run the tools in bin-asan/: tests/run-test takes the directory
+# from a "bin-asan:" prefix).
 check: deps-check
-	$(MAKE) all $(UNIT_BIN) $(ASAN_UNIT_BIN)
-	prove --exec 'sh tests/run-test' $(UNIT_BIN) tests/t[0-9]*.sh $(ASAN_UNIT_BIN)
+	$(MAKE) all $(UNIT_BIN) $(ASAN_UNIT_BIN) $(ASAN_BINS)
+	prove --exec 'sh tests/run-test' $(UNIT_BIN) tests/t[0-9]*.sh $(ASAN_UNIT_BIN) \
+		$(patsubst %,bin-asan:%,$(wildcard tests/t[0-9]*.sh))
 
 demo: deps-check
 	$(MAKE) all
@@ -96,7 +108,7 @@ install: all
 	cp -R datasets schemas $(DESTDIR)$(PREFIX)/share/dss/
 
 clean:
-	rm -rf build bin lib/libdss.a
+	rm -rf build bin bin-asan lib/libdss.a
 
 .PHONY: all check demo bench deps deps-check install clean
 .DELETE_ON_ERROR:

@@ -15,7 +15,8 @@
 #                                when the test exits
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-BIN="$TOP/bin"
+# The tools under test: bin/, or bin-asan/ for the sanitizer run.
+BIN=${DSS_TEST_BIN:-$TOP/bin}
 SHARED="$TOP/../shared"
 PATH="$BIN:$PATH"
 export PATH
