@@ -20,7 +20,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 LIBS = $(PKG_LIBS) -lm -lpthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # The compiled-in fallback for the dataset manifests directory.
-build/lib/manifest.o build/asan/lib/manifest.o: ALL_CFLAGS += -DDSS_PREFIX='"$(PREFIX)"'
+build/lib/manifest.o build/asan/lib/manifest.o build/fuzz/lib/manifest.o: ALL_CFLAGS += -DDSS_PREFIX='"$(PREFIX)"'
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o) build/lib/schema_sql.o
@@ -28,6 +28,15 @@ UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 ASAN_LIB_OBJ = $(LIB_SRC:lib/%.c=build/asan/lib/%.o) build/asan/lib/schema_sql.o
 ASAN_UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
+# Fuzz harnesses (tests/fuzz/fuzz.h): replayed over their corpus by make
+# check, fuzzed with libFuzzer (clang) by make fuzz.
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz-*.c))
+REPLAY_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/asan/fuzz/%)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_CC = clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o) build/fuzz/lib/schema_sql.o
+FUZZ_SECONDS ?= 30
 BINS = $(TOOLS:%=bin/%)
 # The tools again, built with ASan+UBSan for a second run of the tool tests.
 # bin-asan/ sits beside bin/ so that both find datasets/ as ../datasets.
@@ -36,7 +45,8 @@ MANS = $(sort $(wildcard man/*.[1-9]))
 
 all: $(BINS)
 
-build/lib build/tools build/unit build/asan/lib build/asan/tools build/asan/unit bin bin-asan:
+build/lib build/tools build/unit build/asan/lib build/asan/tools build/asan/unit \
+    build/asan/fuzz build/fuzz/lib bin bin-asan:
 	mkdir -p $@
 
 # Version 1 of the schema, then every migration in order (scripts/embed.sh).
@@ -76,6 +86,26 @@ build/unit/%: tests/unit/%.c tests/unit/tap.h lib/libdss.a | build/unit
 build/asan/unit/%: tests/unit/%.c tests/unit/tap.h build/asan/libdss.a | build/asan/unit
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/asan/libdss.a $(LIBS)
 
+build/asan/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h build/asan/libdss.a | build/asan/fuzz
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< tests/fuzz/replay.c build/asan/libdss.a $(LIBS)
+
+build/fuzz/lib/%.o: lib/%.c lib/*.h | build/fuzz/lib
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/lib/schema_sql.o: build/schema_sql.c | build/fuzz/lib
+	$(FUZZ_CC) $(ALL_CFLAGS) -c -o $@ $<
+build/fuzz/libdss.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $(FUZZ_LIB_OBJ)
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libdss.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< build/fuzz/libdss.a $(LIBS)
+
+# Runs every fuzz harness for FUZZ_SECONDS under ASan+UBSan, seeded with
+# its corpus in tests/fuzz/corpus/NAME; a crash leaves its input in
+# build/fuzz/crash-NAME-* (add it to the corpus as a regression test)
+# and fails.
+fuzz: deps-check
+	$(MAKE) $(FUZZ_BIN)
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
 # Installs the Debian packages dss needs (as root), or prints the line.
 deps:
 	sh scripts/deps.sh install
@@ -87,8 +117,8 @@ deps-check:
 # tests run the tools in bin-asan/: tests/run-test takes the directory
 # from a "bin-asan:" prefix).
 check: deps-check
-	$(MAKE) all $(UNIT_BIN) $(ASAN_UNIT_BIN) $(ASAN_BINS)
-	prove --exec 'sh tests/run-test' $(UNIT_BIN) tests/t[0-9]*.sh $(ASAN_UNIT_BIN) \
+	$(MAKE) all $(UNIT_BIN) $(ASAN_UNIT_BIN) $(ASAN_BINS) $(REPLAY_BIN)
+	prove --exec 'sh tests/run-test' $(UNIT_BIN) tests/t[0-9]*.sh $(ASAN_UNIT_BIN) $(REPLAY_BIN) \
 		$(patsubst %,bin-asan:%,$(wildcard tests/t[0-9]*.sh))
 
 demo: deps-check
@@ -110,5 +140,5 @@ install: all
 clean:
 	rm -rf build bin bin-asan lib/libdss.a
 
-.PHONY: all check demo bench deps deps-check install clean
+.PHONY: all check demo bench fuzz deps deps-check install clean
 .DELETE_ON_ERROR:

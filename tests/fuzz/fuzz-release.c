@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzzes the readers of the official release (lib/release): a batch
+ * file (a JSON array of strings, read as a stream), and an examples row
+ * of each dataset turned into an example record.  The first byte picks
+ * which.
+ */
+#include <stdio.h>
+
+#include "../../lib/release.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const datasets[] = { "esnli", "anli1", "cqa", "svamp" };
+	struct dss_err err = DSS_ERR_INIT;
+
+	if (size == 0)
+		return 0;
+	if (data[0] & 1) {
+		FILE *fp = fmemopen((void *)(data + 1), size - 1, "r");
+		struct dss_jstrings j;
+
+		if (size == 1 || fp == NULL)
+			return 0;
+		j = (struct dss_jstrings)DSS_JSTRINGS_INIT(fp);
+		while (dss_jstrings_next(&j, &err) == 1)
+			;
+		dss_jstrings_free(&j);
+		fclose(fp);
+	} else {
+		cJSON *row = cJSON_ParseWithLength((const char *)data + 1, size - 1);
+		cJSON *ex;
+
+		if (row == NULL)
+			return 0;
+		ex = dss_release_example(datasets[(data[0] >> 1) % 4],
+		    (data[0] & 8) ? "test" : "train", 3, row, &err);
+		if (ex != NULL) {
+			cJSON *c = dss_release_completion(ex, "So the answer is x.");
+
+			cJSON_Delete(c);
+			cJSON_Delete(ex);
+		}
+		cJSON_Delete(row);
+	}
+	return 0;
+}
