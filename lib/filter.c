@@ -827,7 +827,9 @@ dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 		r = 0;
 		goto out;
 	}
-	if (type != DSS_RECORD_COMPLETION && type != DSS_RECORD_REJECT) {
+	/* Of no known type: the field checks below name what is missing. */
+	if (type >= 0 && type != DSS_RECORD_COMPLETION &&
+	    type != DSS_RECORD_REJECT) {
 		dss_record_wrong(type, DSS_RECORD_COMPLETION, "dss-filter", err);
 		goto out;
 	}

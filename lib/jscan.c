@@ -513,6 +513,16 @@ dss_jscan_check(const char *s, size_t n, struct dss_err *err)
 	return top(NULL, s, n, 0, err);
 }
 
+int
+dss_jscan_document(const char **s, size_t *n, struct dss_err *err)
+{
+	if (*n >= 3 && memcmp(*s, DSS_UTF8_BOM, 3) == 0) {
+		*s += 3;
+		*n -= 3;
+	}
+	return top(NULL, *s, *n, 0, err);
+}
+
 /* Does the raw (possibly escaped) key equal the plain string key? */
 static int
 key_is(const struct dss_jscan_member *m, const char *key, size_t klen)

@@ -78,6 +78,12 @@ int dss_jscan_array(struct dss_jscan *j, const char *s, size_t n,
  * Returns 0, or -1 with err set as above.
  */
 int dss_jscan_check(const char *s, size_t n, struct dss_err *err);
+/*
+ * The same for a whole file read into *s (*n bytes), as the line reader
+ * treats its input: a byte-order mark at its very start is dropped (*s
+ * and *n move past it), then the text is checked.  Returns 0 or -1.
+ */
+int dss_jscan_document(const char **s, size_t *n, struct dss_err *err);
 /* The first member called key, or NULL. */
 const struct dss_jscan_member *dss_jscan_get(const struct dss_jscan *j,
     const char *key);

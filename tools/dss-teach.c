@@ -398,6 +398,10 @@ main(int argc, char **argv)
 			warnx("%lu prompt%s failed", st.failed, st.failed == 1 ? "" : "s");
 		if (st.bad > 0)
 			warnx("%lu record%s skipped", st.bad, st.bad == 1 ? "" : "s");
+		if (st.repaired > 0)
+			warnx("%lu response%s held text that is not valid UTF-8 "
+			    "(or \\u0000, or a lone surrogate): replaced with U+FFFD",
+			    st.repaired, st.repaired == 1 ? "" : "s");
 		if (st.budget_stop || st.refused || st.failed || st.bad || st.unfinished)
 			status = 1;
 	}
