@@ -22,6 +22,16 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: dss-prompt [--exemplars FILE] [--shots N] "
 	    "[--style chat|completion]\n");
+	if (fp == stdout)
+		fputs("\n"
+		    "  --exemplars FILE          use the exemplars in FILE for "
+		    "every record\n"
+		    "  --shots N                 use the first N exemplars, 0 to "
+		    "64 (default all)\n"
+		    "  --style chat|completion   the style recorded in each prompt "
+		    "(default chat)\n"
+		    "  -h, --help                print this help\n"
+		    "  --version                 print the version\n", fp);
 	tool_usage_exit(fp, status);
 }
 
