@@ -204,13 +204,12 @@ summary(const struct dss_filter *f)
 		    dss_filter_votes_of_one(f), dss_filter_prompts(f));
 }
 
-/* Writes the summary as JSON to path, whole or not at all. */
+/* Writes the summary as JSON to fp, then renames it to path. */
 static int
-write_summary(const struct dss_filter *f, const char *path, const char *error)
+write_summary(const struct dss_filter *f, FILE *fp, const char *path,
+    const char *error)
 {
 	struct dss_buf b = DSS_BUF_INIT;
-	FILE *fp = open_tmp(path, &summary_tmp);
-	int st;
 
 	if (dss_filter_summary_json(f, error, &b) < 0)
 		die("out of memory");
@@ -221,8 +220,7 @@ write_summary(const struct dss_filter *f, const char *path, const char *error)
 		return 1;
 	}
 	dss_buf_free(&b);
-	st = commit_tmp(fp, &summary_tmp, path, 1);
-	return st;
+	return commit_tmp(fp, &summary_tmp, path, 1);
 }
 
 int
@@ -242,7 +240,7 @@ main(int argc, char **argv)
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_filter *f;
 	const char *rejects = NULL, *summary_path = NULL, *in = "-";
-	FILE *rfp = NULL, *ifp = stdin;
+	FILE *rfp = NULL, *sfp = NULL, *ifp = stdin;
 	unsigned long n;
 	int c, r, st = 0;
 
@@ -300,6 +298,9 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, on_signal);
+	/* Both files are made now, so that a bad path fails before the work. */
+	if (summary_path != NULL)
+		sfp = open_tmp(summary_path, &summary_tmp);
 	if (rejects != NULL) {
 		rfp = open_tmp(rejects, &rejects_tmp);
 		setvbuf(rfp, NULL, _IOFBF, (size_t)1 << 16);
@@ -320,7 +321,7 @@ main(int argc, char **argv)
 	if (rfp != NULL && commit_tmp(rfp, &rejects_tmp, rejects, st == 0))
 		st = 1;
 	/* The summary is written either way, saying what stopped the run. */
-	if (summary_path != NULL && write_summary(f, summary_path,
+	if (sfp != NULL && write_summary(f, sfp, summary_path,
 	    r < 0 ? err.msg : NULL))
 		st = 1;
 	dss_filter_free(f);
