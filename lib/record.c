@@ -15,23 +15,6 @@ enum {
 	F_LABEL = 1 << 5
 };
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} marks[] = {
-	{ "rationale", F_RATIONALE },
-	{ "completion", F_COMPLETION },
-	{ "request", F_COMPLETION },
-	{ "reason", F_REASON },
-	{ "prompt", F_PROMPT },
-	{ "messages", F_PROMPT },
-	{ "template", F_PROMPT },
-	{ "input", F_INPUT },
-	{ "label", F_LABEL },
-};
-
-#define NMARKS (sizeof marks / sizeof marks[0])
-
 static const char *const names[DSS_RECORD_NTYPES] = {
 	"example", "prompt", "completion", "triple", "reject", "teach_cache"
 };
@@ -42,16 +25,28 @@ static const char *const makers[DSS_RECORD_NTYPES] = {
 	"dss-filter", "dss-filter --rejects", "dss-teach"
 };
 
+/* The bit of the key of len bytes; a switch, as every record costs it. */
 static unsigned
 mark_of(const char *key, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < NMARKS; i++)
-		if (key[0] == marks[i].name[0] && strlen(marks[i].name) == len &&
-		    memcmp(key, marks[i].name, len) == 0)
-			return marks[i].bit;
-	return 0;
+#define IS(word) (memcmp(key, word, sizeof(word) - 1) == 0)
+	switch (len) {
+	case 5:
+		return IS("input") ? F_INPUT : IS("label") ? F_LABEL : 0;
+	case 6:
+		return IS("prompt") ? F_PROMPT : IS("reason") ? F_REASON : 0;
+	case 7:
+		return IS("request") ? F_COMPLETION : 0;
+	case 8:
+		return IS("messages") || IS("template") ? F_PROMPT : 0;
+	case 9:
+		return IS("rationale") ? F_RATIONALE : 0;
+	case 10:
+		return IS("completion") ? F_COMPLETION : 0;
+	default:
+		return 0;
+	}
+#undef IS
 }
 
 static int
@@ -92,12 +87,14 @@ dss_record_type_scan(const struct dss_jscan *j, struct dss_err *err)
 	for (i = 0; i < j->n; i++) {
 		const struct dss_jscan_member *m = &j->m[i];
 
-		if (m->key == NULL || m->keylen == 0)
-			continue;
 		if (!m->key_escaped) {
-			f |= mark_of(m->key, m->keylen);
+			/* Only keys of 5 to 10 bytes tell types apart. */
+			if (m->keylen - 5 <= 5 && m->key != NULL)
+				f |= mark_of(m->key, m->keylen);
 			continue;
 		}
+		if (m->key == NULL)
+			continue;
 		/* Rare: a key written with escapes is decoded first. */
 		dss_buf_reset(&key);
 		if (dss_jscan_unquote(&key, m->key - 1, m->keylen + 2) == 0 &&
