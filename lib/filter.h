@@ -88,12 +88,14 @@ struct dss_filter *dss_filter_new(const struct dss_filter_opts *opts);
 void dss_filter_free(struct dss_filter *f);
 
 /*
- * Adds one completion record, the len bytes of JSON text at line, read
- * from input line lineno (the text is copied when it must be kept).
+ * Adds one record, the len bytes of JSON text at line, read from input
+ * line lineno (the text is copied when it must be kept): a completion
+ * (or reject) is filtered, an example is counted and passed over.
  * Provenance values are passed to the triple byte for byte.  Returns 0,
  * or -1 with err naming the line and the field at fault ("line 12: field
- * 'completion' is not a string"), invalid JSON, an unknown dataset, a
- * prompt that reappears in majority mode, or an error of a callback.
+ * 'completion' is not a string"), invalid JSON or text (jscan.h), a
+ * prompt or triple record, an unknown dataset, a prompt that reappears
+ * in majority mode, "out of memory", or an error of a callback.
  */
 int dss_filter_add(struct dss_filter *f, const char *line, size_t len,
     unsigned long lineno, struct dss_err *err);
