@@ -728,7 +728,8 @@ read_array(struct ctx *x, FILE *fp, cJSON **root, struct dss_err *err)
 	struct dss_buf b = DSS_BUF_INIT;
 	char chunk[65536];
 	const cJSON *el;
-	size_t n;
+	const char *doc;
+	size_t n, len;
 
 	b.max = ARRAY_MAX;
 	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
@@ -741,14 +742,15 @@ read_array(struct ctx *x, FILE *fp, cJSON **root, struct dss_err *err)
 		dss_buf_free(&b);
 		return 0;	/* input_check reports it */
 	}
-	*root = cJSON_ParseWithLength(b.data, b.len);
-	if (*root == NULL) {
-		const char *at = cJSON_GetErrorPtr();
-
-		dss_err_set(err, "'%s': invalid JSON near byte %ld", x->where,
-		    at ? (long)(at - b.data) : 0L);
+	doc = b.data;
+	len = b.len;
+	if (dss_jscan_document(&doc, &len, err) < 0) {
 		dss_buf_free(&b);
-		return -1;
+		return dss_err_prefix(err, "'%s'", x->where);
+	}
+	if ((*root = cJSON_ParseWithLength(doc, len)) == NULL) {
+		dss_buf_free(&b);
+		return dss_err_set(err, "'%s': out of memory", x->where);
 	}
 	dss_buf_free(&b);
 	if (!cJSON_IsArray(*root))

@@ -18,6 +18,8 @@
 #include "expr.h"
 #include "filter.h"
 #include "jscan.h"
+#include "jsonl.h"
+#include "record.h"
 
 #define MAX_CHOICES 26
 #define BATCH ((size_t)1 << 18)	/* bytes of records handed on at once */
@@ -45,11 +47,24 @@ struct item {
 	int has_gold;
 	double gold_value;
 	int cls;		/* vote class, -1 when the answer was not read */
+	size_t ds, te;		/* its dataset and teacher in f->parts */
 };
 
 struct vclass {
 	size_t item;		/* the first item that gave this answer */
 	unsigned long count;
+};
+
+/* The datasets, or the teachers, of a run with their counts. */
+struct part {
+	char *name;		/* owned */
+	size_t len;
+	struct dss_filter_counts c;
+};
+
+struct parts {
+	struct part p[DSS_FILTER_MAX_PARTS + 1];	/* the last is "(other)" */
+	size_t n, last;
 };
 
 struct dss_filter {
@@ -65,9 +80,10 @@ struct dss_filter {
 	struct dss_buf kbatch, rbatch;	/* JSON Lines waiting for keep, reject */
 	struct dss_buf votes;
 	struct dss_jscan sub;
-	uint64_t *seen;			/* open addressing, 0 = empty */
-	size_t nseen, seencap;
-	unsigned long nread, nkept, nrej[DSS_REJECT_NREASONS];
+	uint64_t *seen;			/* DSS_FILTER_SEEN slots, 0 = empty */
+	struct dss_filter_counts total;
+	struct parts parts[2];		/* by dss_filter_by */
+	unsigned long nexamples, nprompts, nvote1;
 };
 
 static const char *const reason_names[DSS_REJECT_NREASONS] = {
@@ -84,19 +100,96 @@ dss_filter_reason_name(enum dss_filter_reason r)
 unsigned long
 dss_filter_read(const struct dss_filter *f)
 {
-	return f->nread;
+	return f->total.read;
 }
 
 unsigned long
 dss_filter_kept(const struct dss_filter *f)
 {
-	return f->nkept;
+	return f->total.kept;
 }
 
 unsigned long
 dss_filter_rejected(const struct dss_filter *f, enum dss_filter_reason r)
 {
-	return (unsigned)r < DSS_REJECT_NREASONS ? f->nrej[r] : 0;
+	return (unsigned)r < DSS_REJECT_NREASONS ? f->total.rejected[r] : 0;
+}
+
+const struct dss_filter_counts *
+dss_filter_totals(const struct dss_filter *f)
+{
+	return &f->total;
+}
+
+size_t
+dss_filter_nparts(const struct dss_filter *f, enum dss_filter_by by)
+{
+	return (unsigned)by < 2 ? f->parts[by].n : 0;
+}
+
+const char *
+dss_filter_part(const struct dss_filter *f, enum dss_filter_by by, size_t i,
+    const struct dss_filter_counts **counts)
+{
+	const struct part *p;
+
+	if ((unsigned)by >= 2 || i >= f->parts[by].n)
+		return NULL;
+	p = &f->parts[by].p[i];
+	if (counts != NULL)
+		*counts = &p->c;
+	return p->name;
+}
+
+unsigned long
+dss_filter_examples(const struct dss_filter *f)
+{
+	return f->nexamples;
+}
+
+unsigned long
+dss_filter_prompts(const struct dss_filter *f)
+{
+	return f->nprompts;
+}
+
+unsigned long
+dss_filter_votes_of_one(const struct dss_filter *f)
+{
+	return f->nvote1;
+}
+
+/*
+ * The index in ps of the part called name (n bytes), added when new;
+ * past DSS_FILTER_MAX_PARTS every new name shares "(other)".  Returns -1
+ * when out of memory.
+ */
+static long
+part_of(struct parts *ps, const char *name, size_t n)
+{
+	static const char other[] = "(other)";
+	struct part *p = &ps->p[ps->last];
+	size_t i;
+
+	if (ps->n > 0 && p->len == n && memcmp(p->name, name, n) == 0)
+		return (long)ps->last;
+	for (i = 0; i < ps->n; i++)
+		if (ps->p[i].len == n && memcmp(ps->p[i].name, name, n) == 0)
+			return (long)(ps->last = i);
+	if (ps->n > DSS_FILTER_MAX_PARTS)
+		return (long)(ps->last = DSS_FILTER_MAX_PARTS);
+	if (ps->n == DSS_FILTER_MAX_PARTS) {
+		name = other;
+		n = sizeof other - 1;
+	}
+	p = &ps->p[ps->n];
+	if ((p->name = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(p->name, name, n);
+	p->name[n] = '\0';
+	p->len = n;
+	memset(&p->c, 0, sizeof p->c);
+	return (long)(ps->last = ps->n++);
 }
 
 struct dss_filter *
@@ -149,6 +242,10 @@ dss_filter_free(struct dss_filter *f)
 	dss_buf_free(&f->votes);
 	dss_jscan_free(&f->sub);
 	dss_answer_cache_free(f->cache);
+	for (i = 0; i < f->parts[0].n; i++)
+		free(f->parts[0].p[i].name);
+	for (i = 0; i < f->parts[1].n; i++)
+		free(f->parts[1].p[i].name);
 	free(f);
 }
 
@@ -167,40 +264,37 @@ hash_key(const char *s, size_t n)
 
 /*
  * With add, inserts h; without, looks it up.  Returns 1 if h was there,
- * 0 if not, -1 when out of memory.
+ * 0 if not, -1 when out of memory.  The table has a fixed size: h has
+ * eight slots to go to, and when all are taken one of them is replaced
+ * (the choice falls by other bits of h), so that memory stays bounded
+ * and an old prompt may be forgotten once the table is well filled.
  */
+#define SEEN_WAYS 8
+
 static int
 seen_add(struct dss_filter *f, uint64_t h, int add)
 {
-	size_t i, mask;
+	size_t mask = DSS_FILTER_SEEN - 1, i, k, home = (size_t)h & mask;
 
-	if (add && (f->nseen + 1) * 2 > f->seencap) {
-		size_t ncap = f->seencap ? f->seencap * 2 : 1024, j;
-		uint64_t *n = calloc(ncap, sizeof *n);
-
-		if (n == NULL)
+	if (f->seen == NULL) {
+		if (!add)
+			return 0;
+		/* calloc'd pages are touched only as prompts fill them */
+		if ((f->seen = calloc(DSS_FILTER_SEEN, sizeof *f->seen)) == NULL)
 			return -1;
-		for (j = 0; j < f->seencap; j++) {
-			if (f->seen[j] == 0)
-				continue;
-			for (i = f->seen[j] & (ncap - 1); n[i]; i = (i + 1) & (ncap - 1))
-				;
-			n[i] = f->seen[j];
-		}
-		free(f->seen);
-		f->seen = n;
-		f->seencap = ncap;
 	}
-	if (f->seencap == 0)
-		return 0;
-	mask = f->seencap - 1;
-	for (i = h & mask; f->seen[i]; i = (i + 1) & mask)
+	for (k = 0; k < SEEN_WAYS; k++) {
+		i = (home + k) & mask;
 		if (f->seen[i] == h)
 			return 1;
-	if (add) {
-		f->seen[i] = h;
-		f->nseen++;
+		if (f->seen[i] == 0) {
+			if (add)
+				f->seen[i] = h;
+			return 0;
+		}
 	}
+	if (add)
+		f->seen[(home + (size_t)(h >> 59) % SEEN_WAYS) & mask] = h;
 	return 0;
 }
 
@@ -220,7 +314,25 @@ reason_of(enum dss_answer_status s)
 static int
 nomem(struct dss_err *err)
 {
-	return dss_err_errno(err, ENOMEM, "filter");
+	return dss_err_set(err, "out of memory");
+}
+
+/* Counts item it as kept (r < 0) or rejected for reason r. */
+static void
+count(struct dss_filter *f, const struct item *it, int r)
+{
+	struct dss_filter_counts *c[3];
+	int k;
+
+	c[0] = &f->total;
+	c[1] = &f->parts[DSS_FILTER_BY_DATASET].p[it->ds].c;
+	c[2] = &f->parts[DSS_FILTER_BY_TEACHER].p[it->te].c;
+	for (k = 0; k < 3; k++) {
+		if (r < 0)
+			c[k]->kept++;
+		else
+			c[k]->rejected[r]++;
+	}
 }
 
 /* Appends ,"key": (or {"key": first) to b. */
@@ -282,7 +394,7 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 	size_t i, k, start = b->len;
 	int first = 1;
 
-	f->nrej[r]++;
+	count(f, it, (int)r);
 	if (f->o.reject == NULL)
 		return 0;
 	for (i = 0; i < it->js.n; i++) {
@@ -339,7 +451,7 @@ emit_triple(struct dss_filter *f, struct item *it, const char *label,
 	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
 	    dss_buf_add_fast(b, "}\n", 2) < 0)
 		goto oom;
-	f->nkept++;
+	count(f, it, -1);
 	return flush_batch(f, b, f->o.keep, 0, err);
 oom:
 	dss_buf_truncate(b, start);
@@ -423,6 +535,25 @@ decide_one(struct dss_filter *f, struct item *it, struct dss_err *err)
 	    it->gold.data : it->a.answer.data, agree, 0, err);
 }
 
+/*
+ * A prompt with one sample, or whose samples all hold the same
+ * completion (as several samples at temperature 0 do): nothing to vote.
+ */
+static int
+vote_of_one(const struct dss_filter *f)
+{
+	const struct dss_jscan_member *a = f->items[0].k[K_COMPLETION], *b;
+	size_t i;
+
+	for (i = 1; i < f->nitems; i++) {
+		b = f->items[i].k[K_COMPLETION];
+		if (a == NULL || b == NULL || a->vallen != b->vallen ||
+		    memcmp(a->val, b->val, a->vallen) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 decide_group(struct dss_filter *f, struct dss_err *err)
 {
@@ -467,6 +598,9 @@ decide_group(struct dss_filter *f, struct dss_err *err)
 	}
 	if (ncl > 0 && dss_buf_addch(&f->votes, '}') < 0)
 		return nomem(err);
+	f->nprompts++;
+	if (vote_of_one(f))
+		f->nvote1++;
 	for (j = 0; j < ncl; j++)
 		nbest += cl[j].count == cl[best].count;
 	for (i = 0; i < f->nitems && r == 0; i++) {
@@ -661,10 +795,10 @@ dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 	struct dss_answer_config *config;
 	struct item *it = NULL;
 	size_t nch = 0;
-	int prefix = 1, r = -1, same = 0, has_finish = 0, has_gold = 0;
+	int prefix = 1, r = -1, same = 0, has_finish = 0, has_gold = 0, type;
+	long ds, te;
 	struct dss_jscan *js;
 
-	f->nread++;
 	if (f->o.agree != DSS_FILTER_MAJORITY)
 		f->nitems = 0;
 	if ((it = new_item(f)) == NULL) {
@@ -681,14 +815,43 @@ dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 		}
 		it->text = it->copy.data;
 	}
-	if (dss_jscan_object(js, it->text, len, err) < 0)
+	if ((type = dss_jscan_object(js, it->text, len, err)) < 0) {
+		if (type == -2)
+			nomem(err);
 		goto out;
+	}
+	/* Examples come before their completions from dss-import: pass. */
+	if ((type = dss_record_type_scan(js, err)) == DSS_RECORD_EXAMPLE) {
+		f->nitems--;
+		f->nexamples++;
+		r = 0;
+		goto out;
+	}
+	/* Of no known type: the field checks below name what is missing. */
+	if (type >= 0 && type != DSS_RECORD_COMPLETION &&
+	    type != DSS_RECORD_REJECT) {
+		dss_record_wrong(type, DSS_RECORD_COMPLETION, "dss-filter", err);
+		goto out;
+	}
+	f->total.read++;
 	index_members(it);
 	if (get_str(it, K_DATASET, 1, &f->dataset, err) < 0 ||
 	    get_str(it, K_ID, 1, &f->id, err) < 0 ||
 	    get_str(it, K_COMPLETION, 1, &f->completion, err) < 0 ||
-	    get_str(it, K_TEACHER, 0, &f->teacher, err) < 0 ||
-	    (has_finish = get_str(it, K_FINISH, 0, &f->finish, err)) < 0 ||
+	    get_str(it, K_TEACHER, 0, &f->teacher, err) < 0)
+		goto out;
+	if ((ds = part_of(&f->parts[DSS_FILTER_BY_DATASET], f->dataset.data,
+	    f->dataset.len)) < 0 ||
+	    (te = part_of(&f->parts[DSS_FILTER_BY_TEACHER], f->teacher.data,
+	    f->teacher.len)) < 0) {
+		nomem(err);
+		goto out;
+	}
+	it->ds = (size_t)ds;
+	it->te = (size_t)te;
+	f->parts[DSS_FILTER_BY_DATASET].p[ds].c.read++;
+	f->parts[DSS_FILTER_BY_TEACHER].p[te].c.read++;
+	if ((has_finish = get_str(it, K_FINISH, 0, &f->finish, err)) < 0 ||
 	    (has_gold = get_str(it, K_LABEL, 0, &it->gold, err)) < 0)
 		goto out;
 	if (!has_gold && f->o.agree == DSS_FILTER_GOLD) {
@@ -771,83 +934,106 @@ out:
 	return r;
 }
 
-/* Adds the line s[0, len) unless it is blank; strips a trailing CR. */
-static int
-add_line(struct dss_filter *f, const char *s, size_t len,
-    unsigned long lineno, struct dss_err *err)
+int
+dss_filter_run(struct dss_filter *f, FILE *fp, const char *name,
+    struct dss_err *err)
 {
-	size_t i;
+	struct dss_lines l = DSS_LINES_INIT(fp, name);
+	int r;
 
-	if (len > DSS_FILTER_LINE_MAX)
-		return dss_err_set(err, "line %lu: longer than %zu bytes", lineno,
-		    DSS_FILTER_LINE_MAX);
-	if (len > 0 && s[len - 1] == '\r')
-		len--;
-	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t'); i++)
-		;
-	return i < len ? dss_filter_add(f, s, len, lineno, err) : 0;
+	while ((r = dss_jsonl_line(&l, err)) == 1)
+		if (dss_filter_add(f, l.line.data, l.line.len, l.lineno, err) < 0)
+			break;
+	if (r == 0)
+		r = dss_filter_finish(f, err);
+	else if (r < 0)
+		flush_all(f, NULL);	/* what came before the bad line stands */
+	else
+		r = -1;
+	dss_lines_free(&l);
+	return r;
+}
+
+unsigned long
+dss_filter_counts_rejected(const struct dss_filter_counts *c)
+{
+	unsigned long n = 0;
+	int r;
+
+	for (r = 0; r < DSS_REJECT_NREASONS; r++)
+		n += c->rejected[r];
+	return n;
 }
 
 int
-dss_filter_run(struct dss_filter *f, int fd, const char *name,
-    struct dss_err *err)
+dss_filter_counts_text(const struct dss_filter_counts *c, struct dss_buf *out)
 {
-	size_t cap = (size_t)1 << 20, start = 0, end = 0;
-	unsigned long lineno = 0;
-	char *buf = malloc(cap);
-	int eof = 0, r = -1;
+	int r, bad;
 
-	if (buf == NULL)
-		return nomem(err);
-	for (;;) {
-		char *nl = memchr(buf + start, '\n', end - start);
-		size_t len, next;
+	bad = dss_buf_addf(out, "read %lu, kept %lu, rejected %lu (", c->read,
+	    c->kept, dss_filter_counts_rejected(c)) < 0;
+	for (r = 0; r < DSS_REJECT_NREASONS; r++)
+		bad |= dss_buf_addf(out, "%s%s %lu", r ? ", " : "",
+		    reason_names[r], c->rejected[r]) < 0;
+	return bad || dss_buf_addch(out, ')') < 0 ? -1 : 0;
+}
 
-		if (nl == NULL && !eof) {
-			ssize_t n;
+static int
+counts_json(const struct dss_filter_counts *c, struct dss_buf *out)
+{
+	int r, bad;
 
-			if (start > 0) {
-				memmove(buf, buf + start, end - start);
-				end -= start;
-				start = 0;
-			}
-			if (end > DSS_FILTER_LINE_MAX) {
-				dss_err_set(err, "line %lu: longer than %zu bytes",
-				    lineno + 1, DSS_FILTER_LINE_MAX);
-				goto out;
-			}
-			if (end == cap) {
-				char *nb = realloc(buf, cap * 2);
+	bad = dss_buf_addf(out, "{\"read\":%lu,\"kept\":%lu,\"rejected\":%lu,"
+	    "\"reasons\":{", c->read, c->kept, dss_filter_counts_rejected(c)) < 0;
+	for (r = 0; r < DSS_REJECT_NREASONS; r++)
+		bad |= dss_buf_addf(out, "%s\"%s\":%lu", r ? "," : "",
+		    reason_names[r], c->rejected[r]) < 0;
+	return bad || dss_buf_adds(out, "}}") < 0 ? -1 : 0;
+}
 
-				if (nb == NULL) {
-					nomem(err);
-					goto out;
-				}
-				buf = nb;
-				cap *= 2;
-			}
-			n = read(fd, buf + end, cap - end);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				dss_err_errno(err, errno, "cannot read '%s'", name);
-				goto out;
-			}
-			if (n == 0)
-				eof = 1;
-			end += (size_t)n;
-			continue;
-		}
-		if (nl == NULL && start == end)
-			break;
-		next = nl != NULL ? (size_t)(nl - buf) + 1 : end;
-		len = (nl != NULL ? (size_t)(nl - buf) : end) - start;
-		if (add_line(f, buf + start, len, ++lineno, err) < 0)
-			goto out;
-		start = next;
-	}
-	r = dss_filter_finish(f, err);
-out:
-	free(buf);
-	return r;
+static int
+parts_json(const struct parts *ps, struct dss_buf *out)
+{
+	size_t i;
+
+	if (dss_buf_addch(out, '{') < 0)
+		return -1;
+	for (i = 0; i < ps->n; i++)
+		if ((i > 0 && dss_buf_addch(out, ',') < 0) ||
+		    dss_jscan_quote(out, ps->p[i].name, ps->p[i].len) < 0 ||
+		    dss_buf_addch(out, ':') < 0 || counts_json(&ps->p[i].c, out) < 0)
+			return -1;
+	return dss_buf_addch(out, '}');
+}
+
+int
+dss_filter_summary_json(const struct dss_filter *f, const char *error,
+    struct dss_buf *out)
+{
+	static const char *const modes[] = { "gold", "majority", "none" };
+	const struct dss_filter_counts *c = &f->total;
+	unsigned long rej = dss_filter_counts_rejected(c);
+	int r, bad;
+
+	bad = dss_buf_addf(out, "{\"agree\":\"%s\",\"read\":%lu,\"kept\":%lu,"
+	    "\"rejected\":%lu,\"undecided\":%lu,\"reasons\":{",
+	    modes[f->o.agree], c->read, c->kept, rej, c->read - c->kept - rej) < 0;
+	for (r = 0; r < DSS_REJECT_NREASONS; r++)
+		bad |= dss_buf_addf(out, "%s\"%s\":%lu", r ? "," : "",
+		    reason_names[r], c->rejected[r]) < 0;
+	bad |= dss_buf_addf(out, "},\"examples\":%lu,", f->nexamples) < 0;
+	if (f->o.agree == DSS_FILTER_MAJORITY)
+		bad |= dss_buf_addf(out, "\"prompts\":%lu,\"votes_of_one\":%lu,",
+		    f->nprompts, f->nvote1) < 0;
+	else
+		bad |= dss_buf_adds(out, "\"prompts\":null,\"votes_of_one\":null,") < 0;
+	bad |= dss_buf_adds(out, "\"by_dataset\":") < 0 ||
+	    parts_json(&f->parts[DSS_FILTER_BY_DATASET], out) < 0 ||
+	    dss_buf_adds(out, ",\"by_teacher\":") < 0 ||
+	    parts_json(&f->parts[DSS_FILTER_BY_TEACHER], out) < 0 ||
+	    dss_buf_adds(out, ",\"error\":") < 0 ||
+	    (error == NULL ? dss_buf_adds(out, "null") :
+	    dss_jscan_quote(out, error, strlen(error))) < 0 ||
+	    dss_buf_adds(out, "}\n") < 0;
+	return bad ? -1 : 0;
 }

@@ -15,14 +15,28 @@
  * and trains on the teacher's label.  In every mode, agree says whether
  * the teacher's answer equals the gold label (null without one).
  * Samples of one prompt must be adjacent in majority mode: memory grows
- * only with the number of samples of a prompt, plus about sixteen bytes
- * per prompt to detect a prompt that reappears later.
+ * only with the number of samples of a prompt.  A prompt that reappears
+ * after others is an error; to catch it the filter remembers the last
+ * DSS_FILTER_SEEN prompts in a table of fixed size (16 MiB), so that a
+ * prompt reappearing after more than that many others may go unseen.
+ * A prompt with one sample, or whose samples are byte for byte the same
+ * completion (several samples at temperature 0), is a vote of one: it
+ * is decided as any other and counted, so that the tool can warn.
+ *
+ * Input records are typed (record.h): completion records, and rejects,
+ * which are completions, are filtered; example records (dss-import
+ * writes them before their completions) are passed over and counted; any
+ * other type is an error that names the step that makes completions.
+ * The filter counts what it read, kept and rejected in all, per dataset
+ * and per teacher, for the summary (dss_filter_summary_json).
  */
 #ifndef DSS_FILTER_H
 #define DSS_FILTER_H
 
 #include <stddef.h>
+#include <stdio.h>
 
+#include "buf.h"
 #include "err.h"
 
 enum dss_filter_agree {
@@ -44,6 +58,10 @@ enum dss_filter_reason {
 
 /* Most samples of one prompt majority mode holds at once. */
 #define DSS_FILTER_MAX_GROUP 4096
+/* Prompts majority mode remembers to find one that reappears. */
+#define DSS_FILTER_SEEN ((size_t)1 << 21)
+/* Datasets, and teachers, counted apart; more share one "(other)". */
+#define DSS_FILTER_MAX_PARTS 64
 
 struct dss_filter_opts {
 	enum dss_filter_agree agree;
@@ -70,12 +88,14 @@ struct dss_filter *dss_filter_new(const struct dss_filter_opts *opts);
 void dss_filter_free(struct dss_filter *f);
 
 /*
- * Adds one completion record, the len bytes of JSON text at line, read
- * from input line lineno (the text is copied when it must be kept).
+ * Adds one record, the len bytes of JSON text at line, read from input
+ * line lineno (the text is copied when it must be kept): a completion
+ * (or reject) is filtered, an example is counted and passed over.
  * Provenance values are passed to the triple byte for byte.  Returns 0,
  * or -1 with err naming the line and the field at fault ("line 12: field
- * 'completion' is not a string"), invalid JSON, an unknown dataset, a
- * prompt that reappears in majority mode, or an error of a callback.
+ * 'completion' is not a string"), invalid JSON or text (jscan.h), a
+ * prompt or triple record, an unknown dataset, a prompt that reappears
+ * in majority mode, "out of memory", or an error of a callback.
  */
 int dss_filter_add(struct dss_filter *f, const char *line, size_t len,
     unsigned long lineno, struct dss_err *err);
@@ -83,22 +103,66 @@ int dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 int dss_filter_finish(struct dss_filter *f, struct dss_err *err);
 
 /*
- * Reads JSON Lines from fd (called name in messages) to its end, adds
- * every line that is not blank (a trailing CR removed), and finishes.
- * Reads in large blocks, so records are never copied line by line; a
- * line longer than DSS_FILTER_LINE_MAX is an error.  Returns 0 or -1
- * with err set; fd is not closed.
+ * Reads JSON Lines from fp (called name in messages) with the shared
+ * reader of jsonl.h to its end, adds every record line, and finishes.
+ * It stops at the first bad line (too long, not JSON, not a completion:
+ * err names it) after handing on what was decided before it.  Returns 0
+ * or -1 with err set; fp is not closed.
  */
-#define DSS_FILTER_LINE_MAX ((size_t)64 << 20)
-int dss_filter_run(struct dss_filter *f, int fd, const char *name,
+int dss_filter_run(struct dss_filter *f, FILE *fp, const char *name,
     struct dss_err *err);
 
-/* Counts so far: records read, kept, and rejected by reason. */
+/* Counts so far: completion records read, kept, and rejected by reason. */
 unsigned long dss_filter_read(const struct dss_filter *f);
 unsigned long dss_filter_kept(const struct dss_filter *f);
 unsigned long dss_filter_rejected(const struct dss_filter *f,
     enum dss_filter_reason r);
 /* "no_answer", "truncated", "disagree", "ambiguous", "tie", "empty_rationale". */
 const char *dss_filter_reason_name(enum dss_filter_reason r);
+
+/* The counts of a run, or of one dataset or teacher of it. */
+struct dss_filter_counts {
+	unsigned long read;		/* completion records */
+	unsigned long kept;
+	unsigned long rejected[DSS_REJECT_NREASONS];
+};
+
+enum dss_filter_by {
+	DSS_FILTER_BY_DATASET,
+	DSS_FILTER_BY_TEACHER
+};
+
+/* Everything read so far. */
+const struct dss_filter_counts *dss_filter_totals(const struct dss_filter *f);
+/* The number of datasets (or teachers) seen, in order of first sight. */
+size_t dss_filter_nparts(const struct dss_filter *f, enum dss_filter_by by);
+/*
+ * The name of dataset (or teacher) i and its counts; the name is "" for
+ * records without a teacher and "(other)" for all past the first
+ * DSS_FILTER_MAX_PARTS.  Both belong to f.
+ */
+const char *dss_filter_part(const struct dss_filter *f, enum dss_filter_by by,
+    size_t i, const struct dss_filter_counts **counts);
+/* Example records passed over. */
+unsigned long dss_filter_examples(const struct dss_filter *f);
+/* Majority mode: prompts decided, and of them votes of one. */
+unsigned long dss_filter_prompts(const struct dss_filter *f);
+unsigned long dss_filter_votes_of_one(const struct dss_filter *f);
+/* Rejected records in c, all reasons together. */
+unsigned long dss_filter_counts_rejected(const struct dss_filter_counts *c);
+/*
+ * Appends "read N, kept N, rejected N (no_answer N, ...)" for c to out.
+ * Returns -1 when out cannot grow.
+ */
+int dss_filter_counts_text(const struct dss_filter_counts *c,
+    struct dss_buf *out);
+/*
+ * Appends the summary as one JSON object to out (keys in dss-filter(1)):
+ * the mode, the totals, examples, prompts and votes of one, the counts
+ * by dataset and by teacher, and error (the message that stopped the
+ * run, or null).  Returns -1 when out cannot grow.
+ */
+int dss_filter_summary_json(const struct dss_filter *f, const char *error,
+    struct dss_buf *out);
 
 #endif

@@ -15,11 +15,19 @@
 #include <emmintrin.h>
 #endif
 
+/* Why a scan failed, beyond plain syntax. */
+enum why { W_SYNTAX, W_DEPTH, W_UTF8, W_NUL, W_SURROGATE };
+
 struct scan {
 	const char *s;
 	size_t n, i;
 	int depth;
 	int escaped;	/* the last string scanned held a backslash */
+	enum why why;	/* after a failure */
+	size_t at;	/* the byte at fault, for W_UTF8, W_NUL, W_SURROGATE */
+	const char *field;	/* the top-level member being scanned, or NULL */
+	size_t fieldlen;
+	long elem;	/* the top-level element being scanned, or -1 */
 };
 
 #define ONES ((uint64_t)0x0101010101010101ULL)
@@ -33,6 +41,46 @@ special8(uint64_t w)
 
 	return ((q - ONES) & ~q & HIGHS) | ((b - ONES) & ~b & HIGHS) |
 	    ((w - ONES * 0x20) & ~w & HIGHS);
+}
+
+/* The same, and also for any byte from 0x80 up (the start of UTF-8). */
+static uint64_t
+special8_utf8(uint64_t w)
+{
+	return special8(w) | (w & HIGHS);
+}
+
+size_t
+dss_utf8_seq(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c;
+
+	if (n == 0)
+		return 0;
+	c = p[0];
+	if (c < 0x80)
+		return 1;
+	if (c < 0xC2)
+		return 0;	/* a continuation byte, or an overlong lead */
+	if (c < 0xE0)
+		return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c < 0xF0) {
+		if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
+		    (c == 0xE0 && p[1] < 0xA0) ||	/* overlong */
+		    (c == 0xED && p[1] >= 0xA0))	/* a surrogate */
+			return 0;
+		return 3;
+	}
+	if (c < 0xF5) {
+		if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
+		    (p[3] & 0xC0) != 0x80 ||
+		    (c == 0xF0 && p[1] < 0x90) ||	/* overlong */
+		    (c == 0xF4 && p[1] >= 0x90))	/* past U+10FFFF */
+			return 0;
+		return 4;
+	}
+	return 0;
 }
 
 static int value(struct scan *sc, enum dss_jscan_type *type);
@@ -58,16 +106,43 @@ hex(int c)
 	    (c >= 'A' && c <= 'F');
 }
 
-/* At the opening quote; leaves i after the closing one. */
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		int c = (unsigned char)p[i];
+
+		v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+static int
+fail(struct scan *sc, enum why why, size_t at)
+{
+	sc->why = why;
+	sc->at = at;
+	sc->i = at;
+	return -1;
+}
+
+/*
+ * At the opening quote; leaves i after the closing one.  Beside the
+ * syntax, the text must be UTF-8 and its escapes must not make a NUL
+ * (\u0000) or a lone UTF-16 surrogate.
+ */
 static int
 string(struct scan *sc)
 {
 	const unsigned char *s = (const unsigned char *)sc->s;
-	size_t i = sc->i + 1, n = sc->n;
+	size_t i = sc->i + 1, n = sc->n, k;
 
 	sc->escaped = 0;
 	for (;;) {
-		unsigned char c;
+		unsigned c, cp;
 
 #ifdef __SSE2__
 		/* Sixteen bytes at a time up to the first special one. */
@@ -78,7 +153,8 @@ string(struct scan *sc)
 			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
 			    _mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x1f)),
 			    _mm_setzero_si128()));
-			int bits = _mm_movemask_epi8(m);
+			/* bytes from 0x80 up have their top bit set */
+			int bits = _mm_movemask_epi8(m) | _mm_movemask_epi8(v);
 
 			if (bits != 0) {
 				i += (size_t)__builtin_ctz((unsigned)bits);
@@ -92,7 +168,7 @@ string(struct scan *sc)
 			uint64_t w, m;
 
 			memcpy(&w, s + i, 8);
-			if ((m = special8(w)) != 0) {
+			if ((m = special8_utf8(w)) != 0) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 				/* The lowest flag is exact: borrows only run upward. */
 				i += (size_t)__builtin_ctzll(m) / 8;
@@ -101,7 +177,8 @@ string(struct scan *sc)
 			}
 			i += 8;
 		}
-		while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20)
+		while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
+		    s[i] < 0x80)
 			i++;
 		if (i >= n) {
 			sc->i = i;
@@ -116,6 +193,12 @@ string(struct scan *sc)
 			sc->i = i;
 			return -1;
 		}
+		if (c >= 0x80) {
+			if ((k = dss_utf8_seq((const char *)s + i, n - i)) == 0)
+				return fail(sc, W_UTF8, i);
+			i += k;
+			continue;
+		}
 		/* a backslash */
 		sc->escaped = 1;
 		if (i + 1 >= n) {
@@ -123,19 +206,36 @@ string(struct scan *sc)
 			return -1;
 		}
 		c = s[i + 1];
-		if (c == 'u') {
-			if (i + 5 >= n || !hex(s[i + 2]) || !hex(s[i + 3]) ||
-			    !hex(s[i + 4]) || !hex(s[i + 5])) {
+		if (c != 'u') {
+			if (strchr("\"\\/bfnrt", (int)c) == NULL || c == '\0') {
 				sc->i = i;
 				return -1;
 			}
-			i += 6;
-		} else if (strchr("\"\\/bfnrt", c) != NULL && c != '\0')
 			i += 2;
-		else {
+			continue;
+		}
+		if (i + 5 >= n || !hex(s[i + 2]) || !hex(s[i + 3]) ||
+		    !hex(s[i + 4]) || !hex(s[i + 5])) {
 			sc->i = i;
 			return -1;
 		}
+		cp = hex4((const char *)s + i + 2);
+		if (cp == 0)
+			return fail(sc, W_NUL, i);
+		if (cp >= 0xDC00 && cp < 0xE000)
+			return fail(sc, W_SURROGATE, i);
+		if (cp >= 0xD800 && cp < 0xDC00) {
+			/* a high surrogate: its low half must follow */
+			if (i + 11 >= n || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+			    !hex(s[i + 8]) || !hex(s[i + 9]) || !hex(s[i + 10]) ||
+			    !hex(s[i + 11]))
+				return fail(sc, W_SURROGATE, i);
+			cp = hex4((const char *)s + i + 8);
+			if (cp < 0xDC00 || cp >= 0xE000)
+				return fail(sc, W_SURROGATE, i);
+			i += 12;
+		} else
+			i += 6;
 	}
 }
 
@@ -209,17 +309,19 @@ add(struct dss_jscan *j, const char *key, size_t keylen, int esc,
 
 /*
  * At '{' or '['; leaves i after the closing bracket.  When j is not
- * NULL, the members are recorded in it.  Returns -1 on invalid JSON, -2
- * when out of memory.
+ * NULL, the members are recorded in it.  At the top level the member
+ * (or element) being scanned is noted for messages.  Returns -1 on
+ * invalid JSON, -2 when out of memory.
  */
 static int
 container(struct scan *sc, struct dss_jscan *j)
 {
-	int obj = sc->s[sc->i] == '{';
+	int obj = sc->s[sc->i] == '{', top = sc->depth == 0;
 	char close = obj ? '}' : ']';
+	long elem = 0;
 
 	if (++sc->depth > DSS_JSCAN_MAX_DEPTH)
-		return -1;
+		return fail(sc, W_DEPTH, sc->i);
 	sc->i++;
 	ws(sc);
 	if (sc->i < sc->n && sc->s[sc->i] == close) {
@@ -239,6 +341,8 @@ container(struct scan *sc, struct dss_jscan *j)
 			if (sc->i >= sc->n || sc->s[sc->i] != '"')
 				return -1;
 			k = sc->i;
+			if (top)
+				sc->field = NULL;	/* a field name */
 			if (string(sc) < 0)
 				return -1;
 			key = sc->s + k + 1;
@@ -249,7 +353,12 @@ container(struct scan *sc, struct dss_jscan *j)
 				return -1;
 			sc->i++;
 			ws(sc);
-		}
+			if (top) {
+				sc->field = key;
+				sc->fieldlen = keylen;
+			}
+		} else if (top)
+			sc->elem = elem++;
 		val = sc->s + sc->i;
 		if ((r = value(sc, &type)) < 0)
 			return r;
@@ -305,16 +414,54 @@ value(struct scan *sc, enum dss_jscan_type *type)
 	}
 }
 
+/* Sets err from a failed scan. */
+static int
+scan_error(const struct scan *sc, struct dss_err *err)
+{
+	char where[160];
+	const unsigned char *at = (const unsigned char *)sc->s + sc->at;
+
+	if (sc->why == W_SYNTAX)
+		return dss_err_set(err, "invalid JSON near byte %zu", sc->i);
+	if (sc->why == W_DEPTH)
+		return dss_err_set(err, "invalid JSON near byte %zu: nested "
+		    "deeper than %d levels", sc->at, DSS_JSCAN_MAX_DEPTH);
+	if (sc->field != NULL)
+		snprintf(where, sizeof where, "field '%.*s'",
+		    (int)(sc->fieldlen > 100 ? 100 : sc->fieldlen), sc->field);
+	else if (sc->elem >= 0)
+		snprintf(where, sizeof where, "element %ld", sc->elem);
+	else if (sc->depth > 0)
+		snprintf(where, sizeof where, "a field name");
+	else
+		snprintf(where, sizeof where, "a string");
+	switch (sc->why) {
+	case W_UTF8:
+		return dss_err_set(err, "%s is not valid UTF-8 (byte 0x%02x at "
+		    "byte %zu)", where, at[0], sc->at);
+	case W_NUL:
+		return dss_err_set(err, "%s holds a NUL character (\\u0000 at "
+		    "byte %zu)", where, sc->at);
+	default:
+		return dss_err_set(err, "%s holds a lone surrogate (\\u%.4s at "
+		    "byte %zu)", where, (const char *)at + 2, sc->at);
+	}
+}
+
 static int
 top(struct dss_jscan *j, const char *s, size_t n, char open,
     struct dss_err *err)
 {
-	struct scan sc = { s, n, 0, 0, 0 };
+	struct scan sc = { s, n, 0, 0, 0, W_SYNTAX, 0, NULL, 0, -1 };
 	int r;
 
-	j->n = 0;
+	if (j != NULL)
+		j->n = 0;
 	ws(&sc);
-	if (sc.i >= n || s[sc.i] != open) {
+	if (n - sc.i >= 3 && memcmp(s + sc.i, DSS_UTF8_BOM, 3) == 0)
+		return dss_err_set(err, "a byte-order mark (U+FEFF) at byte %zu "
+		    "where JSON should start", sc.i);
+	if (open != 0 && (sc.i >= n || s[sc.i] != open)) {
 		enum dss_jscan_type t;
 
 		/* Valid JSON of another type, or not JSON at all? */
@@ -324,17 +471,26 @@ top(struct dss_jscan *j, const char *s, size_t n, char open,
 				return dss_err_set(err, "record is not a JSON %s",
 				    open == '{' ? "object" : "array");
 		}
-		return dss_err_set(err, "invalid JSON near byte %zu", sc.i);
+		return scan_error(&sc, err);
 	}
-	r = container(&sc, j);
-	if (r == -2)
-		return dss_err_errno(err, ENOMEM, "JSON members");
+	if (open != 0)
+		r = container(&sc, j);
+	else {
+		enum dss_jscan_type t;
+
+		r = value(&sc, &t);
+	}
+	if (r == -2) {
+		dss_err_errno(err, ENOMEM, "JSON members");
+		return -2;
+	}
 	if (r == 0) {
 		ws(&sc);
 		if (sc.i == n)
 			return 0;
+		sc.why = W_SYNTAX;
 	}
-	return dss_err_set(err, "invalid JSON near byte %zu", sc.i);
+	return scan_error(&sc, err);
 }
 
 int
@@ -349,6 +505,22 @@ dss_jscan_array(struct dss_jscan *j, const char *s, size_t n,
     struct dss_err *err)
 {
 	return top(j, s, n, '[', err);
+}
+
+int
+dss_jscan_check(const char *s, size_t n, struct dss_err *err)
+{
+	return top(NULL, s, n, 0, err);
+}
+
+int
+dss_jscan_document(const char **s, size_t *n, struct dss_err *err)
+{
+	if (*n >= 3 && memcmp(*s, DSS_UTF8_BOM, 3) == 0) {
+		*s += 3;
+		*n -= 3;
+	}
+	return top(NULL, *s, *n, 0, err);
 }
 
 /* Does the raw (possibly escaped) key equal the plain string key? */
@@ -393,20 +565,6 @@ dss_jscan_free(struct dss_jscan *j)
 	free(j->m);
 	j->m = NULL;
 	j->n = j->cap = 0;
-}
-
-static unsigned
-hex4(const char *p)
-{
-	unsigned v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		int c = (unsigned char)p[i];
-
-		v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-	}
-	return v;
 }
 
 int
@@ -514,4 +672,167 @@ dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
 	    dss_jscan_escape(b, s, n) < 0)
 		return -1;
 	return dss_buf_addch(b, '"');
+}
+
+/*
+ * The length of the ill-formed sequence at p (dss_utf8_seq said 0): its
+ * lead byte and the continuation bytes that could still have completed
+ * it.  Each such maximal subpart becomes one U+FFFD, as the Unicode
+ * standard recommends (and as WHATWG decoders do).
+ */
+static size_t
+bad_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t need, k;
+
+	if (c >= 0xC2 && c < 0xE0)
+		need = 1;
+	else if (c >= 0xE0 && c < 0xF0) {
+		need = 2;
+		if (c == 0xE0)
+			lo = 0xA0;
+		if (c == 0xED)
+			hi = 0x9F;
+	} else if (c >= 0xF0 && c < 0xF5) {
+		need = 3;
+		if (c == 0xF0)
+			lo = 0x90;
+		if (c == 0xF4)
+			hi = 0x8F;
+	} else
+		return 1;
+	for (k = 1; k <= need && k < n; k++) {
+		unsigned char b = p[k];
+
+		if (k == 1 ? b < lo || b > hi : (b & 0xC0) != 0x80)
+			break;
+	}
+	return k;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Copies s[*done, upto) to out, then adds rep (n bytes); moves *done. */
+static int
+splice(struct dss_buf *out, const char *s, size_t *done, size_t upto,
+    size_t skip, const char *rep, size_t n)
+{
+	if (dss_buf_add(out, s + *done, upto - *done) < 0 ||
+	    dss_buf_add(out, rep, n) < 0)
+		return -1;
+	*done = upto + skip;
+	return 0;
+}
+
+/* Puts out in place of b when anything was replaced; frees out. */
+static int
+finish_repair(struct dss_buf *b, struct dss_buf *out, size_t done,
+    size_t count, size_t *nrepaired)
+{
+	if (count > 0) {
+		size_t max = b->max;
+
+		if (dss_buf_add(out, b->data + done, b->len - done) < 0) {
+			dss_buf_free(out);
+			return -1;
+		}
+		dss_buf_free(b);
+		*b = *out;
+		b->max = max;
+	}
+	if (nrepaired != NULL)
+		*nrepaired = count;
+	return 0;
+}
+
+int
+dss_utf8_repair(struct dss_buf *b, size_t *nrepaired)
+{
+	struct dss_buf out = DSS_BUF_INIT;
+	const unsigned char *p = (const unsigned char *)b->data;
+	size_t i = 0, done = 0, count = 0, n = b->len, k;
+
+	out.max = b->max ? b->max + b->max / 2 : 0;
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = dss_utf8_seq(b->data + i, n - i)) > 0) {
+			i += k;
+			continue;
+		}
+		k = bad_len(p + i, n - i);
+		if (splice(&out, b->data, &done, i, k, FFFD, 3) < 0) {
+			dss_buf_free(&out);
+			return -1;
+		}
+		count++;
+		i += k;
+	}
+	return finish_repair(b, &out, done, count, nrepaired);
+}
+
+int
+dss_jscan_repair(struct dss_buf *b, size_t *nrepaired)
+{
+	struct dss_buf out = DSS_BUF_INIT;
+	const unsigned char *p = (const unsigned char *)b->data;
+	size_t i = 0, done = 0, count = 0, n = b->len, k;
+	int in_string = 0;
+
+	out.max = b->max ? b->max + b->max / 2 : 0;
+	while (i < n) {
+		unsigned c = p[i], cp;
+
+		if (c >= 0x80) {
+			if ((k = dss_utf8_seq(b->data + i, n - i)) > 0) {
+				i += k;
+				continue;
+			}
+			k = bad_len(p + i, n - i);
+			if (splice(&out, b->data, &done, i, k, FFFD, 3) < 0)
+				goto nomem;
+			count++;
+			i += k;
+			continue;
+		}
+		if (c == '"') {
+			in_string = !in_string;
+			i++;
+			continue;
+		}
+		if (!in_string || c != '\\' || i + 1 >= n) {
+			i++;
+			continue;
+		}
+		if (p[i + 1] != 'u' || i + 5 >= n || !hex(p[i + 2]) ||
+		    !hex(p[i + 3]) || !hex(p[i + 4]) || !hex(p[i + 5])) {
+			i += 2;	/* a short escape (or a broken one, left as is) */
+			continue;
+		}
+		cp = hex4(b->data + i + 2);
+		if (cp >= 0xD800 && cp < 0xDC00 && i + 11 < n &&
+		    p[i + 6] == '\\' && p[i + 7] == 'u' && hex(p[i + 8]) &&
+		    hex(p[i + 9]) && hex(p[i + 10]) && hex(p[i + 11])) {
+			unsigned lo = hex4(b->data + i + 8);
+
+			if (lo >= 0xDC00 && lo < 0xE000) {
+				i += 12;	/* a surrogate pair */
+				continue;
+			}
+		}
+		if (cp == 0 || (cp >= 0xD800 && cp < 0xE000)) {
+			if (splice(&out, b->data, &done, i, 6, "\\ufffd", 6) < 0)
+				goto nomem;
+			count++;
+		}
+		i += 6;
+	}
+	return finish_repair(b, &out, done, count, nrepaired);
+nomem:
+	dss_buf_free(&out);
+	return -1;
 }

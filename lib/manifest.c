@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "jscan.h"
 #include "manifest.h"
 
 #ifndef DSS_PREFIX
@@ -521,6 +522,7 @@ dss_manifest_parse(const char *text, const char *path, struct dss_err *err)
 {
 	struct dss_manifest *m = calloc(1, sizeof *m);
 	const char *fmt;
+	size_t len;
 	enum dss_format deffmt = DSS_FORMAT_CSV;
 	int bad = 0;
 
@@ -529,12 +531,11 @@ dss_manifest_parse(const char *text, const char *path, struct dss_err *err)
 		dss_err_errno(err, ENOMEM, "'%s'", path);
 		return NULL;
 	}
-	m->root = cJSON_Parse(text);
-	if (m->root == NULL) {
-		const char *at = cJSON_GetErrorPtr();
-
-		dss_err_set(err, "invalid JSON near byte %ld",
-		    at ? (long)(at - text) : 0L);
+	len = strlen(text);
+	if (dss_jscan_document(&text, &len, err) < 0)
+		goto out;
+	if ((m->root = cJSON_ParseWithLength(text, len)) == NULL) {
+		dss_err_set(err, "out of memory");
 		goto out;
 	}
 	if (!cJSON_IsObject(m->root)) {

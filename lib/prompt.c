@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jscan.h"
 #include "jsonl.h"
 #include "manifest.h"
 #include "prompt.h"
@@ -264,7 +265,8 @@ dss_exemplars_load(const char *path, struct dss_err *err)
 	struct dss_buf text = DSS_BUF_INIT;
 	struct dss_exemplars *ex;
 	const cJSON *list, *e, *format;
-	size_t i = 0;
+	const char *doc;
+	size_t i = 0, len;
 	int ok = 0;
 
 	if ((ex = calloc(1, sizeof(*ex))) == NULL ||
@@ -275,9 +277,14 @@ dss_exemplars_load(const char *path, struct dss_err *err)
 	}
 	if (read_file(path, &text, err) < 0)
 		goto out;
-	if ((ex->root = cJSON_ParseWithLength(text.data, text.len)) == NULL) {
-		dss_err_set(err, "'%s': invalid JSON near byte %ld", path,
-		    cJSON_GetErrorPtr() ? (long)(cJSON_GetErrorPtr() - text.data) : 0L);
+	doc = text.data;
+	len = text.len;
+	if (dss_jscan_document(&doc, &len, err) < 0) {
+		dss_err_prefix(err, "'%s'", path);
+		goto out;
+	}
+	if ((ex->root = cJSON_ParseWithLength(doc, len)) == NULL) {
+		dss_err_set(err, "'%s': out of memory", path);
 		goto out;
 	}
 	if (!cJSON_IsObject(ex->root)) {

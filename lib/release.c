@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "archive.h"
+#include "jscan.h"
 #include "jsonl.h"
 #include "mt19937.h"
 #include "release.h"
@@ -62,6 +63,7 @@ struct dss_release {
 	struct ref svamp_ref;	/* datasets/svamp/SVAMP.json */
 	cJSON *svamp;		/* its problems, once loaded */
 	size_t *svamp_perm;	/* RandomState(0).permutation of them */
+	unsigned long repaired;	/* completions written with U+FFFD put in */
 };
 
 /* An open member: a stream over an archive entry or a file. */
@@ -803,18 +805,27 @@ hex4(struct dss_jstrings *j, unsigned long *out, struct dss_err *err)
 
 #define REPLACEMENT 0xFFFDUL
 
-/* Reads a string body after its opening quote into j->s. */
+/*
+ * Reads a string body after its opening quote into j->s.  The text is a
+ * teacher's: what is not valid UTF-8, and escapes of NUL or of a lone
+ * surrogate, become U+FFFD (counted in j->repaired), never an error.
+ */
 static int
 jstring(struct dss_jstrings *j, struct dss_err *err)
 {
 	unsigned long cp, lo;
-	int c;
+	size_t bad = 0;
+	int c, replaced = 0;
 
 	dss_buf_reset(&j->s);
 	for (;;) {
 		c = jnext(j);
-		if (c == '"')
+		if (c == '"') {
+			if (dss_utf8_repair(&j->s, &bad) < 0)
+				goto nomem;
+			j->repaired += bad > 0 || replaced;
 			return 0;
+		}
 		if (c == EOF)
 			return jerr(j, c, "unterminated string", err);
 		if (c < 0x20)
@@ -855,11 +866,14 @@ escape:
 			if (hex4(j, &cp, err) < 0)
 				return -1;
 surrogate:
-			if (cp >= 0xDC00 && cp <= 0xDFFF)
+			if (cp >= 0xDC00 && cp <= 0xDFFF) {
 				cp = REPLACEMENT;
+				replaced = 1;
+			}
 			if (cp >= 0xD800 && cp <= 0xDBFF) {
 				c = jnext(j);
 				if (c != '\\') {
+					replaced = 1;
 					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
 						goto nomem;
 					if (c != EOF) {
@@ -870,6 +884,7 @@ surrogate:
 				}
 				c = jnext(j);
 				if (c != 'u') {
+					replaced = 1;
 					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
 						goto nomem;
 					goto escape;
@@ -877,6 +892,7 @@ surrogate:
 				if (hex4(j, &lo, err) < 0)
 					return -1;
 				if (lo < 0xDC00 || lo > 0xDFFF) {
+					replaced = 1;
 					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
 						goto nomem;
 					cp = lo;
@@ -884,8 +900,10 @@ surrogate:
 				}
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 			}
-			if (cp == 0)
+			if (cp == 0) {
 				cp = REPLACEMENT;	/* records are C strings */
+				replaced = 1;
+			}
 			if (dss_buf_add_utf8(&j->s, cp) < 0)
 				goto nomem;
 			continue;
@@ -961,7 +979,8 @@ svamp_load(struct dss_release *r, struct dss_err *err)
 	struct member m = MEMBER_INIT;
 	struct dss_buf b = DSS_BUF_INIT;
 	char chunk[65536];
-	size_t n, i;
+	const char *doc;
+	size_t n, i, len;
 	int rc = -1;
 
 	if (r->svamp != NULL || r->svamp_ref.name == NULL)
@@ -980,7 +999,13 @@ svamp_load(struct dss_release *r, struct dss_err *err)
 		member_error(&m, err);
 		goto out;
 	}
-	r->svamp = cJSON_ParseWithLength(b.data, b.len);
+	doc = b.data;
+	len = b.len;
+	if (dss_jscan_document(&doc, &len, err) < 0) {
+		dss_err_prefix(err, "'%s'", m.name);
+		goto out;
+	}
+	r->svamp = cJSON_ParseWithLength(doc, len);
 	if (!cJSON_IsArray(r->svamp)) {
 		dss_err_set(err, "'%s': not a JSON array", m.name);
 		goto out;
@@ -1221,6 +1246,7 @@ emit_split(struct dss_release *r, int d, int s, int what,
 				cur = &si->batches[b];
 				if (member_open(r, &bm, cur, err) < 0)
 					goto out;
+				r->repaired += j.repaired;
 				dss_jstrings_free(&j);
 				j = (struct dss_jstrings)DSS_JSTRINGS_INIT(bm.fp);
 			}
@@ -1244,12 +1270,19 @@ emit_split(struct dss_release *r, int d, int s, int what,
 		goto out;
 	rc = 0;
 out:
+	r->repaired += j.repaired;
 	cJSON_Delete(rec);
 	dss_jstrings_free(&j);
 	dss_lines_free(&l);
 	member_close(&em);
 	member_close(&bm);
 	return rc;
+}
+
+unsigned long
+dss_release_repaired(const struct dss_release *r)
+{
+	return r->repaired;
 }
 
 int

@@ -85,6 +85,11 @@ void dss_release_close(struct dss_release *r);
  */
 int dss_release_run(struct dss_release *r, const struct dss_release_opts *o,
     dss_release_emit_fn *emit, void *arg, struct dss_err *err);
+/*
+ * Completions emitted so far whose text was repaired with U+FFFD (see
+ * struct dss_jstrings).
+ */
+unsigned long dss_release_repaired(const struct dss_release *r);
 
 /* 1 when name is one of the release's datasets (esnli, anli1, cqa, svamp). */
 int dss_release_dataset_known(const char *name);
@@ -125,8 +130,11 @@ void dss_release_request(const char *teacher, const char *dataset,
 /*
  * A streaming reader of one JSON array of strings (a batch file), holding
  * one decoded string at a time, so that a batch never needs to be in
- * memory whole.  Strings are decoded to UTF-8; a lone UTF-16 surrogate in
- * a \u escape becomes U+FFFD.
+ * memory whole.  Strings are decoded to UTF-8.  They are the teacher's
+ * text, which is repaired rather than refused, as dss-teach repairs a
+ * response: bytes that are not valid UTF-8 (each maximal ill-formed
+ * sequence), a lone UTF-16 surrogate and \u0000 become U+FFFD, and the
+ * strings so repaired are counted.
  */
 struct dss_jstrings {
 	FILE *fp;		/* not owned */
@@ -134,8 +142,9 @@ struct dss_jstrings {
 	long long count;	/* strings read so far */
 	unsigned long long offset;	/* bytes consumed, for messages */
 	struct dss_buf s;	/* the current string */
+	unsigned long repaired;	/* strings with U+FFFD put in */
 };
-#define DSS_JSTRINGS_INIT(fp) { (fp), 0, 0, 0, DSS_BUF_INIT }
+#define DSS_JSTRINGS_INIT(fp) { (fp), 0, 0, 0, DSS_BUF_INIT, 0 }
 
 /*
  * Reads the next string into j->s.  Returns 1, 0 after the closing ']'

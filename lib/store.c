@@ -97,33 +97,11 @@ static const struct table tables[DSS_RECORD_NTYPES] = {
 	} },
 };
 
-static int
-no_type(struct dss_err *err)
-{
-	return dss_err_set(err, "record is of no known type (it has none of the "
-	    "fields 'rationale', 'completion', 'prompt', 'messages', or "
-	    "'input' with 'label')");
-}
-
-int
-dss_record_type(const cJSON *rec, struct dss_err *err)
-{
-	if (cJSON_GetObjectItemCaseSensitive(rec, "rationale") != NULL)
-		return DSS_RECORD_TRIPLE;
-	if (cJSON_GetObjectItemCaseSensitive(rec, "completion") != NULL)
-		return DSS_RECORD_COMPLETION;
-	if (cJSON_GetObjectItemCaseSensitive(rec, "prompt") != NULL ||
-	    cJSON_GetObjectItemCaseSensitive(rec, "messages") != NULL)
-		return DSS_RECORD_PROMPT;
-	if (cJSON_GetObjectItemCaseSensitive(rec, "input") != NULL &&
-	    cJSON_GetObjectItemCaseSensitive(rec, "label") != NULL)
-		return DSS_RECORD_EXAMPLE;
-	return no_type(err);
-}
-
 const char *
 dss_record_table(int type)
 {
+	if (type == DSS_RECORD_REJECT)
+		type = DSS_RECORD_COMPLETION;
 	return type >= 0 && type < DSS_RECORD_NTYPES ? tables[type].name : "?";
 }
 
@@ -166,6 +144,8 @@ store_prepare(struct store *s, sqlite3 *db, struct dss_err *err)
 	for (type = 0; type < DSS_RECORD_TEACH_CACHE; type++) {
 		const struct table *t = &tables[type];
 
+		if (t->name == NULL)
+			continue;	/* rejects: stored as completions */
 		dss_buf_reset(&b);
 		dss_buf_addf(&b, "INSERT INTO %s (", t->name);
 		add_cols(&b, t, 0, "", ", ");
@@ -199,22 +179,6 @@ out:
 	if (r < 0)
 		store_free(s);
 	return r;
-}
-
-/* The type of a scanned record, as dss_record_type tells it. */
-static int
-scan_type(const struct dss_jscan *j, struct dss_err *err)
-{
-	if (dss_jscan_get(j, "rationale") != NULL)
-		return DSS_RECORD_TRIPLE;
-	if (dss_jscan_get(j, "completion") != NULL)
-		return DSS_RECORD_COMPLETION;
-	if (dss_jscan_get(j, "prompt") != NULL ||
-	    dss_jscan_get(j, "messages") != NULL)
-		return DSS_RECORD_PROMPT;
-	if (dss_jscan_get(j, "input") != NULL && dss_jscan_get(j, "label") != NULL)
-		return DSS_RECORD_EXAMPLE;
-	return no_type(err);
 }
 
 /*
@@ -317,7 +281,7 @@ extract(const struct dss_jscan *j, const struct column *c, struct cell *cell,
 	return 0;
 }
 
-/* Reads, scans and extracts one record from the current line into ch. */
+/* Extracts the record just scanned from the current line into ch. */
 static int
 add_entry(struct pipe *p, struct chunk *ch, struct dss_err *err)
 {
@@ -337,9 +301,10 @@ add_entry(struct pipe *p, struct chunk *ch, struct dss_err *err)
 	}
 	e = &ch->e[ch->n];
 	e->lineno = l->lineno;
-	if (dss_jscan_object(&p->scan, l->line.data, l->line.len, err) < 0 ||
-	    (e->type = scan_type(&p->scan, err)) < 0)
+	if ((e->type = dss_record_type_scan(&p->scan, err)) < 0)
 		return -1;
+	if (e->type == DSS_RECORD_REJECT)
+		e->type = DSS_RECORD_COMPLETION;	/* until rejects get a table */
 	t = &tables[e->type];
 	for (i = 0; i < t->ncols; i++)
 		if (extract(&p->scan, &t->cols[i], &e->cells[i], &ch->arena,
@@ -362,17 +327,11 @@ fill(struct pipe *p, struct chunk *ch)
 	ch->n = 0;
 	ch->eof = ch->failed = 0;
 	while (ch->n < CHUNK_RECORDS && ch->arena.len < ((size_t)16 << 20)) {
-		const char *s;
-
-		if ((rc = dss_lines_next(p->l, &ch->err)) <= 0) {
+		if ((rc = dss_jsonl_scan(p->l, &p->scan, &ch->err)) <= 0) {
 			ch->eof = 1;
 			ch->failed = rc < 0;
 			return;
 		}
-		for (s = p->l->line.data; *s == ' ' || *s == '\t'; s++)
-			;
-		if (*s == '\0')
-			continue;
 		if (add_entry(p, ch, &ch->err) < 0) {
 			dss_err_prefix(&ch->err, "line %lu", p->l->lineno);
 			ch->failed = 1;
@@ -410,16 +369,22 @@ reader_main(void *arg)
 	return NULL;
 }
 
-/* Runs a bound write statement; returns the rows it changed or -1. */
+/*
+ * Runs a bound write statement; returns the rows it changed, -1 on a
+ * database error, or -2 when the record broke a constraint (the record's
+ * fault, so that its line is named; a read-only or full database is not).
+ */
 static int
 step(sqlite3 *db, sqlite3_stmt *st, struct dss_err *err)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return dss_err_set(err, "database '%s': %s",
+	if (rc != SQLITE_DONE) {
+		dss_err_set(err, "database '%s': %s",
 		    sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		return (rc & 0xff) == SQLITE_CONSTRAINT ? -2 : -1;
+	}
 	return sqlite3_changes(db);
 }
 
@@ -444,7 +409,7 @@ bind_entry(sqlite3_stmt *st, const struct table *t, const struct chunk *ch,
 	    SQLITE_STATIC);
 }
 
-/* Upserts one extracted record. */
+/* Upserts one extracted record.  Returns 0, or -1 or -2 as step(). */
 static int
 put(sqlite3 *db, struct store *s, const struct chunk *ch,
     const struct entry *e, struct dss_store_counts *c, struct dss_err *err)
@@ -454,7 +419,7 @@ put(sqlite3 *db, struct store *s, const struct chunk *ch,
 
 	bind_entry(s->insert[e->type], t, ch, e);
 	if ((n = step(db, s->insert[e->type], err)) < 0)
-		return -1;
+		return n;
 	c->records++;
 	c->by_type[e->type]++;
 	if (n > 0) {
@@ -463,7 +428,7 @@ put(sqlite3 *db, struct store *s, const struct chunk *ch,
 	}
 	bind_entry(s->update[e->type], t, ch, e);
 	if ((n = step(db, s->update[e->type], err)) < 0)
-		return -1;
+		return n;
 	if (n > 0)
 		c->updated++;
 	else
@@ -493,7 +458,7 @@ write_chunks(sqlite3 *db, struct store *s, struct pipe *p,
 {
 	struct dss_store_counts pending;
 	size_t inbatch = 0, i;
-	int k = 0, eof = 0;
+	int k = 0, eof = 0, rc;
 
 	memset(&pending, 0, sizeof(pending));
 	while (!eof) {
@@ -509,8 +474,9 @@ write_chunks(sqlite3 *db, struct store *s, struct pipe *p,
 				if (dss_db_begin(db, err) < 0)
 					return -1;
 			}
-			if (put(db, s, ch, &ch->e[i], &pending, err) < 0) {
-				dss_err_prefix(err, "line %lu", ch->e[i].lineno);
+			if ((rc = put(db, s, ch, &ch->e[i], &pending, err)) < 0) {
+				if (rc == -2)
+					dss_err_prefix(err, "line %lu", ch->e[i].lineno);
 				return -1;
 			}
 			if (++inbatch == batch) {
@@ -728,7 +694,8 @@ dss_store_merge(sqlite3 *db, const char *path, struct dss_store_counts *c,
 	if (dss_db_begin(db, err) < 0)
 		goto out;
 	for (type = 0; type < DSS_RECORD_NTYPES; type++)
-		if (merge_table(db, type, &mine, err) < 0) {
+		if (tables[type].name != NULL &&
+		    merge_table(db, type, &mine, err) < 0) {
 			dss_db_rollback(db);
 			dss_err_prefix(err, "merging '%s'", path);
 			goto out;

@@ -2,7 +2,7 @@
 /*
  * Storing records in the dss database.  dss_store_load reads JSON Lines
  * records of any type (example, prompt, completion, triple: told apart by
- * their fields, see dss_record_type) and upserts each into its table, in
+ * their fields, see record.h) and upserts each into its table, in
  * one transaction per batch, so that a failed batch leaves nothing behind
  * and earlier batches stay.  A row whose stored record is byte-for-byte
  * the same is not rewritten, so a second identical run changes nothing.
@@ -19,15 +19,7 @@
 
 #include "err.h"
 #include "jsonl.h"
-
-enum dss_record_type {
-	DSS_RECORD_EXAMPLE,
-	DSS_RECORD_PROMPT,
-	DSS_RECORD_COMPLETION,
-	DSS_RECORD_TRIPLE,
-	DSS_RECORD_TEACH_CACHE,	/* only in merges; never read from a stream */
-	DSS_RECORD_NTYPES
-};
+#include "record.h"
 
 struct dss_store_counts {
 	unsigned long long records;	/* records (rows) read */
@@ -40,18 +32,17 @@ struct dss_store_counts {
 #define DSS_STORE_BATCH 10000
 
 /*
- * The type of a record by its fields: "rationale" makes a triple,
- * "completion" a completion, "prompt" or "messages" a prompt, "input"
- * and "label" together an example.  Returns -1 with err set otherwise.
+ * The table a type is stored in ("examples", ...).  Rejects are stored
+ * as completions for now (see dss_store_load).
  */
-int dss_record_type(const cJSON *rec, struct dss_err *err);
-/* The table a type is stored in ("examples", ...). */
 const char *dss_record_table(int type);
 
 /*
  * Reads every record from l and upserts it into db, committing every
  * batch records (0 means DSS_STORE_BATCH).  The stored record text is the
- * line as read.  On a bad record or a database error the current batch is
+ * line as read.  The type of each record is told by dss_record_type;
+ * a reject record goes to the completions table, as the completion it
+ * came from.  On a bad record or a database error the current batch is
  * rolled back and -1 returned with err naming the line and field
  * ("line 12: field 'label' is missing"); c then counts the batches
  * committed before it.  c is zeroed first.  l is read on a thread of

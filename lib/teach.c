@@ -15,8 +15,10 @@
 
 #include "db.h"
 #include "http.h"
+#include "jscan.h"
 #include "jsonl.h"
 #include "ratelimit.h"
+#include "record.h"
 #include "sha256.h"
 #include "teach.h"
 
@@ -366,16 +368,29 @@ read_one(struct run *r)
 		return 0;
 	}
 	if (got < 0) {
-		if (strstr(e.msg, "invalid JSON") == NULL &&
-		    strstr(e.msg, "not a JSON object") == NULL) {
-			/* a read error: nothing more will come */
+		/* A bad line is counted and skipped; after a read error
+		 * nothing more will come. */
+		if (!r->lines.bad)
 			r->eof = 1;
-			r->st->bad++;
-			report(r, "%s: %s", r->lines.name, e.msg);
-			return 0;
-		}
 		r->st->bad++;
 		report(r, "%s", e.msg);
+		return 0;
+	}
+	if ((k = dss_record_type(rec, &e)) >= 0 && k != DSS_RECORD_PROMPT) {
+		/* The wrong stage's records: stop at the first one.  A record
+		 * of no known type goes on, to be named by its missing field. */
+		dss_record_wrong(k, DSS_RECORD_PROMPT, "dss-teach", &e);
+		cJSON_Delete(rec);
+		r->eof = 1;
+		if (r->st->read == 0 && r->st->other_shard == 0 &&
+		    r->st->bad == 0) {
+			r->fatal = 1;
+			return dss_err_set(r->err, "line %lu: %s", r->lines.lineno,
+			    e.msg);
+		}
+		r->st->bad++;
+		report(r, "line %lu: %s; reading stopped there", r->lines.lineno,
+		    e.msg);
 		return 0;
 	}
 	if ((id = dss_json_str(rec, "id", &e)) == NULL)
@@ -646,9 +661,15 @@ on_done(struct dss_http_req *req, void *arg)
 	char why[1200];
 	int i, retry = 1, used = 0;
 	long latency = (long)(req->elapsed * 1000 + 0.5);
+	size_t repaired = 0;
 
 	r->st->in_flight--;
 	j->flights--;
+	/* A teacher's text is not ours to refuse: what is not valid UTF-8,
+	 * and escapes of NUL or lone surrogates, become U+FFFD, counted. */
+	if (req->curl_code == 0 && req->status >= 200 && req->status <= 299 &&
+	    dss_jscan_repair(&req->resp, &repaired) == 0 && repaired > 0)
+		r->st->repaired++;
 	if (req->curl_code != 0) {
 		snprintf(why, sizeof(why), "%s", req->error);
 		switch (req->curl_code) {

@@ -26,6 +26,7 @@ struct dss_teach_stats {
 	unsigned long read;		/* prompt records taken (this shard) */
 	unsigned long other_shard;	/* records left to other shards */
 	unsigned long bad;		/* records that could not be used */
+	unsigned long repaired;		/* responses with text made U+FFFD */
 	unsigned long done;		/* prompts with every sample emitted */
 	unsigned long failed;		/* prompts with a sample that failed */
 	unsigned long unfinished;	/* prompts left by a budget stop */

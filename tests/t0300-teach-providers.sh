@@ -375,7 +375,7 @@ expect_fail 1 "^dss-teach: line 2: " "a line that is not JSON names its line" \
 expect_fail 1 "^dss-teach: line 2: .*'id'" "a record without an id names the field" \
     dss-teach --db "$TMP/bad.db" --teacher openai:m \
     --base-url "http://127.0.0.1:$port/v1" --quiet < "$TMP/bad2.jsonl"
-{ sed -n 1p "$TMP/p2.jsonl"; echo '{"dataset":"anli1","split":"train","id":"anli1-train-000009","index":9,"input":"x","label":"neutral"}'; } > "$TMP/bad3.jsonl"
+{ sed -n 1p "$TMP/p2.jsonl"; echo '{"dataset":"anli1","split":"train","id":"anli1-train-000009","index":9}'; } > "$TMP/bad3.jsonl"
 expect_fail 1 "^dss-teach: line 2: .*'(messages|prompt)'" \
     "a record without messages or prompt names the field" \
     dss-teach --db "$TMP/bad.db" --teacher openai:m \

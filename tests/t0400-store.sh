@@ -126,6 +126,28 @@ expect_fail 1 "^dss-store: database '$TMP/text.db': file is not a database" "fil
 sqlite3 "$TMP/new.db" "PRAGMA user_version = 99"
 expect_fail 1 "^dss-store: database '$TMP/new.db' has schema version 99, newer than this dss \($DBV\)$" \
 	"database with a newer schema" dss-store "$TMP/new.db" </dev/null
+# A database that cannot be written is the database's fault, not line 1's.
+# The file is read-only in a directory where its -wal and -shm can be
+# made, so that it opens and the first write fails.  Root writes anyway,
+# so then the write is tried as nobody (setpriv).
+mkdir "$TMP/ro" && chmod 755 "$TMP" && chmod 777 "$TMP/ro"
+dss-store "$TMP/ro/r.db" </dev/null 2>/dev/null
+chmod 444 "$TMP/ro/r.db"
+as=""
+if [ "$(id -u)" = 0 ]; then
+	command -v setpriv >/dev/null 2>&1 &&
+	    as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+if [ "$(id -u)" != 0 ] || [ -n "$as" ]; then
+	expect_fail 1 "^dss-store: database '$TMP/ro/r.db': attempt to write a readonly database$" \
+	    "a read-only database: the message names no line" \
+	    sh -c "$as '$BIN/dss-store' '$TMP/ro/r.db' < '$TMP/ex.jsonl'"
+else
+	echo "ok $((_n + 1)) # skip root without setpriv cannot meet a read-only file"
+	_n=$((_n + 1))
+fi
+chmod 755 "$TMP/ro"
+chmod 700 "$TMP"
 expect_fail 2 "^usage: dss-store \[--batch N\] DB$" "no database" dss-store
 expect_fail 2 "^usage: dss-store" "two databases" dss-store "$TMP/a.db" "$TMP/b.db"
 expect_fail 2 "^dss-store: bad --batch '0': want a whole number from 1 to [0-9]+$" "batch 0" \

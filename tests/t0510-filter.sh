@@ -19,12 +19,19 @@ for mode in gold majority none; do
 	cmp_file "$TMP/$mode.rej" "$G/filter-$mode.rejects.jsonl" \
 	    "--agree $mode rejects"
 done
-is "$(cat "$TMP/gold.err")" "dss-filter: read 18, kept 8, rejected 10 (no_answer 1, truncated 2, disagree 3, ambiguous 3, tie 0, empty_rationale 1)" \
+is "$(head -n 1 "$TMP/gold.err")" "dss-filter: read 18, kept 8, rejected 10 (no_answer 1, truncated 2, disagree 3, ambiguous 3, tie 0, empty_rationale 1)" \
     "gold summary on stderr"
-is "$(cat "$TMP/majority.err")" "dss-filter: read 18, kept 8, rejected 10 (no_answer 1, truncated 2, disagree 1, ambiguous 3, tie 2, empty_rationale 1)" \
+is "$(head -n 1 "$TMP/majority.err")" "dss-filter: read 18, kept 8, rejected 10 (no_answer 1, truncated 2, disagree 1, ambiguous 3, tie 2, empty_rationale 1)" \
     "majority summary on stderr"
-is "$(cat "$TMP/none.err")" "dss-filter: read 18, kept 11, rejected 7 (no_answer 1, truncated 2, disagree 0, ambiguous 3, tie 0, empty_rationale 1)" \
+is "$(head -n 1 "$TMP/none.err")" "dss-filter: read 18, kept 11, rejected 7 (no_answer 1, truncated 2, disagree 0, ambiguous 3, tie 0, empty_rationale 1)" \
     "none summary on stderr"
+# Four datasets, one teacher: a line per dataset, none per teacher.
+is "$(sed -n 2,5p "$TMP/gold.err")" "dss-filter:   dataset esnli: read 5, kept 2, rejected 3 (no_answer 0, truncated 0, disagree 2, ambiguous 0, tie 0, empty_rationale 1)
+dss-filter:   dataset anli1: read 3, kept 1, rejected 2 (no_answer 0, truncated 1, disagree 0, ambiguous 1, tie 0, empty_rationale 0)
+dss-filter:   dataset cqa: read 4, kept 1, rejected 3 (no_answer 1, truncated 0, disagree 0, ambiguous 2, tie 0, empty_rationale 0)
+dss-filter:   dataset svamp: read 6, kept 4, rejected 2 (no_answer 0, truncated 1, disagree 1, ambiguous 0, tie 0, empty_rationale 0)" \
+    "gold summary: one line per dataset"
+is "$(wc -l <"$TMP/gold.err" | tr -d ' ')" 5 "  and none per teacher (there is one)"
 
 # Every reason code appears in the rejects, with a detail.
 for code in no_answer truncated disagree ambiguous tie empty_rationale; do

@@ -1,7 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Every manual page passes mandoc's linter, every tool has a page, and
-# every long option a tool's --help lists is documented in its page.
+# for every tool in the Makefile's TOOLS the options agree in three
+# places: --help lists each on a line of its own (and its usage line
+# names the same ones, less --help and --version), the page's SYNOPSIS
+# is the usage line word for word, and the page's option list holds
+# exactly the options --help lists.
 . "$(dirname "$0")/lib.sh"
 
 for m in "$TOP"/man/*.[1-9]; do
@@ -22,11 +26,33 @@ for t in $tools; do
 	ok $? "$t has a manual page"
 	[ -f "$page" ] || continue
 	mandoc -Tutf8 "$page" 2>/dev/null | sed 's/.\x08//g' >"$TMP/page"
-	missing=""
-	for o in $("$BIN/$t" --help | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
-		grep -q -- "$o" "$TMP/page" || missing="$missing $o"
-	done
-	is "$missing" "" "every option of $t --help is in its page"
+	"$BIN/$t" --help >"$TMP/help" 2>"$TMP/help.err"
+	ok $? "$t --help exits 0"
+	[ -s "$TMP/help" ] && [ ! -s "$TMP/help.err" ]
+	ok $? "$t --help writes to stdout only"
+	# The usage block: from the "usage:" line to the first blank line
+	# or a line that does not start with the tool's name.
+	awk -v t="$t" 'NR == 1 { print; next }
+	    $1 == t { print; next } { exit }' "$TMP/help" >"$TMP/usage"
+	# The option list: lines that begin with blanks and an option.
+	grep -E '^ +(-[a-zA-Z], )?--[a-z]' "$TMP/help" >"$TMP/list"
+	opts() { grep -oE -- '--[a-z][a-z0-9-]*' | sort -u | tr '\n' ' '; }
+	listed=$(sed -E 's/^ +(-[a-zA-Z], )?(--[a-z][a-z0-9-]*).*/\2/' "$TMP/list" |
+	    sort | tr '\n' ' ')
+	is "$listed" "$(opts <"$TMP/list")" "$t --help lists one option a line"
+	used=$(grep -oE -- '--[a-z][a-z0-9-]*' "$TMP/usage" |
+	    { cat; echo --help; echo --version; } | sort -u | tr '\n' ' ')
+	is "$listed" "$used" "$t --help lists the options of its usage line"
+	syn=$(sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' "$TMP/page" | sed '1d;$d' |
+	    tr -s ' \n' '  ' | sed 's/^ //; s/ $//')
+	use=$(sed 's/^usage: //' "$TMP/usage" | tr -s ' \n' '  ' |
+	    sed 's/^ //; s/ $//')
+	is "$syn" "$use" "$t usage matches the SYNOPSIS word for word"
+	# Option tags of the page's lists sit five columns in.
+	man=$(grep -E '^ {5}(-[a-zA-Z], )?--[a-z]' "$TMP/page" |
+	    sed -E 's/^ {5}(-[a-zA-Z], )?(--[a-z][a-z0-9-]*).*/\2/' |
+	    sort | tr '\n' ' ')
+	is "$man" "$listed" "$t page lists the options --help lists"
 	grep -q "EXIT STATUS" "$TMP/page"
 	ok $? "$t page has EXIT STATUS"
 	grep -q "EXAMPLES" "$TMP/page"

@@ -20,7 +20,15 @@ static void
 print_usage(FILE *fp)
 {
 	fprintf(fp, "usage: dss-fetch [--cache DIR] [--mirror URL] [--offline] "
-	    "DATASET [SPLIT...]\n");
+	    "DATASET [SPLIT ...]\n");
+	if (fp == stdout)
+		fputs("\n"
+		    "  --cache DIR   keep downloads in DIR, not the default cache\n"
+		    "  --mirror URL  fetch https://HOST/PATH from URL/HOST/PATH\n"
+		    "  --offline     take every file from the cache, never the "
+		    "network\n"
+		    "  -h, --help    print this help\n"
+		    "  --version     print the version\n", fp);
 }
 
 __attribute__((noreturn)) static void

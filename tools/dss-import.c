@@ -127,6 +127,11 @@ main(int argc, char **argv)
 		dss_release_close(r);
 		die_err(&err);
 	}
+	if (dss_release_repaired(r) > 0)
+		warnx("%lu completion%s held text that is not valid UTF-8 (or "
+		    "\\u0000, or a lone surrogate): replaced with U+FFFD",
+		    dss_release_repaired(r), dss_release_repaired(r) == 1 ?
+		    "" : "s");
 	dss_release_close(r);
 	return tool_fshut(stdout, "stdout");
 }

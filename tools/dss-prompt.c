@@ -4,6 +4,8 @@
  * each example with its few-shot chain-of-thought prompt as flat text and
  * as chat turns, and the hash of the template that made them.  A record
  * that is itself one of the exemplars is not queried (a warning says so).
+ * A prompt record is taken as the example it is (its prompt is rendered
+ * anew); any other type stops the run at its line.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 #include "../lib/jsonl.h"
 #include "../lib/prompt.h"
+#include "../lib/record.h"
 #include "tool.h"
 
 __attribute__((noreturn)) static void
@@ -19,6 +22,16 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: dss-prompt [--exemplars FILE] [--shots N] "
 	    "[--style chat|completion]\n");
+	if (fp == stdout)
+		fputs("\n"
+		    "  --exemplars FILE          use the exemplars in FILE for "
+		    "every record\n"
+		    "  --shots N                 use the first N exemplars, 0 to "
+		    "64 (default all)\n"
+		    "  --style chat|completion   the style recorded in each prompt "
+		    "(default chat)\n"
+		    "  -h, --help                print this help\n"
+		    "  --version                 print the version\n", fp);
 	tool_usage_exit(fp, status);
 }
 
@@ -79,7 +92,16 @@ main(int argc, char **argv)
 		die_err(&err);
 	while ((r = dss_jsonl_next(&lines, &rec, &err)) == 1) {
 		const char *id;
+		int type = dss_record_type(rec, &err);
 
+		/* Of no known type: the prompter names the missing field. */
+		if (type >= 0 && type != DSS_RECORD_EXAMPLE &&
+		    type != DSS_RECORD_PROMPT) {
+			r = dss_record_wrong(type, DSS_RECORD_EXAMPLE, "dss-prompt",
+			    &err);
+			dss_err_prefix(&err, "line %lu", lines.lineno);
+			break;
+		}
 		if ((r = dss_prompter_apply(p, rec, &err)) < 0) {
 			dss_err_prefix(&err, "line %lu", lines.lineno);
 			break;

@@ -20,6 +20,12 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp, "usage: dss-store [--batch N] DB\n"
 	    "       dss-store --merge OUT.db IN.db ...\n");
+	if (fp == stdout)
+		fputs("\n"
+		    "  --batch N     commit every N records (default 10000)\n"
+		    "  --merge       merge databases instead of reading stdin\n"
+		    "  -h, --help    print this help\n"
+		    "  --version     print the version\n", fp);
 	tool_usage_exit(fp, status);
 }
 

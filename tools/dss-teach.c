@@ -31,7 +31,29 @@ static const char help_text[] =
     "Asks a teacher for K completions of each prompt record on stdin and\n"
     "writes completion records to stdout, caching every response in DB.\n"
     "SPEC is openai:MODEL, openai-completions:MODEL, anthropic:MODEL,\n"
-    "gemini:MODEL or replay:FILE.  See dss-teach(1).\n";
+    "gemini:MODEL or replay:FILE.  See dss-teach(1).\n"
+    "\n"
+    "  --base-url URL      the endpoint, instead of the provider's\n"
+    "  --concurrency C     requests in flight at most (default 8)\n"
+    "  --db DB             the database of the response cache\n"
+    "  --key-env NAME      read the API key from $NAME\n"
+    "  --max-cost USD      start nothing past this spend (needs a price)\n"
+    "  --max-requests N    send at most N requests, retries included\n"
+    "  --max-tokens N      the completion length limit\n"
+    "  --price IN,OUT      USD per million prompt and completion tokens\n"
+    "  --prices FILE       look the price up in FILE by SPEC or model\n"
+    "  --quiet             no progress or summary\n"
+    "  --retries N         retries of a failed request (default 6)\n"
+    "  --rpm R             requests per minute at most\n"
+    "  --samples K         completions per prompt (default 1)\n"
+    "  --shard I/N         take the prompts whose id hash % N is I\n"
+    "  --stop S            a stop sequence; may be repeated\n"
+    "  --teacher SPEC      the teacher model, as above\n"
+    "  --temperature T     the sampling temperature\n"
+    "  --timeout S         seconds a request may take (default 600)\n"
+    "  --tpm T             tokens per minute at most\n"
+    "  -h, --help          print this help\n"
+    "  --version           print the version\n";
 
 static void
 usage(void)
@@ -398,6 +420,10 @@ main(int argc, char **argv)
 			warnx("%lu prompt%s failed", st.failed, st.failed == 1 ? "" : "s");
 		if (st.bad > 0)
 			warnx("%lu record%s skipped", st.bad, st.bad == 1 ? "" : "s");
+		if (st.repaired > 0)
+			warnx("%lu response%s held text that is not valid UTF-8 "
+			    "(or \\u0000, or a lone surrogate): replaced with U+FFFD",
+			    st.repaired, st.repaired == 1 ? "" : "s");
 		if (st.budget_stop || st.refused || st.failed || st.bad || st.unfinished)
 			status = 1;
 	}

@@ -3,7 +3,10 @@
  * Unit tests for the fast JSON scanner: it must accept exactly what a
  * strict JSON parser accepts (checked against cJSON on every case), find
  * members and their spans, decode escapes and surrogate pairs, and quote
- * text so that cJSON reads it back unchanged.
+ * text so that cJSON reads it back unchanged.  Beyond syntax it refuses
+ * invalid UTF-8, \u0000 and lone surrogates at every offset (the SSE2
+ * and SWAR paths included), naming the field; and it repairs teacher
+ * text with U+FFFD, one for each maximal ill-formed subpart.
  */
 #include <stdio.h>
 #include <string.h>
@@ -212,11 +215,162 @@ test_strings(void)
 	dss_jscan_free(&j);
 }
 
+/* Wraps text as the value of field "k" at offset pos of a longer string. */
+static void
+wrap(char *t, size_t cap, int pos, const char *text)
+{
+	snprintf(t, cap, "{\"k\":\"%.*s%s%.*s\"}", pos,
+	    "0123456789012345678901234567890123456789", text, 39 - pos,
+	    "0123456789012345678901234567890123456789");
+}
+
+static void
+test_text(void)
+{
+	static const struct {
+		const char *text;
+		const char *msg;	/* after "field 'k' " */
+	} bad[] = {
+		{ "\xff", "is not valid UTF-8 (byte 0xff" },
+		{ "\x80", "is not valid UTF-8 (byte 0x80" },
+		{ "\xc0\xaf", "is not valid UTF-8 (byte 0xc0" },
+		{ "\xc1\xbf", "is not valid UTF-8 (byte 0xc1" },
+		{ "\xe0\x80\xaf", "is not valid UTF-8 (byte 0xe0" },
+		{ "\xed\xa0\x80", "is not valid UTF-8 (byte 0xed" },
+		{ "\xf0\x80\x80\xaf", "is not valid UTF-8 (byte 0xf0" },
+		{ "\xf4\x90\x80\x80", "is not valid UTF-8 (byte 0xf4" },
+		{ "\xf5\x80\x80\x80", "is not valid UTF-8 (byte 0xf5" },
+		{ "\xc3x", "is not valid UTF-8 (byte 0xc3" },
+		{ "\xe2\x82x", "is not valid UTF-8 (byte 0xe2" },
+		{ "\\u0000", "holds a NUL character (\\u0000" },
+		{ "\\ud800", "holds a lone surrogate (\\ud800" },
+		{ "\\uDBFFx", "holds a lone surrogate (\\uDBFF" },
+		{ "\\udc00", "holds a lone surrogate (\\udc00" },
+		{ "\\ud800\\u0041", "holds a lone surrogate (\\ud800" },
+		{ "\\ud800\\ud800", "holds a lone surrogate (\\ud800" },
+		{ "\\ud800\\n", "holds a lone surrogate (\\ud800" },
+	};
+	static const char *const good[] = {
+		"\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",
+		"\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
+		"\xf4\x8f\xbf\xbf", "\\ud83d\\ude00", "\\uDBFF\\uDFFF",
+		"\\u0001", "\xef\xbb\xbf",
+	};
+	struct dss_jscan j = DSS_JSCAN_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	char t[160], want[200];
+	size_t i;
+	int pos, nbad;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		nbad = 0;
+		for (pos = 0; pos < 40; pos++) {
+			wrap(t, sizeof t, pos, bad[i].text);
+			snprintf(want, sizeof want, "field 'k' %s at byte %d)",
+			    bad[i].msg, 6 + pos);
+			if (dss_jscan_object(&j, t, strlen(t), &err) != -1 ||
+			    strcmp(err.msg, want) != 0) {
+				if (nbad++ == 0)
+					printf("# at %d: '%s', want '%s'\n", pos,
+					    err.msg, want);
+			}
+		}
+		is_int(nbad, 0, bad[i].msg);
+	}
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		cJSON *o;
+
+		nbad = 0;
+		for (pos = 0; pos < 40; pos++) {
+			wrap(t, sizeof t, pos, good[i]);
+			nbad += dss_jscan_object(&j, t, strlen(t), &err) != 0;
+		}
+		o = cJSON_Parse(t);
+		ok(nbad == 0 && o != NULL, "valid text %zu at every offset", i);
+		cJSON_Delete(o);
+	}
+	ok(dss_jscan_object(&j, "{\"a\":1,\"k\xff\":2}", 13, &err) == -1 &&
+	    strcmp(err.msg, "a field name is not valid UTF-8 (byte 0xff at "
+	    "byte 9)") == 0, "a bad field name");
+	ok(dss_jscan_object(&j, "{\"f\":{\"g\":[\"\\u0000\"]}}", 22, &err) ==
+	    -1 && strcmp(err.msg, "field 'f' holds a NUL character (\\u0000 at "
+	    "byte 12)") == 0, "nested: the top-level field is named");
+	ok(dss_jscan_object(&j, "\xef\xbb\xbf{}", 5, &err) == -1 &&
+	    strcmp(err.msg, "a byte-order mark (U+FEFF) at byte 0 where JSON "
+	    "should start") == 0, "a byte-order mark is named");
+	ok(dss_jscan_object(&j, "{\"a\":\"x\"} \xff", 11, &err) == -1 &&
+	    strncmp(err.msg, "invalid JSON near byte", 22) == 0,
+	    "a high byte outside a string is a syntax error");
+	ok(dss_jscan_object(NULL, "{\"a\":[1,{}]}", 12, &err) == 0,
+	    "j NULL validates only");
+	ok(dss_jscan_check("[{},\"\xff\"]", 9, &err) == -1 &&
+	    strcmp(err.msg, "element 1 is not valid UTF-8 (byte 0xff at byte 5)")
+	    == 0, "dss_jscan_check names an array element");
+	ok(dss_jscan_check("\"ok\"", 4, &err) == 0, "and takes any value");
+	{
+		const char *d = "\xef\xbb\xbf[1]";
+		size_t n = 6;
+
+		ok(dss_jscan_document(&d, &n, &err) == 0 && n == 3 &&
+		    strcmp(d, "[1]") == 0, "a document's first byte-order mark "
+		    "is passed over");
+	}
+	dss_jscan_free(&j);
+}
+
+static void
+test_repair(void)
+{
+	static const struct {
+		const char *in, *out;
+		size_t n;
+	} text[] = {
+		{ "plain", "plain", 0 },
+		{ "caf\xc3\xa9 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xf0\x9f\x98\x80", 0 },
+		{ "a\xff" "b", "a\xef\xbf\xbd" "b", 1 },
+		{ "\xe2\x82", "\xef\xbf\xbd", 1 },
+		{ "\xe2\x82x", "\xef\xbf\xbdx", 1 },
+		{ "\xf0\x9f\x98", "\xef\xbf\xbd", 1 },
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd", 2 },
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 3 },
+		{ "\xf4\x90\x80\x80!", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		    "\xef\xbf\xbd!", 4 },
+	};
+	static const char body[] = "{\"t\":\"A\\u0000B\\ud800C\\udc00D"
+	    "\\ud83d\\ude00E\xff" "F\\\\u0000G\"}";
+	static const char fixed[] = "{\"t\":\"A\\ufffdB\\ufffdC\\ufffdD"
+	    "\\ud83d\\ude00E\xef\xbf\xbd" "F\\\\u0000G\"}";
+	struct dss_buf b = DSS_BUF_INIT;
+	size_t i, n;
+	cJSON *o;
+
+	for (i = 0; i < sizeof text / sizeof text[0]; i++) {
+		dss_buf_reset(&b);
+		dss_buf_adds(&b, text[i].in);
+		ok(dss_utf8_repair(&b, &n) == 0 && strcmp(b.data, text[i].out) == 0 &&
+		    n == text[i].n, "repair %zu: %zu replacement(s)", i, text[i].n);
+	}
+	dss_buf_reset(&b);
+	dss_buf_adds(&b, body);
+	ok(dss_jscan_repair(&b, &n) == 0 && n == 4, "a body: four repairs");
+	is_str(b.data, fixed, "  NUL and lone surrogates as \\ufffd, a bad byte "
+	    "as U+FFFD, an escaped backslash left alone");
+	o = cJSON_Parse(b.data);
+	ok(o != NULL && strcmp(cJSON_GetObjectItem(o, "t")->valuestring,
+	    "A\xef\xbf\xbd" "B\xef\xbf\xbd" "C\xef\xbf\xbd" "D\xf0\x9f\x98\x80"
+	    "E\xef\xbf\xbd" "F\\u0000G") == 0, "  and cJSON reads the whole text");
+	cJSON_Delete(o);
+	ok(dss_jscan_repair(&b, &n) == 0 && n == 0, "a repaired body needs none");
+	dss_buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_validity();
 	test_members();
 	test_strings();
+	test_text();
+	test_repair();
 	return done();
 }

@@ -106,8 +106,8 @@ test_load_merge(const char *dir)
 	snprintf(text, sizeof(text), "%s\n%s\n{\"input\":\"x\"}\n", ex1, ex0);
 	is_int(load(db, text, 1, &c, &err), -1, "bad third record");
 	is_str(err.msg, "line 3: record is of no known type (it has none of the "
-	    "fields 'rationale', 'completion', 'prompt', 'messages', or 'input' "
-	    "with 'label')", "error names the line");
+	    "fields 'rationale', 'completion', 'request', 'prompt', 'messages', "
+	    "'template', or 'input' with 'label')", "error names the line");
 	is_int((long long)c.records, 2, "two batches committed before it");
 	is_int(count(db, "SELECT count(*) FROM examples WHERE label = 'changed'"), 0,
 	    "committed batch kept");
