@@ -108,7 +108,13 @@ list(void)
 	char path[PATH_MAX];
 	size_t i;
 
-	printf("usage: dss COMMAND [ARG ...]\n\ncommands:\n");
+	printf("usage: dss COMMAND [ARG ...]\n"
+	    "       dss help [COMMAND]\n"
+	    "       dss --help\n"
+	    "       dss --version\n\n"
+	    "  -h, --help    list the commands (as dss help)\n"
+	    "  --version     print the version\n\n"
+	    "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		if (find(commands[i].name, path, sizeof(path)))
 			printf("  %-8s %s\n", commands[i].name, commands[i].what);
