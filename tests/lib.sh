@@ -10,6 +10,7 @@
 #                                matching the extended regex RE
 #   is GOT WANT NAME             string equality
 #   cmp_file GOT WANT NAME       file equality, with a diff on failure
+#   skip REASON                  record a test not run, and why (TAP skip)
 #   start_server OUTVAR CMD...   start a loopback server that prints its
 #                                port on its first stdout line; it is killed
 #                                when the test exits
@@ -44,6 +45,11 @@ ok() {
 		echo "not ok $_n - $2"
 		_failed=$((_failed + 1))
 	fi
+}
+
+skip() {
+	_n=$((_n + 1))
+	echo "ok $_n # skip $1"
 }
 
 diag() {
