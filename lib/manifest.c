@@ -215,7 +215,7 @@ parse_sources(struct dss_manifest *m, enum dss_format deffmt, int have_fmt,
 {
 	const cJSON *srcs = cJSON_GetObjectItemCaseSensitive(m->root, "sources"), *s;
 	size_t i = 0;
-	int bad = 0;
+	int bad = 0, present;
 
 	if (!cJSON_IsObject(srcs) || cJSON_GetArraySize(srcs) == 0)
 		return dss_err_set(err, "key 'sources' must be a non-empty object");
@@ -252,6 +252,10 @@ parse_sources(struct dss_manifest *m, enum dss_format deffmt, int have_fmt,
 			    s->string);
 		if (src->member != NULL && *src->member == '\0')
 			return dss_err_set(err, "source '%s': 'member' is empty", s->string);
+		if (get_int(s, "max_bytes", &src->max_bytes, &present) < 0 ||
+		    (present && src->max_bytes == 0))
+			return dss_err_set(err, "source '%s': 'max_bytes' is not a positive integer",
+			    s->string);
 		if (fmt != NULL) {
 			if (parse_format(fmt, &src->format) < 0)
 				return dss_err_set(err, "source '%s': unknown format '%s'",

@@ -31,6 +31,7 @@ struct dss_manifest_source {
 	const char *url;	/* http://, https:// or file:// */
 	const char *member;	/* path inside the archive at url, or NULL */
 	const char *sha256;	/* 64 lowercase hex digits, or NULL */
+	long long max_bytes;	/* size limit of the download, 0 when not given */
 	enum dss_format format;
 };
 
