@@ -1012,6 +1012,20 @@ out:
 	free(given);
 }
 
+/* Says what to do about a checksum mismatch of src. */
+static void
+mismatch_advice(const struct dss_manifest *m, const struct dss_manifest_source *src,
+    const struct dss_fetch_opts *fo, struct dss_err *err)
+{
+	size_t len = strlen(err->msg);
+
+	if (src->sha256 != NULL && fo->mirror != NULL && *fo->mirror != '\0')
+		mirror_advice(m, fo->mirror, err);
+	else if (src->sha256 == NULL && !fo->offline)
+		snprintf(err->msg + len, sizeof err->msg - len, "; if it changed at its "
+		    "origin, --refresh downloads it anew");
+}
+
 /* The state of a dss_dataset_fetch: one open file per URL, owned by its first source. */
 struct fetching {
 	const struct dss_manifest *m;
@@ -1095,9 +1109,8 @@ dss_dataset_fetch(const struct dss_manifest *m,
 				so = *fo;
 				so.max_bytes = limit_of(m, src->url, fo->max_bytes);
 				if (dss_fetch_open(&so, src->url, src->sha256, &fe.files[si], err) < 0) {
-					if (err != NULL && err->code == DSS_FETCH_EMISMATCH &&
-					    src->sha256 != NULL && fo->mirror != NULL && *fo->mirror != '\0')
-						mirror_advice(m, fo->mirror, err);
+					if (err != NULL && err->code == DSS_FETCH_EMISMATCH)
+						mismatch_advice(m, src, fo, err);
 					goto out;
 				}
 				k = si;
