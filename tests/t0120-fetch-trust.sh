@@ -131,6 +131,12 @@ expect_fail 1 "^dss-fetch: checksum mismatch for 'https://raw.githubusercontent.
     "--verify against the real pin: the toy file differs" env DSS_DATASETS="$TOP/datasets" dss-fetch --verify
 expect_fail 2 "^dss-fetch: --verify takes no option but --cache$" "--verify with --mirror" \
     dss-fetch --verify --mirror "file://$MA"
+expect_fail 2 "^dss-fetch: unknown dataset 'nope' \(known: anli1, cqa, esnli, svamp\)$" \
+    "--verify with an unknown dataset" dss-fetch --verify nope
+mkdir -p "$TMP/badlock"
+echo '["not", "an", "object"]' >"$TMP/badlock/dss.lock.json"
+expect_fail 1 "^dss-fetch: cannot parse lock file '$TMP/badlock/dss.lock.json': not a JSON object$" \
+    "--verify with a corrupt lock file" dss-fetch --verify --cache "$TMP/badlock"
 
 # --- a lock file of the older form -------------------------------------------------
 rows up-1 up-2 up-3 >"$TMP/up/data/e.csv"

@@ -88,7 +88,7 @@ split_list(const struct dss_manifest *m, char *buf, size_t n)
 		    m->splits[i].name);
 }
 
-/* Adds the pinned sources of manifest file path to the list in *pins (url, sha256 pairs). */
+/* Loads the manifest path (a name or a file) and appends it to *ms. */
 static int
 add_pins(const char *path, struct dss_manifest ***ms, size_t *nms, struct dss_err *err)
 {
@@ -171,6 +171,10 @@ verify(const char *cache, char **names, int nnames)
 	for (i = 0; i < (size_t)nnames; i++)
 		if (add_pins(names[i], &ms, &nms, &err) < 0) {
 			warn_err(&err);
+			if (err.code == DSS_MANIFEST_UNKNOWN) {
+				print_usage(stderr);
+				status = 2;
+			}
 			goto out;
 		}
 	if (nnames == 0 && all_manifests(&ms, &nms, &err) < 0) {

@@ -387,6 +387,12 @@ test_lock_errors(void)
 	snprintf(want, sizeof(want), "lock file '%s/dss.lock.json': entry for '" EX "b.txt' is not a SHA-256", c2);
 	ok(r == -1, "bad lock entry fails");
 	is_str(err.msg, want, "bad lock entry message");
+	write_file(lockp, "{\"" EX "b.txt\": {\"sha256\": \"" ZERO "\", \"origin\": 7}}",
+	    strlen("{\"" EX "b.txt\": {\"sha256\": \"" ZERO "\", \"origin\": 7}}"));
+	r = dss_fetch_lock_get(c2, EX "b.txt", hex, NULL, &err);
+	snprintf(want, sizeof(want), "lock file '%s/dss.lock.json': origin of '" EX "b.txt' is not a string", c2);
+	ok(r == -1, "a lock entry whose origin is not a string fails");
+	is_str(err.msg, want, "its message");
 	write_file(lockp, "{\"other\": 1}", strlen("{\"other\": 1}"));
 	r = dss_fetch(&o, EX "b.txt", NULL, &path, &err);
 	ok(r == 0, "other entries are kept (%s)", r ? err.msg : "ok");
