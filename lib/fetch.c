@@ -4,9 +4,12 @@
  * under the cache, fetched with libcurl (optionally through a mirror) into
  * a .part file that is locked against concurrent writers, resumed with a
  * byte range after an interruption, retried with exponential backoff and
- * jitter on transient failures, verified against a pinned SHA-256 or the
- * hash recorded in the cache's lock file, and only then fsynced and
- * renamed into place.  Every failure leaves the cache as it was.
+ * jitter on transient failures, held to a size limit and a deadline,
+ * verified against a pinned SHA-256 or the hash the cache's lock file
+ * records for the same origin, and only then fsynced and renamed into
+ * place; a download nothing vouches for waits at its .part name until the
+ * caller has read it and commits it.  Every failure leaves the cache as
+ * it was.
  */
 #include <ctype.h>
 #include <stdarg.h>
