@@ -90,6 +90,13 @@ struct dss_manifest {
  */
 char *dss_manifest_dir(void);
 
+/*
+ * The names of the manifests in dss_manifest_dir() (DATASET for each
+ * DATASET.json), at most max of them, sorted, into names, each malloc'd
+ * (caller frees).  Returns how many.
+ */
+size_t dss_manifest_names(char **names, size_t max);
+
 /* err->code after dss_manifest_load when there is no manifest of that name. */
 #define DSS_MANIFEST_UNKNOWN 1
 

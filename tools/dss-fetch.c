@@ -7,7 +7,6 @@
  * goes to stderr.  With --verify, re-hashes the cache against its lock
  * file and the manifests' pins instead.
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +89,7 @@ split_list(const struct dss_manifest *m, char *buf, size_t n)
 
 /* Loads the manifest path (a name or a file) and appends it to *ms. */
 static int
-add_pins(const char *path, struct dss_manifest ***ms, size_t *nms, struct dss_err *err)
+add_manifest(const char *path, struct dss_manifest ***ms, size_t *nms, struct dss_err *err)
 {
 	struct dss_manifest *m, **nm;
 
@@ -111,46 +110,19 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The manifests of the manifest directory, by name, sorted. */
+/* Every manifest of the manifest directory, sorted by name. */
 static int
 all_manifests(struct dss_manifest ***ms, size_t *nms, struct dss_err *err)
 {
-	char *dir = dss_manifest_dir(), **names = NULL;
-	size_t n = 0, i;
-	struct dirent *e;
-	DIR *d;
-	int ret = -1;
+	char *names[256];
+	size_t n = dss_manifest_names(names, 256), i;
+	int ret = 0;
 
-	if (dir == NULL || (d = opendir(dir)) == NULL) {
-		free(dir);
-		return 0;	/* no manifests: only the lock file is checked */
-	}
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		char **nn;
-
-		if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[0] == '.')
-			continue;
-		if ((nn = realloc(names, (n + 1) * sizeof *nn)) == NULL)
-			goto out;
-		names = nn;
-		if ((names[n] = malloc(strlen(dir) + len + 2)) == NULL)
-			goto out;
-		sprintf(names[n++], "%s/%s", dir, e->d_name);
-	}
-	qsort(names, n, sizeof *names, cmp_str);
-	for (i = 0; i < n; i++)
-		if (add_pins(names[i], ms, nms, err) < 0)
-			goto out;
-	ret = 0;
-out:
-	if (ret < 0 && err->msg[0] == '\0')
-		dss_err_set(err, "out of memory");
-	closedir(d);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (ret == 0 && add_manifest(names[i], ms, nms, err) < 0)
+			ret = -1;
 		free(names[i]);
-	free(names);
-	free(dir);
+	}
 	return ret;
 }
 
@@ -169,7 +141,7 @@ verify(const char *cache, char **names, int nnames)
 	int status = 1, r;
 
 	for (i = 0; i < (size_t)nnames; i++)
-		if (add_pins(names[i], &ms, &nms, &err) < 0) {
+		if (add_manifest(names[i], &ms, &nms, &err) < 0) {
 			warn_err(&err);
 			if (err.code == DSS_MANIFEST_UNKNOWN) {
 				print_usage(stderr);
