@@ -1049,6 +1049,17 @@ uses(const struct fetching *fe, const struct dss_manifest_split *sp, size_t k)
 	return 0;
 }
 
+/* Has the unvouched files split i reads deleted: they did not read as the manifest says. */
+static void
+discard_read(struct fetching *fe, size_t i)
+{
+	const struct dss_manifest_split *sp = fe->splits[i];
+	size_t j;
+
+	for (j = 0; j < sp->nsources; j++)
+		dss_fetch_discard(fe->files[fe->owner[sp->sources[j] - fe->m->sources]]);
+}
+
 /* Puts in place each unvouched file of split i that every split reading it has read. */
 static int
 commit_read(struct fetching *fe, size_t i, struct dss_err *err)
@@ -1122,9 +1133,12 @@ dss_dataset_fetch(const struct dss_manifest *m,
 	for (i = 0; i < n && !allow_count_mismatch; i++) {
 		if (splits[i]->count < 0)
 			continue;
-		if (dss_dataset_write(m, splits[i], fe.paths, NULL, &st[i], err) < 0)
+		if (dss_dataset_write(m, splits[i], fe.paths, NULL, &st[i], err) < 0) {
+			discard_read(&fe, i);
 			goto out;
+		}
 		if (st[i].count != (unsigned long long)splits[i]->count) {
+			discard_read(&fe, i);
 			dss_err_set(err, "%s %s has %llu examples where the manifest expects %lld "
 			    "(--allow-count-mismatch accepts that, for a deliberately partial "
 			    "mirror)", m->name, splits[i]->name, st[i].count, splits[i]->count);
@@ -1136,8 +1150,11 @@ dss_dataset_fetch(const struct dss_manifest *m,
 			goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (dss_dataset_write(m, splits[i], fe.paths, out, &st[i], err) < 0)
+		if (dss_dataset_write(m, splits[i], fe.paths, out, &st[i], err) < 0) {
+			if (!ferror(out))	/* not a write error: the data is at fault */
+				discard_read(&fe, i);
 			goto out;
+		}
 		if (!fe.read[i] && commit_read(&fe, i, err) < 0)
 			goto out;
 	}

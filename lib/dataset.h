@@ -50,8 +50,10 @@ int dss_dataset_write(const struct dss_manifest *m,
  * record is written; other splits are read once, as they are written.  A
  * new download that nothing vouches for (see fetch.h) enters the cache
  * and its lock file only when every split that reads it has been read
- * without error (and counted right, where that is checked); else it is
- * deleted.  Returns 0, or -1 with err set; err->code is a dss_fetch_error,
+ * without error (and counted right, where that is checked); one that a
+ * split fails to read, or counts wrong, is deleted, and one left unread by
+ * another failure stays a .part for a later run to resume and check.
+ * Returns 0, or -1 with err set; err->code is a dss_fetch_error,
  * or DSS_DATASET_ECOUNT for a count that is not the manifest's
  * ("NAME SPLIT has N examples where the manifest expects M").  On a
  * checksum mismatch of a pinned file fetched through a mirror, the message

@@ -1110,6 +1110,7 @@ struct dss_fetched {
 	int fd;			/* the locked .part, or -1 */
 	int unvouched;		/* a download waiting for dss_fetch_commit */
 	int pinned;		/* verified against a pin: not recorded in the lock file */
+	int discard;		/* delete the download on close unless committed */
 	struct made_dirs made;	/* directories made for the download */
 };
 
@@ -1378,16 +1379,39 @@ dss_fetch_commit(struct dss_fetched *f, struct dss_err *err)
 	return put_in_place(f, !f->pinned, err);
 }
 
+/* Removes the directories of path below cache that are left empty. */
+static void
+prune_dirs(const char *cache, const char *path)
+{
+	size_t top = strlen(cache);
+	char *p = strdup(path), *s;
+
+	while (p != NULL && (s = strrchr(p, '/')) != NULL && (size_t)(s - p) > top) {
+		*s = '\0';
+		if (rmdir(p) == -1)
+			break;	/* not empty: someone else's files are there */
+	}
+	free(p);
+}
+
+void
+dss_fetch_discard(struct dss_fetched *f)
+{
+	f->discard = 1;
+}
+
 void
 dss_fetch_close(struct dss_fetched *f)
 {
 	if (f == NULL)
 		return;
-	if (f->part != NULL && f->unvouched)
-		unlink(f->part);	/* never vouched for: not worth resuming */
+	if (f->part != NULL && f->unvouched && f->discard) {
+		unlink(f->part);	/* read and found wanting */
+		prune_dirs(f->cache, f->dest);
+	}
 	if (f->fd != -1)
 		close(f->fd);	/* releases the flock */
-	made_undo(&f->made);
+	made_free(&f->made);
 	free(f->url);
 	free(f->cache);
 	free(f->dest);

@@ -81,10 +81,12 @@ struct dss_fetched;
  * entry, replaces the cached file at once; a download nothing vouches for
  * (no pin, and no lock entry of this origin; or o->refresh) is left at
  * its .part name, locked, and dss_fetched_unvouched(*f) is 1: the caller
- * reads it, then either calls dss_fetch_commit, which renames it into
- * place and records its hash and origin in the lock file, or
- * dss_fetch_close alone, which deletes it.  With o->refresh and a pin, the
- * new copy must match the pin, and replaces the cached one at once.
+ * reads it, then calls dss_fetch_commit, which renames it into place and
+ * records its hash and origin in the lock file, or, when it does not read
+ * as expected, dss_fetch_discard, which has dss_fetch_close delete it.
+ * Closed with neither, it stays a .part, which a later call resumes and
+ * checks again like any download.  With o->refresh and a pin, the new
+ * copy must match the pin, and replaces the cached one at once.
  *
  * A .part left by an interrupted transfer is resumed; if the resumed file
  * does not match, the file is fetched once more from the start.  A server
@@ -146,7 +148,13 @@ int dss_fetched_unvouched(const struct dss_fetched *f);
  */
 int dss_fetch_commit(struct dss_fetched *f, struct dss_err *err);
 
-/* Releases f; a download not committed is deleted.  f may be NULL. */
+/* Has dss_fetch_close delete f's download if it is not committed by then. */
+void dss_fetch_discard(struct dss_fetched *f);
+
+/*
+ * Releases f.  A download neither committed nor discarded stays at its
+ * .part name, never trusted as it is.  f may be NULL.
+ */
 void dss_fetch_close(struct dss_fetched *f);
 
 /*

@@ -36,7 +36,10 @@ expect_fail 1 "^dss-fetch: esnli train has 53 examples where the manifest expect
     "a split whose count is not the manifest's is an error" \
     env DSS_CACHE="$TMP/cache-count" dss-fetch --mirror "$HTTP" esnli
 is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing written on a count mismatch"
-is "$(find "$TMP/cache-count" -type f 2>/dev/null)" "" "nothing cached on a count mismatch, not even the lock file"
+is "$(find "$TMP/cache-count" -type f ! -name '*.part' 2>/dev/null)" "" \
+    "nothing cached on a count mismatch, not even the lock file"
+is "$(find "$TMP/cache-count" -name 'esnli_train_*' 2>/dev/null)" "" \
+    "the files counted wrong are deleted (those not read yet stay .part files, to resume)"
 sed 's/"count": 18 }/"count": 19 }/' "$DEMO/esnli.json" >"$TMP/esnli-19.json"
 expect_fail 1 "^dss-fetch: esnli test has 18 examples where the manifest expects 19 " \
     "the count of a later split is checked before the first record" \

@@ -529,10 +529,22 @@ test_trust(void)
 	    "open: it is read at its .part name");
 	dss_fetch_close(f);
 	f = NULL;
-	snprintf(want, sizeof(want), "%s/example.org/new", c3);
-	ok(!exists(want), "close without commit: the .part and its directories are gone");
+	snprintf(want, sizeof(want), "%s/example.org/new/u.txt.part", c3);
+	ok(exists(want), "close without commit: the .part stays, to be resumed");
+	snprintf(want, sizeof(want), "%s/example.org/new/u.txt", c3);
+	ok(!exists(want), "close without commit: nothing in place");
 	ok(dss_fetch_lock_get(c3, "https://example.org/new/u.txt", hex, NULL, &err) == 0,
 	    "close without commit: nothing in the lock file");
+	r = dss_fetch_open(&o, "https://example.org/new/u.txt", NULL, &f, &err);
+	ok(r == 0 && dss_fetched_unvouched(f) == 1,
+	    "open again: the .part is taken up and unvouched still (%s)", r ? err.msg : "ok");
+	dss_fetch_discard(f);
+	dss_fetch_close(f);
+	f = NULL;
+	snprintf(want, sizeof(want), "%s/example.org/new", c3);
+	ok(!exists(want), "discard: the .part and its directories are gone");
+	ok(dss_fetch_lock_get(c3, "https://example.org/new/u.txt", hex, NULL, &err) == 0,
+	    "discard: nothing in the lock file");
 	/* open and commit */
 	r = dss_fetch_open(&o, "https://example.org/new/u.txt", NULL, &f, &err);
 	ok(r == 0 && dss_fetch_commit(f, &err) == 0, "commit (%s)", err.msg);
@@ -555,6 +567,7 @@ test_trust(void)
 	o.refresh = 1;
 	r = dss_fetch_open(&o, "https://example.org/new/u.txt", NULL, &f, &err);
 	ok(r == 0 && dss_fetched_unvouched(f) == 1, "refresh: downloaded again, unvouched");
+	dss_fetch_discard(f);
 	dss_fetch_close(f);
 	f = NULL;
 	snprintf(want, sizeof(want), "%s/example.org/new/u.txt", c3);
