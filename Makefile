@@ -103,6 +103,7 @@ build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libdss.a
 # build/fuzz/crash-NAME-* (add it to the corpus as a regression test)
 # and fails.
 fuzz: deps-check
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs $(FUZZ_CC) (apt-get install clang)"; exit 1; }
 	$(MAKE) $(FUZZ_BIN)
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 

@@ -66,7 +66,7 @@ run() {
 rm -rf "$D/cache-dss" "$D/cache-py" "$D/results"
 run cold
 run warm
-./bin/dss-fetch --offline --cache "$D/cache-dss" "$D/esnli-bench.json" >"$D/out-dss.jsonl" 2>/dev/null &&
+./bin/dss-fetch --offline --cache "$D/cache-dss" --mirror "file://$PWD/$MIRROR" "$D/esnli-bench.json" >"$D/out-dss.jsonl" 2>/dev/null &&
     python3 bench/peer-fetch.py "$MIRROR" "$D/cache-py" >"$D/out-py.jsonl" 2>/dev/null || exit 1
 if ! cmp -s "$D/out-dss.jsonl" "$D/out-py.jsonl"; then
 	echo "FAIL: dss-fetch and the Python peer disagree"

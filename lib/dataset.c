@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Turning upstream rows into example records as a manifest says (see dataset.h). */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -289,6 +290,29 @@ nomem:
 	return dss_err_errno(err, errno ? errno : ENOMEM, "'%s'", x->where);
 }
 
+/* What build_input would refuse, without building it: a field of the input that is missing. */
+static int
+check_input(struct ctx *x, struct dss_err *err)
+{
+	const struct dss_manifest *m = x->m;
+	size_t i;
+
+	for (i = 0; i < m->npieces; i++) {
+		const struct dss_manifest_field *fd;
+
+		if (m->pieces[i].text != NULL)
+			continue;
+		fd = &m->fields[m->pieces[i].field];
+		if (fd->list)
+			continue;
+		if (field_vals(x, m->pieces[i].field, &x->a) < 0)
+			return dss_err_errno(err, errno ? errno : ENOMEM, "'%s'", x->where);
+		if (x->a.n == 0)
+			return row_error(x, err, "field '%s' is missing", fd->paths[0]);
+	}
+	return 0;
+}
+
 static int
 same(const struct val *v, const char *s, size_t n)
 {
@@ -362,6 +386,14 @@ write_row(struct ctx *x, struct dss_err *err)
 		goto nomem;
 	if (got == 0) {
 		x->st->skipped++;
+		return 0;
+	}
+	if (x->out == NULL) {
+		/* counting: the row must be one that would be written */
+		if (check_input(x, err) < 0)
+			return -1;
+		x->index++;
+		x->st->count++;
 		return 0;
 	}
 	if (build_input(x, err) < 0)
@@ -923,4 +955,219 @@ out:
 	dss_buf_free(&x.input);
 	dss_buf_free(&x.prefix);
 	return r;
+}
+
+/* The size limit of url: the largest max_bytes of the sources that read it, else dflt. */
+static long long
+limit_of(const struct dss_manifest *m, const char *url, long long dflt)
+{
+	long long max = 0;
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		if (strcmp(m->sources[i].url, url) == 0 && m->sources[i].max_bytes > max)
+			max = m->sources[i].max_bytes;
+	return max > 0 ? max : dflt;
+}
+
+/*
+ * Adds to err's checksum mismatch what to do about a pinned file that the
+ * mirror holds otherwise: the bundled mirror (DIR/mirror beside the
+ * manifests) holds our own toy data, read with the manifests of DIR/demo.
+ */
+static void
+mirror_advice(const struct dss_manifest *m, const char *mirror, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT, demo = DSS_BUF_INIT;
+	char *dir = dss_manifest_dir(), *bundled = NULL, *given = NULL;
+	char *mpath = NULL, *dpath = NULL;
+	const char *p = mirror;
+	size_t len;
+
+	if (err == NULL)
+		goto out;
+	if (strncmp(p, "file://", 7) == 0)
+		p += strncmp(p + 7, "localhost/", 10) == 0 ? 16 : 7;
+	if (dir != NULL && dss_buf_addf(&b, "%s/mirror", dir) == 0 &&
+	    dss_buf_addf(&demo, "%s/demo/%s.json", dir, m->name) == 0) {
+		bundled = realpath(b.data, NULL);
+		given = p[0] == '/' ? realpath(p, NULL) : NULL;
+	}
+	len = strlen(err->msg);
+	mpath = realpath(m->path, NULL);
+	if (bundled != NULL && given != NULL && strcmp(bundled, given) == 0 &&
+	    (dpath = realpath(demo.data, NULL)) != NULL)
+		snprintf(err->msg + len, sizeof err->msg - len, "; the bundled mirror holds our "
+		    "own toy data, which the hash pinned in '%s' rejects: use '%s', the "
+		    "manifest written for that mirror", mpath ? mpath : m->path, dpath);
+	else
+		snprintf(err->msg + len, sizeof err->msg - len, "; the mirror '%s' holds other "
+		    "data than '%s' pins: use a manifest written for that mirror", mirror,
+		    mpath ? mpath : m->path);
+out:
+	free(mpath);
+	free(dpath);
+	dss_buf_free(&b);
+	dss_buf_free(&demo);
+	free(dir);
+	free(bundled);
+	free(given);
+}
+
+/* Says what to do about a checksum mismatch of src. */
+static void
+mismatch_advice(const struct dss_manifest *m, const struct dss_manifest_source *src,
+    const struct dss_fetch_opts *fo, struct dss_err *err)
+{
+	size_t len = strlen(err->msg);
+
+	if (src->sha256 != NULL && fo->mirror != NULL && *fo->mirror != '\0')
+		mirror_advice(m, fo->mirror, err);
+	else if (src->sha256 == NULL && !fo->offline)
+		snprintf(err->msg + len, sizeof err->msg - len, "; if it changed at its "
+		    "origin, --refresh downloads it anew");
+}
+
+/* The state of a dss_dataset_fetch: one open file per URL, owned by its first source. */
+struct fetching {
+	const struct dss_manifest *m;
+	const struct dss_manifest_split *const *splits;
+	size_t n;
+	struct dss_fetched **files;	/* by source index: set for the owner of each URL */
+	size_t *owner;			/* by source index: the index that owns its file */
+	char **paths;			/* by source index: where to read it now */
+	int *read;			/* by split: read without error */
+};
+
+static int
+uses(const struct fetching *fe, const struct dss_manifest_split *sp, size_t k)
+{
+	size_t j;
+
+	for (j = 0; j < sp->nsources; j++)
+		if (fe->paths[sp->sources[j] - fe->m->sources] != NULL &&
+		    fe->owner[sp->sources[j] - fe->m->sources] == k)
+			return 1;
+	return 0;
+}
+
+/* Has the unvouched files split i reads deleted: they did not read as the manifest says. */
+static void
+discard_read(struct fetching *fe, size_t i)
+{
+	const struct dss_manifest_split *sp = fe->splits[i];
+	size_t j;
+
+	for (j = 0; j < sp->nsources; j++)
+		dss_fetch_discard(fe->files[fe->owner[sp->sources[j] - fe->m->sources]]);
+}
+
+/* Puts in place each unvouched file of split i that every split reading it has read. */
+static int
+commit_read(struct fetching *fe, size_t i, struct dss_err *err)
+{
+	const struct dss_manifest_split *sp = fe->splits[i];
+	size_t j, t, k;
+
+	fe->read[i] = 1;
+	for (j = 0; j < sp->nsources; j++) {
+		k = fe->owner[sp->sources[j] - fe->m->sources];
+		if (!dss_fetched_unvouched(fe->files[k]))
+			continue;
+		for (t = 0; t < fe->n; t++)
+			if (!fe->read[t] && uses(fe, fe->splits[t], k))
+				break;
+		if (t < fe->n)
+			continue;
+		if (dss_fetch_commit(fe->files[k], err) < 0)
+			return -1;
+	}
+	for (j = 0; j < fe->m->nsources; j++)
+		if (fe->paths[j] != NULL)
+			fe->paths[j] = (char *)dss_fetched_path(fe->files[fe->owner[j]]);
+	return 0;
+}
+
+int
+dss_dataset_fetch(const struct dss_manifest *m,
+    const struct dss_manifest_split *const *splits, size_t n,
+    const struct dss_fetch_opts *fo, int allow_count_mismatch, FILE *out,
+    struct dss_dataset_stats *st, struct dss_err *err)
+{
+	struct fetching fe = { m, splits, n, NULL, NULL, NULL, NULL };
+	struct dss_fetch_opts so;
+	size_t i, j, k;
+	int ret = -1;
+
+	fe.files = calloc(m->nsources, sizeof *fe.files);
+	fe.owner = calloc(m->nsources, sizeof *fe.owner);
+	fe.paths = calloc(m->nsources, sizeof *fe.paths);
+	fe.read = calloc(n ? n : 1, sizeof *fe.read);
+	if (fe.files == NULL || fe.owner == NULL || fe.paths == NULL || fe.read == NULL) {
+		dss_err_errno(err, ENOMEM, "sources");
+		goto out;
+	}
+	/* Every file first, each URL once. */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < splits[i]->nsources; j++) {
+			const struct dss_manifest_source *src = splits[i]->sources[j];
+			size_t si = (size_t)(src - m->sources);
+
+			if (fe.paths[si] != NULL)
+				continue;
+			for (k = 0; k < m->nsources; k++)
+				if (fe.files[k] != NULL && strcmp(m->sources[k].url, src->url) == 0)
+					break;
+			if (k == m->nsources) {
+				so = *fo;
+				so.max_bytes = limit_of(m, src->url, fo->max_bytes);
+				if (dss_fetch_open(&so, src->url, src->sha256, &fe.files[si], err) < 0) {
+					if (err != NULL && err->code == DSS_FETCH_EMISMATCH)
+						mismatch_advice(m, src, fo, err);
+					goto out;
+				}
+				k = si;
+			}
+			fe.owner[si] = k;
+			fe.paths[si] = (char *)dss_fetched_path(fe.files[k]);
+		}
+	/* The counts the manifest gives, before any record is written. */
+	for (i = 0; i < n && !allow_count_mismatch; i++) {
+		if (splits[i]->count < 0)
+			continue;
+		if (dss_dataset_write(m, splits[i], fe.paths, NULL, &st[i], err) < 0) {
+			discard_read(&fe, i);
+			goto out;
+		}
+		if (st[i].count != (unsigned long long)splits[i]->count) {
+			discard_read(&fe, i);
+			dss_err_set(err, "%s %s has %llu examples where the manifest expects %lld "
+			    "(--allow-count-mismatch accepts that, for a deliberately partial "
+			    "mirror)", m->name, splits[i]->name, st[i].count, splits[i]->count);
+			if (err != NULL)
+				err->code = DSS_DATASET_ECOUNT;
+			goto out;
+		}
+		if (commit_read(&fe, i, err) < 0)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (dss_dataset_write(m, splits[i], fe.paths, out, &st[i], err) < 0) {
+			if (!ferror(out))	/* not a write error: the data is at fault */
+				discard_read(&fe, i);
+			goto out;
+		}
+		if (!fe.read[i] && commit_read(&fe, i, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (fe.files != NULL)
+		for (k = 0; k < m->nsources; k++)
+			dss_fetch_close(fe.files[k]);
+	free(fe.files);
+	free(fe.owner);
+	free(fe.paths);
+	free(fe.read);
+	return ret;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "fetch.h"
 #include "manifest.h"
 
 struct dss_dataset_stats {
@@ -30,9 +31,37 @@ struct dss_dataset_stats {
  * NULL).  Fills st.  Returns 0, or -1 with err naming the file, the line
  * (or array element) and the field at fault; records already written stay
  * written, so callers that need all-or-nothing write to a temporary file.
+ * With out NULL, reads the split just as far and fills st, writing
+ * nothing: the rows must parse and have their input fields.
  */
 int dss_dataset_write(const struct dss_manifest *m,
     const struct dss_manifest_split *split, char *const *paths, FILE *out,
+    struct dss_dataset_stats *st, struct dss_err *err);
+
+/* err->code after dss_dataset_fetch when a split's count is not the manifest's. */
+#define DSS_DATASET_ECOUNT 100
+
+/*
+ * Fetches the files of the n splits (dss_fetch_open with fo; a source's
+ * max_bytes, else fo->max_bytes, limits its download), then writes their
+ * records to out in order, filling st[i] for splits[i].  Unless
+ * allow_count_mismatch is set, each split whose count the manifest gives
+ * is read once without writing and must have that count before the first
+ * record is written; other splits are read once, as they are written.  A
+ * new download that nothing vouches for (see fetch.h) enters the cache
+ * and its lock file only when every split that reads it has been read
+ * without error (and counted right, where that is checked); one that a
+ * split fails to read, or counts wrong, is deleted, and one left unread by
+ * another failure stays a .part for a later run to resume and check.
+ * Returns 0, or -1 with err set; err->code is a dss_fetch_error,
+ * or DSS_DATASET_ECOUNT for a count that is not the manifest's
+ * ("NAME SPLIT has N examples where the manifest expects M").  On a
+ * checksum mismatch of a pinned file fetched through a mirror, the message
+ * says what to do (the bundled mirror of toy data has its own manifests).
+ */
+int dss_dataset_fetch(const struct dss_manifest *m,
+    const struct dss_manifest_split *const *splits, size_t n,
+    const struct dss_fetch_opts *fo, int allow_count_mismatch, FILE *out,
     struct dss_dataset_stats *st, struct dss_err *err);
 
 /*

@@ -4,9 +4,12 @@
  * under the cache, fetched with libcurl (optionally through a mirror) into
  * a .part file that is locked against concurrent writers, resumed with a
  * byte range after an interruption, retried with exponential backoff and
- * jitter on transient failures, verified against a pinned SHA-256 or the
- * hash recorded in the cache's lock file, and only then fsynced and
- * renamed into place.  Every failure leaves the cache as it was.
+ * jitter on transient failures, held to a size limit and a deadline,
+ * verified against a pinned SHA-256 or the hash the cache's lock file
+ * records for the same origin, and only then fsynced and renamed into
+ * place; a download nothing vouches for waits at its .part name until the
+ * caller has read it and commits it.  Every failure leaves the cache as
+ * it was.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -294,29 +297,45 @@ out:
 	return ret;
 }
 
+/*
+ * The entry for url in lock: 1 with out (its hash) and *origin (malloc'd,
+ * NULL when not recorded) filled, 0 when there is none.
+ */
 static int
 lock_lookup(const char *cache, const cJSON *lock, const char *url,
-    char out[DSS_SHA256_HEX], struct dss_err *err)
+    char out[DSS_SHA256_HEX], char **origin, struct dss_err *err)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(lock, url);
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(lock, url), *h, *o;
 
+	if (origin != NULL)
+		*origin = NULL;
 	if (it == NULL)
 		return 0;
-	if (!cJSON_IsString(it) || parse_hex(it->valuestring, out) == -1)
+	h = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "sha256") : it;
+	o = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "origin") : NULL;
+	if (!cJSON_IsString(h) || parse_hex(h->valuestring, out) == -1)
 		return dss_err_set(err, "lock file '%s/%s': entry for '%s' is not a SHA-256",
 		    cache, LOCK_NAME, url);
+	if (o != NULL && !cJSON_IsString(o))
+		return dss_err_set(err, "lock file '%s/%s': origin of '%s' is not a string",
+		    cache, LOCK_NAME, url);
+	if (o != NULL && origin != NULL && (*origin = strdup(o->valuestring)) == NULL)
+		return dss_err_set(err, "out of memory");
 	return 1;
 }
 
 int
-dss_fetch_lock_get(const char *cache, const char *url, char out[65], struct dss_err *err)
+dss_fetch_lock_get(const char *cache, const char *url, char out[65], char **origin,
+    struct dss_err *err)
 {
 	cJSON *lock;
 	int r;
 
+	if (origin != NULL)
+		*origin = NULL;
 	if (lock_read(cache, &lock, err) == -1)
 		return -1;
-	r = lock_lookup(cache, lock, url, out, err);
+	r = lock_lookup(cache, lock, url, out, origin, err);
 	cJSON_Delete(lock);
 	return r;
 }
@@ -425,13 +444,37 @@ out:
 	return ret;
 }
 
+/* Rewrites entries of the older form, URL -> HEX, as {"sha256": HEX}: origin unknown. */
+static int
+lock_migrate(cJSON *lock)
+{
+	char hex[DSS_SHA256_HEX];
+	cJSON *it, *o;
+
+	for (it = lock->child; it != NULL; it = it->next) {
+		if (!cJSON_IsString(it) || parse_hex(it->valuestring, hex) == -1)
+			continue;
+		if ((o = cJSON_CreateObject()) == NULL ||
+		    cJSON_AddStringToObject(o, "sha256", hex) == NULL) {
+			cJSON_Delete(o);
+			return -1;
+		}
+		/* takes o, with a copy of the key; it is freed, so go on from o */
+		if (!cJSON_ReplaceItemInObjectCaseSensitive(lock, it->string, o))
+			return -1;
+		it = o;
+	}
+	return 0;
+}
+
 /*
- * Records url -> hex in the lock file.  Holds an exclusive flock on the
- * cache directory while it reads, updates and replaces the file, so that
- * concurrent fetches do not lose each other's entries.
+ * Records url -> {hex, origin} in the lock file.  Holds an exclusive flock
+ * on the cache directory while it reads, updates and replaces the file, so
+ * that concurrent fetches do not lose each other's entries.
  */
 static int
-lock_put(const char *cache, const char *url, const char *hex, struct dss_err *err)
+lock_put(const char *cache, const char *url, const char *hex, const char *origin,
+    struct dss_err *err)
 {
 	cJSON *lock = NULL, *v;
 	int dfd, ret = -1;
@@ -446,8 +489,10 @@ lock_put(const char *cache, const char *url, const char *hex, struct dss_err *er
 		}
 	if (lock_read(cache, &lock, err) == -1)
 		goto out;
-	v = cJSON_CreateString(hex);
-	if (v == NULL) {
+	v = cJSON_CreateObject();
+	if (v == NULL || cJSON_AddStringToObject(v, "sha256", hex) == NULL ||
+	    cJSON_AddStringToObject(v, "origin", origin) == NULL || lock_migrate(lock) == -1) {
+		cJSON_Delete(v);
 		dss_err_set(err, "out of memory");
 		goto out;
 	}
@@ -459,6 +504,43 @@ lock_put(const char *cache, const char *url, const char *hex, struct dss_err *er
 out:
 	cJSON_Delete(lock);
 	close(dfd);	/* releases the flock */
+	return ret;
+}
+
+int
+dss_fetch_lock_urls(const char *cache, char ***urls, size_t *n, struct dss_err *err)
+{
+	cJSON *lock, *it;
+	char **v = NULL;
+	size_t k = 0, cap = 0;
+	int ret = -1;
+
+	*urls = NULL;
+	*n = 0;
+	if (lock_read(cache, &lock, err) == -1)
+		return -1;
+	for (it = lock->child; it != NULL; it = it->next)
+		cap++;
+	if ((v = calloc(cap + 1, sizeof *v)) == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	for (it = lock->child; it != NULL; it = it->next)
+		if ((v[k++] = strdup(it->string)) == NULL) {
+			dss_err_set(err, "out of memory");
+			goto out;
+		}
+	qsort(v, k, sizeof *v, cmp_keys);
+	*urls = v;
+	*n = k;
+	v = NULL;
+	ret = 0;
+out:
+	if (v != NULL)
+		while (k > 0)
+			free(v[--k]);
+	free(v);
+	cJSON_Delete(lock);
 	return ret;
 }
 
@@ -539,8 +621,12 @@ struct xfer {
 	long long offset;	/* bytes already in the .part file */
 	long status;		/* of the last response, 0 before one (and for file://) */
 	long retry_after;	/* seconds from Retry-After, -1 when absent */
+	long long received;	/* bytes of this transfer's body so far */
+	long long announced;	/* its Content-Length when it was too large, else -1 */
+	int too_big;		/* the file would pass o->max_bytes */
 	int write_errno;
 	long long last_ms;	/* when progress was last reported */
+	long long deadline_ms;	/* now_ms() by which the file must be done; 0: none */
 	size_t wlen;		/* bytes waiting in wbuf */
 	char wbuf[256 * 1024];	/* libcurl hands over 16 KiB at a time */
 };
@@ -570,6 +656,16 @@ on_header(char *p, size_t size, size_t n, void *arg)
 
 		x->status = sp != NULL ? strtol(sp + 1, NULL, 10) : 0;
 		x->retry_after = -1;
+	} else if (strncasecmp(line, "content-length:", 15) == 0 &&
+	    (x->status == 200 || x->status == 206) && x->o->max_bytes > 0) {
+		char *end;
+		long long n = strtoll(line + 15, &end, 10);
+
+		if (end != line + 15 && n > x->o->max_bytes - x->offset) {
+			x->too_big = 1;
+			x->announced = n;
+			return 0;	/* stops the transfer before its body */
+		}
 	} else if (strncasecmp(line, "retry-after:", 12) == 0) {
 		char *v = line + 12, *end;
 		long s;
@@ -636,6 +732,12 @@ on_write(char *p, size_t size, size_t n, void *arg)
 
 	if (!good_status(x->status))
 		return len;	/* an error page: drop it */
+	if (x->o->max_bytes > 0 &&
+	    (long long)len > x->o->max_bytes - x->offset - x->received) {
+		x->too_big = 1;
+		return 0;
+	}
+	x->received += (long long)len;
 	if (x->wlen + len > sizeof(x->wbuf) && flush_write(x) == -1)
 		return 0;
 	if (len >= sizeof(x->wbuf))
@@ -662,7 +764,7 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	return 0;
 }
 
-enum outcome { DONE, TRANSIENT, PERMANENT, NO_RANGE };
+enum outcome { DONE, TRANSIENT, PERMANENT, NO_RANGE, TOO_BIG, LATE };
 
 static void
 describe(struct dss_err *err, const char *url, const char *src, const char *fmt, ...)
@@ -716,6 +818,11 @@ transfer(struct xfer *x, const char *url, const char *src, struct dss_err *err)
 	x->status = 0;
 	x->retry_after = -1;
 	x->write_errno = 0;
+	x->received = 0;
+	x->announced = -1;
+	x->too_big = 0;
+	if (x->deadline_ms > 0 && now_ms() >= x->deadline_ms)
+		return LATE;
 	h = curl_easy_init();
 	if (h == NULL) {
 		dss_err_set(err, "cannot download '%s': cannot start libcurl", url);
@@ -740,6 +847,8 @@ transfer(struct xfer *x, const char *url, const char *src, struct dss_err *err)
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, x->o->low_speed_time);
 	}
+	if (x->deadline_ms > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(x->deadline_ms - now_ms()));
 	if (x->offset > 0)
 		curl_easy_setopt(h, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)x->offset);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -756,7 +865,9 @@ transfer(struct xfer *x, const char *url, const char *src, struct dss_err *err)
 	rc = curl_easy_perform(h);
 	if (flush_write(x) == -1 && rc == CURLE_OK)
 		rc = CURLE_WRITE_ERROR;
-	if (x->status >= 400 && !(x->status == 416 && x->offset > 0)) {
+	if (x->too_big) {
+		res = TOO_BIG;
+	} else if (x->status >= 400 && !(x->status == 416 && x->offset > 0)) {
 		long s = x->status;
 
 		describe(err, url, src, "HTTP %ld", s);
@@ -765,6 +876,9 @@ transfer(struct xfer *x, const char *url, const char *src, struct dss_err *err)
 		res = NO_RANGE;
 	} else if (rc == CURLE_WRITE_ERROR && x->write_errno != 0) {
 		dss_err_errno(err, x->write_errno, "cannot write '%s'", x->part);
+	} else if (rc == CURLE_OPERATION_TIMEDOUT && x->deadline_ms > 0 &&
+	    now_ms() >= x->deadline_ms) {
+		res = LATE;
 	} else if (rc != CURLE_OK) {
 		describe(err, url, src, "%s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 		res = transient_curl(rc) ? TRANSIENT : PERMANENT;
@@ -834,19 +948,31 @@ restart_part(int fd)
 	return 0;
 }
 
+static int
+set_code(struct dss_err *err, int code)
+{
+	if (err != NULL)
+		err->code = code;
+	return -1;
+}
+
 /*
  * Downloads src into the .part file open at fd, resuming from its current
- * size.  With fresh set, starts from zero whatever is there.
+ * size.  With fresh set, starts from zero whatever is there.  A failure
+ * past o->max_bytes or o->deadline sets err->code.
  */
 static int
 download(const struct dss_fetch_opts *o, const char *url, const char *src,
     const char *name, int fd, const char *part, int fresh, struct dss_err *err)
 {
-	struct xfer x = { o, name, part, fd, 0, 0, -1, 0, 0, 0, { 0 } };
+	struct xfer x = { .o = o, .name = name, .part = part, .fd = fd, .retry_after = -1 };
 	unsigned seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
 	int attempt = 0, no_range = 0;
 	enum outcome r;
+	long wait;
 
+	if (o->deadline > 0)
+		x.deadline_ms = now_ms() + o->deadline * 1000LL;
 	for (;;) {
 		if ((fresh || no_range) && restart_part(fd) == -1)
 			return dss_err_errno(err, errno, "cannot truncate '%s'", part);
@@ -862,16 +988,36 @@ download(const struct dss_fetch_opts *o, const char *url, const char *src,
 				o->progress(o->progress_arg, name, size, size);
 			return 0;
 		}
+		if (r == TOO_BIG) {
+			if (x.announced >= 0)
+				describe(err, url, src, "it announces %lld bytes, more than the "
+				    "limit of %lld bytes", x.offset + x.announced, o->max_bytes);
+			else
+				describe(err, url, src, "larger than the limit of %lld bytes",
+				    o->max_bytes);
+			return set_code(err, DSS_FETCH_ETOOBIG);
+		}
 		if (r == NO_RANGE && !no_range) {
 			no_range = 1;	/* the server ignores Range: start over, once for free */
 			continue;
 		}
 		if (r == NO_RANGE)
 			describe(err, url, src, "the server does not resume transfers");
-		if (r != TRANSIENT || attempt >= o->retries)
-			return -1;
-		attempt++;
-		sleep_ms(backoff_ms(attempt, x.retry_after, &seed));
+		if (r == TRANSIENT && attempt < o->retries) {
+			attempt++;
+			wait = backoff_ms(attempt, x.retry_after, &seed);
+			if (x.deadline_ms == 0 || now_ms() + wait < x.deadline_ms) {
+				sleep_ms(wait);
+				continue;
+			}
+			r = LATE;	/* the wait alone would pass the deadline */
+		}
+		if (r == LATE) {
+			describe(err, url, src, "not complete within the deadline of %ld s",
+			    o->deadline);
+			return set_code(err, DSS_FETCH_EDEADLINE);
+		}
+		return -1;
 	}
 }
 
@@ -956,20 +1102,108 @@ base_name(const char *url)
 	return s != NULL ? s + 1 : url;
 }
 
+struct dss_fetched {
+	char *url, *cache, *dest, *origin;
+	char *part;		/* dest.part while a download is open, else NULL */
+	const char *path;	/* where to read the file: dest, or part while unvouched */
+	char sha256[DSS_SHA256_HEX];	/* of the file at path */
+	int fd;			/* the locked .part, or -1 */
+	int unvouched;		/* a download waiting for dss_fetch_commit */
+	int pinned;		/* verified against a pin: not recorded in the lock file */
+	int discard;		/* delete the download on close unless committed */
+	struct made_dirs made;	/* directories made for the download */
+};
+
+const char *
+dss_fetched_path(const struct dss_fetched *f)
+{
+	return f->path;
+}
+
+int
+dss_fetched_unvouched(const struct dss_fetched *f)
+{
+	return f->unvouched;
+}
+
 /*
- * Downloads url into dest (through its .part file) and verifies it against
- * want, or, with want empty, records its hash in the lock file when record
- * is set.  On success got holds the hash of what is now at dest.  On
- * failure the .part is kept only when it holds bytes worth resuming, and
- * directories made for it are removed again.
+ * The hash that vouches for f's cached copy, in want: the pin, else the
+ * lock entry's hash when its origin is f's (with refresh set, none but the
+ * pin).  *vouch says whether there is one; the origin of the entry, when
+ * there is one and it is another, is left in *other (caller frees).
  */
 static int
-fill(const struct dss_fetch_opts *o, const char *url, const char *cache, const char *dest,
-    const char *want, int record, char got[DSS_SHA256_HEX], struct dss_err *err)
+voucher(const struct dss_fetch_opts *o, struct dss_fetched *f, const char *pin,
+    char want[DSS_SHA256_HEX], int *vouch, char **other, struct dss_err *err)
 {
-	struct made_dirs made = { { NULL }, 0 };
-	char *src = NULL, *part = NULL;
-	int fd = -1, ret = -1, drop_part = 0, r, tries, resumed;
+	char *origin = NULL;
+	int r;
+
+	*other = NULL;
+	if (pin != NULL) {
+		memcpy(want, pin, DSS_SHA256_HEX);
+		*vouch = 1;
+		return 0;
+	}
+	r = dss_fetch_lock_get(f->cache, f->url, want, &origin, err);
+	if (r == -1)
+		return -1;
+	*vouch = r == 1 && !o->refresh && origin != NULL && strcmp(origin, f->origin) == 0;
+	if (!*vouch)
+		want[0] = '\0';
+	if (r == 1 && !*vouch)
+		*other = origin != NULL ? origin : strdup("");
+	else
+		free(origin);
+	return 0;
+}
+
+/* Says where a cached file came from, for messages: upstream, 'URL' or an unrecorded origin. */
+static void
+name_origin(char *buf, size_t n, const char *origin)
+{
+	if (origin == NULL || *origin == '\0')
+		snprintf(buf, n, "an unrecorded origin");
+	else if (strcmp(origin, "upstream") == 0)
+		snprintf(buf, n, "upstream");
+	else
+		snprintf(buf, n, "'%s'", origin);
+}
+
+/* Makes the download at f->part (hash in f->sha256) the cached file. */
+static int
+put_in_place(struct dss_fetched *f, int record, struct dss_err *err)
+{
+	if (fsync(f->fd) == -1)
+		return dss_err_errno(err, errno, "cannot write '%s'", f->part);
+	if (record && lock_put(f->cache, f->url, f->sha256, f->origin, err) == -1)
+		return -1;
+	if (rename(f->part, f->dest) == -1)
+		return dss_err_errno(err, errno, "cannot rename '%s' to '%s'", f->part, f->dest);
+	fsync_dir(f->cache);
+	free(f->part);
+	f->part = NULL;
+	f->path = f->dest;
+	f->unvouched = 0;
+	close(f->fd);	/* releases the flock */
+	f->fd = -1;
+	made_free(&f->made);
+	return 0;
+}
+
+/*
+ * Downloads f->url from src into f->dest's .part file and verifies it
+ * against want (empty: nothing vouches for it).  A download that matches
+ * want is put in place; one with want empty stays at the .part, locked,
+ * unvouched.  On failure the .part is kept only when it holds bytes worth
+ * resuming, and directories made for it are removed again.
+ */
+static int
+fill(const struct dss_fetch_opts *o, struct dss_fetched *f, const char *src,
+    const char *pin, char want[DSS_SHA256_HEX], struct dss_err *err)
+{
+	char got[DSS_SHA256_HEX] = "", *other = NULL;
+	int fd = -1, ret = -1, drop_part = 0, r, tries, resumed, vouch;
 	long long had;
 
 	pthread_once(&curl_once, curl_init);
@@ -977,123 +1211,250 @@ fill(const struct dss_fetch_opts *o, const char *url, const char *cache, const c
 		dss_err_set(err, "cannot start libcurl: %s", curl_easy_strerror(curl_init_rc));
 		goto out;
 	}
-	src = dss_fetch_source_url(o->mirror, url, err);
-	if (src == NULL || mkdirs(dest, 1, &made, err) == -1)
+	if (mkdirs(f->dest, 1, &f->made, err) == -1)
 		goto out;
-	part = malloc(strlen(dest) + sizeof(".part"));
-	if (part == NULL) {
+	if ((f->part = malloc(strlen(f->dest) + sizeof(".part"))) == NULL) {
 		dss_err_set(err, "out of memory");
 		goto out;
 	}
-	strcpy(part, dest);
-	strcat(part, ".part");
-	fd = open_part(part, err);
+	strcpy(f->part, f->dest);
+	strcat(f->part, ".part");
+	fd = open_part(f->part, err);
 	if (fd == -1)
 		goto out;
 
-	/* Another process may have finished it while we waited for the lock. */
-	r = check_cached(dest, want, got, err);
-	if (r == -1)
-		goto out;
-	if (r == 1) {
-		drop_part = 1;
-		ret = 0;
-		goto out;
+	/* Another process may have put a good copy in place while we waited for the lock. */
+	if (!o->refresh) {
+		if (voucher(o, f, pin, want, &vouch, &other, err) == -1)
+			goto out;
+		r = check_cached(f->dest, want, got, err);
+		if (r == -1)
+			goto out;
+		if (r == 1 && vouch) {
+			memcpy(f->sha256, got, DSS_SHA256_HEX);
+			f->path = f->dest;
+			drop_part = 1;
+			ret = 0;
+			goto out;
+		}
 	}
 
 	had = fd_size(fd);
 	for (tries = 0;; tries++) {
-		resumed = tries == 0 && had > 0;
-		if (download(o, url, src, base_name(url), fd, part, tries > 0, err) == -1) {
-			drop_part = fd_size(fd) <= 0;	/* nothing worth resuming */
+		resumed = tries == 0 && had > 0 && !o->refresh;
+		if (download(o, f->url, src, base_name(f->url), fd, f->part,
+		    tries > 0 || o->refresh, err) == -1) {
+			/* keep only what is worth resuming */
+			drop_part = fd_size(fd) <= 0 ||
+			    (err != NULL && err->code == DSS_FETCH_ETOOBIG);
 			goto out;
 		}
 		drop_part = 1;
-		if (hash_fd(fd, part, got, err) == -1)
+		if (hash_fd(fd, f->part, got, err) == -1)
 			goto out;
 		if (want[0] == '\0' || strcmp(want, got) == 0)
 			break;
 		/* Stale bytes from an earlier, interrupted transfer: try once afresh. */
 		if (!resumed) {
 			dss_err_set(err, "checksum mismatch for '%s': expected %s, got %s",
-			    url, want, got);
+			    f->url, want, got);
+			set_code(err, DSS_FETCH_EMISMATCH);
 			goto out;
 		}
 	}
-	if (fsync(fd) == -1) {
-		dss_err_errno(err, errno, "cannot write '%s'", part);
-		goto out;
-	}
-	if (record && want[0] == '\0' && lock_put(cache, url, got, err) == -1)
-		goto out;
-	if (rename(part, dest) == -1) {
-		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", part, dest);
-		goto out;
-	}
+	memcpy(f->sha256, got, DSS_SHA256_HEX);
+	f->fd = fd;
+	fd = -1;
 	drop_part = 0;
-	fsync_dir(cache);
+	if (want[0] != '\0') {
+		/* vouched for by the pin or the lock entry of this origin, which stays as it is */
+		if (put_in_place(f, 0, err) == -1) {
+			drop_part = 1;
+			fd = f->fd;
+			f->fd = -1;
+			goto out;
+		}
+	} else {
+		f->unvouched = 1;
+		f->path = f->part;
+	}
 	ret = 0;
 out:
-	if (drop_part)
-		unlink(part);
+	if (drop_part && f->part != NULL)
+		unlink(f->part);
 	if (fd != -1)
 		close(fd);	/* releases the flock */
-	if (ret == 0)
-		made_free(&made);
-	else
-		made_undo(&made);
-	free(src);
-	free(part);
+	if (ret == -1 || !f->unvouched) {
+		free(f->part);
+		f->part = NULL;
+	}
+	if (ret == -1)
+		made_undo(&f->made);
+	else if (!f->unvouched)
+		made_free(&f->made);
+	free(other);
 	return ret;
+}
+
+int
+dss_fetch_open(const struct dss_fetch_opts *o, const char *url, const char *sha256,
+    struct dss_fetched **fp, struct dss_err *err)
+{
+	static const struct dss_fetch_opts defaults = DSS_FETCH_OPTS_INIT;
+	char pin[DSS_SHA256_HEX] = "", want[DSS_SHA256_HEX] = "", got[DSS_SHA256_HEX] = "";
+	char a[DSS_ERR_MAX / 2], b[DSS_ERR_MAX / 2];
+	char *src = NULL, *other = NULL;
+	struct dss_fetched *f;
+	int ret = -1, r = 0, vouch;
+
+	*fp = NULL;
+	if (err != NULL)
+		err->code = 0;
+	if (o == NULL)
+		o = &defaults;
+	if (sha256 != NULL && parse_hex(sha256, pin) == -1)
+		return dss_err_set(err, "invalid SHA-256 '%s' for '%s'", sha256, url);
+	if (o->refresh && o->offline)
+		return dss_err_set(err, "cannot refresh '%s' with --offline set", url);
+	if ((f = calloc(1, sizeof *f)) == NULL)
+		return dss_err_set(err, "out of memory");
+	f->fd = -1;
+	f->pinned = sha256 != NULL;
+	f->cache = o->cache != NULL ? strdup(o->cache) : dss_fetch_cache_dir();
+	if (f->cache == NULL) {
+		dss_err_set(err, "cannot find a cache directory: set DSS_CACHE or HOME");
+		goto out;
+	}
+	if ((f->url = xstrdup(url, err)) == NULL ||
+	    (f->dest = dss_fetch_cache_path(f->cache, url, err)) == NULL ||
+	    (src = dss_fetch_source_url(o->mirror, url, err)) == NULL)
+		goto out;
+	f->origin = xstrdup(o->mirror != NULL && *o->mirror != '\0' ? src : "upstream", err);
+	if (f->origin == NULL ||
+	    voucher(o, f, f->pinned ? pin : NULL, want, &vouch, &other, err) == -1)
+		goto out;
+
+	if (!o->refresh && (r = check_cached(f->dest, want, got, err)) == -1)
+		goto out;
+	if (r == 1 && vouch) {
+		memcpy(f->sha256, got, DSS_SHA256_HEX);
+		f->path = f->dest;
+		ret = 0;
+		goto out;
+	}
+	if (o->offline) {
+		if (r == 2 && vouch) {
+			dss_err_set(err, "checksum mismatch for '%s' (cached as '%s'): expected %s, got %s",
+			    url, f->dest, want, got);
+			set_code(err, DSS_FETCH_EMISMATCH);
+		} else if (r == 0) {
+			dss_err_set(err, "'%s' is not in the cache (%s) and --offline is set",
+			    url, f->dest);
+			set_code(err, DSS_FETCH_EOFFLINE);
+		} else {
+			name_origin(a, sizeof a, other);
+			name_origin(b, sizeof b, f->origin);
+			dss_err_set(err, "'%s' is cached from %s, not from %s, and --offline is set",
+			    url, a, b);
+			set_code(err, DSS_FETCH_EOFFLINE);
+		}
+		goto out;
+	}
+	ret = fill(o, f, src, f->pinned ? pin : NULL, want, err);
+out:
+	free(src);
+	free(other);
+	if (ret == 0)
+		*fp = f;
+	else
+		dss_fetch_close(f);
+	return ret;
+}
+
+int
+dss_fetch_commit(struct dss_fetched *f, struct dss_err *err)
+{
+	if (!f->unvouched)
+		return 0;
+	return put_in_place(f, !f->pinned, err);
+}
+
+/* Removes the directories of path below cache that are left empty. */
+static void
+prune_dirs(const char *cache, const char *path)
+{
+	size_t top = strlen(cache);
+	char *p = strdup(path), *s;
+
+	while (p != NULL && (s = strrchr(p, '/')) != NULL && (size_t)(s - p) > top) {
+		*s = '\0';
+		if (rmdir(p) == -1)
+			break;	/* not empty: someone else's files are there */
+	}
+	free(p);
+}
+
+void
+dss_fetch_discard(struct dss_fetched *f)
+{
+	f->discard = 1;
+}
+
+void
+dss_fetch_close(struct dss_fetched *f)
+{
+	if (f == NULL)
+		return;
+	if (f->part != NULL && f->unvouched && f->discard) {
+		unlink(f->part);	/* read and found wanting */
+		prune_dirs(f->cache, f->dest);
+	}
+	if (f->fd != -1)
+		close(f->fd);	/* releases the flock */
+	made_free(&f->made);
+	free(f->url);
+	free(f->cache);
+	free(f->dest);
+	free(f->origin);
+	free(f->part);
+	free(f);
 }
 
 int
 dss_fetch(const struct dss_fetch_opts *o, const char *url, const char *sha256,
     char **path, struct dss_err *err)
 {
-	static const struct dss_fetch_opts defaults = DSS_FETCH_OPTS_INIT;
-	char want[DSS_SHA256_HEX] = "", got[DSS_SHA256_HEX] = "";
-	char *cache = NULL, *dest = NULL;
-	int pinned = sha256 != NULL, ret = -1, r;
+	struct dss_fetched *f = NULL;
+	int ret = -1;
 
 	*path = NULL;
-	if (o == NULL)
-		o = &defaults;
-	if (pinned && parse_hex(sha256, want) == -1)
-		return dss_err_set(err, "invalid SHA-256 '%s' for '%s'", sha256, url);
-	cache = o->cache != NULL ? strdup(o->cache) : dss_fetch_cache_dir();
-	if (cache == NULL)
-		return dss_err_set(err, "cannot find a cache directory: set DSS_CACHE or HOME");
-	dest = dss_fetch_cache_path(cache, url, err);
-	if (dest == NULL)
-		goto out;
-	if (!pinned && dss_fetch_lock_get(cache, url, want, err) == -1)
-		goto out;
-
-	r = check_cached(dest, want, got, err);
-	if (r == -1)
-		goto out;
-	if (r != 1 && o->offline) {
-		if (r == 2)
-			dss_err_set(err, "checksum mismatch for '%s' (cached as '%s'): expected %s, got %s",
-			    url, dest, want, got);
-		else
-			dss_err_set(err, "'%s' is not in the cache (%s) and --offline is set",
-			    url, dest);
-		goto out;
-	}
-	if (r != 1 && fill(o, url, cache, dest, want, !pinned, got, err) == -1)
-		goto out;
-	/* trust on first use of a file already in the cache */
-	if (r == 1 && !pinned && want[0] == '\0' && lock_put(cache, url, got, err) == -1)
-		goto out;
-	*path = dest;
-	dest = NULL;
-	ret = 0;
-out:
-	free(cache);
-	free(dest);
+	if (dss_fetch_open(o, url, sha256, &f, err) == -1)
+		return -1;
+	if (dss_fetch_commit(f, err) == 0 && (*path = xstrdup(f->path, err)) != NULL)
+		ret = 0;
+	dss_fetch_close(f);
 	return ret;
+}
+
+int
+dss_fetch_verify(const char *cache, const char *url, const char *sha256,
+    char want[65], char got[65], struct dss_err *err)
+{
+	char *dest;
+	int r;
+
+	want[0] = got[0] = '\0';
+	if (sha256 != NULL && parse_hex(sha256, want) == -1)
+		return dss_err_set(err, "invalid SHA-256 '%s' for '%s'", sha256, url);
+	if (sha256 == NULL && (r = dss_fetch_lock_get(cache, url, want, NULL, err)) != 1)
+		return r == 0 ? DSS_FETCH_ABSENT : -1;
+	if ((dest = dss_fetch_cache_path(cache, url, err)) == NULL)
+		return -1;
+	r = check_cached(dest, want, got, err);
+	free(dest);
+	if (r == -1)
+		return -1;
+	return r == 0 ? DSS_FETCH_ABSENT : r == 1 ? DSS_FETCH_MATCHES : DSS_FETCH_DIFFERS;
 }
 
 static void

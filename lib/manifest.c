@@ -52,18 +52,16 @@ cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* "a, b, c": the manifests in dir, for messages.  Caller frees. */
-static char *
-known(const char *dir)
+/* The names of the manifests in dir (at most max), sorted, into names; each malloc'd. */
+static size_t
+list_names(const char *dir, char **names, size_t max)
 {
-	struct dss_buf b = DSS_BUF_INIT;
-	char *names[256];
-	size_t n = 0, i;
 	struct dirent *d;
 	DIR *dp = opendir(dir);
+	size_t n = 0;
 
 	if (dp != NULL) {
-		while ((d = readdir(dp)) != NULL && n < 256) {
+		while ((d = readdir(dp)) != NULL && n < max) {
 			size_t len = strlen(d->d_name);
 
 			if (len > 5 && d->d_name[0] != '.' &&
@@ -74,11 +72,32 @@ known(const char *dir)
 		closedir(dp);
 	}
 	qsort(names, n, sizeof *names, cmpstr);
+	return n;
+}
+
+/* "a, b, c": the manifests in dir, for messages.  Caller frees. */
+static char *
+known(const char *dir)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	char *names[256];
+	size_t n = list_names(dir, names, 256), i;
+
 	for (i = 0; i < n; i++) {
 		dss_buf_addf(&b, "%s%s", b.len ? ", " : "", names[i]);
 		free(names[i]);
 	}
 	return dss_buf_detach(&b, NULL);
+}
+
+size_t
+dss_manifest_names(char **names, size_t max)
+{
+	char *dir = dss_manifest_dir();
+	size_t n = dir != NULL ? list_names(dir, names, max) : 0;
+
+	free(dir);
+	return n;
 }
 
 static int
@@ -216,7 +235,7 @@ parse_sources(struct dss_manifest *m, enum dss_format deffmt, int have_fmt,
 {
 	const cJSON *srcs = cJSON_GetObjectItemCaseSensitive(m->root, "sources"), *s;
 	size_t i = 0;
-	int bad = 0;
+	int bad = 0, present;
 
 	if (!cJSON_IsObject(srcs) || cJSON_GetArraySize(srcs) == 0)
 		return dss_err_set(err, "key 'sources' must be a non-empty object");
@@ -253,6 +272,10 @@ parse_sources(struct dss_manifest *m, enum dss_format deffmt, int have_fmt,
 			    s->string);
 		if (src->member != NULL && *src->member == '\0')
 			return dss_err_set(err, "source '%s': 'member' is empty", s->string);
+		if (get_int(s, "max_bytes", &src->max_bytes, &present) < 0 ||
+		    (present && src->max_bytes == 0))
+			return dss_err_set(err, "source '%s': 'max_bytes' is not a positive integer",
+			    s->string);
 		if (fmt != NULL) {
 			if (parse_format(fmt, &src->format) < 0)
 				return dss_err_set(err, "source '%s': unknown format '%s'",

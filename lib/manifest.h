@@ -31,6 +31,7 @@ struct dss_manifest_source {
 	const char *url;	/* http://, https:// or file:// */
 	const char *member;	/* path inside the archive at url, or NULL */
 	const char *sha256;	/* 64 lowercase hex digits, or NULL */
+	long long max_bytes;	/* size limit of the download, 0 when not given */
 	enum dss_format format;
 };
 
@@ -88,6 +89,13 @@ struct dss_manifest {
  * Caller frees.
  */
 char *dss_manifest_dir(void);
+
+/*
+ * The names of the manifests in dss_manifest_dir() (DATASET for each
+ * DATASET.json), at most max of them, sorted, into names, each malloc'd
+ * (caller frees).  Returns how many.
+ */
+size_t dss_manifest_names(char **names, size_t max);
 
 /* err->code after dss_manifest_load when there is no manifest of that name. */
 #define DSS_MANIFEST_UNKNOWN 1

@@ -1,20 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # dss-fetch: every dataset from a loopback HTTP mirror serving the bundled
-# fixtures (exact records, order, ids, inputs and labels against golden
-# files), split selection, the file:// mirror, DSS_MIRROR, the cache and
-# --offline, SVAMP's pinned checksum, and every error a user can hit:
-# unknown dataset or split, usage, broken manifests and broken upstream data.
+# fixtures, read with the demo manifests written for them (exact records,
+# order, ids, inputs and labels against golden files), the real manifests
+# refusing the toy counts and SVAMP's toy file (with advice), split
+# selection, the file:// mirror, DSS_MIRROR, the cache and --offline, and
+# every error a user can hit: unknown dataset or split, usage, broken
+# manifests and broken upstream data.
 . "$(dirname "$0")/lib.sh"
 
 MIRROR_DIR="$TOP/datasets/mirror"
+DEMO="$TOP/datasets/demo"
 GOLD="$TOP/tests/golden"
 start_server PORT python3 "$TOP/tests/servers/mirror.py" "$MIRROR_DIR"
 HTTP="http://127.0.0.1:$PORT"
 
 # --- every dataset over HTTP, against golden records ---
 for d in esnli anli1 cqa; do
-	expect_ok "fetch $d from the HTTP mirror" dss-fetch --mirror "$HTTP" "$d"
+	expect_ok "fetch $d from the HTTP mirror" dss-fetch --mirror "$HTTP" "$DEMO/$d.json"
 	cmp_file "$TMP/out" "$GOLD/fetch-$d.jsonl" "$d records match the golden file"
 	cp "$TMP/err" "$TMP/err-$d"
 done
@@ -24,8 +27,29 @@ grep -q "^dss-fetch: esnli valid: 20 examples, 1 skipped" "$TMP/err-esnli"
 ok $? "esnli valid count and skip on stderr"
 grep -q "^dss-fetch: esnli test: 18 examples, 0 skipped" "$TMP/err-esnli"
 ok $? "esnli test count on stderr"
-grep -q "^dss-fetch: warning: esnli train has 53 examples where the manifest expects 549367$" "$TMP/err-esnli"
-ok $? "a count other than the manifest's is warned about"
+grep -q "warning" "$TMP/err-esnli"
+is $? 1 "no count warning: the demo manifests give the toy counts"
+
+# The real manifests keep the real counts: the toy files are refused, and
+# nothing is written or cached; --allow-count-mismatch takes them, warning.
+expect_fail 1 "^dss-fetch: esnli train has 53 examples where the manifest expects 549367 \(--allow-count-mismatch accepts that, for a deliberately partial mirror\)$" \
+    "a split whose count is not the manifest's is an error" \
+    env DSS_CACHE="$TMP/cache-count" dss-fetch --mirror "$HTTP" esnli
+is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing written on a count mismatch"
+is "$(find "$TMP/cache-count" -type f ! -name '*.part' 2>/dev/null)" "" \
+    "nothing cached on a count mismatch, not even the lock file"
+is "$(find "$TMP/cache-count" -name 'esnli_train_*' 2>/dev/null)" "" \
+    "the files counted wrong are deleted (those not read yet stay .part files, to resume)"
+sed 's/"count": 18 }/"count": 19 }/' "$DEMO/esnli.json" >"$TMP/esnli-19.json"
+expect_fail 1 "^dss-fetch: esnli test has 18 examples where the manifest expects 19 " \
+    "the count of a later split is checked before the first record" \
+    env DSS_CACHE="$TMP/cache-count" dss-fetch --mirror "$HTTP" "$TMP/esnli-19.json" valid test
+is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing written when a later split's count is wrong"
+expect_ok "--allow-count-mismatch takes a partial mirror" \
+    env DSS_CACHE="$TMP/cache-count" dss-fetch --allow-count-mismatch --mirror "$HTTP" esnli
+cmp_file "$TMP/out" "$GOLD/fetch-esnli.jsonl" "records with --allow-count-mismatch"
+grep -q "^dss-fetch: warning: esnli train has 53 examples where the manifest expects 549367$" "$TMP/err"
+ok $? "--allow-count-mismatch: the count is warned about"
 grep -q "^dss-fetch: anli1 train: 30 examples, 1 skipped" "$TMP/err-anli1"
 ok $? "anli1 train: the row with an unknown label is skipped and counted"
 grep -q "^dss-fetch: cqa train: 24 examples, 1 skipped" "$TMP/err-cqa"
@@ -91,38 +115,48 @@ sys.exit(a != b)' "$TOP/datasets/svamp.json" "$TOP/datasets/demo/svamp.json"
 ok $? "the demo svamp manifest reads SVAMP as the real one does, but for the hash"
 
 export DSS_CACHE="$TMP/cache-pinned"
-expect_fail 1 "^dss-fetch: checksum mismatch for 'https://raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json': expected 5be77703a6d891ae476d7c082787ad361392aa02453b132516cdd5f4e7934e3e, got [0-9a-f]{64}$" \
-    "the real svamp manifest rejects the bundled file by its pinned hash" \
+SVAMP_MISMATCH="^dss-fetch: checksum mismatch for 'https://raw.githubusercontent.com/arkilpatel/SVAMP/main/SVAMP.json': expected 5be77703a6d891ae476d7c082787ad361392aa02453b132516cdd5f4e7934e3e, got 0603408aaa4a3fea69c631c60f84e5b4ef26e9583c4d25e7b55363fb21057c68"
+expect_fail 1 "$SVAMP_MISMATCH; the mirror '$HTTP' holds other data than '$TOP/datasets/svamp.json' pins: use a manifest written for that mirror$" \
+    "the real svamp manifest rejects a mirror's file by its pinned hash, saying what to do" \
     dss-fetch --mirror "$HTTP" svamp
 is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing written on a checksum mismatch"
 is "$(find "$DSS_CACHE" -name SVAMP.json 2>/dev/null)" "" "the mismatching file does not enter the cache"
+expect_fail 1 "$SVAMP_MISMATCH; the bundled mirror holds our own toy data, which the hash pinned in '$TOP/datasets/svamp.json' rejects: use '$TOP/datasets/demo/svamp.json', the manifest written for that mirror$" \
+    "the bundled mirror's toy svamp names the demo manifest" \
+    dss-fetch --mirror "file://$MIRROR_DIR/" svamp
+expect_fail 1 "the bundled mirror holds our own toy data" "...as a plain path too" \
+    sh -c 'cd "$1/datasets" && dss-fetch --mirror "$PWD/mirror" svamp test' sh "$TOP"
 export DSS_CACHE="$TMP/cache"
 
 # --- split selection, order of splits, mirrors and the cache ---
-expect_ok "one split" dss-fetch --mirror "$HTTP" esnli valid
+expect_ok "one split" dss-fetch --mirror "$HTTP" "$DEMO/esnli.json" valid
 grep '"split":"valid"' "$GOLD/fetch-esnli.jsonl" >"$TMP/want"
 cmp_file "$TMP/out" "$TMP/want" "esnli valid alone matches the golden valid records"
-expect_ok "splits in the order asked" dss-fetch --mirror "$HTTP" cqa test train
+expect_ok "splits in the order asked" dss-fetch --mirror "$HTTP" "$DEMO/cqa.json" test train
 { grep '"split":"test"' "$GOLD/fetch-cqa.jsonl"; grep '"split":"train"' "$GOLD/fetch-cqa.jsonl"; } >"$TMP/want"
 cmp_file "$TMP/out" "$TMP/want" "cqa test then train"
 
-expect_ok "offline from the cache" dss-fetch --offline anli1
+expect_ok "offline from the cache" dss-fetch --offline "$DEMO/anli1.json"
 cmp_file "$TMP/out" "$GOLD/fetch-anli1.jsonl" "offline records equal the online ones"
+expect_fail 1 "^dss-fetch: 'https://dl.fbaipublicfiles.com/anli/anli_v1.0.zip' is cached from an unrecorded origin, not from upstream, and --offline is set$" \
+    "the toy zip, cached for the demo manifest's pin, is no hit for the real manifest" \
+    dss-fetch --offline anli1
+is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing on stdout then"
 expect_fail 1 "^dss-fetch: .*'https://dl.fbaipublicfiles.com/anli/anli_v1.0.zip' is not in the cache.*--offline" \
     "offline without a cached file fails naming it" \
     env DSS_CACHE="$TMP/empty-cache" dss-fetch --offline anli1
 is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing on stdout when offline fails"
 
-expect_ok "file:// mirror" env DSS_CACHE="$TMP/cache-file" dss-fetch --mirror "file://$MIRROR_DIR" cqa
+expect_ok "file:// mirror" env DSS_CACHE="$TMP/cache-file" dss-fetch --mirror "file://$MIRROR_DIR" "$DEMO/cqa.json"
 cmp_file "$TMP/out" "$GOLD/fetch-cqa.jsonl" "file:// mirror gives the same records"
-expect_ok "DSS_MIRROR" env DSS_CACHE="$TMP/cache-env" DSS_MIRROR="$HTTP" dss-fetch esnli test
+expect_ok "DSS_MIRROR" env DSS_CACHE="$TMP/cache-env" DSS_MIRROR="$HTTP" dss-fetch "$DEMO/esnli.json" test
 grep '"split":"test"' "$GOLD/fetch-esnli.jsonl" >"$TMP/want"
 cmp_file "$TMP/out" "$TMP/want" "DSS_MIRROR acts as --mirror"
-expect_ok "--cache DIR" dss-fetch --cache "$TMP/cache-opt" --mirror "$HTTP" cqa test
+expect_ok "--cache DIR" dss-fetch --cache "$TMP/cache-opt" --mirror "$HTTP" --allow-count-mismatch cqa test
 [ -f "$TMP/cache-opt/s3.amazonaws.com/commensenseqa/dev_rand_split.jsonl" ]
 ok $? "--cache puts the download in DIR/HOST/PATH"
-grep -q '"https://s3.amazonaws.com/commensenseqa/dev_rand_split.jsonl": "[0-9a-f]\{64\}"' "$TMP/cache-opt/dss.lock.json"
-ok $? "an unpinned file's hash is recorded in the lock file"
+grep -q "^  \"https://s3.amazonaws.com/commensenseqa/dev_rand_split.jsonl\": {\"sha256\":\"[0-9a-f]\{64\}\",\"origin\":\"$HTTP/s3.amazonaws.com/commensenseqa/dev_rand_split.jsonl\"}$" "$TMP/cache-opt/dss.lock.json"
+ok $? "an unpinned file's hash and origin (the mirrored URL) are recorded in the lock file"
 
 # The last example of dss-fetch(1), as written there.
 expect_ok "the manual's offline example runs" \
@@ -133,7 +167,7 @@ mkdir -p "$TMP/inst/bin" "$TMP/inst/share/dss"
 cp "$BIN/dss-fetch" "$TMP/inst/bin/"
 cp -R "$TOP/datasets" "$TMP/inst/share/dss/"
 expect_ok "an installed tree finds its manifests in share/dss/datasets" \
-    "$TMP/inst/bin/dss-fetch" --mirror "$HTTP" cqa test
+    "$TMP/inst/bin/dss-fetch" --mirror "$HTTP" --allow-count-mismatch cqa test
 grep '"split":"test"' "$GOLD/fetch-cqa.jsonl" >"$TMP/want"
 cmp_file "$TMP/out" "$TMP/want" "records from the installed tree"
 
@@ -266,7 +300,7 @@ expect_fail 1 "^dss-fetch: 'j4.jsonl': element 2 is not a JSON object$" "json-ar
     fetch_local "$TMP/j4.json"
 printf '{"context": "a", "label": "e"}\n' >"$LOCAL/j5.jsonl"
 jsonl_manifest j5 jsonl ', "sha256": "0000000000000000000000000000000000000000000000000000000000000000"'
-expect_fail 1 "^dss-fetch: checksum mismatch for 'https://example.org/j5.jsonl': expected 0{64}, got [0-9a-f]{64}$" \
+expect_fail 1 "^dss-fetch: checksum mismatch for 'https://example.org/j5.jsonl': expected 0{64}, got [0-9a-f]{64}; the mirror 'file://$TMP/local' holds other data than '$TMP/j5.json' pins: use a manifest written for that mirror$" \
     "a pinned hash that does not match names file, expected and actual hash" fetch_local "$TMP/j5.json"
 
 cat >"$TMP/tpl.json" <<JSON
@@ -337,8 +371,12 @@ expect_fail 1 "no member 'anli_v1.0/R9/train.jsonl' in" "a missing archive membe
     fetch_local "$TMP/z1.json"
 head -c 3000 "$MIRROR_DIR/dl.fbaipublicfiles.com/anli/anli_v1.0.zip" >"$LOCAL/z2.jsonl"
 jsonl_manifest z2 jsonl ', "member": "anli_v1.0/R1/train.jsonl"'
-expect_fail 1 "^dss-fetch: cannot read 'anli_v1.0/R1/train.jsonl' in '.*/example.org/z2.jsonl': " \
+expect_fail 1 "^dss-fetch: cannot read 'anli_v1.0/R1/train.jsonl' in '.*/example.org/z2.jsonl.part': " \
     "a truncated archive fails naming member and archive" fetch_local "$TMP/z2.json"
+is "$(find "$DSS_CACHE/example.org" -name 'z2*')" "" \
+    "the unreadable archive is not kept, not even as a .part"
+grep -q z2 "$DSS_CACHE/dss.lock.json"
+is $? 1 "and it is not in the lock file"
 
 expect_fail 1 "^dss-fetch: cannot download 'https://s3.amazonaws.com/commensenseqa/train_rand_split.jsonl'.*404" \
     "a file missing from the mirror is an HTTP error naming the URL" \
@@ -346,6 +384,6 @@ expect_fail 1 "^dss-fetch: cannot download 'https://s3.amazonaws.com/commensense
 
 if [ -w /dev/full ]; then
 	expect_fail 1 "^dss-fetch: cannot write 'stdout'" "a full stdout is an error" \
-	    sh -c "dss-fetch --offline cqa > /dev/full"
+	    sh -c "dss-fetch --offline '$DEMO/cqa.json' > /dev/full"
 fi
 done_testing

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # dss-fetch on excerpts of the real upstream files ($SHARED/samples), put at
 # their upstream paths in a file:// mirror and read through the bundled
-# manifests: the parsing rules hold on real data, not only on our fixtures.
+# manifests (excerpts: --allow-count-mismatch): the parsing rules hold on
+# real data, not only on our fixtures.
 . "$(dirname "$0")/lib.sh"
 
 S="$SHARED/samples"
@@ -32,7 +33,7 @@ for k in sys.argv[3].split("."):
 print(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)' "$TMP/out" "$@"
 }
 
-expect_ok "e-SNLI dev excerpt" dss-fetch --mirror "file://$M" esnli valid
+expect_ok "e-SNLI dev excerpt" dss-fetch --allow-count-mismatch --mirror "file://$M" esnli valid
 is "$(wc -l <"$TMP/out" | tr -d ' ')" "$(($(wc -l <"$E/esnli_dev.csv") - 1))" "one record per e-SNLI row"
 is "$(field 0 input)" "Two women are embracing while holding to go packages.</s>The sisters are hugging goodbye while holding to go packages after just eating lunch." \
     "e-SNLI input from real columns"
@@ -40,12 +41,12 @@ is "$(field 0 label) $(field 0 fields.source_id)" "neutral 4705552913.jpg#2r1n" 
 is "$(field 0 fields.explanations)" '["The to go packages may not be from lunch.", "Just because two women are embracing, does not mean they are sisters.  Two women that are embracing are not necessarily hugging goodbye.", "Two women do not have to be sisters.  Embracing does not mean hugging goodbye.  The women do not have to have just finished lunch to be embracing."]' \
     "e-SNLI three explanations, quoted commas intact"
 
-expect_ok "ANLI R1 test excerpt from a zip" dss-fetch --mirror "file://$M" anli1 test
+expect_ok "ANLI R1 test excerpt from a zip" dss-fetch --allow-count-mismatch --mirror "file://$M" anli1 test
 is "$(wc -l <"$TMP/out" | tr -d ' ')" "$(wc -l <"$S/anli_v1.0_R1_test.head.jsonl" | tr -d ' ')" "one record per ANLI line"
 is "$(field 0 fields.source_id) $(field 0 label)" "4aae63a8-fcf7-406c-a2f3-50c31c5934a9 entailment" "ANLI uid and label e"
 is "$(field 0 fields.hypothesis)" "The first Ernest Jones store was opened on the continent of Europe." "ANLI hypothesis"
 
-expect_ok "CommonsenseQA train excerpt" dss-fetch --mirror "file://$M" cqa train
+expect_ok "CommonsenseQA train excerpt" dss-fetch --allow-count-mismatch --mirror "file://$M" cqa train
 is "$(wc -l <"$TMP/out" | tr -d ' ')" "$(wc -l <"$S/cqa_v1.0_train_rand_split.head.jsonl" | tr -d ' ')" "one record per CommonsenseQA line"
 is "$(field 0 input)" "If a lantern is not for sale, where is it likely to be?
 Answer Choices:
@@ -56,7 +57,7 @@ is "$(field 0 label) / $(field 0 fields.answer_key)" "house / B" "CommonsenseQA 
 
 sed '/"sha256"/d; s/"url": \("[^"]*"\),$/"url": \1/' "$TOP/datasets/svamp.json" >"$TMP/svamp.json"
 expect_ok "SVAMP excerpt through an unpinned copy of the manifest" \
-    dss-fetch --mirror "file://$M" "$TMP/svamp.json" train
+    dss-fetch --allow-count-mismatch --mirror "file://$M" "$TMP/svamp.json" train
 is "$(wc -l <"$TMP/out" | tr -d ' ')" 30 "all 30 problems of the excerpt in train"
 grep -q '"source_id":"chal-1"' "$TMP/out"
 ok $? "SVAMP ID carried as source_id"

@@ -125,13 +125,15 @@ is "$(count GET)" 2 "DSS_MIRROR went to the server"
 DSS_MIRROR="file://$TMP/nowhere" expect_ok "--mirror wins over DSS_MIRROR" \
 	dss-fetch --mirror "$URL" --cache "$TMP/c-env2" "$DEMO" train
 
-# 4. unpinned: trust on first download, recorded in the lock file
-expect_ok "anli1 from the http mirror" dss-fetch --mirror "$URL" anli1 valid test
+# 4. unpinned: trust on first download, recorded in the lock file with its
+# origin (our zip is smaller than ANLI: --allow-count-mismatch)
+expect_ok "anli1 from the http mirror" dss-fetch --allow-count-mismatch --mirror "$URL" anli1 valid test
 is "$(wc -l < "$TMP/out" | tr -d ' ')" 70 "anli1 valid+test: 70 records"
-is "$(grep -c "\"$ANLI_URL\": \"$ANLI_SHA\"" "$DSS_CACHE/dss.lock.json")" 1 \
-	"lock file records the zip's SHA-256 under its upstream URL"
+is "$(grep -c "^  \"$ANLI_URL\": {\"sha256\":\"$ANLI_SHA\",\"origin\":\"$URL$ANLI_PATH\"}" "$DSS_CACHE/dss.lock.json")" 1 \
+	"lock file records the zip's SHA-256 and origin under its upstream URL"
 is "$(count "GET $ANLI_PATH")" 1 "the zip is downloaded once for two splits"
-expect_ok "anli1 valid offline" dss-fetch --offline anli1 valid
+expect_ok "anli1 valid offline, through the same mirror" \
+	dss-fetch --allow-count-mismatch --offline --mirror "$URL" anli1 valid
 is "$(wc -l < "$TMP/out" | tr -d ' ')" 40 "anli1 valid offline: 40 records"
 
 # 5. a checksum mismatch leaves the cache as it was
@@ -143,8 +145,8 @@ with zipfile.ZipFile(sys.argv[1], "a") as z:
 EOF
 NEW_SHA=$(sha256sum < "$M$ANLI_PATH" | cut -d' ' -f1)
 snapshot "$DSS_CACHE" > "$TMP/before"
-expect_fail 1 "^dss-fetch: checksum mismatch for '$ANLI_URL': expected $ANLI_SHA, got $NEW_SHA\$" \
-	"changed upstream file against the lock file" dss-fetch --mirror "$URL" anli1 test
+expect_fail 1 "^dss-fetch: checksum mismatch for '$ANLI_URL': expected $ANLI_SHA, got $NEW_SHA; if it changed at its origin, --refresh downloads it anew\$" \
+	"changed upstream file against the lock file" dss-fetch --allow-count-mismatch --mirror "$URL" anli1 test
 is "$(wc -c < "$TMP/out" | tr -d ' ')" 0 "mismatch writes no records"
 snapshot "$DSS_CACHE" > "$TMP/after"
 cmp_file "$TMP/after" "$TMP/before" "cache (files, hashes, lock file) as it was"
@@ -153,7 +155,7 @@ cp "$TMP/anli-good.zip" "$M$ANLI_PATH"
 # 6. corrupt bytes on the wire against a pinned hash
 serve URL --corrupt "$SVAMP_PATH"
 snapshot "$TMP/c-corrupt" > "$TMP/before"
-expect_fail 1 "^dss-fetch: checksum mismatch for '$SVAMP_URL': expected $SVAMP_SHA, got [0-9a-f]{64}\$" \
+expect_fail 1 "^dss-fetch: checksum mismatch for '$SVAMP_URL': expected $SVAMP_SHA, got [0-9a-f]{64}; the mirror '$URL' holds other data than '$DEMO' pins: use a manifest written for that mirror\$" \
 	"corrupt download" dss-fetch --mirror "$URL" --cache "$TMP/c-corrupt" "$DEMO" train
 is "$(wc -c < "$TMP/out" | tr -d ' ')" 0 "corrupt download writes no records"
 snapshot "$TMP/c-corrupt" > "$TMP/after"
@@ -224,7 +226,7 @@ expect_fail 1 "^dss-fetch: cannot download '$SVAMP_URL' from 'file://$TMP/nowher
 # 12. a truncated zip is an error, not a short split
 SIZE=$(wc -c < "$M$ANLI_PATH" | tr -d ' ')
 head -c $((SIZE / 2)) "$TMP/anli-good.zip" > "$M$ANLI_PATH"
-expect_fail 1 "^dss-fetch: cannot read 'anli_v1.0/R1/train.jsonl' in '$TMP/c-trunc$ANLI_PATH': (ZIP decompression failed|Truncated ZIP)" "truncated zip" \
+expect_fail 1 "^dss-fetch: cannot read 'anli_v1.0/R1/train.jsonl' in '$TMP/c-trunc$ANLI_PATH.part': (ZIP decompression failed|Truncated ZIP)" "truncated zip" \
 	dss-fetch --mirror "file://$M" --cache "$TMP/c-trunc" anli1 train
 ok "$(grep -q "anli1 train: .* examples" "$TMP/err"; [ $? -ne 0 ]; echo $?)" \
 	"truncated zip: not reported as a (short) split"

@@ -141,8 +141,12 @@ status_is 1 "replay: a completion that is not a string is exit 1"
 grep -q "^dss-teach: .*line 1.*'completion'" "$TMP/err"
 ok $? "replay: the bad field is named"
 
-# ---- real teacher completions, replayed and through a loopback server ----------------
-S="$SHARED/samples/teacher_completions.sample.jsonl"
+# ---- whole teacher completions, replayed and through a loopback server ---------------
+# Ours (tests/fixtures), then the real ones of the shared samples when they
+# are beside the tree.
+for S in "$TOP/tests/fixtures/teacher-completions.jsonl" \
+    "$SHARED/samples/teacher_completions.sample.jsonl"; do
+rm -f "$TMP"/real*
 if [ -r "$S" ]; then
 	# Prompt records and a fake-teacher script from the real completions.
 	"$PY" - "$S" "$TMP/real-prompts.jsonl" "$TMP/real-script.jsonl" \
@@ -273,7 +277,8 @@ EOF
 		echo "# skipped: dss-prompt is not built"
 	fi
 else
-	echo "# skipped: $S not found"
+	skip "whole completions: no '$S' beside the tree"
 fi
+done
 
 done_testing

@@ -228,8 +228,7 @@ if [ -x "$BIN/dss-fetch" ]; then
 	MIRROR="file://$TOP/datasets/mirror"
 	$MK "$TMP/mrel" --from-mirror "$TOP/datasets/mirror"
 	for d in esnli anli1 cqa svamp; do
-		m=$d
-		[ $d = svamp ] && m="$TOP/datasets/demo/svamp.json"
+		m="$TOP/datasets/demo/$d.json"	# the manifests written for the toy mirror
 		dss-fetch --mirror "$MIRROR" "$m" >"$TMP/fetch-$d.jsonl" 2>"$TMP/fetch.err"
 		ok $? "dss-fetch $d from the bundled mirror"
 		expect_ok "dss-import $d of a release built from the same files" \

@@ -32,8 +32,11 @@ for t in $tools; do
 	ok $? "$t --help writes to stdout only"
 	# The usage block: from the "usage:" line to the first blank line
 	# or a line that does not start with the tool's name.
+	# A line that starts with blanks and a word or bracket, not an
+	# option, continues the form above it.
 	awk -v t="$t" 'NR == 1 { print; next }
-	    $1 == t { print; next } { exit }' "$TMP/help" >"$TMP/usage"
+	    $1 == t { print; next } /^ +[^ -]/ { print; next } { exit }' \
+	    "$TMP/help" >"$TMP/usage"
 	# The option list: lines that begin with blanks and an option.
 	grep -E '^ +(-[a-zA-Z], )?--[a-z]' "$TMP/help" >"$TMP/list"
 	opts() { grep -oE -- '--[a-z][a-z0-9-]*' | sort -u | tr '\n' ' '; }
@@ -48,9 +51,11 @@ for t in $tools; do
 	use=$(sed 's/^usage: //' "$TMP/usage" | tr -s ' \n' '  ' |
 	    sed 's/^ //; s/ $//')
 	is "$syn" "$use" "$t usage matches the SYNOPSIS word for word"
-	# Option tags of the page's lists sit five columns in.
-	man=$(grep -E '^ {5}(-[a-zA-Z], )?--[a-z]' "$TMP/page" |
-	    sed -E 's/^ {5}(-[a-zA-Z], )?(--[a-z][a-z0-9-]*).*/\2/' |
+	# The page's options are the long options of its list items
+	# (".It Fl \-cache Ar DIR"), read from the mdoc source so that
+	# prose naming an option is not taken for one.
+	man=$(grep -E '^\.It Fl' "$page" | tr -d '\\' |
+	    grep -oE 'Fl -[a-z][a-z0-9-]*' | sed 's/^Fl /-/' |
 	    sort | tr '\n' ' ')
 	is "$man" "$listed" "$t page lists the options --help lists"
 	grep -q "EXIT STATUS" "$TMP/page"

@@ -3,8 +3,9 @@
  * dss-fetch: downloads a dataset's upstream files into the cache (or
  * takes them from a mirror), verifies them, and writes the example
  * records of the requested splits to stdout in the official order, as the
- * dataset's manifest describes.  Every file is fetched and verified before
- * the first record is written.  A summary per split goes to stderr.
+ * dataset's manifest describes (dss_dataset_fetch).  A summary per split
+ * goes to stderr.  With --verify, re-hashes the cache against its lock
+ * file and the manifests' pins instead.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,25 +17,37 @@
 #include "../lib/manifest.h"
 #include "tool.h"
 
+static const char usage_line[] =
+    "usage: dss-fetch [--allow-count-mismatch] [--cache DIR] [--deadline SECONDS]\n"
+    "                 [--mirror URL] [--offline] [--refresh] DATASET [SPLIT ...]\n"
+    "       dss-fetch --verify [--cache DIR] [DATASET ...]\n";
+
 static void
 print_usage(FILE *fp)
 {
-	fprintf(fp, "usage: dss-fetch [--cache DIR] [--mirror URL] [--offline] "
-	    "DATASET [SPLIT ...]\n");
-	if (fp == stdout)
-		fputs("\n"
-		    "  --cache DIR   keep downloads in DIR, not the default cache\n"
-		    "  --mirror URL  fetch https://HOST/PATH from URL/HOST/PATH\n"
-		    "  --offline     take every file from the cache, never the "
-		    "network\n"
-		    "  -h, --help    print this help\n"
-		    "  --version     print the version\n", fp);
+	fputs(usage_line, fp);
 }
 
 __attribute__((noreturn)) static void
 usage(FILE *fp, int status)
 {
 	print_usage(fp);
+	if (fp == stdout)
+		fputs("\n"
+		    "  --allow-count-mismatch  accept a split whose count is not the "
+		    "manifest's\n"
+		    "  --cache DIR             keep downloads in DIR\n"
+		    "  --deadline SECONDS      give each file at most SECONDS, retries "
+		    "included\n"
+		    "                          (default 3600)\n"
+		    "  -h, --help              print this help\n"
+		    "  --mirror URL            fetch https://HOST/PATH from URL/HOST/PATH\n"
+		    "  --offline               take every file from the cache\n"
+		    "  --refresh               download again, replacing the cached "
+		    "files\n"
+		    "  --verify                re-hash the cache against its lock file "
+		    "and pins\n"
+		    "  --version               print the version\n", fp);
 	tool_usage_exit(fp, status);
 }
 
@@ -74,14 +87,152 @@ split_list(const struct dss_manifest *m, char *buf, size_t n)
 		    m->splits[i].name);
 }
 
+/* Loads the manifest path (a name or a file) and appends it to *ms. */
+static int
+add_manifest(const char *path, struct dss_manifest ***ms, size_t *nms, struct dss_err *err)
+{
+	struct dss_manifest *m, **nm;
+
+	if ((m = dss_manifest_load(path, err)) == NULL)
+		return -1;
+	if ((nm = realloc(*ms, (*nms + 1) * sizeof *nm)) == NULL) {
+		dss_manifest_free(m);
+		return dss_err_set(err, "out of memory");
+	}
+	nm[(*nms)++] = m;
+	*ms = nm;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every manifest of the manifest directory, sorted by name. */
+static int
+all_manifests(struct dss_manifest ***ms, size_t *nms, struct dss_err *err)
+{
+	char *names[256];
+	size_t n = dss_manifest_names(names, 256), i;
+	int ret = 0;
+
+	for (i = 0; i < n; i++) {
+		if (ret == 0 && add_manifest(names[i], ms, nms, err) < 0)
+			ret = -1;
+		free(names[i]);
+	}
+	return ret;
+}
+
+/*
+ * --verify: every file of the lock file, and every cached file a manifest
+ * pins (a pin wins over the lock entry), one line each on stdout:
+ * "ok URL", "mismatch URL" or "missing URL" (recorded, not in the cache).
+ */
+static int
+verify(const char *cache, char **names, int nnames)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_manifest **ms = NULL;
+	char **urls = NULL, want[65], got[65], *path;
+	size_t nms = 0, nurls = 0, i, j, k, nok = 0, nbad = 0, nmissing = 0;
+	int status = 1, r;
+
+	for (i = 0; i < (size_t)nnames; i++)
+		if (add_manifest(names[i], &ms, &nms, &err) < 0) {
+			warn_err(&err);
+			if (err.code == DSS_MANIFEST_UNKNOWN) {
+				print_usage(stderr);
+				status = 2;
+			}
+			goto out;
+		}
+	if (nnames == 0 && all_manifests(&ms, &nms, &err) < 0) {
+		warn_err(&err);
+		goto out;
+	}
+	if (dss_fetch_lock_urls(cache, &urls, &nurls, &err) < 0) {
+		warn_err(&err);
+		goto out;
+	}
+	/* the pinned URLs not in the lock file join the list */
+	for (i = 0; i < nms; i++)
+		for (j = 0; j < ms[i]->nsources; j++) {
+			const struct dss_manifest_source *src = &ms[i]->sources[j];
+			char **nu;
+
+			if (src->sha256 == NULL)
+				continue;
+			for (k = 0; k < nurls; k++)
+				if (strcmp(urls[k], src->url) == 0)
+					break;
+			if (k < nurls)
+				continue;
+			if ((nu = realloc(urls, (nurls + 1) * sizeof *nu)) == NULL ||
+			    (nu[nurls] = strdup(src->url)) == NULL)
+				die("out of memory");
+			urls = nu;
+			nurls++;
+		}
+	qsort(urls, nurls, sizeof *urls, cmp_str);
+	for (k = 0; k < nurls; k++) {
+		const char *pin = NULL;
+
+		for (i = 0; i < nms && pin == NULL; i++)
+			for (j = 0; j < ms[i]->nsources && pin == NULL; j++)
+				if (ms[i]->sources[j].sha256 != NULL &&
+				    strcmp(ms[i]->sources[j].url, urls[k]) == 0)
+					pin = ms[i]->sources[j].sha256;
+		r = dss_fetch_verify(cache, urls[k], pin, want, got, &err);
+		if (r < 0) {
+			warn_err(&err);
+			goto out;
+		}
+		if (r == DSS_FETCH_ABSENT && pin != NULL)
+			continue;	/* pinned, never fetched */
+		if (r == DSS_FETCH_DIFFERS) {
+			path = dss_fetch_cache_path(cache, urls[k], &err);
+			warnx("checksum mismatch for '%s' (cached as '%s'): expected %s, got %s%s",
+			    urls[k], path ? path : "?", want, got,
+			    pin != NULL ? " (the manifest's pin)" : "");
+			free(path);
+		}
+		printf("%s %s\n", r == DSS_FETCH_MATCHES ? "ok" :
+		    r == DSS_FETCH_DIFFERS ? "mismatch" : "missing", urls[k]);
+		nok += r == DSS_FETCH_MATCHES;
+		nbad += r == DSS_FETCH_DIFFERS;
+		nmissing += r == DSS_FETCH_ABSENT;
+	}
+	warnx("verified %zu files in '%s': %zu ok, %zu mismatched, %zu missing",
+	    nok + nbad + nmissing, cache, nok, nbad, nmissing);
+	status = nbad > 0;
+out:
+	for (i = 0; i < nms; i++)
+		dss_manifest_free(ms[i]);
+	free(ms);
+	for (k = 0; k < nurls; k++)
+		free(urls[k]);
+	free(urls);
+	if (tool_fshut(stdout, "stdout") != 0)
+		status = 1;
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
+	enum { OPT_ALLOW = 256, OPT_DEADLINE, OPT_REFRESH, OPT_VERIFY };
 	static const struct option opts[] = {
+		{ "allow-count-mismatch", no_argument, NULL, OPT_ALLOW },
 		{ "cache", required_argument, NULL, 'c' },
+		{ "deadline", required_argument, NULL, OPT_DEADLINE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "mirror", required_argument, NULL, 'm' },
 		{ "offline", no_argument, NULL, 'o' },
+		{ "refresh", no_argument, NULL, OPT_REFRESH },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -89,15 +240,25 @@ main(int argc, char **argv)
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_manifest *m = NULL;
 	const struct dss_manifest_split **splits = NULL;
-	char **paths = NULL, have[256];
+	struct dss_dataset_stats *st = NULL;
+	char have[256], *cache;
 	size_t nsplits, i, j;
-	int ch, status = 1;
+	unsigned long n;
+	int ch, status = 1, allow = 0, verifying = 0;
 
 	tool_init("dss-fetch");
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
+		case OPT_ALLOW:
+			allow = 1;
+			break;
 		case 'c':
 			fo.cache = optarg;
+			break;
+		case OPT_DEADLINE:
+			if (tool_parse_ulong("deadline", optarg, 1, 31536000, &n) < 0)
+				usage(stderr, 2);
+			fo.deadline = (long)n;
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -107,6 +268,12 @@ main(int argc, char **argv)
 		case 'o':
 			fo.offline = 1;
 			break;
+		case OPT_REFRESH:
+			fo.refresh = 1;
+			break;
+		case OPT_VERIFY:
+			verifying = 1;
+			break;
 		case 'V':
 			tool_version();
 		default:
@@ -115,6 +282,21 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (fo.refresh && fo.offline) {
+		warnx("--refresh downloads again, which --offline forbids");
+		usage(stderr, 2);
+	}
+	if (verifying) {
+		if (fo.refresh || fo.offline || fo.mirror != NULL || allow) {
+			warnx("--verify takes no option but --cache");
+			usage(stderr, 2);
+		}
+		if ((cache = fo.cache != NULL ? strdup(fo.cache) : dss_fetch_cache_dir()) == NULL)
+			die("cannot find a cache directory: set DSS_CACHE or HOME");
+		status = verify(cache, argv, argc);
+		free(cache);
+		return status;
+	}
 	if (argc < 1)
 		usage(stderr, 2);
 	if (fo.mirror == NULL && getenv("DSS_MIRROR") != NULL &&
@@ -133,8 +315,8 @@ main(int argc, char **argv)
 	}
 	nsplits = argc > 1 ? (size_t)argc - 1 : m->nsplits;
 	splits = calloc(nsplits, sizeof *splits);
-	paths = calloc(m->nsources, sizeof *paths);
-	if (splits == NULL || paths == NULL)
+	st = calloc(nsplits, sizeof *st);
+	if (splits == NULL || st == NULL)
 		die("out of memory");
 	for (i = 0; i < nsplits; i++) {
 		if (argc == 1) {
@@ -158,57 +340,28 @@ main(int argc, char **argv)
 			}
 	}
 
-	/* Fetch and verify every file first, each URL once. */
-	for (i = 0; i < nsplits; i++) {
-		for (j = 0; j < splits[i]->nsources; j++) {
-			const struct dss_manifest_source *src = splits[i]->sources[j];
-			size_t si = (size_t)(src - m->sources), k;
-
-			if (paths[si] != NULL)
-				continue;
-			for (k = 0; k < m->nsources; k++)
-				if (paths[k] != NULL &&
-				    strcmp(m->sources[k].url, src->url) == 0)
-					break;
-			if (k < m->nsources) {
-				if ((paths[si] = strdup(paths[k])) == NULL)
-					die("out of memory");
-				continue;
-			}
-			if (dss_fetch(&fo, src->url, src->sha256, &paths[si], &err) < 0) {
-				end_progress();
-				warn_err(&err);
-				goto out;
-			}
-			end_progress();
-		}
+	if (dss_dataset_fetch(m, splits, nsplits, &fo, allow, stdout, st, &err) < 0) {
+		end_progress();
+		/* A write error is reported once, by tool_fshut. */
+		if (!ferror(stdout))
+			warn_err(&err);
+		goto out;
 	}
-
+	end_progress();
 	for (i = 0; i < nsplits; i++) {
-		struct dss_dataset_stats st = DSS_DATASET_STATS_INIT;
-
-		if (dss_dataset_write(m, splits[i], paths, stdout, &st, &err) < 0) {
-			/* A write error is reported once, by tool_fshut. */
-			if (!ferror(stdout))
-				warn_err(&err);
-			goto out;
-		}
 		warnx("%s %s: %llu examples, %llu skipped without a usable label",
-		    m->name, splits[i]->name, st.count, st.skipped);
+		    m->name, splits[i]->name, st[i].count, st[i].skipped);
 		if (splits[i]->count >= 0 &&
-		    st.count != (unsigned long long)splits[i]->count)
+		    st[i].count != (unsigned long long)splits[i]->count)
 			warnx("warning: %s %s has %llu examples where the manifest "
-			    "expects %lld", m->name, splits[i]->name, st.count,
+			    "expects %lld", m->name, splits[i]->name, st[i].count,
 			    splits[i]->count);
 	}
 	status = 0;
 out:
 	if (tool_fshut(stdout, "stdout") != 0)
 		status = 1;
-	if (paths != NULL)
-		for (i = 0; i < m->nsources; i++)
-			free(paths[i]);
-	free(paths);
+	free(st);
 	free(splits);
 	dss_manifest_free(m);
 	return status;

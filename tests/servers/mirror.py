@@ -17,6 +17,13 @@ itself after --timeout seconds (300 by default).
   --corrupt PATH      flip bits in every body served for PATH (repeatable)
   --stall PATH        the first GET of PATH sends half the body, then stalls
                       until the client gives up (repeatable)
+  --endless PATH      answer GET PATH with an endless body of spaces: no
+                      Content-Length, until the client hangs up (at most
+                      256 MiB or --timeout)
+  --trickle PATH      answer GET PATH with spaces, 2 KiB a second, under
+                      the Content-Length --announce gives, until the client
+                      hangs up (at most --timeout)
+  --announce N        the Content-Length of --trickle (default 1 TiB)
   --delay S           wait S seconds before sending each body
   --no-range          ignore Range headers: always 200 with the whole file
   --redirect PREFIX   answer /PREFIX/REST with 302 to /REST
@@ -45,6 +52,9 @@ def parse_args():
     ap.add_argument("--truncate-all", action="store_true")
     ap.add_argument("--corrupt", action="append", default=[])
     ap.add_argument("--stall", action="append", default=[])
+    ap.add_argument("--endless", action="append", default=[])
+    ap.add_argument("--trickle", action="append", default=[])
+    ap.add_argument("--announce", type=int, default=1 << 40)
     ap.add_argument("--delay", type=float, default=0)
     ap.add_argument("--no-range", action="store_true")
     ap.add_argument("--redirect", default=None)
@@ -58,6 +68,8 @@ def parse_args():
     a.truncate = set(norm(p) for p in a.truncate)
     a.corrupt = set(norm(p) for p in a.corrupt)
     a.stall = set(norm(p) for p in a.stall)
+    a.endless = set(norm(p) for p in a.endless)
+    a.trickle = set(norm(p) for p in a.trickle)
     return a
 
 
@@ -120,6 +132,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             target = path[len(norm(ARGS.redirect)):]
             done(302)
             return self.reply(302, b"", [("Location", target)])
+        if self.command == "GET" and (path in ARGS.endless or path in ARGS.trickle):
+            done(200)
+            return self.spaces(path in ARGS.trickle)
         root = os.path.realpath(ARGS.root)
         full = os.path.realpath(os.path.join(root, path.lstrip("/")))
         if not full.startswith(root + os.sep) or not os.path.isfile(full):
@@ -191,6 +206,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     pass
             return
         self.wfile.write(body)
+
+    def spaces(self, trickle):
+        """An endless or trickling body of spaces, until the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        if trickle:
+            self.send_header("Content-Length", str(ARGS.announce))
+        else:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        chunk = b" " * (2048 if trickle else 65536)
+        sent, start = 0, time.monotonic()
+        try:
+            while sent < (ARGS.announce if trickle else 256 << 20) and \
+                    time.monotonic() - start < ARGS.timeout:
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                sent += len(chunk)
+                if trickle:
+                    time.sleep(1)
+        except OSError:
+            pass
 
     do_GET = serve
     do_HEAD = serve

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A minimal TAP producer for the C unit tests: ok(cond, name, ...) prints
- * one test line, is_str/is_int compare with a diagnostic, and done()
- * prints the plan and returns the exit status for main.
+ * one test line, is_str/is_int compare with a diagnostic, skip(reason, ...)
+ * records a test not run and why, and done() prints the plan and returns
+ * the exit status for main.
  */
 #ifndef DSS_TAP_H
 #define DSS_TAP_H
@@ -48,6 +49,18 @@ is_int(long long got, long long want, const char *name)
 		return 0;
 	}
 	return 1;
+}
+
+static void __attribute__((format(printf, 1, 2), unused))
+skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d # skip ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
 }
 
 static int

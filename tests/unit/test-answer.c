@@ -3,10 +3,12 @@
  * Unit tests for answer extraction: every answer form FACTS.md lists,
  * adversarial completions (several choices named, letter and text that
  * disagree, answers stated twice, cut off mid-answer, malformed
- * equations), configuration errors, and the real teacher completions of
- * the shared samples.  With an argument, only the samples file it names
- * is checked (tests/t0500-answer-samples.sh does that); without, the
- * samples are read from $DSS_SAMPLES or ../shared/samples/.
+ * equations), configuration errors, our own completions in the forms real
+ * teachers write (tests/fixtures/teacher-completions.jsonl), and the real
+ * teacher completions of the shared samples.  With an argument, only the
+ * samples file it names is checked (tests/t0500-answer-samples.sh does
+ * that); without, the samples are read from $DSS_SAMPLES, else from
+ * ../shared/samples/ when it is there (a TAP skip says so when it is not).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +17,6 @@
 #include "../../lib/answer.h"
 #include "../../lib/jsonl.h"
 #include "tap.h"
-
-#define SAMPLES "../shared/samples/teacher_completions.sample.jsonl"
 
 static const char *const seas[] = { "ocean", "sea", "lake", "pond", "river" };
 static const char *const math[] = {
@@ -341,69 +341,120 @@ static const char *const sample_answers[] = {
 	"contradiction", "entailment", "entailment", "entailment",
 	"contradiction", "entailment", "contradiction", "contradiction",
 };
+#define NSAMPLES (sizeof sample_answers / sizeof sample_answers[0])
 
-static int
-test_samples(const char *path)
+/*
+ * Checks every completion of a file of {"dataset", "official_example",
+ * "completion"} records: with an "expect" object ({"status", "answer",
+ * optionally "rationale"}), against it; without, against sample_answers
+ * (the shared samples, all of which are answered).  Without an expected
+ * rationale, a record answered must give one of whole sentences, without
+ * the answer statement or a run-on few-shot block.
+ * Returns the number of records read.
+ */
+static size_t
+test_completions(const char *path, FILE *fp)
 {
-	FILE *fp = fopen(path, "r");
 	struct dss_lines l = DSS_LINES_INIT(fp, path);
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_answer a = DSS_ANSWER_INIT;
 	cJSON *rec;
 	size_t n = 0;
+	int st;
 
-	if (!ok(fp != NULL, "samples file '%s' is readable", path))
-		return 0;
-	while (dss_jsonl_next(&l, &rec, &err) == 1) {
+	while ((st = dss_jsonl_next(&l, &rec, &err)) == 1) {
 		const char *ds = dss_json_str_opt(rec, "dataset");
 		const char *comp = dss_json_str_opt(rec, "completion");
+		const char *finish = dss_json_str_opt(rec, "finish_reason");
 		const cJSON *ex = cJSON_GetObjectItem(rec, "official_example");
+		const cJSON *expect = cJSON_GetObjectItem(rec, "expect");
 		const cJSON *chs = cJSON_GetObjectItem(ex, "choices"), *it;
+		const char *want_status = "ok", *want = "?", *rationale = NULL;
 		const char *choices[8];
 		size_t nch = 0;
 		struct dss_answer_config *c = dss_answer_config_builtin(ds, &err);
 
+		if (expect != NULL) {
+			want_status = dss_json_str_opt(expect, "status");
+			want = dss_json_str_opt(expect, "answer");
+			rationale = dss_json_str_opt(expect, "rationale");
+		} else if (n < NSAMPLES) {
+			want = sample_answers[n];
+		}
 		cJSON_ArrayForEach(it, chs)
 			if (nch < 8)
 				choices[nch++] = it->valuestring;
-		dss_answer_extract(c, comp, strlen(comp), NULL, choices, nch, &a,
+		dss_answer_extract(c, comp, strlen(comp), finish, choices, nch, &a,
 		    &err);
-		if (!ok(a.status == DSS_ANSWER_OK && n < 24 &&
-		    strcmp(a.answer.data, sample_answers[n]) == 0,
-		    "sample %zu (%s): '%s'", n + 1, ds,
-		    n < 24 ? sample_answers[n] : "?"))
+		if (!ok(want_status != NULL &&
+		    strcmp(dss_answer_status_name(a.status), want_status) == 0 &&
+		    (want == NULL ? a.answer.len == 0 :
+		    strcmp(a.answer.data, want) == 0),
+		    "completion %zu (%s): %s '%s'", n + 1, ds,
+		    want_status ? want_status : "?", want ? want : ""))
 			printf("#   got %s '%s' (%s)\n",
 			    dss_answer_status_name(a.status), a.answer.data,
 			    a.reason);
-		ok(a.rationale.len > 0 && strstr(a.rationale.data, "answer is") ==
-		    NULL && strstr(a.rationale.data, "Q:") == NULL &&
-		    strstr(a.rationale.data, "Premise:") == NULL &&
-		    strchr(".!?", a.rationale.data[a.rationale.len - 1]) != NULL,
-		    "  rationale is whole sentences without the answer or run-on");
+		if (rationale != NULL)
+			is_str(a.rationale.data, rationale, "  rationale");
+		else if (a.status == DSS_ANSWER_OK)
+			ok(a.rationale.len > 0 &&
+			    strstr(a.rationale.data, "answer is") == NULL &&
+			    strstr(a.rationale.data, "Answer:") == NULL &&
+			    strstr(a.rationale.data, "Q:") == NULL &&
+			    strstr(a.rationale.data, "Premise:") == NULL &&
+			    strchr(".!?", a.rationale.data[a.rationale.len - 1]) != NULL,
+			    "  rationale is whole sentences without the answer or run-on");
+		else
+			ok(a.answer.len == 0 && a.rationale.len == 0,
+			    "  no answer or rationale when not answered");
 		dss_answer_config_free(c);
 		cJSON_Delete(rec);
 		n++;
 	}
-	is_int((long long)n, 24, "all 24 samples read");
+	ok(st == 0, "'%s' read to its end%s%s", path, st ? ": " : "",
+	    st ? err.msg : "");
 	dss_answer_free(&a);
 	dss_lines_free(&l);
-	fclose(fp);
-	return 1;
+	return n;
 }
+
+/* Our own completions, in tests/; run from the top of the tree (as prove is). */
+#define FIXTURE "tests/fixtures/teacher-completions.jsonl"
+/* The real ones, beside the tree when it is a checkout with shared/ next to it. */
+#define SAMPLES "../shared/samples/teacher_completions.sample.jsonl"
 
 int
 main(int argc, char **argv)
 {
-	const char *samples = getenv("DSS_SAMPLES");
+	const char *samples = argc > 1 ? argv[1] : getenv("DSS_SAMPLES");
+	FILE *fp;
 	size_t i;
 
-	if (argc > 1) {
-		test_samples(argv[1]);
+	if (argc == 1) {
+		for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+			run_case(i, &cases[i]);
+		test_config();
+		fp = fopen(FIXTURE, "r");
+		if (ok(fp != NULL, "fixture '%s' is readable", FIXTURE)) {
+			is_int((long long)test_completions(FIXTURE, fp), 24,
+			    "all 24 fixture completions read");
+			fclose(fp);
+		}
+	}
+	/* Named samples must be there; the default ones may be absent. */
+	fp = fopen(samples != NULL ? samples : SAMPLES, "r");
+	if (samples == NULL && fp == NULL) {
+		skip("no '%s' beside the tree: the real completions are not checked",
+		    SAMPLES);
 		return done();
 	}
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		run_case(i, &cases[i]);
-	test_config();
-	test_samples(samples != NULL ? samples : SAMPLES);
+	if (samples == NULL)
+		samples = SAMPLES;
+	if (ok(fp != NULL, "completions file '%s' is readable", samples)) {
+		is_int((long long)test_completions(samples, fp), (long long)NSAMPLES,
+		    "all 24 samples read");
+		fclose(fp);
+	}
 	return done();
 }

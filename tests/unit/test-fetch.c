@@ -228,14 +228,15 @@ test_file_mirror(void)
 	free(s);
 	free(path);
 	ok(!exists(cpath("example.org/data/a.txt.part")), "no .part left");
-	r = dss_fetch_lock_get(cache, EX "a.txt", hex, &err);
+	r = dss_fetch_lock_get(cache, EX "a.txt", hex, NULL, &err);
 	ok(r == 1, "lock records the unpinned file");
 	is_str(hex, ha, "lock holds its SHA-256");
-	snprintf(want, sizeof(want), "{\n  \"%sa.txt\": \"%s\"\n}\n", EX, ha);
+	snprintf(want, sizeof(want), "{\n  \"%sa.txt\": {\"sha256\":\"%s\",\"origin\":"
+	    "\"file://%s/example.org/data/a.txt\"}\n}\n", EX, ha, mirror);
 	s = read_file(cpath("dss.lock.json"), NULL);
 	is_str(s, want, "lock file format");
 	free(s);
-	r = dss_fetch_lock_get(cache, EX "nothing.txt", hex, &err);
+	r = dss_fetch_lock_get(cache, EX "nothing.txt", hex, NULL, &err);
 	is_int(r, 0, "lock_get: 0 for an unrecorded URL");
 
 	/* a cache hit needs no mirror */
@@ -243,11 +244,12 @@ test_file_mirror(void)
 	r = dss_fetch(&o, EX "a.txt", NULL, &path, &err);
 	ok(r == 0 && path != NULL, "cache hit without the source (%s)", r ? err.msg : "ok");
 	free(path);
-	/* a cache hit with no options: the default cache ($DSS_CACHE here) and no mirror */
+	/* a cache hit with no options: the default cache ($DSS_CACHE here) and no
+	 * mirror; pinned, as a file from a mirror is no hit without that mirror */
 	setenv("DSS_CACHE", cache, 1);
 	r = -1;
 	if (exists(cpath("example.org/data/a.txt")))	/* never reach for the network */
-		r = dss_fetch(NULL, EX "a.txt", NULL, &path, &err);
+		r = dss_fetch(NULL, EX "a.txt", ha, &path, &err);
 	ok(r == 0 && path != NULL && strcmp(path, cpath("example.org/data/a.txt")) == 0,
 	    "NULL options: default cache from DSS_CACHE (%s)", r ? err.msg : "ok");
 	free(path);
@@ -291,7 +293,7 @@ test_file_mirror(void)
 	r = dss_fetch(&o, EX "b.txt", hb, &path, &err);
 	ok(r == 0, "pinned hash matches");
 	free(path);
-	ok(dss_fetch_lock_get(cache, EX "b.txt", hex, &err) == 0, "pinned files are not recorded");
+	ok(dss_fetch_lock_get(cache, EX "b.txt", hex, NULL, &err) == 0, "pinned files are not recorded");
 	{
 		char up[DSS_SHA256_HEX];
 		size_t i;
@@ -366,10 +368,11 @@ test_lock_errors(void)
 {
 	struct dss_fetch_opts o = DSS_FETCH_OPTS_INIT;
 	struct dss_err err = DSS_ERR_INIT;
-	char c2[400], want[800], hex[DSS_SHA256_HEX], *path = NULL, lockp[500];
+	char c2[400], want[800], hex[DSS_SHA256_HEX], *path = NULL, lockp[500], c2path[500];
 	int r;
 
 	snprintf(c2, sizeof(c2), "%s/cache2", top);
+	snprintf(c2path, sizeof(c2path), "%s/example.org/data/b.txt", c2);
 	mkdir(c2, 0777);
 	snprintf(lockp, sizeof(lockp), "%s/dss.lock.json", c2);
 	o.mirror = murl;
@@ -380,10 +383,16 @@ test_lock_errors(void)
 	ok(r == -1, "corrupt lock file fails");
 	is_str(err.msg, want, "corrupt lock message");
 	write_file(lockp, "{\"" EX "b.txt\": \"abc\"}", strlen("{\"" EX "b.txt\": \"abc\"}"));
-	r = dss_fetch_lock_get(c2, EX "b.txt", hex, &err);
+	r = dss_fetch_lock_get(c2, EX "b.txt", hex, NULL, &err);
 	snprintf(want, sizeof(want), "lock file '%s/dss.lock.json': entry for '" EX "b.txt' is not a SHA-256", c2);
 	ok(r == -1, "bad lock entry fails");
 	is_str(err.msg, want, "bad lock entry message");
+	write_file(lockp, "{\"" EX "b.txt\": {\"sha256\": \"" ZERO "\", \"origin\": 7}}",
+	    strlen("{\"" EX "b.txt\": {\"sha256\": \"" ZERO "\", \"origin\": 7}}"));
+	r = dss_fetch_lock_get(c2, EX "b.txt", hex, NULL, &err);
+	snprintf(want, sizeof(want), "lock file '%s/dss.lock.json': origin of '" EX "b.txt' is not a string", c2);
+	ok(r == -1, "a lock entry whose origin is not a string fails");
+	is_str(err.msg, want, "its message");
 	write_file(lockp, "{\"other\": 1}", strlen("{\"other\": 1}"));
 	r = dss_fetch(&o, EX "b.txt", NULL, &path, &err);
 	ok(r == 0, "other entries are kept (%s)", r ? err.msg : "ok");
@@ -392,15 +401,238 @@ test_lock_errors(void)
 		char *s = read_file(lockp, NULL);
 
 		dss_sha256_hex("BETA\n", 5, hex);
-		snprintf(want, sizeof(want), "{\n  \"%sb.txt\": \"%s\",\n  \"other\": 1\n}\n", EX, hex);
+		snprintf(want, sizeof(want), "{\n  \"%sb.txt\": {\"sha256\":\"%s\",\"origin\":"
+		    "\"file://%s/example.org/data/b.txt\"},\n  \"other\": 1\n}\n", EX, hex, mirror);
 		is_str(s, want, "lock rewritten sorted, foreign entries kept");
 		free(s);
 	}
-	/* a cached file without a lock entry is trusted and recorded */
+	/* a cached file without a lock entry is not trusted: it is fetched again */
 	write_file(lockp, "{}", 2);
+	write_file(c2path, "planted\n", 8);
 	r = dss_fetch(&o, EX "b.txt", NULL, &path, &err);
-	ok(r == 0 && dss_fetch_lock_get(c2, EX "b.txt", hex, &err) == 1, "cached file recorded when the lock lacks it");
+	ok(r == 0 && dss_fetch_lock_get(c2, EX "b.txt", hex, NULL, &err) == 1,
+	    "a cached file the lock lacks is fetched again and recorded (%s)", r ? err.msg : "ok");
 	free(path);
+	{
+		char *s = read_file(c2path, NULL);
+
+		is_str(s, "BETA\n", "the planted file is replaced by the source's");
+		free(s);
+	}
+}
+
+/* Where each file came from, what vouches for it, and the two-step open/commit. */
+static void
+test_trust(void)
+{
+	struct dss_fetch_opts o = DSS_FETCH_OPTS_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_fetched *f = NULL;
+	char c3[400], ma[400], mb[400], ua[450], ub[450], lockp[500], want[2000];
+	char h1[DSS_SHA256_HEX], h2[DSS_SHA256_HEX], hex[DSS_SHA256_HEX], got[DSS_SHA256_HEX];
+	char dest[600], *path = NULL, *origin = NULL, *s, **urls = NULL;
+	size_t n = 0, i;
+	int r;
+
+	snprintf(c3, sizeof(c3), "%s/cache3", top);
+	snprintf(ma, sizeof(ma), "%s/mirror-a", top);
+	snprintf(mb, sizeof(mb), "%s/mirror-b", top);
+	snprintf(ua, sizeof(ua), "file://%s", ma);
+	snprintf(ub, sizeof(ub), "file://%s", mb);
+	snprintf(lockp, sizeof(lockp), "%s/dss.lock.json", c3);
+	snprintf(dest, sizeof(dest), "%s/example.org/data/t.txt", c3);
+	snprintf(want, sizeof(want), "%s/example.org/data/t.txt", ma);
+	write_file(want, "one\n", 4);
+	snprintf(want, sizeof(want), "%s/example.org/data/t.txt", mb);
+	write_file(want, "two\n", 4);
+	hex_of("one\n", h1);
+	hex_of("two\n", h2);
+	o.cache = c3;
+
+	/* the lock records the origin: the mirrored URL */
+	o.mirror = ua;
+	r = dss_fetch(&o, EX "t.txt", NULL, &path, &err);
+	free(path);
+	ok(r == 0 && dss_fetch_lock_get(c3, EX "t.txt", hex, &origin, &err) == 1,
+	    "trust: fetched through mirror A and recorded (%s)", r ? err.msg : "ok");
+	snprintf(want, sizeof(want), "%s/example.org/data/t.txt", ua);
+	is_str(origin, want, "trust: the origin is the mirrored URL");
+	is_str(hex, h1, "trust: and the hash is the file's");
+	free(origin);
+	/* another mirror is not satisfied by mirror A's file */
+	o.mirror = ub;
+	r = dss_fetch(&o, EX "t.txt", NULL, &path, &err);
+	free(path);
+	s = read_file(dest, NULL);
+	ok(r == 0 && s != NULL && strcmp(s, "two\n") == 0,
+	    "trust: mirror B replaces mirror A's file (%s)", r ? err.msg : "ok");
+	free(s);
+	dss_fetch_lock_get(c3, EX "t.txt", hex, &origin, &err);
+	snprintf(want, sizeof(want), "%s/example.org/data/t.txt", ub);
+	ok(origin != NULL && strcmp(origin, want) == 0 && strcmp(hex, h2) == 0,
+	    "trust: the lock entry now names mirror B and its hash");
+	free(origin);
+	/* offline: only the same origin, or a pin, will do */
+	o.offline = 1;
+	o.mirror = NULL;
+	r = dss_fetch(&o, EX "t.txt", NULL, &path, &err);
+	snprintf(want, sizeof(want), "'%st.txt' is cached from '%s/example.org/data/t.txt', not from "
+	    "upstream, and --offline is set", EX, ub);
+	ok(r == -1 && err.code == DSS_FETCH_EOFFLINE, "trust: a mirror's file is no hit without it");
+	is_str(err.msg, want, "trust: the message names both origins");
+	o.mirror = ua;
+	r = dss_fetch(&o, EX "t.txt", NULL, &path, &err);
+	snprintf(want, sizeof(want), "'%st.txt' is cached from '%s/example.org/data/t.txt', not from "
+	    "'%s/example.org/data/t.txt', and --offline is set", EX, ub, ua);
+	ok(r == -1, "trust: nor through another mirror");
+	is_str(err.msg, want, "trust: the message names both mirrors");
+	o.mirror = ub;
+	r = dss_fetch(&o, EX "t.txt", NULL, &path, &err);
+	free(path);
+	ok(r == 0, "trust: a hit through the same mirror (%s)", r ? err.msg : "ok");
+	o.mirror = NULL;
+	r = dss_fetch(&o, EX "t.txt", h2, &path, &err);
+	free(path);
+	ok(r == 0, "trust: a pinned file is a hit whatever its origin (%s)", r ? err.msg : "ok");
+
+	/* a lock entry of the older form vouches for nothing, and is migrated */
+	snprintf(want, sizeof(want), "{\"%st.txt\": \"%s\", \"%sold.txt\": \"%s\"}\n", EX, h2, EX, h1);
+	write_file(lockp, want, strlen(want));
+	o.mirror = ub;
+	r = dss_fetch(&o, EX "t.txt", NULL, &path, &err);
+	snprintf(want, sizeof(want), "'%st.txt' is cached from an unrecorded origin, not from "
+	    "'%s/example.org/data/t.txt', and --offline is set", EX, ub);
+	ok(r == -1, "trust: an old entry, offline: fails");
+	is_str(err.msg, want, "trust: the origin is unrecorded");
+	o.offline = 0;
+	r = dss_fetch(&o, EX "t.txt", NULL, &path, &err);
+	free(path);
+	ok(r == 0, "trust: an old entry: fetched again (%s)", r ? err.msg : "ok");
+	s = read_file(lockp, NULL);
+	snprintf(want, sizeof(want), "{\n  \"%sold.txt\": {\"sha256\":\"%s\"},\n"
+	    "  \"%st.txt\": {\"sha256\":\"%s\",\"origin\":\"%s/example.org/data/t.txt\"}\n}\n",
+	    EX, h1, EX, h2, ub);
+	is_str(s, want, "trust: old entries are written in the new form, without an origin");
+	free(s);
+	ok(dss_fetch_lock_get(c3, EX "old.txt", hex, &origin, &err) == 1 && origin == NULL &&
+	    strcmp(hex, h1) == 0, "trust: an entry without an origin reads as one");
+
+	/* open, then close without commit: nothing enters the cache */
+	snprintf(want, sizeof(want), "%s/example.org/new/u.txt", ma);
+	write_file(want, "new\n", 4);
+	o.mirror = ua;
+	r = dss_fetch_open(&o, "https://example.org/new/u.txt", NULL, &f, &err);
+	ok(r == 0 && f != NULL && dss_fetched_unvouched(f) == 1,
+	    "open: a new unpinned download is unvouched (%s)", r ? err.msg : "ok");
+	snprintf(want, sizeof(want), "%s/example.org/new/u.txt.part", c3);
+	ok(f != NULL && strcmp(dss_fetched_path(f), want) == 0 && exists(want),
+	    "open: it is read at its .part name");
+	dss_fetch_close(f);
+	f = NULL;
+	snprintf(want, sizeof(want), "%s/example.org/new/u.txt.part", c3);
+	ok(exists(want), "close without commit: the .part stays, to be resumed");
+	snprintf(want, sizeof(want), "%s/example.org/new/u.txt", c3);
+	ok(!exists(want), "close without commit: nothing in place");
+	ok(dss_fetch_lock_get(c3, "https://example.org/new/u.txt", hex, NULL, &err) == 0,
+	    "close without commit: nothing in the lock file");
+	r = dss_fetch_open(&o, "https://example.org/new/u.txt", NULL, &f, &err);
+	ok(r == 0 && dss_fetched_unvouched(f) == 1,
+	    "open again: the .part is taken up and unvouched still (%s)", r ? err.msg : "ok");
+	dss_fetch_discard(f);
+	dss_fetch_close(f);
+	f = NULL;
+	snprintf(want, sizeof(want), "%s/example.org/new", c3);
+	ok(!exists(want), "discard: the .part and its directories are gone");
+	ok(dss_fetch_lock_get(c3, "https://example.org/new/u.txt", hex, NULL, &err) == 0,
+	    "discard: nothing in the lock file");
+	/* open and commit */
+	r = dss_fetch_open(&o, "https://example.org/new/u.txt", NULL, &f, &err);
+	ok(r == 0 && dss_fetch_commit(f, &err) == 0, "commit (%s)", err.msg);
+	snprintf(want, sizeof(want), "%s/example.org/new/u.txt", c3);
+	ok(f != NULL && strcmp(dss_fetched_path(f), want) == 0 && exists(want) &&
+	    dss_fetched_unvouched(f) == 0, "commit: the file is in place");
+	ok(dss_fetch_commit(f, &err) == 0, "commit twice: a no-op");
+	dss_fetch_close(f);
+	f = NULL;
+	ok(exists(want), "close after commit keeps the file");
+	r = dss_fetch_open(&o, "https://example.org/new/u.txt", NULL, &f, &err);
+	ok(r == 0 && dss_fetched_unvouched(f) == 0 && strcmp(dss_fetched_path(f), want) == 0,
+	    "open: a vouched-for cached file is in place");
+	dss_fetch_close(f);
+	f = NULL;
+
+	/* --refresh: a new copy replaces the old only when committed */
+	snprintf(want, sizeof(want), "%s/example.org/new/u.txt", ma);
+	write_file(want, "newer\n", 6);
+	o.refresh = 1;
+	r = dss_fetch_open(&o, "https://example.org/new/u.txt", NULL, &f, &err);
+	ok(r == 0 && dss_fetched_unvouched(f) == 1, "refresh: downloaded again, unvouched");
+	dss_fetch_discard(f);
+	dss_fetch_close(f);
+	f = NULL;
+	snprintf(want, sizeof(want), "%s/example.org/new/u.txt", c3);
+	s = read_file(want, NULL);
+	is_str(s, "new\n", "refresh not committed: the cached file stays");
+	free(s);
+	r = dss_fetch(&o, "https://example.org/new/u.txt", NULL, &path, &err);
+	free(path);
+	s = read_file(want, NULL);
+	ok(r == 0 && s != NULL && strcmp(s, "newer\n") == 0, "refresh committed: replaced");
+	free(s);
+	hex_of("newer\n", hex);
+	ok(dss_fetch_lock_get(c3, "https://example.org/new/u.txt", got, NULL, &err) == 1 &&
+	    strcmp(got, hex) == 0, "refresh committed: the lock entry too");
+	r = dss_fetch(&o, "https://example.org/new/u.txt", h1, &path, &err);
+	s = read_file(want, NULL);
+	ok(r == -1 && err.code == DSS_FETCH_EMISMATCH && s != NULL && strcmp(s, "newer\n") == 0,
+	    "refresh against a pin it does not match: the cache stays");
+	free(s);
+	o.offline = 1;
+	r = dss_fetch(&o, "https://example.org/new/u.txt", NULL, &path, &err);
+	is_str(err.msg, "cannot refresh 'https://example.org/new/u.txt' with --offline set",
+	    "refresh and offline");
+	o.offline = o.refresh = 0;
+
+	/* the size limit, on a file:// mirror: counted as it arrives */
+	snprintf(want, sizeof(want), "%s/example.org/data/big.txt", ma);
+	write_file(want, "0123456789abcdefghij", 20);
+	o.max_bytes = 10;
+	r = dss_fetch(&o, EX "big.txt", NULL, &path, &err);
+	snprintf(want, sizeof(want), "cannot download '%sbig.txt' from '%s/example.org/data/big.txt': "
+	    "larger than the limit of 10 bytes", EX, ua);
+	ok(r == -1 && err.code == DSS_FETCH_ETOOBIG, "max_bytes: a larger file fails");
+	is_str(err.msg, want, "max_bytes: message");
+	snprintf(want, sizeof(want), "%s/example.org/data/big.txt.part", c3);
+	ok(!exists(want), "max_bytes: no .part left");
+	o.max_bytes = 20;
+	r = dss_fetch(&o, EX "big.txt", NULL, &path, &err);
+	free(path);
+	ok(r == 0, "max_bytes: a file of exactly the limit is fine (%s)", r ? err.msg : "ok");
+	o.max_bytes = DSS_FETCH_MAX_BYTES;
+
+	/* verify */
+	r = dss_fetch_verify(c3, EX "t.txt", NULL, hex, got, &err);
+	ok(r == DSS_FETCH_MATCHES && strcmp(hex, h2) == 0 && strcmp(got, h2) == 0,
+	    "verify: matches its lock entry");
+	r = dss_fetch_verify(c3, EX "t.txt", h1, hex, got, &err);
+	ok(r == DSS_FETCH_DIFFERS && strcmp(hex, h1) == 0 && strcmp(got, h2) == 0,
+	    "verify: differs from a pin");
+	write_file(dest, "TWO\n", 4);
+	hex_of("TWO\n", hex);
+	r = dss_fetch_verify(c3, EX "t.txt", NULL, want, got, &err);
+	ok(r == DSS_FETCH_DIFFERS && strcmp(got, hex) == 0 && strcmp(want, h2) == 0,
+	    "verify: a damaged file differs from its lock entry");
+	r = dss_fetch_verify(c3, EX "old.txt", NULL, want, got, &err);
+	ok(r == DSS_FETCH_ABSENT, "verify: recorded, not cached");
+	r = dss_fetch_verify(c3, EX "never.txt", NULL, want, got, &err);
+	ok(r == DSS_FETCH_ABSENT, "verify: not recorded");
+	ok(dss_fetch_lock_urls(c3, &urls, &n, &err) == 0 && n == 4 &&
+	    strcmp(urls[0], EX "big.txt") == 0 && strcmp(urls[1], EX "old.txt") == 0 &&
+	    strcmp(urls[2], EX "t.txt") == 0 && strcmp(urls[3], "https://example.org/new/u.txt") == 0,
+	    "lock_urls: every URL, sorted");
+	for (i = 0; i < n; i++)
+		free(urls[i]);
+	free(urls);
 }
 
 static void
@@ -836,7 +1068,7 @@ test_http_more(void)
 
 		snprintf(body, sizeof(body), "file %d\n", i);
 		dss_sha256_hex(body, strlen(body), h);
-		if (dss_fetch_lock_get(c4, urls[i], got, &err) == 1 && strcmp(got, h) == 0)
+		if (dss_fetch_lock_get(c4, urls[i], got, NULL, &err) == 1 && strcmp(got, h) == 0)
 			r++;
 	}
 	is_int(r, 40, "the lock file records all 40");
@@ -894,6 +1126,7 @@ main(void)
 	test_cache_dir();
 	test_file_mirror();
 	test_lock_errors();
+	test_trust();
 	test_progress_format();
 	test_http();
 	server_stop();
