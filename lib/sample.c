@@ -900,7 +900,11 @@ make_nested(struct writer *w, const struct dss_sample_opts *o,
 	if (o->valid > 0) {
 		nv = dss_sample_ntest(e->n, o->valid);
 		if (nv >= e->n) {
-			empty_err(1.0 - o->valid, e->n, err);
+			char name[DSS_SAMPLE_FRACTION_LEN];
+
+			dss_sample_fraction_name(o->valid, name);
+			dss_err_set(err, "a validation set of %s of %zu examples "
+			    "leaves none to train on", name, e->n);
 			goto out;
 		}
 		memset(&s, 0, sizeof(s));
