@@ -206,6 +206,21 @@ sed 's/"official_valid": 0.1/"official_valid": 1/' "$TOP/datasets/svamp.json" >"
 DSS_DATASETS="$TMP/ds" expect_fail 1 "^dss-sample: '.*svamp\.json': key 'sample\.official_valid' is not a number between 0 and 1$" \
 	"a bad sample.official_valid" dss-sample --dataset svamp "$DB"
 
+# The manual's examples, on SVAMP fetched from the bundled mirror.
+mkdir -p "$TMP/ex"
+sed -n '/^\.Bd -literal/,/^\.Ed/p' "$TOP/man/dss-sample.1" |
+    grep -E '^(dss-sample|for run)' >"$TMP/ex/examples.sh"
+is "$(wc -l <"$TMP/ex/examples.sh" | tr -d ' ')" 5 "the manual has five dss-sample example lines"
+(cd "$TMP/ex" && dss-fetch --mirror "file://$TOP/datasets/mirror" \
+    "$TOP/datasets/demo/svamp.json" 2>/dev/null | dss-store run.db 2>/dev/null)
+(cd "$TMP/ex" && sh -e examples.sh) >"$TMP/out" 2>"$TMP/err"
+ok $? "the manual's examples run"
+is "$(grep -c '^svamp	nested-s0-' "$TMP/out")" 5 "... listing the five nested fractions"
+is "$(sed -n '6,$p' "$TMP/out" | wc -l | tr -d ' ')" 20 "... and showing the 20 ids of official-r0-0.25-valid"
+sqlite3 "$TMP/ex/run.db" "SELECT count(*) FROM subset_members m JOIN examples e USING (dataset, id)
+    WHERE m.dataset = 'svamp' AND m.name = 'nested-s0-0.25'" >"$TMP/n"
+is "$(cat "$TMP/n")" 200 "the manual's join of a subset with its examples finds 200"
+
 # stdout write errors are not success.
 if [ -w /dev/full ]; then
 	expect_fail 1 "^dss-sample: cannot write 'stdout'" "--show to a full disk" \
