@@ -978,6 +978,38 @@ empty_err(double f, size_t n, struct dss_err *err)
 }
 
 /*
+ * Without a validation set, a stored one of the same kind and seed would
+ * overlap the new fractions: it is an error, or with replace removed.
+ */
+static int
+drop_stale_valid(struct writer *w, const struct dss_sample_opts *o,
+    struct dss_err *err)
+{
+	struct subset s;
+
+	memset(&s, 0, sizeof(s));
+	describe(&s, o, w->e->n, -1);
+	switch (compare_stored(w, &s, err)) {
+	case 0:
+		return 0;
+	case -1:
+		return -1;
+	}
+	if (!w->replace) {
+		dss_err_set(err, "validation set '%s' of dataset '%s' is stored "
+		    "and would overlap these fractions", s.name, s.dataset);
+		err->code = DSS_SAMPLE_ECONFLICT;
+		return -1;
+	}
+	bind_key(w, DEL_MEMBERS, &s);
+	bind_key(w, DEL_SUBSET, &s);
+	if (run_stmt(w, DEL_MEMBERS, err) < 0 || run_stmt(w, DEL_SUBSET, err) < 0)
+		return -1;
+	w->c->replaced++;
+	return 0;
+}
+
+/*
  * Nested and stratified: the validation set (when asked) is the first
  * ntest(n, valid) of the order, and each fraction a prefix of the rest,
  * itself interleaved again over its own strata when stratified.
@@ -1007,6 +1039,8 @@ make_nested(struct writer *w, const struct dss_sample_opts *o,
 		goto out;
 	train = strat ? inter : order;
 	nrest = e->n;
+	if (o->valid == 0 && drop_stale_valid(w, o, err) < 0)
+		goto out;
 	if (o->valid > 0) {
 		nv = dss_sample_ntest(e->n, o->valid);
 		if (nv >= e->n) {

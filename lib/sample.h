@@ -135,8 +135,10 @@ struct dss_sample_counts {
  * db (ordered by index) and stores them, all in one transaction.  A
  * stored subset with the same members is left alone (its other columns
  * are brought up to date); one with other members is an error, naming
- * it (err->code DSS_SAMPLE_ECONFLICT), unless o->replace.  On any
- * error nothing is written.  c is zeroed
+ * it (err->code DSS_SAMPLE_ECONFLICT), unless o->replace.  So is a
+ * stored validation set of the same kind and seed when o asks for none
+ * (it would overlap the fractions); o->replace removes it, counted as
+ * replaced.  On any error nothing is written.  c is zeroed
  * first.
  */
 int dss_sample_run(sqlite3 *db, const struct dss_sample_opts *o,

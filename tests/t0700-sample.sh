@@ -78,7 +78,7 @@ done
 
 # A validation set changes the fractions: refused, then --replace.
 dump "$DB" >"$TMP/d1"
-expect_fail 1 "^dss-sample: subset 'nested-s0-0.125' of dataset 'anli1' is stored with other members \(--replace replaces it\)$" \
+expect_fail 1 "^dss-sample: subset 'nested-s0-0.125' of dataset 'anli1' is stored with other members \(use --replace\)$" \
 	"other members under a stored name are refused" dss-sample --dataset anli1 --valid 0.1 "$DB"
 dump "$DB" >"$TMP/d2"
 cmp_file "$TMP/d2" "$TMP/d1" "the refused run wrote nothing (not even the new validation set)"
@@ -95,6 +95,18 @@ is "$(sqlite3 "$DB" "SELECT count(*) FROM subset_members v JOIN subset_members t
 is "$(sqlite3 "$DB" "SELECT params FROM subsets WHERE dataset = 'anli1' AND name = 'nested-s0-0.5'")" \
 	'{"kind":"nested","seed":0,"fraction":0.5,"valid":0.1,"stratify":null,"official_valid":null,"train_examples":3000}' \
 	"params record every option"
+
+# Fractions without a validation set would overlap the stored one.
+dump "$DB" >"$TMP/d1"
+expect_fail 1 "^dss-sample: validation set 'nested-s0-valid' of dataset 'anli1' is stored and would overlap these fractions \(use --replace\)$" \
+	"a stored validation set is not silently overlapped" dss-sample --dataset anli1 "$DB"
+dump "$DB" >"$TMP/d2"
+cmp_file "$TMP/d2" "$TMP/d1" "... and nothing is written"
+expect_ok "--replace removes it" dss-sample --dataset anli1 --replace "$DB"
+grep -q ': 0 subsets created, 6 replaced, 0 updated, 0 unchanged$' "$TMP/err"
+ok $? "five fractions and the validation set replaced"
+is "$(subset_names "$DB" anli1 | grep -c 'nested-s0-valid')" 0 "the validation set is gone"
+expect_ok "back to the validation set" dss-sample --dataset anli1 --valid 0.1 --replace "$DB"
 
 # Stratified: by label (anli1), by the manifest's field (svamp type, cqa answer_key).
 expect_ok "stratified anli1" dss-sample --dataset anli1 --stratify --seed 3 "$DB"

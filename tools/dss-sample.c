@@ -248,7 +248,7 @@ main(int argc, char **argv)
 	}
 	if (status < 0) {
 		if (err.code == DSS_SAMPLE_ECONFLICT)
-			warnx("%s (--replace replaces it)", err.msg);
+			warnx("%s (use --replace)", err.msg);
 		else
 			warn_err(&err);
 		status = 1;

@@ -671,6 +671,18 @@ test_store_rules(void)
 	ok(size_of(db, "d", "nested-s3-1") == 40, "... with the rest's sizes");
 	ok(run(db, "d", DSS_SAMPLE_NESTED, 3, 0.2, 0, &c, &err) == 0 &&
 	    c.unchanged == 6, "then the same run changes nothing");
+	ok(run(db, "d", DSS_SAMPLE_NESTED, 3, 0, 0, &c, &err) == -1 &&
+	    err.code == DSS_SAMPLE_ECONFLICT, "fractions without a validation "
+	    "set would overlap the stored one: refused");
+	is_str(err.msg, "validation set 'nested-s3-valid' of dataset 'd' is "
+	    "stored and would overlap these fractions", "... naming it");
+	ok(run(db, "d", DSS_SAMPLE_NESTED, 3, 0, 1, &c, &err) == 0 &&
+	    c.replaced == 6 && size_of(db, "d", "nested-s3-valid") == 0 &&
+	    q_int(db, "SELECT count(*) FROM subsets WHERE name = "
+	    "'nested-s3-valid'", NULL, NULL, NULL) == 0,
+	    "with replace the validation set is removed");
+	ok(run(db, "d", DSS_SAMPLE_NESTED, 3, 0.2, 1, &c, &err) == 0 &&
+	    c.created == 1 && c.replaced == 5, "and made again");
 	sqlite3_exec(db, "UPDATE subsets SET params = '{}' WHERE name = "
 	    "'nested-s3-0.5'", NULL, NULL, NULL);
 	ok(run(db, "d", DSS_SAMPLE_NESTED, 3, 0.2, 0, &c, &err) == 0 &&
