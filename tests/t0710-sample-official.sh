@@ -117,13 +117,22 @@ same_as_python "svamp run 0 with the cut equals numpy_pcg64.py" "$DB" svamp "$TM
 dss-sample --show official-r0-1-valid --dataset svamp "$DB" | head -n 3 >"$TMP/got" 2>/dev/null
 "$PY" "$TOP/tests/unit/numpy_pcg64.py" perm 0 800 | tr ' ' '\n' | head -n 3 |
     while read -r i; do printf 'svamp-train-%06d\n' "$i"; done >"$TMP/want"
-cmp_file "$TMP/got" "$TMP/want" "at fraction 1 the cut of every row is permutation(800)[:80]"
+cmp_file "$TMP/got" "$TMP/want" "at fraction 1 the cut's valid rows begin as permutation(800)"
 is "$(dss-sample --list --dataset svamp "$DB" | grep 'official-r0-1' | cut -f7 | tr '\n' ' ')" "720 80 " \
 	"at fraction 1: 720 train, 80 valid"
 expect_ok "the demo manifest cuts svamp too" \
     dss-sample --dataset "$TOP/datasets/demo/svamp.json" --official 0 --fractions 1 "$DB"
 grep -q ': 0 subsets created, 0 replaced, 0 updated, 2 unchanged$' "$TMP/err"
 ok $? "... to the same subsets"
+
+# esnli (no cut), a made-up split of 5,000 rows, run 3.
+"$PY" "$TOP/tests/mkexamples.py" esnli 5000 7 >"$TMP/esnli.jsonl"
+dss-store "$TMP/e.db" <"$TMP/esnli.jsonl" 2>/dev/null
+expect_ok "official run 3 of esnli" dss-sample --dataset esnli --official 3 "$TMP/e.db"
+grep -q "^dss-sample: warning: dataset 'esnli' has 5000 train examples where the official split has 549367" "$TMP/err"
+ok $? "... warned of as not the official split"
+"$PY" "$TOP/tests/sample-expect.py" official 3 0 0.125,0.25,0.5,0.75,1 <"$TMP/esnli.jsonl" >"$TMP/want"
+same_as_python "esnli run 3 equals numpy_pcg64.py" "$TMP/e.db" esnli "$TMP/want"
 
 # default_rng(1).permutation(10) through a split of 10 rows, run 1: the
 # train rows at 0.9 are the permutation without its first row.
