@@ -64,7 +64,8 @@ is "$(dss-sample --list --dataset cqa "$DB" | grep -v 0.9988 | cut -f2,4,7 | tr 
 dss-sample --show official-r0-0.125 --dataset cqa "$DB" >"$TMP/t"
 dss-sample --show official-r0-0.125-valid --dataset cqa "$DB" >>"$TMP/t"
 sort "$TMP/t" >"$TMP/got"
-"$PY" "$TOP/tests/unit/numpy_pcg64.py" split 0 9741 0.875 | head -n 1 | tr ' ' '\n' |
+"$PY" "$TOP/tests/unit/numpy_pcg64.py" split 0 9741 0.875 >"$TMP/split"
+head -n 1 "$TMP/split" | tr ' ' '\n' |
     while read -r i; do printf 'cqa-train-%06d\n' "$i"; done | sort >"$TMP/want"
 cmp_file "$TMP/got" "$TMP/want" "train and valid of 0.125 together are the 1217 rows before the cut"
 "$PY" "$TOP/tests/sample-expect.py" official 0 0.1 0.125,0.25,0.5,0.75,1 <"$TMP/cqa.jsonl" >"$TMP/want"
@@ -114,8 +115,10 @@ ids $(seq 0 799) | sort | comm -23 - "$TMP/got" >"$TMP/out12"
 cmp_file "$TMP/out12" "$TMP/left" "the 12 rows left out are permutation(800)[:12] of FACTS.md"
 "$PY" "$TOP/tests/sample-expect.py" official 0 0.1 0.125,0.25,0.5,0.75,0.986,1 <"$TMP/svamp.jsonl" >"$TMP/want"
 same_as_python "svamp run 0 with the cut equals numpy_pcg64.py" "$DB" svamp "$TMP/want"
-dss-sample --show official-r0-1-valid --dataset svamp "$DB" | head -n 3 >"$TMP/got" 2>/dev/null
-"$PY" "$TOP/tests/unit/numpy_pcg64.py" perm 0 800 | tr ' ' '\n' | head -n 3 |
+dss-sample --show official-r0-1-valid --dataset svamp "$DB" >"$TMP/all"
+head -n 3 "$TMP/all" >"$TMP/got"
+"$PY" "$TOP/tests/unit/numpy_pcg64.py" perm 0 800 | tr ' ' '\n' >"$TMP/perm"
+head -n 3 "$TMP/perm" |
     while read -r i; do printf 'svamp-train-%06d\n' "$i"; done >"$TMP/want"
 cmp_file "$TMP/got" "$TMP/want" "at fraction 1 the cut's valid rows begin as permutation(800)"
 is "$(dss-sample --list --dataset svamp "$DB" | grep 'official-r0-1' | cut -f7 | tr '\n' ' ')" "720 80 " \
