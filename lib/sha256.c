@@ -26,6 +26,14 @@ tohex(const unsigned char *md, char out[DSS_SHA256_HEX])
 }
 
 void
+dss_sha256(const void *data, size_t len, unsigned char out[DSS_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+}
+
+void
 dss_sha256_hex(const void *data, size_t len, char out[DSS_SHA256_HEX])
 {
 	unsigned char md[32];

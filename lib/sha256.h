@@ -12,6 +12,10 @@
 #include "err.h"
 
 #define DSS_SHA256_HEX 65
+#define DSS_SHA256_LEN 32
+
+/* The raw digest of data: DSS_SHA256_LEN bytes into out. */
+void dss_sha256(const void *data, size_t len, unsigned char out[DSS_SHA256_LEN]);
 
 struct dss_sha256;	/* opaque incremental state */
 

@@ -447,6 +447,7 @@ counts_add(struct dss_store_counts *to, const struct dss_store_counts *from)
 	to->unchanged += from->unchanged;
 	for (i = 0; i < DSS_RECORD_NTYPES; i++)
 		to->by_type[i] += from->by_type[i];
+	to->subsets += from->subsets;
 }
 
 
@@ -640,6 +641,71 @@ out:
 	return r;
 }
 
+/*
+ * Copies the subsets of the attached database: each new one with its
+ * members; one already stored must have the same members in the same
+ * order, and is left alone.
+ */
+static int
+merge_subsets(sqlite3 *db, struct dss_store_counts *c, struct dss_err *err)
+{
+	static const char conflict[] = "SELECT s.dataset, s.name FROM "
+	    "dss_merge_src.subsets s JOIN main.subsets m USING (dataset, name) "
+	    "WHERE m.size IS NOT s.size OR EXISTS (SELECT 1 FROM "
+	    "dss_merge_src.subset_members x LEFT JOIN main.subset_members y ON "
+	    "y.dataset = x.dataset AND y.name = x.name AND y.pos = x.pos WHERE "
+	    "x.dataset = s.dataset AND x.name = s.name AND y.id IS NOT x.id) "
+	    "ORDER BY 1, 2 LIMIT 1";
+	static const char fresh_where[] = "WHERE NOT EXISTS (SELECT 1 FROM "
+	    "main.subsets m WHERE m.dataset = s.dataset AND m.name = s.name)";
+	struct dss_buf b = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	long long total, fresh;
+	int rc, r = -1;
+
+	if ((st = dss_db_prepare(db, conflict, err)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		dss_err_set(err, "subset '%s' of dataset '%s' has other members "
+		    "than the one in the output database",
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		dss_err_set(err, "database: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.subsets s %s",
+	    fresh_where);
+	if (query_int(db, "SELECT count(*) FROM dss_merge_src.subsets", &total,
+	    err) < 0 || query_int(db, b.data, &fresh, err) < 0)
+		goto out;
+	/* Members first: the test for new subsets looks at main.subsets. */
+	dss_buf_reset(&b);
+	dss_buf_addf(&b, "INSERT INTO main.subset_members (dataset, name, pos, "
+	    "id) SELECT x.dataset, x.name, x.pos, x.id FROM "
+	    "dss_merge_src.subset_members x JOIN dss_merge_src.subsets s USING "
+	    "(dataset, name) %s", fresh_where);
+	if (dss_db_exec(db, b.data, err) < 0)
+		goto out;
+	dss_buf_reset(&b);
+	dss_buf_addf(&b, "INSERT INTO main.subsets (dataset, name, split, kind, "
+	    "role, seed, fraction, size, params, created) SELECT s.dataset, "
+	    "s.name, s.split, s.kind, s.role, s.seed, s.fraction, s.size, "
+	    "s.params, s.created FROM dss_merge_src.subsets s %s", fresh_where);
+	if (dss_db_exec(db, b.data, err) < 0)
+		goto out;
+	c->records += (unsigned long long)total;
+	c->subsets += (unsigned long long)total;
+	c->inserted += (unsigned long long)fresh;
+	c->unchanged += (unsigned long long)(total - fresh);
+	r = 0;
+out:
+	dss_buf_free(&b);
+	return r;
+}
+
 int
 dss_store_merge(sqlite3 *db, const char *path, struct dss_store_counts *c,
     struct dss_err *err)
@@ -695,11 +761,13 @@ dss_store_merge(sqlite3 *db, const char *path, struct dss_store_counts *c,
 		goto out;
 	for (type = 0; type < DSS_RECORD_NTYPES; type++)
 		if (tables[type].name != NULL &&
-		    merge_table(db, type, &mine, err) < 0) {
-			dss_db_rollback(db);
-			dss_err_prefix(err, "merging '%s'", path);
-			goto out;
-		}
+		    merge_table(db, type, &mine, err) < 0)
+			break;
+	if (type < DSS_RECORD_NTYPES || merge_subsets(db, &mine, err) < 0) {
+		dss_db_rollback(db);
+		dss_err_prefix(err, "merging '%s'", path);
+		goto out;
+	}
 	if (dss_db_commit(db, err) < 0) {
 		dss_db_rollback(db);
 		goto out;

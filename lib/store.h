@@ -27,6 +27,7 @@ struct dss_store_counts {
 	unsigned long long updated;	/* rows whose record changed */
 	unsigned long long unchanged;	/* rows already stored as they are */
 	unsigned long long by_type[DSS_RECORD_NTYPES];	/* records per table */
+	unsigned long long subsets;	/* merges: subsets, each one record */
 };
 
 #define DSS_STORE_BATCH 10000
@@ -56,7 +57,10 @@ int dss_store_load(sqlite3 *db, struct dss_lines *l, size_t batch,
  * Copies every row of the dss database at path into db, in one
  * transaction: rows new to db are inserted, rows whose record differs
  * replace the stored ones, and teach_cache rows already present are
- * kept (a cached response is never replaced).  Refuses a file that is
+ * kept (a cached response is never replaced).  A subset (of dss-sample)
+ * new to db comes with its members, one stored with the same members in
+ * the same order is left as it is, and one stored with other members
+ * stops the merge with an error naming it.  Refuses a file that is
  * not a dss database, has a schema version other than this dss's, or is
  * db itself.  Adds to c (which the caller zeroes).
  */

@@ -44,6 +44,9 @@ summary(const char *what, const struct dss_store_counts *c)
 		if (n >= sizeof(types))
 			break;
 	}
+	if (c->subsets > 0 && n < sizeof(types))
+		n += (size_t)snprintf(types + n, sizeof(types) - n, "%ssubsets %llu",
+		    n ? ", " : " (", c->subsets);
 	if (n && n < sizeof(types) - 1)
 		strcat(types, ")");
 	warnx("%s: %llu records: %llu inserted, %llu updated, %llu unchanged%s",

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dss-sample: makes subsets of a dataset's train split in a dss database
+ * (nested fractions, stratified nested fractions, validation sets, or
+ * the official code's subsets), lists the stored subsets, and prints a
+ * subset's example ids.  The work is done by lib/sample.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/db.h"
+#include "../lib/manifest.h"
+#include "../lib/sample.h"
+#include "tool.h"
+
+static const char usage_lines[] =
+    "usage: dss-sample --dataset D [--fractions LIST] [--replace] [--seed S]\n"
+    "                  [--stratify] [--valid F] DB\n"
+    "       dss-sample --dataset D --official RUN [--fractions LIST] "
+    "[--replace] DB\n"
+    "       dss-sample --list [--dataset D] DB\n"
+    "       dss-sample --show NAME --dataset D DB\n";
+
+__attribute__((noreturn)) static void
+usage(FILE *fp, int status)
+{
+	fputs(usage_lines, fp);
+	if (fp == stdout)
+		fputs("\n"
+		    "  --dataset D       the dataset (its manifest name, or a "
+		    "manifest file)\n"
+		    "  --fractions LIST  comma-separated fractions (default "
+		    "0.125,0.25,0.5,0.75,1)\n"
+		    "  --list            list the stored subsets with their sizes\n"
+		    "  --official RUN    the official code's subsets of run RUN\n"
+		    "  --replace         replace stored subsets whose members "
+		    "differ\n"
+		    "  --seed S          the seed of nested subsets (default 0)\n"
+		    "  --show NAME       print the example ids of subset NAME\n"
+		    "  --stratify        keep each stratum's share in every "
+		    "fraction\n"
+		    "  --valid F         carve a validation set of share F out of "
+		    "train first\n"
+		    "  -h, --help        print this help\n"
+		    "  --version         print the version\n", fp);
+	tool_usage_exit(fp, status);
+}
+
+__attribute__((noreturn)) static void
+usage_error(const char *msg)
+{
+	warnx("%s", msg);
+	usage(stderr, 2);
+}
+
+static int
+print_subset(void *arg, const struct dss_subset_info *s)
+{
+	char f[DSS_SAMPLE_FRACTION_LEN] = "-";
+
+	(void)arg;
+	if (s->fraction >= 0)
+		dss_sample_fraction_name(s->fraction, f);
+	printf("%s\t%s\t%s\t%s\t%lld\t%s\t%lld\n", s->dataset, s->name, s->kind,
+	    s->role, s->seed, f, s->size);
+	return ferror(stdout) ? 1 : 0;
+}
+
+static int
+print_id(void *arg, const char *id)
+{
+	(void)arg;
+	puts(id);
+	return ferror(stdout) ? 1 : 0;
+}
+
+/* The dataset's name and configuration from its manifest. */
+static struct dss_manifest *
+load_manifest(const char *dataset, struct dss_sample_config *cfg)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_manifest *m;
+
+	if ((m = dss_manifest_load(dataset, &err)) == NULL ||
+	    dss_sample_config(m, cfg, &err) < 0)
+		die_err(&err);
+	return m;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_DATASET = 256, OPT_FRACTIONS, OPT_LIST, OPT_OFFICIAL,
+		OPT_REPLACE, OPT_SEED, OPT_SHOW, OPT_STRATIFY, OPT_VALID,
+		OPT_VERSION };
+	static const struct option opts[] = {
+		{ "dataset", required_argument, NULL, OPT_DATASET },
+		{ "fractions", required_argument, NULL, OPT_FRACTIONS },
+		{ "help", no_argument, NULL, 'h' },
+		{ "list", no_argument, NULL, OPT_LIST },
+		{ "official", required_argument, NULL, OPT_OFFICIAL },
+		{ "replace", no_argument, NULL, OPT_REPLACE },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "show", required_argument, NULL, OPT_SHOW },
+		{ "stratify", no_argument, NULL, OPT_STRATIFY },
+		{ "valid", required_argument, NULL, OPT_VALID },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const double default_fractions[] = { 0.125, 0.25, 0.5, 0.75, 1 };
+	double fractions[DSS_SAMPLE_MAXFRACTIONS];
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_sample_opts o;
+	struct dss_sample_config cfg = { NULL, 0 };
+	struct dss_sample_counts c;
+	struct dss_manifest *m = NULL;
+	const char *dataset = NULL, *show = NULL, *fraclist = NULL;
+	const char *validarg = NULL;
+	unsigned long seed = 0, run = 0;
+	int ch, list = 0, official = 0, seeded = 0, status = 0;
+	size_t nvalid;
+	sqlite3 *db;
+
+	tool_init("dss-sample");
+	memset(&o, 0, sizeof(o));
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_DATASET:
+			dataset = optarg;
+			break;
+		case OPT_FRACTIONS:
+			fraclist = optarg;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case OPT_LIST:
+			list = 1;
+			break;
+		case OPT_OFFICIAL:
+			if (tool_parse_ulong("official", optarg, 0, LLONG_MAX,
+			    &run) < 0)
+				usage(stderr, 2);
+			official = 1;
+			break;
+		case OPT_REPLACE:
+			o.replace = 1;
+			break;
+		case OPT_SEED:
+			if (tool_parse_ulong("seed", optarg, 0, LLONG_MAX,
+			    &seed) < 0)
+				usage(stderr, 2);
+			seeded = 1;
+			break;
+		case OPT_SHOW:
+			show = optarg;
+			break;
+		case OPT_STRATIFY:
+			o.kind = DSS_SAMPLE_STRATIFIED;
+			break;
+		case OPT_VALID:
+			validarg = optarg;
+			if (dss_sample_parse_fractions(optarg, &o.valid, &nvalid,
+			    NULL) < 0 || nvalid != 1 || o.valid >= 1) {
+				warnx("bad --valid '%s': want a number between 0 "
+				    "and 1", optarg);
+				usage(stderr, 2);
+			}
+			break;
+		case OPT_VERSION:
+			tool_version();
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(stderr, 2);
+	if (list + (show != NULL) > 1)
+		usage_error("--list and --show cannot go together");
+	if ((list || show) && (fraclist || official || o.replace || seeded ||
+	    o.kind == DSS_SAMPLE_STRATIFIED || validarg))
+		usage_error(list ? "--list takes no sampling options" :
+		    "--show takes no sampling options");
+	if (!list && dataset == NULL)
+		usage_error(show ? "--show needs --dataset" :
+		    "--dataset is required");
+	if (official && o.kind == DSS_SAMPLE_STRATIFIED)
+		usage_error("--official cannot go with --stratify");
+	if (official && validarg)
+		usage_error("--official cannot go with --valid (the manifest "
+		    "says which datasets get the official validation cut)");
+	if (official && seeded)
+		usage_error("--official cannot go with --seed (RUN is the seed)");
+	if (fraclist != NULL) {
+		if (dss_sample_parse_fractions(fraclist, fractions,
+		    &o.nfractions, &err) < 0) {
+			warnx("bad --fractions '%s': %s", fraclist, err.msg);
+			usage(stderr, 2);
+		}
+	} else {
+		o.nfractions = sizeof(default_fractions) /
+		    sizeof(default_fractions[0]);
+		memcpy(fractions, default_fractions, sizeof(default_fractions));
+	}
+	o.fractions = fractions;
+
+	/* A manifest path names its dataset; sampling needs its settings. */
+	if (dataset != NULL && (!(list || show) || strchr(dataset, '/'))) {
+		m = load_manifest(dataset, &cfg);
+		dataset = m->name;
+	}
+	if ((db = dss_db_open(argv[0], 0, &err)) == NULL)
+		die_err(&err);
+	if (list) {
+		status = dss_sample_list(db, dataset, print_subset, NULL, &err);
+	} else if (show) {
+		status = dss_sample_show(db, dataset, show, print_id, NULL, &err);
+	} else {
+		o.dataset = dataset;
+		o.stratify = cfg.stratify;
+		if (official) {
+			o.kind = DSS_SAMPLE_OFFICIAL;
+			o.seed = run;
+			o.official_valid = cfg.official_valid;
+		} else {
+			o.seed = seed;
+		}
+		status = dss_sample_run(db, &o, &c, &err);
+		if (status == 0) {
+			const struct dss_manifest_split *sp =
+			    dss_manifest_split(m, "train");
+
+			warnx("%s: %zu train examples: %u subsets created, %u "
+			    "replaced, %u updated, %u unchanged", dataset,
+			    c.examples, c.created, c.replaced, c.updated,
+			    c.unchanged);
+			if (official && sp != NULL && sp->count >= 0 &&
+			    (long long)c.examples != sp->count)
+				warnx("warning: dataset '%s' has %zu train examples "
+				    "where the official split has %lld; these "
+				    "subsets are not the official ones", dataset,
+				    c.examples, sp->count);
+		}
+	}
+	if (status < 0) {
+		if (err.code == DSS_SAMPLE_ECONFLICT)
+			warnx("%s (use --replace)", err.msg);
+		else
+			warn_err(&err);
+		status = 1;
+	}
+	dss_db_close(db);
+	dss_manifest_free(m);
+	if (tool_fshut(stdout, "stdout") != 0)
+		status = 1;
+	return status;
+}
