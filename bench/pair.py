@@ -57,9 +57,11 @@ check holds, 1 when one is missed or a command fails, 2 on a usage error.
 import argparse
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 RUNS_MIN = 5
@@ -234,7 +236,8 @@ def _reap(cmd, p):
     code = int(code)
     if code != 0:
         why = "exited with status %d" % code if code > 0 else "was killed by signal %d" % -code
-        raise BenchError("'%s' %s:\n%s" % (cmd.name, why, _tail(cmd.errpath)))
+        said = "".join("\n   | " + line for line in _tail(cmd.errpath).splitlines())
+        raise BenchError("'%s' %s%s" % (cmd.name, why, said))
     r = Run(float(wall), float(user) + float(sys_), int(rss))
     if cmd.after:
         cmd.note = cmd.after(r)
@@ -340,13 +343,13 @@ class Bench:
     pairs and checks; finish() prints the verdict and returns the exit
     status."""
 
-    def __init__(self, name, about):
+    def __init__(self, name, about, errdir=None):
         self.name = name
         self.runs = runs()
         self.small = small()
         self.missed = []
         self.failed = False
-        self.errdir = workdir("err")
+        self.errdir = errdir or workdir("err")
         print("== %s: %s" % (name, about))
         print("   machine: %d CPUs, load average %s at the start" % (os.cpu_count() or 0, loadavg()))
         if self.small:
@@ -391,9 +394,11 @@ class Bench:
         return res
 
     def _report(self, sides, dss, peer, floors, res, got, targets, records, ideal):
-        w = max(len(c.name) for c in sides) + (6 if floors else 0)
-        print("   %d round%s, alternating (dss first in odd rounds, last in even)" %
-              (self.runs, "" if self.runs == 1 else "s"))
+        w = max([len("median (min-max)")] + [len(c.name) + (6 if c in floors else 0)
+                                             for c in sides])
+        print("   %d round%s%s" % (self.runs, "" if self.runs == 1 else "s",
+                                 ", alternating (dss first in odd rounds, last in even)"
+                                 if len(sides) > 1 else ""))
         head = "   %-*s  %-24s %-24s %-22s" % (w, "median (min-max)", "wall s", "cpu s",
                                                  "peak RSS MiB")
         print(head + ("  records/s" if records else ""))
@@ -519,18 +524,22 @@ def main(argv):
             raise UsageError("bad %s '%s': %s" % (what, spec, e))
         return Cmd(label, words, stdin=a.stdin)
 
+    errdir = tempfile.mkdtemp(prefix="pair.")
     try:
         dss = cmd(a.dss, "--dss")
         peer = cmd(a.peer, "--peer") if a.peer else None
         floors = [cmd(f, "--floor") for f in a.floor]
         targets = [Target(t) for t in a.target]
-        b = Bench(a.name, "%s against %s" % (dss.name, peer.name if peer else "nothing"))
+        b = Bench(a.name, "%s against %s" % (dss.name, peer.name if peer else "nothing"),
+                  errdir=errdir)
+        b.pair(a.name, dss, peer, floors, targets, records=a.records, ideal=a.ideal,
+               warm=[a.stdin] if a.stdin else ())
+        return b.finish()
     except UsageError as e:
         print("pair.py: %s" % e, file=sys.stderr)
         return 2
-    b.pair(a.name, dss, peer, floors, targets, records=a.records, ideal=a.ideal,
-           warm=[a.stdin] if a.stdin else ())
-    return b.finish()
+    finally:
+        shutil.rmtree(errdir, ignore_errors=True)
 
 
 def bench_main(fn):
