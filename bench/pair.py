@@ -129,6 +129,8 @@ def build_c(src, out, flags=()):
     r = subprocess.run(cc + ["-O2", "-o", tmp, src] + list(flags),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if r.returncode != 0:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise BenchError("cannot build %s:\n%s" % (os.path.relpath(src, TOP),
                                                   r.stdout.decode(errors="replace")))
     os.replace(tmp, exe)
@@ -363,10 +365,7 @@ class Bench:
              ideal=None, warm=()):
         """Runs dss, peer and floors in alternating rounds and prints the
         report.  Returns the dict of Stats by side, or None on failure."""
-        try:
-            targets = [t if isinstance(t, Target) else Target(t) for t in targets]
-        except UsageError as e:
-            raise BenchError(str(e))
+        targets = [t if isinstance(t, Target) else Target(t) for t in targets]
         sides = [dss] + ([peer] if peer else []) + list(floors)
         for path in warm:
             with open(path, "rb") as f:
