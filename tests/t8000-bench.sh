@@ -10,12 +10,14 @@
 . "$(dirname "$0")/lib.sh"
 unset DSS_BENCH_SMALL DSS_BENCH_RUNS
 PAIR="$TOP/bench/pair.py"
+# The interpreter itself, not a launcher script in front of it.
+PY=$(python3 -c 'import sys; print(sys.executable)')
 seq 1 1000 >"$TMP/in.txt"
 
 # pair ARGS...: runs the harness; stdout in $TMP/out, stderr in $TMP/err,
 # exit status in $st.
 pair() {
-	python3 "$PAIR" --name tiny --records 1000 --stdin "$TMP/in.txt" "$@" \
+	"$PY" "$PAIR" --name tiny --records 1000 --stdin "$TMP/in.txt" "$@" \
 	    >"$TMP/out" 2>"$TMP/err"
 	st=$?
 }
@@ -123,20 +125,20 @@ has "timed: cannot run '/nonexistent/command'" "and why"
 
 # Peak RSS is the command's own, not the harness's (16 MiB of Python):
 # true stays under 8 MiB, and a child touching 64 MiB shows at least that.
-pair --dss 'true=true' --peer "big=sh -c 'python3 -c \"b = b\\\"x\\\" * (64 << 20)\"'" \
+pair --dss 'true=true' --peer "big=sh -c '$PY -c \"b = b\\\"x\\\" * (64 << 20)\"'" \
     --target 'dss.rss < 8' --target 'peer.rss >= 64' --target 'rss >= 4'
 is "$st" 0 "peak RSS of the command and of its children"
 has "^   target true peak RSS MiB < 8.00: median $S  ok$" "true: under 8 MiB"
 has "^   target big peak RSS MiB >= 64.0: median $S  ok$" "a child's 64 MiB counted"
 
 # CPU time counts the children the command waited for.
-pair --dss "burn=sh -c 'python3 -c \"import time
+pair --dss "burn=sh -c '$PY -c \"import time
 while time.process_time() < 0.2: pass\"'" --target 'dss.cpu >= 0.18'
 is "$st" 0 "CPU time of a child counted"
 has "^   target burn median cpu s >= 0.180: median $S  ok$" "at least the 0.2 s it burned"
 
 # The figures: medians of the runs, ratios taken round by round.
-python3 - "$TOP/bench" >"$TMP/math" 2>&1 <<'EOF'
+"$PY" - "$TOP/bench" >"$TMP/math" 2>&1 <<'EOF'
 import sys
 sys.path.insert(0, sys.argv[1])
 import pair
