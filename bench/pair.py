@@ -350,6 +350,7 @@ class Bench:
         self.runs = runs()
         self.small = small()
         self.missed = []
+        self.sections = []
         self.failed = False
         self.errdir = errdir or workdir("err")
         print("== %s: %s" % (name, about))
@@ -372,6 +373,8 @@ class Bench:
                 while f.read(1 << 20):
                     pass
         got = {id(c): [] for c in sides}
+        self.section = title.split(":")[0]
+        self.sections.append(self.section)
         print("-- %s" % title)
         sys.stdout.flush()
         try:
@@ -460,7 +463,7 @@ class Bench:
         if self.small:
             verdict += " (smoke: not judged)"
         elif not verdict.startswith("ok"):
-            self.missed.append("%s %s" % (label, want))
+            self.missed.append((self.section, "%s %s" % (label, want)))
         print("   target %s %s: median %s  %s" % (label, want, shown, verdict))
 
     def together(self, cmds):
@@ -493,7 +496,9 @@ class Bench:
         if self.failed:
             verdict = "FAILED"
         elif self.missed:
-            verdict = "MISSED: " + "; ".join(self.missed)
+            many = len(self.sections) > 1
+            verdict = "MISSED: " + "; ".join((sec + ": " if many else "") + what
+                                             for sec, what in self.missed)
         else:
             verdict = "ok" + (" (smoke test: targets not judged)" if self.small else "")
         print("== %s: %s" % (self.name, verdict))

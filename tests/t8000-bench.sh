@@ -137,6 +137,21 @@ while time.process_time() < 0.2: pass\"'" --target 'dss.cpu >= 0.18'
 is "$st" 0 "CPU time of a child counted"
 has "^   target burn median cpu s >= 0.180: median $S  ok$" "at least the 0.2 s it burned"
 
+# A bench of several pairs names the pair of each missed target.
+(cd "$TMP" && "$PY" - "$TOP/bench" >"$TMP/out" 2>&1) <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+import pair
+b = pair.Bench("two", "two pairs")
+for title in ("cold: an empty cache", "warm: a full one"):
+    b.pair(title, pair.Cmd("true", ["true"]), pair.Cmd("cat", ["cat"]),
+           targets=["wall >= 1e9", "wall >= 0"])
+sys.exit(b.finish())
+EOF
+is "$?" 1 "a bench of two pairs with missed targets: exit 1"
+has '^== two: MISSED: cold: wall ratio cat/true >= 1,000,000,000; warm: wall ratio cat/true >= 1,000,000,000$' \
+    "the verdict names each missed target with its pair"
+
 # The figures: medians of the runs, ratios taken round by round.
 "$PY" - "$TOP/bench" >"$TMP/math" 2>&1 <<'EOF'
 import sys
