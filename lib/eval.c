@@ -76,10 +76,15 @@ struct group {
 	unsigned long f_unp, o_unp;
 };
 
+/*
+ * An open-addressing hash table of entry indexes: each slot holds an
+ * entry's index + 1 (0 when empty) in its high half and the low 32 bits
+ * of the entry's hash in its low half, so that probing and growing
+ * rarely touch the entries themselves.
+ */
 struct table {
-	uint32_t *slot;		/* entry index + 1, 0 when empty */
+	uint64_t *slot;
 	size_t mask;		/* capacity - 1; capacity a power of two */
-	size_t n;
 };
 
 struct dss_eval {
@@ -106,6 +111,9 @@ struct dss_eval {
 	uint32_t gold_unp_id;
 	struct dss_answer_cache *answers;
 	struct dss_buf s1, s2, method, size;	/* scratch */
+	struct dss_buf keytext;	/* raw text of the last record's key */
+	long lastkey;		/* its key, or -1 */
+	uint32_t guess;		/* the gold entry after the last one found */
 	struct dss_jscan js, js2;
 	unsigned long predictions;
 };
@@ -396,36 +404,26 @@ dss_eval_bootstrap(unsigned long n, unsigned long correct,
 
 /* ---- hash tables of ids and labels ---- */
 
+/* Makes room for want entries (a load of at most 3/4).  Returns 0 or -1. */
 static int
-table_grow(struct table *t, size_t want, const struct dss_eval *e,
-    int labels)
+table_grow(struct table *t, size_t want)
 {
-	size_t cap = t->mask ? t->mask + 1 : 1024, i;
-	uint32_t *slot;
+	size_t cap = t->mask ? t->mask + 1 : 1024, i, j;
+	uint64_t *slot;
 
-	while (cap < want * 2)
+	while (cap / 4 * 3 < want)
 		cap *= 2;
 	if (t->mask && cap == t->mask + 1)
 		return 0;
 	if ((slot = calloc(cap, sizeof(*slot))) == NULL)
 		return -1;
 	for (i = 0; t->mask && i <= t->mask; i++) {
-		uint32_t v = t->slot[i];
-		const char *s;
-		size_t len, j;
-
-		if (v == 0)
+		if (t->slot[i] == 0)
 			continue;
-		if (labels) {
-			s = e->arena.data + e->labels[v - 1].raw;
-			len = e->labels[v - 1].rawlen;
-		} else {
-			s = e->arena.data + e->gold[v - 1].id;
-			len = strlen(s);
-		}
-		for (j = hash(s, len) & (cap - 1); slot[j]; j = (j + 1) & (cap - 1))
+		for (j = (uint32_t)t->slot[i] & (cap - 1); slot[j];
+		    j = (j + 1) & (cap - 1))
 			;
-		slot[j] = v;
+		slot[j] = t->slot[i];
 	}
 	free(t->slot);
 	t->slot = slot;
@@ -433,22 +431,33 @@ table_grow(struct table *t, size_t want, const struct dss_eval *e,
 	return 0;
 }
 
-/* The gold entry with id s (n bytes), or NONE; *at is its slot. */
+/* A slot's hash, its entry's index, and a slot for index i of hash h. */
+#define SLOT_HASH(v) ((uint32_t)(v))
+#define SLOT_INDEX(v) ((uint32_t)((v) >> 32) - 1)
+#define SLOT_MAKE(h, i) ((uint64_t)((uint64_t)(i) + 1) << 32 | (uint32_t)(h))
+
+/*
+ * The gold entry with id s (n bytes) whose hash is h, or NONE with *at
+ * the empty slot where it would go.
+ */
 static uint32_t
-find_id(const struct dss_eval *e, const char *s, size_t n, size_t *at)
+find_id(const struct dss_eval *e, const char *s, size_t n, uint32_t h,
+    size_t *at)
 {
 	size_t j;
 
-	if (e->idtab.mask == 0) {
-		*at = 0;
+	*at = 0;
+	if (e->idtab.mask == 0)
 		return NONE;
-	}
-	for (j = hash(s, n) & e->idtab.mask; e->idtab.slot[j];
-	    j = (j + 1) & e->idtab.mask) {
-		const char *id = e->arena.data + e->gold[e->idtab.slot[j] - 1].id;
+	for (j = h & e->idtab.mask; e->idtab.slot[j]; j = (j + 1) & e->idtab.mask) {
+		uint64_t v = e->idtab.slot[j];
+		const char *id;
 
+		if (SLOT_HASH(v) != h)
+			continue;
+		id = e->arena.data + e->gold[SLOT_INDEX(v)].id;
 		if (memcmp(id, s, n) == 0 && id[n] == '\0')
-			return e->idtab.slot[j] - 1;
+			return SLOT_INDEX(v);
 	}
 	*at = j;
 	return NONE;
@@ -468,20 +477,21 @@ arena_add(struct dss_eval *e, const void *p, size_t n, uint32_t *off)
 static uint32_t
 intern_label(struct dss_eval *e, const char *s, size_t n)
 {
+	uint32_t h = (uint32_t)hash(s, n);
 	struct label *l;
 	size_t j;
 
-	if (e->labtab.mask) {
-		for (j = hash(s, n) & e->labtab.mask; e->labtab.slot[j];
-		    j = (j + 1) & e->labtab.mask) {
-			l = &e->labels[e->labtab.slot[j] - 1];
-			if (same(e->arena.data + l->raw, l->rawlen, s, n))
-				return e->labtab.slot[j] - 1;
-		}
-	}
-	if (e->nlabels + 1 >= NONE ||
-	    table_grow(&e->labtab, e->nlabels + 1, e, 1) < 0)
+	if (e->nlabels + 1 >= NONE || table_grow(&e->labtab, e->nlabels + 1) < 0)
 		return NONE;
+	for (j = h & e->labtab.mask; e->labtab.slot[j];
+	    j = (j + 1) & e->labtab.mask) {
+		uint64_t v = e->labtab.slot[j];
+
+		l = &e->labels[SLOT_INDEX(v)];
+		if (SLOT_HASH(v) == h &&
+		    same(e->arena.data + l->raw, l->rawlen, s, n))
+			return SLOT_INDEX(v);
+	}
 	if (e->nlabels == e->labcap) {
 		size_t cap = e->labcap ? 2 * e->labcap : 64;
 
@@ -499,11 +509,8 @@ intern_label(struct dss_eval *e, const char *s, size_t n)
 	l->rawlen = (uint32_t)n;
 	l->foldlen = (uint32_t)e->s2.len;
 	label_values(l, s, n);
-	for (j = hash(s, n) & e->labtab.mask; e->labtab.slot[j];
-	    j = (j + 1) & e->labtab.mask)
-		;
-	e->labtab.slot[j] = (uint32_t)++e->nlabels;
-	return (uint32_t)(e->nlabels - 1);
+	e->labtab.slot[j] = SLOT_MAKE(h, e->nlabels);
+	return (uint32_t)e->nlabels++;
 }
 
 /* ---- datasets and sets ---- */
@@ -587,22 +594,21 @@ set_index(struct dss_eval *e, uint32_t ds, const char *split, size_t n,
 }
 
 /*
- * Adds a gold example.  choices is a choice list (or NULL).  Fails on a
- * duplicate id, naming the dataset of the first.
+ * Adds a gold example whose id hashes to h.  choices is a choice list
+ * (or NULL).  Fails on a duplicate id, naming the dataset of the first.
  */
 static int
 add_gold(struct dss_eval *e, uint32_t set, const char *id, size_t idlen,
-    const char *label, size_t labellen, const struct dss_buf *choices,
-    struct dss_err *err)
+    uint32_t h, const char *label, size_t labellen,
+    const struct dss_buf *choices, struct dss_err *err)
 {
 	struct gold *g;
 	uint32_t old, lab;
 	size_t at;
 
-	if (e->ngold + 1 >= NONE ||
-	    table_grow(&e->idtab, e->ngold + 1, e, 0) < 0)
+	if (e->ngold + 1 >= NONE || table_grow(&e->idtab, e->ngold + 1) < 0)
 		return dss_err_errno(err, ENOMEM, "gold");
-	if ((old = find_id(e, id, idlen, &at)) != NONE) {
+	if ((old = find_id(e, id, idlen, h, &at)) != NONE) {
 		const struct set *s = &e->sets[e->gold[old].set];
 
 		return dss_err_set(err, "id '%.*s' is already in dataset '%s' "
@@ -626,7 +632,8 @@ add_gold(struct dss_eval *e, uint32_t set, const char *id, size_t idlen,
 	    arena_add(e, choices->data, choices->len, &g->choices) < 0))
 		return dss_err_errno(err, ENOMEM, "gold");
 	g->label = lab;
-	e->idtab.slot[at] = (uint32_t)++e->ngold;
+	e->idtab.slot[at] = SLOT_MAKE(h, e->ngold);
+	e->ngold++;
 	e->sets[set].count++;
 	return 0;
 }
@@ -673,6 +680,7 @@ gold_from_db(struct dss_eval *e, const char *path, struct dss_err *err)
 	struct dss_buf choices = DSS_BUF_INIT;
 	sqlite3_stmt *ds = NULL, *st = NULL;
 	sqlite3 *db;
+	size_t n;
 	int r = -1, rc;
 
 	if ((db = dss_db_open(path, DSS_DB_READONLY, err)) == NULL)
@@ -729,8 +737,9 @@ gold_from_db(struct dss_eval *e, const char *path, struct dss_err *err)
 				dss_err_errno(err, ENOMEM, "'%s'", path);
 				goto out;
 			}
-			if (add_gold(e, (uint32_t)set, id,
-			    (size_t)sqlite3_column_bytes(st, 1), label,
+			n = (size_t)sqlite3_column_bytes(st, 1);
+			if (add_gold(e, (uint32_t)set, id, n,
+			    (uint32_t)hash(id, n), label,
 			    (size_t)sqlite3_column_bytes(st, 2), &choices, err) < 0) {
 				dss_err_prefix(err, "'%s'", path);
 				goto out;
@@ -777,48 +786,93 @@ member_str(const struct dss_jscan *j, const char *key, struct dss_buf *b,
 	return 1;
 }
 
+/*
+ * Like member_str, but a string without escapes is not copied: *p and *n
+ * point into the record, else into b.
+ */
 static int
-need_str(const struct dss_jscan *j, const char *key, struct dss_buf *b,
-    struct dss_err *err)
+member_span(const struct dss_jscan *j, const char *key, struct dss_buf *b,
+    const char **p, size_t *n, struct dss_err *err)
 {
-	int r = member_str(j, key, b, 0, err);
+	const struct dss_jscan_member *m = dss_jscan_get(j, key);
 
-	if (r == 0)
+	if (m == NULL)
 		return dss_err_set(err, "field '%s' is missing", key);
-	return r;
+	if (m->type != DSS_JSCAN_STRING)
+		return dss_err_set(err, "field '%s' is not a string", key);
+	if (memchr(m->val + 1, '\\', m->vallen - 2) == NULL) {
+		*p = m->val + 1;
+		*n = m->vallen - 2;
+		return 1;
+	}
+	dss_buf_reset(b);
+	if (dss_jscan_unquote(b, m->val, m->vallen) < 0)
+		return dss_err_errno(err, ENOMEM, "field '%s'", key);
+	*p = b->data;
+	*n = b->len;
+	return 1;
 }
 
-/* Reads one gold record (the line in l); err names the field only. */
+/*
+ * Reads one gold record (the line in l); err names the field only.  The
+ * id's slot is fetched into the cache while the rest is read.  The
+ * dataset and split of the last record and their set are remembered in
+ * e->keytext and e->lastkey (-2 for a record the options leave out).
+ */
 static int
-gold_record(struct dss_eval *e, const struct dss_lines *l, struct dss_buf *ds,
-    struct dss_buf *split, struct dss_buf *id, struct dss_buf *label,
-    struct dss_buf *choices, struct dss_err *err)
+gold_record(struct dss_eval *e, const struct dss_lines *l,
+    struct dss_buf *buf, struct dss_buf *choices, struct dss_err *err)
 {
 	const struct dss_jscan_member *f, *c;
-	long d, set;
+	const char *ds, *split, *id, *label;
+	size_t dslen, splitlen, idlen, labellen;
+	uint32_t h;
+	long d;
 
 	if (dss_jscan_object(&e->js, l->line.data, l->line.len, err) < 0 ||
-	    need_str(&e->js, "dataset", ds, err) < 0 ||
-	    need_str(&e->js, "split", split, err) < 0 ||
-	    need_str(&e->js, "id", id, err) < 0 ||
-	    need_str(&e->js, "label", label, err) < 0)
+	    member_span(&e->js, "dataset", &buf[0], &ds, &dslen, err) < 0 ||
+	    member_span(&e->js, "split", &buf[1], &split, &splitlen, err) < 0 ||
+	    member_span(&e->js, "id", &buf[2], &id, &idlen, err) < 0 ||
+	    member_span(&e->js, "label", &buf[3], &label, &labellen, err) < 0)
 		return -1;
-	if ((e->o.dataset != NULL && strcmp(ds->data, e->o.dataset) != 0) ||
-	    (e->o.split != NULL && strcmp(split->data, e->o.split) != 0))
+	if (e->ngold + 1 >= NONE || table_grow(&e->idtab, e->ngold + 1) < 0)
+		return dss_err_errno(err, ENOMEM, "gold");
+	h = (uint32_t)hash(id, idlen);
+	__builtin_prefetch(&e->idtab.slot[h & e->idtab.mask]);
+	if (e->lastkey == -1 || e->keytext.len != dslen + splitlen + 1 ||
+	    memcmp(e->keytext.data, ds, dslen) != 0 ||
+	    e->keytext.data[dslen] != '\0' ||
+	    memcmp(e->keytext.data + dslen + 1, split, splitlen) != 0) {
+		dss_buf_reset(&e->keytext);
+		if (dss_buf_add(&e->keytext, ds, dslen) < 0 ||
+		    dss_buf_addch(&e->keytext, 0) < 0 ||
+		    dss_buf_add(&e->keytext, split, splitlen) < 0)
+			return dss_err_errno(err, ENOMEM, "gold");
+		ds = e->keytext.data;
+		split = e->keytext.data + dslen + 1;
+		e->lastkey = -2;
+		if ((e->o.dataset != NULL && strcmp(ds, e->o.dataset) != 0) ||
+		    (e->o.split != NULL && strcmp(split, e->o.split) != 0))
+			return 0;
+		if ((d = dataset_index(e, ds, err)) < 0 ||
+		    (e->lastkey = set_index(e, (uint32_t)d, split, splitlen,
+		    err)) < 0) {
+			e->lastkey = -1;
+			return -1;
+		}
+	}
+	if (e->lastkey == -2)
 		return 0;
-	if ((d = dataset_index(e, ds->data, err)) < 0 ||
-	    (set = set_index(e, (uint32_t)d, split->data, split->len, err)) < 0)
-		return -1;
 	dss_buf_reset(choices);
-	if (e->ds[d].kind == DSS_ANSWER_CHOICE &&
+	if (e->ds[e->sets[e->lastkey].ds].kind == DSS_ANSWER_CHOICE &&
 	    (f = dss_jscan_get(&e->js, "fields")) != NULL &&
 	    f->type == DSS_JSCAN_OBJECT &&
 	    dss_jscan_object(&e->js2, f->val, f->vallen, NULL) == 0 &&
 	    (c = dss_jscan_get(&e->js2, "choices")) != NULL &&
 	    choices_from_json(e, c->val, c->vallen, choices) < 0)
 		return dss_err_errno(err, ENOMEM, "field 'fields'");
-	return add_gold(e, (uint32_t)set, id->data, id->len, label->data,
-	    label->len, choices, err);
+	return add_gold(e, (uint32_t)e->lastkey, id, idlen, h, label, labellen,
+	    choices, err);
 }
 
 static int
@@ -826,15 +880,15 @@ gold_from_jsonl(struct dss_eval *e, FILE *fp, const char *path,
     struct dss_err *err)
 {
 	struct dss_lines l = DSS_LINES_INIT(fp, path);
-	struct dss_buf ds = DSS_BUF_INIT, split = DSS_BUF_INIT, id = DSS_BUF_INIT,
-	    label = DSS_BUF_INIT, choices = DSS_BUF_INIT;
-	int r;
+	struct dss_buf buf[4] = { DSS_BUF_INIT, DSS_BUF_INIT, DSS_BUF_INIT,
+	    DSS_BUF_INIT }, choices = DSS_BUF_INIT;
+	int r, i;
 
+	e->lastkey = -1;
 	while ((r = dss_lines_next(&l, err)) == 1) {
 		if (l.line.len == strspn(l.line.data, " \t"))
 			continue;
-		if (gold_record(e, &l, &ds, &split, &id, &label, &choices,
-		    err) < 0) {
+		if (gold_record(e, &l, buf, &choices, err) < 0) {
 			r = -1;
 			dss_err_prefix(err, "line %lu", l.lineno);
 			break;
@@ -843,10 +897,8 @@ gold_from_jsonl(struct dss_eval *e, FILE *fp, const char *path,
 	if (r < 0)
 		dss_err_prefix(err, "'%s'", path);
 	dss_lines_free(&l);
-	dss_buf_free(&ds);
-	dss_buf_free(&split);
-	dss_buf_free(&id);
-	dss_buf_free(&label);
+	for (i = 0; i < 4; i++)
+		dss_buf_free(&buf[i]);
 	dss_buf_free(&choices);
 	return r;
 }
@@ -1065,23 +1117,36 @@ score(struct dss_eval *e, struct group *g, const struct gold *gd,
 	return 0;
 }
 
-/* Scores the record on the current line of l; err names the field. */
+/*
+ * The raw JSON text of the members that make a record's key, so that a
+ * record whose key is the previous one's needs no decoding.  A \x01
+ * separates them: it cannot stand unescaped in JSON text.
+ */
 static int
-prediction(struct dss_eval *e, const struct dss_lines *l, const char *deflt,
-    struct dss_buf *id, struct dss_buf *pred, struct dss_err *err)
+key_text(const struct dss_jscan *j, struct dss_buf *b)
 {
-	const struct gold *gd;
-	const struct set *s;
+	static const char *const names[] = { "method", "fraction", "size" };
+	size_t i;
+
+	dss_buf_reset(b);
+	for (i = 0; i < 3; i++) {
+		const struct dss_jscan_member *m = dss_jscan_get(j, names[i]);
+
+		if ((m != NULL && dss_buf_add(b, m->val, m->vallen) < 0) ||
+		    dss_buf_addch(b, '\x01') < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The key of the scanned record, decoded and found or added. */
+static long
+record_key(struct dss_eval *e, const char *deflt, struct dss_err *err)
+{
 	double fraction;
-	long key, grp;
-	uint32_t gi;
-	size_t at;
 	int r;
 
-	if (dss_jscan_object(&e->js, l->line.data, l->line.len, err) < 0 ||
-	    need_str(&e->js, "id", id, err) < 0 ||
-	    need_str(&e->js, "prediction", pred, err) < 0 ||
-	    (r = member_str(&e->js, "method", &e->method, 1, err)) < 0 ||
+	if ((r = member_str(&e->js, "method", &e->method, 1, err)) < 0 ||
 	    member_fraction(&e->js, &fraction, err) < 0 ||
 	    member_size(&e->js, &e->size, err) < 0)
 		return -1;
@@ -1091,30 +1156,80 @@ prediction(struct dss_eval *e, const struct dss_lines *l, const char *deflt,
 			return dss_err_errno(err, ENOMEM, "field 'method'");
 	} else if (e->method.len == 0)
 		return dss_err_set(err, "field 'method' is empty");
+	return key_index(e, e->method.data, fraction,
+	    e->size.len ? e->size.data : NULL, err);
+}
+
+/* The gold entry with id p (n bytes), trying the one after the last first. */
+static uint32_t
+lookup(struct dss_eval *e, const char *p, size_t n)
+{
+	uint32_t gi = e->guess;
+	size_t at;
+
+	if (gi < e->ngold) {
+		const char *id = e->arena.data + e->gold[gi].id;
+
+		if (memcmp(id, p, n) == 0 && id[n] == '\0')
+			goto found;
+	}
+	if ((gi = find_id(e, p, n, (uint32_t)hash(p, n), &at)) == NONE)
+		return NONE;
+found:
+	e->guess = gi + 1;
+	return gi;
+}
+
+/* Scores the record on the current line of l; err names the field. */
+static int
+prediction(struct dss_eval *e, const struct dss_lines *l, const char *deflt,
+    struct dss_buf *idb, struct dss_buf *predb, struct dss_err *err)
+{
+	const struct gold *gd;
+	const struct set *s;
+	const struct key *k;
+	const char *id, *pred;
+	size_t idlen, predlen;
+	long grp;
+	uint32_t gi;
+
+	if (dss_jscan_object(&e->js, l->line.data, l->line.len, err) < 0 ||
+	    member_span(&e->js, "id", idb, &id, &idlen, err) < 0 ||
+	    member_span(&e->js, "prediction", predb, &pred, &predlen, err) < 0)
+		return -1;
+	if (key_text(&e->js, &e->s1) < 0)
+		return dss_err_errno(err, ENOMEM, "prediction");
+	if (e->lastkey < 0 || e->s1.len != e->keytext.len ||
+	    memcmp(e->s1.data, e->keytext.data, e->s1.len) != 0) {
+		if ((e->lastkey = record_key(e, deflt, err)) < 0)
+			return -1;
+		dss_buf_reset(&e->keytext);
+		if (dss_buf_add(&e->keytext, e->s1.data, e->s1.len) < 0)
+			return dss_err_errno(err, ENOMEM, "prediction");
+	}
 	e->predictions++;
-	if ((gi = find_id(e, id->data, id->len, &at)) == NONE) {
+	if ((gi = lookup(e, id, idlen)) == NONE) {
 		if (e->extra < DSS_EVAL_SHOW_IDS &&
-		    (e->extra_ids[e->extra] = strdup(id->data)) == NULL)
+		    (e->extra_ids[e->extra] = strndup(id, idlen)) == NULL)
 			return dss_err_errno(err, ENOMEM, "field 'id'");
 		e->extra++;
 		return 0;
 	}
 	gd = &e->gold[gi];
 	s = &e->sets[gd->set];
-	if (check_member(&e->js, "dataset", e->ds[s->ds].name, id->data,
-	    &e->s1, err) < 0 ||
-	    check_member(&e->js, "split", s->split, id->data, &e->s1, err) < 0)
+	id = e->arena.data + gd->id;
+	if (check_member(&e->js, "dataset", e->ds[s->ds].name, id, &e->s1,
+	    err) < 0 ||
+	    check_member(&e->js, "split", s->split, id, &e->s1, err) < 0 ||
+	    (grp = group_index(e, (uint32_t)e->lastkey, gd->set, err)) < 0)
 		return -1;
-	if ((key = key_index(e, e->method.data, fraction,
-	    e->size.len ? e->size.data : NULL, err)) < 0 ||
-	    (grp = group_index(e, (uint32_t)key, gd->set, err)) < 0)
-		return -1;
+	k = &e->keys[e->lastkey];
 	if (e->groups[grp].seen[gi / 8] & (1u << (gi % 8)))
 		return dss_err_set(err, "id '%.200s' is scored twice for method "
-		    "'%.100s'%s", id->data, e->method.data,
-		    isnan(fraction) ? "" : " at this fraction");
+		    "'%.100s'%s", id, k->method,
+		    isnan(k->fraction) ? "" : " at this fraction");
 	e->groups[grp].seen[gi / 8] |= (unsigned char)(1u << (gi % 8));
-	return score(e, &e->groups[grp], gd, pred->data, pred->len, err);
+	return score(e, &e->groups[grp], gd, pred, predlen, err);
 }
 
 int
@@ -1136,6 +1251,7 @@ dss_eval_add_file(struct dss_eval *e, const char *path, struct dss_err *err)
 		return dss_err_errno(err, ENOMEM, "'%s'", name);
 	}
 	l = (struct dss_lines)DSS_LINES_INIT(fp, name);
+	e->lastkey = -1;
 	while ((r = dss_lines_next(&l, err)) == 1) {
 		if (l.line.len == strspn(l.line.data, " \t"))
 			continue;
@@ -1374,6 +1490,7 @@ dss_eval_free(struct dss_eval *e)
 	dss_buf_free(&e->s2);
 	dss_buf_free(&e->method);
 	dss_buf_free(&e->size);
+	dss_buf_free(&e->keytext);
 	dss_jscan_free(&e->js);
 	dss_jscan_free(&e->js2);
 	free(e);
