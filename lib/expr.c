@@ -176,10 +176,10 @@ py_number(struct parser *p, double *out)
 	    p->s[p->i])))
 		return dss_err_set(p->err, "byte %zu: invalid number literal",
 		    start);
+	num[len] = '\0';
 	if (!isfloat && num[0] == '0' && strspn(num, "0") != len)
 		return dss_err_set(p->err,
 		    "byte %zu: leading zeros in an integer", start);
-	num[len] = '\0';
 	*out = strtod(num, NULL);
 	if (!isfinite(*out))
 		return dss_err_set(p->err, "byte %zu: number out of range", start);
