@@ -674,13 +674,85 @@ out:
 
 /* ---- gold from a database ---- */
 
+/*
+ * A row read but not yet added: rows are added one step late, so that
+ * the id's slot of the hash table, fetched when the row is read, is in
+ * the cache when it is added.
+ */
+struct pending {
+	struct dss_buf id, label, choices;
+	uint32_t set, h;
+	int full;
+};
+
+static int
+pending_flush(struct dss_eval *e, struct pending *p, struct dss_err *err)
+{
+	if (!p->full)
+		return 0;
+	p->full = 0;
+	return add_gold(e, p->set, p->id.data, p->id.len, p->h, p->label.data,
+	    p->label.len, &p->choices, err);
+}
+
+/* Reads the rows of dataset d from st (of the database at path) into gold. */
+static int
+rows_from_db(struct dss_eval *e, sqlite3_stmt *st, long d, struct pending *p,
+    const char *path, struct dss_err *err)
+{
+	const char *last = NULL;
+	long set = -1;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *split = (const char *)sqlite3_column_text(st, 0);
+		const char *id = (const char *)sqlite3_column_text(st, 1);
+		const char *label = (const char *)sqlite3_column_text(st, 2);
+		const char *ch = (const char *)sqlite3_column_text(st, 3);
+		size_t idlen = (size_t)sqlite3_column_bytes(st, 1);
+		uint32_t h;
+
+		if (split == NULL || id == NULL || label == NULL)
+			return dss_err_errno(err, ENOMEM, "'%s'", path);
+		if (e->ngold + 2 >= NONE || table_grow(&e->idtab, e->ngold + 2) < 0)
+			return dss_err_errno(err, ENOMEM, "'%s'", path);
+		h = (uint32_t)hash(id, idlen);
+		__builtin_prefetch(&e->idtab.slot[h & e->idtab.mask]);
+		if (pending_flush(e, p, err) < 0)
+			return dss_err_prefix(err, "'%s'", path);
+		if (last == NULL || strcmp(last, split) != 0) {
+			if ((set = set_index(e, (uint32_t)d, split, strlen(split),
+			    err)) < 0)
+				return dss_err_prefix(err, "'%s'", path);
+			last = e->sets[set].split;
+		}
+		dss_buf_reset(&p->id);
+		dss_buf_reset(&p->label);
+		dss_buf_reset(&p->choices);
+		if (dss_buf_add(&p->id, id, idlen) < 0 ||
+		    dss_buf_add(&p->label, label,
+		    (size_t)sqlite3_column_bytes(st, 2)) < 0 ||
+		    (ch != NULL && choices_from_json(e, ch,
+		    (size_t)sqlite3_column_bytes(st, 3), &p->choices) < 0))
+			return dss_err_errno(err, ENOMEM, "'%s'", path);
+		p->set = (uint32_t)set;
+		p->h = h;
+		p->full = 1;
+	}
+	if (rc != SQLITE_DONE)
+		return dss_err_set(err, "cannot read '%s': %s", path,
+		    sqlite3_errmsg(sqlite3_db_handle(st)));
+	if (pending_flush(e, p, err) < 0)
+		return dss_err_prefix(err, "'%s'", path);
+	return 0;
+}
+
 static int
 gold_from_db(struct dss_eval *e, const char *path, struct dss_err *err)
 {
-	struct dss_buf choices = DSS_BUF_INIT;
+	struct pending p = { DSS_BUF_INIT, DSS_BUF_INIT, DSS_BUF_INIT, 0, 0, 0 };
 	sqlite3_stmt *ds = NULL, *st = NULL;
 	sqlite3 *db;
-	size_t n;
 	int r = -1, rc;
 
 	if ((db = dss_db_open(path, DSS_DB_READONLY, err)) == NULL)
@@ -707,49 +779,14 @@ gold_from_db(struct dss_eval *e, const char *path, struct dss_err *err)
 	while ((rc = sqlite3_step(ds)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(ds, 0);
 		long d = dataset_index(e, name ? name : "", err);
-		long set = -1;
-		const char *last = NULL;
 
 		if (d < 0)
 			goto out;
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, e->ds[d].name, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, e->ds[d].kind == DSS_ANSWER_CHOICE);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *split = (const char *)sqlite3_column_text(st, 0);
-			const char *id = (const char *)sqlite3_column_text(st, 1);
-			const char *label = (const char *)sqlite3_column_text(st, 2);
-			const char *ch = (const char *)sqlite3_column_text(st, 3);
-
-			if (split == NULL || id == NULL || label == NULL) {
-				dss_err_errno(err, ENOMEM, "'%s'", path);
-				goto out;
-			}
-			if (last == NULL || strcmp(last, split) != 0) {
-				if ((set = set_index(e, (uint32_t)d, split,
-				    strlen(split), err)) < 0)
-					goto out;
-				last = e->sets[set].split;
-			}
-			dss_buf_reset(&choices);
-			if (ch != NULL && choices_from_json(e, ch,
-			    (size_t)sqlite3_column_bytes(st, 3), &choices) < 0) {
-				dss_err_errno(err, ENOMEM, "'%s'", path);
-				goto out;
-			}
-			n = (size_t)sqlite3_column_bytes(st, 1);
-			if (add_gold(e, (uint32_t)set, id, n,
-			    (uint32_t)hash(id, n), label,
-			    (size_t)sqlite3_column_bytes(st, 2), &choices, err) < 0) {
-				dss_err_prefix(err, "'%s'", path);
-				goto out;
-			}
-		}
-		if (rc != SQLITE_DONE) {
-			dss_err_set(err, "cannot read '%s': %s", path,
-			    sqlite3_errmsg(db));
+		if (rows_from_db(e, st, d, &p, path, err) < 0)
 			goto out;
-		}
 	}
 	if (rc != SQLITE_DONE) {
 		dss_err_set(err, "cannot read '%s': %s", path, sqlite3_errmsg(db));
@@ -760,7 +797,9 @@ out:
 	sqlite3_finalize(ds);
 	sqlite3_finalize(st);
 	dss_db_close(db);
-	dss_buf_free(&choices);
+	dss_buf_free(&p.id);
+	dss_buf_free(&p.label);
+	dss_buf_free(&p.choices);
 	return r;
 }
 

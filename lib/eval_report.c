@@ -329,10 +329,26 @@ out:
 
 /* ---- JSON ---- */
 
+/*
+ * A number in its shortest form that reads back as the same double
+ * (cJSON prints 15 digits when they come within an epsilon, which loses
+ * the last bit), or null for NAN.
+ */
 static cJSON *
 number_or_null(double v)
 {
-	return isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v);
+	char b[40];
+	int prec;
+
+	if (isnan(v))
+		return cJSON_CreateNull();
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(b, sizeof(b), "%.*g", prec, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
+	snprintf(b, sizeof(b), "%.*g", prec, v);
+	return cJSON_CreateRaw(b);
 }
 
 int
@@ -365,8 +381,8 @@ dss_eval_json(const struct dss_eval *e, struct dss_buf *out,
 			cJSON_AddNullToObject(o, "ci95");
 		else {
 			ci = cJSON_AddArrayToObject(o, "ci95");
-			cJSON_AddItemToArray(ci, cJSON_CreateNumber(g->ci_low));
-			cJSON_AddItemToArray(ci, cJSON_CreateNumber(g->ci_high));
+			cJSON_AddItemToArray(ci, number_or_null(g->ci_low));
+			cJSON_AddItemToArray(ci, number_or_null(g->ci_high));
 		}
 		cJSON_AddNumberToObject(o, "unparsable", (double)g->unparsable);
 		cJSON_AddItemToObject(o, "official_accuracy",

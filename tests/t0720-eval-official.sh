@@ -74,6 +74,9 @@ ok $? "$(python3 -c 'import json; print(len(json.load(open("cases.json"))))') ca
 
 dss-eval --gold gold.jsonl --pred pred.jsonl --json --partial >out.json 2>err
 ok $? "dss-eval scores them"
+is "$(grep -c 'no prediction (first' err)" 10 "ten groups are warned of one by one"
+is "$(tail -n 1 err)" "dss-eval: and 440 more groups without a prediction for some gold examples" \
+    "  the rest in one line"
 
 cat >check.py <<'PY'
 import ast, json, math, operator, re, sys
@@ -97,8 +100,8 @@ OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 def folded(s):
     # lib/expr reads "05" as 5 and any white space as a blank
     s = re.sub(r"[\t\n\r]", " ", s.strip(" \t\n\r\f\v"))
-    s = re.sub(r"(?<![\d.])0+(?=\d)", "", s)
     s = SEP.sub(lambda m: m.group(1).replace(",", ""), s)
+    s = re.sub(r"(?<![\d.,])0+(?=\d)", "", s)
     if re.search(r"[,_eE]", s):
         return None
     def ev(n):

@@ -54,6 +54,8 @@ usage(FILE *fp, int status)
 	tool_usage_exit(fp, status);
 }
 
+#define MAX_WARNED 10	/* groups warned of one by one */
+
 static void
 list_ids(char *b, size_t n, const char *const *ids, size_t k)
 {
@@ -71,8 +73,8 @@ coverage(const struct dss_eval *e)
 {
 	const char *ids[DSS_EVAL_SHOW_IDS];
 	char list[1024], frac[64];
-	unsigned long extra = dss_eval_extra(e, ids);
-	size_t i;
+	unsigned long extra = dss_eval_extra(e, ids), more = 0;
+	size_t i, shown = 0;
 	int bad = 0;
 
 	if (extra) {
@@ -86,6 +88,11 @@ coverage(const struct dss_eval *e)
 
 		if (g->missing == 0)
 			continue;
+		bad = 1;
+		if (shown++ >= MAX_WARNED) {
+			more++;
+			continue;
+		}
 		list_ids(list, sizeof(list), g->missing_ids, DSS_EVAL_SHOW_IDS);
 		frac[0] = '\0';
 		if (g->fraction == g->fraction)
@@ -94,8 +101,10 @@ coverage(const struct dss_eval *e)
 		    "prediction (first: %s)", g->dataset, g->split, g->method,
 		    frac, g->size ? " size " : "", g->size ? g->size : "",
 		    g->missing, g->missing == 1 ? " has" : "s have", list);
-		bad = 1;
 	}
+	if (more)
+		warnx("and %lu more group%s without a prediction for some gold "
+		    "examples", more, more == 1 ? "" : "s");
 	return bad;
 }
 
