@@ -16,7 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "eval.h"
-#include "jsonl.h"
+#include "jscan.h"
 #include "svg.h"
 #include "table.h"
 
@@ -329,26 +329,19 @@ out:
 
 /* ---- JSON ---- */
 
-/*
- * A number in its shortest form that reads back as the same double
- * (cJSON prints 15 digits when they come within an epsilon, which loses
- * the last bit), or null for NAN.
- */
+/* A number that reads back as the same double, or null for NAN (cJSON
+ * prints 15 digits when they come within an epsilon, losing the last bit). */
 static cJSON *
 number_or_null(double v)
 {
-	char b[40];
-	int prec;
+	struct dss_buf b = DSS_BUF_INIT;
+	cJSON *n;
 
-	if (isnan(v))
-		return cJSON_CreateNull();
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(b, sizeof(b), "%.*g", prec, v);
-		if (strtod(b, NULL) == v)
-			break;
-	}
-	snprintf(b, sizeof(b), "%.*g", prec, v);
-	return cJSON_CreateRaw(b);
+	if (dss_jscan_number(&b, v) < 0)
+		return NULL;
+	n = cJSON_CreateRaw(b.data);
+	dss_buf_free(&b);
+	return n;
 }
 
 int

@@ -5,7 +5,9 @@
  * string decoding and quoting.  See jscan.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -514,4 +516,21 @@ dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
 	    dss_jscan_escape(b, s, n) < 0)
 		return -1;
 	return dss_buf_addch(b, '"');
+}
+
+int
+dss_jscan_number(struct dss_buf *b, double v)
+{
+	char num[40];
+	int prec;
+
+	if (!isfinite(v))
+		return dss_buf_adds(b, "null");
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(num, sizeof(num), "%.*g", prec, v);
+		if (strtod(num, NULL) == v)
+			break;
+	}
+	snprintf(num, sizeof(num), "%.*g", prec, v);
+	return dss_buf_adds(b, num);
 }
