@@ -5,6 +5,7 @@
  * JSON scanner and scored by both rules into groups; bootstrap
  * intervals by binomial draws.  The reports are in eval_report.c.
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "db.h"
 #include "eval.h"
 #include "expr.h"
+#include "idtab.h"
 #include "jscan.h"
 #include "jsonl.h"
 #include "manifest.h"
@@ -26,16 +28,18 @@
 #define MAX_CHOICES 255
 #define ARENA_MAX ((size_t)UINT32_MAX - 1)
 
-/* A distinct gold label, its folded form, and its values as an equation. */
+/*
+ * A distinct gold label (its text is key i of e->labtab for label i), its
+ * folded form, and its values as an equation.
+ */
 struct label {
-	uint32_t raw, rawlen;		/* arena offset and length */
-	uint32_t fold, foldlen;
+	uint32_t fold, foldlen;		/* arena offset and length */
 	double plain, py;		/* by lib/expr, and as Python's eval() */
 	unsigned char plain_ok, py_ok;
 };
 
+/* A gold example; its id is key i of e->ids for example i. */
 struct gold {
-	uint32_t id;		/* arena offset of the NUL-terminated id */
 	uint32_t label;		/* index into labels */
 	uint32_t choices;	/* arena offset of a choice list, or NONE */
 	uint32_t set;		/* index into sets */
@@ -76,26 +80,15 @@ struct group {
 	unsigned long f_unp, o_unp;
 };
 
-/*
- * An open-addressing hash table of entry indexes: each slot holds an
- * entry's index + 1 (0 when empty) in its high half and the low 32 bits
- * of the entry's hash in its low half, so that probing and growing
- * rarely touch the entries themselves.
- */
-struct table {
-	uint64_t *slot;
-	size_t mask;		/* capacity - 1; capacity a power of two */
-};
-
 struct dss_eval {
 	struct dss_eval_opts o;
 	struct dss_buf arena;
 	struct label *labels;
 	size_t nlabels, labcap;
-	struct table labtab;
+	struct dss_idtab labtab;	/* the distinct labels */
 	struct gold *gold;
 	size_t ngold, goldcap;
-	struct table idtab;
+	struct dss_idtab ids;		/* gold ids, numbered as gold */
 	struct dataset *ds;
 	size_t nds;
 	struct set *sets;
@@ -108,7 +101,7 @@ struct dss_eval {
 	unsigned long extra;
 	char *extra_ids[DSS_EVAL_SHOW_IDS];
 	unsigned long gold_unp;
-	uint32_t gold_unp_id;
+	uint32_t gold_unp_first;	/* the first of them */
 	struct dss_answer_cache *answers;
 	struct dss_buf s1, s2, method, size;	/* scratch */
 	struct dss_buf keytext;	/* raw text of the last record's key */
@@ -117,16 +110,6 @@ struct dss_eval {
 	struct dss_jscan js, js2;
 	unsigned long predictions;
 };
-
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
-}
 
 static uint64_t
 splitmix64(uint64_t x)
@@ -402,66 +385,7 @@ dss_eval_bootstrap(unsigned long n, unsigned long correct,
 	return 0;
 }
 
-/* ---- hash tables of ids and labels ---- */
-
-/* Makes room for want entries (a load of at most 3/4).  Returns 0 or -1. */
-static int
-table_grow(struct table *t, size_t want)
-{
-	size_t cap = t->mask ? t->mask + 1 : 1024, i, j;
-	uint64_t *slot;
-
-	while (cap / 4 * 3 < want)
-		cap *= 2;
-	if (t->mask && cap == t->mask + 1)
-		return 0;
-	if ((slot = calloc(cap, sizeof(*slot))) == NULL)
-		return -1;
-	for (i = 0; t->mask && i <= t->mask; i++) {
-		if (t->slot[i] == 0)
-			continue;
-		for (j = (uint32_t)t->slot[i] & (cap - 1); slot[j];
-		    j = (j + 1) & (cap - 1))
-			;
-		slot[j] = t->slot[i];
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->mask = cap - 1;
-	return 0;
-}
-
-/* A slot's hash, its entry's index, and a slot for index i of hash h. */
-#define SLOT_HASH(v) ((uint32_t)(v))
-#define SLOT_INDEX(v) ((uint32_t)((v) >> 32) - 1)
-#define SLOT_MAKE(h, i) ((uint64_t)((uint64_t)(i) + 1) << 32 | (uint32_t)(h))
-
-/*
- * The gold entry with id s (n bytes) whose hash is h, or NONE with *at
- * the empty slot where it would go.
- */
-static uint32_t
-find_id(const struct dss_eval *e, const char *s, size_t n, uint32_t h,
-    size_t *at)
-{
-	size_t j;
-
-	*at = 0;
-	if (e->idtab.mask == 0)
-		return NONE;
-	for (j = h & e->idtab.mask; e->idtab.slot[j]; j = (j + 1) & e->idtab.mask) {
-		uint64_t v = e->idtab.slot[j];
-		const char *id;
-
-		if (SLOT_HASH(v) != h)
-			continue;
-		id = e->arena.data + e->gold[SLOT_INDEX(v)].id;
-		if (memcmp(id, s, n) == 0 && id[n] == '\0')
-			return SLOT_INDEX(v);
-	}
-	*at = j;
-	return NONE;
-}
+/* ---- gold ids and labels ---- */
 
 static int
 arena_add(struct dss_eval *e, const void *p, size_t n, uint32_t *off)
@@ -477,21 +401,13 @@ arena_add(struct dss_eval *e, const void *p, size_t n, uint32_t *off)
 static uint32_t
 intern_label(struct dss_eval *e, const char *s, size_t n)
 {
-	uint32_t h = (uint32_t)hash(s, n);
 	struct label *l;
-	size_t j;
+	uint32_t i;
+	int added;
 
-	if (e->nlabels + 1 >= NONE || table_grow(&e->labtab, e->nlabels + 1) < 0)
-		return NONE;
-	for (j = h & e->labtab.mask; e->labtab.slot[j];
-	    j = (j + 1) & e->labtab.mask) {
-		uint64_t v = e->labtab.slot[j];
-
-		l = &e->labels[SLOT_INDEX(v)];
-		if (SLOT_HASH(v) == h &&
-		    same(e->arena.data + l->raw, l->rawlen, s, n))
-			return SLOT_INDEX(v);
-	}
+	i = dss_idtab_add(&e->labtab, s, n, dss_idtab_hash(s, n), &added);
+	if (i == DSS_IDTAB_NONE || !added)
+		return i;
 	if (e->nlabels == e->labcap) {
 		size_t cap = e->labcap ? 2 * e->labcap : 64;
 
@@ -500,17 +416,16 @@ intern_label(struct dss_eval *e, const char *s, size_t n)
 		e->labels = l;
 		e->labcap = cap;
 	}
-	l = &e->labels[e->nlabels];
+	assert(i == e->nlabels);
+	l = &e->labels[e->nlabels++];
 	memset(l, 0, sizeof(*l));
 	dss_buf_reset(&e->s2);
-	if (arena_add(e, s, n, &l->raw) < 0 || dss_eval_fold(&e->s2, s, n) < 0 ||
+	if (dss_eval_fold(&e->s2, s, n) < 0 ||
 	    arena_add(e, e->s2.data, e->s2.len, &l->fold) < 0)
 		return NONE;
-	l->rawlen = (uint32_t)n;
 	l->foldlen = (uint32_t)e->s2.len;
 	label_values(l, s, n);
-	e->labtab.slot[j] = SLOT_MAKE(h, e->nlabels);
-	return (uint32_t)e->nlabels++;
+	return i;
 }
 
 /* ---- datasets and sets ---- */
@@ -603,18 +518,19 @@ add_gold(struct dss_eval *e, uint32_t set, const char *id, size_t idlen,
     const struct dss_buf *choices, struct dss_err *err)
 {
 	struct gold *g;
-	uint32_t old, lab;
-	size_t at;
+	uint32_t gi, lab;
+	int added;
 
-	if (e->ngold + 1 >= NONE || table_grow(&e->idtab, e->ngold + 1) < 0)
+	if ((gi = dss_idtab_add(&e->ids, id, idlen, h, &added)) == DSS_IDTAB_NONE)
 		return dss_err_errno(err, ENOMEM, "gold");
-	if ((old = find_id(e, id, idlen, h, &at)) != NONE) {
-		const struct set *s = &e->sets[e->gold[old].set];
+	if (!added) {
+		const struct set *s = &e->sets[e->gold[gi].set];
 
 		return dss_err_set(err, "id '%.*s' is already in dataset '%s' "
 		    "split '%s'", (int)(idlen > 200 ? 200 : idlen), id,
 		    e->ds[s->ds].name, s->split);
 	}
+	assert(gi == e->ngold);
 	if (e->ngold == e->goldcap) {
 		size_t cap = e->goldcap ? 2 * e->goldcap : 1024;
 
@@ -623,17 +539,14 @@ add_gold(struct dss_eval *e, uint32_t set, const char *id, size_t idlen,
 		e->gold = g;
 		e->goldcap = cap;
 	}
-	g = &e->gold[e->ngold];
+	g = &e->gold[e->ngold++];
 	g->set = set;
 	g->choices = NONE;
 	if ((lab = intern_label(e, label, labellen)) == NONE ||
-	    arena_add(e, id, idlen, &g->id) < 0 ||
 	    (choices != NULL && choices->len &&
 	    arena_add(e, choices->data, choices->len, &g->choices) < 0))
 		return dss_err_errno(err, ENOMEM, "gold");
 	g->label = lab;
-	e->idtab.slot[at] = SLOT_MAKE(h, e->ngold);
-	e->ngold++;
 	e->sets[set].count++;
 	return 0;
 }
@@ -714,10 +627,9 @@ rows_from_db(struct dss_eval *e, sqlite3_stmt *st, long d, struct pending *p,
 
 		if (split == NULL || id == NULL || label == NULL)
 			return dss_err_errno(err, ENOMEM, "'%s'", path);
-		if (e->ngold + 2 >= NONE || table_grow(&e->idtab, e->ngold + 2) < 0)
+		h = dss_idtab_hash(id, idlen);
+		if (dss_idtab_prefetch(&e->ids, h) < 0)
 			return dss_err_errno(err, ENOMEM, "'%s'", path);
-		h = (uint32_t)hash(id, idlen);
-		__builtin_prefetch(&e->idtab.slot[h & e->idtab.mask]);
 		if (pending_flush(e, p, err) < 0)
 			return dss_err_prefix(err, "'%s'", path);
 		if (last == NULL || strcmp(last, split) != 0) {
@@ -874,10 +786,9 @@ gold_record(struct dss_eval *e, const struct dss_lines *l,
 	    member_span(&e->js, "id", &buf[2], &id, &idlen, err) < 0 ||
 	    member_span(&e->js, "label", &buf[3], &label, &labellen, err) < 0)
 		return -1;
-	if (e->ngold + 1 >= NONE || table_grow(&e->idtab, e->ngold + 1) < 0)
+	h = dss_idtab_hash(id, idlen);
+	if (dss_idtab_prefetch(&e->ids, h) < 0)
 		return dss_err_errno(err, ENOMEM, "gold");
-	h = (uint32_t)hash(id, idlen);
-	__builtin_prefetch(&e->idtab.slot[h & e->idtab.mask]);
 	if (e->lastkey == -1 || e->keytext.len != dslen + splitlen + 1 ||
 	    memcmp(e->keytext.data, ds, dslen) != 0 ||
 	    e->keytext.data[dslen] != '\0' ||
@@ -1143,8 +1054,9 @@ score(struct dss_eval *e, struct group *g, const struct gold *gd,
 			valid = (const unsigned char *)d->valid.data;
 		dss_buf_reset(&e->s1);
 		if (dss_eval_fold(&e->s1, p, n) < 0 ||
-		    label_verdict(p, n, &e->s1, e->arena.data + l->raw,
-		    l->rawlen, e->arena.data + l->fold, l->foldlen, valid,
+		    label_verdict(p, n, &e->s1, dss_idtab_key(&e->labtab,
+		    gd->label), e->labtab.len[gd->label],
+		    e->arena.data + l->fold, l->foldlen, valid,
 		    &e->s2, &v) < 0)
 			return dss_err_errno(err, ENOMEM, "prediction");
 	}
@@ -1204,17 +1116,13 @@ static uint32_t
 lookup(struct dss_eval *e, const char *p, size_t n)
 {
 	uint32_t gi = e->guess;
-	size_t at;
 
-	if (gi < e->ngold) {
-		const char *id = e->arena.data + e->gold[gi].id;
-
-		if (memcmp(id, p, n) == 0 && id[n] == '\0')
-			goto found;
+	if (gi >= e->ngold || e->ids.len[gi] != n ||
+	    memcmp(dss_idtab_key(&e->ids, gi), p, n) != 0) {
+		gi = dss_idtab_find(&e->ids, p, n, dss_idtab_hash(p, n));
+		if (gi == DSS_IDTAB_NONE)
+			return NONE;
 	}
-	if ((gi = find_id(e, p, n, (uint32_t)hash(p, n), &at)) == NONE)
-		return NONE;
-found:
 	e->guess = gi + 1;
 	return gi;
 }
@@ -1256,7 +1164,7 @@ prediction(struct dss_eval *e, const struct dss_lines *l, const char *deflt,
 	}
 	gd = &e->gold[gi];
 	s = &e->sets[gd->set];
-	id = e->arena.data + gd->id;
+	id = dss_idtab_key(&e->ids, gi);
 	if (check_member(&e->js, "dataset", e->ds[s->ds].name, id, &e->s1,
 	    err) < 0 ||
 	    check_member(&e->js, "split", s->split, id, &e->s1, err) < 0 ||
@@ -1369,7 +1277,7 @@ group_seed(const struct dss_eval *e, const struct group *g)
 	dss_buf_addf(&b, "%s%c%s%c%s%c%.17g%c%s", g->pub.dataset, 0,
 	    g->pub.split, 0, k->method, 0, k->fraction, 0,
 	    k->size ? k->size : "");
-	h = hash(b.data, b.len);
+	h = dss_idtab_hash(b.data, b.len);
 	dss_buf_free(&b);
 	return splitmix64(e->o.seed) ^ h;
 }
@@ -1407,8 +1315,8 @@ dss_eval_finish(struct dss_eval *e, struct dss_err *err)
 		    shown < p->missing; j++)
 			if (e->gold[j].set == g->set &&
 			    !(g->seen[j / 8] & (1u << (j % 8))))
-				p->missing_ids[shown++] = e->arena.data +
-				    e->gold[j].id;
+				p->missing_ids[shown++] = dss_idtab_key(&e->ids,
+				    (uint32_t)j);
 		if (dss_eval_bootstrap(p->n, p->correct, e->o.resamples,
 		    group_seed(e, g), &p->ci_low, &p->ci_high) < 0)
 			return dss_err_errno(err, ENOMEM, "bootstrap");
@@ -1420,7 +1328,7 @@ dss_eval_finish(struct dss_eval *e, struct dss_err *err)
 		if (e->ds[e->sets[e->gold[j].set].ds].kind == DSS_ANSWER_EQUATION &&
 		    !(e->o.official ? l->py_ok : l->plain_ok) &&
 		    e->gold_unp++ == 0)
-			e->gold_unp_id = e->gold[j].id;
+			e->gold_unp_first = (uint32_t)j;
 	}
 	free(e->order);
 	if ((e->order = malloc((e->ngroups + 1) * sizeof(*e->order))) == NULL)
@@ -1470,7 +1378,8 @@ dss_eval_gold_count(const struct dss_eval *e)
 unsigned long
 dss_eval_gold_unparsable(const struct dss_eval *e, const char **first_id)
 {
-	*first_id = e->gold_unp ? e->arena.data + e->gold_unp_id : NULL;
+	*first_id = e->gold_unp ? dss_idtab_key(&e->ids, e->gold_unp_first) :
+	    NULL;
 	return e->gold_unp;
 }
 
@@ -1501,9 +1410,9 @@ dss_eval_free(struct dss_eval *e)
 		return;
 	dss_buf_free(&e->arena);
 	free(e->labels);
-	free(e->labtab.slot);
+	dss_idtab_free(&e->labtab);
 	free(e->gold);
-	free(e->idtab.slot);
+	dss_idtab_free(&e->ids);
 	for (i = 0; i < e->nds; i++) {
 		free(e->ds[i].name);
 		dss_buf_free(&e->ds[i].valid);

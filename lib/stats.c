@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -177,24 +178,27 @@ q_examples(struct ctx *c, struct dss_err *err)
 	return done(c, st, rc, bad, err);
 }
 
+/*
+ * The joins with examples below are aggregated here rather than by SQL:
+ * their groups are few, and SQLite would sort every row to group them.
+ */
 static int
 q_prompts(struct ctx *c, struct dss_err *err)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT p.dataset, e.split, count(*) "
-	    "FROM prompts p" JOIN("p") "GROUP BY p.dataset, e.split", err);
+	sqlite3_stmt *st = prepare(c, "SELECT p.dataset, e.split FROM prompts p"
+	    JOIN("p"), err);
+	struct dss_stats_split *sp;
 	int rc, bad = 0;
 
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 1));
-
-		if (sp == NULL) {
+		if ((sp = get_split(c->s, col(st, 0), col(st, 1))) == NULL) {
 			bad = 1;
 			break;
 		}
-		sp->prompts = (unsigned long)sqlite3_column_int64(st, 2);
-		c->s->prompts += sp->prompts;
+		sp->prompts++;
+		c->s->prompts++;
 	}
 	return done(c, st, rc, bad, err);
 }
@@ -203,8 +207,7 @@ static int
 q_completions(struct ctx *c, struct dss_err *err)
 {
 	sqlite3_stmt *st = prepare(c, "SELECT c.dataset, e.split, c.teacher, "
-	    "count(*), max(c.sample) + 1 FROM completions c" JOIN("c")
-	    "GROUP BY c.dataset, e.split, c.teacher", err);
+	    "c.sample FROM completions c" JOIN("c"), err);
 	int rc, bad = 0;
 
 	if (st == NULL)
@@ -212,14 +215,16 @@ q_completions(struct ctx *c, struct dss_err *err)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 1));
 		struct dss_stats_teacher *t = sp ? get_teacher(sp, col(st, 2)) : NULL;
+		long long sample = sqlite3_column_int64(st, 3);
 
 		if (t == NULL) {
 			bad = 1;
 			break;
 		}
-		t->completions = (unsigned long)sqlite3_column_int64(st, 3);
-		t->samples = (unsigned long)sqlite3_column_int64(st, 4);
-		c->s->completions += t->completions;
+		t->completions++;
+		if (sample >= 0 && (unsigned long long)sample >= t->samples)
+			t->samples = (unsigned long)sample + 1;
+		c->s->completions++;
 	}
 	return done(c, st, rc, bad, err);
 }
@@ -233,10 +238,9 @@ q_cache(struct ctx *c, struct dss_err *err)
 {
 	sqlite3_stmt *st = prepare(c, "SELECT t.dataset, e.split, "
 	    "coalesce((SELECT c.teacher FROM completions c WHERE c.request = "
-	    "t.request LIMIT 1), t.provider || ':' || t.model), count(*), "
-	    "total(t.prompt_tokens), total(t.completion_tokens), "
-	    "total(t.cost_usd) FROM teach_cache t" JOIN("t")
-	    "GROUP BY 1, 2, 3", err);
+	    "t.request LIMIT 1), t.provider || ':' || t.model), "
+	    "t.prompt_tokens, t.completion_tokens, t.cost_usd "
+	    "FROM teach_cache t" JOIN("t"), err);
 	int rc, bad = 0;
 
 	if (st == NULL)
@@ -244,29 +248,109 @@ q_cache(struct ctx *c, struct dss_err *err)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 1));
 		struct dss_stats_teacher *t = sp ? get_teacher(sp, col(st, 2)) : NULL;
+		long long pt = sqlite3_column_int64(st, 3);
+		long long ct = sqlite3_column_int64(st, 4);
 
 		if (t == NULL) {
 			bad = 1;
 			break;
 		}
-		t->responses = (unsigned long)sqlite3_column_int64(st, 3);
-		t->prompt_tokens = (unsigned long long)sqlite3_column_double(st, 4);
-		t->completion_tokens = (unsigned long long)sqlite3_column_double(st, 5);
-		t->cost_usd = sqlite3_column_double(st, 6);
-		c->s->responses += t->responses;
+		t->responses++;
+		t->prompt_tokens += pt > 0 ? (unsigned long long)pt : 0;
+		t->completion_tokens += ct > 0 ? (unsigned long long)ct : 0;
+		t->cost_usd += sqlite3_column_double(st, 5);
+		c->s->responses++;
 	}
 	return done(c, st, rc, bad, err);
 }
 
-/* Kept triples: counts, agreement and rationale lengths, in one pass. */
+/*
+ * Counts label in f's table of labels: an open-addressing hash table of
+ * the distinct kept labels, made into the top ten when done.
+ */
+static int
+count_label(struct dss_stats_filter *f, const char *label)
+{
+	size_t n = strlen(label), j;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (j = 0; j < n; j++)
+		h = (h ^ (unsigned char)label[j]) * 0x100000001b3ULL;
+	if ((f->label_distinct + 1) * 4 > f->labmask * 3) {
+		size_t cap = f->labmask ? 2 * (f->labmask + 1) : 64, i;
+		struct dss_stats_count *v = calloc(cap, sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		for (i = 0; f->labmask && i <= f->labmask; i++) {
+			struct dss_stats_count *o = &f->labtab[i];
+			uint64_t g = 0xcbf29ce484222325ULL;
+			const char *p;
+
+			if (o->name == NULL)
+				continue;
+			for (p = o->name; *p; p++)
+				g = (g ^ (unsigned char)*p) * 0x100000001b3ULL;
+			for (j = g & (cap - 1); v[j].name; j = (j + 1) & (cap - 1))
+				;
+			v[j] = *o;
+		}
+		free(f->labtab);
+		f->labtab = v;
+		f->labmask = cap - 1;
+	}
+	for (j = h & f->labmask; f->labtab[j].name; j = (j + 1) & f->labmask)
+		if (strcmp(f->labtab[j].name, label) == 0) {
+			f->labtab[j].n++;
+			return 0;
+		}
+	if ((f->labtab[j].name = strdup(label)) == NULL)
+		return -1;
+	f->labtab[j].n = 1;
+	f->label_distinct++;
+	return 0;
+}
+
+/* Most frequent first, then by name. */
+static int
+cmp_frequent(const void *pa, const void *pb)
+{
+	const struct dss_stats_count *a = pa, *b = pb;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* Makes the table of labels into the top ten and the count of the rest. */
+static void
+top_labels(struct dss_stats_filter *f)
+{
+	size_t i, n = 0;
+
+	for (i = 0; f->labmask && i <= f->labmask; i++)
+		if (f->labtab[i].name != NULL)
+			f->labtab[n++] = f->labtab[i];
+	qsort(f->labtab, n, sizeof(*f->labtab), cmp_frequent);
+	for (i = DSS_STATS_TOP_LABELS; i < n; i++) {
+		f->label_other += f->labtab[i].n;
+		free(f->labtab[i].name);
+	}
+	f->labels = f->labtab;
+	f->nlabels = n < DSS_STATS_TOP_LABELS ? n : DSS_STATS_TOP_LABELS;
+	f->labtab = NULL;
+	f->labmask = 0;
+}
+
+/* Kept triples: counts, agreement, rationale lengths and labels, in one pass. */
 static int
 q_triples(struct ctx *c, struct dss_err *err)
 {
 	sqlite3_stmt *st = prepare(c, c->has_filter ?
 	    "SELECT t.dataset, e.split, t.teacher, t.filter, t.agree, "
-	    "length(t.rationale) FROM triples t" JOIN("t") :
+	    "length(t.rationale), t.label FROM triples t" JOIN("t") :
 	    "SELECT t.dataset, e.split, t.teacher, NULL, t.agree, "
-	    "length(t.rationale) FROM triples t" JOIN("t"), err);
+	    "length(t.rationale), t.label FROM triples t" JOIN("t"), err);
 	struct dss_stats_filter *f;
 	int rc, bad = 0;
 
@@ -291,6 +375,10 @@ q_triples(struct ctx *c, struct dss_err *err)
 		if ((unsigned long long)len > f->rationale_q[5])
 			f->rationale_q[5] = (unsigned long)len;
 		f->hist[len > DSS_STATS_LEN_MAX ? DSS_STATS_LEN_MAX : len]++;
+		if (count_label(f, col(st, 6) ? col(st, 6) : "") < 0) {
+			bad = 1;
+			break;
+		}
 		c->s->triples++;
 	}
 	return done(c, st, rc, bad, err);
@@ -367,45 +455,6 @@ q_rejects(struct ctx *c, struct dss_err *err)
 		f->judged += (unsigned long)sqlite3_column_double(st, 6);
 		f->agree += (unsigned long)sqlite3_column_double(st, 7);
 		c->s->rejects += n;
-	}
-	return done(c, st, rc, bad, err);
-}
-
-/* The kept labels of each group, most frequent first. */
-static int
-q_labels(struct ctx *c, struct dss_err *err)
-{
-	sqlite3_stmt *st = prepare(c, c->has_filter ?
-	    "SELECT t.dataset, e.split, t.teacher, t.filter, t.label, count(*) "
-	    "FROM triples t" JOIN("t") "GROUP BY 1, 2, 3, 4, 5 "
-	    "ORDER BY 1, 2, 3, 4, 6 DESC, 5" :
-	    "SELECT t.dataset, e.split, t.teacher, NULL, t.label, count(*) "
-	    "FROM triples t" JOIN("t") "GROUP BY 1, 2, 3, 5 "
-	    "ORDER BY 1, 2, 3, 6 DESC, 5", err);
-	int rc, bad = 0;
-
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_filter *f = row_filter(c->s, st, 1);
-		unsigned long n = (unsigned long)sqlite3_column_int64(st, 5);
-		struct dss_stats_count *l;
-
-		if (f == NULL) {
-			bad = 1;
-			break;
-		}
-		f->label_distinct++;
-		if (f->nlabels == DSS_STATS_TOP_LABELS) {
-			f->label_other += n;
-			continue;
-		}
-		if ((l = grow(&f->labels, &f->nlabels, sizeof(*l))) == NULL ||
-		    (l->name = strdup(col(st, 4) ? col(st, 4) : "")) == NULL) {
-			bad = 1;
-			break;
-		}
-		l->n = n;
 	}
 	return done(c, st, rc, bad, err);
 }
@@ -590,6 +639,7 @@ finish(struct dss_stats *s)
 				struct dss_stats_filter *f = &t->filters[k];
 
 				quantiles(f);
+				top_labels(f);
 				qsort(f->reasons, f->nreasons, sizeof(*f->reasons),
 				    cmp_count);
 			}
@@ -659,7 +709,7 @@ dss_stats_load(const char *path, const char *dataset, struct dss_err *err)
 	if (q_examples(&c, err) < 0 || q_prompts(&c, err) < 0 ||
 	    q_completions(&c, err) < 0 || q_cache(&c, err) < 0 ||
 	    q_triples(&c, err) < 0 || q_rejects(&c, err) < 0 ||
-	    q_labels(&c, err) < 0 || q_votes(&c, err) < 0 ||
+	    q_votes(&c, err) < 0 ||
 	    q_subsets(&c, err) < 0)
 		goto out;
 	finish(s);
@@ -698,6 +748,9 @@ dss_stats_free(struct dss_stats *s)
 				free(f->labels);
 				free(f->votes);
 				free(f->hist);
+				for (m = 0; f->labmask && m <= f->labmask; m++)
+					free(f->labtab[m].name);
+				free(f->labtab);
 				free(f->filter);
 			}
 			free(t->filters);

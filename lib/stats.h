@@ -19,7 +19,8 @@
  * A database older than schema version 3 lacks the filter column of
  * triples, the rejects table or the subsets table: what is missing is
  * reported as absent (a null filter), never guessed.  Memory grows with
- * the number of (dataset, split, teacher, filter) groups, not with rows.
+ * the number of (dataset, split, teacher, filter) groups and of distinct
+ * kept labels, not with rows.
  */
 #ifndef DSS_STATS_H
 #define DSS_STATS_H
@@ -57,6 +58,8 @@ struct dss_stats_filter {
 	/* rationale characters: min, p25, median, p75, p90, max */
 	unsigned long rationale_q[6];
 	unsigned long *hist;	/* internal: counts by length */
+	struct dss_stats_count *labtab;	/* internal: distinct labels */
+	size_t labmask;
 };
 
 struct dss_stats_teacher {
