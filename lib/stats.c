@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dss-stats' counting: one SQL aggregate per table, each row of which
- * lands in its (dataset, split, teacher, filter) group; the reports are
- * in stats_report.c.  See stats.h.
+ * dss-stats' counting: one scan of each table's indexed columns, each
+ * row landing in its (dataset, split, teacher, filter) group; the
+ * reports are in stats_report.c.  See stats.h.
  */
 #include <errno.h>
 #include <math.h>
@@ -15,6 +15,7 @@
 
 #include "answer.h"
 #include "db.h"
+#include "idtab.h"
 #include "stats.h"
 
 /* Text of column i, or NULL. */
@@ -107,26 +108,27 @@ get_filter(struct dss_stats_teacher *t, const char *filter)
 	return bad ? NULL : f;
 }
 
-/* The group of a row whose first columns are dataset, split, teacher, filter. */
-static struct dss_stats_filter *
-row_filter(struct dss_stats *s, sqlite3_stmt *st, int with_filter)
-{
-	struct dss_stats_split *sp = get_split(s, col(st, 0), col(st, 1));
-	struct dss_stats_teacher *t = sp ? get_teacher(sp, col(st, 2)) : NULL;
-
-	if (t == NULL)
-		return NULL;
-	return get_filter(t, with_filter ? col(st, 3) : NULL);
-}
-
 /* ---- the queries ---- */
 
+/*
+ * The examples, looked up by the other tables' rows: each row's split
+ * and gold label come from a table in memory, "dataset\0id" to example,
+ * so that no query joins examples (a B-tree search for every row) and
+ * none sorts its rows to group them; the groups are few.
+ */
 struct ctx {
 	struct dss_stats *s;
 	sqlite3 *db;
 	const char *dataset;
 	int has_filter, has_rejects, has_subsets;
 	struct dss_answer_cache *answers;
+	struct dss_idtab ids;		/* "dataset\0id" of every example */
+	uint32_t *split;		/* by example: index into s->splits */
+	uint32_t *label;		/* by example: index into labels */
+	size_t cap;
+	struct dss_idtab labels;	/* the distinct gold labels */
+	uint32_t guess;			/* the example after the last found */
+	struct dss_buf key;		/* scratch */
 };
 
 static sqlite3_stmt *
@@ -152,52 +154,130 @@ done(struct ctx *c, sqlite3_stmt *st, int rc, int bad, struct dss_err *err)
 	return 0;
 }
 
-#define JOIN(t) " LEFT JOIN examples e ON e.dataset = " t ".dataset AND " \
-	"e.id = " t ".id WHERE ?1 IS NULL OR " t ".dataset = ?1 "
+/* Makes c->key "dataset\0id" from columns 0 and 1 of st. */
+static int
+make_key(struct ctx *c, sqlite3_stmt *st)
+{
+	const char *ds = col(st, 0), *id = col(st, 1);
+
+	dss_buf_reset(&c->key);
+	return dss_buf_adds(&c->key, ds ? ds : "") < 0 ||
+	    dss_buf_addch(&c->key, 0) < 0 ||
+	    dss_buf_add(&c->key, id ? id : "", id ?
+	    (size_t)sqlite3_column_bytes(st, 1) : 0) < 0 ? -1 : 0;
+}
+
+/*
+ * The split (index into c->s->splits, or -1 when out of memory) and
+ * gold label (or DSS_IDTAB_NONE) of the example the row's columns 0
+ * and 1 (dataset, id) name; a row whose example is not stored belongs
+ * to its dataset's null split.
+ */
+static long
+example(struct ctx *c, sqlite3_stmt *st, uint32_t *label)
+{
+	struct dss_stats_split *sp;
+	uint32_t e;
+
+	*label = DSS_IDTAB_NONE;
+	if (make_key(c, st) < 0)
+		return -1;
+	/* tables keyed by (dataset, id) list them in the examples' order */
+	e = c->guess;
+	if (e >= c->ids.n || c->ids.len[e] != c->key.len ||
+	    memcmp(dss_idtab_key(&c->ids, e), c->key.data, c->key.len) != 0)
+		e = dss_idtab_find(&c->ids, c->key.data, c->key.len,
+		    dss_idtab_hash(c->key.data, c->key.len));
+	if (e != DSS_IDTAB_NONE) {
+		c->guess = e + 1;
+		*label = c->label[e];
+		return (long)c->split[e];
+	}
+	if ((sp = get_split(c->s, col(st, 0), NULL)) == NULL)
+		return -1;
+	return (long)(sp - c->s->splits);
+}
+
+/* The group of the row's example and of teacher and filter. */
+static struct dss_stats_filter *
+group(struct ctx *c, sqlite3_stmt *st, const char *teacher,
+    const char *filter, uint32_t *label)
+{
+	struct dss_stats_teacher *t;
+	long sp = example(c, st, label);
+
+	if (sp < 0 || (t = get_teacher(&c->s->splits[sp], teacher)) == NULL)
+		return NULL;
+	return get_filter(t, filter);
+}
 
 static int
 q_examples(struct ctx *c, struct dss_err *err)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT dataset, split, count(*) FROM "
-	    "examples WHERE ?1 IS NULL OR dataset = ?1 GROUP BY dataset, split",
-	    err);
+	sqlite3_stmt *st = prepare(c, "SELECT dataset, id, split, label FROM "
+	    "examples WHERE ?1 IS NULL OR dataset = ?1", err);
 	int rc, bad = 0;
 
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 1));
+		struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 2));
+		const char *label = col(st, 3);
+		uint32_t e;
+		int added;
 
-		if (sp == NULL) {
+		if (sp == NULL || make_key(c, st) < 0 || (e = dss_idtab_add(
+		    &c->ids, c->key.data, c->key.len, dss_idtab_hash(c->key.data,
+		    c->key.len), &added)) == DSS_IDTAB_NONE) {
 			bad = 1;
 			break;
 		}
-		sp->examples = (unsigned long)sqlite3_column_int64(st, 2);
-		c->s->examples += sp->examples;
+		if (e >= c->cap) {
+			size_t cap = c->cap ? 2 * c->cap : 1024;
+			uint32_t *a = realloc(c->split, cap * sizeof(*a)), *b;
+
+			if (a != NULL)
+				c->split = a;
+			if (a == NULL || (b = realloc(c->label,
+			    cap * sizeof(*b))) == NULL) {
+				bad = 1;
+				break;
+			}
+			c->label = b;
+			c->cap = cap;
+		}
+		c->split[e] = (uint32_t)(sp - c->s->splits);
+		c->label[e] = dss_idtab_add(&c->labels, label ? label : "",
+		    label ? (size_t)sqlite3_column_bytes(st, 3) : 0,
+		    dss_idtab_hash(label ? label : "", label ?
+		    (size_t)sqlite3_column_bytes(st, 3) : 0), NULL);
+		if (c->label[e] == DSS_IDTAB_NONE) {
+			bad = 1;
+			break;
+		}
+		sp->examples++;
+		c->s->examples++;
 	}
 	return done(c, st, rc, bad, err);
 }
 
-/*
- * The joins with examples below are aggregated here rather than by SQL:
- * their groups are few, and SQLite would sort every row to group them.
- */
 static int
 q_prompts(struct ctx *c, struct dss_err *err)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT p.dataset, e.split FROM prompts p"
-	    JOIN("p"), err);
-	struct dss_stats_split *sp;
+	sqlite3_stmt *st = prepare(c, "SELECT dataset, id FROM prompts "
+	    "WHERE ?1 IS NULL OR dataset = ?1", err);
+	uint32_t label;
+	long sp;
 	int rc, bad = 0;
 
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((sp = get_split(c->s, col(st, 0), col(st, 1))) == NULL) {
+		if ((sp = example(c, st, &label)) < 0) {
 			bad = 1;
 			break;
 		}
-		sp->prompts++;
+		c->s->splits[sp].prompts++;
 		c->s->prompts++;
 	}
 	return done(c, st, rc, bad, err);
@@ -206,18 +286,20 @@ q_prompts(struct ctx *c, struct dss_err *err)
 static int
 q_completions(struct ctx *c, struct dss_err *err)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT c.dataset, e.split, c.teacher, "
-	    "c.sample FROM completions c" JOIN("c"), err);
+	sqlite3_stmt *st = prepare(c, "SELECT dataset, id, teacher, sample "
+	    "FROM completions WHERE ?1 IS NULL OR dataset = ?1", err);
+	struct dss_stats_teacher *t;
+	uint32_t label;
+	long sp;
 	int rc, bad = 0;
 
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 1));
-		struct dss_stats_teacher *t = sp ? get_teacher(sp, col(st, 2)) : NULL;
 		long long sample = sqlite3_column_int64(st, 3);
 
-		if (t == NULL) {
+		if ((sp = example(c, st, &label)) < 0 ||
+		    (t = get_teacher(&c->s->splits[sp], col(st, 2))) == NULL) {
 			bad = 1;
 			break;
 		}
@@ -230,28 +312,49 @@ q_completions(struct ctx *c, struct dss_err *err)
 }
 
 /*
- * Cached responses, each once, for the example it was paid for; its
- * teacher is the one its completions name (else provider:model).
+ * Cached responses, each once, for the example it was paid for, under
+ * the teacher its completions name: one name for each provider and
+ * model, found from one of their completions (else provider:model).
  */
 static int
 q_cache(struct ctx *c, struct dss_err *err)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT t.dataset, e.split, "
-	    "coalesce((SELECT c.teacher FROM completions c WHERE c.request = "
-	    "t.request LIMIT 1), t.provider || ':' || t.model), "
-	    "t.prompt_tokens, t.completion_tokens, t.cost_usd "
-	    "FROM teach_cache t" JOIN("t"), err);
-	int rc, bad = 0;
+	sqlite3_stmt *st = prepare(c, "SELECT dataset, id, provider || ':' || "
+	    "model, prompt_tokens, completion_tokens, cost_usd, provider, model "
+	    "FROM teach_cache WHERE ?1 IS NULL OR dataset = ?1", err);
+	sqlite3_stmt *name = dss_db_prepare(c->db, "SELECT c.teacher FROM "
+	    "teach_cache t JOIN completions c ON c.request = t.request WHERE "
+	    "t.provider = ?1 AND t.model = ?2 LIMIT 1", err);
+	struct dss_buf last = DSS_BUF_INIT, teacher = DSS_BUF_INIT;
+	struct dss_stats_teacher *t;
+	uint32_t label;
+	long sp;
+	int rc = SQLITE_DONE, bad = 0;
 
-	if (st == NULL)
+	if (st == NULL || name == NULL) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(name);
 		return -1;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 1));
-		struct dss_stats_teacher *t = sp ? get_teacher(sp, col(st, 2)) : NULL;
+		const char *pm = col(st, 2) ? col(st, 2) : "";
 		long long pt = sqlite3_column_int64(st, 3);
 		long long ct = sqlite3_column_int64(st, 4);
 
-		if (t == NULL) {
+		if (last.len == 0 || strcmp(last.data, pm) != 0) {
+			dss_buf_reset(&last);
+			dss_buf_reset(&teacher);
+			sqlite3_reset(name);
+			sqlite3_bind_value(name, 1, sqlite3_column_value(st, 6));
+			sqlite3_bind_value(name, 2, sqlite3_column_value(st, 7));
+			bad = dss_buf_adds(&last, pm) < 0 || dss_buf_adds(&teacher,
+			    sqlite3_step(name) == SQLITE_ROW && col(name, 0) ?
+			    col(name, 0) : pm) < 0;
+			if (bad)
+				break;
+		}
+		if ((sp = example(c, st, &label)) < 0 ||
+		    (t = get_teacher(&c->s->splits[sp], teacher.data)) == NULL) {
 			bad = 1;
 			break;
 		}
@@ -261,85 +364,36 @@ q_cache(struct ctx *c, struct dss_err *err)
 		t->cost_usd += sqlite3_column_double(st, 5);
 		c->s->responses++;
 	}
+	sqlite3_finalize(name);
+	dss_buf_free(&last);
+	dss_buf_free(&teacher);
 	return done(c, st, rc, bad, err);
 }
 
-/*
- * Counts label in f's table of labels: an open-addressing hash table of
- * the distinct kept labels, made into the top ten when done.
- */
+/* Counts a kept label of f. */
 static int
-count_label(struct dss_stats_filter *f, const char *label)
+count_label(struct dss_stats_filter *f, const char *label, size_t n)
 {
-	size_t n = strlen(label), j;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t i;
 
-	for (j = 0; j < n; j++)
-		h = (h ^ (unsigned char)label[j]) * 0x100000001b3ULL;
-	if ((f->label_distinct + 1) * 4 > f->labmask * 3) {
-		size_t cap = f->labmask ? 2 * (f->labmask + 1) : 64, i;
-		struct dss_stats_count *v = calloc(cap, sizeof(*v));
+	if (f->labtab == NULL && (f->labtab = calloc(1,
+	    sizeof(*f->labtab))) == NULL)
+		return -1;
+	i = dss_idtab_add(f->labtab, label, n, dss_idtab_hash(label, n), NULL);
+	if (i == DSS_IDTAB_NONE)
+		return -1;
+	if (i >= f->labcap) {
+		size_t cap = f->labcap ? 2 * f->labcap : 16;
+		unsigned long *v = realloc(f->labn, cap * sizeof(*v));
 
 		if (v == NULL)
 			return -1;
-		for (i = 0; f->labmask && i <= f->labmask; i++) {
-			struct dss_stats_count *o = &f->labtab[i];
-			uint64_t g = 0xcbf29ce484222325ULL;
-			const char *p;
-
-			if (o->name == NULL)
-				continue;
-			for (p = o->name; *p; p++)
-				g = (g ^ (unsigned char)*p) * 0x100000001b3ULL;
-			for (j = g & (cap - 1); v[j].name; j = (j + 1) & (cap - 1))
-				;
-			v[j] = *o;
-		}
-		free(f->labtab);
-		f->labtab = v;
-		f->labmask = cap - 1;
+		memset(v + f->labcap, 0, (cap - f->labcap) * sizeof(*v));
+		f->labn = v;
+		f->labcap = cap;
 	}
-	for (j = h & f->labmask; f->labtab[j].name; j = (j + 1) & f->labmask)
-		if (strcmp(f->labtab[j].name, label) == 0) {
-			f->labtab[j].n++;
-			return 0;
-		}
-	if ((f->labtab[j].name = strdup(label)) == NULL)
-		return -1;
-	f->labtab[j].n = 1;
-	f->label_distinct++;
+	f->labn[i]++;
 	return 0;
-}
-
-/* Most frequent first, then by name. */
-static int
-cmp_frequent(const void *pa, const void *pb)
-{
-	const struct dss_stats_count *a = pa, *b = pb;
-
-	if (a->n != b->n)
-		return a->n > b->n ? -1 : 1;
-	return strcmp(a->name, b->name);
-}
-
-/* Makes the table of labels into the top ten and the count of the rest. */
-static void
-top_labels(struct dss_stats_filter *f)
-{
-	size_t i, n = 0;
-
-	for (i = 0; f->labmask && i <= f->labmask; i++)
-		if (f->labtab[i].name != NULL)
-			f->labtab[n++] = f->labtab[i];
-	qsort(f->labtab, n, sizeof(*f->labtab), cmp_frequent);
-	for (i = DSS_STATS_TOP_LABELS; i < n; i++) {
-		f->label_other += f->labtab[i].n;
-		free(f->labtab[i].name);
-	}
-	f->labels = f->labtab;
-	f->nlabels = n < DSS_STATS_TOP_LABELS ? n : DSS_STATS_TOP_LABELS;
-	f->labtab = NULL;
-	f->labmask = 0;
 }
 
 /* Kept triples: counts, agreement, rationale lengths and labels, in one pass. */
@@ -347,21 +401,25 @@ static int
 q_triples(struct ctx *c, struct dss_err *err)
 {
 	sqlite3_stmt *st = prepare(c, c->has_filter ?
-	    "SELECT t.dataset, e.split, t.teacher, t.filter, t.agree, "
-	    "length(t.rationale), t.label FROM triples t" JOIN("t") :
-	    "SELECT t.dataset, e.split, t.teacher, NULL, t.agree, "
-	    "length(t.rationale), t.label FROM triples t" JOIN("t"), err);
+	    "SELECT dataset, id, teacher, filter, agree, length(rationale), "
+	    "label FROM triples WHERE ?1 IS NULL OR dataset = ?1" :
+	    "SELECT dataset, id, teacher, NULL, agree, length(rationale), "
+	    "label FROM triples WHERE ?1 IS NULL OR dataset = ?1", err);
 	struct dss_stats_filter *f;
+	uint32_t label;
 	int rc, bad = 0;
 
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long len = sqlite3_column_int64(st, 5);
+		const char *l = col(st, 6);
 
-		f = row_filter(c->s, st, 1);
+		f = group(c, st, col(st, 2), col(st, 3), &label);
 		if (f == NULL || (f->hist == NULL && (f->hist = calloc(
-		    DSS_STATS_LEN_MAX + 1, sizeof(*f->hist))) == NULL)) {
+		    DSS_STATS_LEN_MAX + 1, sizeof(*f->hist))) == NULL) ||
+		    count_label(f, l ? l : "", l ?
+		    (size_t)sqlite3_column_bytes(st, 6) : 0) < 0) {
 			bad = 1;
 			break;
 		}
@@ -375,48 +433,44 @@ q_triples(struct ctx *c, struct dss_err *err)
 		if ((unsigned long long)len > f->rationale_q[5])
 			f->rationale_q[5] = (unsigned long)len;
 		f->hist[len > DSS_STATS_LEN_MAX ? DSS_STATS_LEN_MAX : len]++;
-		if (count_label(f, col(st, 6) ? col(st, 6) : "") < 0) {
-			bad = 1;
-			break;
-		}
 		c->s->triples++;
 	}
 	return done(c, st, rc, bad, err);
 }
 
-/* dss_same(dataset, a, b): whether two answers are the same by the
- * dataset's rule (strings compared plainly for an unknown dataset). */
-static void
-same_fn(sqlite3_context *cx, int argc, sqlite3_value **v)
+/* Whether answer a is gold label g by the rule of dataset ds. */
+static int
+same_answer(struct ctx *c, const char *ds, const char *a, const char *g)
 {
-	struct dss_answer_cache *cache = sqlite3_user_data(cx);
-	const char *ds = (const char *)sqlite3_value_text(v[0]);
-	const char *a = (const char *)sqlite3_value_text(v[1]);
-	const char *b = (const char *)sqlite3_value_text(v[2]);
-	struct dss_answer_config *cfg = NULL;
 	struct dss_err err = DSS_ERR_INIT;
+	struct dss_answer_config *cfg = dss_answer_cache_get(c->answers, ds,
+	    &err);
 
-	(void)argc;
-	if (a == NULL || b == NULL) {
-		sqlite3_result_int(cx, 0);
-		return;
-	}
-	if (ds != NULL)
-		cfg = dss_answer_cache_get(cache, ds, &err);
-	if (cfg == NULL) {
-		sqlite3_result_int(cx, strcmp(a, b) == 0);
-		return;
-	}
-	sqlite3_result_int(cx, dss_answer_same(dss_answer_config_kindof(cfg),
-	    a, b));
+	if (cfg == NULL)
+		return strcmp(a, g) == 0;
+	return dss_answer_same(dss_answer_config_kindof(cfg), a, g);
 }
 
+/* Counts n of reason in f's list of reasons. */
 static int
-cmp_count(const void *pa, const void *pb)
+count_reason(struct dss_stats_filter *f, const char *reason)
 {
-	const struct dss_stats_count *a = pa, *b = pb;
+	struct dss_stats_count *r;
+	size_t i;
 
-	return strcmp(a->name, b->name);
+	for (i = 0; i < f->nreasons; i++)
+		if (strcmp(f->reasons[i].name, reason) == 0) {
+			f->reasons[i].n++;
+			return 0;
+		}
+	if ((r = grow(&f->reasons, &f->nreasons, sizeof(*r))) == NULL)
+		return -1;
+	if ((r->name = strdup(reason)) == NULL) {
+		f->nreasons--;
+		return -1;
+	}
+	r->n = 1;
+	return 0;
 }
 
 static int
@@ -427,34 +481,30 @@ q_rejects(struct ctx *c, struct dss_err *err)
 
 	if (!c->has_rejects)
 		return 0;
-	if (sqlite3_create_function(c->db, "dss_same", 3, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC, c->answers, same_fn, NULL, NULL) != SQLITE_OK)
-		return dss_err_set(err, "cannot read '%s': %s", c->s->path,
-		    sqlite3_errmsg(c->db));
-	if ((st = prepare(c, "SELECT r.dataset, e.split, r.teacher, r.filter, "
-	    "r.reason, count(*), total(e.label IS NOT NULL), "
-	    "total(dss_same(r.dataset, r.teacher_label, e.label)) "
-	    "FROM rejects r" JOIN("r") "GROUP BY 1, 2, 3, 4, 5", err)) == NULL)
+	if ((st = prepare(c, "SELECT dataset, id, teacher, filter, reason, "
+	    "teacher_label FROM rejects WHERE ?1 IS NULL OR dataset = ?1",
+	    err)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_filter *f = row_filter(c->s, st, 1);
-		struct dss_stats_count *r;
-		const char *reason = col(st, 4);
-		unsigned long n = (unsigned long)sqlite3_column_int64(st, 5);
+		const char *reason = col(st, 4) ? col(st, 4) : "";
+		const char *answer = col(st, 5);
+		struct dss_stats_filter *f;
+		uint32_t label;
 
-		if (f == NULL || (r = grow(&f->reasons, &f->nreasons,
-		    sizeof(*r))) == NULL ||
-		    (r->name = strdup(reason ? reason : "")) == NULL) {
+		f = group(c, st, col(st, 2), col(st, 3), &label);
+		if (f == NULL || count_reason(f, reason) < 0) {
 			bad = 1;
 			break;
 		}
-		r->n = n;
-		f->rejected += n;
-		if (reason != NULL && strcmp(reason, "no_answer") == 0)
-			f->parse_failures += n;
-		f->judged += (unsigned long)sqlite3_column_double(st, 6);
-		f->agree += (unsigned long)sqlite3_column_double(st, 7);
-		c->s->rejects += n;
+		f->rejected++;
+		if (strcmp(reason, "no_answer") == 0)
+			f->parse_failures++;
+		if (label != DSS_IDTAB_NONE) {
+			f->judged++;
+			f->agree += answer != NULL && same_answer(c, col(st, 0),
+			    answer, dss_idtab_key(&c->labels, label));
+		}
+		c->s->rejects++;
 	}
 	return done(c, st, rc, bad, err);
 }
@@ -464,40 +514,48 @@ static int
 q_votes(struct ctx *c, struct dss_err *err)
 {
 	sqlite3_stmt *st = prepare(c, c->has_filter ?
-	    "SELECT dataset, split, teacher, filter, win, total, count(*) FROM ("
-	    "SELECT t.dataset, e.split, t.teacher, t.filter, "
-	    "(SELECT max(value) FROM json_each(t.record, '$.votes')) AS win, "
-	    "(SELECT total(value) FROM json_each(t.record, '$.votes')) AS total "
-	    "FROM triples t" JOIN("t") "AND (t.filter = 'majority' OR "
-	    "t.filter LIKE 'majority,%') AND json_valid(t.record) "
-	    "GROUP BY t.dataset, t.id, t.teacher, t.filter) "
-	    "WHERE win IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6 "
-	    "ORDER BY 1, 2, 3, 4, 5 DESC, 6" :
-	    "SELECT dataset, split, teacher, NULL, win, total, count(*) FROM ("
-	    "SELECT t.dataset, e.split, t.teacher, "
-	    "(SELECT max(value) FROM json_each(t.record, '$.votes')) AS win, "
-	    "(SELECT total(value) FROM json_each(t.record, '$.votes')) AS total "
-	    "FROM triples t" JOIN("t") "AND json_valid(t.record) AND "
-	    "json_type(t.record, '$.votes') = 'object' "
-	    "GROUP BY t.dataset, t.id, t.teacher) "
-	    "WHERE win IS NOT NULL GROUP BY 1, 2, 3, 5, 6 "
-	    "ORDER BY 1, 2, 3, 5 DESC, 6", err);
+	    "SELECT dataset, id, teacher, filter, "
+	    "max((SELECT max(value) FROM json_each(record, '$.votes'))), "
+	    "max((SELECT total(value) FROM json_each(record, '$.votes'))) "
+	    "FROM triples WHERE (?1 IS NULL OR dataset = ?1) AND "
+	    "(filter = 'majority' OR filter LIKE 'majority,%') AND "
+	    "json_valid(record) GROUP BY dataset, id, teacher, filter" :
+	    "SELECT dataset, id, teacher, NULL, "
+	    "max((SELECT max(value) FROM json_each(record, '$.votes'))), "
+	    "max((SELECT total(value) FROM json_each(record, '$.votes'))) "
+	    "FROM triples WHERE (?1 IS NULL OR dataset = ?1) AND "
+	    "json_valid(record) AND json_type(record, '$.votes') = 'object' "
+	    "GROUP BY dataset, id, teacher", err);
 	int rc, bad = 0;
 
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_filter *f = row_filter(c->s, st, 1);
-		struct dss_stats_votes *v;
+		struct dss_stats_filter *f;
+		struct dss_stats_votes *v = NULL;
+		long win = (long)sqlite3_column_int64(st, 4);
+		long total = (long)sqlite3_column_double(st, 5);
+		uint32_t label;
+		size_t i;
 
-		if (f == NULL || (v = grow(&f->votes, &f->nvotes,
-		    sizeof(*v))) == NULL) {
+		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+			continue;
+		if ((f = group(c, st, col(st, 2), col(st, 3), &label)) == NULL) {
 			bad = 1;
 			break;
 		}
-		v->win = (long)sqlite3_column_int64(st, 4);
-		v->total = (long)sqlite3_column_double(st, 5);
-		v->prompts = (unsigned long)sqlite3_column_int64(st, 6);
+		for (i = 0; i < f->nvotes; i++)
+			if (f->votes[i].win == win && f->votes[i].total == total)
+				v = &f->votes[i];
+		if (v == NULL) {
+			if ((v = grow(&f->votes, &f->nvotes, sizeof(*v))) == NULL) {
+				bad = 1;
+				break;
+			}
+			v->win = win;
+			v->total = total;
+		}
+		v->prompts++;
 	}
 	return done(c, st, rc, bad, err);
 }
@@ -536,6 +594,68 @@ q_subsets(struct ctx *c, struct dss_err *err)
 			break;
 	}
 	return done(c, st, rc, bad, err);
+}
+
+static int
+cmp_count(const void *pa, const void *pb)
+{
+	const struct dss_stats_count *a = pa, *b = pb;
+
+	return strcmp(a->name, b->name);
+}
+
+/* Most frequent first, then by name. */
+static int
+cmp_frequent(const void *pa, const void *pb)
+{
+	const struct dss_stats_count *a = pa, *b = pb;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static int
+cmp_votes(const void *pa, const void *pb)
+{
+	const struct dss_stats_votes *a = pa, *b = pb;
+
+	if (a->win != b->win)
+		return a->win > b->win ? -1 : 1;
+	return (a->total > b->total) - (a->total < b->total);
+}
+
+/* The ten most frequent labels, and the count of the others. */
+static int
+top_labels(struct dss_stats_filter *f)
+{
+	struct dss_stats_count *all;
+	size_t i, n = f->labtab ? f->labtab->n : 0;
+
+	f->label_distinct = n;
+	if (n == 0)
+		return 0;
+	if ((all = calloc(n, sizeof(*all))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		all[i].name = (char *)dss_idtab_key(f->labtab, (uint32_t)i);
+		all[i].n = f->labn[i];
+	}
+	qsort(all, n, sizeof(*all), cmp_frequent);
+	for (i = 0; i < n; i++) {
+		if (i >= DSS_STATS_TOP_LABELS)
+			f->label_other += all[i].n;
+		else if ((all[i].name = strdup(all[i].name)) == NULL)
+			break;
+	}
+	f->labels = all;
+	f->nlabels = i < DSS_STATS_TOP_LABELS ? i : DSS_STATS_TOP_LABELS;
+	dss_idtab_free(f->labtab);
+	free(f->labtab);
+	free(f->labn);
+	f->labtab = NULL;
+	f->labn = NULL;
+	return i < n && i < DSS_STATS_TOP_LABELS ? -1 : 0;
 }
 
 /* ---- finishing ---- */
@@ -619,7 +739,7 @@ cmp_filter(const void *pa, const void *pb)
 	return cmp_null_last(a->filter, b->filter);
 }
 
-static void
+static int
 finish(struct dss_stats *s)
 {
 	size_t i, j, k;
@@ -639,12 +759,16 @@ finish(struct dss_stats *s)
 				struct dss_stats_filter *f = &t->filters[k];
 
 				quantiles(f);
-				top_labels(f);
+				if (top_labels(f) < 0)
+					return -1;
 				qsort(f->reasons, f->nreasons, sizeof(*f->reasons),
 				    cmp_count);
+				qsort(f->votes, f->nvotes, sizeof(*f->votes),
+				    cmp_votes);
 			}
 		}
 	}
+	return 0;
 }
 
 static int
@@ -663,11 +787,16 @@ has(sqlite3 *db, const char *sql)
 struct dss_stats *
 dss_stats_load(const char *path, const char *dataset, struct dss_err *err)
 {
-	struct ctx c = { NULL, NULL, dataset, 0, 0, 0, NULL };
+	struct ctx c;
 	struct dss_stats *s;
 	struct stat sb;
 	int ok = 0;
 
+	memset(&c, 0, sizeof(c));
+	c.dataset = dataset;
+	c.ids = (struct dss_idtab)DSS_IDTAB_INIT;
+	c.labels = (struct dss_idtab)DSS_IDTAB_INIT;
+	c.key = (struct dss_buf)DSS_BUF_INIT;
 	if (stat(path, &sb) < 0) {
 		dss_err_errno(err, errno, "cannot open '%s'", path);
 		return NULL;
@@ -709,14 +838,21 @@ dss_stats_load(const char *path, const char *dataset, struct dss_err *err)
 	if (q_examples(&c, err) < 0 || q_prompts(&c, err) < 0 ||
 	    q_completions(&c, err) < 0 || q_cache(&c, err) < 0 ||
 	    q_triples(&c, err) < 0 || q_rejects(&c, err) < 0 ||
-	    q_votes(&c, err) < 0 ||
-	    q_subsets(&c, err) < 0)
+	    q_votes(&c, err) < 0 || q_subsets(&c, err) < 0)
 		goto out;
-	finish(s);
+	if (finish(s) < 0) {
+		dss_err_errno(err, ENOMEM, "'%s'", path);
+		goto out;
+	}
 	ok = 1;
 out:
 	dss_db_close(c.db);
 	dss_answer_cache_free(c.answers);
+	dss_idtab_free(&c.ids);
+	dss_idtab_free(&c.labels);
+	free(c.split);
+	free(c.label);
+	dss_buf_free(&c.key);
 	if (!ok) {
 		dss_stats_free(s);
 		return NULL;
@@ -748,9 +884,10 @@ dss_stats_free(struct dss_stats *s)
 				free(f->labels);
 				free(f->votes);
 				free(f->hist);
-				for (m = 0; f->labmask && m <= f->labmask; m++)
-					free(f->labtab[m].name);
+				if (f->labtab != NULL)
+					dss_idtab_free(f->labtab);
 				free(f->labtab);
+				free(f->labn);
 				free(f->filter);
 			}
 			free(t->filters);
