@@ -160,6 +160,44 @@ esnli test: accuracy (%) by model size
 EOF
 cmp_file ablation want "the ablation table by model size, sizes in order"
 
+# The manual's pipeline for the teacher's few-shot predictions, on the
+# completions of the filter tests (their records serve as gold too).
+if command -v jq >/dev/null 2>&1; then
+	G="$TOP/tests/golden/filter-completions.jsonl"
+	grep '"sample":0' "$G" >fs-gold.jsonl
+	dss-filter --agree none --rejects unread.jsonl <"$G" >read.jsonl 2>/dev/null
+	cat read.jsonl unread.jsonl |
+	    jq -c 'select(.sample == 0) | {id, method: "few-shot",
+	        prediction: (.teacher_label // "")}' >few-shot-fs.jsonl
+	expect_ok "the manual's few-shot pipeline" \
+	    dss-eval --gold fs-gold.jsonl --pred few-shot-fs.jsonl --json
+	python3 - out fs-gold.jsonl read.jsonl unread.jsonl >check 2>&1 <<'PY'
+import json, sys
+rows = {r["dataset"]: r for r in map(json.loads, open(sys.argv[1]))}
+gold = {g["id"]: g for g in map(json.loads, open(sys.argv[2]))}
+def same(ds, a, b):
+    if ds == "svamp":
+        a, b = eval(a.replace(",", "")), eval(b)
+        return abs(a - b) <= 1e-6 * max(1, abs(b))
+    return a == b
+want = {}
+for path in sys.argv[3:]:
+    for t in map(json.loads, open(path)):
+        if t["sample"] != 0:
+            continue
+        n, c = want.get(t["dataset"], (0, 0))
+        a = t.get("teacher_label")
+        want[t["dataset"]] = (n + 1, c + (a is not None and
+                                          same(t["dataset"], a, gold[t["id"]]["label"])))
+got = {d: (r["n"], r["correct"]) for d, r in rows.items()}
+print("ok" if got == want and all(r["missing"] == 0 for r in rows.values())
+      else "got %s want %s" % (got, want))
+PY
+	is "$(cat check)" "ok" "  the teacher's accuracy over every first sample"
+else
+	for _t in 1 2; do _n=$((_n + 1)); echo "ok $_n # skip jq is not installed"; done
+fi
+
 # The bootstrap: seeded, the same seed the same interval.
 dss-eval --gold gold.jsonl --pred a.jsonl --json --seed 5 >s5a 2>/dev/null
 dss-eval --gold gold.jsonl --pred a.jsonl --json --seed 5 >s5b 2>/dev/null
