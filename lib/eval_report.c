@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "eval.h"
 #include "jscan.h"
 #include "svg.h"
@@ -329,19 +327,22 @@ out:
 
 /* ---- JSON ---- */
 
-/* A number that reads back as the same double, or null for NAN (cJSON
- * prints 15 digits when they come within an epsilon, losing the last bit). */
-static cJSON *
-number_or_null(double v)
+/* Appends "key": and a JSON string, or null. */
+static int
+json_str(struct dss_buf *b, const char *key, const char *v)
 {
-	struct dss_buf b = DSS_BUF_INIT;
-	cJSON *n;
+	if (dss_buf_addf(b, ",\"%s\":", key) < 0)
+		return -1;
+	return v ? dss_jscan_quote(b, v, strlen(v)) : dss_buf_adds(b, "null");
+}
 
-	if (dss_jscan_number(&b, v) < 0)
-		return NULL;
-	n = cJSON_CreateRaw(b.data);
-	dss_buf_free(&b);
-	return n;
+/* Appends "key": and a number that reads back as the same double, or null. */
+static int
+json_num(struct dss_buf *b, const char *key, double v)
+{
+	if (dss_buf_addf(b, ",\"%s\":", key) < 0)
+		return -1;
+	return dss_jscan_number(b, v);
 }
 
 int
@@ -349,48 +350,37 @@ dss_eval_json(const struct dss_eval *e, struct dss_buf *out,
     struct dss_err *err)
 {
 	size_t n = dss_eval_ngroups(e), i;
-	int official = dss_eval_official(e);
+	int official = dss_eval_official(e), bad = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !bad; i++) {
 		const struct dss_eval_group *g = G(e, i);
-		cJSON *o = cJSON_CreateObject(), *ci;
-		char *s;
-		int bad;
 
-		/* cJSON_Add*ToObject and AddItemToObject take ownership. */
-		cJSON_AddStringToObject(o, "dataset", g->dataset);
-		cJSON_AddStringToObject(o, "split", g->split);
-		cJSON_AddStringToObject(o, "method", g->method);
-		cJSON_AddItemToObject(o, "fraction", number_or_null(g->fraction));
-		if (g->size)
-			cJSON_AddStringToObject(o, "size", g->size);
-		else
-			cJSON_AddNullToObject(o, "size");
-		cJSON_AddStringToObject(o, "rule", official ? "official" : "folded");
-		cJSON_AddNumberToObject(o, "n", (double)g->n);
-		cJSON_AddNumberToObject(o, "correct", (double)g->correct);
-		cJSON_AddItemToObject(o, "accuracy", number_or_null(g->accuracy));
+		bad |= dss_buf_adds(out, "{\"dataset\":") < 0 ||
+		    dss_jscan_quote(out, g->dataset, strlen(g->dataset)) < 0 ||
+		    json_str(out, "split", g->split) < 0 ||
+		    json_str(out, "method", g->method) < 0 ||
+		    json_num(out, "fraction", g->fraction) < 0 ||
+		    json_str(out, "size", g->size) < 0 ||
+		    json_str(out, "rule", official ? "official" : "folded") < 0 ||
+		    json_num(out, "n", (double)g->n) < 0 ||
+		    json_num(out, "correct", (double)g->correct) < 0 ||
+		    json_num(out, "accuracy", g->accuracy) < 0;
 		if (isnan(g->ci_low))
-			cJSON_AddNullToObject(o, "ci95");
-		else {
-			ci = cJSON_AddArrayToObject(o, "ci95");
-			cJSON_AddItemToArray(ci, number_or_null(g->ci_low));
-			cJSON_AddItemToArray(ci, number_or_null(g->ci_high));
-		}
-		cJSON_AddNumberToObject(o, "unparsable", (double)g->unparsable);
-		cJSON_AddItemToObject(o, "official_accuracy",
-		    number_or_null(g->official_accuracy));
-		cJSON_AddItemToObject(o, "folded_accuracy",
-		    number_or_null(g->folded_accuracy));
-		cJSON_AddNumberToObject(o, "missing", (double)g->missing);
-		s = cJSON_PrintUnformatted(o);
-		bad = s == NULL || dss_buf_adds(out, s) < 0 ||
-		    dss_buf_addch(out, '\n') < 0;
-		cJSON_free(s);
-		cJSON_Delete(o);
-		if (bad)
-			return dss_err_errno(err, ENOMEM, "report");
+			bad |= dss_buf_adds(out, ",\"ci95\":null") < 0;
+		else
+			bad |= dss_buf_adds(out, ",\"ci95\":[") < 0 ||
+			    dss_jscan_number(out, g->ci_low) < 0 ||
+			    dss_buf_addch(out, ',') < 0 ||
+			    dss_jscan_number(out, g->ci_high) < 0 ||
+			    dss_buf_addch(out, ']') < 0;
+		bad |= json_num(out, "unparsable", (double)g->unparsable) < 0 ||
+		    json_num(out, "official_accuracy", g->official_accuracy) < 0 ||
+		    json_num(out, "folded_accuracy", g->folded_accuracy) < 0 ||
+		    json_num(out, "missing", (double)g->missing) < 0 ||
+		    dss_buf_adds(out, "}\n") < 0;
 	}
+	if (bad)
+		return dss_err_errno(err, ENOMEM, "report");
 	return 0;
 }
 
