@@ -60,6 +60,7 @@ struct set {
 	uint32_t ds;
 	char *split;
 	unsigned long count;
+	int scored;		/* some group has predictions of it */
 };
 
 /* What a prediction record says of its group, beside its dataset and split. */
@@ -503,6 +504,7 @@ set_index(struct dss_eval *e, uint32_t ds, const char *split, size_t n,
 	s = &e->sets[e->nsets];
 	s->ds = ds;
 	s->count = 0;
+	s->scored = 0;
 	if ((s->split = strndup(split, n)) == NULL)
 		return dss_err_errno(err, ENOMEM, "gold");
 	return (long)e->nsets++;
@@ -1311,6 +1313,7 @@ dss_eval_finish(struct dss_eval *e, struct dss_err *err)
 		p->accuracy = e->o.official ? p->official_accuracy :
 		    p->folded_accuracy;
 		p->missing = s->count - p->n;
+		e->sets[g->set].scored = 1;
 		for (j = 0; j < e->ngold && shown < DSS_EVAL_SHOW_IDS &&
 		    shown < p->missing; j++)
 			if (e->gold[j].set == g->set &&
@@ -1321,11 +1324,13 @@ dss_eval_finish(struct dss_eval *e, struct dss_err *err)
 		    group_seed(e, g), &p->ci_low, &p->ci_high) < 0)
 			return dss_err_errno(err, ENOMEM, "bootstrap");
 	}
+	/* gold equations that do not evaluate, of the splits scored */
 	e->gold_unp = 0;
 	for (j = 0; j < e->ngold; j++) {
+		const struct set *s = &e->sets[e->gold[j].set];
 		const struct label *l = &e->labels[e->gold[j].label];
 
-		if (e->ds[e->sets[e->gold[j].set].ds].kind == DSS_ANSWER_EQUATION &&
+		if (s->scored && e->ds[s->ds].kind == DSS_ANSWER_EQUATION &&
 		    !(e->o.official ? l->py_ok : l->plain_ok) &&
 		    e->gold_unp++ == 0)
 			e->gold_unp_first = (uint32_t)j;

@@ -218,6 +218,9 @@ dss-eval --gold badgold.jsonl --pred a.jsonl >out 2>err
 ok $? "a gold equation that does not evaluate is no error"
 grep -q "^dss-eval: 1 gold label does not evaluate (first: 's4'); scored as wrong$" err
 ok $? "  but it is reported"
+sed 's/"( 1.0 + 1.0 )"/"( 1.0 + "/' gold.jsonl >badtrain.jsonl
+dss-eval --gold badtrain.jsonl --pred a.jsonl >out 2>err
+is "$(cat err)" "" "  one in a split not scored is not reported"
 
 # Standard input, CRLF and blank lines.
 { echo; sed 's/$/\r/' a.jsonl; printf '  \n'; } >crlf.jsonl
