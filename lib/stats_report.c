@@ -299,11 +299,21 @@ dss_stats_json(const struct dss_stats *s, struct dss_buf *out,
 /* ---- SVG ---- */
 
 #define ROW_H 26.0
-#define LABEL_W 300.0
+#define LABEL_W 380.0
 #define AGREE_W 170.0
 #define GAP 40.0
 #define BAR_W 380.0
-#define TOP 96.0
+#define TOP 110.0
+#define KEPT_COLOR "#009E73"
+
+/* The color of the k-th reason: the palette without the kept color. */
+static const char *
+reason_color(size_t k)
+{
+	static const size_t order[] = { 1, 3, 4, 5, 0, 7, 6 };
+
+	return dss_svg_color(order[k % (sizeof(order) / sizeof(order[0]))]);
+}
 
 /* The reasons of every filter, each once, in order of name. */
 static size_t
@@ -370,7 +380,7 @@ row_svg(struct dss_svg *s, const struct dss_stats_split *sp,
 		snprintf(val, sizeof(val), "%lu", f->kept);
 		snprintf(title, sizeof(title), "kept %lu", f->kept);
 		dss_svg_rect(s, x, y + 5, dss_svg_map(&bs, (double)f->kept) - x,
-		    ROW_H - 10, "#009E73", "kept", title, val);
+		    ROW_H - 10, KEPT_COLOR, "kept", title, val);
 		x = dss_svg_map(&bs, (double)f->kept);
 		for (k = 0; k < nreasons; k++)
 			for (i = 0; i < f->nreasons; i++) {
@@ -385,7 +395,7 @@ row_svg(struct dss_svg *s, const struct dss_stats_split *sp,
 				    f->reasons[i].n);
 				dss_svg_group(s, "reject", ra);
 				dss_svg_rect(s, x, y + 5, w, ROW_H - 10,
-				    dss_svg_color(k + 1), "reject-bar", title, val);
+				    reason_color(k), "reject-bar", title, val);
 				dss_svg_group_end(s);
 				x += w;
 			}
@@ -415,16 +425,16 @@ dss_stats_svg(const struct dss_stats *s, struct dss_buf *out,
 	dss_svg_text(&svg, LABEL_W + AGREE_W + GAP + BAR_W / 2, TOP - 10,
 	    "middle", 11, 1, "axis-title", "completions: kept, rejected by reason");
 	names[0] = "kept";
-	colors[0] = "#009E73";
+	colors[0] = KEPT_COLOR;
 	for (k = 0; k < nreasons; k++) {
 		names[k + 1] = reasons[k];
-		colors[k + 1] = dss_svg_color(k + 1);
+		colors[k + 1] = reason_color(k);
 	}
 	for (k = 0; k <= nreasons; k++) {
 		const char *one[1] = { names[k] }, *c1[1] = { colors[k] };
 
-		dss_svg_legend(&svg, LABEL_W + AGREE_W + GAP + (double)(k % 4) * 95,
-		    48 + 16 * (double)(k / 4), one, c1, NULL, 1, 1);
+		dss_svg_legend(&svg, LABEL_W + AGREE_W + GAP + (double)(k % 3) * 130,
+		    44 + 16 * (double)(k / 3), one, c1, NULL, 1, 1);
 	}
 	if (nrows == 0)
 		dss_svg_text(&svg, w / 2, TOP + 20, "middle", 12, 0, "empty",
