@@ -160,6 +160,22 @@ esnli test: accuracy (%) by model size
 EOF
 cmp_file ablation want "the ablation table by model size, sizes in order"
 
+# Fractions and sizes both: a row per method and size.
+for s in 220M 770M; do
+	sed "s/\"fraction\":0.5/\"fraction\":0.5,\"size\":\"$s\"/" a.jsonl >"fs-$s.jsonl"
+done
+sed 's/"fraction":0.5/"fraction":1,"size":"770M"/' a.jsonl >f1-770M.jsonl
+dss-eval --gold gold.jsonl --dataset esnli --partial --pred fs-220M.jsonl \
+    fs-770M.jsonl f1-770M.jsonl >out 2>/dev/null
+sed -n '/^esnli test: accuracy/,$p' out >ablation
+cat >want <<'EOF'
+esnli test: accuracy (%) by % of training data
+  method        50   100
+  dss (220M)  66.7     -
+  dss (770M)  66.7  66.7
+EOF
+cmp_file ablation want "fractions and sizes: a row per method and size"
+
 # The manual's pipeline for the teacher's few-shot predictions, on the
 # completions of the filter tests (their records serve as gold too).
 if command -v jq >/dev/null 2>&1; then
