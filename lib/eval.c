@@ -1071,24 +1071,38 @@ score(struct dss_eval *e, struct group *g, const struct gold *gd,
 }
 
 /*
- * The raw JSON text of the members that make a record's key, so that a
- * record whose key is the previous one's needs no decoding.  A \x01
- * separates them: it cannot stand unescaped in JSON text.
+ * Whether the raw JSON text of the members that make a record's key is
+ * the last record's (in e->keytext), so that the key needs no decoding;
+ * when it is not, keytext takes the new text.  A \x01 ends each member:
+ * it cannot stand unescaped in JSON text.
  */
 static int
-key_text(const struct dss_jscan *j, struct dss_buf *b)
+same_key_text(struct dss_eval *e, int *same)
 {
 	static const char *const names[] = { "method", "fraction", "size" };
-	size_t i;
+	const struct dss_jscan_member *m[3];
+	size_t i, pos = 0;
 
-	dss_buf_reset(b);
+	*same = e->lastkey >= 0;
 	for (i = 0; i < 3; i++) {
-		const struct dss_jscan_member *m = dss_jscan_get(j, names[i]);
+		size_t len;
 
-		if ((m != NULL && dss_buf_add(b, m->val, m->vallen) < 0) ||
-		    dss_buf_addch(b, '\x01') < 0)
-			return -1;
+		m[i] = dss_jscan_get(&e->js, names[i]);
+		len = m[i] ? m[i]->vallen : 0;
+		if (*same && (pos + len + 1 > e->keytext.len ||
+		    (len && memcmp(e->keytext.data + pos, m[i]->val, len) != 0) ||
+		    e->keytext.data[pos + len] != '\x01'))
+			*same = 0;
+		pos += len + 1;
 	}
+	if (*same && pos == e->keytext.len)
+		return 0;
+	*same = 0;
+	dss_buf_reset(&e->keytext);
+	for (i = 0; i < 3; i++)
+		if ((m[i] != NULL && dss_buf_add(&e->keytext, m[i]->val,
+		    m[i]->vallen) < 0) || dss_buf_addch(&e->keytext, '\x01') < 0)
+			return -1;
 	return 0;
 }
 
@@ -1141,21 +1155,16 @@ prediction(struct dss_eval *e, const struct dss_lines *l, const char *deflt,
 	size_t idlen, predlen;
 	long grp;
 	uint32_t gi;
+	int same;
 
 	if (dss_jscan_object(&e->js, l->line.data, l->line.len, err) < 0 ||
 	    member_span(&e->js, "id", idb, &id, &idlen, err) < 0 ||
 	    member_span(&e->js, "prediction", predb, &pred, &predlen, err) < 0)
 		return -1;
-	if (key_text(&e->js, &e->s1) < 0)
+	if (same_key_text(e, &same) < 0)
 		return dss_err_errno(err, ENOMEM, "prediction");
-	if (e->lastkey < 0 || e->s1.len != e->keytext.len ||
-	    memcmp(e->s1.data, e->keytext.data, e->s1.len) != 0) {
-		if ((e->lastkey = record_key(e, deflt, err)) < 0)
-			return -1;
-		dss_buf_reset(&e->keytext);
-		if (dss_buf_add(&e->keytext, e->s1.data, e->s1.len) < 0)
-			return dss_err_errno(err, ENOMEM, "prediction");
-	}
+	if (!same && (e->lastkey = record_key(e, deflt, err)) < 0)
+		return -1;
 	e->predictions++;
 	if ((gi = lookup(e, id, idlen)) == NONE) {
 		if (e->extra < DSS_EVAL_SHOW_IDS &&

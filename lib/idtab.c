@@ -12,13 +12,25 @@
 #define SLOT_ENTRY(v) ((uint32_t)((v) >> 32) - 1)
 #define SLOT_MAKE(h, i) ((uint64_t)((uint64_t)(i) + 1) << 32 | (uint32_t)(h))
 
+/* Eight bytes at a time, each word mixed in by a multiply and a shift. */
 uint32_t
 dss_idtab_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = (uint64_t)n * k, w;
 
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	h *= 0xbf58476d1ce4e5b9ULL;
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -29,6 +41,8 @@ reserve(struct dss_idtab *t, size_t want)
 	size_t cap = t->mask ? t->mask + 1 : 64, i, j;
 	uint64_t *slot;
 
+	if (want <= t->cap && want <= cap / 4 * 3 && t->mask)
+		return 0;
 	if (want > t->cap) {
 		size_t c = t->cap ? 2 * t->cap : 64;
 		uint32_t *off, *len;
