@@ -597,8 +597,40 @@ out:
 struct pending {
 	struct dss_buf id, label, choices;
 	uint32_t set, h;
+	unsigned long lineno;	/* of a JSON Lines record */
 	int full;
 };
+
+/*
+ * Makes p the row of set: id (idlen bytes, hash h), label and choices
+ * (a choice list, or NULL).  The previous row must have been flushed.
+ */
+static int
+pending_fill(struct pending *p, uint32_t set, const char *id, size_t idlen,
+    uint32_t h, const char *label, size_t labellen,
+    const struct dss_buf *choices)
+{
+	dss_buf_reset(&p->id);
+	dss_buf_reset(&p->label);
+	dss_buf_reset(&p->choices);
+	if (dss_buf_add(&p->id, id, idlen) < 0 ||
+	    dss_buf_add(&p->label, label, labellen) < 0 ||
+	    (choices != NULL && choices->len &&
+	    dss_buf_add(&p->choices, choices->data, choices->len) < 0))
+		return -1;
+	p->set = set;
+	p->h = h;
+	p->full = 1;
+	return 0;
+}
+
+static void
+pending_free(struct pending *p)
+{
+	dss_buf_free(&p->id);
+	dss_buf_free(&p->label);
+	dss_buf_free(&p->choices);
+}
 
 static int
 pending_flush(struct dss_eval *e, struct pending *p, struct dss_err *err)
@@ -640,18 +672,12 @@ rows_from_db(struct dss_eval *e, sqlite3_stmt *st, long d, struct pending *p,
 				return dss_err_prefix(err, "'%s'", path);
 			last = e->sets[set].split;
 		}
-		dss_buf_reset(&p->id);
-		dss_buf_reset(&p->label);
-		dss_buf_reset(&p->choices);
-		if (dss_buf_add(&p->id, id, idlen) < 0 ||
-		    dss_buf_add(&p->label, label,
-		    (size_t)sqlite3_column_bytes(st, 2)) < 0 ||
-		    (ch != NULL && choices_from_json(e, ch,
-		    (size_t)sqlite3_column_bytes(st, 3), &p->choices) < 0))
+		dss_buf_reset(&e->s1);
+		if ((ch != NULL && choices_from_json(e, ch,
+		    (size_t)sqlite3_column_bytes(st, 3), &e->s1) < 0) ||
+		    pending_fill(p, (uint32_t)set, id, idlen, h, label,
+		    (size_t)sqlite3_column_bytes(st, 2), &e->s1) < 0)
 			return dss_err_errno(err, ENOMEM, "'%s'", path);
-		p->set = (uint32_t)set;
-		p->h = h;
-		p->full = 1;
 	}
 	if (rc != SQLITE_DONE)
 		return dss_err_set(err, "cannot read '%s': %s", path,
@@ -664,7 +690,7 @@ rows_from_db(struct dss_eval *e, sqlite3_stmt *st, long d, struct pending *p,
 static int
 gold_from_db(struct dss_eval *e, const char *path, struct dss_err *err)
 {
-	struct pending p = { DSS_BUF_INIT, DSS_BUF_INIT, DSS_BUF_INIT, 0, 0, 0 };
+	struct pending p = { DSS_BUF_INIT, DSS_BUF_INIT, DSS_BUF_INIT, 0, 0, 0, 0 };
 	sqlite3_stmt *ds = NULL, *st = NULL;
 	sqlite3 *db;
 	int r = -1, rc;
@@ -711,9 +737,7 @@ out:
 	sqlite3_finalize(ds);
 	sqlite3_finalize(st);
 	dss_db_close(db);
-	dss_buf_free(&p.id);
-	dss_buf_free(&p.label);
-	dss_buf_free(&p.choices);
+	pending_free(&p);
 	return r;
 }
 
@@ -767,14 +791,15 @@ member_span(const struct dss_jscan *j, const char *key, struct dss_buf *b,
 }
 
 /*
- * Reads one gold record (the line in l); err names the field only.  The
- * id's slot is fetched into the cache while the rest is read.  The
- * dataset and split of the last record and their set are remembered in
- * e->keytext and e->lastkey (-2 for a record the options leave out).
+ * Reads one gold record, the line in l, into p, after adding the record
+ * before it (held in p: its id's slot, fetched when it was read, is then
+ * in the cache).  err names the line at fault.  The dataset and split
+ * of the last record and their set are remembered in e->keytext and
+ * e->lastkey (-2 for a record the options leave out).
  */
 static int
 gold_record(struct dss_eval *e, const struct dss_lines *l,
-    struct dss_buf *buf, struct dss_buf *choices, struct dss_err *err)
+    struct dss_buf *buf, struct pending *p, struct dss_err *err)
 {
 	const struct dss_jscan_member *f, *c;
 	const char *ds, *split, *id, *label;
@@ -787,10 +812,14 @@ gold_record(struct dss_eval *e, const struct dss_lines *l,
 	    member_span(&e->js, "split", &buf[1], &split, &splitlen, err) < 0 ||
 	    member_span(&e->js, "id", &buf[2], &id, &idlen, err) < 0 ||
 	    member_span(&e->js, "label", &buf[3], &label, &labellen, err) < 0)
-		return -1;
+		goto bad;
 	h = dss_idtab_hash(id, idlen);
-	if (dss_idtab_prefetch(&e->ids, h) < 0)
-		return dss_err_errno(err, ENOMEM, "gold");
+	if (dss_idtab_prefetch(&e->ids, h) < 0) {
+		dss_err_errno(err, ENOMEM, "gold");
+		goto bad;
+	}
+	if (pending_flush(e, p, err) < 0)
+		return dss_err_prefix(err, "line %lu", p->lineno);
 	if (e->lastkey == -1 || e->keytext.len != dslen + splitlen + 1 ||
 	    memcmp(e->keytext.data, ds, dslen) != 0 ||
 	    e->keytext.data[dslen] != '\0' ||
@@ -798,8 +827,10 @@ gold_record(struct dss_eval *e, const struct dss_lines *l,
 		dss_buf_reset(&e->keytext);
 		if (dss_buf_add(&e->keytext, ds, dslen) < 0 ||
 		    dss_buf_addch(&e->keytext, 0) < 0 ||
-		    dss_buf_add(&e->keytext, split, splitlen) < 0)
-			return dss_err_errno(err, ENOMEM, "gold");
+		    dss_buf_add(&e->keytext, split, splitlen) < 0) {
+			dss_err_errno(err, ENOMEM, "gold");
+			goto bad;
+		}
 		ds = e->keytext.data;
 		split = e->keytext.data + dslen + 1;
 		e->lastkey = -2;
@@ -810,21 +841,27 @@ gold_record(struct dss_eval *e, const struct dss_lines *l,
 		    (e->lastkey = set_index(e, (uint32_t)d, split, splitlen,
 		    err)) < 0) {
 			e->lastkey = -1;
-			return -1;
+			goto bad;
 		}
 	}
 	if (e->lastkey == -2)
 		return 0;
-	dss_buf_reset(choices);
-	if (e->ds[e->sets[e->lastkey].ds].kind == DSS_ANSWER_CHOICE &&
+	dss_buf_reset(&e->s1);
+	if ((e->ds[e->sets[e->lastkey].ds].kind == DSS_ANSWER_CHOICE &&
 	    (f = dss_jscan_get(&e->js, "fields")) != NULL &&
 	    f->type == DSS_JSCAN_OBJECT &&
 	    dss_jscan_object(&e->js2, f->val, f->vallen, NULL) == 0 &&
 	    (c = dss_jscan_get(&e->js2, "choices")) != NULL &&
-	    choices_from_json(e, c->val, c->vallen, choices) < 0)
-		return dss_err_errno(err, ENOMEM, "field 'fields'");
-	return add_gold(e, (uint32_t)e->lastkey, id, idlen, h, label, labellen,
-	    choices, err);
+	    choices_from_json(e, c->val, c->vallen, &e->s1) < 0) ||
+	    pending_fill(p, (uint32_t)e->lastkey, id, idlen, h, label, labellen,
+	    &e->s1) < 0) {
+		dss_err_errno(err, ENOMEM, "gold");
+		goto bad;
+	}
+	p->lineno = l->lineno;
+	return 0;
+bad:
+	return dss_err_prefix(err, "line %lu", l->lineno);
 }
 
 static int
@@ -833,25 +870,27 @@ gold_from_jsonl(struct dss_eval *e, FILE *fp, const char *path,
 {
 	struct dss_lines l = DSS_LINES_INIT(fp, path);
 	struct dss_buf buf[4] = { DSS_BUF_INIT, DSS_BUF_INIT, DSS_BUF_INIT,
-	    DSS_BUF_INIT }, choices = DSS_BUF_INIT;
+	    DSS_BUF_INIT };
+	struct pending p = { DSS_BUF_INIT, DSS_BUF_INIT, DSS_BUF_INIT, 0, 0, 0, 0 };
 	int r, i;
 
 	e->lastkey = -1;
 	while ((r = dss_lines_next(&l, err)) == 1) {
 		if (l.line.len == strspn(l.line.data, " \t"))
 			continue;
-		if (gold_record(e, &l, buf, &choices, err) < 0) {
+		if (gold_record(e, &l, buf, &p, err) < 0) {
 			r = -1;
-			dss_err_prefix(err, "line %lu", l.lineno);
 			break;
 		}
 	}
+	if (r == 0 && pending_flush(e, &p, err) < 0)
+		r = dss_err_prefix(err, "line %lu", p.lineno);
 	if (r < 0)
 		dss_err_prefix(err, "'%s'", path);
 	dss_lines_free(&l);
 	for (i = 0; i < 4; i++)
 		dss_buf_free(&buf[i]);
-	dss_buf_free(&choices);
+	pending_free(&p);
 	return r;
 }
 
