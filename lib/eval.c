@@ -46,10 +46,9 @@ struct gold {
 };
 
 /*
- * A list of valid answers ("choices"): a count byte, then that many
+ * Valid answers are kept as choice lists: a count byte, then that many
  * NUL-terminated strings.
  */
-
 struct dataset {
 	char *name;
 	enum dss_answer_kind kind;
