@@ -58,10 +58,10 @@ cat >check.py <<'PY'
 import json, sys
 import xml.etree.ElementTree as ET
 
-NS = "{http://www.w3.org/2000/svg}"
 svg, table = sys.argv[1], sys.argv[2]
 root = ET.parse(svg).getroot()
-assert root.tag == NS + "svg", root.tag
+NS = root.tag[:-len("svg")]    # the SVG namespace, in braces
+assert root.tag.endswith("}svg"), root.tag
 rows = [json.loads(l) for l in open(table)]
 
 

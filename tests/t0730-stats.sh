@@ -165,8 +165,9 @@ dss-stats db --json >json 2>/dev/null
 cat >check.py <<'PY'
 import json, sys
 import xml.etree.ElementTree as ET
-NS = "{http://www.w3.org/2000/svg}"
 root = ET.parse(sys.argv[1]).getroot()
+NS = root.tag[:-len("svg")]    # the SVG namespace, in braces
+assert root.tag.endswith("}svg"), root.tag
 d = json.load(open(sys.argv[2]))
 rows = root.findall(NS + "g[@class='row']")
 want = [(s, t, f) for s in d["splits"] for t in s["teachers"] for f in t["filters"]]

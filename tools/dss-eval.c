@@ -19,7 +19,6 @@
 #include "tool.h"
 #include "../lib/eval.h"
 #include "../lib/file.h"
-#include "../lib/manifest.h"
 
 static const char usage_line[] =
     "usage: dss-eval --gold DB|FILE --pred FILE... [--dataset D] [--split S] "
@@ -204,14 +203,10 @@ main(int argc, char **argv)
 			warnx("standard input given twice");
 			usage(stderr, 2);
 		}
-	if (o.dataset != NULL) {
-		struct dss_manifest *m = dss_manifest_load(o.dataset, &err);
-
-		if (m == NULL) {
-			warn_err(&err);
-			usage(stderr, err.code == DSS_MANIFEST_UNKNOWN ? 2 : 1);
-		}
-		dss_manifest_free(m);
+	if (o.dataset != NULL && (c = tool_check_dataset(o.dataset)) != 0) {
+		if (c == 2)
+			usage(stderr, 2);
+		exit(1);
 	}
 	if ((e = dss_eval_new(&o)) == NULL)
 		die("out of memory");

@@ -12,7 +12,6 @@
 
 #include "tool.h"
 #include "../lib/file.h"
-#include "../lib/manifest.h"
 #include "../lib/stats.h"
 
 static const char usage_line[] =
@@ -77,14 +76,10 @@ main(int argc, char **argv)
 		    "no database given");
 		usage(stderr, 2);
 	}
-	if (dataset != NULL) {
-		struct dss_manifest *m = dss_manifest_load(dataset, &err);
-
-		if (m == NULL) {
-			warn_err(&err);
-			usage(stderr, err.code == DSS_MANIFEST_UNKNOWN ? 2 : 1);
-		}
-		dss_manifest_free(m);
+	if (dataset != NULL && (c = tool_check_dataset(dataset)) != 0) {
+		if (c == 2)
+			usage(stderr, 2);
+		exit(1);
 	}
 	if ((s = dss_stats_load(argv[optind], dataset, &err)) == NULL)
 		die_err(&err);
