@@ -99,12 +99,14 @@ def official(s):
 gold, sets = {}, {}
 if use_db:
     db = sqlite3.connect("file:%s?mode=ro" % gold_path, uri=True)
-    rows = db.execute("SELECT dataset, split, id, label, CASE WHEN dataset = 'cqa' "
-                      "THEN json_extract(record, '$.fields.choices') END FROM examples")
-    for ds, split, i, label, ch in rows:
-        dataset(ds)
-        gold[i] = (ds, split, label, json.loads(ch) if ch else None)
-        sets[ds, split] = sets.get((ds, split), 0) + 1
+    for (ds,) in db.execute("SELECT DISTINCT dataset FROM examples").fetchall():
+        rows = db.execute("SELECT split, id, label, CASE WHEN ? THEN "
+                          "json_extract(record, '$.fields.choices') END "
+                          "FROM examples WHERE dataset = ?",
+                          (dataset(ds) == "choice", ds))
+        for split, i, label, ch in rows:
+            gold[i] = (ds, split, label, json.loads(ch) if ch else None)
+            sets[ds, split] = sets.get((ds, split), 0) + 1
 else:
     with open(gold_path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
