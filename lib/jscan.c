@@ -5,7 +5,9 @@
  * string decoding and quoting.  See jscan.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -835,4 +837,21 @@ dss_jscan_repair(struct dss_buf *b, size_t *nrepaired)
 nomem:
 	dss_buf_free(&out);
 	return -1;
+}
+
+int
+dss_jscan_number(struct dss_buf *b, double v)
+{
+	char num[40];
+	int prec;
+
+	if (!isfinite(v))
+		return dss_buf_adds(b, "null");
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(num, sizeof(num), "%.*g", prec, v);
+		if (strtod(num, NULL) == v)
+			break;
+	}
+	snprintf(num, sizeof(num), "%.*g", prec, v);
+	return dss_buf_adds(b, num);
 }

@@ -103,6 +103,12 @@ int dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len);
 int dss_jscan_escape(struct dss_buf *b, const char *s, size_t n);
 /* Appends the n bytes at s to b as a JSON string literal.  Returns -1 when b cannot grow. */
 int dss_jscan_quote(struct dss_buf *b, const char *s, size_t n);
+/*
+ * Appends v as a JSON number in the fewest digits (15 to 17) that read
+ * back as the same double, or null when v is not finite.  Returns -1
+ * when b cannot grow.
+ */
+int dss_jscan_number(struct dss_buf *b, double v);
 
 /* The UTF-8 byte-order mark, U+FEFF. */
 #define DSS_UTF8_BOM "\xef\xbb\xbf"

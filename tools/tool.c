@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tool.h"
+#include "../lib/manifest.h"
 
 const char *progname = "dss";
 
@@ -120,6 +121,20 @@ tool_parse_ulong(const char *opt, const char *arg, unsigned long min,
 	}
 	*out = n;
 	return 0;
+}
+
+int
+tool_check_dataset(const char *name)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_manifest *m = dss_manifest_load(name, &err);
+
+	if (m != NULL) {
+		dss_manifest_free(m);
+		return 0;
+	}
+	warn_err(&err);
+	return err.code == DSS_MANIFEST_UNKNOWN ? 2 : 1;
 }
 
 int

@@ -44,6 +44,13 @@ __attribute__((noreturn)) void tool_usage_exit(FILE *fp, int status);
  */
 int tool_parse_ulong(const char *opt, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out);
+/*
+ * Checks the value of --dataset: 0 when the dataset has a manifest; 2
+ * after the warning "unknown dataset 'x' (known: ...)", for the caller's
+ * usage error; 1 after the warning of another failure (a manifest that
+ * does not load).
+ */
+int tool_check_dataset(const char *name);
 /* True when stderr is a terminal (for progress displays). */
 int tool_stderr_tty(void);
 
