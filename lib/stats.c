@@ -19,6 +19,14 @@
 #include "stats.h"
 
 /* Text of column i, or NULL. */
+/* qsort, which must not be given a NULL array even of no elements. */
+static void
+sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -641,7 +649,7 @@ top_labels(struct dss_stats_filter *f)
 		all[i].name = (char *)dss_idtab_key(f->labtab, (uint32_t)i);
 		all[i].n = f->labn[i];
 	}
-	qsort(all, n, sizeof(*all), cmp_frequent);
+	sort(all, n, sizeof(*all), cmp_frequent);
 	for (i = 0; i < n; i++) {
 		if (i >= DSS_STATS_TOP_LABELS)
 			f->label_other += all[i].n;
@@ -744,16 +752,16 @@ finish(struct dss_stats *s)
 {
 	size_t i, j, k;
 
-	qsort(s->splits, s->nsplits, sizeof(*s->splits), cmp_split);
+	sort(s->splits, s->nsplits, sizeof(*s->splits), cmp_split);
 	for (i = 0; i < s->nsplits; i++) {
 		struct dss_stats_split *sp = &s->splits[i];
 
-		qsort(sp->teachers, sp->nteachers, sizeof(*sp->teachers),
+		sort(sp->teachers, sp->nteachers, sizeof(*sp->teachers),
 		    cmp_teacher);
 		for (j = 0; j < sp->nteachers; j++) {
 			struct dss_stats_teacher *t = &sp->teachers[j];
 
-			qsort(t->filters, t->nfilters, sizeof(*t->filters),
+			sort(t->filters, t->nfilters, sizeof(*t->filters),
 			    cmp_filter);
 			for (k = 0; k < t->nfilters; k++) {
 				struct dss_stats_filter *f = &t->filters[k];
@@ -761,9 +769,9 @@ finish(struct dss_stats *s)
 				quantiles(f);
 				if (top_labels(f) < 0)
 					return -1;
-				qsort(f->reasons, f->nreasons, sizeof(*f->reasons),
+				sort(f->reasons, f->nreasons, sizeof(*f->reasons),
 				    cmp_count);
-				qsort(f->votes, f->nvotes, sizeof(*f->votes),
+				sort(f->votes, f->nvotes, sizeof(*f->votes),
 				    cmp_votes);
 			}
 		}
