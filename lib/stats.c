@@ -18,7 +18,6 @@
 #include "idtab.h"
 #include "stats.h"
 
-/* Text of column i, or NULL. */
 /* qsort, which must not be given a NULL array even of no elements. */
 static void
 sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
@@ -27,6 +26,7 @@ sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 		qsort(base, n, size, cmp);
 }
 
+/* Text of column i, or NULL. */
 static const char *
 col(sqlite3_stmt *st, int i)
 {
