@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Storing records in the dss database.  dss_store_load reads JSON Lines
- * records of any type (example, prompt, completion, triple: told apart by
- * their fields, see dss_record_type) and upserts each into its table, in
+ * records of any type (example, prompt, completion, triple, reject: told
+ * apart by their fields, see dss_record_type) and upserts each into its
+ * table, in
  * one transaction per batch, so that a failed batch leaves nothing behind
  * and earlier batches stay.  A row whose stored record is byte-for-byte
  * the same is not rewritten, so a second identical run changes nothing.
@@ -25,6 +26,7 @@ enum dss_record_type {
 	DSS_RECORD_PROMPT,
 	DSS_RECORD_COMPLETION,
 	DSS_RECORD_TRIPLE,
+	DSS_RECORD_REJECT,
 	DSS_RECORD_TEACH_CACHE,	/* only in merges; never read from a stream */
 	DSS_RECORD_NTYPES
 };
@@ -41,8 +43,18 @@ struct dss_store_counts {
 
 /*
  * The type of a record by its fields: "rationale" makes a triple,
- * "completion" a completion, "prompt" or "messages" a prompt, "input"
- * and "label" together an example.  Returns -1 with err set otherwise.
+ * "completion" with "reason" a reject (a completion a filter turned
+ * down), "completion" alone a completion, "prompt" or "messages" a
+ * prompt, "input" and "label" together an example.  Returns -1 with err
+ * set otherwise.
+ *
+ * Triples and rejects are stored under the filter that made them, the
+ * record's "filter" field (see dss_filter_name).  A record without one
+ * (written before dss-filter wrote it) is given the filter it must have
+ * come from, as schema version 3 did for the triples it found: "majority"
+ * when it has votes, else for a triple "none" unless it agrees, and
+ * "gold" otherwise.  Storing a reject never touches the completions
+ * table.
  */
 int dss_record_type(const cJSON *rec, struct dss_err *err);
 /* The table a type is stored in ("examples", ...). */
