@@ -6,7 +6,7 @@
 # name it, and one word in the TOOLS list below.  All real logic goes in
 # lib/, which is built into lib/libdss.a; every lib/*.c is picked up.
 
-TOOLS = dss-store dss-import dss-fetch dss-teach dss-filter dss-prompt
+TOOLS = dss-store dss-import dss-fetch dss-teach dss-filter dss-prompt dss-export
 
 PREFIX ?= /usr/local
 CC ?= cc

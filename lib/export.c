@@ -1,0 +1,2033 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Training files from a dss database: opening and checking the database
+ * for an export, the one query that joins examples with their triples in
+ * the order of the split or subset, the writers of the JSON Lines formats
+ * and of the official release layout, and the data card.  See export.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "db.h"
+#include "export.h"
+#include "jscan.h"
+#include "manifest.h"
+#include "mt19937.h"
+#include "prompt.h"
+#include "release.h"
+
+#define OUT_FLUSH ((size_t)1 << 17)	/* bytes of records written at once */
+#define MAX_TEACHERS 16			/* named in the card; the rest counted */
+#define MAX_LISTED 20			/* names listed in a message */
+#define SVAMP_TRAIN 800
+#define SVAMP_ALL 1000
+
+/* ---- option names ---- */
+
+static const char *const format_names[DSS_EXPORT_NFORMATS] = {
+	"t5", "pairs", "standard", "chat", "release"
+};
+static const char *const labels_names[] = { "gold", "teacher" };
+static const char *const rationales_names[] = { "agree", "all" };
+static const char *const pick_names[] = { "first", "shortest", "longest", "all" };
+static const char *const missing_names[] = { "drop", "label-only" };
+
+#define NAME(table, i) ((i) >= 0 && (size_t)(i) < sizeof(table) / \
+	sizeof(table[0]) ? table[i] : NULL)
+
+const char *dss_export_format_name(int v) { return NAME(format_names, v); }
+const char *dss_export_labels_name(int v) { return NAME(labels_names, v); }
+const char *dss_export_rationales_name(int v) { return NAME(rationales_names, v); }
+const char *dss_export_pick_name(int v) { return NAME(pick_names, v); }
+const char *dss_export_missing_name(int v) { return NAME(missing_names, v); }
+
+int
+dss_export_parse(const char *(*names)(int), const char *name)
+{
+	const char *n;
+	int i;
+
+	for (i = 0; (n = names(i)) != NULL; i++)
+		if (strcmp(n, name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Splits "P,E" into its two prefixes (pointers into p, lengths).
+ * Returns 0, or -1 with err saying what is wrong.
+ */
+static int
+split_prefixes(const char *p, const char **pre, size_t *len,
+    struct dss_err *err)
+{
+	const char *comma = strchr(p, ',');
+
+	if (comma == NULL || strchr(comma + 1, ',') != NULL)
+		return dss_err_set(err, "bad --prefixes '%s': want two prefixes "
+		    "separated by one comma, as '%s'", p, DSS_EXPORT_PREFIXES);
+	pre[0] = p;
+	len[0] = (size_t)(comma - p);
+	pre[1] = comma + 1;
+	len[1] = strlen(comma + 1);
+	if (len[0] == 0 || len[1] == 0)
+		return dss_err_set(err, "bad --prefixes '%s': a prefix is empty", p);
+	if (len[0] == len[1] && memcmp(pre[0], pre[1], len[0]) == 0)
+		return dss_err_set(err, "bad --prefixes '%s': the two prefixes are "
+		    "the same, so the tasks could not be told apart", p);
+	return 0;
+}
+
+int
+dss_export_check(const struct dss_export_opts *o, struct dss_err *err)
+{
+	const char *pre[2];
+	size_t len[2];
+	int release = o->format == DSS_EXPORT_RELEASE;
+
+	if (o->dataset == NULL)
+		return dss_err_set(err, "--dataset is missing");
+	if (release && o->split != NULL)
+		return dss_err_set(err, "--split is not for --format release: it "
+		    "writes every split the official trainer reads");
+	if (!release && o->split == NULL)
+		return dss_err_set(err, "--split is missing");
+	if (release && o->out == NULL)
+		return dss_err_set(err, "--format release needs --out DIR");
+	if (!release && o->out != NULL)
+		return dss_err_set(err, "--out is only for --format release (the "
+		    "other formats write to standard output)");
+	if (release && dss_release_form(o->dataset) == NULL)
+		return dss_err_set(err, "--format release is for esnli, anli1, cqa "
+		    "and svamp, not '%s'", o->dataset);
+	if (release && (o->given & (1u << DSS_EXPORT_OPT_LABELS)))
+		return dss_err_set(err, "--labels is not for --format release: "
+		    "the examples carry the gold labels and the completions the "
+		    "teacher's, and the official trainer's --label_type chooses");
+	if ((o->given & (1u << DSS_EXPORT_OPT_PREFIXES)) &&
+	    o->format != DSS_EXPORT_T5)
+		return dss_err_set(err, "--prefixes is only for --format t5");
+	if (o->pick == DSS_EXPORT_ALL && (release ||
+	    o->format == DSS_EXPORT_STANDARD))
+		return dss_err_set(err, "--pick all is not for --format %s, which "
+		    "writes one record per example", format_names[o->format]);
+	if (o->filter == NULL || o->filter[0] == '\0')
+		return dss_err_set(err, "--filter is empty");
+	return split_prefixes(o->prefixes, pre, len, err);
+}
+
+/* ---- the export ---- */
+
+/* The current example of a scan and what was picked for it. */
+struct example {
+	struct dss_buf id, input, label, record;	/* as stored */
+	struct dss_buf qid, qinput, qlabel;	/* JSON-escaped, no quotes */
+	unsigned long kept;		/* usable kept triples seen */
+	int picked;			/* pick holds one */
+	long long sample;
+	size_t chars;
+	struct dss_buf rationale, teacher_label;
+};
+
+struct svamp_problem {
+	char *body, *question, *equation, *type, *id;
+	double answer;
+	int set;
+};
+
+struct release_out {
+	char *dir;		/* DIR/datasets/DATASET */
+	char *tmp;		/* the temporary directory beside it */
+	FILE *ex;		/* the current split's examples file */
+	FILE *cot;		/* its current batch file */
+	char *expath, *cotpath;
+	long batch;		/* the current batch's number */
+	long long inbatch;	/* completions in it */
+	long long n;		/* examples written to the split */
+	struct svamp_problem *svamp;	/* SVAMP_ALL of them, for SVAMP.json */
+	int svamp_ok;		/* every problem can be rebuilt */
+	int svamp_written;
+};
+
+struct dss_export {
+	struct dss_export_opts o;
+	char *path;
+	char *strs[7];		/* owned copies of o's strings */
+	const char *pre[2];	/* the prefixes, into o.prefixes */
+	size_t prelen[2];
+	struct dss_buf qpre[2];	/* JSON-escaped */
+	sqlite3 *db;
+	int need_triples, need_record;
+	/* the subset, when there is one */
+	char *sub_split, *sub_kind, *sub_params;
+	long long sub_seed, sub_size;
+	double sub_fraction;
+	int sub_has_fraction;
+	struct dss_exemplars *ex;	/* chat: the answer sentence */
+	const struct dss_release_form *form;	/* release */
+	/* per-run state */
+	int s;			/* the split being exported, 0-2 */
+	const char *split;	/* its name */
+	enum dss_export_missing missing;	/* for it */
+	struct dss_buf qdataset, qsplit;	/* quoted */
+	struct example e;
+	struct dss_buf out;
+	FILE *fp;
+	const char *fpname;
+	struct dss_buf scratch, phrase;
+	struct release_out rel;
+	char *teachers[MAX_TEACHERS];
+	size_t nteachers;
+	unsigned long long other_teachers;
+	struct dss_export_counts total, split_counts[3];
+	int ran;
+};
+
+static int
+nomem(struct dss_err *err)
+{
+	return dss_err_set(err, "out of memory");
+}
+
+/* Runs sql with text parameters (NULL-terminated) and returns the statement. */
+static sqlite3_stmt *
+query(struct dss_export *x, const char *sql, struct dss_err *err, ...)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	va_list ap;
+	int i = 1;
+
+	if ((st = dss_db_prepare(x->db, sql, err)) == NULL)
+		return NULL;
+	va_start(ap, err);
+	while ((v = va_arg(ap, const char *)) != NULL)
+		sqlite3_bind_text(st, i++, v, -1, SQLITE_TRANSIENT);
+	va_end(ap);
+	return st;
+}
+
+/* Steps st once: 1 for a row, 0 when done, -1 with err set. */
+static int
+step(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return dss_err_set(err, "database '%s': %s", x->path,
+	    sqlite3_errmsg(x->db));
+}
+
+/*
+ * Appends the first column of every row of st to b as "a, b, c", at most
+ * MAX_LISTED of them.  Returns the number of rows, or -1.
+ */
+static long
+list(struct dss_export *x, sqlite3_stmt *st, struct dss_buf *b,
+    struct dss_err *err)
+{
+	long n = 0;
+	int rc;
+
+	while ((rc = step(x, st, err)) == 1) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		if (n < MAX_LISTED)
+			dss_buf_addf(b, "%s%s", n ? ", " : "", v ? v : "");
+		else if (n == MAX_LISTED)
+			dss_buf_adds(b, ", ...");
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : n;
+}
+
+/* 1 when sql (with params) gives a row, 0 when not, -1. */
+static int
+exists(struct dss_export *x, const char *sql, struct dss_err *err, ...)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	va_list ap;
+	int i = 1, rc;
+
+	if ((st = dss_db_prepare(x->db, sql, err)) == NULL)
+		return -1;
+	va_start(ap, err);
+	while ((v = va_arg(ap, const char *)) != NULL)
+		sqlite3_bind_text(st, i++, v, -1, SQLITE_TRANSIENT);
+	va_end(ap);
+	rc = step(x, st, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+check_version(struct dss_export *x, struct dss_err *err)
+{
+	sqlite3_stmt *st;
+	long long v;
+	int rc;
+
+	if ((st = dss_db_prepare(x->db, "PRAGMA user_version", err)) == NULL)
+		return dss_err_set(err, "cannot read database '%s': %s", x->path,
+		    sqlite3_errmsg(x->db));
+	rc = step(x, st, err);
+	v = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return dss_err_set(err, "cannot read database '%s': %s", x->path,
+		    sqlite3_errmsg(x->db));
+	if (v == 0)
+		return dss_err_set(err, "'%s' is not a dss database", x->path);
+	if (v > DSS_DB_VERSION)
+		return dss_err_set(err, "database '%s' has schema version %lld, "
+		    "newer than this dss (%d)", x->path, v, DSS_DB_VERSION);
+	if (v < DSS_DB_VERSION)
+		return dss_err_set(err, "database '%s' has the older schema "
+		    "version %lld; open it with this dss first (dss-store '%s' "
+		    "</dev/null)", x->path, v, x->path);
+	return 0;
+}
+
+static int
+check_dataset(struct dss_export *x, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	long n;
+	int rc;
+
+	rc = exists(x, "SELECT 1 FROM examples WHERE dataset = ?1 LIMIT 1", err,
+	    x->o.dataset, NULL);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if ((st = query(x, "SELECT DISTINCT dataset FROM examples ORDER BY 1",
+	    err, NULL)) == NULL || (n = list(x, st, &b, err)) < 0) {
+		dss_buf_free(&b);
+		return -1;
+	}
+	if (n == 0)
+		dss_err_set(err, "unknown dataset '%s' (the database '%s' holds no "
+		    "examples)", x->o.dataset, x->path);
+	else
+		dss_err_set(err, "unknown dataset '%s' (datasets in '%s': %s)",
+		    x->o.dataset, x->path, b.data);
+	dss_buf_free(&b);
+	return -1;
+}
+
+static int
+has_split(struct dss_export *x, const char *split, struct dss_err *err)
+{
+	return exists(x, "SELECT 1 FROM examples WHERE dataset = ?1 AND "
+	    "split = ?2 LIMIT 1", err, x->o.dataset, split, NULL);
+}
+
+static int
+check_split(struct dss_export *x, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	int rc, s;
+
+	if (x->form == NULL) {
+		if ((rc = has_split(x, x->o.split, err)) != 0)
+			return rc < 0 ? -1 : 0;
+		if ((st = query(x, "SELECT DISTINCT split FROM examples WHERE "
+		    "dataset = ?1 ORDER BY 1", err, x->o.dataset, NULL)) == NULL ||
+		    list(x, st, &b, err) < 0) {
+			dss_buf_free(&b);
+			return -1;
+		}
+		dss_err_set(err, "dataset '%s' has no split '%s' (splits: %s)",
+		    x->o.dataset, x->o.split, b.data);
+		dss_buf_free(&b);
+		return -1;
+	}
+	for (s = 0; s < 3; s++) {
+		if (x->form->batches[s] == 0)
+			continue;
+		if ((rc = has_split(x, dss_release_split_name(s), err)) < 0)
+			return -1;
+		if (rc == 0)
+			return dss_err_set(err, "dataset '%s' has no '%s' examples in "
+			    "'%s'; the official trainer reads its %s", x->o.dataset,
+			    dss_release_split_name(s), x->path,
+			    x->form->batches[1] ? "train, valid and test splits" :
+			    "train and test splits");
+	}
+	return 0;
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return strdup(v ? v : "");
+}
+
+static int
+check_subset(struct dss_export *x, struct dss_err *err)
+{
+	const char *want = x->form != NULL ? "train" : x->o.split;
+	struct dss_buf b = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	long n;
+	int rc;
+
+	if ((st = query(x, "SELECT split, kind, seed, fraction, size, params "
+	    "FROM subsets WHERE dataset = ?1 AND name = ?2", err, x->o.dataset,
+	    x->o.subset, NULL)) == NULL)
+		return -1;
+	if ((rc = step(x, st, err)) == 1) {
+		x->sub_split = col_dup(st, 0);
+		x->sub_kind = col_dup(st, 1);
+		x->sub_params = col_dup(st, 5);
+		x->sub_seed = sqlite3_column_int64(st, 2);
+		x->sub_has_fraction = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		x->sub_fraction = sqlite3_column_double(st, 3);
+		x->sub_size = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		if (x->sub_split == NULL || x->sub_kind == NULL ||
+		    x->sub_params == NULL)
+			return nomem(err);
+		if (strcmp(x->sub_split, want) != 0)
+			return dss_err_set(err, "subset '%s' of dataset '%s' is drawn "
+			    "from split '%s', not '%s'", x->o.subset, x->o.dataset,
+			    x->sub_split, want);
+		return 0;
+	}
+	if ((st = query(x, "SELECT name FROM subsets WHERE dataset = ?1 "
+	    "ORDER BY name", err, x->o.dataset, NULL)) == NULL ||
+	    (n = list(x, st, &b, err)) < 0) {
+		dss_buf_free(&b);
+		return -1;
+	}
+	if (n == 0)
+		dss_err_set(err, "unknown subset '%s': dataset '%s' has no subsets "
+		    "(make them with dss-sample)", x->o.subset, x->o.dataset);
+	else
+		dss_err_set(err, "unknown subset '%s' of dataset '%s' (subsets: %s)",
+		    x->o.subset, x->o.dataset, b.data);
+	dss_buf_free(&b);
+	return -1;
+}
+
+static int
+check_filter(struct dss_export *x, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	size_t mode = strcspn(x->o.filter, ",");
+	long n;
+	int rc;
+
+	rc = exists(x, "SELECT 1 FROM triples WHERE filter = ?1 AND "
+	    "dataset = ?2 LIMIT 1", err, x->o.filter, x->o.dataset, NULL);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if ((st = query(x, "SELECT DISTINCT filter FROM triples WHERE "
+	    "dataset = ?1 ORDER BY 1", err, x->o.dataset, NULL)) == NULL ||
+	    (n = list(x, st, &b, err)) < 0) {
+		dss_buf_free(&b);
+		return -1;
+	}
+	dss_err_set(err, "no triples of dataset '%s' from filter '%s' in '%s' "
+	    "(%s%s%s); make them with dss-filter --agree %.*s and store them "
+	    "with dss-store", x->o.dataset, x->o.filter, x->path,
+	    n ? "filters with triples: " : "it holds no triples of the dataset",
+	    b.data, "", (int)mode, x->o.filter);
+	dss_buf_free(&b);
+	return -1;
+}
+
+static int
+load_exemplars(struct dss_export *x, struct dss_err *err)
+{
+	struct dss_buf p = DSS_BUF_INIT;
+	char *dir = dss_manifest_dir();
+	int rc = -1;
+
+	if (dir == NULL || dss_buf_addf(&p, "%s/exemplars/%s.json", dir,
+	    x->o.dataset) < 0) {
+		nomem(err);
+		goto out;
+	}
+	if ((x->ex = dss_exemplars_load(p.data, err)) == NULL) {
+		dss_err_prefix(err, "--format chat takes the answer sentence of "
+		    "dataset '%s' from its exemplars", x->o.dataset);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(dir);
+	dss_buf_free(&p);
+	return rc;
+}
+
+/* The example state's buffers. */
+static void
+example_init(struct example *e)
+{
+	struct dss_buf init = DSS_BUF_INIT;
+
+	memset(e, 0, sizeof(*e));
+	e->id = e->input = e->label = e->record = init;
+	e->qid = e->qinput = e->qlabel = init;
+	e->rationale = e->teacher_label = init;
+}
+
+static void
+example_free(struct example *e)
+{
+	dss_buf_free(&e->id);
+	dss_buf_free(&e->input);
+	dss_buf_free(&e->label);
+	dss_buf_free(&e->record);
+	dss_buf_free(&e->qid);
+	dss_buf_free(&e->qinput);
+	dss_buf_free(&e->qlabel);
+	dss_buf_free(&e->rationale);
+	dss_buf_free(&e->teacher_label);
+}
+
+struct dss_export *
+dss_export_open(const char *path, const struct dss_export_opts *o,
+    struct dss_err *err)
+{
+	struct dss_export *x;
+	struct stat st;
+	const char *const *s[] = { &o->dataset, &o->split, &o->subset, &o->filter,
+	    &o->prefixes, &o->out, NULL };
+	int i;
+
+	if (dss_export_check(o, err) < 0)
+		return NULL;
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		nomem(err);
+		return NULL;
+	}
+	x->o = *o;
+	x->qpre[0] = x->qpre[1] = (struct dss_buf)DSS_BUF_INIT;
+	x->qdataset = x->qsplit = x->out = (struct dss_buf)DSS_BUF_INIT;
+	x->scratch = x->phrase = (struct dss_buf)DSS_BUF_INIT;
+	example_init(&x->e);
+	if ((x->path = strdup(path)) == NULL)
+		goto oom;
+	/* Own copies of every string option. */
+	for (i = 0; s[i] != NULL; i++) {
+		const char *v = *s[i];
+
+		if (v != NULL && (x->strs[i] = strdup(v)) == NULL)
+			goto oom;
+	}
+	x->o.dataset = x->strs[0];
+	x->o.split = x->strs[1];
+	x->o.subset = x->strs[2];
+	x->o.filter = x->strs[3];
+	x->o.prefixes = x->strs[4];
+	x->o.out = x->strs[5];
+	if (split_prefixes(x->o.prefixes, x->pre, x->prelen, err) < 0)
+		goto fail;
+	for (i = 0; i < 2; i++)
+		if (dss_jscan_escape(&x->qpre[i], x->pre[i], x->prelen[i]) < 0)
+			goto oom;
+	if (dss_jscan_quote(&x->qdataset, x->o.dataset, strlen(x->o.dataset)) < 0)
+		goto oom;
+	x->form = x->o.format == DSS_EXPORT_RELEASE ?
+	    dss_release_form(x->o.dataset) : NULL;
+	x->need_triples = x->o.format != DSS_EXPORT_STANDARD ||
+	    x->o.labels == DSS_EXPORT_TEACHER || x->o.missing == DSS_EXPORT_DROP;
+	x->need_record = x->o.format == DSS_EXPORT_CHAT || x->form != NULL;
+
+	/* Never create a database: say so when there is none. */
+	if (stat(path, &st) < 0) {
+		dss_err_errno(err, errno, "cannot open database '%s'", path);
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		dss_err_set(err, "cannot open database '%s': it is a directory",
+		    path);
+		goto fail;
+	}
+	if ((x->db = dss_db_open(path, DSS_DB_READONLY, err)) == NULL)
+		goto fail;
+	/*
+	 * Sorts spill to files, never to memory that grows with the corpus;
+	 * a 16 MiB page cache serves the sequential scans.
+	 */
+	if (check_version(x, err) < 0 ||
+	    dss_db_exec(x->db, "PRAGMA temp_store = FILE", err) < 0 ||
+	    dss_db_exec(x->db, "PRAGMA cache_size = -16384", err) < 0 ||
+	    check_dataset(x, err) < 0 || check_split(x, err) < 0 ||
+	    (x->o.subset != NULL && check_subset(x, err) < 0) ||
+	    (x->need_triples && check_filter(x, err) < 0) ||
+	    (x->o.format == DSS_EXPORT_CHAT && load_exemplars(x, err) < 0))
+		goto fail;
+	return x;
+oom:
+	nomem(err);
+fail:
+	dss_export_close(x);
+	return NULL;
+}
+
+static void
+release_clean(struct release_out *r)
+{
+	int i;
+
+	if (r->ex != NULL)
+		fclose(r->ex);
+	if (r->cot != NULL)
+		fclose(r->cot);
+	r->ex = r->cot = NULL;
+	free(r->expath);
+	free(r->cotpath);
+	r->expath = r->cotpath = NULL;
+	if (r->svamp != NULL)
+		for (i = 0; i < SVAMP_ALL; i++) {
+			free(r->svamp[i].body);
+			free(r->svamp[i].question);
+			free(r->svamp[i].equation);
+			free(r->svamp[i].type);
+			free(r->svamp[i].id);
+		}
+	free(r->svamp);
+	r->svamp = NULL;
+}
+
+/* Removes the temporary release directory and what was written in it. */
+static void
+release_remove_tmp(struct release_out *r)
+{
+	struct dss_buf p = DSS_BUF_INIT;
+	const char *sub[] = { "/llm", "", NULL };
+	struct dirent *de;
+	DIR *d;
+	int i;
+
+	if (r->tmp == NULL)
+		return;
+	for (i = 0; sub[i] != NULL; i++) {
+		dss_buf_reset(&p);
+		if (dss_buf_addf(&p, "%s%s", r->tmp, sub[i]) < 0 ||
+		    (d = opendir(p.data)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			size_t n = p.len;
+
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if (dss_buf_addf(&p, "/%s", de->d_name) == 0)
+				unlink(p.data);
+			dss_buf_truncate(&p, n);
+		}
+		closedir(d);
+		rmdir(p.data);
+	}
+	dss_buf_free(&p);
+	free(r->tmp);
+	r->tmp = NULL;
+}
+
+void
+dss_export_close(struct dss_export *x)
+{
+	size_t i;
+
+	if (x == NULL)
+		return;
+	release_clean(&x->rel);
+	release_remove_tmp(&x->rel);
+	free(x->rel.dir);
+	dss_db_close(x->db);
+	dss_exemplars_free(x->ex);
+	for (i = 0; i < sizeof(x->strs) / sizeof(x->strs[0]); i++)
+		free(x->strs[i]);
+	for (i = 0; i < x->nteachers; i++)
+		free(x->teachers[i]);
+	free(x->sub_split);
+	free(x->sub_kind);
+	free(x->sub_params);
+	free(x->path);
+	dss_buf_free(&x->qpre[0]);
+	dss_buf_free(&x->qpre[1]);
+	dss_buf_free(&x->qdataset);
+	dss_buf_free(&x->qsplit);
+	dss_buf_free(&x->out);
+	dss_buf_free(&x->scratch);
+	dss_buf_free(&x->phrase);
+	example_free(&x->e);
+	free(x);
+}
+
+const struct dss_export_counts *
+dss_export_total(const struct dss_export *x)
+{
+	return &x->total;
+}
+
+const struct dss_export_counts *
+dss_export_split(const struct dss_export *x, int s)
+{
+	return &x->split_counts[s >= 0 && s < 3 ? s : 0];
+}
+
+/* ---- the query ---- */
+
+/*
+ * The triples of the filter for the dataset, sorted by example id into a
+ * temporary table keyed by (id, sample, request), which the export joins
+ * by its key.  Reading them through their own index instead would visit
+ * the triples table in request-hash order, one random page per triple;
+ * the sort (SQLite's, which spills to temporary files) reads it once in
+ * order.  Built once per export, before the first scan.
+ */
+static int
+sort_triples(struct dss_export *x, struct dss_err *err)
+{
+	struct dss_buf q = DSS_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (dss_db_exec(x->db, "CREATE TEMP TABLE dss_export_triples (id TEXT, "
+	    "sample INTEGER, request TEXT, rationale TEXT, teacher_label TEXT, "
+	    "teacher TEXT, PRIMARY KEY (id, sample, request)) WITHOUT ROWID",
+	    err) < 0)
+		return -1;
+	if (dss_buf_addf(&q, "INSERT INTO dss_export_triples SELECT id, sample, "
+	    "request, rationale, teacher_label, teacher FROM triples WHERE "
+	    "filter = ?1 AND dataset = ?2%s ORDER BY +id, +sample, +request",
+	    x->o.rationales == DSS_EXPORT_AGREE ? " AND agree = 1" : "") < 0) {
+		nomem(err);
+		goto out;
+	}
+	if ((st = dss_db_prepare(x->db, q.data, err)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, x->o.filter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x->o.dataset, -1, SQLITE_STATIC);
+	if (step(x, st, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	dss_buf_free(&q);
+	return rc;
+}
+
+/*
+ * Columns: 0 id, 1 input, 2 label, 3 sample (NULL when the example has no
+ * kept triple), 4 rationale, 5 teacher_label, 6 teacher, 7 record; an
+ * example's rows come together, its triples by sample.  The examples of a
+ * split are read in their order (idx).  Those of a subset are joined in
+ * the order they are stored (the members' index is by id) and the rows
+ * sorted into the subset's order afterwards: following the subset's
+ * order while joining would read the examples at random.
+ */
+static sqlite3_stmt *
+prepare(struct dss_export *x, const char *split, int subset,
+    struct dss_err *err)
+{
+	struct dss_buf q = DSS_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int triples = x->need_triples;
+
+	dss_buf_addf(&q, "SELECT e.id, e.input, e.label, %s, %s FROM examples e ",
+	    triples ? "t.sample, t.rationale, t.teacher_label, t.teacher" :
+	    "NULL, NULL, NULL, NULL", x->need_record ? "e.record" : "NULL");
+	if (subset)
+		dss_buf_adds(&q, "CROSS JOIN subset_members m ON m.dataset = "
+		    "e.dataset AND m.name = ?3 AND m.id = e.id ");
+	if (triples)
+		dss_buf_adds(&q, "LEFT JOIN dss_export_triples t ON t.id = e.id ");
+	if (dss_buf_addf(&q, "WHERE e.dataset = ?1 AND e.split = ?2 ORDER BY "
+	    "%s%s", subset ? "m.pos" : "e.idx",
+	    triples ? ", t.sample, t.request" : "") < 0) {
+		nomem(err);
+		goto out;
+	}
+	if ((st = dss_db_prepare(x->db, q.data, err)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, x->o.dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
+	if (subset)
+		sqlite3_bind_text(st, 3, x->o.subset, -1, SQLITE_STATIC);
+out:
+	dss_buf_free(&q);
+	return st;
+}
+
+/* ---- writing JSON Lines ---- */
+
+static int
+flush_out(struct dss_export *x, struct dss_err *err)
+{
+	if (x->out.len == 0)
+		return 0;
+	if (fwrite(x->out.data, 1, x->out.len, x->fp) != x->out.len)
+		return dss_err_errno(err, errno ? errno : EIO, "cannot write '%s'",
+		    x->fpname);
+	dss_buf_reset(&x->out);
+	return 0;
+}
+
+#define LIT(b, s) dss_buf_add_fast((b), (s), sizeof(s) - 1)
+
+/* Ends a record: counts it, and writes the buffer out when it is full. */
+static int
+end_record(struct dss_export *x, int r, struct dss_err *err)
+{
+	if (r < 0 || LIT(&x->out, "}\n") < 0)
+		return nomem(err);
+	x->split_counts[x->s].records++;
+	return x->out.len >= OUT_FLUSH ? flush_out(x, err) : 0;
+}
+
+/* ,"dataset":D,"split":S,"id":I */
+static int
+put_where(struct dss_export *x)
+{
+	struct dss_buf *b = &x->out;
+
+	return LIT(b, ",\"dataset\":") | dss_buf_add_fast(b, x->qdataset.data,
+	    x->qdataset.len) | LIT(b, ",\"split\":") |
+	    dss_buf_add_fast(b, x->qsplit.data, x->qsplit.len) |
+	    LIT(b, ",\"id\":\"") | dss_buf_add_fast(b, x->e.qid.data,
+	    x->e.qid.len) | LIT(b, "\"");
+}
+
+/* The label a record trains on: the gold one, or the teacher's. */
+static void
+label_of(struct dss_export *x, const char *teacher_label, size_t tlen,
+    const char **s, size_t *n, int *escaped)
+{
+	if (x->o.labels == DSS_EXPORT_TEACHER) {
+		*s = teacher_label;
+		*n = tlen;
+		*escaped = 0;
+	} else {
+		*s = x->e.qlabel.data;
+		*n = x->e.qlabel.len;
+		*escaped = 1;
+	}
+}
+
+static int
+put_str(struct dss_buf *b, const char *s, size_t n, int escaped)
+{
+	if (escaped)
+		return dss_buf_addch_fast(b, '"') | dss_buf_add_fast(b, s, n) |
+		    dss_buf_addch_fast(b, '"');
+	return dss_jscan_quote(b, s, n);
+}
+
+static int
+t5_predict(struct dss_export *x, const char *tl, size_t tlen,
+    struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	const char *label;
+	size_t n;
+	int esc, r;
+
+	label_of(x, tl, tlen, &label, &n, &esc);
+	r = LIT(b, "{\"task\":\"predict\",\"input\":\"") |
+	    dss_buf_add_fast(b, x->qpre[0].data, x->qpre[0].len) |
+	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
+	    LIT(b, "\",\"target\":") | put_str(b, label, n, esc) | put_where(x);
+	x->split_counts[x->s].predict++;
+	return end_record(x, r, err);
+}
+
+static int
+t5_explain(struct dss_export *x, const char *rationale, size_t rlen,
+    struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	int r;
+
+	r = LIT(b, "{\"task\":\"explain\",\"input\":\"") |
+	    dss_buf_add_fast(b, x->qpre[1].data, x->qpre[1].len) |
+	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
+	    LIT(b, "\",\"target\":") | dss_jscan_quote(b, rationale, rlen) |
+	    put_where(x);
+	x->split_counts[x->s].explain++;
+	return end_record(x, r, err);
+}
+
+static int
+pairs_record(struct dss_export *x, const char *rationale, size_t rlen,
+    const char *tl, size_t tlen, struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	const char *label;
+	size_t n;
+	int esc, r;
+
+	label_of(x, tl, tlen, &label, &n, &esc);
+	r = LIT(b, "{\"input\":\"") | dss_buf_add_fast(b, x->e.qinput.data,
+	    x->e.qinput.len) | LIT(b, "\",\"label\":") |
+	    put_str(b, label, n, esc) | LIT(b, ",\"rationale\":") |
+	    dss_jscan_quote(b, rationale, rlen) | LIT(b, ",\"teacher_label\":") |
+	    dss_jscan_quote(b, tl, tlen) | put_where(x);
+	return end_record(x, r, err);
+}
+
+static int
+standard_record(struct dss_export *x, const char *tl, size_t tlen,
+    struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	const char *label;
+	size_t n;
+	int esc, r;
+
+	label_of(x, tl, tlen, &label, &n, &esc);
+	r = LIT(b, "{\"input\":\"") | dss_buf_add_fast(b, x->e.qinput.data,
+	    x->e.qinput.len) | LIT(b, "\",\"label\":") |
+	    put_str(b, label, n, esc) | put_where(x);
+	return end_record(x, r, err);
+}
+
+/*
+ * 1 when s is wholly inside one pair of parentheses, as an equation label
+ * "( 12.0 - 5.0 )" is: a template that puts the answer in parentheses
+ * then takes what is inside, so that none are doubled.
+ */
+static int
+wrapped(const char *s, size_t n)
+{
+	size_t i;
+	int depth = 0;
+
+	if (n < 2 || s[0] != '(' || s[n - 1] != ')')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '(')
+			depth++;
+		else if (s[i] == ')' && --depth == 0 && i != n - 1)
+			return 0;
+	}
+	return depth == 0;
+}
+
+/*
+ * Renders the answer sentence tmpl for label (n bytes) into x->phrase,
+ * with the example's fields (from its record) and, for an example with
+ * choices, answer_key, the letter of the label among them.  rationale,
+ * when not NULL, is given as {rationale}.
+ */
+static int
+render_answer(struct dss_export *x, const char *tmpl, const char *label,
+    size_t n, const char *rationale, size_t rlen, struct dss_err *err)
+{
+	cJSON *rec = NULL, *obj = NULL;
+	const cJSON *fields, *choices, *c;
+	char key[2] = { 0, 0 };
+	char *answer = NULL, *rat = NULL;
+	int k = 0, rc = -1;
+
+	if ((rec = cJSON_ParseWithLength(x->e.record.data, x->e.record.len))
+	    == NULL) {
+		dss_err_set(err, "example '%s': its stored record is not JSON",
+		    x->e.id.data);
+		goto out;
+	}
+	fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
+	obj = cJSON_IsObject(fields) ? cJSON_Duplicate(fields, 1) :
+	    cJSON_CreateObject();
+	if (strstr(tmpl, "({answer})") != NULL && wrapped(label, n)) {
+		label++;
+		n -= 2;
+	}
+	if (obj == NULL || (answer = strndup(label, n)) == NULL ||
+	    (rationale != NULL && (rat = strndup(rationale, rlen)) == NULL)) {
+		nomem(err);
+		goto out;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "answer");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "answer_key");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "rationale");
+	if (cJSON_AddStringToObject(obj, "answer", answer) == NULL ||
+	    (rat != NULL && cJSON_AddStringToObject(obj, "rationale", rat) ==
+	    NULL)) {
+		nomem(err);
+		goto out;
+	}
+	choices = cJSON_GetObjectItemCaseSensitive(obj, "choices");
+	cJSON_ArrayForEach(c, choices) {
+		if (key[0] == '\0' && cJSON_IsString(c) && k < 26 &&
+		    strlen(c->valuestring) == n &&
+		    memcmp(c->valuestring, label, n) == 0)
+			key[0] = (char)('A' + k);
+		k++;
+	}
+	if (cJSON_IsArray(choices) && key[0] == '\0') {
+		dss_err_set(err, "example '%s': label '%s' is not one of its "
+		    "choices", x->e.id.data, answer);
+		goto out;
+	}
+	if (key[0] != '\0' && cJSON_AddStringToObject(obj, "answer_key", key) ==
+	    NULL) {
+		nomem(err);
+		goto out;
+	}
+	dss_buf_reset(&x->phrase);
+	if (dss_prompt_render(&x->phrase, tmpl, obj, "fields.", err) < 0) {
+		dss_err_prefix(err, "example '%s'", x->e.id.data);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(answer);
+	free(rat);
+	cJSON_Delete(obj);
+	cJSON_Delete(rec);
+	return rc;
+}
+
+static int
+chat_record(struct dss_export *x, const char *rationale, size_t rlen,
+    const char *tl, size_t tlen, struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	const char *label;
+	size_t n;
+	int esc, r;
+
+	if (x->o.labels == DSS_EXPORT_TEACHER) {
+		label = tl;
+		n = tlen;
+	} else {
+		label = x->e.label.data;
+		n = x->e.label.len;
+	}
+	if (render_answer(x, dss_exemplars_answer(x->ex), label, n, NULL, 0,
+	    err) < 0)
+		return -1;
+	(void)esc;
+	r = LIT(b, "{\"messages\":[{\"role\":\"user\",\"content\":\"") |
+	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
+	    LIT(b, "\"},{\"role\":\"assistant\",\"content\":\"");
+	if (rationale != NULL && rlen > 0)
+		r |= dss_jscan_escape(b, rationale, rlen) |
+		    dss_buf_addch_fast(b, ' ');
+	r |= dss_jscan_escape(b, x->phrase.data, x->phrase.len) | LIT(b, "\"}]");
+	return end_record(x, r, err);
+}
+
+/* ---- the release layout ---- */
+
+/* Opens path for writing, readable as umask allows. */
+static FILE *
+create(const char *path, struct dss_err *err)
+{
+	FILE *fp = fopen(path, "wx");
+
+	if (fp == NULL)
+		dss_err_errno(err, errno, "cannot create '%s'", path);
+	return fp;
+}
+
+/* Flushes, syncs and closes *fpp (named path). */
+static int
+finish_file(FILE **fpp, const char *path, struct dss_err *err)
+{
+	FILE *fp = *fpp;
+	int bad;
+
+	if (fp == NULL)
+		return 0;
+	*fpp = NULL;
+	bad = fflush(fp) == EOF || ferror(fp) || fsync(fileno(fp)) < 0;
+	if (fclose(fp) == EOF)
+		bad = 1;
+	if (bad)
+		return dss_err_errno(err, errno ? errno : EIO, "cannot write '%s'",
+		    path);
+	return 0;
+}
+
+static int
+sync_dir(const char *path, struct dss_err *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY), rc = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		rc = dss_err_errno(err, errno, "cannot sync '%s'", path);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static char *
+path_join(const char *a, const char *b)
+{
+	struct dss_buf p = DSS_BUF_INIT;
+
+	if (dss_buf_addf(&p, "%s/%s", a, b) < 0)
+		return NULL;
+	return dss_buf_detach(&p, NULL);
+}
+
+/* mkdir that is content with a directory already there. */
+static int
+make_dir(const char *path, struct dss_err *err)
+{
+	struct stat st;
+
+	if (mkdir(path, 0777) == 0)
+		return 0;
+	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return dss_err_errno(err, errno, "cannot create directory '%s'", path);
+}
+
+/*
+ * Makes DIR and DIR/datasets as needed, refuses an existing
+ * DIR/datasets/DATASET, and creates the temporary directory (with llm/)
+ * the files are written in.
+ */
+static int
+release_begin(struct dss_export *x, struct dss_err *err)
+{
+	struct release_out *r = &x->rel;
+	struct dss_buf p = DSS_BUF_INIT;
+	char *base = NULL, *llm = NULL;
+	struct stat st;
+	int rc = -1;
+
+	if (make_dir(x->o.out, err) < 0)
+		goto out;
+	if ((base = path_join(x->o.out, "datasets")) == NULL ||
+	    (r->dir = path_join(base, x->o.dataset)) == NULL) {
+		nomem(err);
+		goto out;
+	}
+	if (make_dir(base, err) < 0)
+		goto out;
+	if (lstat(r->dir, &st) == 0) {
+		dss_err_set(err, "'%s' exists; remove it or export to another "
+		    "--out", r->dir);
+		goto out;
+	}
+	if (dss_buf_addf(&p, "%s/.%s.tmp.XXXXXX", base, x->o.dataset) < 0) {
+		nomem(err);
+		goto out;
+	}
+	if (mkdtemp(p.data) == NULL) {
+		dss_err_errno(err, errno, "cannot create a directory in '%s'", base);
+		goto out;
+	}
+	if ((r->tmp = dss_buf_detach(&p, NULL)) == NULL ||
+	    (llm = path_join(r->tmp, "llm")) == NULL) {
+		nomem(err);
+		goto out;
+	}
+	if (mkdir(llm, 0777) < 0) {
+		dss_err_errno(err, errno, "cannot create directory '%s'", llm);
+		goto out;
+	}
+	if (strcmp(x->o.dataset, "svamp") == 0) {
+		if ((r->svamp = calloc(SVAMP_ALL, sizeof(*r->svamp))) == NULL) {
+			nomem(err);
+			goto out;
+		}
+		r->svamp_ok = x->o.subset == NULL;
+	}
+	rc = 0;
+out:
+	free(base);
+	free(llm);
+	dss_buf_free(&p);
+	return rc;
+}
+
+/* Opens batch file number b of the current split. */
+static int
+batch_open(struct dss_export *x, long b, struct dss_err *err)
+{
+	struct release_out *r = &x->rel;
+	struct dss_buf p = DSS_BUF_INIT;
+
+	if (dss_buf_addf(&p, "%s/llm/%s_CoT_%ld.json", r->tmp, x->split, b) < 0)
+		return nomem(err);
+	free(r->cotpath);
+	r->cotpath = dss_buf_detach(&p, NULL);
+	if (r->cotpath == NULL)
+		return nomem(err);
+	if ((r->cot = create(r->cotpath, err)) == NULL)
+		return -1;
+	r->batch = b;
+	r->inbatch = 0;
+	return fputc('[', r->cot) == EOF ? dss_err_errno(err, errno,
+	    "cannot write '%s'", r->cotpath) : 0;
+}
+
+static int
+batch_close(struct dss_export *x, struct dss_err *err)
+{
+	struct release_out *r = &x->rel;
+
+	if (r->cot == NULL)
+		return 0;
+	if (fputs("]\n", r->cot) == EOF)
+		return dss_err_errno(err, errno, "cannot write '%s'", r->cotpath);
+	return finish_file(&r->cot, r->cotpath, err);
+}
+
+static int
+release_split_begin(struct dss_export *x, struct dss_err *err)
+{
+	struct release_out *r = &x->rel;
+	struct dss_buf p = DSS_BUF_INIT;
+
+	if (dss_buf_addf(&p, "%s/%s_%s.json", r->tmp, x->o.dataset, x->split) < 0)
+		return nomem(err);
+	free(r->expath);
+	if ((r->expath = dss_buf_detach(&p, NULL)) == NULL)
+		return nomem(err);
+	if ((r->ex = create(r->expath, err)) == NULL)
+		return -1;
+	r->n = 0;
+	return batch_open(x, 0, err);
+}
+
+/*
+ * Ends a split: the last batch, and the empty batches up to the number
+ * the official loader opens (it opens every one whatever the split's size).
+ */
+static int
+release_split_end(struct dss_export *x, struct dss_err *err)
+{
+	struct release_out *r = &x->rel;
+	long b;
+
+	if (finish_file(&r->ex, r->expath, err) < 0 || batch_close(x, err) < 0)
+		return -1;
+	for (b = r->batch + 1; b < x->form->batches[x->s]; b++)
+		if (batch_open(x, b, err) < 0 || batch_close(x, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* Keeps what SVAMP.json needs of the svamp example at r->n of split s. */
+static void
+svamp_keep(struct dss_export *x, const cJSON *rec)
+{
+	struct release_out *r = &x->rel;
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(rec, "fields");
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(f, "body");
+	const cJSON *question = cJSON_GetObjectItemCaseSensitive(f, "question");
+	const cJSON *equation = cJSON_GetObjectItemCaseSensitive(f, "equation");
+	const cJSON *answer = cJSON_GetObjectItemCaseSensitive(f, "answer");
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(f, "type");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(f, "source_id");
+	long long k = x->s == 0 ? r->n : SVAMP_TRAIN + r->n;
+	struct svamp_problem *p;
+
+	if (!r->svamp_ok)
+		return;
+	if ((x->s == 0 && r->n >= SVAMP_TRAIN) || k >= SVAMP_ALL ||
+	    !cJSON_IsString(body) || !cJSON_IsString(question) ||
+	    !cJSON_IsString(equation) || !cJSON_IsNumber(answer) ||
+	    !cJSON_IsString(type) || !cJSON_IsString(id)) {
+		r->svamp_ok = 0;
+		return;
+	}
+	p = &r->svamp[k];
+	p->body = strdup(body->valuestring);
+	p->question = strdup(question->valuestring);
+	p->equation = strdup(equation->valuestring);
+	p->type = strdup(type->valuestring);
+	p->id = strdup(id->valuestring);
+	p->answer = answer->valuedouble;
+	p->set = 1;
+	if (!p->body || !p->question || !p->equation || !p->type || !p->id)
+		r->svamp_ok = 0;
+}
+
+/*
+ * Writes SVAMP.json when every one of the 1,000 problems was exported
+ * (800 train, 200 test): problem permutation[k] of RandomState(0) is
+ * example k of the official split, so the file is rebuilt in its
+ * original order.
+ */
+static int
+svamp_write(struct dss_export *x, struct dss_err *err)
+{
+	struct release_out *r = &x->rel;
+	size_t perm[SVAMP_ALL], k;
+	cJSON *arr = NULL;
+	char *text = NULL, *path = NULL;
+	FILE *fp = NULL;
+	int rc = -1;
+
+	if (r->svamp == NULL || !r->svamp_ok)
+		return 0;
+	for (k = 0; k < SVAMP_ALL; k++)
+		if (!r->svamp[k].set)
+			return 0;
+	dss_mt19937_permutation(0, perm, SVAMP_ALL);
+	if ((arr = cJSON_CreateArray()) == NULL)
+		goto oom;
+	for (k = 0; k < SVAMP_ALL; k++) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (o == NULL)
+			goto oom;
+		cJSON_AddItemToArray(arr, o);	/* takes ownership */
+	}
+	for (k = 0; k < SVAMP_ALL; k++) {
+		const struct svamp_problem *p = &r->svamp[k];
+		cJSON *o = cJSON_GetArrayItem(arr, (int)perm[k]);
+
+		if (cJSON_AddStringToObject(o, "ID", p->id) == NULL ||
+		    cJSON_AddStringToObject(o, "Body", p->body) == NULL ||
+		    cJSON_AddStringToObject(o, "Question", p->question) == NULL ||
+		    cJSON_AddStringToObject(o, "Equation", p->equation) == NULL ||
+		    cJSON_AddNumberToObject(o, "Answer", p->answer) == NULL ||
+		    cJSON_AddStringToObject(o, "Type", p->type) == NULL)
+			goto oom;
+	}
+	if ((text = cJSON_PrintUnformatted(arr)) == NULL ||
+	    (path = path_join(r->tmp, "SVAMP.json")) == NULL)
+		goto oom;
+	if ((fp = create(path, err)) == NULL)
+		goto out;
+	if (fputs(text, fp) == EOF || fputc('\n', fp) == EOF) {
+		dss_err_errno(err, errno, "cannot write '%s'", path);
+		goto out;
+	}
+	if (finish_file(&fp, path, err) < 0)
+		goto out;
+	r->svamp_written = 1;
+	rc = 0;
+	goto out;
+oom:
+	nomem(err);
+out:
+	if (fp != NULL)
+		fclose(fp);
+	free(path);
+	free(text);
+	cJSON_Delete(arr);
+	return rc;
+}
+
+/* Moves the finished temporary directory into place. */
+static int
+release_commit(struct dss_export *x, struct dss_err *err)
+{
+	struct release_out *r = &x->rel;
+	char *llm = path_join(r->tmp, "llm"), *base = path_join(x->o.out,
+	    "datasets");
+	int rc = -1;
+
+	if (llm == NULL || base == NULL) {
+		nomem(err);
+		goto out;
+	}
+	if (svamp_write(x, err) < 0 || sync_dir(llm, err) < 0 ||
+	    sync_dir(r->tmp, err) < 0)
+		goto out;
+	if (rename(r->tmp, r->dir) < 0) {
+		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", r->tmp,
+		    r->dir);
+		goto out;
+	}
+	free(r->tmp);
+	r->tmp = NULL;
+	rc = sync_dir(base, err);
+out:
+	free(llm);
+	free(base);
+	return rc;
+}
+
+/* 1 when the n bytes at s hold the string t. */
+static int
+holds(const char *s, size_t n, const char *t)
+{
+	size_t k = strlen(t), i;
+
+	for (i = 0; k <= n && i <= n - k; i++)
+		if (s[i] == t[0] && memcmp(s + i, t, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when s (n bytes) holds a text the official parser splits at. */
+static int
+unreadable(const struct dss_release_form *f, const char *s, size_t n)
+{
+	int i;
+
+	for (i = 0; f->splits_at[i] != NULL; i++)
+		if (holds(s, n, f->splits_at[i]))
+			return 1;
+	return 0;
+}
+
+/* Writes the example's release row and its completion (or blank). */
+static int
+release_example(struct dss_export *x, int with, struct dss_err *err)
+{
+	struct release_out *r = &x->rel;
+	cJSON *rec, *row = NULL;
+	char *line = NULL;
+	const char *cot;
+	int rc = -1;
+
+	if ((rec = cJSON_ParseWithLength(x->e.record.data, x->e.record.len))
+	    == NULL) {
+		dss_err_set(err, "example '%s': its stored record is not JSON",
+		    x->e.id.data);
+		return -1;
+	}
+	if ((row = dss_release_row(x->o.dataset, rec, err)) == NULL) {
+		dss_err_prefix(err, "example '%s'", x->e.id.data);
+		goto out;
+	}
+	if ((line = cJSON_PrintUnformatted(row)) == NULL) {
+		nomem(err);
+		goto out;
+	}
+	if (fputs(line, r->ex) == EOF || fputc('\n', r->ex) == EOF) {
+		dss_err_errno(err, errno, "cannot write '%s'", r->expath);
+		goto out;
+	}
+	if (with) {
+		if (render_answer(x, x->form->cot, x->e.teacher_label.data,
+		    x->e.teacher_label.len, x->e.rationale.data,
+		    x->e.rationale.len, err) < 0)
+			goto out;
+		cot = x->phrase.data;
+	} else {
+		cot = x->form->blank;
+	}
+	if (r->inbatch == x->form->batch &&
+	    (batch_close(x, err) < 0 || batch_open(x, r->batch + 1, err) < 0))
+		goto out;
+	dss_buf_reset(&x->scratch);
+	if ((r->inbatch > 0 && dss_buf_addch(&x->scratch, ',') < 0) ||
+	    dss_jscan_quote(&x->scratch, cot, strlen(cot)) < 0) {
+		nomem(err);
+		goto out;
+	}
+	if (fwrite(x->scratch.data, 1, x->scratch.len, r->cot) !=
+	    x->scratch.len) {
+		dss_err_errno(err, errno ? errno : EIO, "cannot write '%s'",
+		    r->cotpath);
+		goto out;
+	}
+	if (r->svamp != NULL)
+		svamp_keep(x, rec);
+	r->inbatch++;
+	r->n++;
+	x->split_counts[x->s].records++;
+	rc = 0;
+out:
+	free(line);
+	cJSON_Delete(row);
+	cJSON_Delete(rec);
+	return rc;
+}
+
+/* ---- the scan ---- */
+
+static int
+note_teacher(struct dss_export *x, const char *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return 0;
+	for (i = 0; i < x->nteachers; i++)
+		if (strcmp(x->teachers[i], t) == 0)
+			return 0;
+	if (x->nteachers == MAX_TEACHERS) {
+		x->other_teachers++;
+		return 0;
+	}
+	if ((x->teachers[x->nteachers] = strdup(t)) == NULL)
+		return -1;
+	x->nteachers++;
+	return 0;
+}
+
+/* Copies column i of st into b, and its escaped form into q when not NULL. */
+static int
+take(sqlite3_stmt *st, int i, struct dss_buf *b, struct dss_buf *q)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	dss_buf_reset(b);
+	if (q != NULL)
+		dss_buf_reset(q);
+	if (s == NULL)
+		return 0;
+	return dss_buf_add(b, s, n) | (q != NULL ? dss_jscan_escape(q, s, n) : 0);
+}
+
+static int
+begin_example(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+{
+	struct example *e = &x->e;
+	int needq = x->form == NULL;
+
+	if (take(st, 0, &e->id, &e->qid) < 0 ||
+	    take(st, 1, &e->input, needq ? &e->qinput : NULL) < 0 ||
+	    take(st, 2, &e->label, needq ? &e->qlabel : NULL) < 0 ||
+	    (x->need_record && take(st, 7, &e->record, NULL) < 0))
+		return nomem(err);
+	e->kept = 0;
+	e->picked = 0;
+	x->split_counts[x->s].examples++;
+	return 0;
+}
+
+/* Characters (UTF-8 code points) in s. */
+static size_t
+chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Emits, for --pick all, what one kept rationale gives. */
+static int
+emit_each(struct dss_export *x, const char *rat, size_t rlen, const char *tl,
+    size_t tlen, struct dss_err *err)
+{
+	switch (x->o.format) {
+	case DSS_EXPORT_T5:
+		if (x->e.kept == 1 && t5_predict(x, tl, tlen, err) < 0)
+			return -1;
+		return t5_explain(x, rat, rlen, err);
+	case DSS_EXPORT_PAIRS:
+		return pairs_record(x, rat, rlen, tl, tlen, err);
+	case DSS_EXPORT_CHAT:
+		return chat_record(x, rat, rlen, tl, tlen, err);
+	default:
+		return 0;	/* dss_export_check refuses the others */
+	}
+}
+
+/* One row with a kept triple: pick it, or emit it for --pick all. */
+static int
+add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+{
+	struct example *e = &x->e;
+	const char *rat = (const char *)sqlite3_column_text(st, 4);
+	size_t rlen = (size_t)sqlite3_column_bytes(st, 4);
+	const char *tl = (const char *)sqlite3_column_text(st, 5);
+	size_t tlen = (size_t)sqlite3_column_bytes(st, 5);
+	long long sample = sqlite3_column_int64(st, 3);
+	size_t c = 0;
+	int better;
+
+	x->split_counts[x->s].rationales++;
+	if (rat == NULL)
+		rat = "";
+	if (tl == NULL) {
+		tl = "";
+		tlen = 0;
+		if (x->o.labels == DSS_EXPORT_TEACHER || x->form != NULL)
+			return 0;	/* no teacher label to train on */
+	}
+	if (x->form != NULL && (unreadable(x->form, rat, rlen) ||
+	    unreadable(x->form, tl, tlen))) {
+		x->split_counts[x->s].unreadable++;
+		return 0;
+	}
+	if (note_teacher(x, (const char *)sqlite3_column_text(st, 6)) < 0)
+		return nomem(err);
+	e->kept++;
+	if (x->o.pick == DSS_EXPORT_ALL)
+		return emit_each(x, rat, rlen, tl, tlen, err);
+	if (x->o.pick != DSS_EXPORT_FIRST)
+		c = chars(rat, rlen);
+	switch (x->o.pick) {
+	case DSS_EXPORT_SHORTEST:
+		better = !e->picked || c < e->chars;
+		break;
+	case DSS_EXPORT_LONGEST:
+		better = !e->picked || c > e->chars;
+		break;
+	default:
+		better = !e->picked;
+	}
+	if (!better)
+		return 0;
+	dss_buf_reset(&e->rationale);
+	dss_buf_reset(&e->teacher_label);
+	if (dss_buf_add(&e->rationale, rat, rlen) < 0 ||
+	    dss_buf_add(&e->teacher_label, tl, tlen) < 0)
+		return nomem(err);
+	e->picked = 1;
+	e->sample = sample;
+	e->chars = c;
+	return 0;
+}
+
+/* The example is complete: write what it gives. */
+static int
+end_example(struct dss_export *x, struct dss_err *err)
+{
+	struct example *e = &x->e;
+	struct dss_export_counts *c = &x->split_counts[x->s];
+	int with = e->kept > 0;
+	const char *r = e->rationale.data, *tl = e->teacher_label.data;
+	size_t rlen = e->rationale.len, tlen = e->teacher_label.len;
+
+	if (!with && (x->missing == DSS_EXPORT_DROP ||
+	    (x->o.labels == DSS_EXPORT_TEACHER && x->form == NULL))) {
+		c->dropped++;
+		return 0;
+	}
+	if (with)
+		c->with_rationale++;
+	else
+		c->label_only++;
+	if (x->form != NULL)
+		return release_example(x, with, err);
+	if (x->o.pick == DSS_EXPORT_ALL && with)
+		return 0;	/* written as they came */
+	if (!with) {
+		r = tl = "";
+		rlen = tlen = 0;
+	}
+	switch (x->o.format) {
+	case DSS_EXPORT_T5:
+		if (t5_predict(x, tl, tlen, err) < 0)
+			return -1;
+		return with ? t5_explain(x, r, rlen, err) : 0;
+	case DSS_EXPORT_PAIRS:
+		return pairs_record(x, r, rlen, tl, tlen, err);
+	case DSS_EXPORT_STANDARD:
+		return standard_record(x, tl, tlen, err);
+	case DSS_EXPORT_CHAT:
+		return chat_record(x, with ? r : NULL, rlen, tl, tlen, err);
+	default:
+		return 0;
+	}
+}
+
+/* Exports one split s (its name split), with or without the subset. */
+static int
+scan(struct dss_export *x, int s, const char *split, int subset,
+    enum dss_export_missing missing, struct dss_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, have = 0;
+
+	x->s = s;
+	x->split = split;
+	x->missing = missing;
+	dss_buf_reset(&x->qsplit);
+	if (dss_jscan_quote(&x->qsplit, split, strlen(split)) < 0)
+		return nomem(err);
+	if ((st = prepare(x, split, subset, err)) == NULL)
+		return -1;
+	if (x->form != NULL && release_split_begin(x, err) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = step(x, st, err)) == 1) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+		if (!have || n != x->e.id.len || memcmp(id, x->e.id.data, n) != 0) {
+			if ((have && end_example(x, err) < 0) ||
+			    begin_example(x, st, err) < 0) {
+				rc = -1;
+				break;
+			}
+			have = 1;
+		}
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+		    add_triple(x, st, err) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && have && end_example(x, err) < 0)
+		rc = -1;
+	sqlite3_finalize(st);
+	if (rc == 0 && x->form != NULL)
+		rc = release_split_end(x, err);
+	return rc;
+}
+
+static void
+add_counts(struct dss_export_counts *to, const struct dss_export_counts *c)
+{
+	to->examples += c->examples;
+	to->rationales += c->rationales;
+	to->with_rationale += c->with_rationale;
+	to->label_only += c->label_only;
+	to->dropped += c->dropped;
+	to->unreadable += c->unreadable;
+	to->records += c->records;
+	to->predict += c->predict;
+	to->explain += c->explain;
+}
+
+static int
+run_release(struct dss_export *x, struct dss_err *err)
+{
+	int s;
+
+	if (release_begin(x, err) < 0)
+		return -1;
+	for (s = 0; s < 3; s++) {
+		if (x->form->batches[s] == 0)
+			continue;
+		/* The subset and --missing shape train; valid and test stay whole. */
+		if (scan(x, s, dss_release_split_name(s),
+		    s == 0 && x->o.subset != NULL,
+		    s == 0 ? x->o.missing : DSS_EXPORT_LABEL_ONLY, err) < 0)
+			return -1;
+	}
+	return release_commit(x, err);
+}
+
+int
+dss_export_run(struct dss_export *x, FILE *out, const char *outname,
+    struct dss_err *err)
+{
+	int rc, s;
+
+	if (x->ran)
+		return dss_err_set(err, "the export has already run");
+	x->ran = 1;
+	x->fp = out;
+	x->fpname = outname;
+	memset(&x->total, 0, sizeof(x->total));
+	memset(x->split_counts, 0, sizeof(x->split_counts));
+	if (x->need_triples && sort_triples(x, err) < 0)
+		rc = -1;
+	else if (x->form != NULL)
+		rc = run_release(x, err);
+	else
+		rc = scan(x, 0, x->o.split, x->o.subset != NULL, x->o.missing,
+		    err) < 0 ? -1 : flush_out(x, err);
+	for (s = 0; s < 3; s++)
+		add_counts(&x->total, &x->split_counts[s]);
+	return rc;
+}
+
+/* ---- the data card ---- */
+
+/* Appends s to b for a Markdown table cell ('|' escaped, no newlines). */
+static int
+cell(struct dss_buf *b, const char *s)
+{
+	int r = 0;
+
+	for (; *s; s++)
+		r |= *s == '|' ? dss_buf_adds(b, "\\|") :
+		    dss_buf_addch(b, *s == '\n' || *s == '\r' ? ' ' : *s);
+	return r;
+}
+
+/* n with thousands separators. */
+static const char *
+num(char *out, size_t size, unsigned long long n)
+{
+	char d[32];
+	size_t len, i, j = 0;
+
+	snprintf(d, sizeof(d), "%llu", n);
+	len = strlen(d);
+	for (i = 0; i < len && j + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[j++] = ',';
+		out[j++] = d[i];
+	}
+	out[j] = '\0';
+	return out;
+}
+
+static int
+card_templates(struct dss_export *x, struct dss_buf *b, struct dss_err *err)
+{
+	sqlite3_stmt *st;
+	char n[40];
+	int rc, k = 0;
+
+	if ((st = query(x, "SELECT template, count(*) FROM prompts WHERE "
+	    "dataset = ?1 GROUP BY template ORDER BY 2 DESC, 1 LIMIT 8", err,
+	    x->o.dataset, NULL)) == NULL)
+		return -1;
+	dss_buf_adds(b, "| Prompt templates | ");
+	while ((rc = step(x, st, err)) == 1) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+
+		dss_buf_addf(b, "%s`", k++ ? ", " : "");
+		cell(b, t ? t : "");
+		dss_buf_addf(b, "` (%s prompts)", num(n, sizeof(n),
+		    (unsigned long long)sqlite3_column_int64(st, 1)));
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	if (k == 0)
+		dss_buf_adds(b, "none stored (imported completions have no "
+		    "prompts)");
+	return dss_buf_adds(b, " |\n");
+}
+
+/* One row of the options table: the option, its value, default or set. */
+static int
+card_option(struct dss_buf *b, const char *opt, const char *value,
+    const char *def)
+{
+	dss_buf_addf(b, "| `%s` | `", opt);
+	cell(b, value);
+	return dss_buf_addf(b, "` | %s |\n", strcmp(value, def) == 0 ?
+	    "default" : "set");
+}
+
+static void
+card_count(struct dss_export *x, struct dss_buf *b, const char *what,
+    size_t off)
+{
+	char n[40];
+	int s;
+
+	dss_buf_addf(b, "| %s |", what);
+	for (s = 0; s < 3; s++) {
+		if (x->form == NULL ? s != 0 : x->form->batches[s] == 0)
+			continue;
+		dss_buf_addf(b, " %s |", num(n, sizeof(n),
+		    *(const unsigned long long *)((const char *)&x->split_counts[s] +
+		    off)));
+	}
+	if (x->form != NULL)
+		dss_buf_addf(b, " %s |", num(n, sizeof(n),
+		    *(const unsigned long long *)((const char *)&x->total + off)));
+	dss_buf_adds(b, "\n");
+}
+
+static int
+card_text(struct dss_export *x, const char *cmdline, struct dss_buf *b,
+    struct dss_err *err)
+{
+	const struct dss_export_opts *o = &x->o;
+	char n[40];
+	size_t i;
+	int s;
+
+	dss_buf_addf(b, "# Data card: %s %s, format %s\n\n", o->dataset,
+	    x->form != NULL ? "(the official release layout)" : o->split,
+	    format_names[o->format]);
+	dss_buf_adds(b, "Written by dss-export from the database `");
+	cell(b, x->path);
+	dss_buf_adds(b, "`.\n\n## Source\n\n| | |\n|---|---|\n");
+	dss_buf_addf(b, "| Dataset | %s |\n", o->dataset);
+	if (x->form != NULL) {
+		dss_buf_adds(b, "| Splits |");
+		for (s = 0; s < 3; s++)
+			if (x->form->batches[s] > 0)
+				dss_buf_addf(b, " %s", dss_release_split_name(s));
+		dss_buf_addf(b, " (written to `");
+		cell(b, x->rel.dir ? x->rel.dir : o->out);
+		dss_buf_adds(b, "`) |\n");
+	} else {
+		dss_buf_addf(b, "| Split | %s |\n", o->split);
+	}
+	if (o->subset != NULL) {
+		dss_buf_adds(b, "| Subset | `");
+		cell(b, o->subset);
+		dss_buf_addf(b, "`: %s, seed %lld", x->sub_kind, x->sub_seed);
+		if (x->sub_has_fraction)
+			dss_buf_addf(b, ", fraction %g", x->sub_fraction);
+		dss_buf_addf(b, ", %s examples of split %s%s; parameters `",
+		    num(n, sizeof(n), (unsigned long long)x->sub_size),
+		    x->sub_split, x->form != NULL ? " (valid and test whole)" : "");
+		cell(b, x->sub_params);
+		dss_buf_adds(b, "` |\n");
+	} else {
+		dss_buf_adds(b, "| Subset | none: the whole split |\n");
+	}
+	dss_buf_adds(b, "| Teachers | ");
+	for (i = 0; i < x->nteachers; i++) {
+		dss_buf_adds(b, i ? ", `" : "`");
+		cell(b, x->teachers[i]);
+		dss_buf_adds(b, "`");
+	}
+	if (x->other_teachers)
+		dss_buf_addf(b, " and %llu more", x->other_teachers);
+	if (x->nteachers == 0)
+		dss_buf_adds(b, "none (no rationale was exported)");
+	dss_buf_adds(b, " |\n");
+	if (card_templates(x, b, err) < 0)
+		return -1;
+	if (x->need_triples) {
+		dss_buf_adds(b, "| Filter | `");
+		cell(b, o->filter);
+		dss_buf_addf(b, "`: the triples of dss-filter --agree %.*s",
+		    (int)strcspn(o->filter, ","), o->filter);
+		if (strchr(o->filter, ',') != NULL) {
+			dss_buf_adds(b, " with the options ");
+			cell(b, strchr(o->filter, ',') + 1);
+		}
+		dss_buf_addf(b, "; %s |\n", o->rationales == DSS_EXPORT_AGREE ?
+		    "only rationales whose answer agrees with the gold label" :
+		    "every rationale it kept");
+	} else {
+		dss_buf_adds(b, "| Filter | not used: this export has no "
+		    "rationales |\n");
+	}
+
+	dss_buf_adds(b, "\n## Options\n\n| Option | Value | |\n|---|---|---|\n");
+	card_option(b, "--format", format_names[o->format], "t5");
+	if (x->form == NULL)
+		card_option(b, "--labels", labels_names[o->labels], "gold");
+	card_option(b, "--rationales", rationales_names[o->rationales], "agree");
+	card_option(b, "--filter", o->filter, "gold");
+	card_option(b, "--pick", pick_names[o->pick], "first");
+	card_option(b, "--missing", missing_names[o->missing], "label-only");
+	if (o->format == DSS_EXPORT_T5)
+		card_option(b, "--prefixes", o->prefixes, DSS_EXPORT_PREFIXES);
+	dss_buf_addf(b, "\nThe defaults are `--format t5 --labels gold "
+	    "--rationales agree --filter gold --pick first --missing label-only "
+	    "--prefixes '%s'`: gold labels, as the official code's "
+	    "`--label_type gt`.\n", DSS_EXPORT_PREFIXES);
+	if (x->form != NULL)
+		dss_buf_adds(b, "In the release layout the subset and `--missing` "
+		    "apply to train; valid and test are written whole, an example "
+		    "without a rationale getting a completion the official parser "
+		    "reads as empty.\n");
+
+	dss_buf_adds(b, "\n## Counts\n\n|");
+	for (s = 0; s < 3; s++)
+		if (x->form == NULL ? s == 0 : x->form->batches[s] > 0)
+			dss_buf_addf(b, " | %s", x->form == NULL ? o->split :
+			    dss_release_split_name(s));
+	dss_buf_addf(b, "%s |\n|---|", x->form != NULL ? " | total" : "");
+	for (s = 0; s < 3; s++)
+		if (x->form == NULL ? s == 0 : x->form->batches[s] > 0)
+			dss_buf_adds(b, "---:|");
+	dss_buf_adds(b, x->form != NULL ? "---:|\n" : "\n");
+#define COUNT(what, field) card_count(x, b, what, \
+	offsetof(struct dss_export_counts, field))
+	COUNT("examples", examples);
+	COUNT("kept rationales found", rationales);
+	COUNT("exported with a rationale", with_rationale);
+	COUNT("exported without one (label only)", label_only);
+	COUNT("left out (no rationale to use)", dropped);
+	if (x->form != NULL)
+		COUNT("rationales the official parser would misread (not used)",
+		    unreadable);
+	COUNT(x->form != NULL ? "examples written" : "records", records);
+	if (o->format == DSS_EXPORT_T5) {
+		COUNT("predict records", predict);
+		COUNT("explain records", explain);
+	}
+#undef COUNT
+	if (x->rel.svamp != NULL)
+		dss_buf_addf(b, "\n`SVAMP.json` %s.\n", x->rel.svamp_written ?
+		    "was rebuilt from the 1,000 problems" :
+		    "was not written: it needs all 1,000 problems with their "
+		    "fields");
+	dss_buf_adds(b, "\n## Command\n\n```\n");
+	dss_buf_adds(b, cmdline);
+	if (dss_buf_adds(b, "\n```\n") < 0)
+		return nomem(err);
+	return 0;
+}
+
+int
+dss_export_card(struct dss_export *x, const char *path, const char *cmdline,
+    struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT, tmp = DSS_BUF_INIT;
+	char *dir = NULL, *slash;
+	FILE *fp = NULL;
+	mode_t um;
+	int fd, rc = -1;
+
+	if (!x->ran)
+		return dss_err_set(err, "the export has not run");
+	if (card_text(x, cmdline, &b, err) < 0)
+		goto out;
+	if (dss_buf_addf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+		nomem(err);
+		goto out;
+	}
+	if ((fd = mkstemp(tmp.data)) < 0) {
+		dss_err_errno(err, errno, "cannot create '%s'", path);
+		goto out;
+	}
+	um = umask(0);
+	umask(um);
+	(void)fchmod(fd, 0666 & ~um);
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		dss_err_errno(err, errno, "cannot create '%s'", path);
+		close(fd);
+		unlink(tmp.data);
+		goto out;
+	}
+	if (fwrite(b.data, 1, b.len, fp) != b.len) {
+		dss_err_errno(err, errno ? errno : EIO, "cannot write '%s'", path);
+		fclose(fp);
+		unlink(tmp.data);
+		goto out;
+	}
+	if (finish_file(&fp, path, err) < 0) {
+		unlink(tmp.data);
+		goto out;
+	}
+	if (rename(tmp.data, path) < 0) {
+		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", tmp.data,
+		    path);
+		unlink(tmp.data);
+		goto out;
+	}
+	if ((dir = strdup(path)) == NULL) {
+		nomem(err);
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	rc = sync_dir(dir, err);
+out:
+	free(dir);
+	dss_buf_free(&b);
+	dss_buf_free(&tmp);
+	return rc;
+}
