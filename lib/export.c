@@ -137,7 +137,7 @@ struct example {
 	int picked;			/* pick holds one */
 	long long sample;
 	size_t chars;
-	struct dss_buf rationale, teacher_label;
+	struct dss_buf rationale, teacher_label, teacher;
 };
 
 struct svamp_problem {
@@ -494,7 +494,7 @@ example_init(struct example *e)
 	memset(e, 0, sizeof(*e));
 	e->id = e->input = e->label = e->record = init;
 	e->qid = e->qinput = e->qlabel = init;
-	e->rationale = e->teacher_label = init;
+	e->rationale = e->teacher_label = e->teacher = init;
 }
 
 static void
@@ -509,6 +509,7 @@ example_free(struct example *e)
 	dss_buf_free(&e->qlabel);
 	dss_buf_free(&e->rationale);
 	dss_buf_free(&e->teacher_label);
+	dss_buf_free(&e->teacher);
 }
 
 struct dss_export *
@@ -1567,11 +1568,12 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 		x->split_counts[x->s].unreadable++;
 		return 0;
 	}
-	if (note_teacher(x, (const char *)sqlite3_column_text(st, 6)) < 0)
-		return nomem(err);
 	e->kept++;
-	if (x->o.pick == DSS_EXPORT_ALL)
+	if (x->o.pick == DSS_EXPORT_ALL) {
+		if (note_teacher(x, (const char *)sqlite3_column_text(st, 6)) < 0)
+			return nomem(err);
 		return emit_each(x, rat, rlen, tl, tlen, err);
+	}
 	if (x->o.pick != DSS_EXPORT_FIRST)
 		c = chars(rat, rlen);
 	switch (x->o.pick) {
@@ -1586,6 +1588,8 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 	}
 	if (!better)
 		return 0;
+	if (take(st, 6, &e->teacher, NULL) < 0)
+		return nomem(err);
 	dss_buf_reset(&e->rationale);
 	dss_buf_reset(&e->teacher_label);
 	if (dss_buf_add(&e->rationale, rat, rlen) < 0 ||
@@ -1616,6 +1620,9 @@ end_example(struct dss_export *x, struct dss_err *err)
 		c->with_rationale++;
 	else
 		c->label_only++;
+	if (with && x->o.pick != DSS_EXPORT_ALL &&
+	    note_teacher(x, e->teacher.data) < 0)
+		return nomem(err);
 	if (x->form != NULL)
 		return release_example(x, with, err);
 	if (x->o.pick == DSS_EXPORT_ALL && with)
