@@ -1743,9 +1743,12 @@ dss_export_run(struct dss_export *x, FILE *out, const char *outname,
 		rc = -1;
 	else if (x->form != NULL)
 		rc = run_release(x, err);
-	else
-		rc = scan(x, 0, x->o.split, x->o.subset != NULL, x->o.missing,
-		    err) < 0 ? -1 : flush_out(x, err);
+	else if (scan(x, 0, x->o.split, x->o.subset != NULL, x->o.missing,
+	    err) < 0) {
+		flush_out(x, NULL);	/* what came before the error stands */
+		rc = -1;
+	} else
+		rc = flush_out(x, err);
 	for (s = 0; s < 3; s++)
 		add_counts(&x->total, &x->split_counts[s]);
 	return rc;

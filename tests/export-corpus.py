@@ -38,6 +38,10 @@ CQA = [
     ("Where do people whisper?",
      ["stadium", "concert", "playground", "library", "parade"], 3),
 ]
+CQA_TEST = [
+    ("What do you use to cut paper?",
+     ["scissors", "spoon", "pillow", "bucket", "ladder"], 0),
+]
 SVAMP = [
     ("Nia had 12 shells and gave 5 to Omar.", "How many shells does Nia have now?",
      "( 12.0 - 5.0 )", 7.0, "Subtraction"),
@@ -102,7 +106,7 @@ def example(ds, split, i):
         rec["fields"] = {"premise": p, "hypothesis": h, "source_id": f"pair-{split}-{i}",
                          "explanations": [f"An explanation of {split} {i}."]}
     elif ds == "cqa":
-        q, c, k = CQA[i]
+        q, c, k = (CQA if split == "train" else CQA_TEST)[i]
         rec["input"] = q + "\nAnswer Choices:\n" + "\n".join(
             f"({l}) {t}" for l, t in zip("abcde", c))
         rec["label"] = c[k]
@@ -122,7 +126,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     examples = {}
     lines = []
-    for ds, splits in (("esnli", {"train": 5, "test": 2}), ("cqa", {"train": 3}),
+    for ds, splits in (("esnli", {"train": 5, "test": 2}), ("cqa", {"train": 3, "test": 1}),
                        ("svamp", {"train": 2})):
         for split, n in splits.items():
             for i in range(n):
