@@ -137,7 +137,7 @@ struct example {
 	int picked;			/* pick holds one */
 	long long sample;
 	size_t chars;
-	struct dss_buf rationale, teacher_label, teacher;
+	struct dss_buf rationale, teacher_label, teacher, request;
 };
 
 struct svamp_problem {
@@ -494,7 +494,7 @@ example_init(struct example *e)
 	memset(e, 0, sizeof(*e));
 	e->id = e->input = e->label = e->record = init;
 	e->qid = e->qinput = e->qlabel = init;
-	e->rationale = e->teacher_label = e->teacher = init;
+	e->rationale = e->teacher_label = e->teacher = e->request = init;
 }
 
 static void
@@ -510,6 +510,7 @@ example_free(struct example *e)
 	dss_buf_free(&e->rationale);
 	dss_buf_free(&e->teacher_label);
 	dss_buf_free(&e->teacher);
+	dss_buf_free(&e->request);
 }
 
 struct dss_export *
@@ -740,12 +741,14 @@ out:
 
 /*
  * Columns: 0 id, 1 input, 2 label, 3 sample (NULL when the example has no
- * kept triple), 4 rationale, 5 teacher_label, 6 teacher, 7 record; an
- * example's rows come together, its triples by sample.  The examples of a
- * split are read in their order (idx).  Those of a subset are joined in
- * the order they are stored (the members' index is by id) and the rows
- * sorted into the subset's order afterwards: following the subset's
- * order while joining would read the examples at random.
+ * kept triple), 4 rationale, 5 teacher_label, 6 teacher, 7 record,
+ * 8 request; an example's rows come together.  The examples of a split
+ * are read in their order (idx), and each one's triples by the key of the
+ * sorted table, so by sample and request: sorting them again, example by
+ * example, would cost a third of the export.  Those of a subset are
+ * joined in the order they are stored (the members' index is by id) and
+ * the rows sorted into the subset's order afterwards: following the
+ * subset's order while joining would read the examples at random.
  */
 static sqlite3_stmt *
 prepare(struct dss_export *x, const char *split, int subset,
@@ -755,17 +758,18 @@ prepare(struct dss_export *x, const char *split, int subset,
 	sqlite3_stmt *st = NULL;
 	int triples = x->need_triples;
 
-	dss_buf_addf(&q, "SELECT e.id, e.input, e.label, %s, %s FROM examples e ",
-	    triples ? "t.sample, t.rationale, t.teacher_label, t.teacher" :
-	    "NULL, NULL, NULL, NULL", x->need_record ? "e.record" : "NULL");
+	dss_buf_addf(&q, "SELECT e.id, e.input, e.label, %s, %s, %s FROM "
+	    "examples e ", triples ? "t.sample, t.rationale, t.teacher_label, "
+	    "t.teacher" : "NULL, NULL, NULL, NULL", x->need_record ? "e.record" :
+	    "NULL", triples ? "t.request" : "NULL");
 	if (subset)
 		dss_buf_adds(&q, "CROSS JOIN subset_members m ON m.dataset = "
 		    "e.dataset AND m.name = ?3 AND m.id = e.id ");
 	if (triples)
 		dss_buf_adds(&q, "LEFT JOIN dss_export_triples t ON t.id = e.id ");
 	if (dss_buf_addf(&q, "WHERE e.dataset = ?1 AND e.split = ?2 ORDER BY "
-	    "%s%s", subset ? "m.pos" : "e.idx",
-	    triples ? ", t.sample, t.request" : "") < 0) {
+	    "%s", subset ? (triples ? "m.pos, t.sample, t.request" : "m.pos") :
+	    "e.idx") < 0) {
 		nomem(err);
 		goto out;
 	}
@@ -1551,8 +1555,9 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 	const char *tl = (const char *)sqlite3_column_text(st, 5);
 	size_t tlen = (size_t)sqlite3_column_bytes(st, 5);
 	long long sample = sqlite3_column_int64(st, 3);
+	const char *req = (const char *)sqlite3_column_text(st, 8);
 	size_t c = 0;
-	int better;
+	int better, earlier;
 
 	x->split_counts[x->s].rationales++;
 	if (rat == NULL)
@@ -1576,19 +1581,23 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 	}
 	if (x->o.pick != DSS_EXPORT_FIRST)
 		c = chars(rat, rlen);
+	/* Ties go to the lower sample index (then request), whatever the row order. */
+	earlier = e->picked && (sample < e->sample || (sample == e->sample &&
+	    strcmp(req ? req : "", e->request.data) < 0));
 	switch (x->o.pick) {
 	case DSS_EXPORT_SHORTEST:
-		better = !e->picked || c < e->chars;
+		better = !e->picked || c < e->chars || (c == e->chars && earlier);
 		break;
 	case DSS_EXPORT_LONGEST:
-		better = !e->picked || c > e->chars;
+		better = !e->picked || c > e->chars || (c == e->chars && earlier);
 		break;
 	default:
-		better = !e->picked;
+		better = !e->picked || earlier;
 	}
 	if (!better)
 		return 0;
-	if (take(st, 6, &e->teacher, NULL) < 0)
+	if (take(st, 6, &e->teacher, NULL) < 0 ||
+	    take(st, 8, &e->request, NULL) < 0)
 		return nomem(err);
 	dss_buf_reset(&e->rationale);
 	dss_buf_reset(&e->teacher_label);
