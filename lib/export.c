@@ -700,55 +700,21 @@ dss_export_split(const struct dss_export *x, int s)
 /* ---- the query ---- */
 
 /*
- * The triples of the filter for the dataset, sorted by example id into a
- * temporary table keyed by (id, sample, request), which the export joins
- * by its key.  Reading them through their own index instead would visit
- * the triples table in request-hash order, one random page per triple;
- * the sort (SQLite's, which spills to temporary files) reads it once in
- * order.  Built once per export, before the first scan.
- */
-static int
-sort_triples(struct dss_export *x, struct dss_err *err)
-{
-	struct dss_buf q = DSS_BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (dss_db_exec(x->db, "CREATE TEMP TABLE dss_export_triples (id TEXT, "
-	    "sample INTEGER, request TEXT, rationale TEXT, teacher_label TEXT, "
-	    "teacher TEXT, PRIMARY KEY (id, sample, request)) WITHOUT ROWID",
-	    err) < 0)
-		return -1;
-	if (dss_buf_addf(&q, "INSERT INTO dss_export_triples SELECT id, sample, "
-	    "request, rationale, teacher_label, teacher FROM triples WHERE "
-	    "filter = ?1 AND dataset = ?2%s ORDER BY +id, +sample, +request",
-	    x->o.rationales == DSS_EXPORT_AGREE ? " AND agree = 1" : "") < 0) {
-		nomem(err);
-		goto out;
-	}
-	if ((st = dss_db_prepare(x->db, q.data, err)) == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, x->o.filter, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, x->o.dataset, -1, SQLITE_STATIC);
-	if (step(x, st, err) < 0)
-		goto out;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	dss_buf_free(&q);
-	return rc;
-}
-
-/*
  * Columns: 0 id, 1 input, 2 label, 3 sample (NULL when the example has no
  * kept triple), 4 rationale, 5 teacher_label, 6 teacher, 7 record,
- * 8 request; an example's rows come together.  The examples of a split
- * are read in their order (idx), and each one's triples by the key of the
- * sorted table, so by sample and request: sorting them again, example by
- * example, would cost a third of the export.  Those of a subset are
- * joined in the order they are stored (the members' index is by id) and
- * the rows sorted into the subset's order afterwards: following the
- * subset's order while joining would read the examples at random.
+ * 8 request; an example's rows come together.
+ *
+ * The examples of a split are read in their order (idx), and for each one
+ * its triples by the triples' key, (filter, dataset, id, request): the
+ * triples of a filter and dataset lie in example id order, so that both
+ * tables are read in step, page after page.  Within an example they come
+ * by request; they are sorted by sample only for --pick all, which writes
+ * them all (the other picks compare samples themselves).
+ *
+ * The examples of a subset are joined in id order (the order of the
+ * members' id index), so that again examples and triples are read in
+ * step, and the rows are then sorted into the subset's order: following
+ * the subset's order while joining would read both tables at random.
  */
 static sqlite3_stmt *
 prepare(struct dss_export *x, const char *split, int subset,
@@ -756,20 +722,25 @@ prepare(struct dss_export *x, const char *split, int subset,
 {
 	struct dss_buf q = DSS_BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	int triples = x->need_triples;
+	int triples = x->need_triples, r;
 
-	dss_buf_addf(&q, "SELECT e.id, e.input, e.label, %s, %s, %s FROM "
-	    "examples e ", triples ? "t.sample, t.rationale, t.teacher_label, "
-	    "t.teacher" : "NULL, NULL, NULL, NULL", x->need_record ? "e.record" :
-	    "NULL", triples ? "t.request" : "NULL");
-	if (subset)
-		dss_buf_adds(&q, "CROSS JOIN subset_members m ON m.dataset = "
-		    "e.dataset AND m.name = ?3 AND m.id = e.id ");
+	r = dss_buf_addf(&q, "SELECT e.id, e.input, e.label, %s, %s, %s FROM ",
+	    triples ? "t.sample, t.rationale, t.teacher_label, t.teacher" :
+	    "NULL, NULL, NULL, NULL", x->need_record ? "e.record" : "NULL",
+	    triples ? "t.request" : "NULL");
+	r |= dss_buf_adds(&q, subset ? "subset_members m INDEXED BY "
+	    "subset_members_id CROSS JOIN examples e ON e.dataset = m.dataset "
+	    "AND e.id = m.id " : "examples e ");
 	if (triples)
-		dss_buf_adds(&q, "LEFT JOIN dss_export_triples t ON t.id = e.id ");
-	if (dss_buf_addf(&q, "WHERE e.dataset = ?1 AND e.split = ?2 ORDER BY "
-	    "%s", subset ? (triples ? "m.pos, t.sample, t.request" : "m.pos") :
-	    "e.idx") < 0) {
+		r |= dss_buf_addf(&q, "LEFT JOIN triples t ON t.filter = ?4 AND "
+		    "t.dataset = e.dataset AND t.id = e.id%s ",
+		    x->o.rationales == DSS_EXPORT_AGREE ? " AND t.agree = 1" : "");
+	r |= dss_buf_adds(&q, subset ? "WHERE m.dataset = ?1 AND m.name = ?3 "
+	    "AND e.split = ?2 ORDER BY m.pos" : "WHERE e.dataset = ?1 AND "
+	    "e.split = ?2 ORDER BY e.idx");
+	if (triples && (subset || x->o.pick == DSS_EXPORT_ALL))
+		r |= dss_buf_adds(&q, ", t.sample, t.request");
+	if (r < 0) {
 		nomem(err);
 		goto out;
 	}
@@ -779,6 +750,8 @@ prepare(struct dss_export *x, const char *split, int subset,
 	sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
 	if (subset)
 		sqlite3_bind_text(st, 3, x->o.subset, -1, SQLITE_STATIC);
+	if (triples)
+		sqlite3_bind_text(st, 4, x->o.filter, -1, SQLITE_STATIC);
 out:
 	dss_buf_free(&q);
 	return st;
@@ -1020,7 +993,7 @@ chat_record(struct dss_export *x, const char *rationale, size_t rlen,
 	struct dss_buf *b = &x->out;
 	const char *label;
 	size_t n;
-	int esc, r;
+	int r;
 
 	if (x->o.labels == DSS_EXPORT_TEACHER) {
 		label = tl;
@@ -1032,7 +1005,6 @@ chat_record(struct dss_export *x, const char *rationale, size_t rlen,
 	if (render_answer(x, dss_exemplars_answer(x->ex), label, n, NULL, 0,
 	    err) < 0)
 		return -1;
-	(void)esc;
 	r = LIT(b, "{\"messages\":[{\"role\":\"user\",\"content\":\"") |
 	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
 	    LIT(b, "\"},{\"role\":\"assistant\",\"content\":\"");
@@ -1748,9 +1720,7 @@ dss_export_run(struct dss_export *x, FILE *out, const char *outname,
 	x->fpname = outname;
 	memset(&x->total, 0, sizeof(x->total));
 	memset(x->split_counts, 0, sizeof(x->split_counts));
-	if (x->need_triples && sort_triples(x, err) < 0)
-		rc = -1;
-	else if (x->form != NULL)
+	if (x->form != NULL)
 		rc = run_release(x, err);
 	else if (scan(x, 0, x->o.split, x->o.subset != NULL, x->o.missing,
 	    err) < 0) {
@@ -1856,9 +1826,9 @@ card_count(struct dss_export *x, struct dss_buf *b, const char *what,
 	dss_buf_adds(b, "\n");
 }
 
+/* The title and the table of where the records come from. */
 static int
-card_text(struct dss_export *x, const char *cmdline, struct dss_buf *b,
-    struct dss_err *err)
+card_source(struct dss_export *x, struct dss_buf *b, struct dss_err *err)
 {
 	const struct dss_export_opts *o = &x->o;
 	char n[40];
@@ -1926,6 +1896,14 @@ card_text(struct dss_export *x, const char *cmdline, struct dss_buf *b,
 		dss_buf_adds(b, "| Filter | not used: this export has no "
 		    "rationales |\n");
 	}
+	return 0;
+}
+
+/* The options, marked default or set. */
+static void
+card_options(struct dss_export *x, struct dss_buf *b)
+{
+	const struct dss_export_opts *o = &x->o;
 
 	dss_buf_adds(b, "\n## Options\n\n| Option | Value | |\n|---|---|---|\n");
 	card_option(b, "--format", format_names[o->format], "t5");
@@ -1946,6 +1924,14 @@ card_text(struct dss_export *x, const char *cmdline, struct dss_buf *b,
 		    "apply to train; valid and test are written whole, an example "
 		    "without a rationale getting a completion the official parser "
 		    "reads as empty.\n");
+}
+
+/* The counts, a column per split of a release. */
+static void
+card_counts(struct dss_export *x, struct dss_buf *b)
+{
+	const struct dss_export_opts *o = &x->o;
+	int s;
 
 	dss_buf_adds(b, "\n## Counts\n\n|");
 	for (s = 0; s < 3; s++)
@@ -1978,6 +1964,16 @@ card_text(struct dss_export *x, const char *cmdline, struct dss_buf *b,
 		    "was rebuilt from the 1,000 problems" :
 		    "was not written: it needs all 1,000 problems with their "
 		    "fields");
+}
+
+static int
+card_text(struct dss_export *x, const char *cmdline, struct dss_buf *b,
+    struct dss_err *err)
+{
+	if (card_source(x, b, err) < 0)
+		return -1;
+	card_options(x, b);
+	card_counts(x, b);
 	dss_buf_adds(b, "\n## Command\n\n```\n");
 	dss_buf_adds(b, cmdline);
 	if (dss_buf_adds(b, "\n```\n") < 0)

@@ -37,7 +37,7 @@ static const char *const splits[NSPLITS] = { "train", "valid", "test" };
  * "Q:".  cqa's parser fails outright on a completion without "So the
  * answer is", hence its blank.
  */
-static const struct dss_release_form forms[NDATASETS] = {
+static const struct dss_release_form datasets[NDATASETS] = {
 	{ "esnli", 5500, { 100, 2, 2 }, "{rationale}\nAnswer: {answer}", "",
 	    { "Answer:", NULL } },
 	{ "anli1", 5000, { 4, 1, 1 }, "{rationale} So the answer is {answer}.", "",
@@ -90,8 +90,8 @@ find_dataset(const char *name, size_t len)
 	int i;
 
 	for (i = 0; i < NDATASETS; i++)
-		if (strlen(forms[i].dataset) == len &&
-		    memcmp(forms[i].dataset, name, len) == 0)
+		if (strlen(datasets[i].name) == len &&
+		    memcmp(datasets[i].name, name, len) == 0)
 			return i;
 	return -1;
 }
@@ -127,7 +127,7 @@ dss_release_has_split(const char *dataset, const char *split)
 
 	if (d < 0 || s < 0)
 		return 0;
-	return s != 1 || (forms[d].batches[1] > 0);
+	return s != 1 || datasets[d].batches[1] > 0;
 }
 
 const struct dss_release_form *
@@ -135,7 +135,7 @@ dss_release_form(const char *dataset)
 {
 	int d = find_dataset(dataset, strlen(dataset));
 
-	return d < 0 ? NULL : &forms[d];
+	return d < 0 ? NULL : &datasets[d];
 }
 
 const char *
@@ -149,7 +149,7 @@ dss_release_batch_size(const char *dataset)
 {
 	int d = find_dataset(dataset, strlen(dataset));
 
-	return d < 0 ? 0 : forms[d].batch;
+	return d < 0 ? 0 : datasets[d].batch;
 }
 
 void
@@ -259,7 +259,7 @@ index_name(struct dss_release *r, const char *name, long ord,
 		}
 		return set_ref(&si->batches[b], name, ord, err);
 	}
-	if (strcmp(rest, "SVAMP.json") == 0 && strcmp(forms[d].dataset, "svamp") == 0)
+	if (strcmp(rest, "SVAMP.json") == 0 && strcmp(datasets[d].name, "svamp") == 0)
 		return set_ref(&r->svamp_ref, name, ord, err);
 	/* DS_SPLIT.json directly under datasets/DS/ */
 	if (strchr(rest, '/') != NULL || strncmp(rest, p, dlen) != 0 ||
@@ -357,10 +357,10 @@ index_tree(struct dss_release *r, struct dss_err *err)
 	int d;
 
 	for (d = 0; d < NDATASETS; d++) {
-		snprintf(sub, sizeof(sub), "%s", forms[d].dataset);
+		snprintf(sub, sizeof(sub), "%s", datasets[d].name);
 		if (index_dir(r, sub, err) < 0)
 			return -1;
-		snprintf(sub, sizeof(sub), "%s/llm", forms[d].dataset);
+		snprintf(sub, sizeof(sub), "%s/llm", datasets[d].name);
 		if (index_dir(r, sub, err) < 0)
 			return -1;
 	}
@@ -1222,7 +1222,7 @@ next_example(struct dss_release *r, int d, int s, struct member *m,
 	}
 	if (rc == 0)
 		return 0;
-	*rec = dss_release_example(forms[d].dataset, splits[s], index, row, err);
+	*rec = dss_release_example(datasets[d].name, splits[s], index, row, err);
 	cJSON_Delete(row);
 	if (*rec != NULL && d == 3 && svamp_enrich(r, s, index, *rec, err) < 0) {
 		cJSON_Delete(*rec);
@@ -1261,7 +1261,7 @@ check_split(struct dss_release *r, int d, int s, int what,
 	struct split_index *si = &r->idx[d][s];
 	struct member em = MEMBER_INIT, bm = MEMBER_INIT;
 	struct dss_lines l = DSS_LINES_INIT(NULL, si->examples.name);
-	long long n = 0, nb, b, got, want, B = forms[d].batch;
+	long long n = 0, nb, b, got, want, B = datasets[d].batch;
 	cJSON *rec;
 	int rc = -1, k;
 
@@ -1286,7 +1286,7 @@ check_split(struct dss_release *r, int d, int s, int what,
 			if (want == 0)
 				continue;
 			dss_err_set(err, "no member 'datasets/%s/llm/%s_CoT_%lld.json' "
-			    "in '%s': expected %lld completions", forms[d].dataset,
+			    "in '%s': expected %lld completions", datasets[d].name,
 			    splits[s], b, r->path, want);
 			goto out;
 		}
@@ -1334,7 +1334,7 @@ emit_split(struct dss_release *r, int d, int s, int what,
 	struct member em = MEMBER_INIT, bm = MEMBER_INIT;
 	struct dss_lines l = DSS_LINES_INIT(NULL, si->examples.name);
 	struct dss_jstrings j = DSS_JSTRINGS_INIT(NULL);
-	long long n = 0, B = forms[d].batch;
+	long long n = 0, B = datasets[d].batch;
 	cJSON *rec = NULL;
 	const struct ref *cur = NULL;
 	int rc = -1, k;
@@ -1356,7 +1356,7 @@ emit_split(struct dss_release *r, int d, int s, int what,
 				    si->batches[b].name == NULL) {
 					dss_err_set(err, "no member "
 					    "'datasets/%s/llm/%s_CoT_%lld.json' in '%s'",
-					    forms[d].dataset, splits[s], b, r->path);
+					    datasets[d].name, splits[s], b, r->path);
 					goto out;
 				}
 				cur = &si->batches[b];
@@ -1415,13 +1415,13 @@ dss_release_run(struct dss_release *r, const struct dss_release_opts *o,
 			struct split_index *si = &r->idx[d][s];
 
 			if ((ssel >= 0 && s != ssel) ||
-			    (s == 1 && !(forms[d].batches[1] > 0)))
+			    (s == 1 && !(datasets[d].batches[1] > 0)))
 				continue;
 			any = 1;
 			if (si->examples.name == NULL)
 				return dss_err_set(err, "no member "
 				    "'datasets/%s/%s_%s.json' in '%s'",
-				    forms[d].dataset, forms[d].dataset, splits[s],
+				    datasets[d].name, datasets[d].name, splits[s],
 				    r->path);
 			if (d == 3 && svamp_load(r, err) < 0)
 				return -1;

@@ -108,7 +108,7 @@ long dss_release_batch_size(const char *dataset);
  * answer holding any of splits_at would be cut apart by it.
  */
 struct dss_release_form {
-	const char *dataset;
+	const char *name;	/* the dataset */
 	long batch;
 	long batches[3];
 	const char *cot;
