@@ -2,8 +2,9 @@
 /*
  * Training files from a dss database: opening and checking the database
  * for an export, the one query that joins examples with their triples in
- * the order of the split or subset, the writers of the JSON Lines formats
- * and of the official release layout, and the data card.  See export.h.
+ * the order of the split or subset, and the writers of the JSON Lines
+ * formats.  The release layout is in export_release.c, the data card in
+ * export_card.c.  See export.h.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,18 +21,12 @@
 
 #include "buf.h"
 #include "db.h"
-#include "export.h"
+#include "export_impl.h"
 #include "jscan.h"
 #include "manifest.h"
-#include "mt19937.h"
-#include "prompt.h"
-#include "release.h"
 
 #define OUT_FLUSH ((size_t)1 << 17)	/* bytes of records written at once */
-#define MAX_TEACHERS 16			/* named in the card; the rest counted */
 #define MAX_LISTED 20			/* names listed in a message */
-#define SVAMP_TRAIN 800
-#define SVAMP_ALL 1000
 
 /* ---- option names ---- */
 
@@ -129,80 +124,15 @@ dss_export_check(const struct dss_export_opts *o, struct dss_err *err)
 
 /* ---- the export ---- */
 
-/* The current example of a scan and what was picked for it. */
-struct example {
-	struct dss_buf id, input, label, record;	/* as stored */
-	struct dss_buf qid, qinput, qlabel;	/* JSON-escaped, no quotes */
-	unsigned long kept;		/* usable kept triples seen */
-	int picked;			/* pick holds one */
-	long long sample;
-	size_t chars;
-	struct dss_buf rationale, teacher_label, teacher, request;
-};
-
-struct svamp_problem {
-	char *body, *question, *equation, *type, *id;
-	double answer;
-	int set;
-};
-
-struct release_out {
-	char *dir;		/* DIR/datasets/DATASET */
-	char *tmp;		/* the temporary directory beside it */
-	FILE *ex;		/* the current split's examples file */
-	FILE *cot;		/* its current batch file */
-	char *expath, *cotpath;
-	long batch;		/* the current batch's number */
-	long long inbatch;	/* completions in it */
-	long long n;		/* examples written to the split */
-	struct svamp_problem *svamp;	/* SVAMP_ALL of them, for SVAMP.json */
-	int svamp_ok;		/* every problem can be rebuilt */
-	int svamp_written;
-};
-
-struct dss_export {
-	struct dss_export_opts o;
-	char *path;
-	char *strs[7];		/* owned copies of o's strings */
-	const char *pre[2];	/* the prefixes, into o.prefixes */
-	size_t prelen[2];
-	struct dss_buf qpre[2];	/* JSON-escaped */
-	sqlite3 *db;
-	int need_triples, need_record;
-	/* the subset, when there is one */
-	char *sub_split, *sub_kind, *sub_params;
-	long long sub_seed, sub_size;
-	double sub_fraction;
-	int sub_has_fraction;
-	struct dss_exemplars *ex;	/* chat: the answer sentence */
-	const struct dss_release_form *form;	/* release */
-	/* per-run state */
-	int s;			/* the split being exported, 0-2 */
-	const char *split;	/* its name */
-	enum dss_export_missing missing;	/* for it */
-	struct dss_buf qdataset, qsplit;	/* quoted */
-	struct example e;
-	struct dss_buf out;
-	FILE *fp;
-	const char *fpname;
-	struct dss_buf scratch, phrase;
-	struct release_out rel;
-	char *teachers[MAX_TEACHERS];
-	size_t nteachers;
-	unsigned long long other_teachers;
-	struct dss_export_counts total, split_counts[3];
-	int ran;
-};
-
-static int
-nomem(struct dss_err *err)
+int
+dss_export_nomem(struct dss_err *err)
 {
 	return dss_err_set(err, "out of memory");
 }
 
 /* Runs sql with text parameters (NULL-terminated) and returns the statement. */
-static sqlite3_stmt *
-query(struct dss_export *x, const char *sql, struct dss_err *err, ...)
+sqlite3_stmt *
+dss_export_query(struct dss_export *x, const char *sql, struct dss_err *err, ...)
 {
 	sqlite3_stmt *st;
 	const char *v;
@@ -219,8 +149,8 @@ query(struct dss_export *x, const char *sql, struct dss_err *err, ...)
 }
 
 /* Steps st once: 1 for a row, 0 when done, -1 with err set. */
-static int
-step(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+int
+dss_export_step(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 {
 	int rc = sqlite3_step(st);
 
@@ -243,7 +173,7 @@ list(struct dss_export *x, sqlite3_stmt *st, struct dss_buf *b,
 	long n = 0;
 	int rc;
 
-	while ((rc = step(x, st, err)) == 1) {
+	while ((rc = dss_export_step(x, st, err)) == 1) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 
 		if (n < MAX_LISTED)
@@ -271,7 +201,7 @@ exists(struct dss_export *x, const char *sql, struct dss_err *err, ...)
 	while ((v = va_arg(ap, const char *)) != NULL)
 		sqlite3_bind_text(st, i++, v, -1, SQLITE_TRANSIENT);
 	va_end(ap);
-	rc = step(x, st, err);
+	rc = dss_export_step(x, st, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -286,7 +216,7 @@ check_version(struct dss_export *x, struct dss_err *err)
 	if ((st = dss_db_prepare(x->db, "PRAGMA user_version", err)) == NULL)
 		return dss_err_set(err, "cannot read database '%s': %s", x->path,
 		    sqlite3_errmsg(x->db));
-	rc = step(x, st, err);
+	rc = dss_export_step(x, st, err);
 	v = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	if (rc < 0)
@@ -316,7 +246,7 @@ check_dataset(struct dss_export *x, struct dss_err *err)
 	    x->o.dataset, NULL);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	if ((st = query(x, "SELECT DISTINCT dataset FROM examples ORDER BY 1",
+	if ((st = dss_export_query(x, "SELECT DISTINCT dataset FROM examples ORDER BY 1",
 	    err, NULL)) == NULL || (n = list(x, st, &b, err)) < 0) {
 		dss_buf_free(&b);
 		return -1;
@@ -348,7 +278,7 @@ check_split(struct dss_export *x, struct dss_err *err)
 	if (x->form == NULL) {
 		if ((rc = has_split(x, x->o.split, err)) != 0)
 			return rc < 0 ? -1 : 0;
-		if ((st = query(x, "SELECT DISTINCT split FROM examples WHERE "
+		if ((st = dss_export_query(x, "SELECT DISTINCT split FROM examples WHERE "
 		    "dataset = ?1 ORDER BY 1", err, x->o.dataset, NULL)) == NULL ||
 		    list(x, st, &b, err) < 0) {
 			dss_buf_free(&b);
@@ -391,11 +321,11 @@ check_subset(struct dss_export *x, struct dss_err *err)
 	long n;
 	int rc;
 
-	if ((st = query(x, "SELECT split, kind, seed, fraction, size, params "
+	if ((st = dss_export_query(x, "SELECT split, kind, seed, fraction, size, params "
 	    "FROM subsets WHERE dataset = ?1 AND name = ?2", err, x->o.dataset,
 	    x->o.subset, NULL)) == NULL)
 		return -1;
-	if ((rc = step(x, st, err)) == 1) {
+	if ((rc = dss_export_step(x, st, err)) == 1) {
 		x->sub_split = col_dup(st, 0);
 		x->sub_kind = col_dup(st, 1);
 		x->sub_params = col_dup(st, 5);
@@ -410,14 +340,14 @@ check_subset(struct dss_export *x, struct dss_err *err)
 	if (rc == 1) {
 		if (x->sub_split == NULL || x->sub_kind == NULL ||
 		    x->sub_params == NULL)
-			return nomem(err);
+			return dss_export_nomem(err);
 		if (strcmp(x->sub_split, want) != 0)
 			return dss_err_set(err, "subset '%s' of dataset '%s' is drawn "
 			    "from split '%s', not '%s'", x->o.subset, x->o.dataset,
 			    x->sub_split, want);
 		return 0;
 	}
-	if ((st = query(x, "SELECT name FROM subsets WHERE dataset = ?1 "
+	if ((st = dss_export_query(x, "SELECT name FROM subsets WHERE dataset = ?1 "
 	    "ORDER BY name", err, x->o.dataset, NULL)) == NULL ||
 	    (n = list(x, st, &b, err)) < 0) {
 		dss_buf_free(&b);
@@ -446,7 +376,7 @@ check_filter(struct dss_export *x, struct dss_err *err)
 	    "dataset = ?2 LIMIT 1", err, x->o.filter, x->o.dataset, NULL);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	if ((st = query(x, "SELECT DISTINCT filter FROM triples WHERE "
+	if ((st = dss_export_query(x, "SELECT DISTINCT filter FROM triples WHERE "
 	    "dataset = ?1 ORDER BY 1", err, x->o.dataset, NULL)) == NULL ||
 	    (n = list(x, st, &b, err)) < 0) {
 		dss_buf_free(&b);
@@ -470,7 +400,7 @@ load_exemplars(struct dss_export *x, struct dss_err *err)
 
 	if (dir == NULL || dss_buf_addf(&p, "%s/exemplars/%s.json", dir,
 	    x->o.dataset) < 0) {
-		nomem(err);
+		dss_export_nomem(err);
 		goto out;
 	}
 	if ((x->ex = dss_exemplars_load(p.data, err)) == NULL) {
@@ -526,7 +456,7 @@ dss_export_open(const char *path, const struct dss_export_opts *o,
 	if (dss_export_check(o, err) < 0)
 		return NULL;
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
-		nomem(err);
+		dss_export_nomem(err);
 		return NULL;
 	}
 	x->o = *o;
@@ -588,70 +518,10 @@ dss_export_open(const char *path, const struct dss_export_opts *o,
 		goto fail;
 	return x;
 oom:
-	nomem(err);
+	dss_export_nomem(err);
 fail:
 	dss_export_close(x);
 	return NULL;
-}
-
-static void
-release_clean(struct release_out *r)
-{
-	int i;
-
-	if (r->ex != NULL)
-		fclose(r->ex);
-	if (r->cot != NULL)
-		fclose(r->cot);
-	r->ex = r->cot = NULL;
-	free(r->expath);
-	free(r->cotpath);
-	r->expath = r->cotpath = NULL;
-	if (r->svamp != NULL)
-		for (i = 0; i < SVAMP_ALL; i++) {
-			free(r->svamp[i].body);
-			free(r->svamp[i].question);
-			free(r->svamp[i].equation);
-			free(r->svamp[i].type);
-			free(r->svamp[i].id);
-		}
-	free(r->svamp);
-	r->svamp = NULL;
-}
-
-/* Removes the temporary release directory and what was written in it. */
-static void
-release_remove_tmp(struct release_out *r)
-{
-	struct dss_buf p = DSS_BUF_INIT;
-	const char *sub[] = { "/llm", "", NULL };
-	struct dirent *de;
-	DIR *d;
-	int i;
-
-	if (r->tmp == NULL)
-		return;
-	for (i = 0; sub[i] != NULL; i++) {
-		dss_buf_reset(&p);
-		if (dss_buf_addf(&p, "%s%s", r->tmp, sub[i]) < 0 ||
-		    (d = opendir(p.data)) == NULL)
-			continue;
-		while ((de = readdir(d)) != NULL) {
-			size_t n = p.len;
-
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			if (dss_buf_addf(&p, "/%s", de->d_name) == 0)
-				unlink(p.data);
-			dss_buf_truncate(&p, n);
-		}
-		closedir(d);
-		rmdir(p.data);
-	}
-	dss_buf_free(&p);
-	free(r->tmp);
-	r->tmp = NULL;
 }
 
 void
@@ -661,8 +531,8 @@ dss_export_close(struct dss_export *x)
 
 	if (x == NULL)
 		return;
-	release_clean(&x->rel);
-	release_remove_tmp(&x->rel);
+	dss_export_release_clean(&x->rel);
+	dss_export_release_remove_tmp(&x->rel);
 	free(x->rel.dir);
 	dss_db_close(x->db);
 	dss_exemplars_free(x->ex);
@@ -741,7 +611,7 @@ prepare(struct dss_export *x, const char *split, int subset,
 	if (triples && (subset || x->o.pick == DSS_EXPORT_ALL))
 		r |= dss_buf_adds(&q, ", t.sample, t.request");
 	if (r < 0) {
-		nomem(err);
+		dss_export_nomem(err);
 		goto out;
 	}
 	if ((st = dss_db_prepare(x->db, q.data, err)) == NULL)
@@ -778,7 +648,7 @@ static int
 end_record(struct dss_export *x, int r, struct dss_err *err)
 {
 	if (r < 0 || LIT(&x->out, "}\n") < 0)
-		return nomem(err);
+		return dss_export_nomem(err);
 	x->split_counts[x->s].records++;
 	return x->out.len >= OUT_FLUSH ? flush_out(x, err) : 0;
 }
@@ -917,8 +787,8 @@ wrapped(const char *s, size_t n)
  * choices, answer_key, the letter of the label among them.  rationale,
  * when not NULL, is given as {rationale}.
  */
-static int
-render_answer(struct dss_export *x, const char *tmpl, const char *label,
+int
+dss_export_render_answer(struct dss_export *x, const char *tmpl, const char *label,
     size_t n, const char *rationale, size_t rlen, struct dss_err *err)
 {
 	cJSON *rec = NULL, *obj = NULL;
@@ -942,7 +812,7 @@ render_answer(struct dss_export *x, const char *tmpl, const char *label,
 	}
 	if (obj == NULL || (answer = strndup(label, n)) == NULL ||
 	    (rationale != NULL && (rat = strndup(rationale, rlen)) == NULL)) {
-		nomem(err);
+		dss_export_nomem(err);
 		goto out;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, "answer");
@@ -951,7 +821,7 @@ render_answer(struct dss_export *x, const char *tmpl, const char *label,
 	if (cJSON_AddStringToObject(obj, "answer", answer) == NULL ||
 	    (rat != NULL && cJSON_AddStringToObject(obj, "rationale", rat) ==
 	    NULL)) {
-		nomem(err);
+		dss_export_nomem(err);
 		goto out;
 	}
 	choices = cJSON_GetObjectItemCaseSensitive(obj, "choices");
@@ -969,7 +839,7 @@ render_answer(struct dss_export *x, const char *tmpl, const char *label,
 	}
 	if (key[0] != '\0' && cJSON_AddStringToObject(obj, "answer_key", key) ==
 	    NULL) {
-		nomem(err);
+		dss_export_nomem(err);
 		goto out;
 	}
 	dss_buf_reset(&x->phrase);
@@ -1002,7 +872,7 @@ chat_record(struct dss_export *x, const char *rationale, size_t rlen,
 		label = x->e.label.data;
 		n = x->e.label.len;
 	}
-	if (render_answer(x, dss_exemplars_answer(x->ex), label, n, NULL, 0,
+	if (dss_export_render_answer(x, dss_exemplars_answer(x->ex), label, n, NULL, 0,
 	    err) < 0)
 		return -1;
 	r = LIT(b, "{\"messages\":[{\"role\":\"user\",\"content\":\"") |
@@ -1013,424 +883,6 @@ chat_record(struct dss_export *x, const char *rationale, size_t rlen,
 		    dss_buf_addch_fast(b, ' ');
 	r |= dss_jscan_escape(b, x->phrase.data, x->phrase.len) | LIT(b, "\"}]");
 	return end_record(x, r, err);
-}
-
-/* ---- the release layout ---- */
-
-/* Opens path for writing, readable as umask allows. */
-static FILE *
-create(const char *path, struct dss_err *err)
-{
-	FILE *fp = fopen(path, "wx");
-
-	if (fp == NULL)
-		dss_err_errno(err, errno, "cannot create '%s'", path);
-	return fp;
-}
-
-/* Flushes, syncs and closes *fpp (named path). */
-static int
-finish_file(FILE **fpp, const char *path, struct dss_err *err)
-{
-	FILE *fp = *fpp;
-	int bad;
-
-	if (fp == NULL)
-		return 0;
-	*fpp = NULL;
-	bad = fflush(fp) == EOF || ferror(fp) || fsync(fileno(fp)) < 0;
-	if (fclose(fp) == EOF)
-		bad = 1;
-	if (bad)
-		return dss_err_errno(err, errno ? errno : EIO, "cannot write '%s'",
-		    path);
-	return 0;
-}
-
-static int
-sync_dir(const char *path, struct dss_err *err)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY), rc = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		rc = dss_err_errno(err, errno, "cannot sync '%s'", path);
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-static char *
-path_join(const char *a, const char *b)
-{
-	struct dss_buf p = DSS_BUF_INIT;
-
-	if (dss_buf_addf(&p, "%s/%s", a, b) < 0)
-		return NULL;
-	return dss_buf_detach(&p, NULL);
-}
-
-/* mkdir that is content with a directory already there. */
-static int
-make_dir(const char *path, struct dss_err *err)
-{
-	struct stat st;
-
-	if (mkdir(path, 0777) == 0)
-		return 0;
-	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	return dss_err_errno(err, errno, "cannot create directory '%s'", path);
-}
-
-/*
- * Makes DIR and DIR/datasets as needed, refuses an existing
- * DIR/datasets/DATASET, and creates the temporary directory (with llm/)
- * the files are written in.
- */
-static int
-release_begin(struct dss_export *x, struct dss_err *err)
-{
-	struct release_out *r = &x->rel;
-	struct dss_buf p = DSS_BUF_INIT;
-	char *base = NULL, *llm = NULL;
-	struct stat st;
-	int rc = -1;
-
-	if (make_dir(x->o.out, err) < 0)
-		goto out;
-	if ((base = path_join(x->o.out, "datasets")) == NULL ||
-	    (r->dir = path_join(base, x->o.dataset)) == NULL) {
-		nomem(err);
-		goto out;
-	}
-	if (make_dir(base, err) < 0)
-		goto out;
-	if (lstat(r->dir, &st) == 0) {
-		dss_err_set(err, "'%s' exists; remove it or export to another "
-		    "--out", r->dir);
-		goto out;
-	}
-	if (dss_buf_addf(&p, "%s/.%s.tmp.XXXXXX", base, x->o.dataset) < 0) {
-		nomem(err);
-		goto out;
-	}
-	if (mkdtemp(p.data) == NULL) {
-		dss_err_errno(err, errno, "cannot create a directory in '%s'", base);
-		goto out;
-	}
-	if ((r->tmp = dss_buf_detach(&p, NULL)) == NULL ||
-	    (llm = path_join(r->tmp, "llm")) == NULL) {
-		nomem(err);
-		goto out;
-	}
-	if (mkdir(llm, 0777) < 0) {
-		dss_err_errno(err, errno, "cannot create directory '%s'", llm);
-		goto out;
-	}
-	if (strcmp(x->o.dataset, "svamp") == 0) {
-		if ((r->svamp = calloc(SVAMP_ALL, sizeof(*r->svamp))) == NULL) {
-			nomem(err);
-			goto out;
-		}
-		r->svamp_ok = x->o.subset == NULL;
-	}
-	rc = 0;
-out:
-	free(base);
-	free(llm);
-	dss_buf_free(&p);
-	return rc;
-}
-
-/* Opens batch file number b of the current split. */
-static int
-batch_open(struct dss_export *x, long b, struct dss_err *err)
-{
-	struct release_out *r = &x->rel;
-	struct dss_buf p = DSS_BUF_INIT;
-
-	if (dss_buf_addf(&p, "%s/llm/%s_CoT_%ld.json", r->tmp, x->split, b) < 0)
-		return nomem(err);
-	free(r->cotpath);
-	r->cotpath = dss_buf_detach(&p, NULL);
-	if (r->cotpath == NULL)
-		return nomem(err);
-	if ((r->cot = create(r->cotpath, err)) == NULL)
-		return -1;
-	r->batch = b;
-	r->inbatch = 0;
-	return fputc('[', r->cot) == EOF ? dss_err_errno(err, errno,
-	    "cannot write '%s'", r->cotpath) : 0;
-}
-
-static int
-batch_close(struct dss_export *x, struct dss_err *err)
-{
-	struct release_out *r = &x->rel;
-
-	if (r->cot == NULL)
-		return 0;
-	if (fputs("]\n", r->cot) == EOF)
-		return dss_err_errno(err, errno, "cannot write '%s'", r->cotpath);
-	return finish_file(&r->cot, r->cotpath, err);
-}
-
-static int
-release_split_begin(struct dss_export *x, struct dss_err *err)
-{
-	struct release_out *r = &x->rel;
-	struct dss_buf p = DSS_BUF_INIT;
-
-	if (dss_buf_addf(&p, "%s/%s_%s.json", r->tmp, x->o.dataset, x->split) < 0)
-		return nomem(err);
-	free(r->expath);
-	if ((r->expath = dss_buf_detach(&p, NULL)) == NULL)
-		return nomem(err);
-	if ((r->ex = create(r->expath, err)) == NULL)
-		return -1;
-	r->n = 0;
-	return batch_open(x, 0, err);
-}
-
-/*
- * Ends a split: the last batch, and the empty batches up to the number
- * the official loader opens (it opens every one whatever the split's size).
- */
-static int
-release_split_end(struct dss_export *x, struct dss_err *err)
-{
-	struct release_out *r = &x->rel;
-	long b;
-
-	if (finish_file(&r->ex, r->expath, err) < 0 || batch_close(x, err) < 0)
-		return -1;
-	for (b = r->batch + 1; b < x->form->batches[x->s]; b++)
-		if (batch_open(x, b, err) < 0 || batch_close(x, err) < 0)
-			return -1;
-	return 0;
-}
-
-/* Keeps what SVAMP.json needs of the svamp example at r->n of split s. */
-static void
-svamp_keep(struct dss_export *x, const cJSON *rec)
-{
-	struct release_out *r = &x->rel;
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(rec, "fields");
-	const cJSON *body = cJSON_GetObjectItemCaseSensitive(f, "body");
-	const cJSON *question = cJSON_GetObjectItemCaseSensitive(f, "question");
-	const cJSON *equation = cJSON_GetObjectItemCaseSensitive(f, "equation");
-	const cJSON *answer = cJSON_GetObjectItemCaseSensitive(f, "answer");
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(f, "type");
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(f, "source_id");
-	long long k = x->s == 0 ? r->n : SVAMP_TRAIN + r->n;
-	struct svamp_problem *p;
-
-	if (!r->svamp_ok)
-		return;
-	if ((x->s == 0 && r->n >= SVAMP_TRAIN) || k >= SVAMP_ALL ||
-	    !cJSON_IsString(body) || !cJSON_IsString(question) ||
-	    !cJSON_IsString(equation) || !cJSON_IsNumber(answer) ||
-	    !cJSON_IsString(type) || !cJSON_IsString(id)) {
-		r->svamp_ok = 0;
-		return;
-	}
-	p = &r->svamp[k];
-	p->body = strdup(body->valuestring);
-	p->question = strdup(question->valuestring);
-	p->equation = strdup(equation->valuestring);
-	p->type = strdup(type->valuestring);
-	p->id = strdup(id->valuestring);
-	p->answer = answer->valuedouble;
-	p->set = 1;
-	if (!p->body || !p->question || !p->equation || !p->type || !p->id)
-		r->svamp_ok = 0;
-}
-
-/*
- * Writes SVAMP.json when every one of the 1,000 problems was exported
- * (800 train, 200 test): problem permutation[k] of RandomState(0) is
- * example k of the official split, so the file is rebuilt in its
- * original order.
- */
-static int
-svamp_write(struct dss_export *x, struct dss_err *err)
-{
-	struct release_out *r = &x->rel;
-	size_t perm[SVAMP_ALL], k;
-	cJSON *arr = NULL;
-	char *text = NULL, *path = NULL;
-	FILE *fp = NULL;
-	int rc = -1;
-
-	if (r->svamp == NULL || !r->svamp_ok)
-		return 0;
-	for (k = 0; k < SVAMP_ALL; k++)
-		if (!r->svamp[k].set)
-			return 0;
-	dss_mt19937_permutation(0, perm, SVAMP_ALL);
-	if ((arr = cJSON_CreateArray()) == NULL)
-		goto oom;
-	for (k = 0; k < SVAMP_ALL; k++) {
-		cJSON *o = cJSON_CreateObject();
-
-		if (o == NULL)
-			goto oom;
-		cJSON_AddItemToArray(arr, o);	/* takes ownership */
-	}
-	for (k = 0; k < SVAMP_ALL; k++) {
-		const struct svamp_problem *p = &r->svamp[k];
-		cJSON *o = cJSON_GetArrayItem(arr, (int)perm[k]);
-
-		if (cJSON_AddStringToObject(o, "ID", p->id) == NULL ||
-		    cJSON_AddStringToObject(o, "Body", p->body) == NULL ||
-		    cJSON_AddStringToObject(o, "Question", p->question) == NULL ||
-		    cJSON_AddStringToObject(o, "Equation", p->equation) == NULL ||
-		    cJSON_AddNumberToObject(o, "Answer", p->answer) == NULL ||
-		    cJSON_AddStringToObject(o, "Type", p->type) == NULL)
-			goto oom;
-	}
-	if ((text = cJSON_PrintUnformatted(arr)) == NULL ||
-	    (path = path_join(r->tmp, "SVAMP.json")) == NULL)
-		goto oom;
-	if ((fp = create(path, err)) == NULL)
-		goto out;
-	if (fputs(text, fp) == EOF || fputc('\n', fp) == EOF) {
-		dss_err_errno(err, errno, "cannot write '%s'", path);
-		goto out;
-	}
-	if (finish_file(&fp, path, err) < 0)
-		goto out;
-	r->svamp_written = 1;
-	rc = 0;
-	goto out;
-oom:
-	nomem(err);
-out:
-	if (fp != NULL)
-		fclose(fp);
-	free(path);
-	free(text);
-	cJSON_Delete(arr);
-	return rc;
-}
-
-/* Moves the finished temporary directory into place. */
-static int
-release_commit(struct dss_export *x, struct dss_err *err)
-{
-	struct release_out *r = &x->rel;
-	char *llm = path_join(r->tmp, "llm"), *base = path_join(x->o.out,
-	    "datasets");
-	int rc = -1;
-
-	if (llm == NULL || base == NULL) {
-		nomem(err);
-		goto out;
-	}
-	if (svamp_write(x, err) < 0 || sync_dir(llm, err) < 0 ||
-	    sync_dir(r->tmp, err) < 0)
-		goto out;
-	if (rename(r->tmp, r->dir) < 0) {
-		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", r->tmp,
-		    r->dir);
-		goto out;
-	}
-	free(r->tmp);
-	r->tmp = NULL;
-	rc = sync_dir(base, err);
-out:
-	free(llm);
-	free(base);
-	return rc;
-}
-
-/* 1 when the n bytes at s hold the string t. */
-static int
-holds(const char *s, size_t n, const char *t)
-{
-	size_t k = strlen(t), i;
-
-	for (i = 0; k <= n && i <= n - k; i++)
-		if (s[i] == t[0] && memcmp(s + i, t, k) == 0)
-			return 1;
-	return 0;
-}
-
-/* 1 when s (n bytes) holds a text the official parser splits at. */
-static int
-unreadable(const struct dss_release_form *f, const char *s, size_t n)
-{
-	int i;
-
-	for (i = 0; f->splits_at[i] != NULL; i++)
-		if (holds(s, n, f->splits_at[i]))
-			return 1;
-	return 0;
-}
-
-/* Writes the example's release row and its completion (or blank). */
-static int
-release_example(struct dss_export *x, int with, struct dss_err *err)
-{
-	struct release_out *r = &x->rel;
-	cJSON *rec, *row = NULL;
-	char *line = NULL;
-	const char *cot;
-	int rc = -1;
-
-	if ((rec = cJSON_ParseWithLength(x->e.record.data, x->e.record.len))
-	    == NULL) {
-		dss_err_set(err, "example '%s': its stored record is not JSON",
-		    x->e.id.data);
-		return -1;
-	}
-	if ((row = dss_release_row(x->o.dataset, rec, err)) == NULL) {
-		dss_err_prefix(err, "example '%s'", x->e.id.data);
-		goto out;
-	}
-	if ((line = cJSON_PrintUnformatted(row)) == NULL) {
-		nomem(err);
-		goto out;
-	}
-	if (fputs(line, r->ex) == EOF || fputc('\n', r->ex) == EOF) {
-		dss_err_errno(err, errno, "cannot write '%s'", r->expath);
-		goto out;
-	}
-	if (with) {
-		if (render_answer(x, x->form->cot, x->e.teacher_label.data,
-		    x->e.teacher_label.len, x->e.rationale.data,
-		    x->e.rationale.len, err) < 0)
-			goto out;
-		cot = x->phrase.data;
-	} else {
-		cot = x->form->blank;
-	}
-	if (r->inbatch == x->form->batch &&
-	    (batch_close(x, err) < 0 || batch_open(x, r->batch + 1, err) < 0))
-		goto out;
-	dss_buf_reset(&x->scratch);
-	if ((r->inbatch > 0 && dss_buf_addch(&x->scratch, ',') < 0) ||
-	    dss_jscan_quote(&x->scratch, cot, strlen(cot)) < 0) {
-		nomem(err);
-		goto out;
-	}
-	if (fwrite(x->scratch.data, 1, x->scratch.len, r->cot) !=
-	    x->scratch.len) {
-		dss_err_errno(err, errno ? errno : EIO, "cannot write '%s'",
-		    r->cotpath);
-		goto out;
-	}
-	if (r->svamp != NULL)
-		svamp_keep(x, rec);
-	r->inbatch++;
-	r->n++;
-	x->split_counts[x->s].records++;
-	rc = 0;
-out:
-	free(line);
-	cJSON_Delete(row);
-	cJSON_Delete(rec);
-	return rc;
 }
 
 /* ---- the scan ---- */
@@ -1480,7 +932,7 @@ begin_example(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 	    take(st, 1, &e->input, needq ? &e->qinput : NULL) < 0 ||
 	    take(st, 2, &e->label, needq ? &e->qlabel : NULL) < 0 ||
 	    (x->need_record && take(st, 7, &e->record, NULL) < 0))
-		return nomem(err);
+		return dss_export_nomem(err);
 	e->kept = 0;
 	e->picked = 0;
 	x->split_counts[x->s].examples++;
@@ -1540,15 +992,15 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 		if (x->o.labels == DSS_EXPORT_TEACHER || x->form != NULL)
 			return 0;	/* no teacher label to train on */
 	}
-	if (x->form != NULL && (unreadable(x->form, rat, rlen) ||
-	    unreadable(x->form, tl, tlen))) {
+	if (x->form != NULL && (dss_export_unreadable(x->form, rat, rlen) ||
+	    dss_export_unreadable(x->form, tl, tlen))) {
 		x->split_counts[x->s].unreadable++;
 		return 0;
 	}
 	e->kept++;
 	if (x->o.pick == DSS_EXPORT_ALL) {
 		if (note_teacher(x, (const char *)sqlite3_column_text(st, 6)) < 0)
-			return nomem(err);
+			return dss_export_nomem(err);
 		return emit_each(x, rat, rlen, tl, tlen, err);
 	}
 	if (x->o.pick != DSS_EXPORT_FIRST)
@@ -1570,12 +1022,12 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 		return 0;
 	if (take(st, 6, &e->teacher, NULL) < 0 ||
 	    take(st, 8, &e->request, NULL) < 0)
-		return nomem(err);
+		return dss_export_nomem(err);
 	dss_buf_reset(&e->rationale);
 	dss_buf_reset(&e->teacher_label);
 	if (dss_buf_add(&e->rationale, rat, rlen) < 0 ||
 	    dss_buf_add(&e->teacher_label, tl, tlen) < 0)
-		return nomem(err);
+		return dss_export_nomem(err);
 	e->picked = 1;
 	e->sample = sample;
 	e->chars = c;
@@ -1603,9 +1055,9 @@ end_example(struct dss_export *x, struct dss_err *err)
 		c->label_only++;
 	if (with && x->o.pick != DSS_EXPORT_ALL &&
 	    note_teacher(x, e->teacher.data) < 0)
-		return nomem(err);
+		return dss_export_nomem(err);
 	if (x->form != NULL)
-		return release_example(x, with, err);
+		return dss_export_release_example(x, with, err);
 	if (x->o.pick == DSS_EXPORT_ALL && with)
 		return 0;	/* written as they came */
 	if (!with) {
@@ -1641,14 +1093,14 @@ scan(struct dss_export *x, int s, const char *split, int subset,
 	x->missing = missing;
 	dss_buf_reset(&x->qsplit);
 	if (dss_jscan_quote(&x->qsplit, split, strlen(split)) < 0)
-		return nomem(err);
+		return dss_export_nomem(err);
 	if ((st = prepare(x, split, subset, err)) == NULL)
 		return -1;
-	if (x->form != NULL && release_split_begin(x, err) < 0) {
+	if (x->form != NULL && dss_export_release_split_begin(x, err) < 0) {
 		sqlite3_finalize(st);
 		return -1;
 	}
-	while ((rc = step(x, st, err)) == 1) {
+	while ((rc = dss_export_step(x, st, err)) == 1) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
 
@@ -1670,7 +1122,7 @@ scan(struct dss_export *x, int s, const char *split, int subset,
 		rc = -1;
 	sqlite3_finalize(st);
 	if (rc == 0 && x->form != NULL)
-		rc = release_split_end(x, err);
+		rc = dss_export_release_split_end(x, err);
 	return rc;
 }
 
@@ -1693,7 +1145,7 @@ run_release(struct dss_export *x, struct dss_err *err)
 {
 	int s;
 
-	if (release_begin(x, err) < 0)
+	if (dss_export_release_begin(x, err) < 0)
 		return -1;
 	for (s = 0; s < 3; s++) {
 		if (x->form->batches[s] == 0)
@@ -1704,7 +1156,7 @@ run_release(struct dss_export *x, struct dss_err *err)
 		    s == 0 ? x->o.missing : DSS_EXPORT_LABEL_ONLY, err) < 0)
 			return -1;
 	}
-	return release_commit(x, err);
+	return dss_export_release_commit(x, err);
 }
 
 int
@@ -1733,316 +1185,3 @@ dss_export_run(struct dss_export *x, FILE *out, const char *outname,
 	return rc;
 }
 
-/* ---- the data card ---- */
-
-/* Appends s to b for a Markdown table cell ('|' escaped, no newlines). */
-static int
-cell(struct dss_buf *b, const char *s)
-{
-	int r = 0;
-
-	for (; *s; s++)
-		r |= *s == '|' ? dss_buf_adds(b, "\\|") :
-		    dss_buf_addch(b, *s == '\n' || *s == '\r' ? ' ' : *s);
-	return r;
-}
-
-/* n with thousands separators. */
-static const char *
-num(char *out, size_t size, unsigned long long n)
-{
-	char d[32];
-	size_t len, i, j = 0;
-
-	snprintf(d, sizeof(d), "%llu", n);
-	len = strlen(d);
-	for (i = 0; i < len && j + 2 < size; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			out[j++] = ',';
-		out[j++] = d[i];
-	}
-	out[j] = '\0';
-	return out;
-}
-
-static int
-card_templates(struct dss_export *x, struct dss_buf *b, struct dss_err *err)
-{
-	sqlite3_stmt *st;
-	char n[40];
-	int rc, k = 0;
-
-	if ((st = query(x, "SELECT template, count(*) FROM prompts WHERE "
-	    "dataset = ?1 GROUP BY template ORDER BY 2 DESC, 1 LIMIT 8", err,
-	    x->o.dataset, NULL)) == NULL)
-		return -1;
-	dss_buf_adds(b, "| Prompt templates | ");
-	while ((rc = step(x, st, err)) == 1) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-
-		dss_buf_addf(b, "%s`", k++ ? ", " : "");
-		cell(b, t ? t : "");
-		dss_buf_addf(b, "` (%s prompts)", num(n, sizeof(n),
-		    (unsigned long long)sqlite3_column_int64(st, 1)));
-	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return -1;
-	if (k == 0)
-		dss_buf_adds(b, "none stored (imported completions have no "
-		    "prompts)");
-	return dss_buf_adds(b, " |\n");
-}
-
-/* One row of the options table: the option, its value, default or set. */
-static int
-card_option(struct dss_buf *b, const char *opt, const char *value,
-    const char *def)
-{
-	dss_buf_addf(b, "| `%s` | `", opt);
-	cell(b, value);
-	return dss_buf_addf(b, "` | %s |\n", strcmp(value, def) == 0 ?
-	    "default" : "set");
-}
-
-static void
-card_count(struct dss_export *x, struct dss_buf *b, const char *what,
-    size_t off)
-{
-	char n[40];
-	int s;
-
-	dss_buf_addf(b, "| %s |", what);
-	for (s = 0; s < 3; s++) {
-		if (x->form == NULL ? s != 0 : x->form->batches[s] == 0)
-			continue;
-		dss_buf_addf(b, " %s |", num(n, sizeof(n),
-		    *(const unsigned long long *)((const char *)&x->split_counts[s] +
-		    off)));
-	}
-	if (x->form != NULL)
-		dss_buf_addf(b, " %s |", num(n, sizeof(n),
-		    *(const unsigned long long *)((const char *)&x->total + off)));
-	dss_buf_adds(b, "\n");
-}
-
-/* The title and the table of where the records come from. */
-static int
-card_source(struct dss_export *x, struct dss_buf *b, struct dss_err *err)
-{
-	const struct dss_export_opts *o = &x->o;
-	char n[40];
-	size_t i;
-	int s;
-
-	dss_buf_addf(b, "# Data card: %s %s, format %s\n\n", o->dataset,
-	    x->form != NULL ? "(the official release layout)" : o->split,
-	    format_names[o->format]);
-	dss_buf_adds(b, "Written by dss-export from the database `");
-	cell(b, x->path);
-	dss_buf_adds(b, "`.\n\n## Source\n\n| | |\n|---|---|\n");
-	dss_buf_addf(b, "| Dataset | %s |\n", o->dataset);
-	if (x->form != NULL) {
-		dss_buf_adds(b, "| Splits |");
-		for (s = 0; s < 3; s++)
-			if (x->form->batches[s] > 0)
-				dss_buf_addf(b, " %s", dss_release_split_name(s));
-		dss_buf_addf(b, " (written to `");
-		cell(b, x->rel.dir ? x->rel.dir : o->out);
-		dss_buf_adds(b, "`) |\n");
-	} else {
-		dss_buf_addf(b, "| Split | %s |\n", o->split);
-	}
-	if (o->subset != NULL) {
-		dss_buf_adds(b, "| Subset | `");
-		cell(b, o->subset);
-		dss_buf_addf(b, "`: %s, seed %lld", x->sub_kind, x->sub_seed);
-		if (x->sub_has_fraction)
-			dss_buf_addf(b, ", fraction %g", x->sub_fraction);
-		dss_buf_addf(b, ", %s examples of split %s%s; parameters `",
-		    num(n, sizeof(n), (unsigned long long)x->sub_size),
-		    x->sub_split, x->form != NULL ? " (valid and test whole)" : "");
-		cell(b, x->sub_params);
-		dss_buf_adds(b, "` |\n");
-	} else {
-		dss_buf_adds(b, "| Subset | none: the whole split |\n");
-	}
-	dss_buf_adds(b, "| Teachers | ");
-	for (i = 0; i < x->nteachers; i++) {
-		dss_buf_adds(b, i ? ", `" : "`");
-		cell(b, x->teachers[i]);
-		dss_buf_adds(b, "`");
-	}
-	if (x->other_teachers)
-		dss_buf_addf(b, " and %llu more", x->other_teachers);
-	if (x->nteachers == 0)
-		dss_buf_adds(b, "none (no rationale was exported)");
-	dss_buf_adds(b, " |\n");
-	if (card_templates(x, b, err) < 0)
-		return -1;
-	if (x->need_triples) {
-		dss_buf_adds(b, "| Filter | `");
-		cell(b, o->filter);
-		dss_buf_addf(b, "`: the triples of dss-filter --agree %.*s",
-		    (int)strcspn(o->filter, ","), o->filter);
-		if (strchr(o->filter, ',') != NULL) {
-			dss_buf_adds(b, " with the options ");
-			cell(b, strchr(o->filter, ',') + 1);
-		}
-		dss_buf_addf(b, "; %s |\n", o->rationales == DSS_EXPORT_AGREE ?
-		    "only rationales whose answer agrees with the gold label" :
-		    "every rationale it kept");
-	} else {
-		dss_buf_adds(b, "| Filter | not used: this export has no "
-		    "rationales |\n");
-	}
-	return 0;
-}
-
-/* The options, marked default or set. */
-static void
-card_options(struct dss_export *x, struct dss_buf *b)
-{
-	const struct dss_export_opts *o = &x->o;
-
-	dss_buf_adds(b, "\n## Options\n\n| Option | Value | |\n|---|---|---|\n");
-	card_option(b, "--format", format_names[o->format], "t5");
-	if (x->form == NULL)
-		card_option(b, "--labels", labels_names[o->labels], "gold");
-	card_option(b, "--rationales", rationales_names[o->rationales], "agree");
-	card_option(b, "--filter", o->filter, "gold");
-	card_option(b, "--pick", pick_names[o->pick], "first");
-	card_option(b, "--missing", missing_names[o->missing], "label-only");
-	if (o->format == DSS_EXPORT_T5)
-		card_option(b, "--prefixes", o->prefixes, DSS_EXPORT_PREFIXES);
-	dss_buf_addf(b, "\nThe defaults are `--format t5 --labels gold "
-	    "--rationales agree --filter gold --pick first --missing label-only "
-	    "--prefixes '%s'`: gold labels, as the official code's "
-	    "`--label_type gt`.\n", DSS_EXPORT_PREFIXES);
-	if (x->form != NULL)
-		dss_buf_adds(b, "In the release layout the subset and `--missing` "
-		    "apply to train; valid and test are written whole, an example "
-		    "without a rationale getting a completion the official parser "
-		    "reads as empty.\n");
-}
-
-/* The counts, a column per split of a release. */
-static void
-card_counts(struct dss_export *x, struct dss_buf *b)
-{
-	const struct dss_export_opts *o = &x->o;
-	int s;
-
-	dss_buf_adds(b, "\n## Counts\n\n|");
-	for (s = 0; s < 3; s++)
-		if (x->form == NULL ? s == 0 : x->form->batches[s] > 0)
-			dss_buf_addf(b, " | %s", x->form == NULL ? o->split :
-			    dss_release_split_name(s));
-	dss_buf_addf(b, "%s |\n|---|", x->form != NULL ? " | total" : "");
-	for (s = 0; s < 3; s++)
-		if (x->form == NULL ? s == 0 : x->form->batches[s] > 0)
-			dss_buf_adds(b, "---:|");
-	dss_buf_adds(b, x->form != NULL ? "---:|\n" : "\n");
-#define COUNT(what, field) card_count(x, b, what, \
-	offsetof(struct dss_export_counts, field))
-	COUNT("examples", examples);
-	COUNT("kept rationales found", rationales);
-	COUNT("exported with a rationale", with_rationale);
-	COUNT("exported without one (label only)", label_only);
-	COUNT("left out (no rationale to use)", dropped);
-	if (x->form != NULL)
-		COUNT("rationales the official parser would misread (not used)",
-		    unreadable);
-	COUNT(x->form != NULL ? "examples written" : "records", records);
-	if (o->format == DSS_EXPORT_T5) {
-		COUNT("predict records", predict);
-		COUNT("explain records", explain);
-	}
-#undef COUNT
-	if (x->rel.svamp != NULL)
-		dss_buf_addf(b, "\n`SVAMP.json` %s.\n", x->rel.svamp_written ?
-		    "was rebuilt from the 1,000 problems" :
-		    "was not written: it needs all 1,000 problems with their "
-		    "fields");
-}
-
-static int
-card_text(struct dss_export *x, const char *cmdline, struct dss_buf *b,
-    struct dss_err *err)
-{
-	if (card_source(x, b, err) < 0)
-		return -1;
-	card_options(x, b);
-	card_counts(x, b);
-	dss_buf_adds(b, "\n## Command\n\n```\n");
-	dss_buf_adds(b, cmdline);
-	if (dss_buf_adds(b, "\n```\n") < 0)
-		return nomem(err);
-	return 0;
-}
-
-int
-dss_export_card(struct dss_export *x, const char *path, const char *cmdline,
-    struct dss_err *err)
-{
-	struct dss_buf b = DSS_BUF_INIT, tmp = DSS_BUF_INIT;
-	char *dir = NULL, *slash;
-	FILE *fp = NULL;
-	mode_t um;
-	int fd, rc = -1;
-
-	if (!x->ran)
-		return dss_err_set(err, "the export has not run");
-	if (card_text(x, cmdline, &b, err) < 0)
-		goto out;
-	if (dss_buf_addf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
-		nomem(err);
-		goto out;
-	}
-	if ((fd = mkstemp(tmp.data)) < 0) {
-		dss_err_errno(err, errno, "cannot create '%s'", path);
-		goto out;
-	}
-	um = umask(0);
-	umask(um);
-	(void)fchmod(fd, 0666 & ~um);
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		dss_err_errno(err, errno, "cannot create '%s'", path);
-		close(fd);
-		unlink(tmp.data);
-		goto out;
-	}
-	if (fwrite(b.data, 1, b.len, fp) != b.len) {
-		dss_err_errno(err, errno ? errno : EIO, "cannot write '%s'", path);
-		fclose(fp);
-		unlink(tmp.data);
-		goto out;
-	}
-	if (finish_file(&fp, path, err) < 0) {
-		unlink(tmp.data);
-		goto out;
-	}
-	if (rename(tmp.data, path) < 0) {
-		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", tmp.data,
-		    path);
-		unlink(tmp.data);
-		goto out;
-	}
-	if ((dir = strdup(path)) == NULL) {
-		nomem(err);
-		goto out;
-	}
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	rc = sync_dir(dir, err);
-out:
-	free(dir);
-	dss_buf_free(&b);
-	dss_buf_free(&tmp);
-	return rc;
-}
