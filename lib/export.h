@@ -13,10 +13,11 @@
  * loader: every record of a file has the same keys, and each key keeps
  * one JSON type (strings throughout; a missing value is "", never null).
  *
- * The export is one SQL query ordered by example, so memory does not
- * grow with the corpus: the triples of the filter are sorted by example
- * id once (SQLite's sorter spills to temporary files), and a subset's
- * rows are sorted into the subset's order the same way.
+ * Each split is one SQL query ordered by example that joins the examples
+ * with the triples, both read in example id order (the triples table is
+ * keyed filter, dataset, id), so memory does not grow with the corpus; a
+ * subset's rows are sorted into the subset's order by SQLite's sorter,
+ * which spills to temporary files.
  */
 #ifndef DSS_EXPORT_H
 #define DSS_EXPORT_H
