@@ -6,7 +6,7 @@
 # name it, and one word in the TOOLS list below.  All real logic goes in
 # lib/, which is built into lib/libdss.a; every lib/*.c is picked up.
 
-TOOLS = dss dss-store dss-import dss-fetch dss-teach dss-filter dss-prompt dss-sample dss-eval dss-stats
+TOOLS = dss dss-store dss-import dss-fetch dss-teach dss-filter dss-prompt dss-sample dss-export dss-eval dss-stats
 
 PREFIX ?= /usr/local
 CC ?= cc

@@ -79,6 +79,7 @@ struct dss_filter {
 	struct dss_buf dataset, id, teacher, completion, finish, choices;
 	struct dss_buf kbatch, rbatch;	/* JSON Lines waiting for keep, reject */
 	struct dss_buf votes;
+	char name[64];			/* dss_filter_name of o */
 	struct dss_jscan sub;
 	uint64_t *seen;			/* DSS_FILTER_SEEN slots, 0 = empty */
 	struct dss_filter_counts total;
@@ -90,6 +91,20 @@ static const char *const reason_names[DSS_REJECT_NREASONS] = {
 	"no_answer", "truncated", "disagree", "ambiguous", "tie",
 	"empty_rationale"
 };
+
+char *
+dss_filter_name(const struct dss_filter_opts *o, char *out, size_t n)
+{
+	static const char *const modes[] = { "gold", "majority", "none" };
+	const char *mode = (unsigned)o->agree < 3 ? modes[o->agree] : "unknown";
+
+	if (o->min_rationale_chars != DSS_FILTER_MIN_RATIONALE)
+		snprintf(out, n, "%s,min-rationale=%zu", mode,
+		    o->min_rationale_chars);
+	else
+		snprintf(out, n, "%s", mode);
+	return out;
+}
 
 const char *
 dss_filter_reason_name(enum dss_filter_reason r)
@@ -202,6 +217,7 @@ dss_filter_new(const struct dss_filter_opts *opts)
 	if (f == NULL)
 		return NULL;
 	f->o = *opts;
+	dss_filter_name(opts, f->name, sizeof f->name);
 	f->key = f->next = init;
 	f->dataset = f->id = f->teacher = f->completion = f->finish = init;
 	f->choices = f->kbatch = f->rbatch = f->votes = init;
@@ -388,7 +404,8 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
     const char *detail, int votes, struct dss_err *err)
 {
 	static const char *const replaced[] = {
-		"rationale", "teacher_label", "reason", "detail", "votes", NULL
+		"rationale", "teacher_label", "filter", "reason", "detail", "votes",
+		NULL
 	};
 	struct dss_buf *b = &f->rbatch;
 	size_t i, k, start = b->len;
@@ -415,6 +432,7 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 	}
 	if ((it->a.status == DSS_ANSWER_OK && put_str(b, "teacher_label",
 	    it->a.answer.data, it->a.answer.len) < 0) ||
+	    put_str(b, "filter", f->name, strlen(f->name)) < 0 ||
 	    put_str(b, "reason", dss_filter_reason_name(r),
 	    strlen(dss_filter_reason_name(r))) < 0 ||
 	    put_str(b, "detail", detail, strlen(detail)) < 0 ||
@@ -440,7 +458,8 @@ emit_triple(struct dss_filter *f, struct item *it, const char *label,
 		if (m != NULL && put_raw(b, key_names[i], m->val, m->vallen) < 0)
 			goto oom;
 	}
-	if (put_str(b, "rationale", it->a.rationale.data,
+	if (put_str(b, "filter", f->name, strlen(f->name)) < 0 ||
+	    put_str(b, "rationale", it->a.rationale.data,
 	    it->a.rationale.len) < 0 ||
 	    put_str(b, "teacher_label", it->a.answer.data, it->a.answer.len) < 0 ||
 	    put_str(b, "label", label, strlen(label)) < 0 ||

@@ -56,6 +56,9 @@ enum dss_filter_reason {
 	DSS_REJECT_NREASONS
 };
 
+/* The minimum rationale length dss-filter uses unless told otherwise. */
+#define DSS_FILTER_MIN_RATIONALE 1
+
 /* Most samples of one prompt majority mode holds at once. */
 #define DSS_FILTER_MAX_GROUP 4096
 /* Prompts majority mode remembers to find one that reappears. */
@@ -111,6 +114,15 @@ int dss_filter_finish(struct dss_filter *f, struct dss_err *err);
  */
 int dss_filter_run(struct dss_filter *f, FILE *fp, const char *name,
     struct dss_err *err);
+
+/*
+ * The name of the filter opts describe, as every triple and reject
+ * record carries it in its "filter" field and the database keys triples
+ * by it: the mode ("gold", "majority", "none"), then each option that
+ * differs from its default after a comma ("gold,min-rationale=20").
+ * Writes at most n bytes, NUL included, into out; returns out.
+ */
+char *dss_filter_name(const struct dss_filter_opts *opts, char *out, size_t n);
 
 /* Counts so far: completion records read, kept, and rejected by reason. */
 unsigned long dss_filter_read(const struct dss_filter *f);

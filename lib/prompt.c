@@ -178,6 +178,12 @@ dss_exemplars_path(const struct dss_exemplars *ex)
 	return ex->path;
 }
 
+const char *
+dss_exemplars_answer(const struct dss_exemplars *ex)
+{
+	return ex->answer;
+}
+
 static int
 read_file(const char *path, struct dss_buf *b, struct dss_err *err)
 {

@@ -56,6 +56,8 @@ size_t dss_exemplars_count(const struct dss_exemplars *ex);
 /* The dataset the file is for, and its path; both belong to ex. */
 const char *dss_exemplars_dataset(const struct dss_exemplars *ex);
 const char *dss_exemplars_path(const struct dss_exemplars *ex);
+/* The file's answer sentence template ("So the answer is {answer}."); belongs to ex. */
+const char *dss_exemplars_answer(const struct dss_exemplars *ex);
 
 struct dss_prompter;
 

@@ -26,18 +26,29 @@
 #define SVAMP_JSON_MAX ((size_t)64 << 20)	/* the real one is 340 kB */
 #define SVAMP_TRAIN 800		/* the official code's cut */
 
-static const struct {
-	const char *name;
-	long batch;
-	int has_valid;
-} datasets[NDATASETS] = {
-	{ "esnli", 5500, 1 },
-	{ "anli1", 5000, 1 },
-	{ "cqa", 1000, 0 },
-	{ "svamp", 500, 0 },
-};
-
 static const char *const splits[NSPLITS] = { "train", "valid", "test" };
+
+/*
+ * The official loaders: batch files per split (esnli's full training set,
+ * not its "small" one), and the answer sentence each one's parser splits
+ * a completion at: esnli "Answer: ", anli1 "So the answer is" with the
+ * last character (the full stop) dropped, cqa "So the answer is" then the
+ * text after a "(x)" letter, svamp "The answer is" then the outermost
+ * parentheses.  cqa and anli1 cut at "Q:" and "Premise:" first, svamp at
+ * "Q:".  cqa's parser fails outright on a completion without "So the
+ * answer is", hence its blank.
+ */
+static const struct dss_release_form datasets[NDATASETS] = {
+	{ "esnli", 5500, { 100, 2, 2 }, "{rationale}\nAnswer: {answer}", "",
+	    { "Answer:", NULL } },
+	{ "anli1", 5000, { 4, 1, 1 }, "{rationale} So the answer is {answer}.", "",
+	    { "Premise:", "So the answer is", NULL } },
+	{ "cqa", 1000, { 10, 0, 2 },
+	    "{rationale} So the answer is ({answer_key:lower}) {answer}.",
+	    "So the answer is", { "Q:", "So the answer is", NULL } },
+	{ "svamp", 500, { 2, 0, 1 }, "{rationale} The answer is ({answer}).", "",
+	    { "Q:", "The answer is", NULL } },
+};
 
 static const char *const nli_labels[3] = {
 	"entailment", "neutral", "contradiction"
@@ -118,7 +129,21 @@ dss_release_has_split(const char *dataset, const char *split)
 
 	if (d < 0 || s < 0)
 		return 0;
-	return s != 1 || datasets[d].has_valid;
+	return s != 1 || datasets[d].batches[1] > 0;
+}
+
+const struct dss_release_form *
+dss_release_form(const char *dataset)
+{
+	int d = find_dataset(dataset, strlen(dataset));
+
+	return d < 0 ? NULL : &datasets[d];
+}
+
+const char *
+dss_release_split_name(int s)
+{
+	return s >= 0 && s < NSPLITS ? splits[s] : "?";
 }
 
 long
@@ -710,6 +735,122 @@ out:
 		rec = NULL;
 	}
 	return rec;
+}
+
+/* ---- release rows from example records ---- */
+
+/* fields.name of an example as a string, "" when absent or not a string. */
+static const char *
+field_str(const cJSON *fields, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(fields, name);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* Adds key: n to obj, or fails with "out of memory". */
+static int
+add_num(cJSON *obj, const char *key, double n, struct dss_err *err)
+{
+	if (cJSON_AddNumberToObject(obj, key, n) == NULL)
+		return dss_err_set(err, "out of memory");
+	return 0;
+}
+
+static int
+row_nli(int d, const cJSON *ex, const cJSON *fields, cJSON *row,
+    struct dss_err *err)
+{
+	const char *label = dss_json_str(ex, "label", err);
+	const cJSON *expl = cJSON_GetObjectItemCaseSensitive(fields,
+	    "explanations");
+	char key[32];
+	int i, k = -1;
+
+	if (label == NULL)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (strcmp(label, nli_labels[i]) == 0)
+			k = i;
+	if (k < 0)
+		return dss_err_set(err, "field 'label' is not entailment, neutral "
+		    "or contradiction");
+	if ((d == 1 && add_str(row, "uid", field_str(fields, "source_id"),
+	    err) < 0) ||
+	    add_str(row, "premise", field_str(fields, "premise"), err) < 0 ||
+	    add_str(row, "hypothesis", field_str(fields, "hypothesis"), err) < 0 ||
+	    add_num(row, "label", k, err) < 0)
+		return -1;
+	if (d == 1)
+		return add_str(row, "reason", field_str(fields, "reason"), err);
+	for (i = 0; i < 3; i++) {
+		const cJSON *e = cJSON_GetArrayItem(expl, i);
+
+		snprintf(key, sizeof(key), "explanation_%d", i + 1);
+		if (add_str(row, key, cJSON_IsString(e) ? e->valuestring : "",
+		    err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+row_cqa(const cJSON *ex, const cJSON *fields, cJSON *row, struct dss_err *err)
+{
+	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(fields, "choices");
+	const char *c[5], *label;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		const cJSON *it = cJSON_GetArrayItem(choices, i);
+
+		if (!cJSON_IsArray(choices) || cJSON_GetArraySize(choices) != 5 ||
+		    !cJSON_IsString(it))
+			return dss_err_set(err, "field 'fields.choices' is not an "
+			    "array of 5 strings");
+		c[i] = it->valuestring;
+	}
+	if ((label = dss_json_str(ex, "label", err)) == NULL)
+		return -1;
+	if (add_str(row, "id", field_str(fields, "source_id"), err) < 0 ||
+	    add_str(row, "question", field_str(fields, "question"), err) < 0 ||
+	    add_strs(row, "choices", c, 5, err) < 0 ||
+	    add_str(row, "answer", label, err) < 0 ||
+	    add_str(row, "abstractive_explanation", "", err) < 0 ||
+	    add_str(row, "extractive_explanation", "", err) < 0)
+		return -1;
+	return 0;
+}
+
+cJSON *
+dss_release_row(const char *dataset, const cJSON *example, struct dss_err *err)
+{
+	int d = find_dataset(dataset, strlen(dataset)), rc = -1;
+	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(example, "fields");
+	const char *input, *label;
+	cJSON *row;
+
+	if (d < 0) {
+		dss_err_set(err, "unknown dataset '%s'", dataset);
+		return NULL;
+	}
+	if ((row = cJSON_CreateObject()) == NULL) {
+		dss_err_set(err, "out of memory");
+		return NULL;
+	}
+	if (d <= 1)
+		rc = row_nli(d, example, fields, row, err);
+	else if (d == 2)
+		rc = row_cqa(example, fields, row, err);
+	else if ((input = dss_json_str(example, "input", err)) != NULL &&
+	    (label = dss_json_str(example, "label", err)) != NULL)
+		rc = add_str(row, "input", input, err) < 0 ||
+		    add_str(row, "label", label, err) < 0 ? -1 : 0;
+	if (rc < 0) {
+		cJSON_Delete(row);
+		return NULL;
+	}
+	return row;
 }
 
 /* Appends the completion keys to example record rec.  Returns 0 or -1. */
@@ -1307,7 +1448,7 @@ dss_release_run(struct dss_release *r, const struct dss_release_opts *o,
 			struct split_index *si = &r->idx[d][s];
 
 			if ((ssel >= 0 && s != ssel) ||
-			    (s == 1 && !datasets[d].has_valid))
+			    (s == 1 && !(datasets[d].batches[1] > 0)))
 				continue;
 			any = 1;
 			if (si->examples.name == NULL)

@@ -101,6 +101,32 @@ int dss_release_has_split(const char *dataset, const char *split);
 long dss_release_batch_size(const char *dataset);
 
 /*
+ * How the official trainer reads a dataset of the release, so that a
+ * corpus from any teacher can be written in its layout (dss-export) and
+ * trained on unchanged.  Its loader opens batch files 0 to batches[s]-1
+ * of split s (train, valid, test; 0 when the dataset has no such split)
+ * whatever the split's size, and parses each completion with a rule of
+ * its own: cot is a completion that rule reads back as the rationale and
+ * the answer, a template of {rationale}, {answer} and, for multiple
+ * choice, {answer_key:lower} (see dss_prompt_render); blank is one it
+ * reads as no rationale and no answer without failing; a rationale or
+ * answer holding any of splits_at would be cut apart by it.
+ */
+struct dss_release_form {
+	const char *name;	/* the dataset */
+	long batch;
+	long batches[3];
+	const char *cot;
+	const char *blank;
+	const char *splits_at[3];	/* NULL-terminated */
+};
+
+/* The form of a known dataset, else NULL. */
+const struct dss_release_form *dss_release_form(const char *dataset);
+/* "train", "valid" or "test" for s = 0, 1, 2. */
+const char *dss_release_split_name(int s);
+
+/*
  * Builds the example record for row, the release's JSON object at 0-based
  * index of split.  Returns a new object (caller frees with cJSON_Delete)
  * or NULL with err naming the field ("field 'label' is not 0, 1 or 2").
@@ -109,6 +135,21 @@ long dss_release_batch_size(const char *dataset);
  */
 cJSON *dss_release_example(const char *dataset, const char *split,
     long long index, const cJSON *row, struct dss_err *err);
+
+/*
+ * The inverse of dss_release_example: builds the release's row (the
+ * object of one line of DS_SPLIT.json) for an example record of dataset,
+ * with exactly the release's columns in its order, so that the official
+ * loader, which drops them by name, finds every one: esnli premise,
+ * hypothesis, label (0, 1, 2), explanation_1 to explanation_3; anli1 uid,
+ * premise, hypothesis, label, reason; cqa id, question, choices (5
+ * strings), answer, abstractive_explanation, extractive_explanation;
+ * svamp input, label.  A value the record does not hold is an empty
+ * string.  Returns a new object (caller frees) or NULL with err naming
+ * the field ("field 'label' is not entailment, neutral or contradiction").
+ */
+cJSON *dss_release_row(const char *dataset, const cJSON *example,
+    struct dss_err *err);
 
 /*
  * Builds the completion record of example (not modified; its keys are

@@ -27,6 +27,7 @@ enum kind {
 	REQ_INT,	/* an integer, required */
 	OPT_INT,	/* an integer, null or absent */
 	OPT_BOOL,	/* true, false, null or absent */
+	FILTER,		/* a string; inferred when null or absent */
 };
 
 struct column {
@@ -67,7 +68,8 @@ static const struct table tables[DSS_RECORD_NTYPES] = {
 		{ "completion", "completion", OPT_STR },
 		{ "finish_reason", "finish_reason", OPT_STR },
 	} },
-	[DSS_RECORD_TRIPLE] = { "triples", 3, 9, {
+	[DSS_RECORD_TRIPLE] = { "triples", 4, 10, {
+		{ "filter", "filter", FILTER },
 		{ "request", "request", REQ_STR },
 		{ "dataset", "dataset", REQ_STR },
 		{ "id", "id", REQ_STR },
@@ -77,6 +79,16 @@ static const struct table tables[DSS_RECORD_NTYPES] = {
 		{ "teacher_label", "teacher_label", OPT_STR },
 		{ "label", "label", REQ_STR },
 		{ "agree", "agree", OPT_BOOL },
+	} },
+	[DSS_RECORD_REJECT] = { "rejects", 4, 8, {
+		{ "filter", "filter", FILTER },
+		{ "request", "request", REQ_STR },
+		{ "dataset", "dataset", REQ_STR },
+		{ "id", "id", REQ_STR },
+		{ "teacher", "teacher", OPT_STR },
+		{ "sample", "sample", OPT_INT },
+		{ "reason", "reason", REQ_STR },
+		{ "teacher_label", "teacher_label", OPT_STR },
 	} },
 	/* Merged only; it has no "record" column, see merge_cache. */
 	[DSS_RECORD_TEACH_CACHE] = { "teach_cache", 1, 14, {
@@ -100,8 +112,6 @@ static const struct table tables[DSS_RECORD_NTYPES] = {
 const char *
 dss_record_table(int type)
 {
-	if (type == DSS_RECORD_REJECT)
-		type = DSS_RECORD_COMPLETION;
 	return type >= 0 && type < DSS_RECORD_NTYPES ? tables[type].name : "?";
 }
 
@@ -224,16 +234,43 @@ struct pipe {
 	struct dss_jscan scan;	/* the reader's */
 };
 
+/*
+ * The filter that must have made a triple or reject record that does not
+ * say (see dss_record_type), as schemas/migrate-003.sql infers it.
+ */
+static const char *
+infer_filter(const struct dss_jscan *j, int type)
+{
+	const struct dss_jscan_member *agree = dss_jscan_get(j, "agree");
+
+	if (dss_jscan_get(j, "votes") != NULL)
+		return "majority";
+	if (type == DSS_RECORD_TRIPLE &&
+	    (agree == NULL || agree->type != DSS_JSCAN_TRUE))
+		return "none";
+	return "gold";
+}
+
 /* Copies field c of the scanned record into cell, checking its type. */
 static int
-extract(const struct dss_jscan *j, const struct column *c, struct cell *cell,
-    struct dss_buf *arena, struct dss_err *err)
+extract(const struct dss_jscan *j, int type, const struct column *c,
+    struct cell *cell, struct dss_buf *arena, struct dss_err *err)
 {
 	const struct dss_jscan_member *m = dss_jscan_get(j, c->field);
 	char num[64];
 	double d;
 	char *end;
 
+	if (c->kind == FILTER && (m == NULL || m->type == DSS_JSCAN_NULL)) {
+		const char *f = infer_filter(j, type);
+
+		cell->tag = CELL_TEXT;
+		cell->off = arena->len;
+		cell->len = strlen(f);
+		if (dss_buf_add(arena, f, cell->len) < 0)
+			return dss_err_set(err, "field '%s': out of memory", c->field);
+		return 0;
+	}
 	if (m == NULL || m->type == DSS_JSCAN_NULL) {
 		if (c->kind == REQ_STR || c->kind == REQ_INT)
 			return dss_err_set(err, "field '%s' is %s", c->field,
@@ -244,8 +281,11 @@ extract(const struct dss_jscan *j, const struct column *c, struct cell *cell,
 	switch (c->kind) {
 	case REQ_STR:
 	case OPT_STR:
+	case FILTER:
 		if (m->type != DSS_JSCAN_STRING)
 			return dss_err_set(err, "field '%s' is not a string", c->field);
+		if (c->kind == FILTER && m->vallen == 2)
+			return dss_err_set(err, "field '%s' is empty", c->field);
 		cell->tag = CELL_TEXT;
 		cell->off = arena->len;
 		if ((memchr(m->val + 1, '\\', m->vallen - 2) == NULL ?
@@ -303,12 +343,10 @@ add_entry(struct pipe *p, struct chunk *ch, struct dss_err *err)
 	e->lineno = l->lineno;
 	if ((e->type = dss_record_type_scan(&p->scan, err)) < 0)
 		return -1;
-	if (e->type == DSS_RECORD_REJECT)
-		e->type = DSS_RECORD_COMPLETION;	/* until rejects get a table */
 	t = &tables[e->type];
 	for (i = 0; i < t->ncols; i++)
-		if (extract(&p->scan, &t->cols[i], &e->cells[i], &ch->arena,
-		    err) < 0)
+		if (extract(&p->scan, e->type, &t->cols[i], &e->cells[i],
+		    &ch->arena, err) < 0)
 			return -1;
 	e->off = ch->arena.len;
 	if (dss_buf_add(&ch->arena, l->line.data, l->line.len) < 0)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Storing records in the dss database.  dss_store_load reads JSON Lines
- * records of any type (example, prompt, completion, triple: told apart by
- * their fields, see record.h) and upserts each into its table, in
+ * records of any type (example, prompt, completion, triple, reject: told
+ * apart by their fields, see record.h) and upserts each into its table, in
  * one transaction per batch, so that a failed batch leaves nothing behind
  * and earlier batches stay.  A row whose stored record is byte-for-byte
  * the same is not rewritten, so a second identical run changes nothing.
@@ -33,8 +33,15 @@ struct dss_store_counts {
 #define DSS_STORE_BATCH 10000
 
 /*
- * The table a type is stored in ("examples", ...).  Rejects are stored
- * as completions for now (see dss_store_load).
+ * The table a type is stored in ("examples", ..., "rejects").
+ *
+ * Triples and rejects are stored under the filter that made them, the
+ * record's "filter" field (see dss_filter_name).  A record without one
+ * (written before dss-filter wrote it) is given the filter it must have
+ * come from, as schema version 3 did for the triples it found: "majority"
+ * when it has votes, else for a triple "none" unless it agrees, and
+ * "gold" otherwise.  Storing a reject never touches the completions
+ * table.
  */
 const char *dss_record_table(int type);
 

@@ -5,7 +5,11 @@
 -- followed by its non-default options after commas ("gold", "majority",
 -- "none", "gold,min-rationale=20").  Triples stored before version 3 say
 -- nothing of their filter: those with votes came from majority mode, those
--- that disagree with gold from none, the rest from gold.
+-- that disagree with gold from none, the rest from gold.  Both tables are
+-- keyed filter first, then by example, so that the rows of one filter and
+-- dataset lie in example id order: dss-export reads a split's triples in
+-- step with its examples instead of one random page per triple (request,
+-- the last key column, is a hash).
 
 CREATE TABLE triples_v3 (
 	filter	TEXT NOT NULL DEFAULT 'gold',
@@ -19,7 +23,7 @@ CREATE TABLE triples_v3 (
 	label	TEXT NOT NULL,
 	agree	INTEGER,
 	record	TEXT NOT NULL,
-	PRIMARY KEY (filter, request, dataset, id)
+	PRIMARY KEY (filter, dataset, id, request)
 ) WITHOUT ROWID;
 INSERT INTO triples_v3 (filter, request, dataset, id, teacher, sample,
     rationale, teacher_label, label, agree, record)
@@ -50,6 +54,6 @@ CREATE TABLE rejects (
 	reason	TEXT NOT NULL,
 	teacher_label TEXT,
 	record	TEXT NOT NULL,
-	PRIMARY KEY (filter, request, dataset, id)
+	PRIMARY KEY (filter, dataset, id, request)
 ) WITHOUT ROWID;
 CREATE INDEX rejects_example ON rejects (dataset, id);

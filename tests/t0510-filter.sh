@@ -42,15 +42,15 @@ is "$(grep -c '"detail":"' "$TMP/gold.rej")" 10 "every reject has a detail"
 is "$(grep -c '"rationale"' "$TMP/gold.rej")" 0 "rejects carry no rationale"
 is "$(grep -c '"completion"' "$TMP/gold.out")" 0 "triples carry no completion"
 
-# dss-store takes the triples as triples and the rejects as completions.
+# dss-store takes the triples as triples and the rejects as rejects.
 dss-store "$TMP/store.db" <"$TMP/gold.out" 2>"$TMP/store.err"
 ok $? "dss-store takes the triples"
 grep -q "(triples 8)" "$TMP/store.err"
 ok $? "  as 8 triples"
 dss-store "$TMP/store.db" <"$TMP/gold.rej" 2>"$TMP/store.err"
 ok $? "dss-store takes the rejects"
-grep -q "(completions 10)" "$TMP/store.err"
-ok $? "  as 10 completions"
+grep -q "(rejects 10)" "$TMP/store.err"
+ok $? "  as 10 rejects"
 
 # Gold is the default; stdin works like a file; no rejects file by default.
 dss-filter <"$IN" >"$TMP/default.out" 2>/dev/null

@@ -11,7 +11,8 @@
 S="$TOP/schemas"
 CHECK="python3 $TOP/tests/check_schema.py"
 
-for t in example prompt completion triple export; do
+for t in example prompt completion triple reject export export-pairs \
+    export-standard export-chat; do
 	expect_ok "$t schema uses only supported keywords" $CHECK --lint "$S/$t.schema.json"
 done
 printf '{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "string", "minLength": 1}\n' >"$TMP/bad.schema.json"
@@ -70,6 +71,9 @@ pipeline dss-filter triple "dss-filter --agree gold" \
     dss-filter --agree gold "$TMP/completions.jsonl"
 pipeline dss-filter triple "dss-filter --agree majority" \
     dss-filter --agree majority "$TMP/completions.jsonl"
+pipeline dss-filter reject "dss-filter --rejects (gold)" \
+    sh -c 'dss-filter --rejects "$1/rejects-gold.jsonl" "$1/completions.jsonl" >/dev/null &&
+    cat "$1/rejects-gold.jsonl"' sh "$TMP"
 
 # --- one hand-written record of each type ---
 cat >"$TMP/example.jsonl" <<'EOF'
@@ -82,12 +86,15 @@ cat >"$TMP/completion.jsonl" <<'EOF'
 {"dataset":"anli1","split":"valid","id":"anli1-valid-000003","index":3,"input":"A bridge crosses the river.</s>There is no bridge.","label":"contradiction","fields":{"premise":"A bridge crosses the river.","hypothesis":"There is no bridge.","source_id":"u-3","reason":""},"teacher":"openai:gpt-4o-mini","sample":1,"completion":"The premise says a bridge exists. So the answer is contradiction.","finish_reason":"stop","usage":{"prompt_tokens":812,"completion_tokens":17},"latency_ms":431,"request":"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}
 EOF
 cat >"$TMP/triple.jsonl" <<'EOF'
-{"dataset":"anli1","split":"valid","id":"anli1-valid-000003","index":3,"input":"A bridge crosses the river.</s>There is no bridge.","label":"contradiction","fields":{"premise":"A bridge crosses the river.","hypothesis":"There is no bridge.","source_id":"u-3","reason":""},"teacher":"openai:gpt-4o-mini","sample":1,"request":"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae","rationale":"The premise says a bridge exists.","teacher_label":"contradiction","gold":"contradiction","agree":true,"votes":{"contradiction":3,"neutral":1}}
+{"dataset":"anli1","split":"valid","id":"anli1-valid-000003","index":3,"input":"A bridge crosses the river.</s>There is no bridge.","label":"contradiction","fields":{"premise":"A bridge crosses the river.","hypothesis":"There is no bridge.","source_id":"u-3","reason":""},"teacher":"openai:gpt-4o-mini","sample":1,"request":"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae","filter":"majority","rationale":"The premise says a bridge exists.","teacher_label":"contradiction","gold":"contradiction","agree":true,"votes":{"contradiction":3,"neutral":1}}
+EOF
+cat >"$TMP/reject.jsonl" <<'EOF'
+{"dataset":"anli1","split":"valid","id":"anli1-valid-000003","index":3,"input":"A bridge crosses the river.</s>There is no bridge.","label":"contradiction","fields":{"premise":"A bridge crosses the river.","hypothesis":"There is no bridge.","source_id":"u-3","reason":""},"teacher":"openai:gpt-4o-mini","sample":2,"completion":"Bridges are common. So the answer is neutral.","finish_reason":"stop","usage":{"prompt_tokens":812,"completion_tokens":9},"latency_ms":402,"request":"fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9","teacher_label":"neutral","filter":"gold,min-rationale=20","reason":"disagree","detail":"teacher says 'neutral', gold is 'contradiction'"}
 EOF
 cat >"$TMP/export.jsonl" <<'EOF'
 {"task":"explain","input":"explain: A bridge crosses the river.</s>There is no bridge.","target":"The premise says a bridge exists.","dataset":"anli1","id":"anli1-valid-000003","split":"valid"}
 EOF
-for t in example prompt completion triple export; do
+for t in example prompt completion triple reject export; do
 	expect_ok "a hand-written $t record matches $t.schema.json" \
 	    $CHECK "$S/$t.schema.json" "$TMP/$t.jsonl"
 done
@@ -126,8 +133,15 @@ broken triple 'del r["rationale"]' "\\$: field 'rationale' is missing"
 broken triple 'r["agree"] = "yes"' "\\$\\.agree: \"yes\" is not of type boolean"
 broken triple 'r["votes"]["neutral"] = 0' "\\$\\.votes\\.neutral: 0 is less than 1"
 broken triple 'r["teacher_label"] = 3' "\\$\\.teacher_label: 3 is not of type string or null"
+broken triple 'del r["filter"]' "\\$: field 'filter' is missing"
+broken triple 'r["filter"] = "gold,"' "\\$\\.filter: \"gold,\" does not match"
+broken triple 'r["filter"] = "best"' "\\$\\.filter: \"best\" does not match"
+broken reject 'del r["reason"]' "\\$: field 'reason' is missing"
+broken reject 'r["reason"] = "bad"' "\\$\\.reason: \"bad\" is not one of"
+broken reject 'del r["filter"]' "\\$: field 'filter' is missing"
 broken export 'r["task"] = "summarize"' "\\$\\.task: \"summarize\" is not one of \"predict\", \"explain\""
-broken export 'r["input"] = "A bridge."' "\\$\\.input: \"A bridge\\.\" does not match"
+broken export 'r["input"] = None' "\\$\\.input: null is not of type string"
+broken export 'r["id"] = 7' "\\$\\.id: 7 is not of type string"
 broken export 'r["extra"] = 1' "\\$: field 'extra' is not allowed"
 broken export 'del r["target"]' "\\$: field 'target' is missing"
 
@@ -144,7 +158,7 @@ for t, recs in out.items():
     with open(f"{T}/broken-{t}.jsonl", "w") as f:
         f.write("\n".join(recs) + "\n")
 EOF
-for t in example prompt completion triple export; do
+for t in example prompt completion triple reject export; do
 	$CHECK "$S/$t.schema.json" "$TMP/broken-$t.jsonl" 2>"$TMP/broken-$t.err"
 	is "$?" 1 "$t: the checker fails on the broken $t records"
 done
@@ -169,7 +183,7 @@ def schema(t):
     s = json.load(open(f"{S}/{t}.schema.json"))
     jsonschema.Draft202012Validator.check_schema(s)
     return jsonschema.Draft202012Validator(s)
-for t in ["example", "prompt", "completion", "triple", "export"]:
+for t in ["example", "prompt", "completion", "triple", "reject", "export"]:
     v = schema(t)
     r = json.loads(open(f"{T}/{t}.jsonl").readline())
     if list(v.iter_errors(r)):

@@ -236,7 +236,8 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct dss_filter_opts o = { DSS_FILTER_GOLD, 1, write_keep, NULL, NULL };
+	struct dss_filter_opts o = { DSS_FILTER_GOLD, DSS_FILTER_MIN_RATIONALE,
+	    write_keep, NULL, NULL };
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_filter *f;
 	const char *rejects = NULL, *summary_path = NULL, *in = "-";

@@ -58,6 +58,10 @@ test_types(void)
 {
 	static const struct { const char *json; int type; } cases[] = {
 		{ "{\"rationale\":\"r\",\"completion\":\"c\"}", DSS_RECORD_TRIPLE },
+		{ "{\"rationale\":\"r\",\"reason\":\"tie\"}", DSS_RECORD_TRIPLE },
+		{ "{\"completion\":\"c\",\"reason\":\"tie\"}", DSS_RECORD_REJECT },
+		{ "{\"completion\":null,\"reason\":null}", DSS_RECORD_REJECT },
+		{ "{\"reason\":\"tie\"}", -1 },
 		{ "{\"completion\":null,\"prompt\":\"p\"}", DSS_RECORD_COMPLETION },
 		{ "{\"messages\":[],\"input\":\"i\",\"label\":\"l\"}", DSS_RECORD_PROMPT },
 		{ "{\"prompt\":\"p\"}", DSS_RECORD_PROMPT },
@@ -75,6 +79,7 @@ test_types(void)
 		cJSON_Delete(o);
 	}
 	is_str(dss_record_table(DSS_RECORD_TRIPLE), "triples", "table name");
+	is_str(dss_record_table(DSS_RECORD_REJECT), "rejects", "rejects table name");
 }
 
 static void

@@ -1,0 +1,1187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Training files from a dss database: opening and checking the database
+ * for an export, the one query that joins examples with their triples in
+ * the order of the split or subset, and the writers of the JSON Lines
+ * formats.  The release layout is in export_release.c, the data card in
+ * export_card.c.  See export.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "db.h"
+#include "export_impl.h"
+#include "jscan.h"
+#include "manifest.h"
+
+#define OUT_FLUSH ((size_t)1 << 17)	/* bytes of records written at once */
+#define MAX_LISTED 20			/* names listed in a message */
+
+/* ---- option names ---- */
+
+static const char *const format_names[DSS_EXPORT_NFORMATS] = {
+	"t5", "pairs", "standard", "chat", "release"
+};
+static const char *const labels_names[] = { "gold", "teacher" };
+static const char *const rationales_names[] = { "agree", "all" };
+static const char *const pick_names[] = { "first", "shortest", "longest", "all" };
+static const char *const missing_names[] = { "drop", "label-only" };
+
+#define NAME(table, i) ((i) >= 0 && (size_t)(i) < sizeof(table) / \
+	sizeof(table[0]) ? table[i] : NULL)
+
+const char *dss_export_format_name(int v) { return NAME(format_names, v); }
+const char *dss_export_labels_name(int v) { return NAME(labels_names, v); }
+const char *dss_export_rationales_name(int v) { return NAME(rationales_names, v); }
+const char *dss_export_pick_name(int v) { return NAME(pick_names, v); }
+const char *dss_export_missing_name(int v) { return NAME(missing_names, v); }
+
+int
+dss_export_parse(const char *(*names)(int), const char *name)
+{
+	const char *n;
+	int i;
+
+	for (i = 0; (n = names(i)) != NULL; i++)
+		if (strcmp(n, name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Splits "P,E" into its two prefixes (pointers into p, lengths).
+ * Returns 0, or -1 with err saying what is wrong.
+ */
+static int
+split_prefixes(const char *p, const char **pre, size_t *len,
+    struct dss_err *err)
+{
+	const char *comma = strchr(p, ',');
+
+	if (comma == NULL || strchr(comma + 1, ',') != NULL)
+		return dss_err_set(err, "bad --prefixes '%s': want two prefixes "
+		    "separated by one comma, as '%s'", p, DSS_EXPORT_PREFIXES);
+	pre[0] = p;
+	len[0] = (size_t)(comma - p);
+	pre[1] = comma + 1;
+	len[1] = strlen(comma + 1);
+	if (len[0] == 0 || len[1] == 0)
+		return dss_err_set(err, "bad --prefixes '%s': a prefix is empty", p);
+	if (len[0] == len[1] && memcmp(pre[0], pre[1], len[0]) == 0)
+		return dss_err_set(err, "bad --prefixes '%s': the two prefixes are "
+		    "the same, so the tasks could not be told apart", p);
+	return 0;
+}
+
+int
+dss_export_check(const struct dss_export_opts *o, struct dss_err *err)
+{
+	const char *pre[2];
+	size_t len[2];
+	int release = o->format == DSS_EXPORT_RELEASE;
+
+	if (o->dataset == NULL)
+		return dss_err_set(err, "--dataset is missing");
+	if (release && o->split != NULL)
+		return dss_err_set(err, "--split is not for --format release: it "
+		    "writes every split the official trainer reads");
+	if (!release && o->split == NULL)
+		return dss_err_set(err, "--split is missing");
+	if (release && o->out == NULL)
+		return dss_err_set(err, "--format release needs --out DIR");
+	if (!release && o->out != NULL)
+		return dss_err_set(err, "--out is only for --format release (the "
+		    "other formats write to standard output)");
+	if (release && dss_release_form(o->dataset) == NULL)
+		return dss_err_set(err, "--format release is for esnli, anli1, cqa "
+		    "and svamp, not '%s'", o->dataset);
+	if (release && (o->given & (1u << DSS_EXPORT_OPT_LABELS)))
+		return dss_err_set(err, "--labels is not for --format release: "
+		    "the examples carry the gold labels and the completions the "
+		    "teacher's, and the official trainer's --label_type chooses");
+	if ((o->given & (1u << DSS_EXPORT_OPT_PREFIXES)) &&
+	    o->format != DSS_EXPORT_T5)
+		return dss_err_set(err, "--prefixes is only for --format t5");
+	if (o->pick == DSS_EXPORT_ALL && (release ||
+	    o->format == DSS_EXPORT_STANDARD))
+		return dss_err_set(err, "--pick all is not for --format %s, which "
+		    "writes one record per example", format_names[o->format]);
+	if (o->filter == NULL || o->filter[0] == '\0')
+		return dss_err_set(err, "--filter is empty");
+	return split_prefixes(o->prefixes, pre, len, err);
+}
+
+/* ---- the export ---- */
+
+int
+dss_export_nomem(struct dss_err *err)
+{
+	return dss_err_set(err, "out of memory");
+}
+
+/* Runs sql with text parameters (NULL-terminated) and returns the statement. */
+sqlite3_stmt *
+dss_export_query(struct dss_export *x, const char *sql, struct dss_err *err, ...)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	va_list ap;
+	int i = 1;
+
+	if ((st = dss_db_prepare(x->db, sql, err)) == NULL)
+		return NULL;
+	va_start(ap, err);
+	while ((v = va_arg(ap, const char *)) != NULL)
+		sqlite3_bind_text(st, i++, v, -1, SQLITE_TRANSIENT);
+	va_end(ap);
+	return st;
+}
+
+/* Steps st once: 1 for a row, 0 when done, -1 with err set. */
+int
+dss_export_step(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return dss_err_set(err, "database '%s': %s", x->path,
+	    sqlite3_errmsg(x->db));
+}
+
+/*
+ * Appends the first column of every row of st to b as "a, b, c", at most
+ * MAX_LISTED of them.  Returns the number of rows, or -1.
+ */
+static long
+list(struct dss_export *x, sqlite3_stmt *st, struct dss_buf *b,
+    struct dss_err *err)
+{
+	long n = 0;
+	int rc;
+
+	while ((rc = dss_export_step(x, st, err)) == 1) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		if (n < MAX_LISTED)
+			dss_buf_addf(b, "%s%s", n ? ", " : "", v ? v : "");
+		else if (n == MAX_LISTED)
+			dss_buf_adds(b, ", ...");
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : n;
+}
+
+/* 1 when sql (with params) gives a row, 0 when not, -1. */
+static int
+exists(struct dss_export *x, const char *sql, struct dss_err *err, ...)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	va_list ap;
+	int i = 1, rc;
+
+	if ((st = dss_db_prepare(x->db, sql, err)) == NULL)
+		return -1;
+	va_start(ap, err);
+	while ((v = va_arg(ap, const char *)) != NULL)
+		sqlite3_bind_text(st, i++, v, -1, SQLITE_TRANSIENT);
+	va_end(ap);
+	rc = dss_export_step(x, st, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+check_version(struct dss_export *x, struct dss_err *err)
+{
+	sqlite3_stmt *st;
+	long long v;
+	int rc;
+
+	if ((st = dss_db_prepare(x->db, "PRAGMA user_version", err)) == NULL)
+		return dss_err_set(err, "cannot read database '%s': %s", x->path,
+		    sqlite3_errmsg(x->db));
+	rc = dss_export_step(x, st, err);
+	v = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return dss_err_set(err, "cannot read database '%s': %s", x->path,
+		    sqlite3_errmsg(x->db));
+	if (v == 0)
+		return dss_err_set(err, "'%s' is not a dss database", x->path);
+	if (v > DSS_DB_VERSION)
+		return dss_err_set(err, "database '%s' has schema version %lld, "
+		    "newer than this dss (%d)", x->path, v, DSS_DB_VERSION);
+	if (v < DSS_DB_VERSION)
+		return dss_err_set(err, "database '%s' has the older schema "
+		    "version %lld; open it with this dss first (dss-store '%s' "
+		    "</dev/null)", x->path, v, x->path);
+	return 0;
+}
+
+static int
+check_dataset(struct dss_export *x, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	long n;
+	int rc;
+
+	rc = exists(x, "SELECT 1 FROM examples WHERE dataset = ?1 LIMIT 1", err,
+	    x->o.dataset, NULL);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if ((st = dss_export_query(x, "SELECT DISTINCT dataset FROM examples ORDER BY 1",
+	    err, NULL)) == NULL || (n = list(x, st, &b, err)) < 0) {
+		dss_buf_free(&b);
+		return -1;
+	}
+	if (n == 0)
+		dss_err_set(err, "unknown dataset '%s' (the database '%s' holds no "
+		    "examples)", x->o.dataset, x->path);
+	else
+		dss_err_set(err, "unknown dataset '%s' (datasets in '%s': %s)",
+		    x->o.dataset, x->path, b.data);
+	dss_buf_free(&b);
+	return -1;
+}
+
+static int
+has_split(struct dss_export *x, const char *split, struct dss_err *err)
+{
+	return exists(x, "SELECT 1 FROM examples WHERE dataset = ?1 AND "
+	    "split = ?2 LIMIT 1", err, x->o.dataset, split, NULL);
+}
+
+static int
+check_split(struct dss_export *x, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	int rc, s;
+
+	if (x->form == NULL) {
+		if ((rc = has_split(x, x->o.split, err)) != 0)
+			return rc < 0 ? -1 : 0;
+		if ((st = dss_export_query(x, "SELECT DISTINCT split FROM examples WHERE "
+		    "dataset = ?1 ORDER BY 1", err, x->o.dataset, NULL)) == NULL ||
+		    list(x, st, &b, err) < 0) {
+			dss_buf_free(&b);
+			return -1;
+		}
+		dss_err_set(err, "dataset '%s' has no split '%s' (splits: %s)",
+		    x->o.dataset, x->o.split, b.data);
+		dss_buf_free(&b);
+		return -1;
+	}
+	for (s = 0; s < 3; s++) {
+		if (x->form->batches[s] == 0)
+			continue;
+		if ((rc = has_split(x, dss_release_split_name(s), err)) < 0)
+			return -1;
+		if (rc == 0)
+			return dss_err_set(err, "dataset '%s' has no '%s' examples in "
+			    "'%s'; the official trainer reads its %s", x->o.dataset,
+			    dss_release_split_name(s), x->path,
+			    x->form->batches[1] ? "train, valid and test splits" :
+			    "train and test splits");
+	}
+	return 0;
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return strdup(v ? v : "");
+}
+
+static int
+check_subset(struct dss_export *x, struct dss_err *err)
+{
+	const char *want = x->form != NULL ? "train" : x->o.split;
+	struct dss_buf b = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	long n;
+	int rc;
+
+	if ((st = dss_export_query(x, "SELECT split, kind, seed, fraction, size, params "
+	    "FROM subsets WHERE dataset = ?1 AND name = ?2", err, x->o.dataset,
+	    x->o.subset, NULL)) == NULL)
+		return -1;
+	if ((rc = dss_export_step(x, st, err)) == 1) {
+		x->sub_split = col_dup(st, 0);
+		x->sub_kind = col_dup(st, 1);
+		x->sub_params = col_dup(st, 5);
+		x->sub_seed = sqlite3_column_int64(st, 2);
+		x->sub_has_fraction = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		x->sub_fraction = sqlite3_column_double(st, 3);
+		x->sub_size = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		if (x->sub_split == NULL || x->sub_kind == NULL ||
+		    x->sub_params == NULL)
+			return dss_export_nomem(err);
+		if (strcmp(x->sub_split, want) != 0)
+			return dss_err_set(err, "subset '%s' of dataset '%s' is drawn "
+			    "from split '%s', not '%s'", x->o.subset, x->o.dataset,
+			    x->sub_split, want);
+		return 0;
+	}
+	if ((st = dss_export_query(x, "SELECT name FROM subsets WHERE dataset = ?1 "
+	    "ORDER BY name", err, x->o.dataset, NULL)) == NULL ||
+	    (n = list(x, st, &b, err)) < 0) {
+		dss_buf_free(&b);
+		return -1;
+	}
+	if (n == 0)
+		dss_err_set(err, "unknown subset '%s': dataset '%s' has no subsets "
+		    "(make them with dss-sample)", x->o.subset, x->o.dataset);
+	else
+		dss_err_set(err, "unknown subset '%s' of dataset '%s' (subsets: %s)",
+		    x->o.subset, x->o.dataset, b.data);
+	dss_buf_free(&b);
+	return -1;
+}
+
+static int
+check_filter(struct dss_export *x, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	size_t mode = strcspn(x->o.filter, ",");
+	long n;
+	int rc;
+
+	rc = exists(x, "SELECT 1 FROM triples WHERE filter = ?1 AND "
+	    "dataset = ?2 LIMIT 1", err, x->o.filter, x->o.dataset, NULL);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if ((st = dss_export_query(x, "SELECT DISTINCT filter FROM triples WHERE "
+	    "dataset = ?1 ORDER BY 1", err, x->o.dataset, NULL)) == NULL ||
+	    (n = list(x, st, &b, err)) < 0) {
+		dss_buf_free(&b);
+		return -1;
+	}
+	dss_err_set(err, "no triples of dataset '%s' from filter '%s' in '%s' "
+	    "(%s%s%s); make them with dss-filter --agree %.*s and store them "
+	    "with dss-store", x->o.dataset, x->o.filter, x->path,
+	    n ? "filters with triples: " : "it holds no triples of the dataset",
+	    b.data, "", (int)mode, x->o.filter);
+	dss_buf_free(&b);
+	return -1;
+}
+
+static int
+load_exemplars(struct dss_export *x, struct dss_err *err)
+{
+	struct dss_buf p = DSS_BUF_INIT;
+	char *dir = dss_manifest_dir();
+	int rc = -1;
+
+	if (dir == NULL || dss_buf_addf(&p, "%s/exemplars/%s.json", dir,
+	    x->o.dataset) < 0) {
+		dss_export_nomem(err);
+		goto out;
+	}
+	if ((x->ex = dss_exemplars_load(p.data, err)) == NULL) {
+		dss_err_prefix(err, "--format chat takes the answer sentence of "
+		    "dataset '%s' from its exemplars", x->o.dataset);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(dir);
+	dss_buf_free(&p);
+	return rc;
+}
+
+/* The example state's buffers. */
+static void
+example_init(struct example *e)
+{
+	struct dss_buf init = DSS_BUF_INIT;
+
+	memset(e, 0, sizeof(*e));
+	e->id = e->input = e->label = e->record = init;
+	e->qid = e->qinput = e->qlabel = init;
+	e->rationale = e->teacher_label = e->teacher = e->request = init;
+}
+
+static void
+example_free(struct example *e)
+{
+	dss_buf_free(&e->id);
+	dss_buf_free(&e->input);
+	dss_buf_free(&e->label);
+	dss_buf_free(&e->record);
+	dss_buf_free(&e->qid);
+	dss_buf_free(&e->qinput);
+	dss_buf_free(&e->qlabel);
+	dss_buf_free(&e->rationale);
+	dss_buf_free(&e->teacher_label);
+	dss_buf_free(&e->teacher);
+	dss_buf_free(&e->request);
+}
+
+struct dss_export *
+dss_export_open(const char *path, const struct dss_export_opts *o,
+    struct dss_err *err)
+{
+	struct dss_export *x;
+	struct stat st;
+	const char *const *s[] = { &o->dataset, &o->split, &o->subset, &o->filter,
+	    &o->prefixes, &o->out, NULL };
+	int i;
+
+	if (dss_export_check(o, err) < 0)
+		return NULL;
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		dss_export_nomem(err);
+		return NULL;
+	}
+	x->o = *o;
+	x->qpre[0] = x->qpre[1] = (struct dss_buf)DSS_BUF_INIT;
+	x->qdataset = x->qsplit = x->out = (struct dss_buf)DSS_BUF_INIT;
+	x->scratch = x->phrase = (struct dss_buf)DSS_BUF_INIT;
+	example_init(&x->e);
+	if ((x->path = strdup(path)) == NULL)
+		goto oom;
+	/* Own copies of every string option. */
+	for (i = 0; s[i] != NULL; i++) {
+		const char *v = *s[i];
+
+		if (v != NULL && (x->strs[i] = strdup(v)) == NULL)
+			goto oom;
+	}
+	x->o.dataset = x->strs[0];
+	x->o.split = x->strs[1];
+	x->o.subset = x->strs[2];
+	x->o.filter = x->strs[3];
+	x->o.prefixes = x->strs[4];
+	x->o.out = x->strs[5];
+	if (split_prefixes(x->o.prefixes, x->pre, x->prelen, err) < 0)
+		goto fail;
+	for (i = 0; i < 2; i++)
+		if (dss_jscan_escape(&x->qpre[i], x->pre[i], x->prelen[i]) < 0)
+			goto oom;
+	if (dss_jscan_quote(&x->qdataset, x->o.dataset, strlen(x->o.dataset)) < 0)
+		goto oom;
+	x->form = x->o.format == DSS_EXPORT_RELEASE ?
+	    dss_release_form(x->o.dataset) : NULL;
+	x->need_triples = x->o.format != DSS_EXPORT_STANDARD ||
+	    x->o.labels == DSS_EXPORT_TEACHER || x->o.missing == DSS_EXPORT_DROP;
+	x->need_record = x->o.format == DSS_EXPORT_CHAT || x->form != NULL;
+
+	/* Never create a database: say so when there is none. */
+	if (stat(path, &st) < 0) {
+		dss_err_errno(err, errno, "cannot open database '%s'", path);
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		dss_err_set(err, "cannot open database '%s': it is a directory",
+		    path);
+		goto fail;
+	}
+	if ((x->db = dss_db_open(path, DSS_DB_READONLY, err)) == NULL)
+		goto fail;
+	/*
+	 * Sorts spill to files, never to memory that grows with the corpus;
+	 * a 16 MiB page cache serves the sequential scans.
+	 */
+	if (check_version(x, err) < 0 ||
+	    dss_db_exec(x->db, "PRAGMA temp_store = FILE", err) < 0 ||
+	    dss_db_exec(x->db, "PRAGMA cache_size = -16384", err) < 0 ||
+	    check_dataset(x, err) < 0 || check_split(x, err) < 0 ||
+	    (x->o.subset != NULL && check_subset(x, err) < 0) ||
+	    (x->need_triples && check_filter(x, err) < 0) ||
+	    (x->o.format == DSS_EXPORT_CHAT && load_exemplars(x, err) < 0))
+		goto fail;
+	return x;
+oom:
+	dss_export_nomem(err);
+fail:
+	dss_export_close(x);
+	return NULL;
+}
+
+void
+dss_export_close(struct dss_export *x)
+{
+	size_t i;
+
+	if (x == NULL)
+		return;
+	dss_export_release_clean(&x->rel);
+	dss_export_release_remove_tmp(&x->rel);
+	free(x->rel.dir);
+	dss_db_close(x->db);
+	dss_exemplars_free(x->ex);
+	for (i = 0; i < sizeof(x->strs) / sizeof(x->strs[0]); i++)
+		free(x->strs[i]);
+	for (i = 0; i < x->nteachers; i++)
+		free(x->teachers[i]);
+	free(x->sub_split);
+	free(x->sub_kind);
+	free(x->sub_params);
+	free(x->path);
+	dss_buf_free(&x->qpre[0]);
+	dss_buf_free(&x->qpre[1]);
+	dss_buf_free(&x->qdataset);
+	dss_buf_free(&x->qsplit);
+	dss_buf_free(&x->out);
+	dss_buf_free(&x->scratch);
+	dss_buf_free(&x->phrase);
+	example_free(&x->e);
+	free(x);
+}
+
+const struct dss_export_counts *
+dss_export_total(const struct dss_export *x)
+{
+	return &x->total;
+}
+
+const struct dss_export_counts *
+dss_export_split(const struct dss_export *x, int s)
+{
+	return &x->split_counts[s >= 0 && s < 3 ? s : 0];
+}
+
+/* ---- the query ---- */
+
+/*
+ * Columns: 0 id, 1 input, 2 label, 3 sample (NULL when the example has no
+ * kept triple), 4 rationale, 5 teacher_label, 6 teacher, 7 record,
+ * 8 request; an example's rows come together.
+ *
+ * The examples of a split are read in their order (idx), and for each one
+ * its triples by the triples' key, (filter, dataset, id, request): the
+ * triples of a filter and dataset lie in example id order, so that both
+ * tables are read in step, page after page.  Within an example they come
+ * by request; they are sorted by sample only for --pick all, which writes
+ * them all (the other picks compare samples themselves).
+ *
+ * The examples of a subset are joined in id order (the order of the
+ * members' id index), so that again examples and triples are read in
+ * step, and the rows are then sorted into the subset's order: following
+ * the subset's order while joining would read both tables at random.
+ */
+static sqlite3_stmt *
+prepare(struct dss_export *x, const char *split, int subset,
+    struct dss_err *err)
+{
+	struct dss_buf q = DSS_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int triples = x->need_triples, r;
+
+	r = dss_buf_addf(&q, "SELECT e.id, e.input, e.label, %s, %s, %s FROM ",
+	    triples ? "t.sample, t.rationale, t.teacher_label, t.teacher" :
+	    "NULL, NULL, NULL, NULL", x->need_record ? "e.record" : "NULL",
+	    triples ? "t.request" : "NULL");
+	r |= dss_buf_adds(&q, subset ? "subset_members m INDEXED BY "
+	    "subset_members_id CROSS JOIN examples e ON e.dataset = m.dataset "
+	    "AND e.id = m.id " : "examples e ");
+	if (triples)
+		r |= dss_buf_addf(&q, "LEFT JOIN triples t ON t.filter = ?4 AND "
+		    "t.dataset = e.dataset AND t.id = e.id%s ",
+		    x->o.rationales == DSS_EXPORT_AGREE ? " AND t.agree = 1" : "");
+	r |= dss_buf_adds(&q, subset ? "WHERE m.dataset = ?1 AND m.name = ?3 "
+	    "AND e.split = ?2 ORDER BY m.pos" : "WHERE e.dataset = ?1 AND "
+	    "e.split = ?2 ORDER BY e.idx");
+	if (triples && (subset || x->o.pick == DSS_EXPORT_ALL))
+		r |= dss_buf_adds(&q, ", t.sample, t.request");
+	if (r < 0) {
+		dss_export_nomem(err);
+		goto out;
+	}
+	if ((st = dss_db_prepare(x->db, q.data, err)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, x->o.dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
+	if (subset)
+		sqlite3_bind_text(st, 3, x->o.subset, -1, SQLITE_STATIC);
+	if (triples)
+		sqlite3_bind_text(st, 4, x->o.filter, -1, SQLITE_STATIC);
+out:
+	dss_buf_free(&q);
+	return st;
+}
+
+/* ---- writing JSON Lines ---- */
+
+static int
+flush_out(struct dss_export *x, struct dss_err *err)
+{
+	if (x->out.len == 0)
+		return 0;
+	if (fwrite(x->out.data, 1, x->out.len, x->fp) != x->out.len)
+		return dss_err_errno(err, errno ? errno : EIO, "cannot write '%s'",
+		    x->fpname);
+	dss_buf_reset(&x->out);
+	return 0;
+}
+
+#define LIT(b, s) dss_buf_add_fast((b), (s), sizeof(s) - 1)
+
+/* Ends a record: counts it, and writes the buffer out when it is full. */
+static int
+end_record(struct dss_export *x, int r, struct dss_err *err)
+{
+	if (r < 0 || LIT(&x->out, "}\n") < 0)
+		return dss_export_nomem(err);
+	x->split_counts[x->s].records++;
+	return x->out.len >= OUT_FLUSH ? flush_out(x, err) : 0;
+}
+
+/* ,"dataset":D,"split":S,"id":I */
+static int
+put_where(struct dss_export *x)
+{
+	struct dss_buf *b = &x->out;
+
+	return LIT(b, ",\"dataset\":") | dss_buf_add_fast(b, x->qdataset.data,
+	    x->qdataset.len) | LIT(b, ",\"split\":") |
+	    dss_buf_add_fast(b, x->qsplit.data, x->qsplit.len) |
+	    LIT(b, ",\"id\":\"") | dss_buf_add_fast(b, x->e.qid.data,
+	    x->e.qid.len) | LIT(b, "\"");
+}
+
+/* The label a record trains on: the gold one, or the teacher's. */
+static void
+label_of(struct dss_export *x, const char *teacher_label, size_t tlen,
+    const char **s, size_t *n, int *escaped)
+{
+	if (x->o.labels == DSS_EXPORT_TEACHER) {
+		*s = teacher_label;
+		*n = tlen;
+		*escaped = 0;
+	} else {
+		*s = x->e.qlabel.data;
+		*n = x->e.qlabel.len;
+		*escaped = 1;
+	}
+}
+
+static int
+put_str(struct dss_buf *b, const char *s, size_t n, int escaped)
+{
+	if (escaped)
+		return dss_buf_addch_fast(b, '"') | dss_buf_add_fast(b, s, n) |
+		    dss_buf_addch_fast(b, '"');
+	return dss_jscan_quote(b, s, n);
+}
+
+static int
+t5_predict(struct dss_export *x, const char *tl, size_t tlen,
+    struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	const char *label;
+	size_t n;
+	int esc, r;
+
+	label_of(x, tl, tlen, &label, &n, &esc);
+	r = LIT(b, "{\"task\":\"predict\",\"input\":\"") |
+	    dss_buf_add_fast(b, x->qpre[0].data, x->qpre[0].len) |
+	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
+	    LIT(b, "\",\"target\":") | put_str(b, label, n, esc) | put_where(x);
+	x->split_counts[x->s].predict++;
+	return end_record(x, r, err);
+}
+
+static int
+t5_explain(struct dss_export *x, const char *rationale, size_t rlen,
+    struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	int r;
+
+	r = LIT(b, "{\"task\":\"explain\",\"input\":\"") |
+	    dss_buf_add_fast(b, x->qpre[1].data, x->qpre[1].len) |
+	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
+	    LIT(b, "\",\"target\":") | dss_jscan_quote(b, rationale, rlen) |
+	    put_where(x);
+	x->split_counts[x->s].explain++;
+	return end_record(x, r, err);
+}
+
+static int
+pairs_record(struct dss_export *x, const char *rationale, size_t rlen,
+    const char *tl, size_t tlen, struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	const char *label;
+	size_t n;
+	int esc, r;
+
+	label_of(x, tl, tlen, &label, &n, &esc);
+	r = LIT(b, "{\"input\":\"") | dss_buf_add_fast(b, x->e.qinput.data,
+	    x->e.qinput.len) | LIT(b, "\",\"label\":") |
+	    put_str(b, label, n, esc) | LIT(b, ",\"rationale\":") |
+	    dss_jscan_quote(b, rationale, rlen) | LIT(b, ",\"teacher_label\":") |
+	    dss_jscan_quote(b, tl, tlen) | put_where(x);
+	return end_record(x, r, err);
+}
+
+static int
+standard_record(struct dss_export *x, const char *tl, size_t tlen,
+    struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	const char *label;
+	size_t n;
+	int esc, r;
+
+	label_of(x, tl, tlen, &label, &n, &esc);
+	r = LIT(b, "{\"input\":\"") | dss_buf_add_fast(b, x->e.qinput.data,
+	    x->e.qinput.len) | LIT(b, "\",\"label\":") |
+	    put_str(b, label, n, esc) | put_where(x);
+	return end_record(x, r, err);
+}
+
+/*
+ * 1 when s is wholly inside one pair of parentheses, as an equation label
+ * "( 12.0 - 5.0 )" is: a template that puts the answer in parentheses
+ * then takes what is inside, so that none are doubled.
+ */
+static int
+wrapped(const char *s, size_t n)
+{
+	size_t i;
+	int depth = 0;
+
+	if (n < 2 || s[0] != '(' || s[n - 1] != ')')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '(')
+			depth++;
+		else if (s[i] == ')' && --depth == 0 && i != n - 1)
+			return 0;
+	}
+	return depth == 0;
+}
+
+/*
+ * Renders the answer sentence tmpl for label (n bytes) into x->phrase,
+ * with the example's fields (from its record) and, for an example with
+ * choices, answer_key, the letter of the label among them.  rationale,
+ * when not NULL, is given as {rationale}.
+ */
+int
+dss_export_render_answer(struct dss_export *x, const char *tmpl, const char *label,
+    size_t n, const char *rationale, size_t rlen, struct dss_err *err)
+{
+	cJSON *rec = NULL, *obj = NULL;
+	const cJSON *fields, *choices, *c;
+	char key[2] = { 0, 0 };
+	char *answer = NULL, *rat = NULL;
+	int k = 0, rc = -1;
+
+	if ((rec = cJSON_ParseWithLength(x->e.record.data, x->e.record.len))
+	    == NULL) {
+		dss_err_set(err, "example '%s': its stored record is not JSON",
+		    x->e.id.data);
+		goto out;
+	}
+	fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
+	obj = cJSON_IsObject(fields) ? cJSON_Duplicate(fields, 1) :
+	    cJSON_CreateObject();
+	if (strstr(tmpl, "({answer})") != NULL && wrapped(label, n)) {
+		label++;
+		n -= 2;
+	}
+	if (obj == NULL || (answer = strndup(label, n)) == NULL ||
+	    (rationale != NULL && (rat = strndup(rationale, rlen)) == NULL)) {
+		dss_export_nomem(err);
+		goto out;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "answer");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "answer_key");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "rationale");
+	if (cJSON_AddStringToObject(obj, "answer", answer) == NULL ||
+	    (rat != NULL && cJSON_AddStringToObject(obj, "rationale", rat) ==
+	    NULL)) {
+		dss_export_nomem(err);
+		goto out;
+	}
+	choices = cJSON_GetObjectItemCaseSensitive(obj, "choices");
+	cJSON_ArrayForEach(c, choices) {
+		if (key[0] == '\0' && cJSON_IsString(c) && k < 26 &&
+		    strlen(c->valuestring) == n &&
+		    memcmp(c->valuestring, label, n) == 0)
+			key[0] = (char)('A' + k);
+		k++;
+	}
+	if (cJSON_IsArray(choices) && key[0] == '\0') {
+		dss_err_set(err, "example '%s': label '%s' is not one of its "
+		    "choices", x->e.id.data, answer);
+		goto out;
+	}
+	if (key[0] != '\0' && cJSON_AddStringToObject(obj, "answer_key", key) ==
+	    NULL) {
+		dss_export_nomem(err);
+		goto out;
+	}
+	dss_buf_reset(&x->phrase);
+	if (dss_prompt_render(&x->phrase, tmpl, obj, "fields.", err) < 0) {
+		dss_err_prefix(err, "example '%s'", x->e.id.data);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(answer);
+	free(rat);
+	cJSON_Delete(obj);
+	cJSON_Delete(rec);
+	return rc;
+}
+
+static int
+chat_record(struct dss_export *x, const char *rationale, size_t rlen,
+    const char *tl, size_t tlen, struct dss_err *err)
+{
+	struct dss_buf *b = &x->out;
+	const char *label;
+	size_t n;
+	int r;
+
+	if (x->o.labels == DSS_EXPORT_TEACHER) {
+		label = tl;
+		n = tlen;
+	} else {
+		label = x->e.label.data;
+		n = x->e.label.len;
+	}
+	if (dss_export_render_answer(x, dss_exemplars_answer(x->ex), label, n, NULL, 0,
+	    err) < 0)
+		return -1;
+	r = LIT(b, "{\"messages\":[{\"role\":\"user\",\"content\":\"") |
+	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
+	    LIT(b, "\"},{\"role\":\"assistant\",\"content\":\"");
+	if (rationale != NULL && rlen > 0)
+		r |= dss_jscan_escape(b, rationale, rlen) |
+		    dss_buf_addch_fast(b, ' ');
+	r |= dss_jscan_escape(b, x->phrase.data, x->phrase.len) | LIT(b, "\"}]");
+	return end_record(x, r, err);
+}
+
+/* ---- the scan ---- */
+
+static int
+note_teacher(struct dss_export *x, const char *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return 0;
+	for (i = 0; i < x->nteachers; i++)
+		if (strcmp(x->teachers[i], t) == 0)
+			return 0;
+	if (x->nteachers == MAX_TEACHERS) {
+		x->other_teachers++;
+		return 0;
+	}
+	if ((x->teachers[x->nteachers] = strdup(t)) == NULL)
+		return -1;
+	x->nteachers++;
+	return 0;
+}
+
+/* Copies column i of st into b, and its escaped form into q when not NULL. */
+static int
+take(sqlite3_stmt *st, int i, struct dss_buf *b, struct dss_buf *q)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	dss_buf_reset(b);
+	if (q != NULL)
+		dss_buf_reset(q);
+	if (s == NULL)
+		return 0;
+	return dss_buf_add(b, s, n) | (q != NULL ? dss_jscan_escape(q, s, n) : 0);
+}
+
+static int
+begin_example(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+{
+	struct example *e = &x->e;
+	int needq = x->form == NULL;
+
+	if (take(st, 0, &e->id, &e->qid) < 0 ||
+	    take(st, 1, &e->input, needq ? &e->qinput : NULL) < 0 ||
+	    take(st, 2, &e->label, needq ? &e->qlabel : NULL) < 0 ||
+	    (x->need_record && take(st, 7, &e->record, NULL) < 0))
+		return dss_export_nomem(err);
+	e->kept = 0;
+	e->picked = 0;
+	x->split_counts[x->s].examples++;
+	return 0;
+}
+
+/* Characters (UTF-8 code points) in s. */
+static size_t
+chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Emits, for --pick all, what one kept rationale gives. */
+static int
+emit_each(struct dss_export *x, const char *rat, size_t rlen, const char *tl,
+    size_t tlen, struct dss_err *err)
+{
+	switch (x->o.format) {
+	case DSS_EXPORT_T5:
+		if (x->e.kept == 1 && t5_predict(x, tl, tlen, err) < 0)
+			return -1;
+		return t5_explain(x, rat, rlen, err);
+	case DSS_EXPORT_PAIRS:
+		return pairs_record(x, rat, rlen, tl, tlen, err);
+	case DSS_EXPORT_CHAT:
+		return chat_record(x, rat, rlen, tl, tlen, err);
+	default:
+		return 0;	/* dss_export_check refuses the others */
+	}
+}
+
+/* One row with a kept triple: pick it, or emit it for --pick all. */
+static int
+add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+{
+	struct example *e = &x->e;
+	const char *rat = (const char *)sqlite3_column_text(st, 4);
+	size_t rlen = (size_t)sqlite3_column_bytes(st, 4);
+	const char *tl = (const char *)sqlite3_column_text(st, 5);
+	size_t tlen = (size_t)sqlite3_column_bytes(st, 5);
+	long long sample = sqlite3_column_int64(st, 3);
+	const char *req = (const char *)sqlite3_column_text(st, 8);
+	size_t c = 0;
+	int better, earlier;
+
+	x->split_counts[x->s].rationales++;
+	if (rat == NULL)
+		rat = "";
+	if (tl == NULL) {
+		tl = "";
+		tlen = 0;
+		if (x->o.labels == DSS_EXPORT_TEACHER || x->form != NULL)
+			return 0;	/* no teacher label to train on */
+	}
+	if (x->form != NULL && (dss_export_unreadable(x->form, rat, rlen) ||
+	    dss_export_unreadable(x->form, tl, tlen))) {
+		x->split_counts[x->s].unreadable++;
+		return 0;
+	}
+	e->kept++;
+	if (x->o.pick == DSS_EXPORT_ALL) {
+		if (note_teacher(x, (const char *)sqlite3_column_text(st, 6)) < 0)
+			return dss_export_nomem(err);
+		return emit_each(x, rat, rlen, tl, tlen, err);
+	}
+	if (x->o.pick != DSS_EXPORT_FIRST)
+		c = chars(rat, rlen);
+	/* Ties go to the lower sample index (then request), whatever the row order. */
+	earlier = e->picked && (sample < e->sample || (sample == e->sample &&
+	    strcmp(req ? req : "", e->request.data) < 0));
+	switch (x->o.pick) {
+	case DSS_EXPORT_SHORTEST:
+		better = !e->picked || c < e->chars || (c == e->chars && earlier);
+		break;
+	case DSS_EXPORT_LONGEST:
+		better = !e->picked || c > e->chars || (c == e->chars && earlier);
+		break;
+	default:
+		better = !e->picked || earlier;
+	}
+	if (!better)
+		return 0;
+	if (take(st, 6, &e->teacher, NULL) < 0 ||
+	    take(st, 8, &e->request, NULL) < 0)
+		return dss_export_nomem(err);
+	dss_buf_reset(&e->rationale);
+	dss_buf_reset(&e->teacher_label);
+	if (dss_buf_add(&e->rationale, rat, rlen) < 0 ||
+	    dss_buf_add(&e->teacher_label, tl, tlen) < 0)
+		return dss_export_nomem(err);
+	e->picked = 1;
+	e->sample = sample;
+	e->chars = c;
+	return 0;
+}
+
+/* The example is complete: write what it gives. */
+static int
+end_example(struct dss_export *x, struct dss_err *err)
+{
+	struct example *e = &x->e;
+	struct dss_export_counts *c = &x->split_counts[x->s];
+	int with = e->kept > 0;
+	const char *r = e->rationale.data, *tl = e->teacher_label.data;
+	size_t rlen = e->rationale.len, tlen = e->teacher_label.len;
+
+	if (!with && (x->missing == DSS_EXPORT_DROP ||
+	    (x->o.labels == DSS_EXPORT_TEACHER && x->form == NULL))) {
+		c->dropped++;
+		return 0;
+	}
+	if (with)
+		c->with_rationale++;
+	else
+		c->label_only++;
+	if (with && x->o.pick != DSS_EXPORT_ALL &&
+	    note_teacher(x, e->teacher.data) < 0)
+		return dss_export_nomem(err);
+	if (x->form != NULL)
+		return dss_export_release_example(x, with, err);
+	if (x->o.pick == DSS_EXPORT_ALL && with)
+		return 0;	/* written as they came */
+	if (!with) {
+		r = tl = "";
+		rlen = tlen = 0;
+	}
+	switch (x->o.format) {
+	case DSS_EXPORT_T5:
+		if (t5_predict(x, tl, tlen, err) < 0)
+			return -1;
+		return with ? t5_explain(x, r, rlen, err) : 0;
+	case DSS_EXPORT_PAIRS:
+		return pairs_record(x, r, rlen, tl, tlen, err);
+	case DSS_EXPORT_STANDARD:
+		return standard_record(x, tl, tlen, err);
+	case DSS_EXPORT_CHAT:
+		return chat_record(x, with ? r : NULL, rlen, tl, tlen, err);
+	default:
+		return 0;
+	}
+}
+
+/* Exports one split s (its name split), with or without the subset. */
+static int
+scan(struct dss_export *x, int s, const char *split, int subset,
+    enum dss_export_missing missing, struct dss_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, have = 0;
+
+	x->s = s;
+	x->split = split;
+	x->missing = missing;
+	dss_buf_reset(&x->qsplit);
+	if (dss_jscan_quote(&x->qsplit, split, strlen(split)) < 0)
+		return dss_export_nomem(err);
+	if ((st = prepare(x, split, subset, err)) == NULL)
+		return -1;
+	if (x->form != NULL && dss_export_release_split_begin(x, err) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = dss_export_step(x, st, err)) == 1) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+		if (!have || n != x->e.id.len || memcmp(id, x->e.id.data, n) != 0) {
+			if ((have && end_example(x, err) < 0) ||
+			    begin_example(x, st, err) < 0) {
+				rc = -1;
+				break;
+			}
+			have = 1;
+		}
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+		    add_triple(x, st, err) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && have && end_example(x, err) < 0)
+		rc = -1;
+	sqlite3_finalize(st);
+	if (rc == 0 && x->form != NULL)
+		rc = dss_export_release_split_end(x, err);
+	return rc;
+}
+
+static void
+add_counts(struct dss_export_counts *to, const struct dss_export_counts *c)
+{
+	to->examples += c->examples;
+	to->rationales += c->rationales;
+	to->with_rationale += c->with_rationale;
+	to->label_only += c->label_only;
+	to->dropped += c->dropped;
+	to->unreadable += c->unreadable;
+	to->records += c->records;
+	to->predict += c->predict;
+	to->explain += c->explain;
+}
+
+static int
+run_release(struct dss_export *x, struct dss_err *err)
+{
+	int s;
+
+	if (dss_export_release_begin(x, err) < 0)
+		return -1;
+	for (s = 0; s < 3; s++) {
+		if (x->form->batches[s] == 0)
+			continue;
+		/* The subset and --missing shape train; valid and test stay whole. */
+		if (scan(x, s, dss_release_split_name(s),
+		    s == 0 && x->o.subset != NULL,
+		    s == 0 ? x->o.missing : DSS_EXPORT_LABEL_ONLY, err) < 0)
+			return -1;
+	}
+	return dss_export_release_commit(x, err);
+}
+
+int
+dss_export_run(struct dss_export *x, FILE *out, const char *outname,
+    struct dss_err *err)
+{
+	int rc, s;
+
+	if (x->ran)
+		return dss_err_set(err, "the export has already run");
+	x->ran = 1;
+	x->fp = out;
+	x->fpname = outname;
+	memset(&x->total, 0, sizeof(x->total));
+	memset(x->split_counts, 0, sizeof(x->split_counts));
+	if (x->form != NULL)
+		rc = run_release(x, err);
+	else if (scan(x, 0, x->o.split, x->o.subset != NULL, x->o.missing,
+	    err) < 0) {
+		flush_out(x, NULL);	/* what came before the error stands */
+		rc = -1;
+	} else
+		rc = flush_out(x, err);
+	for (s = 0; s < 3; s++)
+		add_counts(&x->total, &x->split_counts[s]);
+	return rc;
+}
+

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal to lib/export*.c, not an API: the state of an export, shared
+ * by the scan and the JSON Lines writers (export.c), the official release
+ * layout (export_release.c) and the data card (export_card.c).  The
+ * contract of the module is export.h.
+ */
+#ifndef DSS_EXPORT_IMPL_H
+#define DSS_EXPORT_IMPL_H
+
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "err.h"
+#include "export.h"
+#include "prompt.h"
+#include "release.h"
+
+#define MAX_TEACHERS 16		/* named in the card; the rest counted */
+#define SVAMP_TRAIN 800		/* the official split of SVAMP's 1,000 problems */
+#define SVAMP_ALL 1000
+
+/* The current example of a scan and what was picked for it. */
+struct example {
+	struct dss_buf id, input, label, record;	/* as stored */
+	struct dss_buf qid, qinput, qlabel;	/* JSON-escaped, no quotes */
+	unsigned long kept;		/* usable kept triples seen */
+	int picked;			/* pick holds one */
+	long long sample;
+	size_t chars;
+	struct dss_buf rationale, teacher_label, teacher, request;
+};
+
+struct svamp_problem {
+	char *body, *question, *equation, *type, *id;
+	double answer;
+	int set;
+};
+
+struct release_out {
+	char *dir;		/* DIR/datasets/DATASET */
+	char *tmp;		/* the temporary directory beside it */
+	FILE *ex;		/* the current split's examples file */
+	FILE *cot;		/* its current batch file */
+	char *expath, *cotpath;
+	long batch;		/* the current batch's number */
+	long long inbatch;	/* completions in it */
+	long long n;		/* examples written to the split */
+	struct svamp_problem *svamp;	/* SVAMP_ALL of them, for SVAMP.json */
+	int svamp_ok;		/* every problem can be rebuilt */
+	int svamp_written;
+};
+
+struct dss_export {
+	struct dss_export_opts o;
+	char *path;
+	char *strs[7];		/* owned copies of o's strings */
+	const char *pre[2];	/* the prefixes, into o.prefixes */
+	size_t prelen[2];
+	struct dss_buf qpre[2];	/* JSON-escaped */
+	sqlite3 *db;
+	int need_triples, need_record;
+	/* the subset, when there is one */
+	char *sub_split, *sub_kind, *sub_params;
+	long long sub_seed, sub_size;
+	double sub_fraction;
+	int sub_has_fraction;
+	struct dss_exemplars *ex;	/* chat: the answer sentence */
+	const struct dss_release_form *form;	/* release */
+	/* per-run state */
+	int s;			/* the split being exported, 0-2 */
+	const char *split;	/* its name */
+	enum dss_export_missing missing;	/* for it */
+	struct dss_buf qdataset, qsplit;	/* quoted */
+	struct example e;
+	struct dss_buf out;
+	FILE *fp;
+	const char *fpname;
+	struct dss_buf scratch, phrase;
+	struct release_out rel;
+	char *teachers[MAX_TEACHERS];
+	size_t nteachers;
+	unsigned long long other_teachers;
+	struct dss_export_counts total, split_counts[3];
+	int ran;
+};
+
+/* Sets err to "out of memory" and returns -1. */
+int dss_export_nomem(struct dss_err *err);
+/*
+ * Prepares sql and binds the text parameters that follow err, up to a
+ * NULL.  Returns the statement (caller finalizes) or NULL with err set.
+ */
+sqlite3_stmt *dss_export_query(struct dss_export *x, const char *sql,
+    struct dss_err *err, ...);
+/* Steps st: 1 for a row, 0 when done, -1 with err naming the database. */
+int dss_export_step(struct dss_export *x, sqlite3_stmt *st,
+    struct dss_err *err);
+/*
+ * Renders the answer sentence tmpl for label (n bytes) into x->phrase,
+ * with the current example's fields, answer_key (the label's letter when
+ * the example has choices) and, when rationale is not NULL, rationale.
+ */
+int dss_export_render_answer(struct dss_export *x, const char *tmpl,
+    const char *label, size_t n, const char *rationale, size_t rlen,
+    struct dss_err *err);
+
+/*
+ * The release layout (export_release.c).  begin makes DIR/datasets and
+ * the temporary directory; split_begin and split_end open and close the
+ * files of split x->s; example writes the current example (with its
+ * picked rationale when with); commit renames the finished directory
+ * into place.  clean closes and frees what is open; remove_tmp deletes
+ * the temporary directory of a run that did not commit.
+ */
+int dss_export_release_begin(struct dss_export *x, struct dss_err *err);
+int dss_export_release_split_begin(struct dss_export *x, struct dss_err *err);
+int dss_export_release_split_end(struct dss_export *x, struct dss_err *err);
+int dss_export_release_example(struct dss_export *x, int with,
+    struct dss_err *err);
+int dss_export_release_commit(struct dss_export *x, struct dss_err *err);
+void dss_export_release_clean(struct release_out *r);
+void dss_export_release_remove_tmp(struct release_out *r);
+/* 1 when the n bytes at s hold a text the official parser of f splits at. */
+int dss_export_unreadable(const struct dss_release_form *f, const char *s,
+    size_t n);
+/* Flushes, fsyncs and closes *fpp (named path); *fpp becomes NULL. */
+int dss_export_finish_file(FILE **fpp, const char *path, struct dss_err *err);
+/* fsyncs the directory path. */
+int dss_export_sync_dir(const char *path, struct dss_err *err);
+
+#endif

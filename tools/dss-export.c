@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dss-export: writes the training files of a corpus from a dss database:
+ * the multi-task records of Distilling Step-by-Step, the two baselines'
+ * label-only records, rationale pairs or chat turns to standard output,
+ * or the official release's layout into a directory, optionally with a
+ * data card.  A summary goes to standard error.  The work is done by
+ * lib/export.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+#include "../lib/buf.h"
+#include "../lib/export.h"
+
+static const char usage_line[] =
+    "usage: dss-export DB --dataset D --split S [--subset NAME] [--format F]\n"
+    "                  [--labels gold|teacher] [--rationales agree|all]\n"
+    "                  [--filter MODE] [--pick first|shortest|longest|all]\n"
+    "                  [--missing drop|label-only] [--prefixes P,E]\n"
+    "                  [--card FILE] [--out DIR]\n";
+
+static void
+usage(FILE *fp, int status)
+{
+	fputs(usage_line, fp);
+	if (fp == stdout)
+		fputs("\n"
+		    "  --card FILE          write a data card (Markdown) to FILE\n"
+		    "  --dataset D          the dataset to export\n"
+		    "  --filter MODE        use the triples of this dss-filter "
+		    "filter (default gold)\n"
+		    "  --format F           t5 (default), pairs, standard, chat or "
+		    "release\n"
+		    "  --labels gold|teacher\n"
+		    "                       train on gold labels (default) or the "
+		    "teacher's\n"
+		    "  --missing drop|label-only\n"
+		    "                       an example without a kept rationale: "
+		    "left out, or\n"
+		    "                       written with its label only (default)\n"
+		    "  --out DIR            --format release: write DIR/datasets/D\n"
+		    "  --pick first|shortest|longest|all\n"
+		    "                       which of several kept rationales "
+		    "(default first)\n"
+		    "  --prefixes P,E       the task prefixes of t5 (default "
+		    "'predict: ,explain: ')\n"
+		    "  --rationales agree|all\n"
+		    "                       only rationales that agree with gold "
+		    "(default), or all\n"
+		    "  --split S            the split to export (not with release)\n"
+		    "  --subset NAME        only the subset's examples, in its "
+		    "order\n"
+		    "  -h, --help           print this help\n"
+		    "  --version            print the version\n", fp);
+	tool_usage_exit(fp, status);
+}
+
+/* Parses the value of --opt with names, or exits with a usage error. */
+static int
+choice(const char *opt, const char *(*names)(int), const char *arg)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	const char *n;
+	int v = dss_export_parse(names, arg), i;
+
+	if (v >= 0)
+		return v;
+	for (i = 0; (n = names(i)) != NULL; i++)
+		dss_buf_addf(&b, "%s%s", i ? ", " : "", n);
+	warnx("unknown --%s '%s' (want %s)", opt, arg, b.data);
+	dss_buf_free(&b);
+	usage(stderr, 2);
+	return -1;
+}
+
+/* The command line, each argument quoted for sh when it needs it. */
+static char *
+command_line(int argc, char **argv)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	const char *p;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (i > 0)
+			dss_buf_addch(&b, ' ');
+		if (*a != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,+-@%") == strlen(a)) {
+			dss_buf_adds(&b, a);
+			continue;
+		}
+		dss_buf_addch(&b, '\'');
+		for (p = a; *p; p++)
+			if (*p == '\'')
+				dss_buf_adds(&b, "'\\''");
+			else
+				dss_buf_addch(&b, *p);
+		dss_buf_addch(&b, '\'');
+	}
+	return dss_buf_detach(&b, NULL);
+}
+
+static void
+summary(const struct dss_export *x, const struct dss_export_opts *o)
+{
+	const struct dss_export_counts *c = dss_export_total(x);
+	int s;
+
+	if (o->format == DSS_EXPORT_RELEASE) {
+		fprintf(stderr, "%s: wrote '%s/datasets/%s':", progname, o->out,
+		    o->dataset);
+		for (s = 0; s < 3; s++) {
+			const struct dss_export_counts *k = dss_export_split(x, s);
+
+			if (k->examples == 0)
+				continue;
+			fprintf(stderr, " %s %llu examples (%llu with a rationale)%s",
+			    s == 0 ? "train" : s == 1 ? "valid" : "test", k->records,
+			    k->with_rationale, s < 2 ? "," : "");
+		}
+		if (c->unreadable)
+			fprintf(stderr, "; %llu rationales left unused: the official "
+			    "parser would misread them", c->unreadable);
+		fputc('\n', stderr);
+		return;
+	}
+	fprintf(stderr, "%s: %s %s: %llu examples: %llu with a rationale, %llu "
+	    "label only, %llu left out; %llu records", progname, o->dataset,
+	    o->split, c->examples, c->with_rationale, c->label_only, c->dropped,
+	    c->records);
+	if (o->format == DSS_EXPORT_T5)
+		fprintf(stderr, " (predict %llu, explain %llu)", c->predict,
+		    c->explain);
+	fputc('\n', stderr);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_CARD = 256, OPT_DATASET, OPT_FILTER, OPT_FORMAT, OPT_LABELS,
+	    OPT_MISSING, OPT_OUT, OPT_PICK, OPT_PREFIXES, OPT_RATIONALES,
+	    OPT_SPLIT, OPT_SUBSET, OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "card", required_argument, NULL, OPT_CARD },
+		{ "dataset", required_argument, NULL, OPT_DATASET },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "labels", required_argument, NULL, OPT_LABELS },
+		{ "missing", required_argument, NULL, OPT_MISSING },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "pick", required_argument, NULL, OPT_PICK },
+		{ "prefixes", required_argument, NULL, OPT_PREFIXES },
+		{ "rationales", required_argument, NULL, OPT_RATIONALES },
+		{ "split", required_argument, NULL, OPT_SPLIT },
+		{ "subset", required_argument, NULL, OPT_SUBSET },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct dss_export_opts o = DSS_EXPORT_OPTS_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_export *x;
+	const char *card = NULL;
+	char *cmdline;
+	int c, st = 0;
+
+	tool_init("dss-export");
+	if ((cmdline = command_line(argc, argv)) == NULL)
+		die("out of memory");
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CARD:
+			card = optarg;
+			break;
+		case OPT_DATASET:
+			o.dataset = optarg;
+			break;
+		case OPT_FILTER:
+			o.filter = optarg;
+			o.given |= 1u << DSS_EXPORT_OPT_FILTER;
+			break;
+		case OPT_FORMAT:
+			o.format = choice("format", dss_export_format_name, optarg);
+			o.given |= 1u << DSS_EXPORT_OPT_FORMAT;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case OPT_LABELS:
+			o.labels = choice("labels", dss_export_labels_name, optarg);
+			o.given |= 1u << DSS_EXPORT_OPT_LABELS;
+			break;
+		case OPT_MISSING:
+			o.missing = choice("missing", dss_export_missing_name, optarg);
+			o.given |= 1u << DSS_EXPORT_OPT_MISSING;
+			break;
+		case OPT_OUT:
+			o.out = optarg;
+			break;
+		case OPT_PICK:
+			o.pick = choice("pick", dss_export_pick_name, optarg);
+			o.given |= 1u << DSS_EXPORT_OPT_PICK;
+			break;
+		case OPT_PREFIXES:
+			o.prefixes = optarg;
+			o.given |= 1u << DSS_EXPORT_OPT_PREFIXES;
+			break;
+		case OPT_RATIONALES:
+			o.rationales = choice("rationales",
+			    dss_export_rationales_name, optarg);
+			o.given |= 1u << DSS_EXPORT_OPT_RATIONALES;
+			break;
+		case OPT_SPLIT:
+			o.split = optarg;
+			break;
+		case OPT_SUBSET:
+			o.subset = optarg;
+			break;
+		case OPT_VERSION:
+			tool_version();
+			break;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(stderr, 2);
+	if (dss_export_check(&o, &err) < 0) {
+		warn_err(&err);
+		usage(stderr, 2);
+	}
+	if ((x = dss_export_open(argv[0], &o, &err)) == NULL)
+		die_err(&err);
+	if (dss_export_run(x, stdout, "stdout", &err) < 0) {
+		warn_err(&err);
+		st = 1;
+	} else {
+		summary(x, &o);
+		if (card != NULL && dss_export_card(x, card, cmdline, &err) < 0) {
+			warn_err(&err);
+			st = 1;
+		}
+	}
+	dss_export_close(x);
+	free(cmdline);
+	if (tool_fshut(stdout, "stdout"))
+		st = 1;
+	return st;
+}
