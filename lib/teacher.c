@@ -106,9 +106,9 @@ dss_teacher_open(struct dss_teacher *t, const char *spec,
 		if ((t->key = strdup(key)) == NULL)
 			goto nomem;
 	} else if (!dss_teacher_loopback(t->base_url)) {
-		dss_err_set(err, "no API key for '%s': environment variable '%s' "
-		    "is not set (only a loopback base URL may go without one)",
-		    t->base_url, key_env);
+		dss_err_set(err, "environment variable '%s' is not set: an API "
+		    "key is needed for '%s' (only a loopback base URL may go "
+		    "without one)", key_env, t->base_url);
 		goto fail;
 	}
 	return 0;
