@@ -153,11 +153,11 @@ on_body(char *data, size_t size, size_t n, void *arg)
 		/* curl then fails with CURLE_WRITE_ERROR: say why */
 		if (req->resp.len + size * n > req->resp.max) {
 			req->fail_kind = DSS_ERR_TOO_LARGE;
-			snprintf(req->error, sizeof(req->error),
+			snprintf(req->fail_msg, sizeof(req->fail_msg),
 			    "response body exceeded %zu bytes", req->resp.max);
 		} else {
 			req->fail_kind = DSS_ERR_NOMEM;
-			snprintf(req->error, sizeof(req->error),
+			snprintf(req->fail_msg, sizeof(req->fail_msg),
 			    "out of memory for a response body of %zu bytes",
 			    req->resp.len + size * n);
 		}
@@ -199,7 +199,7 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	req->header_bytes += n;
 	if (req->header_bytes > DSS_HTTP_HEADERS_MAX) {
 		req->fail_kind = DSS_ERR_TOO_LARGE;
-		snprintf(req->error, sizeof(req->error),
+		snprintf(req->fail_msg, sizeof(req->fail_msg),
 		    "response headers exceeded %zu bytes", DSS_HTTP_HEADERS_MAX);
 		return 0;
 	}
@@ -266,6 +266,7 @@ dss_http_add(struct dss_http *h, struct dss_http_req *req, struct dss_err *err)
 	req->location[0] = '\0';
 	req->header_bytes = 0;
 	req->fail_kind = DSS_ERR_OTHER;
+	req->fail_msg[0] = '\0';
 
 	curl_easy_setopt(e, CURLOPT_URL, req->url);
 	curl_easy_setopt(e, CURLOPT_POST, 1L);
@@ -330,8 +331,11 @@ describe_failure(struct dss_http_req *req)
 		req->fail_kind = DSS_ERR_OTHER;
 		return;
 	}
-	if (req->fail_kind != DSS_ERR_OTHER)
-		return;	/* on_body or on_header said why */
+	if (req->fail_kind != DSS_ERR_OTHER) {
+		/* on_body or on_header said why; curl's buffer has its own words */
+		snprintf(req->error, sizeof(req->error), "%s", req->fail_msg);
+		return;
+	}
 	snprintf(curl_msg, sizeof(curl_msg), "%s", req->error[0] ? req->error :
 	    curl_easy_strerror((CURLcode)req->curl_code));
 	switch (req->curl_code) {

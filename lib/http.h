@@ -56,12 +56,13 @@ struct dss_http_req {
 	 * verified; DSS_ERR_OTHER otherwise.
 	 */
 	enum dss_err_kind fail_kind;
+	char fail_msg[128];		/* the engine's words for fail_kind */
 
 	CURL *easy;			/* engine's; NULL when not in flight */
 };
 
 #define DSS_HTTP_REQ_INIT { NULL, NULL, 0, NULL, 0, NULL, 0, { 0 }, 0, \
-	DSS_BUF_INIT, -1, -1, -1, -1, -1, 0, 0, { 0 }, 0, DSS_ERR_OTHER, NULL }
+	DSS_BUF_INIT, -1, -1, -1, -1, -1, 0, 0, { 0 }, 0, DSS_ERR_OTHER, { 0 }, NULL }
 
 struct dss_http;
 

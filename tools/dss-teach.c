@@ -105,6 +105,7 @@ parse_num(const char *opt, const char *v)
 struct display {
 	int tty, quiet;
 	double last_line;
+	int waiting;		/* the last line showed a server's wait */
 };
 
 static void
@@ -166,9 +167,14 @@ on_progress(void *arg, const struct dss_teach_stats *st, int final)
 	status_line(st, priced, line, sizeof(line));
 	if (d->tty) {
 		fprintf(stderr, "\r\033[K%s: %s%s", progname, line, final ? "\n" : "");
-	} else if (final || st->elapsed - d->last_line >= 10) {
+	} else if (final || st->elapsed - d->last_line >= 10 ||
+	    ((st->waiting >= 0.5 || st->db_waiting) && !d->waiting)) {
+		/* a new wait is shown at once, not ten seconds later */
 		fprintf(stderr, "%s: %s\n", progname, line);
 		d->last_line = st->elapsed;
+	}
+	if (!d->tty) {
+		d->waiting = st->waiting >= 0.5 || st->db_waiting;
 	}
 }
 
@@ -412,7 +418,7 @@ main(int argc, char **argv)
 	struct dss_teach_stats st;
 	struct dss_teacher teacher;
 	struct dss_err err = DSS_ERR_INIT;
-	struct display d = { 0, 0, 0 };
+	struct display d = { 0, 0, 0, 0 };
 	const char *dbpath = NULL, *spec = NULL, *base = NULL, *key_env = NULL;
 	const char *prices = NULL, *summary = NULL;
 	char **stops = NULL, *end;
