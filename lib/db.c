@@ -64,11 +64,28 @@ dss_db_prepare(sqlite3 *db, const char *sql, struct dss_err *err)
  * timeout) and finds the version the previous one left.
  */
 static int
+user_version(sqlite3 *db, int *version, struct dss_err *err)
+{
+	sqlite3_stmt *st;
+
+	if ((st = dss_db_prepare(db, "PRAGMA user_version", err)) == NULL)
+		return -1;
+	*version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
 migrate(sqlite3 *db, struct dss_err *err)
 {
 	sqlite3_stmt *st;
 	int version, n = dss_schema_version;
 
+	/* up to date: no write lock is needed (another writer may hold it) */
+	if (user_version(db, &version, err) < 0)
+		return -1;
+	if (version == n)
+		return 0;
 	for (;;) {
 		char pragma[64];
 
