@@ -8,7 +8,8 @@ scripted completions or a deterministic default, injects faults on demand
 JSON, a hang, a slow drip) and counts requests per key (the SHA-256 of the
 request body minus volatile fields), so a test can assert that nothing was
 paid twice (volatile fields: user, stream, stream_options; the K identical
-bodies of a provider without n count K times).  GET /stats returns the counts as JSON; every request is also
+bodies of a provider without n count K times).  GET /stats returns the counts as JSON
+(--tls-cert and --tls-key serve HTTPS instead of HTTP); every request is also
 logged as one JSON line with --log (API keys are never logged: only the
 header's name and whether it matched --require-key).  Standard library
 only; exits by itself after --lifetime seconds.  Each log line also holds
@@ -703,6 +704,8 @@ def main():
     ap.add_argument("--multipart", action="store_true",
                     help="split Anthropic/Gemini text into two parts")
     ap.add_argument("--lifetime", type=float, default=600)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM chain")
+    ap.add_argument("--tls-key", help="the private key of --tls-cert")
     args = ap.parse_args()
     global STATE
     try:
@@ -711,6 +714,11 @@ def main():
         print("fake_teacher: %s" % e, file=sys.stderr)
         sys.exit(2)
     srv = Server(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print(srv.server_address[1], flush=True)
 
     def die():
