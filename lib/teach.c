@@ -1571,8 +1571,12 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 			if (r.next_lease_poll < wake)
 				wake = r.next_lease_poll;
 		}
-		if (r.renew != NULL && now >= r.next_renew)
-			renew_leases(&r, now);
+		if (r.renew != NULL) {
+			if (now >= r.next_renew)
+				renew_leases(&r, now);
+			if (r.next_renew < wake)
+				wake = r.next_renew;
+		}
 		if (dispatch(&r, now, &wake) < 0)
 			goto out;
 		/* new requests go out before this batch is committed */

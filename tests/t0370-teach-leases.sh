@@ -84,11 +84,11 @@ ok $? "after kill -9: the lapsed leases are taken over within seconds ($secs s)"
 is "$(sqlite3 "$TMP/kill.db" 'SELECT count(*) FROM teach_leases')" 0 "after kill -9: no lease left"
 
 # ---- a live lease is waited for, not paid again ----------------------------
-start_server port "$PY" "$FAKE" --latency-ms 2000 --lifetime 120
+start_server port "$PY" "$FAKE" --latency-ms 4000 --lifetime 120
 mkanli 2 'Theta %d sat.' 'Theta %d is seated.' entailment 5eed0370 > "$TMP/p2.jsonl"
-teach 1 "$TMP/wait.db" "$TMP/p2.jsonl" --lease 1
+teach 1 "$TMP/wait.db" "$TMP/p2.jsonl" --lease 2
 sleep 0.5
-teach 2 "$TMP/wait.db" "$TMP/p2.jsonl" --lease 1
+teach 2 "$TMP/wait.db" "$TMP/p2.jsonl" --lease 2
 wait $pid1; s1=$?; wait $pid2; s2=$?
 is "$s1 $s2" "0 0" "a lease shorter than the request, renewed: both exit 0"
 is "$(stat total)" 2 "a renewed lease: the second process pays nothing"
