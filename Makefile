@@ -18,7 +18,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 	$(CFLAGS) $(PKG_CFLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
-SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN = -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
 # The compiled-in fallback for the dataset manifests directory.
 build/lib/manifest.o build/asan/lib/manifest.o build/fuzz/lib/manifest.o: ALL_CFLAGS += -DDSS_PREFIX='"$(PREFIX)"'
 

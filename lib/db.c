@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 
@@ -55,31 +56,88 @@ dss_db_prepare(sqlite3 *db, const char *sql, struct dss_err *err)
 	return st;
 }
 
+/*
+ * Brings the schema up to date, one migration per transaction.  The
+ * version is read inside the write transaction that applies the next
+ * migration, so processes opening a new database at once neither apply
+ * a migration twice nor skip one: each waits for the write lock (the busy
+ * timeout) and finds the version the previous one left.
+ */
+static int
+user_version(sqlite3 *db, int *version, struct dss_err *err)
+{
+	sqlite3_stmt *st;
+
+	if ((st = dss_db_prepare(db, "PRAGMA user_version", err)) == NULL)
+		return -1;
+	*version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static int
 migrate(sqlite3 *db, struct dss_err *err)
 {
 	sqlite3_stmt *st;
-	int version, i, n = dss_schema_version;
+	int version, n = dss_schema_version;
 
-	if ((st = dss_db_prepare(db, "PRAGMA user_version", err)) == NULL)
+	/* up to date: no write lock is needed (another writer may hold it) */
+	if (user_version(db, &version, err) < 0)
 		return -1;
-	version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (version > n)
-		return dss_err_set(err, "database '%s' has schema version %d, newer "
-		    "than this dss (%d)", sqlite3_db_filename(db, "main"), version, n);
-	for (i = version; i < n; i++) {
+	if (version == n)
+		return 0;
+	for (;;) {
 		char pragma[64];
 
 		if (dss_db_begin(db, err) < 0)
 			return -1;
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", i + 1);
-		if (dss_db_exec(db, dss_schema_migrations[i], err) < 0 ||
+		if ((st = dss_db_prepare(db, "PRAGMA user_version", err)) == NULL) {
+			dss_db_rollback(db);
+			return -1;
+		}
+		version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		sqlite3_finalize(st);
+		if (version > n) {
+			dss_db_rollback(db);
+			return dss_err_set(err, "database '%s' has schema version %d, "
+			    "newer than this dss (%d)", sqlite3_db_filename(db, "main"),
+			    version, n);
+		}
+		if (version == n)
+			return dss_db_commit(db, err);
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    version + 1);
+		if (dss_db_exec(db, dss_schema_migrations[version], err) < 0 ||
 		    dss_db_exec(db, pragma, err) < 0 ||
 		    dss_db_commit(db, err) < 0) {
 			dss_db_rollback(db);
 			return -1;
 		}
+	}
+}
+
+/*
+ * Runs a statement that SQLite may refuse at once with SQLITE_BUSY
+ * without calling the busy handler (switching to WAL needs the database
+ * to itself for a moment): tries again for up to 30 seconds.
+ */
+static int
+exec_patiently(sqlite3 *db, const char *sql, struct dss_err *err)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int i, rc;
+
+	for (i = 0; i < 1500; i++) {
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		fail(db, err, "database");
+		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+			dss_err_kind(err, DSS_ERR_BUSY);
+		return -1;
 	}
 	return 0;
 }
@@ -106,8 +164,8 @@ dss_db_open(const char *path, int flags, struct dss_err *err)
 		 * of them per page and cut the I/O of bulk loads by a third.
 		 * This only takes effect on a new, empty database (before WAL).
 		 */
-		if (dss_db_exec(db, "PRAGMA page_size = 16384", err) < 0 ||
-		    dss_db_exec(db, "PRAGMA journal_mode = WAL", err) < 0 ||
+		if (exec_patiently(db, "PRAGMA page_size = 16384", err) < 0 ||
+		    exec_patiently(db, "PRAGMA journal_mode = WAL", err) < 0 ||
 		    dss_db_exec(db, "PRAGMA synchronous = NORMAL", err) < 0 ||
 		    dss_db_exec(db, "PRAGMA foreign_keys = ON", err) < 0 ||
 		    migrate(db, err) < 0) {

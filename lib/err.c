@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Error messages carried from libdss to the tools. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,8 +26,10 @@ join(struct dss_err *err, const char *a, const char *b)
 int
 dss_err_vset(struct dss_err *err, const char *fmt, va_list ap)
 {
-	if (err != NULL)
+	if (err != NULL) {
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		err->kind = DSS_ERR_OTHER;
+	}
 	return -1;
 }
 
@@ -69,5 +72,14 @@ dss_err_errno(struct dss_err *err, int errnum, const char *fmt, ...)
 	vsnprintf(pre, sizeof(pre), fmt, ap);
 	va_end(ap);
 	join(err, pre, strerror(errnum));
+	err->kind = errnum == ENOMEM ? DSS_ERR_NOMEM : DSS_ERR_SYSTEM;
+	return -1;
+}
+
+int
+dss_err_kind(struct dss_err *err, enum dss_err_kind kind)
+{
+	if (err != NULL)
+		err->kind = kind;
 	return -1;
 }

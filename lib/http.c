@@ -23,6 +23,7 @@ struct dss_http {
 	int capready;
 	double timer;		/* when libcurl wants a timeout call; < 0 none */
 	int added;		/* requests added since the last poll */
+	char *cacert;		/* PEM file of trusted CAs, or NULL: system's */
 };
 
 double
@@ -125,9 +126,22 @@ dss_http_free(struct dss_http *h)
 		curl_easy_cleanup(h->pool[i]);
 	free(h->pool);
 	curl_multi_cleanup(h->multi);
+	free(h->cacert);
 	free(h->fds);
 	free(h->ready);
 	free(h);
+}
+
+int
+dss_http_set_cacert(struct dss_http *h, const char *path, struct dss_err *err)
+{
+	char *s = strdup(path);
+
+	if (s == NULL)
+		return dss_err_set(err, "out of memory");
+	free(h->cacert);
+	h->cacert = s;
+	return 0;
 }
 
 static size_t
@@ -135,8 +149,20 @@ on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct dss_http_req *req = arg;
 
-	if (dss_buf_add(&req->resp, data, size * n) < 0)
-		return 0;	/* too large: curl fails with CURLE_WRITE_ERROR */
+	if (dss_buf_add(&req->resp, data, size * n) < 0) {
+		/* curl then fails with CURLE_WRITE_ERROR: say why */
+		if (req->resp.len + size * n > req->resp.max) {
+			req->fail_kind = DSS_ERR_TOO_LARGE;
+			snprintf(req->fail_msg, sizeof(req->fail_msg),
+			    "response body exceeded %zu bytes", req->resp.max);
+		} else {
+			req->fail_kind = DSS_ERR_NOMEM;
+			snprintf(req->fail_msg, sizeof(req->fail_msg),
+			    "out of memory for a response body of %zu bytes",
+			    req->resp.len + size * n);
+		}
+		return 0;
+	}
 	return size * n;
 }
 
@@ -170,12 +196,22 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	time_t now = time(NULL);
 
 	n *= size;
+	req->header_bytes += n;
+	if (req->header_bytes > DSS_HTTP_HEADERS_MAX) {
+		req->fail_kind = DSS_ERR_TOO_LARGE;
+		snprintf(req->fail_msg, sizeof(req->fail_msg),
+		    "response headers exceeded %zu bytes", DSS_HTTP_HEADERS_MAX);
+		return 0;
+	}
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		/* a new response (after 100 Continue, say): forget the last */
 		req->retry_after = req->reset_requests = req->reset_tokens = -1;
 		req->remaining_requests = req->remaining_tokens = -1;
+		req->location[0] = '\0';
 		return n;
 	}
+	if (header_value(data, n, "location", req->location, sizeof(req->location)))
+		return n;
 	if (header_value(data, n, "retry-after", v, sizeof(v))) {
 		if (dss_ratelimit_retry_after(v, now, &s) == 0 &&
 		    req->retry_after < 0)
@@ -227,6 +263,10 @@ dss_http_add(struct dss_http *h, struct dss_http_req *req, struct dss_err *err)
 	req->remaining_requests = req->remaining_tokens = -1;
 	req->started = dss_http_now();
 	req->elapsed = 0;
+	req->location[0] = '\0';
+	req->header_bytes = 0;
+	req->fail_kind = DSS_ERR_OTHER;
+	req->fail_msg[0] = '\0';
 
 	curl_easy_setopt(e, CURLOPT_URL, req->url);
 	curl_easy_setopt(e, CURLOPT_POST, 1L);
@@ -249,6 +289,12 @@ dss_http_add(struct dss_http *h, struct dss_http_req *req, struct dss_err *err)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "dss-teach/0.1");
+	/* libcurl's defaults, said out loud: TLS peers are verified */
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	if (h->cacert != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, h->cacert);
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		return dss_err_set(err, "cannot start request to '%s'", req->url);
@@ -272,6 +318,50 @@ grow_pool(struct dss_http *h)
 	return 0;
 }
 
+/*
+ * Words the failure of a finished transfer: curl's own message, unless
+ * the engine knows better (a limit it enforced), or curl's would mislead.
+ */
+static void
+describe_failure(struct dss_http_req *req)
+{
+	char curl_msg[CURL_ERROR_SIZE];
+
+	if (req->curl_code == CURLE_OK) {
+		req->fail_kind = DSS_ERR_OTHER;
+		return;
+	}
+	if (req->fail_kind != DSS_ERR_OTHER) {
+		/* on_body or on_header said why; curl's buffer has its own words */
+		snprintf(req->error, sizeof(req->error), "%s", req->fail_msg);
+		return;
+	}
+	snprintf(curl_msg, sizeof(curl_msg), "%s", req->error[0] ? req->error :
+	    curl_easy_strerror((CURLcode)req->curl_code));
+	switch (req->curl_code) {
+	case CURLE_OUT_OF_MEMORY:
+		/* libcurl says this of a header line over its own limit too */
+		if (req->resp.len == 0 && req->header_bytes > 0) {
+			req->fail_kind = DSS_ERR_TOO_LARGE;
+			snprintf(req->error, sizeof(req->error), "response headers "
+			    "too large for libcurl (a header line over %d bytes)",
+			    CURL_MAX_HTTP_HEADER);
+			return;
+		}
+		req->fail_kind = DSS_ERR_NOMEM;
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_ISSUER_ERROR:
+		req->fail_kind = DSS_ERR_TLS;
+		break;
+	default:
+		break;
+	}
+	snprintf(req->error, sizeof(req->error), "%s", curl_msg);
+}
+
 /* Reports the finished transfers.  Returns how many there were. */
 static int
 collect(struct dss_http *h, dss_http_done_fn *done, void *arg)
@@ -291,9 +381,7 @@ collect(struct dss_http *h, dss_http_done_fn *done, void *arg)
 		curl_multi_remove_handle(h->multi, e);
 		req->easy = NULL;
 		req->elapsed = dss_http_now() - req->started;
-		if (req->curl_code != CURLE_OK && req->error[0] == '\0')
-			snprintf(req->error, sizeof(req->error), "%s",
-			    curl_easy_strerror((CURLcode)req->curl_code));
+		describe_failure(req);
 		h->running--;
 		if (h->npool < h->cappool ||
 		    (h->npool == h->cappool && grow_pool(h) == 0))

@@ -18,6 +18,7 @@
 #include "err.h"
 
 #define DSS_HTTP_BODY_MAX ((size_t)64 << 20)
+#define DSS_HTTP_HEADERS_MAX ((size_t)256 << 10)	/* all of a response's */
 
 /*
  * One request and, once finished, its response.  The caller allocates
@@ -45,12 +46,23 @@ struct dss_http_req {
 	long remaining_tokens;		/* -1 when not sent */
 	double started;			/* dss_http_now() when added */
 	double elapsed;			/* seconds from add to finish */
+	char location[256];		/* Location of a 3xx, cut to fit */
+	size_t header_bytes;		/* response header bytes seen */
+	/*
+	 * Why the transfer failed, when curl_code alone would mislead:
+	 * DSS_ERR_TOO_LARGE when the body passed DSS_HTTP_BODY_MAX or the
+	 * headers DSS_HTTP_HEADERS_MAX (error then says which, with the
+	 * limit), DSS_ERR_TLS when the server's certificate could not be
+	 * verified; DSS_ERR_OTHER otherwise.
+	 */
+	enum dss_err_kind fail_kind;
+	char fail_msg[128];		/* the engine's words for fail_kind */
 
 	CURL *easy;			/* engine's; NULL when not in flight */
 };
 
 #define DSS_HTTP_REQ_INIT { NULL, NULL, 0, NULL, 0, NULL, 0, { 0 }, 0, \
-	DSS_BUF_INIT, -1, -1, -1, -1, -1, 0, 0, NULL }
+	DSS_BUF_INIT, -1, -1, -1, -1, -1, 0, 0, { 0 }, 0, DSS_ERR_OTHER, { 0 }, NULL }
 
 struct dss_http;
 
@@ -63,6 +75,14 @@ double dss_http_now(void);
  */
 struct dss_http *dss_http_new(int max_conns, struct dss_err *err);
 void dss_http_free(struct dss_http *h);
+
+/*
+ * Trusts the CA certificates of the PEM file path (copied) instead of the
+ * system's for the requests added after the call.  TLS peers are always
+ * verified (certificate and host name); this only says against what.
+ */
+int dss_http_set_cacert(struct dss_http *h, const char *path,
+    struct dss_err *err);
 
 /*
  * Starts req (a POST of req->body to req->url with req->headers).  The

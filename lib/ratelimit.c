@@ -235,6 +235,28 @@ dss_ratelimit_rfc3339(const char *value, time_t now, double *seconds)
 	return 0;
 }
 
+enum dss_wait
+dss_ratelimit_cap(double asked, double cap, double *seconds)
+{
+	if (!(asked >= 0))
+		return DSS_WAIT_NONE;
+	*seconds = asked;
+	if (cap < 0)
+		cap = 0;
+	return asked > cap ? DSS_WAIT_OVER_CAP : DSS_WAIT_OK;
+}
+
+enum dss_wait
+dss_ratelimit_retry_after_capped(const char *value, time_t now, double cap,
+    double *seconds)
+{
+	double s;
+
+	if (dss_ratelimit_retry_after(value, now, &s) < 0)
+		return DSS_WAIT_NONE;
+	return dss_ratelimit_cap(s, cap, seconds);
+}
+
 double
 dss_ratelimit_backoff(int attempt, double base, double cap,
     unsigned int *seed)

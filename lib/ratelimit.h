@@ -73,6 +73,23 @@ int dss_ratelimit_duration(const char *value, double *seconds);
 int dss_ratelimit_rfc3339(const char *value, time_t now, double *seconds);
 
 /*
+ * The one rule for a wait a server asks for (Retry-After, a reset time):
+ * a wait up to cap seconds is honoured, a longer one is refused, never
+ * slept through.  asked < 0 means the server asked for nothing.  Returns
+ * DSS_WAIT_NONE, DSS_WAIT_OK with *seconds to wait, or DSS_WAIT_OVER_CAP
+ * with *seconds as asked (for the message).
+ */
+enum dss_wait { DSS_WAIT_NONE, DSS_WAIT_OK, DSS_WAIT_OVER_CAP };
+enum dss_wait dss_ratelimit_cap(double asked, double cap, double *seconds);
+
+/*
+ * Parses a Retry-After value (as dss_ratelimit_retry_after) and applies
+ * the cap (as dss_ratelimit_cap); an unparsable value is DSS_WAIT_NONE.
+ */
+enum dss_wait dss_ratelimit_retry_after_capped(const char *value, time_t now,
+    double cap, double *seconds);
+
+/*
  * The delay before retry number attempt (1-based): base * 2^(attempt-1),
  * capped at cap, with "equal jitter" (half fixed, half uniform random
  * from *seed), so that clients throttled together do not retry together.

@@ -25,9 +25,16 @@
 /*
  * S_WAIT: the same request is pending or in flight for another prompt in
  * the window (a prompt repeated in the input); the sample is served from
- * the cache once that one is answered.
+ * the cache once that one is answered.  S_LEASED: another process holds
+ * the request key's lease; the sample is served from the cache once that
+ * process stores the answer, or sent by this one when the lease lapses.
  */
-enum { S_PENDING, S_FLIGHT, S_DONE, S_FAILED, S_WAIT };
+enum { S_PENDING, S_FLIGHT, S_DONE, S_FAILED, S_WAIT, S_LEASED };
+
+/* A window holds at most this many bytes of input lines (and one line). */
+#define WINDOW_BYTES ((size_t)16 << 20)
+/* Samples waiting for another process look at the cache this often. */
+#define LEASE_POLL 0.25
 
 struct sample {
 	char key[DSS_SHA256_HEX];
@@ -38,12 +45,14 @@ struct sample {
 
 struct job {
 	struct job *prev, *next;
-	cJSON *record;
+	cJSON *record;		/* local teachers only, else NULL */
 	cJSON *input;
 	char *prefix;		/* the carried fields as "{...", no closing brace */
 	int prefix_empty;
-	const char *id;		/* in record */
-	const char *dataset;	/* in record, may be NULL */
+	char *id;
+	char *dataset;		/* may be NULL */
+	const char *teacher;	/* of its first answer, for the summary */
+	size_t bytes;		/* its input line's length */
 	unsigned long lineno;
 	long est_tokens;	/* estimated prompt tokens */
 	int nsamples;
@@ -76,6 +85,7 @@ struct result {
 	double cost;
 	long latency_ms;
 	const char *response;	/* raw body, owned by the batch */
+	int stored;		/* the insert added the row */
 };
 
 struct run {
@@ -87,6 +97,13 @@ struct run {
 	struct dss_lines lines;
 	struct dss_http *http;
 	sqlite3_stmt *get, *put;
+	/* NULL without leases */
+	sqlite3_stmt *lease_get, *lease, *unlease, *renew, *release;
+	char holder[96];	/* this process in teach_leases */
+	double next_renew, next_lease_poll;
+	size_t window_bytes;
+	double flush_retry;	/* answers wait for the lock until then */
+	int reported_usage, reported_mask;
 	struct dss_db_checkpointer ck;
 	struct job *head, *tail;
 	int njobs, window;
@@ -119,6 +136,58 @@ dss_teach_opts_init(struct dss_teach_opts *o)
 	o->retries = 6;
 	o->backoff_base = 0.5;
 	o->backoff_cap = 60;
+	o->max_wait = 300;
+	o->lease = 60;
+}
+
+void
+dss_teach_stats_free(struct dss_teach_stats *st)
+{
+	int i;
+
+	for (i = 0; i < st->ngroups; i++) {
+		free(st->groups[i].dataset);
+		free(st->groups[i].teacher);
+	}
+	free(st->groups);
+	st->groups = NULL;
+	st->ngroups = 0;
+}
+
+static int
+same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * The figures of dataset and teacher, made on first use; NULL only when
+ * memory runs out (the summary then lacks the group, nothing else).
+ */
+static struct dss_teach_group *
+group(struct dss_teach_stats *st, const char *dataset, const char *teacher)
+{
+	struct dss_teach_group *g;
+	int i;
+
+	for (i = st->ngroups - 1; i >= 0; i--)
+		if (same(st->groups[i].dataset, dataset) &&
+		    same(st->groups[i].teacher, teacher))
+			return &st->groups[i];
+	if ((g = realloc(st->groups, (st->ngroups + 1) * sizeof(*g))) == NULL)
+		return NULL;
+	st->groups = g;
+	g += st->ngroups;
+	memset(g, 0, sizeof(*g));
+	g->dataset = dataset ? strdup(dataset) : NULL;
+	g->teacher = strdup(teacher);
+	if ((dataset && g->dataset == NULL) || g->teacher == NULL) {
+		free(g->dataset);
+		free(g->teacher);
+		return NULL;
+	}
+	st->ngroups++;
+	return g;
 }
 
 int
@@ -159,6 +228,8 @@ job_free(struct job *j)
 	cJSON_Delete(j->record);
 	cJSON_Delete(j->input);
 	free(j->prefix);
+	free(j->id);
+	free(j->dataset);
 	free(j);
 }
 
@@ -174,6 +245,28 @@ job_unlink(struct run *r, struct job *j)
 	else
 		r->tail = j->prev;
 	r->njobs--;
+	r->window_bytes -= j->bytes;
+}
+
+/* The summary group of job j's prompt. */
+static struct dss_teach_group *
+job_group(struct run *r, const struct job *j)
+{
+	return group(r->st, j->dataset, j->teacher ? j->teacher :
+	    r->o->teacher->spec);
+}
+
+/* Retires j unfinished (a stop left it); j is freed. */
+static void
+job_retire(struct run *r, struct job *j)
+{
+	struct dss_teach_group *g = job_group(r, j);
+
+	r->st->unfinished++;
+	if (g)
+		g->unfinished++;
+	job_unlink(r, j);
+	job_free(j);
 }
 
 /*
@@ -183,12 +276,20 @@ job_unlink(struct run *r, struct job *j)
 static int
 sample_closed(struct run *r, struct job *j)
 {
+	struct dss_teach_group *g;
+
 	if (--j->open > 0 || j->flights > 0)
 		return 0;
-	if (j->failed)
+	g = job_group(r, j);
+	if (j->failed) {
 		r->st->failed++;
-	else
+		if (g)
+			g->failed++;
+	} else {
 		r->st->done++;
+		if (g)
+			g->done++;
+	}
 	job_unlink(r, j);
 	job_free(j);
 	return 1;
@@ -308,13 +409,28 @@ emit(struct run *r, const char *line)
 	return 0;
 }
 
+/* Counts an emitted completion of job j under teacher in the summary. */
+static void
+count_completion(struct run *r, struct job *j, const char *teacher,
+    int cached)
+{
+	struct dss_teach_group *g = group(r->st, j->dataset, teacher);
+
+	if (g == NULL)
+		return;
+	if (j->teacher == NULL)
+		j->teacher = g->teacher;
+	g->completions++;
+	g->cached += cached;
+}
+
 /* Looks sample k up in the cache; emits it and returns 1 on a hit. */
 static int
 from_cache(struct run *r, struct job *j, int k)
 {
 	sqlite3_stmt *st = r->get;
 	const struct dss_teacher *t = r->o->teacher;
-	const char *text, *fr, *model;
+	const char *text, *fr, *model, *teacher;
 	char *line;
 	int rc, hit = 0;
 
@@ -324,15 +440,18 @@ from_cache(struct run *r, struct job *j, int k)
 		text = (const char *)sqlite3_column_text(st, 0);
 		fr = (const char *)sqlite3_column_text(st, 1);
 		model = (const char *)sqlite3_column_text(st, 5);
-		line = format_record(r, j, k,
-		    t->ops->answer && model ? model : t->spec, text ? text : "", fr,
+		teacher = t->ops->answer && model ? model : t->spec;
+		line = format_record(r, j, k, teacher, text ? text : "", fr,
 		    sqlite3_column_type(st, 2) != SQLITE_NULL,
 		    (long)sqlite3_column_int64(st, 2), (long)sqlite3_column_int64(st, 3),
 		    (long)sqlite3_column_int64(st, 4));
+		if (line != NULL)
+			count_completion(r, j, teacher, 1);
 		sqlite3_reset(st);
 		if (line == NULL) {
 			r->fatal = 1;
-			return dss_err_set(r->err, "out of memory");
+			dss_err_set(r->err, "out of memory");
+			return dss_err_kind(r->err, DSS_ERR_NOMEM);
 		}
 		rc = emit(r, line);
 		free(line);
@@ -350,6 +469,94 @@ from_cache(struct run *r, struct job *j, int k)
 	return hit;
 }
 
+/* Seconds on the wall clock, which every process on the machine shares. */
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Takes the lease of key for this process, inside the caller's write
+ * transaction, when it is free, already ours, or lapsed.  Returns 1 when
+ * taken, 0 when another process holds it, -1 on a database error.
+ * *lapsed says whether it was taken over from another.
+ */
+static int
+lease_take(struct run *r, const char *key, int *lapsed)
+{
+	sqlite3_stmt *st = r->lease_get;
+	double now = wall_now();
+	int rc, mine = 1;
+
+	*lapsed = 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *holder = (const char *)sqlite3_column_text(st, 0);
+
+		mine = holder != NULL && strcmp(holder, r->holder) == 0;
+		if (!mine && sqlite3_column_double(st, 1) > now) {
+			sqlite3_reset(st);
+			return 0;	/* another process holds it */
+		}
+		*lapsed = !mine;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto dberr;
+	st = r->lease;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->holder, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, now + r->o->lease);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	return 1;
+dberr:
+	r->fatal = 1;
+	return dss_err_set(r->err, "database: %s", sqlite3_errmsg(r->db));
+}
+
+/*
+ * Decides how sample k of j, not in the cache, is to be answered: by a
+ * twin in the window (S_WAIT), by this process under its lease
+ * (S_PENDING), or by the process holding the lease (S_LEASED).  Runs in
+ * the caller's write transaction.  Returns 0 or -1.
+ */
+static int
+claim(struct run *r, struct job *j, int k)
+{
+	int got, lapsed = 0;
+
+	if (twin_active(r, j, j->s[k].key)) {
+		j->s[k].state = S_WAIT;
+		return 0;
+	}
+	if (r->lease == NULL) {
+		j->s[k].state = S_PENDING;
+		return 0;
+	}
+	if ((got = lease_take(r, j->s[k].key, &lapsed)) < 0)
+		return -1;
+	if (got) {
+		if (j->s[k].state == S_LEASED) {
+			r->st->leased--;
+			r->st->takeovers += lapsed;
+		}
+		j->s[k].state = S_PENDING;
+	} else if (j->s[k].state != S_LEASED) {
+		j->s[k].state = S_LEASED;
+		r->st->leased++;
+		r->st->lease_waits++;
+	}
+	return 0;
+}
+
 /* Reads one record into the window.  Returns 0, or -1 on a fatal error. */
 static int
 read_one(struct run *r)
@@ -359,7 +566,8 @@ read_one(struct run *r)
 	cJSON *rec = NULL, *input = NULL;
 	struct job *j = NULL;
 	struct dss_buf canon = DSS_BUF_INIT;
-	const char *id;
+	const char *id, *ds;
+	unsigned long nomem = dss_teacher_json_nomem();
 	int k, got, K = o->params.samples;
 
 	got = dss_jsonl_next(&r->lines, &rec, &e);
@@ -368,6 +576,13 @@ read_one(struct run *r)
 		return 0;
 	}
 	if (got < 0) {
+		if (dss_teacher_json_nomem() != nomem || e.kind == DSS_ERR_NOMEM) {
+			r->fatal = 1;
+			dss_err_set(r->err, "%s: line %lu: out of memory for a record of "
+			    "%zu bytes", r->lines.name, r->lines.lineno,
+			    r->lines.line.len);
+			return dss_err_kind(r->err, DSS_ERR_NOMEM);
+		}
 		/* A bad line is counted and skipped; after a read error
 		 * nothing more will come. */
 		if (!r->lines.bad)
@@ -408,9 +623,13 @@ read_one(struct run *r)
 	j->record = rec;
 	j->input = input;
 	rec = input = NULL;
-	j->id = dss_json_str_opt(j->record, "id");
-	j->dataset = dss_json_str_opt(j->record, "dataset");
+	ds = dss_json_str_opt(j->record, "dataset");
+	j->id = strdup(dss_json_str_opt(j->record, "id"));
+	j->dataset = ds ? strdup(ds) : NULL;
+	if (j->id == NULL || (ds && j->dataset == NULL))
+		goto nomem;
 	j->lineno = r->lines.lineno;
+	j->bytes = r->lines.line.len;
 	j->nsamples = j->open = K;
 	if (carry_prefix(j) < 0 || dss_teacher_canonical(j->input, &canon) < 0)
 		goto nomem;
@@ -419,6 +638,11 @@ read_one(struct run *r)
 		if (dss_teacher_key(o->teacher, j->input, &o->params, k, j->s[k].key) < 0)
 			goto nomem;
 	dss_buf_free(&canon);
+	if (o->teacher->ops->answer == NULL) {
+		/* the record is not needed again: only local teachers read it */
+		cJSON_Delete(j->record);
+		j->record = NULL;
+	}
 	/* link first, so sample_closed can retire it */
 	j->prev = r->tail;
 	if (r->tail)
@@ -427,6 +651,7 @@ read_one(struct run *r)
 		r->head = j;
 	r->tail = j;
 	r->njobs++;
+	r->window_bytes += j->bytes;
 	for (k = 0; k < K; k++) {
 		int hit = from_cache(r, j, k);
 
@@ -434,11 +659,10 @@ read_one(struct run *r)
 			return -1;
 		if (hit) {
 			j->s[k].state = S_DONE;
-			sample_closed(r, j);	/* may free j */
-			if (k + 1 == K)
-				break;
-		} else if (twin_active(r, j, j->s[k].key)) {
-			j->s[k].state = S_WAIT;
+			if (sample_closed(r, j))
+				break;	/* j is gone */
+		} else if (claim(r, j, k) < 0) {
+			return -1;
 		}
 	}
 	return 0;
@@ -455,7 +679,9 @@ nomem:
 	if (j)
 		job_free(j);
 	r->fatal = 1;
-	return dss_err_set(r->err, "out of memory");
+	dss_err_set(r->err, "line %lu: out of memory for a record of %zu bytes",
+	    r->lines.lineno, r->lines.line.len);
+	return dss_err_kind(r->err, DSS_ERR_NOMEM);
 }
 
 static double
@@ -519,7 +745,28 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* Commits the batch of results in one transaction, then emits them. */
+/*
+ * Starts a write transaction.  Returns 0, 1 when another connection holds
+ * the write lock (past the short busy timeout of a run), or -1.
+ */
+static int
+begin_write(struct run *r)
+{
+	int rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return 1;
+	return dss_err_set(r->err, "database '%s': %s",
+	    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
+}
+
+/*
+ * Commits the batch of results in one transaction, then emits them.
+ * Returns 0; 1 when another process holds the database, the results
+ * being kept for the next try (a paid answer is never dropped); or -1.
+ */
 static int
 flush_results(struct run *r)
 {
@@ -527,10 +774,15 @@ flush_results(struct run *r)
 	int i, rc = 0;
 
 	if (r->nres == 0)
-		goto out;
+		return 0;
 	dss_db_checkpointer_throttle(&r->ck);
-	if (dss_db_begin(r->db, r->err) < 0)
-		goto fail;
+	if ((rc = begin_write(r)) != 0) {
+		if (rc < 0)
+			goto fail;
+		r->st->db_waiting = 1;
+		r->flush_retry = dss_http_now() + 0.2;
+		return 1;
+	}
 	for (i = 0; i < r->nres; i++) {
 		struct result *x = &r->res[i];
 		struct job *j = x->job;
@@ -563,12 +815,46 @@ flush_results(struct run *r)
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			goto dberr;
+		x->stored = sqlite3_changes(r->db) == 1;
+		if (r->unlease != NULL) {
+			sqlite3_bind_text(r->unlease, 1, j->s[x->sample].key, -1,
+			    SQLITE_STATIC);
+			rc = sqlite3_step(r->unlease);
+			sqlite3_reset(r->unlease);
+			if (rc != SQLITE_DONE)
+				goto dberr;
+		}
 	}
-	if (dss_db_commit(r->db, r->err) < 0)
-		goto fail;
+	if ((rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+		dss_db_rollback(r->db);
+		if ((rc & 0xff) == SQLITE_BUSY) {
+			r->st->db_waiting = 1;
+			r->flush_retry = dss_http_now() + 0.2;
+			return 1;
+		}
+		goto dberr;
+	}
+	r->st->db_waiting = 0;
 	for (i = 0; i < r->nres; i++) {
 		struct result *x = &r->res[i];
+		const char *teacher = x->teacher ? x->teacher : t->spec;
+		struct dss_teach_group *g = group(r->st, x->job->dataset, teacher);
 
+		if (x->stored && x->has_usage) {
+			r->st->prompt_tokens += x->prompt_tokens;
+			r->st->completion_tokens += x->completion_tokens;
+			if (g) {
+				g->prompt_tokens += x->prompt_tokens;
+				g->completion_tokens += x->completion_tokens;
+			}
+			if (r->o->has_price) {
+				r->st->cost += x->cost;
+				if (g)
+					g->cost += x->cost;
+			}
+		}
+		if (!r->out_failed)
+			count_completion(r, x->job, teacher, 0);
 		emit(r, x->line);
 		x->job->unflushed--;
 		sample_closed(r, x->job);
@@ -647,6 +933,89 @@ is_retryable(long status)
 	    status == 425 || status >= 500;
 }
 
+/*
+ * Stops the run for a reason every other request would share (a refused
+ * key, a redirect, an untrusted certificate); the first reason is kept.
+ */
+static void
+stop_run(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+stop_run(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->stopping && r->st->stop_reason[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(r->st->stop_reason, sizeof(r->st->stop_reason), fmt, ap);
+		va_end(ap);
+	}
+	r->stopping = 1;
+}
+
+/*
+ * The wait the server asked for in a failed answer, under the max_wait
+ * cap: returns the seconds to wait (-1 for none, then backoff applies);
+ * when the server asked for more than the cap, says so in why and sets
+ * *refuse, and the prompt fails at once.
+ */
+static double
+server_wait(struct run *r, const struct dss_http_req *req, double now,
+    char *why, size_t whysz, int *refuse)
+{
+	double asked = -1, wait;
+	const char *what = "Retry-After";
+	size_t n;
+
+	if (req->retry_after >= 0) {
+		asked = req->retry_after;
+	} else if (is_throttle(req->status) &&
+	    (req->reset_requests > 0 || req->reset_tokens > 0)) {
+		asked = fmax(req->reset_requests, req->reset_tokens);
+		what = "rate-limit reset";
+	}
+	switch (dss_ratelimit_cap(asked, r->o->max_wait, &wait)) {
+	case DSS_WAIT_OK:
+		if (is_throttle(req->status) && now + wait > r->hold_until)
+			r->hold_until = now + wait;
+		return wait;
+	case DSS_WAIT_OVER_CAP:
+		n = strlen(why);
+		snprintf(why + n, whysz - n, "; the server asked to wait %.0f s "
+		    "(%s), more than --max-wait %g s", wait, what, r->o->max_wait);
+		*refuse = 1;
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+/* The cost a budget charges for an answer whose usage is unknown. */
+static double
+estimate_cost(struct run *r, const struct job *j, int n)
+{
+	long out = r->o->params.max_tokens > 0 ? r->o->params.max_tokens : 4096;
+
+	return cost_of(r->o, j->est_tokens, out * n);
+}
+
+/* Masks the key in every choice of res; returns the bytes masked. */
+static size_t
+mask_result(const struct dss_teacher *t, struct dss_teacher_result *res)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < res->n; i++) {
+		n += dss_teacher_mask(t, res->choices[i].text,
+		    strlen(res->choices[i].text));
+		if (res->choices[i].finish_reason)
+			n += dss_teacher_mask(t, res->choices[i].finish_reason,
+			    strlen(res->choices[i].finish_reason));
+	}
+	return n;
+}
+
 /* A finished HTTP request: store its choices or schedule retries. */
 static void
 on_done(struct dss_http_req *req, void *arg)
@@ -658,30 +1027,53 @@ on_done(struct dss_http_req *req, void *arg)
 	struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
 	struct dss_err e = DSS_ERR_INIT;
 	double now = dss_http_now(), wait = -1;
-	char why[1200];
-	int i, retry = 1, used = 0;
+	char why[1400];
+	int i, retry = 1, refuse = 0, used = 0;
 	long latency = (long)(req->elapsed * 1000 + 0.5);
-	size_t repaired = 0;
+	size_t raw_masked = 0, repaired = 0;
 
 	r->st->in_flight--;
 	j->flights--;
 	/* A teacher's text is not ours to refuse: what is not valid UTF-8,
-	 * and escapes of NUL or lone surrogates, become U+FFFD, counted. */
-	if (req->curl_code == 0 && req->status >= 200 && req->status <= 299 &&
-	    dss_jscan_repair(&req->resp, &repaired) == 0 && repaired > 0)
-		r->st->repaired++;
+	 * and escapes of NUL or lone surrogates, become U+FFFD, counted.
+	 * The raw body is stored: mask the key in it before anything reads
+	 * it. */
+	if (req->curl_code == 0 && req->status >= 200 && req->status <= 299) {
+		if (dss_jscan_repair(&req->resp, &repaired) == 0 && repaired > 0)
+			r->st->repaired++;
+		raw_masked = dss_teacher_mask(t, req->resp.data, req->resp.len);
+	}
 	if (req->curl_code != 0) {
 		snprintf(why, sizeof(why), "%s", req->error);
-		switch (req->curl_code) {
-		case CURLE_UNSUPPORTED_PROTOCOL:
-		case CURLE_URL_MALFORMAT:
-		case CURLE_PEER_FAILED_VERIFICATION:
-		case CURLE_SSL_CACERT_BADFILE:
+		dss_teacher_mask(t, why, strlen(why));
+		switch (req->fail_kind) {
+		case DSS_ERR_TLS:
 			retry = 0;
+			stop_run(r, "cannot verify the TLS certificate of '%s': %s; "
+			    "give --cacert FILE to trust a private CA", t->base_url, why);
+			break;
+		case DSS_ERR_TOO_LARGE:
+		case DSS_ERR_NOMEM:
+			retry = 0;	/* it would come back the same, and be paid */
 			break;
 		default:
+			if (req->curl_code == CURLE_UNSUPPORTED_PROTOCOL ||
+			    req->curl_code == CURLE_URL_MALFORMAT)
+				retry = 0;
 			break;
 		}
+	} else if (req->status >= 300 && req->status <= 399) {
+		char loc[sizeof(req->location)];
+
+		memcpy(loc, req->location, sizeof(loc));
+		dss_teacher_mask(t, loc, strlen(loc));
+		snprintf(why, sizeof(why), "HTTP %ld: a redirect to '%s', and "
+		    "redirects are not followed", req->status, loc[0] ? loc : "?");
+		retry = 0;
+		r->st->refused = (int)req->status;
+		stop_run(r, "the teacher answered HTTP %ld, a redirect to '%s' "
+		    "(redirects are not followed: give the final URL as --base-url)",
+		    req->status, loc[0] ? loc : "?");
 	} else if (req->status < 200 || req->status > 299) {
 		char msg[300];
 
@@ -692,43 +1084,58 @@ on_done(struct dss_http_req *req, void *arg)
 		if (req->status == 401 || req->status == 403 || req->status == 404) {
 			/* a bad key, model or URL: every other request fails too */
 			if (!r->stopping)
-				r->st->refused = req->status;
-			r->stopping = 1;
+				r->st->refused = (int)req->status;
+			stop_run(r, "the teacher answered HTTP %ld, so every request "
+			    "would fail", req->status);
 		}
 		if (is_throttle(req->status)) {
 			r->st->throttled++;
 			dss_aimd_throttled(&r->aimd, now);
-			if (req->retry_after >= 0)
-				wait = req->retry_after;
-			else if (req->reset_requests > 0 || req->reset_tokens > 0)
-				wait = fmax(req->reset_requests, req->reset_tokens);
-			if (wait >= 0 && now + wait > r->hold_until)
-				r->hold_until = now + wait;
-		} else if (req->retry_after >= 0) {
-			wait = req->retry_after;
 		}
+		wait = server_wait(r, req, now, why, sizeof(why), &refuse);
+		if (refuse)
+			retry = 0;
 	} else if (t->ops->parse(t, req->resp.data, req->resp.len, &res, &e) < 0) {
 		snprintf(why, sizeof(why), "malformed response: %s", e.msg);
+		if (e.kind == DSS_ERR_TOO_DEEP || e.kind == DSS_ERR_NOMEM)
+			retry = 0;
 		dss_teacher_result_free(&res);
 	} else {
-		const char *body = keep_body(r, &req->resp);
+		const char *body;
 		long pt = res.prompt_tokens, ct = res.completion_tokens;
 		int m = res.n < f->n ? res.n : f->n;
+		size_t masked;
 
+		masked = raw_masked + mask_result(t, &res);
+		body = keep_body(r, &req->resp);
 		used = m;
 		if (body == NULL) {
 			r->fatal = 1;
 			dss_err_set(r->err, "out of memory");
+			dss_err_kind(r->err, DSS_ERR_NOMEM);
 		}
-		if (res.has_usage) {
-			r->st->prompt_tokens += pt;
-			r->st->completion_tokens += ct;
-			if (r->o->has_price) {
-				r->st->cost += cost_of(r->o, pt, ct);
-				r->priced++;
-			}
-			dss_bucket_refund(&r->tpm, f->tpm_taken - (pt + ct), now);
+		if (masked > 0) {
+			r->st->masked++;
+			if (!r->reported_mask++)
+				report(r, "line %lu: the answer for prompt '%s' held a part "
+				    "of the API key; it is masked in the cache and the "
+				    "output", j->lineno, j->id);
 		}
+		if (res.bad_usage) {
+			r->st->bad_usage++;
+			if (!r->reported_usage++)
+				report(r, "line %lu: the teacher reported token usage out "
+				    "of range for prompt '%s'; usage ignored (recorded as "
+				    "null)%s", j->lineno, j->id, r->o->has_price ?
+				    ", the budget charged at an estimate" : "");
+		}
+		if (r->o->has_price) {
+			r->st->spent += res.has_usage ? cost_of(r->o, pt, ct) :
+			    estimate_cost(r, j, f->n);
+			r->priced++;
+		}
+		if (res.has_usage)
+			dss_bucket_refund(&r->tpm, f->tpm_taken - (double)(pt + ct), now);
 		for (i = 0; i < m && !r->fatal; i++) {
 			/* usage split evenly; the remainder goes to the first */
 			long spt = pt / m + (i == 0 ? pt % m : 0);
@@ -739,15 +1146,16 @@ on_done(struct dss_http_req *req, void *arg)
 			    latency, body) < 0) {
 				r->fatal = 1;
 				dss_err_set(r->err, "out of memory");
+				dss_err_kind(r->err, DSS_ERR_NOMEM);
 			}
 		}
 		dss_aimd_success(&r->aimd);
 		if (req->remaining_requests == 0 && req->reset_requests > 0 &&
-		    now + req->reset_requests > r->hold_until)
-			r->hold_until = now + req->reset_requests;
+		    now + fmin(req->reset_requests, r->o->max_wait) > r->hold_until)
+			r->hold_until = now + fmin(req->reset_requests, r->o->max_wait);
 		if (req->remaining_tokens == 0 && req->reset_tokens > 0 &&
-		    now + req->reset_tokens > r->hold_until)
-			r->hold_until = now + req->reset_tokens;
+		    now + fmin(req->reset_tokens, r->o->max_wait) > r->hold_until)
+			r->hold_until = now + fmin(req->reset_tokens, r->o->max_wait);
 		dss_teacher_result_free(&res);
 		snprintf(why, sizeof(why), "response has no choices");
 	}
@@ -796,6 +1204,8 @@ answer_local(struct run *r, struct job *j)
 				return 0;	/* j is gone */
 			continue;
 		}
+		if (res.bad_usage)
+			r->st->bad_usage++;
 		rc = add_result(r, j, k, res.teacher ? res.teacher : "replay",
 		    res.choices[0].text, res.choices[0].finish_reason,
 		    res.has_usage, res.prompt_tokens, res.completion_tokens, 0, NULL);
@@ -824,9 +1234,9 @@ budget_allows(struct run *r)
 		double avg;
 
 		if (r->priced == 0)	/* no price seen yet: one at a time */
-			return st->in_flight == 0 && st->cost < o->max_cost ? 1 : -1;
-		avg = st->cost / (double)r->priced;
-		if (st->cost + (st->in_flight + 1) * avg > o->max_cost) {
+			return st->in_flight == 0 && st->spent < o->max_cost ? 1 : -1;
+		avg = st->spent / (double)r->priced;
+		if (st->spent + (st->in_flight + 1) * avg > o->max_cost) {
 			if (st->in_flight > 0)
 				return -1;	/* wait: in-flight answers may cost less */
 			st->budget_stop = 1;
@@ -847,8 +1257,11 @@ dispatch(struct run *r, double now, double *wake)
 	const struct dss_teach_opts *o = r->o;
 	const struct dss_teacher *t = o->teacher;
 	struct job *j, *next;
+	struct dss_teach_group *g;
 	int k, n, b, gone;
 
+	if (r->st->db_waiting)
+		return 0;	/* answers wait for the lock: nothing new */
 	for (j = r->head; j != NULL && !r->stopping; j = next) {
 		next = j->next;
 		for (gone = 0, k = 0; !gone && k < j->nsamples; k++) {
@@ -870,9 +1283,10 @@ dispatch(struct run *r, double now, double *wake)
 				if (j->s[k].state == S_WAIT)
 					break;
 			if (j->flights == 0 && j->unflushed == 0 && k == j->nsamples) {
-				r->st->unfinished++;
-				job_unlink(r, j);
-				job_free(j);
+				for (k = 0; k < j->nsamples; k++)
+					if (j->s[k].state == S_LEASED)
+						r->st->leased--;
+				job_retire(r, j);
 			}
 			continue;
 		}
@@ -940,6 +1354,8 @@ dispatch(struct run *r, double now, double *wake)
 			}
 			dss_bucket_take(&r->rpm, 1, now);
 			dss_bucket_take(&r->tpm, need, now);
+			if ((g = group(r->st, j->dataset, t->spec)) != NULL)
+				g->requests++;
 			f->tpm_taken = need;
 			for (n = 0; n < f->n; n++) {
 				j->s[f->idx[n]].state = S_FLIGHT;
@@ -957,6 +1373,7 @@ static void
 progress(struct run *r, double now, int final)
 {
 	r->st->elapsed = now - r->start;
+	r->st->waiting = r->hold_until > now && !final ? r->hold_until - now : 0;
 	r->st->limit = dss_aimd_limit(&r->aimd);
 	if (r->o->progress != NULL)
 		r->o->progress(r->o->arg, r->st, final);
@@ -971,10 +1388,138 @@ progress(struct run *r, double now, int final)
 static int
 want_read(struct run *r)
 {
-	if (r->eof || r->stopping || r->njobs >= r->window)
+	if (r->eof || r->stopping || r->njobs >= r->window || r->st->db_waiting)
 		return 0;
+	if (r->njobs > 0 && r->window_bytes >= WINDOW_BYTES)
+		return 0;	/* long lines: fewer of them at once */
 	return r->njobs < r->window / 2 || r->http == NULL ||
 	    dss_http_running(r->http) < dss_aimd_limit(&r->aimd);
+}
+
+/*
+ * Looks again at the samples another process holds: served from the cache
+ * once it stored them, sent by this process once their lease lapsed.
+ * One write transaction; skipped (and tried again later) when the
+ * database is busy.  Returns 0 or -1.
+ */
+static int
+poll_leased(struct run *r)
+{
+	struct job *j, *next;
+	int k, rc, gone;
+
+	if ((rc = begin_write(r)) != 0)
+		return rc < 0 ? (r->fatal = 1, -1) : 0;
+	for (j = r->head; j != NULL; j = next) {
+		next = j->next;
+		for (gone = 0, k = 0; !gone && k < j->nsamples; k++) {
+			int hit;
+
+			if (j->s[k].state != S_LEASED)
+				continue;
+			if ((hit = from_cache(r, j, k)) < 0)
+				goto fail;
+			if (hit) {
+				r->st->leased--;
+				j->s[k].state = S_DONE;
+				gone = sample_closed(r, j);
+			} else if (claim(r, j, k) < 0) {
+				goto fail;
+			}
+		}
+	}
+	if (dss_db_commit(r->db, r->err) < 0)
+		goto fail;
+	return 0;
+fail:
+	dss_db_rollback(r->db);
+	r->fatal = 1;
+	return -1;
+}
+
+/* Pushes back the expiry of every lease this process holds. */
+static void
+renew_leases(struct run *r, double now)
+{
+	int rc;
+
+	sqlite3_bind_double(r->renew, 1, wall_now() + r->o->lease);
+	sqlite3_bind_text(r->renew, 2, r->holder, -1, SQLITE_STATIC);
+	rc = sqlite3_step(r->renew);
+	sqlite3_reset(r->renew);
+	/* busy: try again soon; the lease has two thirds of its time left */
+	r->next_renew = now + (rc == SQLITE_DONE ? r->o->lease / 3 : 0.5);
+}
+
+/* Gives up every lease this process still holds (at the end of a run). */
+static void
+release_leases(struct run *r)
+{
+	int i;
+
+	if (r->release == NULL)
+		return;
+	sqlite3_bind_text(r->release, 1, r->holder, -1, SQLITE_STATIC);
+	for (i = 0; i < 50 && (sqlite3_step(r->release) & 0xff) == SQLITE_BUSY; i++)
+		sqlite3_reset(r->release);	/* else they lapse by themselves */
+	sqlite3_reset(r->release);
+}
+
+static int
+prepare_leases(struct run *r)
+{
+	char host[64] = "";
+	unsigned int rnd = r->seed;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(r->holder, sizeof(r->holder), "%s:%ld:%08x", host,
+	    (long)getpid(), (unsigned int)rand_r(&rnd));
+	if ((r->lease_get = dss_db_prepare(r->db, "SELECT holder, expires FROM "
+	    "teach_leases WHERE request = ?", r->err)) == NULL ||
+	    (r->lease = dss_db_prepare(r->db, "INSERT OR REPLACE INTO "
+	    "teach_leases (request, holder, expires) VALUES (?, ?, ?)",
+	    r->err)) == NULL ||
+	    (r->unlease = dss_db_prepare(r->db, "DELETE FROM teach_leases "
+	    "WHERE request = ?", r->err)) == NULL ||
+	    (r->renew = dss_db_prepare(r->db, "UPDATE teach_leases SET expires = ? "
+	    "WHERE holder = ?", r->err)) == NULL ||
+	    (r->release = dss_db_prepare(r->db, "DELETE FROM teach_leases "
+	    "WHERE holder = ?", r->err)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Reads a batch of records into the window.  Returns 0 or -1. */
+static int
+read_batch(struct run *r)
+{
+	int rc;
+
+	/* one transaction for the lookups (and leases) of a batch */
+	if (r->lease != NULL) {
+		if ((rc = begin_write(r)) != 0)
+			return rc < 0 ? -1 : 0;	/* busy: read later */
+	} else if (dss_db_exec(r->db, "BEGIN", r->err) < 0) {
+		return -1;
+	}
+	while (!r->eof && !r->stopping && r->njobs < r->window &&
+	    (r->njobs == 0 || r->window_bytes < WINDOW_BYTES))
+		if (read_one(r) < 0) {
+			dss_db_rollback(r->db);
+			return -1;
+		}
+	return dss_db_commit(r->db, r->err);
+}
+
+/* Sleeps for seconds (a run without the network waits for the lock). */
+static void
+nap(double seconds)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
 }
 
 int
@@ -1002,9 +1547,17 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	dss_bucket_init(&r.rpm, o->rpm, r.start);
 	dss_bucket_init(&r.tpm, o->tpm, r.start);
 	dss_aimd_init(&r.aimd, o->concurrency);
+	dss_teacher_json_hooks();
 	if (o->teacher->ops->answer == NULL &&
-	    (r.http = dss_http_new(o->concurrency, err)) == NULL)
+	    ((r.http = dss_http_new(o->concurrency, err)) == NULL ||
+	    (o->cacert != NULL && dss_http_set_cacert(r.http, o->cacert, err) < 0)))
 		goto out;
+	/*
+	 * A writer that holds the database must not stall the request loop
+	 * for long: transactions give up after a short wait and are tried
+	 * again from the loop (answers stay in memory meanwhile).
+	 */
+	sqlite3_busy_timeout(db, 200);
 	/*
 	 * Commits come at thousands a second: the WAL is copied into the
 	 * database (and fsynced) on a thread of its own, so the request
@@ -1020,39 +1573,57 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	    "latency_ms, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    err)) == NULL)
 		goto out;
+	if (r.http != NULL && o->lease > 0 && prepare_leases(&r) < 0)
+		goto out;
+	r.next_renew = r.start + o->lease / 3;
 
 	for (;;) {
 		double now = dss_http_now(), wake = now + 1.0;
 		int timeout;
 
-		if (want_read(&r)) {
-			/* one read transaction for the lookups of a batch */
-			if (dss_db_exec(db, "BEGIN", err) < 0)
-				goto out;
-			while (!r.eof && !r.stopping && r.njobs < r.window)
-				if (read_one(&r) < 0) {
-					dss_db_rollback(db);
+		if (want_read(&r) && read_batch(&r) < 0)
+			goto out;
+		if (st->leased > 0) {
+			if (now >= r.next_lease_poll) {
+				if (poll_leased(&r) < 0)
 					goto out;
-				}
-			if (dss_db_commit(db, err) < 0)
-				goto out;
+				r.next_lease_poll = now + fmin(LEASE_POLL, o->lease / 4);
+			}
+			if (r.next_lease_poll < wake)
+				wake = r.next_lease_poll;
+		}
+		if (r.renew != NULL) {
+			if (now >= r.next_renew)
+				renew_leases(&r, now);
+			if (r.next_renew < wake)
+				wake = r.next_renew;
 		}
 		if (dispatch(&r, now, &wake) < 0)
 			goto out;
 		/* new requests go out before this batch is committed */
 		if (r.http != NULL && dss_http_start(r.http, err) < 0)
 			goto out;
-		if (flush_results(&r) < 0)
+		if ((!st->db_waiting || now >= r.flush_retry) &&
+		    flush_results(&r) < 0)
 			goto out;
 		if (r.fatal)
 			goto out;
+		if (st->db_waiting && r.flush_retry < wake)
+			wake = r.flush_retry;
 		if (r.http == NULL || dss_http_running(r.http) == 0) {
-			if (r.stopping || (r.eof && r.njobs == 0))
+			if (r.nres > 0) {
+				/* answers wait for the database lock: wait with them */
+				if (r.http == NULL) {
+					nap(fmax(0, r.flush_retry - now));
+					goto tick;
+				}
+			} else if (r.stopping || (r.eof && r.njobs == 0)) {
 				break;
-			if (r.http == NULL && !r.eof)
-				continue;
-			if (r.http == NULL)
+			} else if (r.http == NULL) {
+				if (!r.eof)
+					continue;
 				break;	/* replay: everything answered */
+			}
 		}
 		if (want_read(&r) || (r.nosend && dss_http_running(r.http) == 0))
 			timeout = 0;	/* more to read, or to retire */
@@ -1062,18 +1633,31 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 			goto out;
 		if (r.fatal)
 			goto out;
+tick:
 		now = dss_http_now();
 		if (now - r.last_progress >= 1.0)
 			progress(&r, now, 0);
 	}
-	for (j = r.head; j != NULL; j = j->next)
+	for (j = r.head; j != NULL; j = j->next) {
+		struct dss_teach_group *g = job_group(&r, j);
+
 		st->unfinished++;
-	progress(&r, dss_http_now(), 1);
+		if (g)
+			g->unfinished++;
+	}
 	rc = r.out_failed ? -1 : 0;
 out:
 	if (rc < 0 && err->msg[0] == '\0')
 		dss_err_set(err, "teach run failed");
-	flush_results(&r);
+	/* paid answers are never dropped: wait for the lock if need be */
+	while (flush_results(&r) == 1) {
+		progress(&r, dss_http_now(), 0);
+		nap(0.2);
+	}
+	/* A run refused at its first record has no figures to show. */
+	if (!r.fatal || st->read > 0)
+		progress(&r, dss_http_now(), 1);
+	release_leases(&r);
 	while ((j = r.head) != NULL) {
 		job_unlink(&r, j);
 		job_free(j);
@@ -1082,7 +1666,13 @@ out:
 	free(r.bodies);
 	sqlite3_finalize(r.get);
 	sqlite3_finalize(r.put);
+	sqlite3_finalize(r.lease_get);
+	sqlite3_finalize(r.lease);
+	sqlite3_finalize(r.unlease);
+	sqlite3_finalize(r.renew);
+	sqlite3_finalize(r.release);
 	dss_db_checkpointer_stop(&r.ck, db);
+	sqlite3_busy_timeout(db, 30000);
 	dss_http_free(r.http);
 	dss_lines_free(&r.lines);
 	return rc;

@@ -5,11 +5,18 @@
  * their K samples is keyed by dss_teacher_key and looked up in the
  * teach_cache table; cached samples are emitted at once, the rest are
  * sent through one libcurl multi loop under token-bucket RPM/TPM limits
- * and an AIMD concurrency limit, retried with Retry-After or backoff and
- * jitter, and each response is committed to teach_cache
- * before its completion record is written.  A rerun, or a resume after
- * kill -9, therefore never pays for a stored response twice.  Budgets
- * (cost, requests) stop new work and let what is in flight finish.
+ * and an AIMD concurrency limit, retried with Retry-After (capped at
+ * max_wait) or backoff and jitter, and each response is committed to
+ * teach_cache before its completion record is written.  A rerun, or a
+ * resume after kill -9, therefore never pays for a stored response twice.
+ * Several processes on one database share the work: a request key is
+ * leased in teach_leases before it is sent, the lease is renewed while
+ * the request lives, and a process that finds a key leased by another
+ * waits for its answer in the cache (taking the key over when the lease
+ * lapses, as a killed process's does).  A paid answer is never dropped:
+ * when another writer holds the database, answers wait in memory (and no
+ * new request is sent) until the lock is free.  Budgets (cost, requests)
+ * stop new work and let what is in flight finish.
  */
 #ifndef DSS_TEACH_H
 #define DSS_TEACH_H
@@ -20,6 +27,20 @@
 
 #include "err.h"
 #include "teacher.h"
+
+/*
+ * The figures of one dataset and teacher (the "teacher" of the completion
+ * records); tokens and cost count the answers stored by this run, so
+ * they agree with teach_cache.
+ */
+struct dss_teach_group {
+	char *dataset;			/* NULL for records without one */
+	char *teacher;
+	unsigned long done, failed, unfinished;	/* prompts */
+	unsigned long completions, cached, requests;
+	long long prompt_tokens, completion_tokens;
+	double cost;
+};
 
 struct dss_teach_stats {
 	unsigned long total;		/* prompts expected, 0 if unknown */
@@ -35,14 +56,28 @@ struct dss_teach_stats {
 	unsigned long requests;		/* requests sent, retries included */
 	unsigned long retries;
 	unsigned long throttled;	/* 429/503/529 answers */
+	/* tokens and cost of the answers this run stored in teach_cache */
 	long long prompt_tokens;
 	long long completion_tokens;
 	double cost;			/* USD, when a price is known */
+	double spent;			/* USD the budget counts: cost, plus
+					   estimates for answers whose usage
+					   was rejected */
+	unsigned long bad_usage;	/* answers whose usage was out of range */
+	unsigned long masked;		/* answers and errors with the key masked */
+	unsigned long leased;		/* samples now waiting for another process */
+	unsigned long lease_waits;	/* samples found leased by another */
+	unsigned long takeovers;	/* lapsed leases taken over */
 	int in_flight;
 	int limit;			/* current concurrency limit */
 	int budget_stop;		/* 1 cost, 2 requests */
-	int refused;			/* 401/403/404 seen: the run stopped */
+	int refused;			/* 3xx/401/403/404 seen: the run stopped */
+	char stop_reason[512];		/* why the run stopped early, or "" */
+	double waiting;			/* seconds left of a server's wait */
+	int db_waiting;			/* answers wait for the database lock */
 	double elapsed;			/* seconds since the start */
+	struct dss_teach_group *groups;	/* owned; dss_teach_stats_free */
+	int ngroups;
 };
 
 struct dss_teach_opts {
@@ -59,6 +94,9 @@ struct dss_teach_opts {
 	unsigned long shard_i, shard_n;	/* take ids with hash % n == i */
 	double backoff_base, backoff_cap;	/* seconds */
 	unsigned long total;		/* copied to stats.total */
+	double max_wait;		/* longest server-asked wait, seconds */
+	double lease;			/* lease time in seconds; 0 = no leases */
+	const char *cacert;		/* PEM file of CAs to trust, or NULL */
 	/* Called with one-line messages about failed prompts and bad records. */
 	void (*report)(void *arg, const char *msg);
 	/* Called about once a second, and once at the end with final = 1. */
@@ -66,7 +104,10 @@ struct dss_teach_opts {
 	void *arg;
 };
 
-/* Defaults: concurrency 8, 6 retries, 600 s timeout, backoff 0.5 s..60 s. */
+/*
+ * Defaults: concurrency 8, 6 retries, 600 s timeout, backoff 0.5 s..60 s,
+ * waits up to 300 s, 60 s leases.
+ */
 void dss_teach_opts_init(struct dss_teach_opts *o);
 
 /*
@@ -79,8 +120,13 @@ int dss_teach_in_shard(const char *id, unsigned long i, unsigned long n);
  * Runs the teacher over the prompt records of in (named inname in
  * messages), writing completion records to out.  Returns 0 when the run
  * ended normally -- failed prompts, bad records and budget stops are
- * counted in st, not errors -- and -1 on a database or output failure.
+ * counted in st, not errors -- and -1 on a database or output failure
+ * (err->kind DSS_ERR_NOMEM when memory ran out).  Either way st holds the
+ * figures; free it with dss_teach_stats_free.
  */
+/* Frees what a run left in st (the groups). */
+void dss_teach_stats_free(struct dss_teach_stats *st);
+
 int dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
     const char *inname, FILE *out, struct dss_teach_stats *st,
     struct dss_err *err);

@@ -4,9 +4,11 @@
  * and request key, the input taken from a prompt record, and error-body
  * messages with the API key masked.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "teacher.h"
 
@@ -18,19 +20,41 @@ static const struct dss_teacher_ops *const providers[] = {
 	&dss_teacher_replay,
 };
 
-static int
-is_loopback(const char *url)
+int
+dss_teacher_loopback(const char *url)
 {
-	const char *h = strstr(url, "://");
+	const char *h = strstr(url, "://"), *at, *p;
 	size_t n;
+	int dots = 0, digits = 0;
 
 	h = h ? h + 3 : url;
-	if (strncmp(h, "[::1]", 5) == 0)
+	n = strcspn(h, "/?#");
+	/* userinfo@ is not the host */
+	for (at = h; (p = memchr(at, '@', n - (size_t)(at - h))) != NULL; at = p + 1)
+		;
+	n -= (size_t)(at - h);
+	h = at;
+	if (n >= 5 && strncmp(h, "[::1]", 5) == 0)
+		return n == 5 || h[5] == ':';
+	n = strcspn(h, ":/?#");
+	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
 		return 1;
-	n = strcspn(h, ":/");
-	if (n == 9 && strncmp(h, "localhost", 9) == 0)
-		return 1;
-	return n >= 4 && strncmp(h, "127.", 4) == 0;
+	/* a dotted quad 127.a.b.c, nothing else */
+	if (n < 7 || strncmp(h, "127.", 4) != 0)
+		return 0;
+	for (p = h + 4; p < h + n; p++) {
+		if (*p == '.') {
+			if (digits == 0)
+				return 0;
+			dots++;
+			digits = 0;
+		} else if (*p >= '0' && *p <= '9' && digits < 3) {
+			digits++;
+		} else {
+			return 0;
+		}
+	}
+	return dots == 2 && digits > 0;
 }
 
 int
@@ -81,8 +105,10 @@ dss_teacher_open(struct dss_teacher *t, const char *spec,
 	if (key != NULL && *key != '\0') {
 		if ((t->key = strdup(key)) == NULL)
 			goto nomem;
-	} else if (!is_loopback(t->base_url)) {
-		dss_err_set(err, "environment variable '%s' is not set", key_env);
+	} else if (!dss_teacher_loopback(t->base_url)) {
+		dss_err_set(err, "environment variable '%s' is not set: an API "
+		    "key is needed for '%s' (only a loopback base URL may go "
+		    "without one)", key_env, t->base_url);
 		goto fail;
 	}
 	return 0;
@@ -343,18 +369,47 @@ out:
 	return r;
 }
 
-static void
-mask(const struct dss_teacher *t, char *s)
+size_t
+dss_teacher_mask(const struct dss_teacher *t, char *s, size_t len)
 {
-	size_t n;
-	char *p;
+	const unsigned char *key;
+	size_t k, m, i, j, run, masked = 0, first[256], *next;
 
-	if (t == NULL || t->key == NULL || (n = strlen(t->key)) < 4)
-		return;
-	while ((p = strstr(s, t->key)) != NULL) {
-		memset(p, '*', 3);
-		memmove(p + 3, p + n, strlen(p + n) + 1);
+	if (t == NULL || t->key == NULL || (k = strlen(t->key)) == 0)
+		return 0;
+	key = (const unsigned char *)t->key;
+	m = k < DSS_TEACHER_MASK_RUN ? k : DSS_TEACHER_MASK_RUN;
+	if ((next = malloc(k * sizeof(*next))) == NULL) {
+		/* cannot index the key: hide everything rather than risk it */
+		memset(s, '*', len);
+		return len;
 	}
+	/* the key positions where a run of m can start, by their byte */
+	for (i = 0; i < 256; i++)
+		first[i] = k;
+	for (j = k - m + 1; j-- > 0;) {
+		next[j] = first[key[j]];
+		first[key[j]] = j;
+	}
+	for (i = 0; i + m <= len; i++) {
+		/* the longest run of key characters starting at s + i */
+		run = 0;
+		for (j = first[(unsigned char)s[i]]; j < k; j = next[j]) {
+			size_t n = 1;
+
+			while (j + n < k && i + n < len && key[j + n] == (unsigned char)s[i + n])
+				n++;
+			if (n > run)
+				run = n;
+		}
+		if (run >= m) {
+			memset(s + i, '*', run);
+			masked += run;
+			i += run - 1;
+		}
+	}
+	free(next);
+	return masked;
 }
 
 void
@@ -364,21 +419,165 @@ dss_teacher_error_message(const struct dss_teacher *t, const char *body,
 	cJSON *j = cJSON_ParseWithLength(body, len);
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-	size_t i;
+	const char *src = body;
+	size_t n = len, keep, i;
+	char *tmp;
 
-	if (cJSON_IsString(m))
-		snprintf(out, outsz, "%s", m->valuestring);
-	else if (cJSON_IsString(e))
-		snprintf(out, outsz, "%s", e->valuestring);
-	else if (cJSON_IsString(m = cJSON_GetObjectItemCaseSensitive(j, "message")))
-		snprintf(out, outsz, "%s", m->valuestring);
-	else
-		snprintf(out, outsz, "%.*s", (int)(len < 200 ? len : 200), body);
+	if (outsz == 0)
+		goto out;
+	out[0] = '\0';
+	if (cJSON_IsString(m) || cJSON_IsString(m = e) ||
+	    cJSON_IsString(m = cJSON_GetObjectItemCaseSensitive(j, "message"))) {
+		src = m->valuestring;
+		n = strlen(src);
+	}
+	/*
+	 * Mask before cutting: a run of the key that crosses the cut is
+	 * found only in the text beyond it, so mask up to a key's length
+	 * past the cut and cut afterwards.
+	 */
+	keep = outsz - 1;
+	if (n > keep + (t && t->key ? strlen(t->key) : 0))
+		n = keep + (t && t->key ? strlen(t->key) : 0);
+	if ((tmp = malloc(n + 1)) == NULL)
+		goto out;
+	memcpy(tmp, src, n);
+	tmp[n] = '\0';
+	dss_teacher_mask(t, tmp, n);
+	if (n > keep)
+		n = keep;
+	for (i = 0; i < n; i++)
+		out[i] = (unsigned char)tmp[i] < 0x20 ? ' ' : tmp[i];
+	out[n] = '\0';
+	memset(tmp, 0, n);
+	free(tmp);
+out:
 	cJSON_Delete(j);
-	for (i = 0; out[i]; i++)
-		if ((unsigned char)out[i] < 0x20)
-			out[i] = ' ';
-	mask(t, out);
+}
+
+static unsigned long json_nomem;
+
+static void *
+counting_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL)
+		__atomic_add_fetch(&json_nomem, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+void
+dss_teacher_json_hooks(void)
+{
+	cJSON_Hooks h = { counting_malloc, free };
+
+	cJSON_InitHooks(&h);
+}
+
+unsigned long
+dss_teacher_json_nomem(void)
+{
+	return __atomic_load_n(&json_nomem, __ATOMIC_RELAXED);
+}
+
+/* The deepest nesting of arrays and objects in s, strings skipped. */
+static size_t
+json_depth(const char *s, size_t len)
+{
+	size_t i, depth = 0, max = 0;
+	int in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return max;
+}
+
+cJSON *
+dss_teacher_parse_body(const char *body, size_t len, struct dss_err *err)
+{
+	unsigned long nomem = dss_teacher_json_nomem();
+	const char *end = NULL;
+	cJSON *j;
+
+	if (json_depth(body, len) > CJSON_NESTING_LIMIT) {
+		dss_err_set(err, "response JSON is nested deeper than %d levels",
+		    CJSON_NESTING_LIMIT);
+		dss_err_kind(err, DSS_ERR_TOO_DEEP);
+		return NULL;
+	}
+	j = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	if (j == NULL) {
+		if (dss_teacher_json_nomem() != nomem) {
+			dss_err_set(err, "out of memory parsing a response of %zu bytes",
+			    len);
+			dss_err_kind(err, DSS_ERR_NOMEM);
+		} else {
+			dss_err_set(err, "response is not valid JSON (at byte %ld of %zu)",
+			    cJSON_GetErrorPtr() && cJSON_GetErrorPtr() >= body ?
+			    (long)(cJSON_GetErrorPtr() - body) : 0L, len);
+			dss_err_kind(err, DSS_ERR_PARSE);
+		}
+		return NULL;
+	}
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		dss_err_set(err, "response is not a JSON object");
+		dss_err_kind(err, DSS_ERR_PARSE);
+		return NULL;
+	}
+	return j;
+}
+
+/* A usage figure, or -1 when it is not a whole number in range. */
+static long
+usage_value(const cJSON *v)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!isfinite(d) || d < 0 || d > (double)DSS_TEACHER_USAGE_MAX ||
+	    d != floor(d))
+		return -1;
+	return (long)d;
+}
+
+void
+dss_teacher_set_usage(struct dss_teacher_result *res, const cJSON *pt,
+    const cJSON *ct, int completion_optional)
+{
+	long p, c;
+
+	if (pt == NULL && ct == NULL)
+		return;
+	p = usage_value(pt);
+	c = ct == NULL && completion_optional ? 0 : usage_value(ct);
+	if (p < 0 || c < 0) {
+		res->has_usage = 0;
+		res->prompt_tokens = res->completion_tokens = 0;
+		res->bad_usage = 1;
+		return;
+	}
+	res->has_usage = 1;
+	res->prompt_tokens = p;
+	res->completion_tokens = c;
 }
 
 void

@@ -44,12 +44,16 @@ struct dss_teacher_result {
 	struct dss_teacher_choice *choices;	/* n of them, in order */
 	int n;
 	int has_usage;
-	long prompt_tokens;
+	long prompt_tokens;	/* 0..DSS_TEACHER_USAGE_MAX when has_usage */
 	long completion_tokens;
+	int bad_usage;		/* usage was sent but out of range: ignored */
 	char *teacher;		/* replay: the recorded teacher name or NULL */
 };
 
-#define DSS_TEACHER_RESULT_INIT { NULL, 0, 0, 0, 0, NULL }
+#define DSS_TEACHER_RESULT_INIT { NULL, 0, 0, 0, 0, 0, NULL }
+
+/* The most tokens one response may report for its prompt or completion. */
+#define DSS_TEACHER_USAGE_MAX 100000000L
 
 struct dss_teacher;
 
@@ -93,12 +97,14 @@ struct dss_teacher {
  * Opens the teacher named by spec.  base_url NULL means the provider's
  * public endpoint.  The API key comes from the environment variable
  * key_env, or the provider's usual one when key_env is NULL; a missing
- * key is an error unless the base URL is loopback (127.0.0.1, [::1],
- * localhost) or the teacher is replay.  Returns 0, or -1 with err set
+ * key is an error unless the base URL's host is loopback (127.0.0.0/8,
+ * [::1], localhost) or the teacher is replay.  Returns 0, or -1 with err set
  * (err->code is 2 for a malformed spec).  Close with dss_teacher_close.
  */
 int dss_teacher_open(struct dss_teacher *t, const char *spec,
     const char *base_url, const char *key_env, struct dss_err *err);
+/* True when url's host is 127.0.0.0/8, [::1] or localhost. */
+int dss_teacher_loopback(const char *url);
 void dss_teacher_close(struct dss_teacher *t);
 
 /*
@@ -124,11 +130,24 @@ int dss_teacher_key(const struct dss_teacher *t, const cJSON *input,
 
 /*
  * Pulls a human-readable message out of an error body ({"error":
- * {"message": ...}} and the like) into out; falls back to the start of
- * the body.  Occurrences of the API key are masked.
+ * {"message": ...}} and the like) into out (at most outsz - 1 bytes and a
+ * NUL); falls back to the start of the body.  The key is masked (as by
+ * dss_teacher_mask) before the text is cut to fit, so no fragment of it
+ * survives the cut; control characters become spaces.
  */
 void dss_teacher_error_message(const struct dss_teacher *t, const char *body,
     size_t len, char *out, size_t outsz);
+
+/*
+ * Overwrites with '*', in place, every run of DSS_TEACHER_MASK_RUN or
+ * more consecutive characters of s[0..len) that is also a run of t's API
+ * key (the whole key when it is shorter), so that neither the key nor a
+ * telling fragment of it survives in text a server sent back.  The
+ * length is kept, so masked JSON stays JSON.  Returns the number of
+ * bytes masked (0 when t has no key).
+ */
+#define DSS_TEACHER_MASK_RUN 8
+size_t dss_teacher_mask(const struct dss_teacher *t, char *s, size_t len);
 
 /* Appends s to out as a JSON string (quoted, escaped). */
 int dss_teacher_quote(struct dss_buf *out, const char *s);
@@ -149,6 +168,32 @@ int dss_teacher_header(struct dss_http_req *req, const char *name,
     const char *value, struct dss_err *err);
 int dss_teacher_add_choice(struct dss_teacher_result *res, const char *text,
     const char *finish_reason);
+/*
+ * Takes the token counts a server reported into res.  Usage numbers are
+ * not trusted: each must be a whole number from 0 to
+ * DSS_TEACHER_USAGE_MAX.  Both valid: has_usage is set.  Either sent but
+ * out of range (negative, fractional, huge, not a number): the usage is
+ * rejected whole, has_usage stays 0 and bad_usage is set.  Both absent:
+ * nothing is set.  ct may be absent (NULL) when completion_optional.
+ */
+void dss_teacher_set_usage(struct dss_teacher_result *res, const cJSON *pt,
+    const cJSON *ct, int completion_optional);
+/*
+ * Parses a response body as a JSON object for a provider's parse.
+ * Returns the object (the caller deletes it) or NULL with err set and
+ * its kind: DSS_ERR_TOO_DEEP (nested deeper than cJSON parses),
+ * DSS_ERR_NOMEM, DSS_ERR_PARSE (not JSON, or not an object).
+ */
+cJSON *dss_teacher_parse_body(const char *body, size_t len,
+    struct dss_err *err);
+/*
+ * Makes cJSON count its failed allocations (once per process; harmless
+ * to call again), so that a parse that failed for want of memory can be
+ * told from one of bad JSON.
+ */
+void dss_teacher_json_hooks(void);
+/* Failed cJSON allocations so far (0 unless the hooks are installed). */
+unsigned long dss_teacher_json_nomem(void);
 /* Parses an OpenAI chat or text completion body already parsed. */
 int dss_teacher_openai_parse_json(const cJSON *j,
     struct dss_teacher_result *res, struct dss_err *err);

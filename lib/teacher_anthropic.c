@@ -72,17 +72,15 @@ static int
 parse(const struct dss_teacher *t, const char *body, size_t len,
     struct dss_teacher_result *res, struct dss_err *err)
 {
-	cJSON *j = cJSON_ParseWithLength(body, len);
+	cJSON *j = dss_teacher_parse_body(body, len, err);
 	const cJSON *content = cJSON_GetObjectItemCaseSensitive(j, "content");
 	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(j, "usage");
 	const cJSON *c;
 	struct dss_buf text = DSS_BUF_INIT;
 	int r = -1;
 
-	if (!cJSON_IsObject(j)) {
-		dss_err_set(err, "response is not a JSON object");
+	if (j == NULL)
 		goto out;
-	}
 	if (!cJSON_IsArray(content)) {
 		dss_err_set(err, "response has no 'content'");
 		goto out;
@@ -106,11 +104,7 @@ parse(const struct dss_teacher *t, const char *body, size_t len,
 		const cJSON *in = cJSON_GetObjectItemCaseSensitive(usage, "input_tokens");
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(usage, "output_tokens");
 
-		if (cJSON_IsNumber(in) && cJSON_IsNumber(o)) {
-			res->has_usage = 1;
-			res->prompt_tokens = (long)in->valuedouble;
-			res->completion_tokens = (long)o->valuedouble;
-		}
+		dss_teacher_set_usage(res, in, o, 0);
 	}
 	r = 0;
 out:

@@ -92,17 +92,15 @@ static int
 parse(const struct dss_teacher *t, const char *body, size_t len,
     struct dss_teacher_result *res, struct dss_err *err)
 {
-	cJSON *j = cJSON_ParseWithLength(body, len);
+	cJSON *j = dss_teacher_parse_body(body, len, err);
 	const cJSON *cands = cJSON_GetObjectItemCaseSensitive(j, "candidates");
 	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(j, "usageMetadata");
 	const cJSON *c;
 	struct dss_buf text = DSS_BUF_INIT;
 	int r = -1;
 
-	if (!cJSON_IsObject(j)) {
-		dss_err_set(err, "response is not a JSON object");
+	if (j == NULL)
 		goto out;
-	}
 	if (!cJSON_IsArray(cands) || cJSON_GetArraySize(cands) == 0) {
 		dss_err_set(err, "response has no 'candidates'");
 		goto out;
@@ -143,11 +141,7 @@ parse(const struct dss_teacher *t, const char *body, size_t len,
 		const cJSON *in = cJSON_GetObjectItemCaseSensitive(usage, "promptTokenCount");
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(usage, "candidatesTokenCount");
 
-		if (cJSON_IsNumber(in)) {
-			res->has_usage = 1;
-			res->prompt_tokens = (long)in->valuedouble;
-			res->completion_tokens = cJSON_IsNumber(o) ? (long)o->valuedouble : 0;
-		}
+		dss_teacher_set_usage(res, in, o, 1);
 	}
 	r = 0;
 out:

@@ -140,11 +140,7 @@ dss_teacher_openai_parse_json(const cJSON *j, struct dss_teacher_result *res,
 		const cJSON *pt = cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens");
 		const cJSON *ct = cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens");
 
-		if (cJSON_IsNumber(pt) && cJSON_IsNumber(ct)) {
-			res->has_usage = 1;
-			res->prompt_tokens = (long)pt->valuedouble;
-			res->completion_tokens = (long)ct->valuedouble;
-		}
+		dss_teacher_set_usage(res, pt, ct, 0);
 	}
 	return 0;
 }
@@ -153,13 +149,11 @@ static int
 parse(const struct dss_teacher *t, const char *body, size_t len,
     struct dss_teacher_result *res, struct dss_err *err)
 {
-	cJSON *j = cJSON_ParseWithLength(body, len);
+	cJSON *j = dss_teacher_parse_body(body, len, err);
 	int r;
 
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		return dss_err_set(err, "response is not a JSON object");
-	}
+	if (j == NULL)
+		return -1;
 	r = dss_teacher_openai_parse_json(j, res, err);
 	cJSON_Delete(j);
 	return r;

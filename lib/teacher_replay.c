@@ -23,7 +23,7 @@ struct entry {
 	char *finish_reason;
 	char *teacher;
 	long prompt_tokens, completion_tokens;
-	int has_usage;
+	int has_usage, bad_usage;
 };
 
 struct table {
@@ -113,11 +113,13 @@ put(struct table *tb, const char *id, long sample, const char *text,
 		const cJSON *pt = cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens");
 		const cJSON *ct = cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens");
 
-		if (cJSON_IsNumber(pt) && cJSON_IsNumber(ct)) {
-			e.has_usage = 1;
-			e.prompt_tokens = (long)pt->valuedouble / share;
-			e.completion_tokens = (long)ct->valuedouble / share;
-		}
+		struct dss_teacher_result u = DSS_TEACHER_RESULT_INIT;
+
+		dss_teacher_set_usage(&u, pt, ct, 0);
+		e.has_usage = u.has_usage;
+		e.bad_usage = u.bad_usage;
+		e.prompt_tokens = u.prompt_tokens / share;
+		e.completion_tokens = u.completion_tokens / share;
 	}
 	*slot = e;
 	tb->n++;
@@ -270,6 +272,7 @@ answer(const struct dss_teacher *t, const cJSON *record, int sample,
 	    (e->teacher && (res->teacher = strdup(e->teacher)) == NULL))
 		return dss_err_set(err, "out of memory");
 	res->has_usage = e->has_usage;
+	res->bad_usage = e->bad_usage;
 	res->prompt_tokens = e->prompt_tokens;
 	res->completion_tokens = e->completion_tokens;
 	return 0;

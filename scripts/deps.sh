@@ -4,7 +4,7 @@
 # installs the missing ones when run as root and prints the apt-get line
 # otherwise; "deps.sh check" does the same only when something is missing.
 PKGS="gcc make pkg-config libsqlite3-dev libcurl4-openssl-dev libcjson-dev \
-libpcre2-dev libarchive-dev libssl-dev mandoc perl python3 sqlite3"
+libpcre2-dev libarchive-dev libssl-dev mandoc openssl perl python3 sqlite3"
 PCS="sqlite3 libcurl libcjson libpcre2-8 libarchive libcrypto"
 
 missing() {

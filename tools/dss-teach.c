@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../lib/db.h"
 #include "../lib/jsonl.h"
@@ -22,9 +24,10 @@
 
 static const char usage_line[] =
     "usage: dss-teach --db DB --teacher SPEC [--base-url URL] "
-    "[--concurrency C] [--key-env NAME] [--max-cost USD] [--max-requests N] "
-    "[--max-tokens N] [--price IN,OUT] [--prices FILE] [--quiet] "
-    "[--retries N] [--rpm R] [--samples K] [--shard I/N] [--stop S] "
+    "[--cacert FILE] [--concurrency C] [--key-env NAME] [--lease S] "
+    "[--max-cost USD] [--max-requests N] [--max-tokens N] [--max-wait S] "
+    "[--price IN,OUT] [--prices FILE] [--quiet] [--retries N] [--rpm R] "
+    "[--samples K] [--shard I/N] [--stop S] [--summary FILE] "
     "[--temperature T] [--timeout S] [--tpm T]\n";
 
 static const char help_text[] =
@@ -33,22 +36,26 @@ static const char help_text[] =
     "SPEC is openai:MODEL, openai-completions:MODEL, anthropic:MODEL,\n"
     "gemini:MODEL or replay:FILE.  See dss-teach(1).\n"
     "\n"
-    "  --base-url URL      the endpoint, instead of the provider's\n"
+    "  --base-url URL      the teacher's endpoint (loopback needs no key)\n"
+    "  --cacert FILE       trust the CA certificates in FILE for HTTPS\n"
     "  --concurrency C     requests in flight at most (default 8)\n"
-    "  --db DB             the database of the response cache\n"
-    "  --key-env NAME      read the API key from $NAME\n"
-    "  --max-cost USD      start nothing past this spend (needs a price)\n"
-    "  --max-requests N    send at most N requests, retries included\n"
+    "  --db DB             the database with the response cache\n"
+    "  --key-env NAME      read the API key from variable NAME\n"
+    "  --lease S           seconds a request key stays reserved (default 60)\n"
+    "  --max-cost USD      start nothing that would spend more\n"
+    "  --max-requests N    send at most N requests\n"
     "  --max-tokens N      the completion length limit\n"
+    "  --max-wait S        longest wait a server may ask for (default 300)\n"
     "  --price IN,OUT      USD per million prompt and completion tokens\n"
-    "  --prices FILE       look the price up in FILE by SPEC or model\n"
+    "  --prices FILE       a JSON object of MODEL: [IN, OUT]\n"
     "  --quiet             no progress or summary\n"
     "  --retries N         retries of a failed request (default 6)\n"
     "  --rpm R             requests per minute at most\n"
     "  --samples K         completions per prompt (default 1)\n"
-    "  --shard I/N         take the prompts whose id hash % N is I\n"
-    "  --stop S            a stop sequence; may be repeated\n"
-    "  --teacher SPEC      the teacher model, as above\n"
+    "  --shard I/N         take only shard I of N\n"
+    "  --stop S            a stop sequence (repeatable)\n"
+    "  --summary FILE      write the summary as JSON to FILE\n"
+    "  --teacher SPEC      the teacher\n"
     "  --temperature T     the sampling temperature\n"
     "  --timeout S         seconds a request may take (default 600)\n"
     "  --tpm T             tokens per minute at most\n"
@@ -98,6 +105,7 @@ parse_num(const char *opt, const char *v)
 struct display {
 	int tty, quiet;
 	double last_line;
+	int waiting;		/* the last line showed a server's wait */
 };
 
 static void
@@ -115,6 +123,7 @@ static void
 status_line(const struct dss_teach_stats *st, int priced, char *out, size_t n)
 {
 	char total[32] = "", eta[48] = "", in[32], outk[32], cost[48] = "";
+	char wait[96] = "";
 	unsigned long finished = st->done + st->failed;
 	double rate = st->elapsed > 0 ? (double)finished / st->elapsed : 0;
 
@@ -131,10 +140,18 @@ status_line(const struct dss_teach_stats *st, int priced, char *out, size_t n)
 	fmt_tokens(outk, sizeof(outk), st->completion_tokens);
 	if (priced)
 		snprintf(cost, sizeof(cost), ", $%.4f", st->cost);
+	if (st->db_waiting)
+		snprintf(wait, sizeof(wait), ", waiting for the database lock");
+	else if (st->waiting >= 0.5)
+		snprintf(wait, sizeof(wait), ", waiting %.0fs as the server asked",
+		    ceil(st->waiting));
+	if (st->leased > 0 && strlen(wait) < 40)
+		snprintf(wait + strlen(wait), sizeof(wait) - strlen(wait),
+		    ", %lu with another process", st->leased);
 	snprintf(out, n, "%lu%s prompts done, %lu failed, %lu cached, %.1f/s%s, "
-	    "%d in flight (limit %d), tokens %s in %s out%s", finished, total,
-	    st->failed, st->cached, rate, eta, st->in_flight, st->limit, in, outk,
-	    cost);
+	    "%d in flight (limit %d)%s, tokens %s in %s out%s", finished, total,
+	    st->failed, st->cached, rate, eta, st->in_flight, st->limit, wait,
+	    in, outk, cost);
 }
 
 static int priced;
@@ -143,16 +160,21 @@ static void
 on_progress(void *arg, const struct dss_teach_stats *st, int final)
 {
 	struct display *d = arg;
-	char line[512];
+	char line[640];
 
 	if (d->quiet)
 		return;
 	status_line(st, priced, line, sizeof(line));
 	if (d->tty) {
 		fprintf(stderr, "\r\033[K%s: %s%s", progname, line, final ? "\n" : "");
-	} else if (final || st->elapsed - d->last_line >= 10) {
+	} else if (final || st->elapsed - d->last_line >= 10 ||
+	    ((st->waiting >= 0.5 || st->db_waiting) && !d->waiting)) {
+		/* a new wait is shown at once, not ten seconds later */
 		fprintf(stderr, "%s: %s\n", progname, line);
 		d->last_line = st->elapsed;
+	}
+	if (!d->tty) {
+		d->waiting = st->waiting >= 0.5 || st->db_waiting;
 	}
 }
 
@@ -164,6 +186,136 @@ on_report(void *arg, const char *msg)
 	if (d->tty && !d->quiet)
 		fputs("\r\033[K", stderr);
 	warnx("%s", msg);
+}
+
+/* Prints the figures of each dataset and teacher, on a mixed run. */
+static void
+print_groups(const struct dss_teach_stats *st, int priced)
+{
+	int i;
+
+	if (st->ngroups < 2)
+		return;
+	for (i = 0; i < st->ngroups; i++) {
+		const struct dss_teach_group *g = &st->groups[i];
+		char cost[48] = "";
+
+		if (priced)
+			snprintf(cost, sizeof(cost), ", $%.4f", g->cost);
+		fprintf(stderr, "%s: %s %s: %lu prompts done, %lu failed, %lu "
+		    "unfinished, %lu completions (%lu cached), %lu requests, tokens "
+		    "%lld in %lld out%s\n", progname, g->dataset ? g->dataset :
+		    "(no dataset)", g->teacher, g->done, g->failed, g->unfinished,
+		    g->completions, g->cached, g->requests, g->prompt_tokens,
+		    g->completion_tokens, cost);
+	}
+}
+
+/* Adds the figures common to the run and its groups to o. */
+static void
+add_figures(cJSON *o, unsigned long done, unsigned long failed,
+    unsigned long unfinished, unsigned long completions, unsigned long cached,
+    unsigned long requests, long long pt, long long ct, double cost,
+    int priced)
+{
+	cJSON_AddNumberToObject(o, "done", (double)done);
+	cJSON_AddNumberToObject(o, "failed", (double)failed);
+	cJSON_AddNumberToObject(o, "unfinished", (double)unfinished);
+	cJSON_AddNumberToObject(o, "completions", (double)completions);
+	cJSON_AddNumberToObject(o, "cached", (double)cached);
+	cJSON_AddNumberToObject(o, "requests", (double)requests);
+	cJSON_AddNumberToObject(o, "prompt_tokens", (double)pt);
+	cJSON_AddNumberToObject(o, "completion_tokens", (double)ct);
+	if (priced)
+		cJSON_AddNumberToObject(o, "cost_usd", cost);
+	else
+		cJSON_AddNullToObject(o, "cost_usd");
+}
+
+/*
+ * Writes the summary as JSON to path, atomically (a temporary file,
+ * fsync, rename).  Returns 0, or 1 after a message.
+ */
+static int
+write_summary(const char *path, const struct dss_teach_stats *st, int priced,
+    int status)
+{
+	cJSON *o = cJSON_CreateObject(), *gs, *g;
+	char *text = NULL, tmp[4096];
+	FILE *fp = NULL;
+	int i, fd, r = 1;
+
+	if (o == NULL)
+		goto nomem;
+	cJSON_AddNumberToObject(o, "read", (double)st->read);
+	cJSON_AddNumberToObject(o, "bad_records", (double)st->bad);
+	cJSON_AddNumberToObject(o, "other_shard", (double)st->other_shard);
+	add_figures(o, st->done, st->failed, st->unfinished, st->completions,
+	    st->cached, st->requests, st->prompt_tokens, st->completion_tokens,
+	    st->cost, priced);
+	cJSON_AddNumberToObject(o, "retries", (double)st->retries);
+	cJSON_AddNumberToObject(o, "throttled", (double)st->throttled);
+	cJSON_AddNumberToObject(o, "bad_usage", (double)st->bad_usage);
+	cJSON_AddNumberToObject(o, "key_masked", (double)st->masked);
+	cJSON_AddNumberToObject(o, "lease_waits", (double)st->lease_waits);
+	cJSON_AddNumberToObject(o, "lease_takeovers", (double)st->takeovers);
+	if (priced)
+		cJSON_AddNumberToObject(o, "spent_usd", st->spent);
+	else
+		cJSON_AddNullToObject(o, "spent_usd");
+	cJSON_AddStringToObject(o, "budget_stop", st->budget_stop == 1 ? "cost" :
+	    st->budget_stop == 2 ? "requests" : "");
+	cJSON_AddStringToObject(o, "stopped", st->stop_reason);
+	cJSON_AddNumberToObject(o, "elapsed_s", st->elapsed);
+	cJSON_AddNumberToObject(o, "exit_status", status);
+	/* takes gs */
+	if ((gs = cJSON_AddArrayToObject(o, "groups")) == NULL)
+		goto nomem;
+	for (i = 0; i < st->ngroups; i++) {
+		const struct dss_teach_group *x = &st->groups[i];
+
+		if ((g = cJSON_CreateObject()) == NULL)
+			goto nomem;
+		cJSON_AddItemToArray(gs, g);	/* takes g */
+		if (x->dataset)
+			cJSON_AddStringToObject(g, "dataset", x->dataset);
+		else
+			cJSON_AddNullToObject(g, "dataset");
+		cJSON_AddStringToObject(g, "teacher", x->teacher);
+		add_figures(g, x->done, x->failed, x->unfinished, x->completions,
+		    x->cached, x->requests, x->prompt_tokens, x->completion_tokens,
+		    x->cost, priced);
+	}
+	if ((text = cJSON_Print(o)) == NULL)
+		goto nomem;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
+	    (fp = fdopen(fd, "w")) == NULL) {
+		warnx("cannot write '%s': %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	if (fputs(text, fp) == EOF || putc('\n', fp) == EOF ||
+	    fflush(fp) == EOF || fsync(fileno(fp)) < 0) {
+		warnx("cannot write '%s': %s", tmp, strerror(errno));
+		fclose(fp);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(fp) == EOF || rename(tmp, path) < 0) {
+		warnx("cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	r = 0;
+	goto out;
+nomem:
+	warnx("cannot write '%s': out of memory", path);
+out:
+	cJSON_free(text);
+	cJSON_Delete(o);
+	return r;
 }
 
 /* Counts the non-blank lines of a regular file, then rewinds it. */
@@ -236,13 +388,16 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "base-url", required_argument, NULL, 'b' },
+		{ "cacert", required_argument, NULL, 'A' },
 		{ "concurrency", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "key-env", required_argument, NULL, 'k' },
+		{ "lease", required_argument, NULL, 'L' },
 		{ "max-cost", required_argument, NULL, 'C' },
 		{ "max-requests", required_argument, NULL, 'R' },
 		{ "max-tokens", required_argument, NULL, 'm' },
+		{ "max-wait", required_argument, NULL, 'W' },
 		{ "price", required_argument, NULL, 'p' },
 		{ "prices", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -251,6 +406,7 @@ main(int argc, char **argv)
 		{ "samples", required_argument, NULL, 'n' },
 		{ "shard", required_argument, NULL, 's' },
 		{ "stop", required_argument, NULL, 'S' },
+		{ "summary", required_argument, NULL, 'M' },
 		{ "teacher", required_argument, NULL, 't' },
 		{ "temperature", required_argument, NULL, 'T' },
 		{ "timeout", required_argument, NULL, 'o' },
@@ -262,9 +418,9 @@ main(int argc, char **argv)
 	struct dss_teach_stats st;
 	struct dss_teacher teacher;
 	struct dss_err err = DSS_ERR_INIT;
-	struct display d = { 0, 0, 0 };
+	struct display d = { 0, 0, 0, 0 };
 	const char *dbpath = NULL, *spec = NULL, *base = NULL, *key_env = NULL;
-	const char *prices = NULL;
+	const char *prices = NULL, *summary = NULL;
 	char **stops = NULL, *end;
 	sqlite3 *db;
 	int c, status = 0;
@@ -273,6 +429,9 @@ main(int argc, char **argv)
 	dss_teach_opts_init(&o);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'A':
+			o.cacert = optarg;
+			break;
 		case 'b':
 			base = optarg;
 			break;
@@ -294,8 +453,19 @@ main(int argc, char **argv)
 		case 'k':
 			key_env = optarg;
 			break;
+		case 'L':
+			o.lease = parse_num("lease", optarg);
+			if (o.lease < 1 || o.lease > 86400)
+				bad_value("lease", optarg, "from 1 to 86400 seconds");
+			break;
+		case 'M':
+			summary = optarg;
+			break;
 		case 'm':
 			o.params.max_tokens = parse_long("max-tokens", optarg, 1);
+			break;
+		case 'W':
+			o.max_wait = parse_num("max-wait", optarg);
 			break;
 		case 'n':
 			o.params.samples = (int)parse_long("samples", optarg, 1);
@@ -391,6 +561,11 @@ main(int argc, char **argv)
 		usage();
 	}
 	priced = o.has_price;
+	if (o.cacert != NULL && access(o.cacert, R_OK) < 0) {
+		warnx("cannot read '%s': %s", o.cacert, strerror(errno));
+		dss_teacher_close(&teacher);
+		return 1;
+	}
 	if ((db = dss_db_open(dbpath, DSS_DB_CREATE, &err)) == NULL) {
 		dss_teacher_close(&teacher);
 		die_err(&err);
@@ -405,17 +580,21 @@ main(int argc, char **argv)
 		warn_err(&err);
 		status = 1;
 	} else {
+		if (!d.quiet)
+			print_groups(&st, priced);
 		if (st.budget_stop == 1)
 			warnx("budget reached: spent $%.4f of --max-cost %g; %lu "
-			    "prompts not finished", st.cost, o.max_cost, st.unfinished);
+			    "prompts not finished", st.spent, o.max_cost, st.unfinished);
 		else if (st.budget_stop == 2)
 			warnx("budget reached: %lu requests of --max-requests %ld; "
 			    "%lu prompts not finished", st.requests, o.max_requests,
 			    st.unfinished);
-		if (st.refused)
-			warnx("stopped: the teacher answered HTTP %d, so every "
-			    "request would fail; %lu prompts not finished", st.refused,
+		if (st.stop_reason[0] != '\0')
+			warnx("stopped: %s; %lu prompts not finished", st.stop_reason,
 			    st.unfinished);
+		if (st.bad_usage > 0)
+			warnx("%lu answer%s reported token usage out of range; their "
+			    "usage was ignored", st.bad_usage, st.bad_usage == 1 ? "" : "s");
 		if (st.failed > 0)
 			warnx("%lu prompt%s failed", st.failed, st.failed == 1 ? "" : "s");
 		if (st.bad > 0)
@@ -424,9 +603,13 @@ main(int argc, char **argv)
 			warnx("%lu response%s held text that is not valid UTF-8 "
 			    "(or \\u0000, or a lone surrogate): replaced with U+FFFD",
 			    st.repaired, st.repaired == 1 ? "" : "s");
-		if (st.budget_stop || st.refused || st.failed || st.bad || st.unfinished)
+		if (st.budget_stop || st.stop_reason[0] || st.failed || st.bad ||
+		    st.unfinished)
 			status = 1;
 	}
+	if (summary != NULL && write_summary(summary, &st, priced, status))
+		status = 1;
+	dss_teach_stats_free(&st);
 	dss_db_close(db);
 	dss_teacher_close(&teacher);
 	free(stops);

@@ -8,7 +8,8 @@ scripted completions or a deterministic default, injects faults on demand
 JSON, a hang, a slow drip) and counts requests per key (the SHA-256 of the
 request body minus volatile fields), so a test can assert that nothing was
 paid twice (volatile fields: user, stream, stream_options; the K identical
-bodies of a provider without n count K times).  GET /stats returns the counts as JSON; every request is also
+bodies of a provider without n count K times).  GET /stats returns the counts as JSON
+(--tls-cert and --tls-key serve HTTPS instead of HTTP); every request is also
 logged as one JSON line with --log (API keys are never logged: only the
 header's name and whether it matched --require-key).  Standard library
 only; exits by itself after --lifetime seconds.  Each log line also holds
@@ -44,6 +45,16 @@ N:KIND applies KIND to every Nth request, 1-based, and may repeat):
               until the server exits) or until the client hangs up
   drip[:MS]   a correct answer sent one byte every MS ms (default 200)
   slow:MS     a correct answer after an extra MS ms
+  leak:NNN    echo the API key the request carried: for NNN 200 a correct
+              answer whose completion and raw body hold the key; otherwise
+              HTTP NNN with a non-JSON body of 170 'x' then the key
+  leakjson:NNN  HTTP NNN with a JSON error message of 280 'y' then the key
+  usage:P:C   a correct answer reporting P prompt and C completion tokens
+              (any JSON numbers: -1000, 1e300, 2.5)
+  bighead:KB  a correct answer with one response header of KB KiB
+  bigbody:MB  200 with a JSON body of MB MiB
+  deep:N      200 with a JSON body nested N arrays deep
+  redirect:NNN  HTTP NNN (301, 302, 307) to /elsewhere, with no body
 """
 
 import argparse
@@ -80,6 +91,13 @@ def parse_fault(spec):
         return (kind, float(arg) if arg else 200.0, None)
     if kind == "slow":
         return (kind, float(arg), None)
+    if kind in ("leak", "leakjson", "redirect"):
+        return (kind, int(arg), None)
+    if kind in ("bighead", "bigbody", "deep"):
+        return (kind, float(arg), None)
+    if kind == "usage":
+        pt, _, ct = arg.partition(":")
+        return (kind, None, (json.loads(pt), json.loads(ct)))
     raise ValueError("unknown fault '%s'" % spec)
 
 
@@ -305,6 +323,15 @@ class Handler(BaseHTTPRequestHandler):
                 out[lk] = v
         return out
 
+    def sent_key(self, api):
+        """The API key the request carried, or an empty string."""
+        if api in ("chat", "completions"):
+            v = self.headers.get("Authorization") or ""
+            return v[7:] if v.startswith("Bearer ") else ""
+        if api == "anthropic":
+            return self.headers.get("x-api-key") or ""
+        return self.headers.get("x-goog-api-key") or ""
+
     def check_auth(self, api, entry):
         """Returns the header the key came in, and whether it matches."""
         want = STATE.args.require_key
@@ -484,7 +511,8 @@ class Handler(BaseHTTPRequestHandler):
         kind, arg, arg2 = fault
         entry["fault"] = None if kind == "ok" else \
             kind + ("" if arg is None else ":%g" % arg) + \
-            ("" if arg2 is None else ":" + arg2)
+            ("" if arg2 is None else ":" + (arg2 if isinstance(arg2, str)
+                                            else json.dumps(arg2)))
         if api is None:
             self.send_json(404, {"error": {"message": "no such endpoint"}})
             return 404, False
@@ -529,6 +557,46 @@ class Handler(BaseHTTPRequestHandler):
                         break
             self.close_connection = True
             return -2, False
+        if kind == "redirect":
+            self.send_response(arg)
+            self.send_header("Location", "http://127.0.0.1:%d/elsewhere%s" %
+                             (self.server.server_address[1], self.path))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return arg, False
+        if kind in ("leak", "leakjson") and arg != 200:
+            key = self.sent_key(api)
+            if kind == "leak":
+                self.send_raw(arg, b"x" * 170 + key.encode(),
+                              ctype="text/plain")
+            else:
+                self.send_json(arg, self.error_body(api, arg,
+                                                    "y" * 280 + key))
+            return arg, False
+        if kind == "bigbody":
+            n = int(arg * (1 << 20))
+            head = b'{"choices":[{"index":0,"message":{"content":"'
+            tail = b'"}}]}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            try:
+                self.wfile.write(head)
+                left = n - len(head) - len(tail)
+                chunk = b"a" * (1 << 20)
+                while left > 0:
+                    self.wfile.write(chunk[:min(left, len(chunk))])
+                    left -= len(chunk)
+                self.wfile.write(tail)
+            except OSError:
+                pass
+            self.close_connection = True
+            return 200, False
+        if kind == "deep":
+            n = int(arg)
+            self.send_raw(200, b'{"choices":' + b"[" * n + b"]" * n + b"}")
+            return 200, False
         if not self.check_auth(api, entry):
             self.send_json(401, self.error_body(api, 401, "invalid api key"))
             return 401, False
@@ -541,7 +609,31 @@ class Handler(BaseHTTPRequestHandler):
         entry["model"] = model
         entry["prompt"] = prompt
         entry["n"] = n
-        resp = json.dumps(self.answer(api, model, prompt, n, p)).encode()
+        obj = self.answer(api, model, prompt, n, p)
+        if kind == "leak":
+            key = self.sent_key(api)
+            text = "I was sent %s. So the answer is entailment." % key
+            if api in ("chat", "completions"):
+                obj["choices"][0]["message" if api == "chat" else "text"] = \
+                    {"role": "assistant", "content": text} \
+                    if api == "chat" else text
+                obj["system_fingerprint"] = key
+            elif api == "anthropic":
+                obj["content"] = [{"type": "text", "text": text}]
+                obj["id"] = key
+            else:
+                obj["candidates"][0]["content"]["parts"] = [{"text": text}]
+                obj["responseId"] = key
+        if kind == "usage":
+            pt, ct = arg2
+            if api in ("chat", "completions"):
+                obj["usage"] = {"prompt_tokens": pt, "completion_tokens": ct}
+            elif api == "anthropic":
+                obj["usage"] = {"input_tokens": pt, "output_tokens": ct}
+            else:
+                obj["usageMetadata"] = {"promptTokenCount": pt,
+                                        "candidatesTokenCount": ct}
+        resp = json.dumps(obj).encode()
         if kind == "empty":
             obj = json.loads(resp)
             if api in ("chat", "completions"):
@@ -569,6 +661,9 @@ class Handler(BaseHTTPRequestHandler):
             return 200, False
         if kind == "slow":
             time.sleep(arg / 1000.0)
+        if kind == "bighead":
+            self.send_raw(200, resp, {"X-Big": "b" * int(arg * 1024)})
+            return 200, True
         if kind == "drip":
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -609,6 +704,8 @@ def main():
     ap.add_argument("--multipart", action="store_true",
                     help="split Anthropic/Gemini text into two parts")
     ap.add_argument("--lifetime", type=float, default=600)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM chain")
+    ap.add_argument("--tls-key", help="the private key of --tls-cert")
     args = ap.parse_args()
     global STATE
     try:
@@ -617,6 +714,11 @@ def main():
         print("fake_teacher: %s" % e, file=sys.stderr)
         sys.exit(2)
     srv = Server(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print(srv.server_address[1], flush=True)
 
     def die():

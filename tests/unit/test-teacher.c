@@ -143,7 +143,7 @@ test_openai(void)
 		    "provided: sk-test-secret-123.\",\"type\":\"invalid_request_error\"}}";
 
 		dss_teacher_error_message(&t, eb, strlen(eb), msg, sizeof(msg));
-		is_str(msg, "Incorrect API key provided: ***.",
+		is_str(msg, "Incorrect API key provided: ******************.",
 		    "error message: error.message, with the key masked");
 	}
 	dss_teacher_close(&t);
@@ -344,7 +344,8 @@ test_open(void)
 
 	unsetenv("DSS_TEST_NOKEY");
 	ok(dss_teacher_open(&t, "openai:gpt-4o", NULL, "DSS_TEST_NOKEY", &err) < 0 &&
-	    strcmp(err.msg, "environment variable 'DSS_TEST_NOKEY' is not set") == 0,
+	    strncmp(err.msg, "environment variable 'DSS_TEST_NOKEY' is not set: "
+	    "an API key is needed for 'https://api.openai.com/v1'", 97) == 0,
 	    "open: a missing key is an error for a public endpoint");
 	ok(dss_teacher_open(&t, "openai:llama", "http://localhost:8000/v1",
 	    "DSS_TEST_NOKEY", &err) == 0 && t.key == NULL,
@@ -522,9 +523,101 @@ test_shard(void)
 	ok(dss_teach_in_shard("x", 0, 1), "shard: 0/1 takes everything");
 }
 
+static void
+test_mask(void)
+{
+	struct dss_teacher t;
+	char s[600], out[40];
+	const char *key = "sk-test-0123456789abcdefghij";
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	t.key = (char *)key;
+	snprintf(s, sizeof(s), "a %s b", key);
+	dss_teacher_mask(&t, s, strlen(s));
+	is_str(s, "a **************************** b", "mask: the whole key");
+	snprintf(s, sizeof(s), "x%.8sy%.7sz", key + 10, key + 3);
+	dss_teacher_mask(&t, s, strlen(s));
+	is_str(s, "x********ytest-01z", "mask: 8 characters are masked, 7 kept");
+	/* 25 'x' then the key, cut at 30: no fragment survives the cut */
+	memset(s, 'x', 25);
+	strcpy(s + 25, key);
+	dss_teacher_error_message(&t, s, strlen(s), out, sizeof(out));
+	for (i = 0; out[i] && out[i] == 'x'; i++)
+		;
+	ok(strlen(out) == 39 && i == 25 && strspn(out + 25, "*") == 14,
+	    "mask: masked before the cut ('%s')", out);
+	snprintf(s, sizeof(s), "{\"error\":{\"message\":\"bad %s\"}}", key);
+	dss_teacher_error_message(&t, s, strlen(s), out, sizeof(out));
+	ok(strncmp(out, "bad ****", 8) == 0 && strchr(out, 's') == NULL,
+	    "mask: a JSON message ('%s')", out);
+	t.key = NULL;
+	strcpy(s, key);
+	is_int((long long)dss_teacher_mask(&t, s, strlen(s)), 0, "mask: no key, nothing masked");
+}
+
+static void
+test_loopback(void)
+{
+	ok(dss_teacher_loopback("http://127.0.0.1:8000/v1"), "loopback: 127.0.0.1");
+	ok(dss_teacher_loopback("http://127.3.4.5/v1"), "loopback: 127.3.4.5");
+	ok(dss_teacher_loopback("http://localhost:11434/v1"), "loopback: localhost");
+	ok(dss_teacher_loopback("http://[::1]:8080/v1"), "loopback: [::1]");
+	ok(!dss_teacher_loopback("http://127.0.0.1.example.invalid/v1"),
+	    "loopback: not 127.0.0.1.example.invalid");
+	ok(!dss_teacher_loopback("http://localhost.example.invalid/v1"),
+	    "loopback: not localhost.example.invalid");
+	ok(!dss_teacher_loopback("http://127.0.0.1@example.invalid/v1"),
+	    "loopback: not 127.0.0.1@example.invalid");
+	ok(!dss_teacher_loopback("https://example.invalid/v1"),
+	    "loopback: not example.invalid");
+}
+
+static void
+test_usage(void)
+{
+	struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
+	cJSON *j = cJSON_Parse("{\"a\":12,\"b\":-5,\"c\":1e300,\"d\":2.5,\"e\":\"7\"}");
+	const char *bad[] = { "b", "c", "d", "e" };
+	size_t i;
+
+	dss_teacher_set_usage(&res, cJSON_GetObjectItem(j, "a"),
+	    cJSON_GetObjectItem(j, "a"), 0);
+	ok(res.has_usage && !res.bad_usage && res.prompt_tokens == 12,
+	    "usage: whole numbers are taken");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&res, 0, sizeof(res));
+		dss_teacher_set_usage(&res, cJSON_GetObjectItem(j, "a"),
+		    cJSON_GetObjectItem(j, bad[i]), 0);
+		ok(!res.has_usage && res.bad_usage && res.completion_tokens == 0,
+		    "usage: '%s' is rejected", bad[i]);
+	}
+	cJSON_Delete(j);
+}
+
+static void
+test_wait_cap(void)
+{
+	double s = -1;
+
+	is_int(dss_ratelimit_cap(-1, 300, &s), DSS_WAIT_NONE, "cap: nothing asked");
+	is_int(dss_ratelimit_cap(2, 300, &s), DSS_WAIT_OK, "cap: 2 s under 300");
+	is_int(dss_ratelimit_cap(315360000, 300, &s), DSS_WAIT_OVER_CAP,
+	    "cap: ten years over 300");
+	ok(s == 315360000, "cap: the asked wait is kept for the message");
+	is_int(dss_ratelimit_retry_after_capped("Wed, 21 Oct 2099 07:28:00 GMT",
+	    1700000000, 300, &s), DSS_WAIT_OVER_CAP, "cap: an HTTP date far ahead");
+	is_int(dss_ratelimit_retry_after_capped("soon", 1700000000, 300, &s),
+	    DSS_WAIT_NONE, "cap: an unparsable value asks nothing");
+}
+
 int
 main(void)
 {
+	test_mask();
+	test_loopback();
+	test_usage();
+	test_wait_cap();
 	test_openai();
 	test_anthropic();
 	test_gemini();
