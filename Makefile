@@ -119,7 +119,7 @@ deps-check:
 # from a "bin-asan:" prefix).
 check: deps-check
 	$(MAKE) all $(UNIT_BIN) $(ASAN_UNIT_BIN) $(ASAN_BINS) $(REPLAY_BIN)
-	prove --exec 'sh tests/run-test' $(UNIT_BIN) tests/t[0-9]*.sh $(ASAN_UNIT_BIN) $(REPLAY_BIN) \
+	prove --timer --exec 'sh tests/run-test' $(UNIT_BIN) tests/t[0-9]*.sh $(ASAN_UNIT_BIN) $(REPLAY_BIN) \
 		$(patsubst %,bin-asan:%,$(wildcard tests/t[0-9]*.sh))
 
 demo: deps-check
