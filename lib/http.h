@@ -74,7 +74,8 @@ struct dss_http_req {
 };
 
 #define DSS_HTTP_REQ_INIT { NULL, NULL, 0, NULL, 0, NULL, 0, { 0 }, 0, \
-	DSS_BUF_INIT, -1, -1, -1, -1, -1, 0, 0, { 0 }, 0, DSS_ERR_OTHER, { 0 }, NULL }
+	DSS_BUF_INIT, -1, -1, -1, -1, -1, 0, 0, { 0 }, 0, DSS_ERR_OTHER, { 0 }, NULL, \
+	0, NULL, 0 }
 
 struct dss_http;
 
