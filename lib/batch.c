@@ -1869,6 +1869,17 @@ out:
 	return r;
 }
 
+int
+dss_teach_batch_supported(const struct dss_teacher *t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (strcmp(limits[i].provider, t->ops->provider) == 0)
+			return 1;
+	return 0;
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 static void

@@ -142,6 +142,8 @@ dss_teach_opts_init(struct dss_teach_opts *o)
 	o->backoff_cap = 60;
 	o->max_wait = 300;
 	o->lease = 60;
+	o->poll = 60;
+	o->batch_in = o->batch_out = -1;
 }
 
 void

@@ -173,6 +173,9 @@ int dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
     const char *inname, FILE *out, struct dss_teach_stats *st,
     struct dss_err *err);
 
+/* True when the teacher's provider has a batch API dss can use. */
+int dss_teach_batch_supported(const struct dss_teacher *t);
+
 /*
  * The documented estimate of the input tokens of one request of input
  * (from dss_teacher_input): a quarter of the characters (code points,
