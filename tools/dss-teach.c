@@ -831,9 +831,16 @@ main(int argc, char **argv)
 			    st.batch_expired, st.batch_retried, st.batch_failed);
 		if (!d.quiet)
 			print_groups(&st, priced);
-		if (st.budget_stop == 1)
+		if (st.budget_stop == 1 && batch)
+			warnx("budget reached: the batches' cost bound is $%.4f of "
+			    "--max-cost %g; %lu prompts not finished", st.spent,
+			    o.max_cost, st.unfinished);
+		else if (st.budget_stop == 1)
 			warnx("budget reached: spent $%.4f of --max-cost %g; %lu "
 			    "prompts not finished", st.spent, o.max_cost, st.unfinished);
+		else if (batch && st.unfinished > 0)
+			warnx("%lu prompt%s not finished: their requests failed in "
+			    "batches", st.unfinished, st.unfinished == 1 ? "" : "s");
 		else if (st.budget_stop == 2)
 			warnx("budget reached: %lu requests of --max-requests %ld; "
 			    "%lu prompts not finished", st.requests, o.max_requests,
