@@ -841,27 +841,6 @@ chunk_free(struct brun *b)
 	b->nrows = 0;
 }
 
-/*
- * Commits the open transaction of collected results.  When the database
- * fails, the answers of the chunk go to the recovery file, so that no
- * paid answer is lost, and -1 is returned.
- */
-static int
-chunk_commit(struct brun *b, int again)
-{
-	char why[DSS_ERR_MAX];
-	int rc = sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL);
-
-	if (rc == SQLITE_OK) {
-		chunk_free(b);
-		return again ? dss_db_begin(b->db, b->err) : 0;
-	}
-	snprintf(why, sizeof(why), "database '%s': %s",
-	    sqlite3_db_filename(b->db, "main"), sqlite3_errmsg(b->db));
-	dss_db_rollback(b->db);
-	return dss_err_set(b->err, "%s", why);
-}
-
 /* Keeps the collected answers of a failed chunk in the recovery file. */
 static int
 chunk_recover(struct brun *b)
@@ -875,17 +854,36 @@ chunk_recover(struct brun *b)
 		return -1;
 	if (b->o->recovery == NULL ||
 	    dss_recovery_append(b->o->recovery, b->rows, n, &e) < 0) {
-		dss_err_set(b->err, "%s; %s%s%d paid answer%s lost", why, e.msg,
-		    e.msg[0] ? ": " : "", n, n == 1 ? "" : "s");
+		dss_err_set(b->err, "%.600s; %.300s%s%d paid answer%s lost", why,
+		    e.msg, e.msg[0] ? ": " : "", n, n == 1 ? "" : "s");
 		chunk_free(b);
 		return -1;
 	}
 	b->st->recovered += (unsigned long)n;
-	dss_err_set(b->err, "%s; %d paid answer%s kept in '%s', imported into "
-	    "the cache by the next run", why, n, n == 1 ? "" : "s",
+	dss_err_set(b->err, "%.600s; %d paid answer%s kept in '%.300s', imported "
+	    "into the cache by the next run", why, n, n == 1 ? "" : "s",
 	    b->o->recovery);
 	chunk_free(b);
 	return -1;
+}
+
+/*
+ * Commits the open transaction of collected results (and begins another
+ * when again).  When the database fails, the answers of the chunk go to
+ * the recovery file, so that no paid answer is lost, and -1 is returned.
+ */
+static int
+chunk_commit(struct brun *b, int again)
+{
+	int rc = sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK) {
+		chunk_free(b);
+		return again ? dss_db_begin(b->db, b->err) : 0;
+	}
+	dberr(b);
+	dss_db_rollback(b->db);
+	return chunk_recover(b);
 }
 
 struct collect {
@@ -1362,10 +1360,8 @@ collect(struct brun *b, struct batch *x, const cJSON *poll, const char *status)
 			goto fail;
 		}
 	}
-	if (chunk_commit(b, 0) < 0) {
-		chunk_recover(b);
+	if (chunk_commit(b, 0) < 0)
 		goto out;
-	}
 	snprintf(x->state, sizeof(x->state), "collected");
 	report(b, "batch %lld ('%s') %s: %ld answered, %ld errored, %ld expired "
 	    "or cancelled", x->id, x->remote_id, status, c.ok, c.errored,
@@ -1378,10 +1374,10 @@ fail:
 		char why[DSS_ERR_MAX];
 
 		snprintf(why, sizeof(why), "%s", b->err->msg);
-		if (chunk_commit(b, 0) < 0)
-			chunk_recover(b);
-		else
+		if (chunk_commit(b, 0) == 0)
 			dss_err_set(b->err, "%s", why);
+	} else if (b->nrows > 0) {
+		chunk_recover(b);
 	}
 	chunk_free(b);
 out:

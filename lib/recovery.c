@@ -267,7 +267,7 @@ dss_teach_recover(sqlite3 *db, const char *path, unsigned long *n,
 			break;
 		if (got < 0) {
 			if (!l.bad) {
-				dss_err_set(err, "%s: %s", path, e.msg);
+				dss_err_set(err, "%s", e.msg);
 				dss_db_rollback(db);
 				goto out;
 			}
