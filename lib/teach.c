@@ -1704,6 +1704,29 @@ tick:
 out:
 	if (rc < 0 && err->msg[0] == '\0')
 		dss_err_set(err, "teach run failed");
+	/*
+	 * Requests in flight are paid for: a run that failed (the database
+	 * among the reasons) does not abandon them, but sends nothing new and
+	 * takes their answers -- into the cache, or into the recovery file
+	 * when the database cannot take them.
+	 */
+	if (r.http != NULL && dss_http_running(r.http) > 0) {
+		struct dss_err e = DSS_ERR_INIT;
+		char keep[DSS_ERR_MAX];
+
+		snprintf(keep, sizeof(keep), "%s", err->msg);
+		r.stopping = r.nosend = 1;
+		r.err = &e;
+		while (dss_http_running(r.http) > 0 &&
+		    dss_http_poll(r.http, 1000, on_done, &r, &e) == 0)
+			if (flush_results(&r) == 1)
+				nap(0.2);
+		r.err = err;
+		if (r.db_failed && e.msg[0] != '\0')
+			snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+		else
+			snprintf(err->msg, sizeof(err->msg), "%s", keep);
+	}
 	/* paid answers are never dropped: wait for the lock if need be */
 	while (flush_results(&r) == 1) {
 		progress(&r, dss_http_now(), 0);

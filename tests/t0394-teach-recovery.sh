@@ -84,6 +84,6 @@ is "$(sqlite3 "$TMP/b.db" "SELECT count(*) FROM teach_cache")" 2000 \
 
 # ---- a recovery file that cannot be read is an error, not a silent loss ----------------
 mkdir "$TMP/bad.db.recovery.jsonl"
-expect_fail 1 "dss-teach: cannot read '.*bad.db.recovery.jsonl.importing': Is a directory" "an unreadable recovery file: exit 1" \
+expect_fail 1 "dss-teach: cannot read '.*bad.db.recovery.jsonl': Is a directory" "an unreadable recovery file: exit 1" \
     dss-teach --db "$TMP/bad.db" --teacher openai:gpt-r --base-url "$base" < "$TMP/p100.jsonl"
 done_testing
