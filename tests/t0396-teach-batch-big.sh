@@ -11,6 +11,8 @@
 . "$(dirname "$0")/lib-teach.sh"
 
 N=20000
+# under the sanitizers the point is memory errors, not scale
+[ -n "$ASAN" ] && N=2000
 words=$(printf 'The field notes of the survey were read aloud. %.0s' 1 2 3 4 5 6 7 8 9 10 11 12)
 mkanli $N "Survey %d: $words" 'Survey %d was read.' neutral g0396 > "$TMP/p.jsonl"
 
