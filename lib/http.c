@@ -148,6 +148,26 @@ static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct dss_http_req *req = arg;
+	long status = 0;
+
+	if (req->sink != NULL && req->easy != NULL &&
+	    curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+	    status >= 200 && status <= 299) {
+		if (req->sunk + size * n > DSS_HTTP_FILE_MAX) {
+			req->fail_kind = DSS_ERR_TOO_LARGE;
+			snprintf(req->fail_msg, sizeof(req->fail_msg),
+			    "download exceeded %zu bytes", DSS_HTTP_FILE_MAX);
+			return 0;
+		}
+		if (fwrite(data, 1, size * n, req->sink) != size * n) {
+			req->fail_kind = DSS_ERR_SYSTEM;
+			snprintf(req->fail_msg, sizeof(req->fail_msg),
+			    "cannot write the download: %s", strerror(errno));
+			return 0;
+		}
+		req->sunk += size * n;
+		return size * n;
+	}
 
 	if (dss_buf_add(&req->resp, data, size * n) < 0) {
 		/* curl then fails with CURLE_WRITE_ERROR: say why */
@@ -267,11 +287,17 @@ dss_http_add(struct dss_http *h, struct dss_http_req *req, struct dss_err *err)
 	req->header_bytes = 0;
 	req->fail_kind = DSS_ERR_OTHER;
 	req->fail_msg[0] = '\0';
+	req->sunk = 0;
 
 	curl_easy_setopt(e, CURLOPT_URL, req->url);
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	if (req->get) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)req->body_len);
+	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, req);

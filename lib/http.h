@@ -11,6 +11,7 @@
 #define DSS_HTTP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <curl/curl.h>
 
@@ -19,6 +20,7 @@
 
 #define DSS_HTTP_BODY_MAX ((size_t)64 << 20)
 #define DSS_HTTP_HEADERS_MAX ((size_t)256 << 10)	/* all of a response's */
+#define DSS_HTTP_FILE_MAX ((size_t)4 << 30)	/* a download to a sink */
 
 /*
  * One request and, once finished, its response.  The caller allocates
@@ -59,10 +61,21 @@ struct dss_http_req {
 	char fail_msg[128];		/* the engine's words for fail_kind */
 
 	CURL *easy;			/* engine's; NULL when not in flight */
+
+	/* set before dss_http_add; zero by DSS_HTTP_REQ_INIT */
+	int get;			/* 1: a GET (body unused), else a POST */
+	/*
+	 * When not NULL, a 2xx body goes to this file instead of resp (at
+	 * most DSS_HTTP_FILE_MAX bytes), so that a large download needs no
+	 * memory; resp still takes the body of any other status.
+	 */
+	FILE *sink;
+	size_t sunk;			/* bytes written to sink */
 };
 
 #define DSS_HTTP_REQ_INIT { NULL, NULL, 0, NULL, 0, NULL, 0, { 0 }, 0, \
-	DSS_BUF_INIT, -1, -1, -1, -1, -1, 0, 0, { 0 }, 0, DSS_ERR_OTHER, { 0 }, NULL }
+	DSS_BUF_INIT, -1, -1, -1, -1, -1, 0, 0, { 0 }, 0, DSS_ERR_OTHER, { 0 }, NULL, \
+	0, NULL, 0 }
 
 struct dss_http;
 
@@ -85,8 +98,8 @@ int dss_http_set_cacert(struct dss_http *h, const char *path,
     struct dss_err *err);
 
 /*
- * Starts req (a POST of req->body to req->url with req->headers).  The
- * response part of req is reset first.  Returns -1 with err set when the
+ * Starts req (a POST of req->body to req->url with req->headers, or a
+ * GET when req->get).  The response part of req is reset first.  Returns -1 with err set when the
  * transfer could not be started.
  */
 int dss_http_add(struct dss_http *h, struct dss_http_req *req,

@@ -21,6 +21,7 @@
 #include "record.h"
 #include "sha256.h"
 #include "teach.h"
+#include "teach_impl.h"
 
 /*
  * S_WAIT: the same request is pending or in flight for another prompt in
@@ -109,6 +110,9 @@ struct run {
 	int njobs, window;
 	int eof, stopping, fatal;
 	int out_failed;		/* stdout broke: drain, commit, then fail */
+	int db_failed;		/* the database failed: answers go to the
+				   recovery file, nothing new is sent */
+	char db_why[DSS_ERR_MAX];	/* how it failed */
 	int nosend;		/* a budget is spent: serve only from the cache */
 	struct dss_bucket rpm, tpm;
 	struct dss_aimd aimd;
@@ -138,6 +142,8 @@ dss_teach_opts_init(struct dss_teach_opts *o)
 	o->backoff_cap = 60;
 	o->max_wait = 300;
 	o->lease = 60;
+	o->poll = 60;
+	o->batch_in = o->batch_out = -1;
 }
 
 void
@@ -631,9 +637,9 @@ read_one(struct run *r)
 	j->lineno = r->lines.lineno;
 	j->bytes = r->lines.line.len;
 	j->nsamples = j->open = K;
-	if (carry_prefix(j) < 0 || dss_teacher_canonical(j->input, &canon) < 0)
+	if (carry_prefix(j) < 0)
 		goto nomem;
-	j->est_tokens = (long)(canon.len / 4) + 1;
+	j->est_tokens = dss_teach_estimate_tokens(o->teacher, j->input);
 	for (k = 0; k < K; k++)
 		if (dss_teacher_key(o->teacher, j->input, &o->params, k, j->s[k].key) < 0)
 			goto nomem;
@@ -736,15 +742,6 @@ add_result(struct run *r, struct job *j, int k, const char *teacher,
 	return 0;
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /*
  * Starts a write transaction.  Returns 0, 1 when another connection holds
  * the write lock (past the short busy timeout of a run), or -1.
@@ -762,10 +759,85 @@ begin_write(struct run *r)
 	    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
 }
 
+/* The cache row of result x. */
+static void
+result_row(struct run *r, const struct result *x, struct dss_cache_row *row)
+{
+	const struct dss_teacher *t = r->o->teacher;
+	const struct job *j = x->job;
+
+	memset(row, 0, sizeof(*row));
+	row->request = j->s[x->sample].key;
+	row->provider = t->ops->provider;
+	row->model = t->ops->answer ? (x->teacher ? x->teacher : "replay") :
+	    t->model;
+	row->dataset = j->dataset;
+	row->id = j->id;
+	row->sample = x->sample;
+	row->completion = x->text;
+	row->finish_reason = x->finish_reason;
+	row->has_usage = x->has_usage;
+	row->prompt_tokens = x->prompt_tokens;
+	row->completion_tokens = x->completion_tokens;
+	row->has_cost = r->o->has_price;
+	row->cost = x->cost;
+	row->latency_ms = x->latency_ms;
+	row->response = x->response;
+}
+
+/*
+ * The database failed (not merely busy): the answers of the batch go to
+ * the recovery file, fsynced, and the run stops sending; what is in
+ * flight is drained into the same file.  Returns 0 when they are safe
+ * there, -1 when they could not be written either (err says both).
+ */
+static int
+recover_results(struct run *r, const char *why)
+{
+	struct dss_cache_row *rows;
+	struct dss_err e = DSS_ERR_INIT;
+	int i, n = r->nres;
+
+	if (!r->db_failed) {
+		r->db_failed = 1;
+		r->stopping = 1;
+		dss_err_set(r->err, "%s", why);
+	}
+	if (n == 0)
+		return 0;
+	if (r->o->recovery == NULL)
+		return dss_err_set(r->err, "%s; %d paid answer%s lost", why, n,
+		    n == 1 ? "" : "s");
+	if ((rows = calloc((size_t)n, sizeof(*rows))) == NULL)
+		return dss_err_set(r->err, "%s; out of memory for the recovery "
+		    "file", why);
+	for (i = 0; i < n; i++)
+		result_row(r, &r->res[i], &rows[i]);
+	if (dss_recovery_append(r->o->recovery, rows, n, &e) < 0) {
+		free(rows);
+		return dss_err_set(r->err, "%s; %s: %d paid answer%s lost", why,
+		    e.msg, n, n == 1 ? "" : "s");
+	}
+	free(rows);
+	r->st->recovered += (unsigned long)n;
+	dss_err_set(r->err, "%s; %lu paid answer%s kept in '%s', imported into "
+	    "the cache by the next run", r->db_why, r->st->recovered,
+	    r->st->recovered == 1 ? "" : "s", r->o->recovery);
+	for (i = 0; i < n; i++) {
+		r->res[i].job->unflushed--;
+		r->res[i].job->s[r->res[i].sample].state = S_FAILED;
+		r->res[i].job->failed = 1;
+		sample_closed(r, r->res[i].job);
+	}
+	return 0;
+}
+
 /*
  * Commits the batch of results in one transaction, then emits them.
  * Returns 0; 1 when another process holds the database, the results
  * being kept for the next try (a paid answer is never dropped); or -1.
+ * When the database fails otherwise, the results go to the recovery
+ * file (recover_results) and the run winds down.
  */
 static int
 flush_results(struct run *r)
@@ -775,10 +847,14 @@ flush_results(struct run *r)
 
 	if (r->nres == 0)
 		return 0;
+	if (r->db_failed) {
+		rc = recover_results(r, r->db_why);
+		goto recovered;
+	}
 	dss_db_checkpointer_throttle(&r->ck);
 	if ((rc = begin_write(r)) != 0) {
 		if (rc < 0)
-			goto fail;
+			goto dberr_set;
 		r->st->db_waiting = 1;
 		r->flush_retry = dss_http_now() + 0.2;
 		return 1;
@@ -786,34 +862,10 @@ flush_results(struct run *r)
 	for (i = 0; i < r->nres; i++) {
 		struct result *x = &r->res[i];
 		struct job *j = x->job;
-		sqlite3_stmt *st = r->put;
+		struct dss_cache_row row;
 
-		sqlite3_bind_text(st, 1, j->s[x->sample].key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, t->ops->provider, -1, SQLITE_STATIC);
-		bind_text(st, 3, t->ops->answer ? (x->teacher ? x->teacher : "replay") :
-		    t->model);
-		bind_text(st, 4, j->dataset);
-		bind_text(st, 5, j->id);
-		sqlite3_bind_int(st, 6, x->sample);
-		bind_text(st, 7, x->text);
-		bind_text(st, 8, x->finish_reason);
-		if (x->has_usage) {
-			sqlite3_bind_int64(st, 9, x->prompt_tokens);
-			sqlite3_bind_int64(st, 10, x->completion_tokens);
-			if (r->o->has_price)
-				sqlite3_bind_double(st, 11, x->cost);
-			else
-				sqlite3_bind_null(st, 11);
-		} else {
-			sqlite3_bind_null(st, 9);
-			sqlite3_bind_null(st, 10);
-			sqlite3_bind_null(st, 11);
-		}
-		sqlite3_bind_int64(st, 12, x->latency_ms);
-		bind_text(st, 13, x->response);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+		result_row(r, x, &row);
+		if (dss_cache_put(r->put, &row) != SQLITE_DONE)
 			goto dberr;
 		x->stored = sqlite3_changes(r->db) == 1;
 		if (r->unlease != NULL) {
@@ -826,8 +878,8 @@ flush_results(struct run *r)
 		}
 	}
 	if ((rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
-		dss_db_rollback(r->db);
 		if ((rc & 0xff) == SQLITE_BUSY) {
+			dss_db_rollback(r->db);
 			r->st->db_waiting = 1;
 			r->flush_retry = dss_http_now() + 0.2;
 			return 1;
@@ -864,11 +916,17 @@ flush_results(struct run *r)
 	rc = 0;
 	goto out;
 dberr:
-	dss_err_set(r->err, "database: %s", sqlite3_errmsg(r->db));
-fail:
+	snprintf(r->db_why, sizeof(r->db_why), "database '%s': %s",
+	    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
 	dss_db_rollback(r->db);
-	r->fatal = 1;
-	rc = -1;
+	goto recover;
+dberr_set:
+	snprintf(r->db_why, sizeof(r->db_why), "%s", r->err->msg);
+recover:
+	rc = recover_results(r, r->db_why);
+recovered:
+	if (rc < 0)
+		r->fatal = 1;
 out:
 	for (i = 0; i < r->nres; i++) {
 		free(r->res[i].text);
@@ -1548,7 +1606,8 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	dss_bucket_init(&r.tpm, o->tpm, r.start);
 	dss_aimd_init(&r.aimd, o->concurrency);
 	dss_teacher_json_hooks();
-	if (o->teacher->ops->answer == NULL &&
+	r.nosend = o->cache_only;
+	if (o->teacher->ops->answer == NULL && !o->cache_only &&
 	    ((r.http = dss_http_new(o->concurrency, err)) == NULL ||
 	    (o->cacert != NULL && dss_http_set_cacert(r.http, o->cacert, err) < 0)))
 		goto out;
@@ -1567,11 +1626,7 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	if ((r.get = dss_db_prepare(db, "SELECT completion, finish_reason, "
 	    "prompt_tokens, completion_tokens, latency_ms, model "
 	    "FROM teach_cache WHERE request = ?", err)) == NULL ||
-	    (r.put = dss_db_prepare(db, "INSERT OR IGNORE INTO teach_cache "
-	    "(request, provider, model, dataset, id, sample, completion, "
-	    "finish_reason, prompt_tokens, completion_tokens, cost_usd, "
-	    "latency_ms, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    err)) == NULL)
+	    (r.put = dss_db_prepare(db, DSS_CACHE_PUT_SQL, err)) == NULL)
 		goto out;
 	if (r.http != NULL && o->lease > 0 && prepare_leases(&r) < 0)
 		goto out;
@@ -1645,10 +1700,33 @@ tick:
 		if (g)
 			g->unfinished++;
 	}
-	rc = r.out_failed ? -1 : 0;
+	rc = r.out_failed || r.db_failed ? -1 : 0;
 out:
 	if (rc < 0 && err->msg[0] == '\0')
 		dss_err_set(err, "teach run failed");
+	/*
+	 * Requests in flight are paid for: a run that failed (the database
+	 * among the reasons) does not abandon them, but sends nothing new and
+	 * takes their answers -- into the cache, or into the recovery file
+	 * when the database cannot take them.
+	 */
+	if (r.http != NULL && dss_http_running(r.http) > 0) {
+		struct dss_err e = DSS_ERR_INIT;
+		char keep[DSS_ERR_MAX];
+
+		snprintf(keep, sizeof(keep), "%s", err->msg);
+		r.stopping = r.nosend = 1;
+		r.err = &e;
+		while (dss_http_running(r.http) > 0 &&
+		    dss_http_poll(r.http, 1000, on_done, &r, &e) == 0)
+			if (flush_results(&r) == 1)
+				nap(0.2);
+		r.err = err;
+		if (r.db_failed && e.msg[0] != '\0')
+			snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+		else
+			snprintf(err->msg, sizeof(err->msg), "%s", keep);
+	}
 	/* paid answers are never dropped: wait for the lock if need be */
 	while (flush_results(&r) == 1) {
 		progress(&r, dss_http_now(), 0);

@@ -68,6 +68,16 @@ struct dss_teach_stats {
 	unsigned long leased;		/* samples now waiting for another process */
 	unsigned long lease_waits;	/* samples found leased by another */
 	unsigned long takeovers;	/* lapsed leases taken over */
+	unsigned long recovered;	/* answers written to the recovery file */
+	/* batch mode (dss_teach_batch): this run's figures */
+	unsigned long batches;		/* batches this run submitted */
+	unsigned long batch_live;	/* batches of the teacher in flight */
+	unsigned long batch_requests;	/* requests in those batches */
+	unsigned long batch_done;	/* answers collected and stored */
+	unsigned long batch_failed;	/* requests that failed for good */
+	unsigned long batch_expired;	/* expired or cancelled results */
+	unsigned long batch_retried;	/* requests put into a new batch */
+	unsigned long batch_errored;	/* per-request errors seen */
 	int in_flight;
 	int limit;			/* current concurrency limit */
 	int budget_stop;		/* 1 cost, 2 requests */
@@ -97,6 +107,20 @@ struct dss_teach_opts {
 	double max_wait;		/* longest server-asked wait, seconds */
 	double lease;			/* lease time in seconds; 0 = no leases */
 	const char *cacert;		/* PEM file of CAs to trust, or NULL */
+	/*
+	 * The recovery file (dss_teach_recovery_path), or NULL: when the
+	 * database fails (not merely busy), paid answers are appended to it
+	 * instead of being lost, and the run stops.
+	 */
+	const char *recovery;
+	int cache_only;			/* answer from the cache, send nothing */
+	/* batch mode (dss_teach_batch) */
+	int wait;			/* poll until every batch is collected */
+	double poll;			/* seconds between polls (default 60) */
+	long batch_size;		/* requests per batch at most; 0: the
+					   provider's limit */
+	double batch_in, batch_out;	/* batch price, USD per million tokens
+					   (when has_price) */
 	/* Called with one-line messages about failed prompts and bad records. */
 	void (*report)(void *arg, const char *msg);
 	/* Called about once a second, and once at the end with final = 1. */
@@ -129,6 +153,84 @@ void dss_teach_stats_free(struct dss_teach_stats *st);
 
 int dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
     const char *inname, FILE *out, struct dss_teach_stats *st,
+    struct dss_err *err);
+
+/*
+ * The same run through the provider's batch API (lib/batch.c): every
+ * request neither cached nor in flight is recorded in teach_batches and
+ * teach_batch_requests, and leased to its batch, before anything is
+ * uploaded; batches recorded by earlier runs are resumed (created, polled,
+ * collected); failed and expired requests go into new batches up to
+ * o->retries times.  When nothing is left in flight (at once, or after
+ * polling with o->wait), the completion records of every prompt are
+ * written to out from the cache, as dss_teach_run writes them, and 0 is
+ * returned; when batches are still in flight, nothing is written and 1 is
+ * returned ("run again").  -1 on error.  A batch is never submitted past
+ * o->max_cost: its cost bound (estimated input tokens and the output bound,
+ * at the batch price) is charged before it is created.
+ */
+int dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
+    const char *inname, FILE *out, struct dss_teach_stats *st,
+    struct dss_err *err);
+
+/* True when the teacher's provider has a batch API dss can use. */
+int dss_teach_batch_supported(const struct dss_teacher *t);
+
+/*
+ * The documented estimate of the input tokens of one request of input
+ * (from dss_teacher_input): a quarter of the characters (code points,
+ * rounded up) of each message's content, plus 3 per message and 3 for the
+ * reply for chat providers; a quarter of the prompt's characters for
+ * completion providers.
+ */
+long dss_teach_estimate_tokens(const struct dss_teacher *t,
+    const cJSON *input);
+
+/*
+ * The output-token bound of one request: --max-tokens, or what the
+ * provider is sent without it (anthropic: 1024), or DSS_TEACH_OUT_ASSUMED
+ * when nothing bounds it (*assumed is then set).
+ */
+#define DSS_TEACH_OUT_ASSUMED 4096
+long dss_teach_out_bound(const struct dss_teach_opts *o, int *assumed);
+
+/* What a run would do and cost, for dss-teach --dry-run. */
+struct dss_teach_estimate {
+	unsigned long prompts, requests, cached, in_flight, bad;
+	unsigned long to_send;		/* requests - cached - in_flight */
+	long long input_tokens;		/* of the requests to send */
+	long long output_tokens_max, output_tokens_typical;
+	long out_bound;			/* per request */
+	int out_assumed;		/* no bound is sent: assumed */
+	double typical_per_request;	/* output tokens */
+	int typical_from_cache;		/* the typical figure is the mean of
+					   cached answers of this model */
+	double cost_max, cost_typical, batch_cost_max, batch_cost_typical;
+};
+
+/*
+ * Reads the prompt records of in and fills e without sending anything.
+ * db may be NULL (no database yet: nothing is cached or in flight).  Bad
+ * records are counted in e->bad and reported through o->report.
+ * Returns 0 or -1.
+ */
+int dss_teach_estimate(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
+    const char *inname, struct dss_teach_estimate *e, struct dss_err *err);
+
+/*
+ * The recovery file of the database at dbpath: "DBPATH.recovery.jsonl",
+ * into out (outsz bytes).  Returns -1 when it does not fit.
+ */
+int dss_teach_recovery_path(const char *dbpath, char *out, size_t outsz);
+
+/*
+ * Imports the answers of the recovery file at path into teach_cache, in
+ * one transaction, and removes the file once they are committed.  *n is
+ * the number of answers read (0 when there is no file).  The file is
+ * taken under an exclusive lock, and renamed first, so that a process
+ * appending to it at the same time loses nothing.  Returns 0 or -1.
+ */
+int dss_teach_recover(sqlite3 *db, const char *path, unsigned long *n,
     struct dss_err *err);
 
 #endif

@@ -23,12 +23,17 @@
 #include "tool.h"
 
 static const char usage_line[] =
-    "usage: dss-teach --db DB --teacher SPEC [--base-url URL] "
-    "[--cacert FILE] [--concurrency C] [--key-env NAME] [--lease S] "
+    "usage: dss-teach --db DB --teacher SPEC [--base-url URL] [--batch] "
+    "[--batch-size N] [--cacert FILE] [--concurrency C] [--dry-run] "
+    "[--json] [--key-env NAME] [--lease S] "
     "[--max-cost USD] [--max-requests N] [--max-tokens N] [--max-wait S] "
-    "[--price IN,OUT] [--prices FILE] [--quiet] [--retries N] [--rpm R] "
+    "[--poll S] [--price IN,OUT[,BIN,BOUT]] [--prices FILE] [--quiet] "
+    "[--retries N] [--rpm R] "
     "[--samples K] [--shard I/N] [--stop S] [--summary FILE] "
-    "[--temperature T] [--timeout S] [--tpm T]\n";
+    "[--temperature T] [--timeout S] [--tpm T] [--wait]\n";
+
+/* The exit status of a batch run that left batches in flight. */
+#define EXIT_IN_FLIGHT 75
 
 static const char help_text[] =
     "Asks a teacher for K completions of each prompt record on stdin and\n"
@@ -37,17 +42,23 @@ static const char help_text[] =
     "gemini:MODEL or replay:FILE.  See dss-teach(1).\n"
     "\n"
     "  --base-url URL      the teacher's endpoint (loopback needs no key)\n"
+    "  --batch             go through the provider's batch API\n"
+    "  --batch-size N      requests per batch at most (default: the provider's)\n"
     "  --cacert FILE       trust the CA certificates in FILE for HTTPS\n"
     "  --concurrency C     requests in flight at most (default 8)\n"
     "  --db DB             the database with the response cache\n"
+    "  --dry-run           count and price the requests; send nothing\n"
+    "  --json              with --dry-run: one JSON object on stdout\n"
     "  --key-env NAME      read the API key from variable NAME\n"
     "  --lease S           seconds a request key stays reserved (default 60)\n"
     "  --max-cost USD      start nothing that would spend more\n"
     "  --max-requests N    send at most N requests\n"
     "  --max-tokens N      the completion length limit\n"
     "  --max-wait S        longest wait a server may ask for (default 300)\n"
-    "  --price IN,OUT      USD per million prompt and completion tokens\n"
-    "  --prices FILE       a JSON object of MODEL: [IN, OUT]\n"
+    "  --poll S            with --batch --wait: seconds between polls (default 60)\n"
+    "  --price IN,OUT[,BIN,BOUT]  USD per million prompt and completion\n"
+    "                      tokens, and at the batch price (default: half)\n"
+    "  --prices FILE       a JSON object of MODEL: [IN, OUT] or [IN, OUT, BIN, BOUT]\n"
     "  --quiet             no progress or summary\n"
     "  --retries N         retries of a failed request (default 6)\n"
     "  --rpm R             requests per minute at most\n"
@@ -59,6 +70,7 @@ static const char help_text[] =
     "  --temperature T     the sampling temperature\n"
     "  --timeout S         seconds a request may take (default 600)\n"
     "  --tpm T             tokens per minute at most\n"
+    "  --wait              with --batch: poll until every batch is collected\n"
     "  -h, --help          print this help\n"
     "  --version           print the version\n";
 
@@ -100,6 +112,36 @@ parse_num(const char *opt, const char *v)
 	if (*v == '\0' || *end != '\0' || errno || !isfinite(d) || d < 0)
 		bad_value(opt, v, "a non-negative number");
 	return d;
+}
+
+/* --price IN,OUT[,BIN,BOUT] into o; the batch price is -1 when not given. */
+static void
+parse_price(const char *v, struct dss_teach_opts *o)
+{
+	double p[4];
+	const char *s = v;
+	char *end;
+	int n;
+
+	for (n = 0; n < 4; n++) {
+		errno = 0;
+		p[n] = strtod(s, &end);
+		if (end == s || errno || !isfinite(p[n]) || p[n] < 0)
+			break;
+		if (*end != ',') {
+			n++;
+			break;
+		}
+		s = end + 1;
+	}
+	if ((n != 2 && n != 4) || *end != '\0')
+		bad_value("price", v, "IN,OUT or IN,OUT,BATCH_IN,BATCH_OUT in USD "
+		    "per million tokens");
+	o->price_in = p[0];
+	o->price_out = p[1];
+	o->batch_in = n == 4 ? p[2] : -1;
+	o->batch_out = n == 4 ? p[3] : -1;
+	o->has_price = 1;
 }
 
 struct display {
@@ -176,6 +218,26 @@ on_progress(void *arg, const struct dss_teach_stats *st, int final)
 	if (!d->tty) {
 		d->waiting = st->waiting >= 0.5 || st->db_waiting;
 	}
+}
+
+/* The progress of a batch run: batches and requests, cost so far. */
+static void
+on_batch_progress(void *arg, const struct dss_teach_stats *st, int final)
+{
+	struct display *d = arg;
+	char cost[48] = "";
+
+	if (d->quiet || (!final && st->elapsed - d->last_line < 10 &&
+	    d->last_line > 0))
+		return;
+	d->last_line = st->elapsed > 0 ? st->elapsed : 1e-9;
+	if (priced)
+		snprintf(cost, sizeof(cost), ", $%.4f so far", st->cost);
+	fprintf(stderr, "%s: batches: %lu submitted, %lu in progress (%lu "
+	    "requests); requests: %lu done, %lu failed, %lu expired, %lu "
+	    "resubmitted%s\n", progname, st->batches, st->batch_live,
+	    st->batch_requests, st->batch_done, st->batch_failed,
+	    st->batch_expired, st->batch_retried, cost);
 }
 
 static void
@@ -259,6 +321,14 @@ write_summary(const char *path, const struct dss_teach_stats *st, int priced,
 	cJSON_AddNumberToObject(o, "key_masked", (double)st->masked);
 	cJSON_AddNumberToObject(o, "lease_waits", (double)st->lease_waits);
 	cJSON_AddNumberToObject(o, "lease_takeovers", (double)st->takeovers);
+	cJSON_AddNumberToObject(o, "recovered", (double)st->recovered);
+	cJSON_AddNumberToObject(o, "batches", (double)st->batches);
+	cJSON_AddNumberToObject(o, "batch_in_flight", (double)st->batch_live);
+	cJSON_AddNumberToObject(o, "batch_collected", (double)st->batch_done);
+	cJSON_AddNumberToObject(o, "batch_errored", (double)st->batch_errored);
+	cJSON_AddNumberToObject(o, "batch_expired", (double)st->batch_expired);
+	cJSON_AddNumberToObject(o, "batch_resubmitted", (double)st->batch_retried);
+	cJSON_AddNumberToObject(o, "batch_failed", (double)st->batch_failed);
 	if (priced)
 		cJSON_AddNumberToObject(o, "spent_usd", st->spent);
 	else
@@ -318,6 +388,92 @@ out:
 	return r;
 }
 
+static void
+add_cost(cJSON *o, const char *name, int priced, double v)
+{
+	if (priced)
+		cJSON_AddNumberToObject(o, name, v);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+static void
+print_cost(const char *what, int priced, double sync, double batch)
+{
+	if (priced)
+		printf("%-22s $%.4f synchronous, $%.4f batch\n", what, sync, batch);
+	else
+		printf("%-22s unknown: give --price IN,OUT or --prices FILE\n", what);
+}
+
+/*
+ * --dry-run: counts and prices the requests of stdin without sending
+ * anything, and without creating the database when it does not exist.
+ */
+static int
+dry_run(const char *dbpath, struct dss_teach_opts *o, int json)
+{
+	struct dss_teach_estimate e;
+	struct dss_err err = DSS_ERR_INIT;
+	sqlite3 *db = NULL;
+	int r;
+
+	if (access(dbpath, F_OK) == 0 &&
+	    (db = dss_db_open(dbpath, DSS_DB_READONLY, &err)) == NULL)
+		die_err(&err);
+	r = dss_teach_estimate(db, o, stdin, "stdin", &e, &err);
+	if (db)
+		dss_db_close(db);
+	if (r < 0)
+		die_err(&err);
+	if (json) {
+		cJSON *j = cJSON_CreateObject();
+
+		if (j == NULL)
+			die("out of memory");
+		cJSON_AddNumberToObject(j, "prompts", (double)e.prompts);
+		cJSON_AddNumberToObject(j, "requests", (double)e.requests);
+		cJSON_AddNumberToObject(j, "cached", (double)e.cached);
+		cJSON_AddNumberToObject(j, "in_flight", (double)e.in_flight);
+		cJSON_AddNumberToObject(j, "input_tokens", (double)e.input_tokens);
+		cJSON_AddNumberToObject(j, "output_tokens_max",
+		    (double)e.output_tokens_max);
+		cJSON_AddNumberToObject(j, "output_tokens_typical",
+		    (double)e.output_tokens_typical);
+		add_cost(j, "cost_usd_max", o->has_price, e.cost_max);
+		add_cost(j, "cost_usd_typical", o->has_price, e.cost_typical);
+		add_cost(j, "batch_cost_usd_max", o->has_price, e.batch_cost_max);
+		add_cost(j, "batch_cost_usd_typical", o->has_price,
+		    e.batch_cost_typical);
+		if (dss_jsonl_write(stdout, j) < 0)
+			die("out of memory");
+		cJSON_Delete(j);
+	} else {
+		printf("dry run of %s: nothing is sent\n", o->teacher->spec);
+		printf("%-22s %lu\n", "prompts", e.prompts);
+		printf("%-22s %lu (%d sample%s each)\n", "requests", e.requests,
+		    o->params.samples, o->params.samples == 1 ? "" : "s");
+		printf("%-22s %lu\n", "cached", e.cached);
+		printf("%-22s %lu\n", "in flight", e.in_flight);
+		printf("%-22s %lu\n", "to send", e.to_send);
+		printf("%-22s %lld (estimated: characters/4, and 3 a message and "
+		    "3 a request for chat)\n", "input tokens", e.input_tokens);
+		printf("%-22s %lld (%ld a request%s)\n", "output tokens, max",
+		    e.output_tokens_max, e.out_bound, e.out_assumed ? ", assumed: "
+		    "no --max-tokens" : "");
+		printf("%-22s %lld (%.0f a request: %s)\n", "output tokens, typical",
+		    e.output_tokens_typical, e.typical_per_request,
+		    e.typical_from_cache ? "the mean of this model's cached answers" :
+		    "a quarter of the bound");
+		print_cost("cost, max", o->has_price, e.cost_max, e.batch_cost_max);
+		print_cost("cost, typical", o->has_price, e.cost_typical,
+		    e.batch_cost_typical);
+	}
+	if (e.bad > 0)
+		warnx("%lu record%s skipped", e.bad, e.bad == 1 ? "" : "s");
+	return tool_fshut(stdout, "stdout") ? 1 : 0;
+}
+
 /* Counts the non-blank lines of a regular file, then rewinds it. */
 static unsigned long
 count_lines(FILE *fp)
@@ -344,10 +500,14 @@ count_lines(FILE *fp)
 	return n;
 }
 
-/* Looks the model up in a price file {"MODEL": [in, out]}. */
+/*
+ * Looks the model up in a price file {"MODEL": [in, out]} or {"MODEL":
+ * [in, out, batch in, batch out]}; *bin and *bout are -1 when the file
+ * gives no batch price.
+ */
 static int
 load_prices(const char *path, const struct dss_teacher *t, double *in,
-    double *out)
+    double *out, double *bin, double *bout)
 {
 	FILE *fp = fopen(path, "r");
 	struct dss_buf b = DSS_BUF_INIT;
@@ -370,12 +530,23 @@ load_prices(const char *path, const struct dss_teacher *t, double *in,
 	if (p == NULL)
 		p = cJSON_GetObjectItemCaseSensitive(j, t->model);
 	if (p != NULL) {
-		if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 ||
-		    !cJSON_IsNumber(cJSON_GetArrayItem(p, 0)) ||
-		    !cJSON_IsNumber(cJSON_GetArrayItem(p, 1)))
-			die("'%s': price of '%s' is not [IN, OUT]", path, t->model);
+		int i, n = cJSON_GetArraySize(p);
+
+		if (!cJSON_IsArray(p) || (n != 2 && n != 4))
+			die("'%s': price of '%s' is not [IN, OUT] or [IN, OUT, "
+			    "BATCH_IN, BATCH_OUT]", path, t->model);
+		for (i = 0; i < n; i++) {
+			const cJSON *v = cJSON_GetArrayItem(p, i);
+
+			if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+			    !isfinite(v->valuedouble))
+				die("'%s': price of '%s' is not [IN, OUT] or [IN, OUT, "
+				    "BATCH_IN, BATCH_OUT]", path, t->model);
+		}
 		*in = cJSON_GetArrayItem(p, 0)->valuedouble;
 		*out = cJSON_GetArrayItem(p, 1)->valuedouble;
+		*bin = n == 4 ? cJSON_GetArrayItem(p, 2)->valuedouble : -1;
+		*bout = n == 4 ? cJSON_GetArrayItem(p, 3)->valuedouble : -1;
 		found = 1;
 	}
 	cJSON_Delete(j);
@@ -388,16 +559,21 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "base-url", required_argument, NULL, 'b' },
+		{ "batch", no_argument, NULL, 'B' },
+		{ "batch-size", required_argument, NULL, 'Z' },
 		{ "cacert", required_argument, NULL, 'A' },
 		{ "concurrency", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "dry-run", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "key-env", required_argument, NULL, 'k' },
 		{ "lease", required_argument, NULL, 'L' },
 		{ "max-cost", required_argument, NULL, 'C' },
 		{ "max-requests", required_argument, NULL, 'R' },
 		{ "max-tokens", required_argument, NULL, 'm' },
 		{ "max-wait", required_argument, NULL, 'W' },
+		{ "poll", required_argument, NULL, 'O' },
 		{ "price", required_argument, NULL, 'p' },
 		{ "prices", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -412,6 +588,7 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'o' },
 		{ "tpm", required_argument, NULL, 'y' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "wait", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dss_teach_opts o;
@@ -421,9 +598,11 @@ main(int argc, char **argv)
 	struct display d = { 0, 0, 0, 0 };
 	const char *dbpath = NULL, *spec = NULL, *base = NULL, *key_env = NULL;
 	const char *prices = NULL, *summary = NULL;
-	char **stops = NULL, *end;
+	char **stops = NULL, *end, recovery[4200];
 	sqlite3 *db;
-	int c, status = 0;
+	int c, status = 0, batch = 0, dry = 0, json = 0, rc;
+	int wait_set = 0, poll_set = 0, size_set = 0;
+	unsigned long imported = 0;
 
 	tool_init("dss-teach");
 	dss_teach_opts_init(&o);
@@ -434,6 +613,29 @@ main(int argc, char **argv)
 			break;
 		case 'b':
 			base = optarg;
+			break;
+		case 'B':
+			batch = 1;
+			break;
+		case 'D':
+			dry = 1;
+			break;
+		case 'J':
+			json = 1;
+			break;
+		case 'O':
+			o.poll = parse_num("poll", optarg);
+			if (o.poll > 86400)
+				bad_value("poll", optarg, "at most 86400 seconds");
+			poll_set = 1;
+			break;
+		case 'w':
+			o.wait = 1;
+			wait_set = 1;
+			break;
+		case 'Z':
+			o.batch_size = parse_long("batch-size", optarg, 1);
+			size_set = 1;
 			break;
 		case 'c':
 			o.concurrency = (int)parse_long("concurrency", optarg, 1);
@@ -478,15 +680,7 @@ main(int argc, char **argv)
 				bad_value("timeout", optarg, "a positive number");
 			break;
 		case 'p':
-			errno = 0;
-			o.price_in = strtod(optarg, &end);
-			if (end == optarg || *end != ',' || o.price_in < 0)
-				bad_value("price", optarg, "IN,OUT in USD per million tokens");
-			o.price_out = strtod(end + 1, &end);
-			if (*end != '\0' || o.price_out < 0 || errno ||
-			    !isfinite(o.price_in) || !isfinite(o.price_out))
-				bad_value("price", optarg, "IN,OUT in USD per million tokens");
-			o.has_price = 1;
+			parse_price(optarg, &o);
 			break;
 		case 'P':
 			prices = optarg;
@@ -546,14 +740,42 @@ main(int argc, char **argv)
 		warnx("option '--teacher' is required");
 		usage();
 	}
-	if (dss_teacher_open(&teacher, spec, base, key_env, &err) < 0) {
+	if (!batch && (wait_set || poll_set || size_set)) {
+		warnx("option '--%s' needs --batch", wait_set ? "wait" : poll_set ?
+		    "poll" : "batch-size");
+		usage();
+	}
+	if (json && !dry) {
+		warnx("option '--json' needs --dry-run");
+		usage();
+	}
+	/*
+	 * A dry run sends nothing, so it needs no key: the teacher is opened
+	 * on a loopback URL (request keys never include the URL or the key).
+	 */
+	if (dss_teacher_open(&teacher, spec, dry ? "http://127.0.0.1" : base,
+	    key_env, &err) < 0) {
 		warn_err(&err);
 		if (err.code == 2)
 			usage();
 		return 1;
 	}
 	if (prices != NULL && !o.has_price)
-		o.has_price = load_prices(prices, &teacher, &o.price_in, &o.price_out);
+		o.has_price = load_prices(prices, &teacher, &o.price_in, &o.price_out,
+		    &o.batch_in, &o.batch_out);
+	if (o.has_price && o.batch_in < 0) {
+		/* the documented default: batch APIs cost half */
+		o.batch_in = o.price_in / 2;
+		o.batch_out = o.price_out / 2;
+	}
+	if ((batch || dry) && !dss_teach_batch_supported(&teacher)) {
+		warnx("teacher '%s' has no batch API%s", teacher.spec, batch ? "" :
+		    " (--dry-run prices it anyway)");
+		if (batch) {
+			dss_teacher_close(&teacher);
+			usage();
+		}
+	}
 	if (o.max_cost >= 0 && !o.has_price) {
 		warnx("option '--max-cost' needs a price for '%s': give --price "
 		    "IN,OUT or --prices FILE", teacher.model);
@@ -566,25 +788,64 @@ main(int argc, char **argv)
 		dss_teacher_close(&teacher);
 		return 1;
 	}
+	o.teacher = &teacher;
+	d.tty = tool_stderr_tty();
+	d.quiet |= dry;
+	o.report = on_report;
+	o.progress = batch ? on_batch_progress : on_progress;
+	o.arg = &d;
+	if (dry) {
+		status = dry_run(dbpath, &o, json);
+		dss_teacher_close(&teacher);
+		free(stops);
+		return status;
+	}
 	if ((db = dss_db_open(dbpath, DSS_DB_CREATE, &err)) == NULL) {
 		dss_teacher_close(&teacher);
 		die_err(&err);
 	}
-	o.teacher = &teacher;
-	d.tty = tool_stderr_tty();
-	o.report = on_report;
-	o.progress = on_progress;
-	o.arg = &d;
+	/* answers a failed database could not take, first */
+	if (dss_teach_recovery_path(dbpath, recovery, sizeof(recovery)) == 0) {
+		o.recovery = recovery;
+		if (dss_teach_recover(db, recovery, &imported, &err) < 0) {
+			warn_err(&err);
+			dss_db_close(db);
+			dss_teacher_close(&teacher);
+			return 1;
+		}
+		if (imported > 0)
+			warnx("imported %lu answer%s from '%s' into the cache",
+			    imported, imported == 1 ? "" : "s", recovery);
+	}
 	o.total = o.shard_n > 1 ? 0 : count_lines(stdin);
-	if (dss_teach_run(db, &o, stdin, "stdin", stdout, &st, &err) < 0) {
+	rc = batch ? dss_teach_batch(db, &o, stdin, "stdin", stdout, &st, &err) :
+	    dss_teach_run(db, &o, stdin, "stdin", stdout, &st, &err);
+	if (rc < 0) {
 		warn_err(&err);
 		status = 1;
+	} else if (rc == 1) {
+		warnx("%lu batch%s in flight (%lu requests); run the same command "
+		    "again to collect them", st.batch_live, st.batch_live == 1 ? "" :
+		    "es", st.batch_requests);
+		status = EXIT_IN_FLIGHT;
 	} else {
+		if (batch && (st.batch_failed > 0 || st.batch_expired > 0 ||
+		    st.batch_errored > 0))
+			warnx("batch results: %lu errored, %lu expired or cancelled, "
+			    "%lu resubmitted, %lu failed for good", st.batch_errored,
+			    st.batch_expired, st.batch_retried, st.batch_failed);
 		if (!d.quiet)
 			print_groups(&st, priced);
-		if (st.budget_stop == 1)
+		if (st.budget_stop == 1 && batch)
+			warnx("budget reached: the batches' cost bound is $%.4f of "
+			    "--max-cost %g; %lu prompts not finished", st.spent,
+			    o.max_cost, st.unfinished);
+		else if (st.budget_stop == 1)
 			warnx("budget reached: spent $%.4f of --max-cost %g; %lu "
 			    "prompts not finished", st.spent, o.max_cost, st.unfinished);
+		else if (batch && st.unfinished > 0)
+			warnx("%lu prompt%s not finished: their requests failed in "
+			    "batches", st.unfinished, st.unfinished == 1 ? "" : "s");
 		else if (st.budget_stop == 2)
 			warnx("budget reached: %lu requests of --max-requests %ld; "
 			    "%lu prompts not finished", st.requests, o.max_requests,

@@ -8,7 +8,8 @@ scripted completions or a deterministic default, injects faults on demand
 JSON, a hang, a slow drip) and counts requests per key (the SHA-256 of the
 request body minus volatile fields), so a test can assert that nothing was
 paid twice (volatile fields: user, stream, stream_options; the K identical
-bodies of a provider without n count K times).  GET /stats returns the counts as JSON
+bodies of a provider without n count K times).  GET /stats returns the counts as JSON.  It speaks the batch APIs of the
+three providers too (tests/servers/fake_batch.py says how)
 (--tls-cert and --tls-key serve HTTPS instead of HTTP); every request is also
 logged as one JSON line with --log (API keys are never logged: only the
 header's name and whether it matched --require-key).  Standard library
@@ -70,6 +71,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from email.utils import formatdate
 from urllib.parse import urlsplit
+
+import fake_batch
 
 VOLATILE = ("user", "stream", "stream_options")
 STOP_EVENT = threading.Event()
@@ -265,8 +268,13 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- GET /stats ----------------------------------------------------
     def do_GET(self):
+        self.STATE = STATE
         if urlsplit(self.path).path == "/stats":
-            self.send_json(200, STATE.stats())
+            st = STATE.stats()
+            st.update(fake_batch.stats())
+            self.send_json(200, st)
+        elif fake_batch.get(self, urlsplit(self.path).path):
+            pass
         else:
             self.send_json(404, {"error": {"message": "not found"}})
 
@@ -276,6 +284,9 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = url.path
         raw = self.read_body()
+        self.STATE = STATE
+        if fake_batch.post(self, path, raw):
+            return
         api, model = None, None
         if path == "/v1/chat/completions":
             api = "chat"
@@ -706,6 +717,7 @@ def main():
     ap.add_argument("--lifetime", type=float, default=600)
     ap.add_argument("--tls-cert", help="serve HTTPS with this PEM chain")
     ap.add_argument("--tls-key", help="the private key of --tls-cert")
+    fake_batch.add_args(ap)
     args = ap.parse_args()
     global STATE
     try:
