@@ -35,6 +35,7 @@ static const char *const key_names[K_N] = {
 	"dataset", "split", "id", "index", "input", "fields", "teacher",
 	"sample", "request", "completion", "finish_reason", "label"
 };
+static const unsigned char key_lens[K_N] = { 7, 5, 2, 5, 5, 6, 7, 6, 7, 10, 13, 5 };
 
 struct item {
 	struct dss_buf copy;	/* the record text, in majority mode */
@@ -335,38 +336,50 @@ count(struct dss_filter *f, const struct item *it, int r)
 	}
 }
 
-/* Appends ,"key": (or {"key": first) to b. */
+/* Appends ,"key": (or {"key": first) to b; key is n bytes. */
 static int
-put_key(struct dss_buf *b, const char *key)
+put_keyn(struct dss_buf *b, const char *key, size_t n)
 {
-	char k[64];
-	size_t n = strlen(key);
+	char *d;
 
-	if (n + 4 > sizeof k)
+	if (dss_buf_grow_fast(b, n + 4) < 0)
 		return -1;
-	k[0] = b->len == 0 || b->data[b->len - 1] == '\n' ? '{' : ',';
-	k[1] = '"';
-	memcpy(k + 2, key, n);
-	k[n + 2] = '"';
-	k[n + 3] = ':';
-	return dss_buf_add_fast(b, k, n + 4);
+	d = b->data + b->len;
+	d[0] = b->len == 0 || d[-1] == '\n' ? '{' : ',';
+	d[1] = '"';
+	memcpy(d + 2, key, n);
+	d[n + 2] = '"';
+	d[n + 3] = ':';
+	d[n + 4] = '\0';
+	b->len += n + 4;
+	return 0;
 }
 
+/* The same for a key that is a string literal. */
+#define put_key(b, key) put_keyn((b), (key), sizeof(key) - 1)
+
 static int
-put_str(struct dss_buf *b, const char *key, const char *s, size_t n)
+put_strn(struct dss_buf *b, const char *key, size_t klen, const char *s,
+    size_t n)
 {
-	if (put_key(b, key) < 0)
+	if (put_keyn(b, key, klen) < 0)
 		return -1;
 	if (s == NULL)
 		return dss_buf_add_fast(b, "null", 4);
 	return dss_jscan_quote(b, s, n);
 }
 
+#define put_str(b, key, s, n) put_strn((b), (key), sizeof(key) - 1, (s), (n))
+
 static int
-put_raw(struct dss_buf *b, const char *key, const char *v, size_t n)
+put_rawn(struct dss_buf *b, const char *key, size_t klen, const char *v,
+    size_t n)
 {
-	return put_key(b, key) < 0 || dss_buf_add_fast(b, v, n) < 0 ? -1 : 0;
+	return put_keyn(b, key, klen) < 0 || dss_buf_add_fast(b, v, n) < 0 ?
+	    -1 : 0;
 }
+
+#define put_raw(b, key, v, n) put_rawn((b), (key), sizeof(key) - 1, (v), (n))
 
 /* Hands the batch b to the callback when it is full, or when force. */
 static int
@@ -437,7 +450,8 @@ emit_triple(struct dss_filter *f, struct item *it, const char *label,
 	for (i = 0; i < K_CARRIED; i++) {
 		const struct dss_jscan_member *m = it->k[i];
 
-		if (m != NULL && put_raw(b, key_names[i], m->val, m->vallen) < 0)
+		if (m != NULL && put_rawn(b, key_names[i], key_lens[i], m->val,
+		    m->vallen) < 0)
 			goto oom;
 	}
 	if (put_str(b, "rationale", it->a.rationale.data,
@@ -655,11 +669,38 @@ dss_filter_finish(struct dss_filter *f, struct dss_err *err)
 	return flush_all(f, err);
 }
 
+/* The index in key_names of the key of len bytes, or -1: a switch, as every record costs it. */
+static int
+key_index(const char *key, size_t len)
+{
+#define IS(word) (memcmp(key, word, sizeof(word) - 1) == 0)
+	switch (len) {
+	case 2:
+		return IS("id") ? K_ID : -1;
+	case 5:
+		return IS("split") ? K_SPLIT : IS("index") ? K_INDEX :
+		    IS("input") ? K_INPUT : IS("label") ? K_LABEL : -1;
+	case 6:
+		return IS("fields") ? K_FIELDS : IS("sample") ? K_SAMPLE : -1;
+	case 7:
+		return IS("dataset") ? K_DATASET : IS("teacher") ? K_TEACHER :
+		    IS("request") ? K_REQUEST : -1;
+	case 10:
+		return IS("completion") ? K_COMPLETION : -1;
+	case 13:
+		return IS("finish_reason") ? K_FINISH : -1;
+	default:
+		return -1;
+	}
+#undef IS
+}
+
 /* Finds the members of key_names in one pass (the first of a name wins). */
 static void
 index_members(struct item *it)
 {
 	size_t i, k;
+	int x;
 
 	memset(it->k, 0, sizeof it->k);
 	for (i = 0; i < it->js.n; i++) {
@@ -671,13 +712,8 @@ index_members(struct item *it)
 				it->k[k] = dss_jscan_get(&it->js, key_names[k]);
 			return;
 		}
-		for (k = 0; k < K_N; k++)
-			if (it->k[k] == NULL && m->key[0] == key_names[k][0] &&
-			    m->keylen == strlen(key_names[k]) &&
-			    memcmp(m->key, key_names[k], m->keylen) == 0) {
-				it->k[k] = m;
-				break;
-			}
+		if ((x = key_index(m->key, m->keylen)) >= 0 && it->k[x] == NULL)
+			it->k[x] = m;
 	}
 }
 

@@ -87,11 +87,18 @@ dss_utf8_seq(const char *s, size_t n)
 
 static int value(struct scan *sc, enum dss_jscan_type *type);
 
-static void
-ws(struct scan *sc)
+/* Always inlined where the compiler allows it: the scanner's hot steps. */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#define COLD static __attribute__((noinline))
+#else
+#define HOT static inline
+#define COLD static
+#endif
+
+COLD void
+ws_slow(struct scan *sc)
 {
-	if (sc->i < sc->n && (unsigned char)sc->s[sc->i] > ' ')
-		return;
 	while (sc->i < sc->n) {
 		char c = sc->s[sc->i];
 
@@ -99,6 +106,15 @@ ws(struct scan *sc)
 			break;
 		sc->i++;
 	}
+}
+
+/* Records are written without whitespace: one test in the common case. */
+HOT void
+ws(struct scan *sc)
+{
+	if (sc->i < sc->n && (unsigned char)sc->s[sc->i] > ' ')
+		return;
+	ws_slow(sc);
 }
 
 static int
@@ -132,112 +148,157 @@ fail(struct scan *sc, enum why why, size_t at)
 }
 
 /*
+ * The offset of the first byte from i on that a string cannot hold as
+ * it is ('"', '\\', a control, or a byte from 0x80 up, which starts
+ * UTF-8 to check), or n when there is none: sixteen bytes at a time
+ * with SSE2, eight with SWAR, then one by one.
+ */
+HOT size_t
+plain_run(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i sp = _mm_set1_epi8(0x20);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		/* Signed: bytes from 0x80 up are negative, so below 0x20 too. */
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+		    _mm_cmplt_epi8(v, sp)));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t w, m;
+
+		memcpy(&w, s + i, 8);
+		if ((m = special8_utf8(w)) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* The lowest flag is exact: borrows only run upward. */
+			return i + (size_t)__builtin_ctzll(m) / 8;
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
+	    s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* The escapes that stand for themselves or a control: \" \\ \/ \b \f \n \r \t. */
+static const unsigned char short_escape[256] = {
+	['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1, ['n'] = 1,
+	['r'] = 1, ['t'] = 1
+};
+
+/*
+ * What string() meets past a plain run at i that is not the closing
+ * quote nor a short escape: the end of the text, a control, UTF-8, or a
+ * \u escape.  Returns the offset after it, or 0 on failure (sc set).
+ */
+COLD size_t
+string_special(struct scan *sc, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)sc->s;
+	size_t n = sc->n, k;
+	unsigned c, cp;
+
+	if (i >= n || (c = s[i]) < 0x20) {
+		sc->i = i;
+		return 0;
+	}
+	if (c >= 0x80) {
+		/* A run of UTF-8 characters is checked in one call. */
+		do {
+			if ((k = dss_utf8_seq((const char *)s + i, n - i)) == 0) {
+				fail(sc, W_UTF8, i);
+				return 0;
+			}
+			i += k;
+		} while (i < n && s[i] >= 0x80);
+		return i;
+	}
+	/* a backslash */
+	sc->escaped = 1;
+	if (i + 1 >= n) {
+		sc->i = i;
+		return 0;
+	}
+	c = s[i + 1];
+	if (c != 'u') {
+		if (!short_escape[c]) {
+			sc->i = i;
+			return 0;
+		}
+		return i + 2;
+	}
+	if (i + 5 >= n || !hex(s[i + 2]) || !hex(s[i + 3]) ||
+	    !hex(s[i + 4]) || !hex(s[i + 5])) {
+		sc->i = i;
+		return 0;
+	}
+	cp = hex4((const char *)s + i + 2);
+	if (cp == 0) {
+		fail(sc, W_NUL, i);
+		return 0;
+	}
+	if (cp >= 0xDC00 && cp < 0xE000) {
+		fail(sc, W_SURROGATE, i);
+		return 0;
+	}
+	if (cp >= 0xD800 && cp < 0xDC00) {
+		/* a high surrogate: its low half must follow */
+		if (i + 11 >= n || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+		    !hex(s[i + 8]) || !hex(s[i + 9]) || !hex(s[i + 10]) ||
+		    !hex(s[i + 11])) {
+			fail(sc, W_SURROGATE, i);
+			return 0;
+		}
+		cp = hex4((const char *)s + i + 8);
+		if (cp < 0xDC00 || cp >= 0xE000) {
+			fail(sc, W_SURROGATE, i);
+			return 0;
+		}
+		return i + 12;
+	}
+	return i + 6;
+}
+
+/*
  * At the opening quote; leaves i after the closing one.  Beside the
  * syntax, the text must be UTF-8 and its escapes must not make a NUL
  * (\u0000) or a lone UTF-16 surrogate.
  */
-static int
+HOT int
 string(struct scan *sc)
 {
 	const unsigned char *s = (const unsigned char *)sc->s;
-	size_t i = sc->i + 1, n = sc->n, k;
+	size_t i = sc->i + 1, n = sc->n;
 
 	sc->escaped = 0;
 	for (;;) {
-		unsigned c, cp;
-
-#ifdef __SSE2__
-		/* Sixteen bytes at a time up to the first special one. */
-		while (i + 16 <= n) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-			__m128i m = _mm_or_si128(_mm_or_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-			    _mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x1f)),
-			    _mm_setzero_si128()));
-			/* bytes from 0x80 up have their top bit set */
-			int bits = _mm_movemask_epi8(m) | _mm_movemask_epi8(v);
-
-			if (bits != 0) {
-				i += (size_t)__builtin_ctz((unsigned)bits);
-				break;
+		i = plain_run(s, i, n);
+		if (i < n) {
+			if (s[i] == '"') {
+				sc->i = i + 1;
+				return 0;
 			}
-			i += 16;
-		}
-#endif
-		/* Eight bytes at a time up to the first special one. */
-		while (i + 8 <= n) {
-			uint64_t w, m;
-
-			memcpy(&w, s + i, 8);
-			if ((m = special8_utf8(w)) != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				/* The lowest flag is exact: borrows only run upward. */
-				i += (size_t)__builtin_ctzll(m) / 8;
-#endif
-				break;
+			/* The short escapes, \n above all, stay on the fast path. */
+			if (s[i] == '\\' && i + 1 < n && short_escape[s[i + 1]]) {
+				sc->escaped = 1;
+				i += 2;
+				continue;
 			}
-			i += 8;
 		}
-		while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
-		    s[i] < 0x80)
-			i++;
-		if (i >= n) {
-			sc->i = i;
+		if ((i = string_special(sc, i)) == 0)
 			return -1;
-		}
-		c = s[i];
-		if (c == '"') {
-			sc->i = i + 1;
-			return 0;
-		}
-		if (c < 0x20) {
-			sc->i = i;
-			return -1;
-		}
-		if (c >= 0x80) {
-			if ((k = dss_utf8_seq((const char *)s + i, n - i)) == 0)
-				return fail(sc, W_UTF8, i);
-			i += k;
-			continue;
-		}
-		/* a backslash */
-		sc->escaped = 1;
-		if (i + 1 >= n) {
-			sc->i = i;
-			return -1;
-		}
-		c = s[i + 1];
-		if (c != 'u') {
-			if (strchr("\"\\/bfnrt", (int)c) == NULL || c == '\0') {
-				sc->i = i;
-				return -1;
-			}
-			i += 2;
-			continue;
-		}
-		if (i + 5 >= n || !hex(s[i + 2]) || !hex(s[i + 3]) ||
-		    !hex(s[i + 4]) || !hex(s[i + 5])) {
-			sc->i = i;
-			return -1;
-		}
-		cp = hex4((const char *)s + i + 2);
-		if (cp == 0)
-			return fail(sc, W_NUL, i);
-		if (cp >= 0xDC00 && cp < 0xE000)
-			return fail(sc, W_SURROGATE, i);
-		if (cp >= 0xD800 && cp < 0xDC00) {
-			/* a high surrogate: its low half must follow */
-			if (i + 11 >= n || s[i + 6] != '\\' || s[i + 7] != 'u' ||
-			    !hex(s[i + 8]) || !hex(s[i + 9]) || !hex(s[i + 10]) ||
-			    !hex(s[i + 11]))
-				return fail(sc, W_SURROGATE, i);
-			cp = hex4((const char *)s + i + 8);
-			if (cp < 0xDC00 || cp >= 0xE000)
-				return fail(sc, W_SURROGATE, i);
-			i += 12;
-		} else
-			i += 6;
 	}
 }
 
@@ -569,52 +630,124 @@ dss_jscan_free(struct dss_jscan *j)
 	j->n = j->cap = 0;
 }
 
+/*
+ * Writes code point cp (at most 0x10FFFF) as UTF-8 at d; returns the
+ * end.
+ */
+static char *
+put_utf8(char *d, unsigned cp)
+{
+	if (cp < 0x80)
+		*d++ = (char)cp;
+	else if (cp < 0x800) {
+		*d++ = (char)(0xC0 | (cp >> 6));
+		*d++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*d++ = (char)(0xE0 | (cp >> 12));
+		*d++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*d++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*d++ = (char)(0xF0 | (cp >> 18));
+		*d++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+		*d++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*d++ = (char)(0x80 | (cp & 0x3F));
+	}
+	return d;
+}
+
 int
 dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len)
 {
 	const char *p = val + 1, *end = val + len - 1;
+	char *d;
 
-	if (dss_buf_grow(b, len) < 0)
+	/*
+	 * Decoding never lengthens the text (an escape of 2, 6 or 12 bytes
+	 * becomes 1 to 4), so room for len bytes is room for all of it.
+	 */
+	if (dss_buf_grow_fast(b, len) < 0)
 		return -1;
+	d = b->data + b->len;
 	while (p < end) {
 		const char *q = memchr(p, '\\', (size_t)(end - p));
 		unsigned cp;
 
 		if (q == NULL)
 			q = end;
-		if (q > p && dss_buf_add_fast(b, p, (size_t)(q - p)) < 0)
-			return -1;
+		memcpy(d, p, (size_t)(q - p));
+		d += q - p;
 		if (q >= end)
 			break;
 		p = q + 2;
 		switch (q[1]) {
-		case 'b': cp = '\b'; break;
-		case 'f': cp = '\f'; break;
-		case 'n': cp = '\n'; break;
-		case 'r': cp = '\r'; break;
-		case 't': cp = '\t'; break;
+		case 'b': *d++ = '\b'; continue;
+		case 'f': *d++ = '\f'; continue;
+		case 'n': *d++ = '\n'; continue;
+		case 'r': *d++ = '\r'; continue;
+		case 't': *d++ = '\t'; continue;
 		case 'u':
-			cp = hex4(q + 2);
-			p = q + 6;
-			if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 &&
-			    p[0] == '\\' && p[1] == 'u') {
-				unsigned lo = hex4(p + 2);
-
-				if (lo >= 0xDC00 && lo < 0xE000) {
-					cp = 0x10000 + ((cp - 0xD800) << 10) +
-					    (lo - 0xDC00);
-					p += 6;
-				}
-			}
-			if (cp >= 0xD800 && cp < 0xE000)
-				cp = 0xFFFD;	/* a lone surrogate */
 			break;
-		default: cp = (unsigned char)q[1]; break;
+		default: *d++ = q[1]; continue;
 		}
-		if (dss_buf_add_utf8(b, cp) < 0)
-			return -1;
+		cp = hex4(q + 2);
+		p = q + 6;
+		if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 &&
+		    p[0] == '\\' && p[1] == 'u') {
+			unsigned lo = hex4(p + 2);
+
+			if (lo >= 0xDC00 && lo < 0xE000) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) +
+				    (lo - 0xDC00);
+				p += 6;
+			}
+		}
+		if (cp >= 0xD800 && cp < 0xE000)
+			cp = 0xFFFD;	/* a lone surrogate */
+		d = put_utf8(d, cp);
 	}
+	*d = '\0';
+	b->len = (size_t)(d - b->data);
 	return 0;
+}
+
+/*
+ * The offset of the first byte from i on that a JSON string literal must
+ * escape ('"', '\\' or a control), or n when there is none.
+ */
+HOT size_t
+escape_run(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i c1f = _mm_set1_epi8(0x1f);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+		    _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f)));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t w, m;
+
+		memcpy(&w, s + i, 8);
+		if ((m = special8(w)) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(m) / 8;
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
 }
 
 int
@@ -623,23 +756,14 @@ dss_jscan_escape(struct dss_buf *b, const char *s, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, run = 0;
 
-	if (dss_buf_grow(b, n) < 0)
+	if (dss_buf_grow_fast(b, n) < 0)
 		return -1;
 	for (;;) {
 		unsigned char c;
 		char esc[7];
 		size_t elen = 2;
 
-		for (; i + 8 <= n; i += 8) {
-			uint64_t w;
-
-			memcpy(&w, s + i, 8);
-			if (special8(w))
-				break;
-		}
-		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' &&
-		    s[i] != '\\')
-			i++;
+		i = escape_run((const unsigned char *)s, i, n);
 		if (i >= n)
 			break;
 		c = (unsigned char)s[i];
@@ -670,10 +794,10 @@ dss_jscan_escape(struct dss_buf *b, const char *s, size_t n)
 int
 dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
 {
-	if (dss_buf_grow(b, n + 2) < 0 || dss_buf_addch(b, '"') < 0 ||
+	if (dss_buf_grow_fast(b, n + 2) < 0 || dss_buf_addch_fast(b, '"') < 0 ||
 	    dss_jscan_escape(b, s, n) < 0)
 		return -1;
-	return dss_buf_addch(b, '"');
+	return dss_buf_addch_fast(b, '"');
 }
 
 /*

@@ -364,6 +364,268 @@ test_repair(void)
 	dss_buf_free(&b);
 }
 
+/*
+ * The differential test of the fast string paths (SSE2, SWAR, the short
+ * escapes kept inline) against the simplest reading of the rules, one
+ * byte at a time, on random and adversarial strings of every length
+ * around the 8- and 16-byte blocks.
+ */
+static unsigned long long rng_state = 0x9e3779b97f4a7c15ULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+/* The length of the UTF-8 character at s (n bytes left), or 0. */
+static size_t
+ref_utf8(const unsigned char *s, size_t n)
+{
+	unsigned long cp, min;
+	size_t len, k;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC0 && s[0] < 0xE0)
+		len = 2, cp = s[0] & 0x1F, min = 0x80;
+	else if (s[0] >= 0xE0 && s[0] < 0xF0)
+		len = 3, cp = s[0] & 0x0F, min = 0x800;
+	else if (s[0] >= 0xF0 && s[0] < 0xF8)
+		len = 4, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
+		return 0;
+	return len;
+}
+
+static int
+ref_hex4(const unsigned char *p, unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		int c = p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		*v = *v * 16 + (unsigned)d;
+	}
+	return 0;
+}
+
+/*
+ * What dss_jscan_check must say of the n bytes at s, a string literal
+ * from its opening quote: "" when valid, else its message.
+ */
+static void
+ref_check(const unsigned char *s, size_t n, char *msg, size_t size)
+{
+	size_t i = 1, k;
+	unsigned cp, lo;
+
+	msg[0] = '\0';
+	for (;;) {
+		if (i >= n)
+			goto syntax;
+		if (s[i] == '"') {
+			i++;
+			break;
+		}
+		if (s[i] < 0x20)
+			goto syntax;
+		if (s[i] >= 0x80) {
+			if ((k = ref_utf8(s + i, n - i)) == 0) {
+				snprintf(msg, size, "a string is not valid UTF-8 "
+				    "(byte 0x%02x at byte %zu)", s[i], i);
+				return;
+			}
+			i += k;
+			continue;
+		}
+		if (s[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			goto syntax;
+		if (s[i + 1] != 'u') {
+			if (strchr("\"\\/bfnrt", s[i + 1]) == NULL || s[i + 1] == 0)
+				goto syntax;
+			i += 2;
+			continue;
+		}
+		if (i + 5 >= n || ref_hex4(s + i + 2, &cp) < 0)
+			goto syntax;
+		if (cp == 0) {
+			snprintf(msg, size, "a string holds a NUL character "
+			    "(\\u0000 at byte %zu)", i);
+			return;
+		}
+		if (cp >= 0xD800 && cp < 0xE000) {
+			if (cp >= 0xDC00 || i + 11 >= n || s[i + 6] != '\\' ||
+			    s[i + 7] != 'u' || ref_hex4(s + i + 8, &lo) < 0 ||
+			    lo < 0xDC00 || lo >= 0xE000) {
+				snprintf(msg, size, "a string holds a lone surrogate "
+				    "(\\u%.4s at byte %zu)", (const char *)s + i + 2, i);
+				return;
+			}
+			i += 12;
+		} else
+			i += 6;
+	}
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+	    s[i] == '\r'))
+		i++;
+	if (i == n)
+		return;
+syntax:
+	snprintf(msg, size, "invalid JSON near byte %zu", i);
+}
+
+/* Appends one random piece, mostly plain text, to b. */
+static void
+random_piece(struct dss_buf *b)
+{
+	static const char *const pieces[] = {
+		"\"", "\\", "\\n", "\\\"", "\\\\", "\\/", "\\t", "\\x", "\\u0041",
+		"\\u00e9", "\\u12g4", "\\u0000", "\\ud83d\\ude00", "\\ud800",
+		"\\udc00", "\\ud800\\u0041", "\\u", "\\ud83d\\u", "\x01", "\x1f",
+		"\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3",
+		"\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
+		"\x80", " ", "\n",
+	};
+	unsigned r = rnd(100);
+
+	if (r < 70) {
+		size_t k, len = rnd(24);
+
+		for (k = 0; k < len; k++)
+			dss_buf_addch(b, 'a' + (int)rnd(26));
+	} else if (r < 75)
+		dss_buf_addch(b, (char)rnd(256));
+	else
+		dss_buf_adds(b, pieces[rnd(sizeof pieces / sizeof pieces[0])]);
+}
+
+/* The reference escape: one byte at a time. */
+static void
+ref_escape(struct dss_buf *b, const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '"': dss_buf_adds(b, "\\\""); break;
+		case '\\': dss_buf_adds(b, "\\\\"); break;
+		case '\n': dss_buf_adds(b, "\\n"); break;
+		case '\r': dss_buf_adds(b, "\\r"); break;
+		case '\t': dss_buf_adds(b, "\\t"); break;
+		case '\b': dss_buf_adds(b, "\\b"); break;
+		case '\f': dss_buf_adds(b, "\\f"); break;
+		default:
+			if (s[i] < 0x20)
+				dss_buf_addf(b, "\\u%04x", s[i]);
+			else
+				dss_buf_addch(b, (char)s[i]);
+		}
+	}
+}
+
+static void
+test_differential(void)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_buf b = DSS_BUF_INIT, fast = DSS_BUF_INIT, ref = DSS_BUF_INIT;
+	char want[DSS_ERR_MAX];
+	unsigned long cases = 0, bad = 0, badesc = 0, badrt = 0, valid = 0;
+	size_t pre, at, k;
+	int round;
+
+	for (round = 0; round < 60000; round++) {
+		dss_buf_reset(&b);
+		dss_buf_addch(&b, '"');
+		if (round < 2 * 40 * 8) {
+			/* Adversarial: a long plain run, then one special piece at
+			 * every offset across the block boundaries. */
+			static const char *const one[] = {
+				"\"", "\\n", "\\q", "\x01", "\xc3\xa9", "\xff",
+				"\\u0000", "\\ud800",
+			};
+			pre = (size_t)(round / 8) % 40;
+			for (at = 0; at < pre; at++)
+				dss_buf_addch(&b, 'x');
+			dss_buf_adds(&b, one[round % 8]);
+			for (at = 0; at < (size_t)(round / 320); at++)
+				dss_buf_addch(&b, 'y');
+		} else
+			for (k = rnd(6); k > 0; k--)
+				random_piece(&b);
+		if (rnd(4) != 0)
+			dss_buf_addch(&b, '"');
+		ref_check((const unsigned char *)b.data, b.len, want, sizeof want);
+		err.msg[0] = '\0';
+		if ((dss_jscan_check(b.data, b.len, &err) == 0 ? want[0] != '\0' :
+		    strcmp(err.msg, want) != 0) && bad++ < 5) {
+			dss_buf_reset(&ref);
+			ref_escape(&ref, (const unsigned char *)b.data, b.len);
+			printf("# \"%s\": got '%s', want '%s'\n", ref.data,
+			    err.msg[0] ? err.msg : "valid", want[0] ? want : "valid");
+		}
+		if (want[0] == '\0') {
+			/* A valid literal decodes and quotes back to itself. */
+			valid++;
+			dss_buf_reset(&fast);
+			if (dss_jscan_unquote(&fast, b.data, b.len) < 0)
+				badrt++;
+			dss_buf_reset(&ref);
+			ref_escape(&ref, (const unsigned char *)fast.data, fast.len);
+			dss_buf_reset(&b);
+			if (dss_jscan_escape(&b, fast.data, fast.len) < 0 ||
+			    b.len != ref.len || memcmp(b.data, ref.data, b.len) != 0)
+				badesc++;
+		}
+		/* Any bytes at all escape as the reference escapes them. */
+		dss_buf_reset(&fast);
+		dss_buf_reset(&ref);
+		for (k = rnd(48); k > 0; k--)
+			dss_buf_addch(&fast, (char)(rnd(3) ? 'a' + rnd(26) : rnd(256)));
+		ref_escape(&ref, (const unsigned char *)fast.data, fast.len);
+		dss_buf_reset(&b);
+		if (dss_jscan_escape(&b, fast.data, fast.len) < 0 ||
+		    b.len != ref.len || memcmp(b.data, ref.data, b.len) != 0)
+			badesc++;
+		cases++;
+	}
+	ok(bad == 0, "differential: %lu strings (%lu valid), the fast scan "
+	    "agrees with the byte-by-byte reading on each (%lu differ)", cases,
+	    valid, bad);
+	ok(badesc == 0, "differential: escaping agrees with the byte-by-byte "
+	    "escape (%lu differ)", badesc);
+	ok(badrt == 0 && valid > 1000, "differential: every valid literal decodes");
+	dss_buf_free(&b);
+	dss_buf_free(&fast);
+	dss_buf_free(&ref);
+}
+
 int
 main(void)
 {
@@ -372,5 +634,6 @@ main(void)
 	test_strings();
 	test_text();
 	test_repair();
+	test_differential();
 	return done();
 }
