@@ -936,7 +936,14 @@ find(struct dss_answer_config *c, pcre2_code *code, const char *s, size_t n,
     size_t off, size_t *mend, struct dss_err *err)
 {
 	PCRE2_SIZE *ov;
-	int rc = pcre2_match(code, (PCRE2_SPTR)s, n, off, 0, c->md, NULL);
+	size_t jit = 0;
+	int rc;
+
+	/* Compiled by the JIT, the pattern runs without pcre2_match's checks. */
+	if (pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &jit) == 0 && jit > 0)
+		rc = pcre2_jit_match(code, (PCRE2_SPTR)s, n, off, 0, c->md, NULL);
+	else
+		rc = pcre2_match(code, (PCRE2_SPTR)s, n, off, 0, c->md, NULL);
 
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return -1;
@@ -1224,6 +1231,12 @@ out:
 	return r;
 }
 
+static int
+ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 /* Equal ignoring ASCII case and surrounding or repeated whitespace. */
 static int
 soft_eq(const char *a, const char *b)
@@ -1235,7 +1248,7 @@ soft_eq(const char *a, const char *b)
 			b++;
 		if (*a == '\0' || *b == '\0')
 			return *a == *b;
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+		if (*a != *b && ascii_lower(*a) != ascii_lower(*b))
 			return 0;
 		a++;
 		b++;

@@ -510,16 +510,31 @@ gold_agrees(const struct dss_filter *f, const struct item *it)
 	    it->a.answer.data, it->gold.data);
 }
 
-/* Characters (UTF-8 code points) in the item's rationale. */
+/* Characters (UTF-8 code points) in the item's rationale, counted up to most. */
 static size_t
-rationale_chars(const struct item *it)
+rationale_chars_upto(const struct item *it, size_t most)
 {
 	const unsigned char *p = (const unsigned char *)it->a.rationale.data;
 	size_t i, n = 0;
 
-	for (i = 0; i < it->a.rationale.len; i++)
+	for (i = 0; i < it->a.rationale.len && n < most; i++)
 		n += (p[i] & 0xC0) != 0x80;
 	return n;
+}
+
+/* All the characters of the item's rationale. */
+static size_t
+rationale_chars(const struct item *it)
+{
+	return rationale_chars_upto(it, (size_t)-1);
+}
+
+/* Whether the rationale is shorter than the minimum: it is counted only that far. */
+static int
+rationale_short(const struct dss_filter *f, const struct item *it)
+{
+	return rationale_chars_upto(it, f->o.min_rationale_chars) <
+	    f->o.min_rationale_chars;
 }
 
 static int
@@ -538,7 +553,7 @@ decide_one(struct dss_filter *f, struct item *it, struct dss_err *err)
 		    it->gold.data);
 		return emit_reject(f, it, DSS_REJECT_DISAGREE, detail, 0, err);
 	}
-	if (rationale_chars(it) < f->o.min_rationale_chars) {
+	if (rationale_short(f, it)) {
 		snprintf(detail, sizeof detail,
 		    "rationale has %zu characters, fewer than %zu",
 		    rationale_chars(it), f->o.min_rationale_chars);
@@ -633,7 +648,7 @@ decide_group(struct dss_filter *f, struct dss_err *err)
 			    "teacher says '%.200s', majority is '%.200s'",
 			    it->a.answer.data, f->items[cl[best].item].a.answer.data);
 			r = emit_reject(f, it, DSS_REJECT_DISAGREE, detail, 1, err);
-		} else if (rationale_chars(it) < f->o.min_rationale_chars) {
+		} else if (rationale_short(f, it)) {
 			snprintf(detail, sizeof detail,
 			    "rationale has %zu characters, fewer than %zu",
 			    rationale_chars(it), f->o.min_rationale_chars);

@@ -710,6 +710,32 @@ dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len)
 	return 0;
 }
 
+/* The offset of the first byte from i on that is not ASCII, or n. */
+HOT size_t
+ascii_run(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	while (i + 16 <= n) {
+		int bits = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(s + i)));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if ((w & HIGHS) != 0)
+			break;
+		i += 8;
+	}
+	while (i < n && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 /*
  * The offset of the first byte from i on that a JSON string literal must
  * escape ('"', '\\' or a control), or n when there is none.
@@ -748,6 +774,12 @@ escape_run(const unsigned char *s, size_t i, size_t n)
 	while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
 		i++;
 	return i;
+}
+
+size_t
+dss_jscan_plain(const char *s, size_t n)
+{
+	return escape_run((const unsigned char *)s, 0, n);
 }
 
 int
@@ -883,7 +915,7 @@ dss_utf8_repair(struct dss_buf *b, size_t *nrepaired)
 	out.max = b->max ? b->max + b->max / 2 : 0;
 	while (i < n) {
 		if (p[i] < 0x80) {
-			i++;
+			i = ascii_run(p, i + 1, n);
 			continue;
 		}
 		if ((k = dss_utf8_seq(b->data + i, n - i)) > 0) {
