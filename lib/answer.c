@@ -7,9 +7,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -60,8 +65,22 @@ static const char *const synonyms_nli[][2] = {
 	{ NULL, NULL }
 };
 
+/*
+ * The bytes a match of a pattern can start with, when PCRE2 knows them
+ * (its own start-of-match optimisation): find() skips to the first of
+ * them itself, which is faster than the matcher's way for few bytes.
+ */
+#define START_MAX 4
+
+struct start {
+	int known;		/* studied */
+	int n;			/* bytes in set; 0 when any may start a match */
+	unsigned char set[START_MAX];
+};
+
 struct patterns {
 	pcre2_code **v;
+	struct start *st;	/* one per pattern, studied on first use */
 	size_t n;
 	struct dss_buf src;	/* "(?:p1)|(?:p2)|..." of the patterns added */
 };
@@ -125,6 +144,8 @@ dss_answer_config_free(struct dss_answer_config *c)
 		pcre2_code_free(c->stmt.v[i]);
 	free(c->cut.v);
 	free(c->stmt.v);
+	free(c->cut.st);
+	free(c->stmt.st);
 	dss_buf_free(&c->cut.src);
 	dss_buf_free(&c->stmt.src);
 	for (i = 0; i < c->nsyn; i++) {
@@ -930,21 +951,113 @@ is_length(const char *finish)
 	return finish != NULL && strcmp(finish, "length") == 0;
 }
 
-/* The first match of code in s[off, n), or -1; -2 on a matching error. */
-static long
-find(struct dss_answer_config *c, pcre2_code *code, const char *s, size_t n,
-    size_t off, size_t *mend, struct dss_err *err)
+/*
+ * What may start a match of code: the bytes of PCRE2's first-code-unit
+ * bitmap, or its single first code unit (with its other ASCII case: a
+ * caseless first unit is one with a single other case), when there are
+ * at most START_MAX of them; none for an anchored pattern.
+ */
+static void
+study(pcre2_code *code, struct start *st)
 {
+	const uint8_t *bm = NULL;
+	uint32_t type = 0, unit = 0, opts = 0;
+	int i;
+
+	st->known = 1;
+	st->n = 0;
+	if (pcre2_pattern_info(code, PCRE2_INFO_ALLOPTIONS, &opts) != 0 ||
+	    (opts & PCRE2_ANCHORED) != 0 ||
+	    pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &type) != 0)
+		return;
+	if (type == 1) {
+		if (pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODEUNIT, &unit) != 0 ||
+		    unit >= 0x80)
+			return;
+		st->set[st->n++] = (unsigned char)unit;
+		if ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z')
+			st->set[st->n++] = (unsigned char)(unit ^ 0x20);
+		return;
+	}
+	if (type != 0 || pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &bm) != 0 ||
+	    bm == NULL)
+		return;
+	for (i = 0; i < 256; i++)
+		if (bm[i / 8] & (1u << (i % 8))) {
+			if (st->n == START_MAX) {
+				st->n = 0;	/* too many to be worth it */
+				return;
+			}
+			st->set[st->n++] = (unsigned char)i;
+		}
+}
+
+/* The first offset from i on whose byte is in st's set, or n. */
+static size_t
+skip_to_start(const struct start *st, const unsigned char *s, size_t i,
+    size_t n)
+{
+	int k;
+
+#ifdef __SSE2__
+	__m128i want[START_MAX];
+
+	for (k = 0; k < st->n; k++)
+		want[k] = _mm_set1_epi8((char)st->set[k]);
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i m = _mm_cmpeq_epi8(v, want[0]);
+		int bits;
+
+		for (k = 1; k < st->n; k++)
+			m = _mm_or_si128(m, _mm_cmpeq_epi8(v, want[k]));
+		if ((bits = _mm_movemask_epi8(m)) != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++)
+		for (k = 0; k < st->n; k++)
+			if (s[i] == st->set[k])
+				return i;
+	return n;
+}
+
+/*
+ * The first match of pattern k of p in s[off, n), or -1; -2 on a
+ * matching error.
+ */
+static long
+find(struct dss_answer_config *c, struct patterns *p, size_t k,
+    const char *s, size_t n, size_t off, size_t *mend, struct dss_err *err)
+{
+	pcre2_code *code = p->v[k];
 	PCRE2_SIZE *ov;
 	size_t jit = 0;
 	int rc;
 
+	if (p->st == NULL && (p->st = calloc(p->n, sizeof *p->st)) == NULL) {
+		dss_err_errno(err, ENOMEM, "patterns");
+		return -2;
+	}
+	if (!p->st[k].known) {
+		study(code, &p->st[k]);
+		/* \G and backtracking verbs depend on where matching starts. */
+		if (strstr(p->src.data, "\\G") != NULL ||
+		    strstr(p->src.data, "(*") != NULL)
+			p->st[k].n = 0;
+	}
+	if (p->st[k].n > 0) {
+		/* No match starts before the first byte that can start one. */
+		off = skip_to_start(&p->st[k], (const unsigned char *)s, off, n);
+		if (off >= n)
+			return -1;
+	}
 	/* Compiled by the JIT, the pattern runs without pcre2_match's checks. */
 	if (pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &jit) == 0 && jit > 0)
 		rc = pcre2_jit_match(code, (PCRE2_SPTR)s, n, off, 0, c->md, NULL);
 	else
 		rc = pcre2_match(code, (PCRE2_SPTR)s, n, off, 0, c->md, NULL);
-
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return -1;
 	if (rc < 0) {
@@ -1098,7 +1211,7 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 	dss_buf_reset(&out->rationale);
 
 	for (i = 0; i < c->cut.n; i++) {
-		at = find(c, c->cut.v[i], completion, len, 0, &mend, err);
+		at = find(c, &c->cut, i, completion, len, 0, &mend, err);
 		if (at == -2)
 			goto out;
 		if (at >= 0 && (size_t)at < end)
@@ -1110,7 +1223,7 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 		size_t off = 0;
 
 		while (off <= end) {
-			at = find(c, c->stmt.v[i], completion, end, off, &mend, err);
+			at = find(c, &c->stmt, i, completion, end, off, &mend, err);
 			if (at == -2)
 				goto out;
 			if (at < 0)

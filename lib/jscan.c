@@ -347,7 +347,7 @@ literal(struct scan *sc, const char *word)
 	return 0;
 }
 
-static int
+HOT int
 add(struct dss_jscan *j, const char *key, size_t keylen, int esc,
     const char *val, size_t vallen, enum dss_jscan_type type)
 {
@@ -423,7 +423,12 @@ container(struct scan *sc, struct dss_jscan *j)
 		} else if (top)
 			sc->elem = elem++;
 		val = sc->s + sc->i;
-		if ((r = value(sc, &type)) < 0)
+		/* Most values are strings: scanned here, without a call. */
+		if (sc->i < sc->n && sc->s[sc->i] == '"') {
+			type = DSS_JSCAN_STRING;
+			if (string(sc) < 0)
+				return -1;
+		} else if ((r = value(sc, &type)) < 0)
 			return r;
 		if (j != NULL && add(j, key, keylen, esc, val,
 		    (size_t)(sc->s + sc->i - val), type) < 0)
