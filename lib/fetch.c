@@ -628,6 +628,14 @@ struct xfer {
 	long long last_ms;	/* when progress was last reported */
 	long long deadline_ms;	/* now_ms() by which the file must be done; 0: none */
 	size_t wlen;		/* bytes waiting in wbuf */
+	/*
+	 * The SHA-256 of the .part file's bytes [0, hashed), taken as they
+	 * arrive, so that a finished download is not read again to be
+	 * hashed; NULL when it could not be kept (the file is then hashed
+	 * after the transfer).
+	 */
+	struct dss_sha256 *sha;
+	long long hashed;
 	char wbuf[256 * 1024];	/* libcurl hands over 16 KiB at a time */
 };
 
@@ -738,6 +746,10 @@ on_write(char *p, size_t size, size_t n, void *arg)
 		return 0;
 	}
 	x->received += (long long)len;
+	if (x->sha != NULL) {
+		dss_sha256_update(x->sha, p, len);
+		x->hashed += (long long)len;
+	}
 	if (x->wlen + len > sizeof(x->wbuf) && flush_write(x) == -1)
 		return 0;
 	if (len >= sizeof(x->wbuf))
@@ -956,14 +968,64 @@ set_code(struct dss_err *err, int code)
 	return -1;
 }
 
+/* Drops x's running hash. */
+static void
+hash_drop(struct xfer *x)
+{
+	char dummy[DSS_SHA256_HEX];
+
+	if (x->sha != NULL)
+		dss_sha256_final(x->sha, dummy);
+	x->sha = NULL;
+	x->hashed = 0;
+}
+
+/*
+ * Makes x's running hash cover the first len bytes of the .part file (a
+ * resumed transfer appends to them), reading them only when it does not
+ * already.  Without memory or on a read error the hash is dropped: the
+ * file is then hashed whole after the transfer, as the last resort.
+ */
+static void
+hash_prefix(struct xfer *x, long long len)
+{
+	char buf[65536];
+	long long at = 0;
+	ssize_t n;
+
+	if (x->sha != NULL && x->hashed == len)
+		return;
+	hash_drop(x);
+	if ((x->sha = dss_sha256_new()) == NULL)
+		return;
+	while (at < len) {
+		size_t want = len - at < (long long)sizeof(buf) ?
+		    (size_t)(len - at) : sizeof(buf);
+
+		n = pread(x->fd, buf, want, (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			hash_drop(x);
+			return;
+		}
+		dss_sha256_update(x->sha, buf, (size_t)n);
+		at += n;
+	}
+	x->hashed = len;
+}
+
 /*
  * Downloads src into the .part file open at fd, resuming from its current
- * size.  With fresh set, starts from zero whatever is there.  A failure
- * past o->max_bytes or o->deadline sets err->code.
+ * size.  With fresh set, starts from zero whatever is there.  On success
+ * got holds the SHA-256 of the whole file, hashed as it arrived (empty
+ * when it could not be: the caller hashes the file).  A failure past
+ * o->max_bytes or o->deadline sets err->code.
  */
 static int
 download(const struct dss_fetch_opts *o, const char *url, const char *src,
-    const char *name, int fd, const char *part, int fresh, struct dss_err *err)
+    const char *name, int fd, const char *part, int fresh,
+    char got[DSS_SHA256_HEX], struct dss_err *err)
 {
 	struct xfer x = { .o = o, .name = name, .part = part, .fd = fd, .retry_after = -1 };
 	unsigned seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
@@ -971,24 +1033,36 @@ download(const struct dss_fetch_opts *o, const char *url, const char *src,
 	enum outcome r;
 	long wait;
 
+	got[0] = '\0';
 	if (o->deadline > 0)
 		x.deadline_ms = now_ms() + o->deadline * 1000LL;
 	for (;;) {
-		if ((fresh || no_range) && restart_part(fd) == -1)
+		if ((fresh || no_range) && restart_part(fd) == -1) {
+			hash_drop(&x);
 			return dss_err_errno(err, errno, "cannot truncate '%s'", part);
+		}
 		fresh = 0;
 		x.offset = fd_size(fd);
-		if (x.offset < 0 || lseek(fd, 0, SEEK_END) == -1)
+		if (x.offset < 0 || lseek(fd, 0, SEEK_END) == -1) {
+			hash_drop(&x);
 			return dss_err_errno(err, errno, "cannot read '%s'", part);
+		}
+		hash_prefix(&x, x.offset);
 		r = transfer(&x, url, src, err);
 		if (r == DONE) {
 			long long size = fd_size(fd);
 
+			if (x.sha != NULL && x.hashed == size) {
+				dss_sha256_final(x.sha, got);
+				x.sha = NULL;
+			}
+			hash_drop(&x);
 			if (o->progress != NULL && size >= 0)
 				o->progress(o->progress_arg, name, size, size);
 			return 0;
 		}
 		if (r == TOO_BIG) {
+			hash_drop(&x);
 			if (x.announced >= 0)
 				describe(err, url, src, "it announces %lld bytes, more than the "
 				    "limit of %lld bytes", x.offset + x.announced, o->max_bytes);
@@ -1012,6 +1086,7 @@ download(const struct dss_fetch_opts *o, const char *url, const char *src,
 			}
 			r = LATE;	/* the wait alone would pass the deadline */
 		}
+		hash_drop(&x);
 		if (r == LATE) {
 			describe(err, url, src, "not complete within the deadline of %ld s",
 			    o->deadline);
@@ -1243,14 +1318,14 @@ fill(const struct dss_fetch_opts *o, struct dss_fetched *f, const char *src,
 	for (tries = 0;; tries++) {
 		resumed = tries == 0 && had > 0 && !o->refresh;
 		if (download(o, f->url, src, base_name(f->url), fd, f->part,
-		    tries > 0 || o->refresh, err) == -1) {
+		    tries > 0 || o->refresh, got, err) == -1) {
 			/* keep only what is worth resuming */
 			drop_part = fd_size(fd) <= 0 ||
 			    (err != NULL && err->code == DSS_FETCH_ETOOBIG);
 			goto out;
 		}
 		drop_part = 1;
-		if (hash_fd(fd, f->part, got, err) == -1)
+		if (got[0] == '\0' && hash_fd(fd, f->part, got, err) == -1)
 			goto out;
 		if (want[0] == '\0' || strcmp(want, got) == 0)
 			break;
