@@ -15,6 +15,7 @@
 #include "jscan.h"
 #include "jsonl.h"
 #include "mt19937.h"
+#include "sha256.h"
 
 #define ARRAY_MAX ((size_t)256 << 20)
 
@@ -1088,6 +1089,75 @@ commit_read(struct fetching *fe, size_t i, struct dss_err *err)
 	return 0;
 }
 
+/*
+ * The memo key of split i's count (fetch.h): the SHA-256 of the
+ * normalizer's revision, the whole manifest, the split's name and the
+ * hashes of the files it reads, in order; anything else that could change
+ * the count changes the key.  Returns 0, or -1 when out of memory.
+ */
+#define COUNT_MEMO_REV "dss-dataset count 1"
+
+static int
+count_key(const struct fetching *fe, size_t i, char key[DSS_SHA256_HEX])
+{
+	const struct dss_manifest_split *sp = fe->splits[i];
+	struct dss_sha256 *h = dss_sha256_new();
+	char *text = cJSON_PrintUnformatted(fe->m->root);
+	size_t j;
+
+	if (h == NULL || text == NULL) {
+		if (h != NULL)
+			dss_sha256_final(h, key);
+		cJSON_free(text);
+		return -1;
+	}
+	dss_sha256_update(h, COUNT_MEMO_REV "\n", sizeof(COUNT_MEMO_REV));
+	dss_sha256_update(h, text, strlen(text) + 1);	/* with its NUL */
+	dss_sha256_update(h, sp->name, strlen(sp->name) + 1);
+	for (j = 0; j < sp->nsources; j++)
+		dss_sha256_update(h, dss_fetched_sha256(fe->files[fe->owner[
+		    sp->sources[j] - fe->m->sources]]), DSS_SHA256_HEX);
+	dss_sha256_final(h, key);
+	cJSON_free(text);
+	return 0;
+}
+
+/* The count of split i as checked by an earlier run over the same files, or -1. */
+static long long
+count_memo(const struct fetching *fe, size_t i, const char *cache)
+{
+	char key[DSS_SHA256_HEX];
+	long long v;
+
+	if (cache == NULL || count_key(fe, i, key) < 0 ||
+	    dss_fetch_memo_get(cache, key, &v) != 1)
+		return -1;
+	return v;
+}
+
+/* Notes that split i counted right: a memo, so a failure to keep it is no error. */
+static void
+count_remember(const struct fetching *fe, size_t i, const char *cache)
+{
+	char key[DSS_SHA256_HEX];
+
+	if (cache != NULL && count_key(fe, i, key) == 0)
+		(void)dss_fetch_memo_put(cache, key, fe->splits[i]->count, NULL);
+}
+
+/* Says that split i has a count other than the manifest's. */
+static int
+count_error(const struct fetching *fe, size_t i, unsigned long long got,
+    struct dss_err *err)
+{
+	dss_err_set(err, "%s %s has %llu examples where the manifest expects %lld "
+	    "(--allow-count-mismatch accepts that, for a deliberately partial "
+	    "mirror)", fe->m->name, fe->splits[i]->name, got, fe->splits[i]->count);
+	if (err != NULL)
+		err->code = DSS_DATASET_ECOUNT;
+	return -1;
+}
+
 int
 dss_dataset_fetch(const struct dss_manifest *m,
     const struct dss_manifest_split *const *splits, size_t n,
@@ -1096,6 +1166,9 @@ dss_dataset_fetch(const struct dss_manifest *m,
 {
 	struct fetching fe = { m, splits, n, NULL, NULL, NULL, NULL };
 	struct dss_fetch_opts so;
+	const char *cache;
+	char *dflt = NULL;
+	int *memo = NULL;
 	size_t i, j, k;
 	int ret = -1;
 
@@ -1103,7 +1176,9 @@ dss_dataset_fetch(const struct dss_manifest *m,
 	fe.owner = calloc(m->nsources, sizeof *fe.owner);
 	fe.paths = calloc(m->nsources, sizeof *fe.paths);
 	fe.read = calloc(n ? n : 1, sizeof *fe.read);
-	if (fe.files == NULL || fe.owner == NULL || fe.paths == NULL || fe.read == NULL) {
+	memo = calloc(n ? n : 1, sizeof *memo);
+	if (fe.files == NULL || fe.owner == NULL || fe.paths == NULL || fe.read == NULL ||
+	    memo == NULL) {
 		dss_err_errno(err, ENOMEM, "sources");
 		goto out;
 	}
@@ -1131,30 +1206,43 @@ dss_dataset_fetch(const struct dss_manifest *m,
 			fe.owner[si] = k;
 			fe.paths[si] = (char *)dss_fetched_path(fe.files[k]);
 		}
-	/* The counts the manifest gives, before any record is written. */
+	/*
+	 * The counts the manifest gives, before any record is written: each
+	 * split is read once to count it, unless an earlier run counted the
+	 * same files right (the memo), in which case it is only checked
+	 * again as it is written.
+	 */
+	cache = fo->cache != NULL ? fo->cache : (dflt = dss_fetch_cache_dir());
 	for (i = 0; i < n && !allow_count_mismatch; i++) {
 		if (splits[i]->count < 0)
 			continue;
+		if (count_memo(&fe, i, cache) == splits[i]->count) {
+			memo[i] = 1;
+			continue;
+		}
 		if (dss_dataset_write(m, splits[i], fe.paths, NULL, &st[i], err) < 0) {
 			discard_read(&fe, i);
 			goto out;
 		}
 		if (st[i].count != (unsigned long long)splits[i]->count) {
 			discard_read(&fe, i);
-			dss_err_set(err, "%s %s has %llu examples where the manifest expects %lld "
-			    "(--allow-count-mismatch accepts that, for a deliberately partial "
-			    "mirror)", m->name, splits[i]->name, st[i].count, splits[i]->count);
-			if (err != NULL)
-				err->code = DSS_DATASET_ECOUNT;
+			count_error(&fe, i, st[i].count, err);
 			goto out;
 		}
 		if (commit_read(&fe, i, err) < 0)
 			goto out;
+		count_remember(&fe, i, cache);
 	}
 	for (i = 0; i < n; i++) {
 		if (dss_dataset_write(m, splits[i], fe.paths, out, &st[i], err) < 0) {
 			if (!ferror(out))	/* not a write error: the data is at fault */
 				discard_read(&fe, i);
+			goto out;
+		}
+		/* Cannot be, the files being the ones counted, but is checked. */
+		if (memo[i] && st[i].count != (unsigned long long)splits[i]->count) {
+			discard_read(&fe, i);
+			count_error(&fe, i, st[i].count, err);
 			goto out;
 		}
 		if (!fe.read[i] && commit_read(&fe, i, err) < 0)
@@ -1169,5 +1257,7 @@ out:
 	free(fe.owner);
 	free(fe.paths);
 	free(fe.read);
+	free(memo);
+	free(dflt);
 	return ret;
 }

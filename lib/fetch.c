@@ -35,6 +35,7 @@
 #include "sha256.h"
 
 #define LOCK_NAME "dss.lock.json"
+#define MEMO_NAME "dss.counts.json"
 #define LOCK_MAX ((size_t)16 << 20)
 #define PATH_LIMIT 4000
 #define COMPONENT_LIMIT 255
@@ -503,6 +504,169 @@ lock_put(const char *cache, const char *url, const char *hex, const char *origin
 	ret = lock_write(cache, lock, err);
 out:
 	cJSON_Delete(lock);
+	close(dfd);	/* releases the flock */
+	return ret;
+}
+
+/* Reads the memo of cache: an object, empty when absent or unreadable. */
+static cJSON *
+memo_read(const char *cache)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	char *path = join_path(cache, MEMO_NAME), tmp[8192];
+	cJSON *memo = NULL;
+	FILE *fp;
+	size_t n;
+
+	b.max = LOCK_MAX;
+	if (path != NULL && (fp = fopen(path, "rb")) != NULL) {
+		while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+			if (dss_buf_add(&b, tmp, n) == -1)
+				break;
+		if (!ferror(fp) && !feof(fp))
+			b.len = 0;	/* too large: start again */
+		if (!ferror(fp) && b.len > 0)
+			memo = cJSON_ParseWithLength(b.data, b.len);
+		fclose(fp);
+	}
+	free(path);
+	dss_buf_free(&b);
+	if (!cJSON_IsObject(memo)) {
+		cJSON_Delete(memo);
+		memo = cJSON_CreateObject();
+	}
+	return memo;
+}
+
+int
+dss_fetch_memo_get(const char *cache, const char *key, long long *value)
+{
+	cJSON *memo = memo_read(cache);
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(memo, key);
+	int found = cJSON_IsNumber(it) && it->valuedouble >= 0 &&
+	    it->valuedouble <= 9.0e15;
+
+	if (found)
+		*value = (long long)it->valuedouble;
+	cJSON_Delete(memo);
+	return found;
+}
+
+/* Writes memo to MEMO_NAME in cache through a temp file, fsynced, renamed. */
+static int
+memo_write(const char *cache, const cJSON *memo, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT, tmp = DSS_BUF_INIT;
+	char *path = join_path(cache, MEMO_NAME);
+	const cJSON *it;
+	int fd = -1, ret = -1;
+	size_t i;
+
+	if (path == NULL || dss_buf_adds(&b, "{\n") == -1) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	for (it = memo->child; it != NULL; it = it->next)
+		if (dss_buf_addf(&b, "  \"%s\": %lld%s\n", it->string,
+		    (long long)it->valuedouble, it->next != NULL ? "," : "") == -1) {
+			dss_err_set(err, "out of memory");
+			goto out;
+		}
+	if (dss_buf_adds(&b, "}\n") == -1 ||
+	    dss_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd == -1) {
+		dss_err_errno(err, errno, "cannot create '%s'", tmp.data);
+		goto out;
+	}
+	for (i = 0; i < b.len;) {
+		ssize_t w = write(fd, b.data + i, b.len - i);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
+			goto out;
+		}
+		i += (size_t)w;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, path) == -1) {
+		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", tmp.data, path);
+		goto out;
+	}
+	fsync_dir(cache);
+	ret = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (ret == -1 && tmp.len > 0)
+		unlink(tmp.data);
+	free(path);
+	dss_buf_free(&b);
+	dss_buf_free(&tmp);
+	return ret;
+}
+
+/* A key of 64 lowercase hex digits. */
+static int
+memo_key_ok(const char *key)
+{
+	char hex[DSS_SHA256_HEX];
+
+	return parse_hex(key, hex) == 0 && strcmp(hex, key) == 0;
+}
+
+int
+dss_fetch_memo_put(const char *cache, const char *key, long long value,
+    struct dss_err *err)
+{
+	cJSON *memo = NULL, *it, *v;
+	int dfd, ret = -1, n = 0;
+
+	if (!memo_key_ok(key))
+		return dss_err_set(err, "invalid memo key '%s'", key);
+	dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1)
+		return dss_err_errno(err, errno, "cannot open '%s'", cache);
+	while (flock(dfd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			dss_err_errno(err, errno, "cannot lock '%s'", cache);
+			goto out;
+		}
+	if ((memo = memo_read(cache)) == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(memo, key);
+	/* Entries that are not key -> count, and the oldest past the limit, go. */
+	for (it = memo->child; it != NULL; ) {
+		cJSON *next = it->next;
+
+		if (!cJSON_IsNumber(it) || !memo_key_ok(it->string))
+			cJSON_Delete(cJSON_DetachItemViaPointer(memo, it));
+		else
+			n++;
+		it = next;
+	}
+	for (; n >= DSS_FETCH_MEMO_MAX && memo->child != NULL; n--)
+		cJSON_Delete(cJSON_DetachItemViaPointer(memo, memo->child));
+	if ((v = cJSON_CreateNumber((double)value)) == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	cJSON_AddItemToObject(memo, key, v);	/* takes v */
+	ret = memo_write(cache, memo, err);
+out:
+	cJSON_Delete(memo);
 	close(dfd);	/* releases the flock */
 	return ret;
 }
@@ -1193,6 +1357,12 @@ const char *
 dss_fetched_path(const struct dss_fetched *f)
 {
 	return f->path;
+}
+
+const char *
+dss_fetched_sha256(const struct dss_fetched *f)
+{
+	return f->sha256;
 }
 
 int
