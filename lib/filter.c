@@ -336,50 +336,35 @@ count(struct dss_filter *f, const struct item *it, int r)
 	}
 }
 
-/* Appends ,"key": (or {"key": first) to b; key is n bytes. */
+/*
+ * Record text is written key by key, each as ,"key":VALUE; the record's
+ * first comma is then made its opening brace (see open_record).  Keys
+ * are string literals, copied in sizes known when compiling.
+ */
+#define put_key(b, key) dss_buf_add_fast((b), ",\"" key "\":", \
+	sizeof(",\"" key "\":") - 1)
+
+/* A string value, or null without one. */
 static int
-put_keyn(struct dss_buf *b, const char *key, size_t n)
+put_string_val(struct dss_buf *b, const char *s, size_t n)
 {
-	char *d;
-
-	if (dss_buf_grow_fast(b, n + 4) < 0)
-		return -1;
-	d = b->data + b->len;
-	d[0] = b->len == 0 || d[-1] == '\n' ? '{' : ',';
-	d[1] = '"';
-	memcpy(d + 2, key, n);
-	d[n + 2] = '"';
-	d[n + 3] = ':';
-	d[n + 4] = '\0';
-	b->len += n + 4;
-	return 0;
-}
-
-/* The same for a key that is a string literal. */
-#define put_key(b, key) put_keyn((b), (key), sizeof(key) - 1)
-
-static int
-put_strn(struct dss_buf *b, const char *key, size_t klen, const char *s,
-    size_t n)
-{
-	if (put_keyn(b, key, klen) < 0)
-		return -1;
 	if (s == NULL)
 		return dss_buf_add_fast(b, "null", 4);
 	return dss_jscan_quote(b, s, n);
 }
 
-#define put_str(b, key, s, n) put_strn((b), (key), sizeof(key) - 1, (s), (n))
+#define put_str(b, key, s, n) \
+	(put_key((b), key) < 0 ? -1 : put_string_val((b), (s), (n)))
+#define put_raw(b, key, v, n) \
+	(put_key((b), key) < 0 ? -1 : dss_buf_add_fast((b), (v), (n)))
 
-static int
-put_rawn(struct dss_buf *b, const char *key, size_t klen, const char *v,
-    size_t n)
+/* Makes the record begun at start of b an object: its first comma a brace. */
+static void
+open_record(struct dss_buf *b, size_t start)
 {
-	return put_keyn(b, key, klen) < 0 || dss_buf_add_fast(b, v, n) < 0 ?
-	    -1 : 0;
+	if (start < b->len)
+		b->data[start] = '{';
 }
-
-#define put_raw(b, key, v, n) put_rawn((b), (key), sizeof(key) - 1, (v), (n))
 
 /* Hands the batch b to the callback when it is full, or when force. */
 static int
@@ -434,6 +419,7 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
 	    dss_buf_add_fast(b, "}\n", 2) < 0)
 		goto oom;
+	open_record(b, start);
 	return flush_batch(f, b, f->o.reject, 0, err);
 oom:
 	dss_buf_truncate(b, start);
@@ -444,15 +430,29 @@ static int
 emit_triple(struct dss_filter *f, struct item *it, const char *label,
     int agree, int votes, struct dss_err *err)
 {
+	/* ,"KEY": of the carried members, zero-padded to a fixed size. */
+	static const char carried[K_CARRIED][16] = {
+		",\"dataset\":", ",\"split\":", ",\"id\":", ",\"index\":",
+		",\"input\":", ",\"fields\":", ",\"teacher\":", ",\"sample\":",
+		",\"request\":"
+	};
 	struct dss_buf *b = &f->kbatch;
 	size_t i, start = b->len;
 
 	for (i = 0; i < K_CARRIED; i++) {
 		const struct dss_jscan_member *m = it->k[i];
+		char *d;
 
-		if (m != NULL && put_rawn(b, key_names[i], key_lens[i], m->val,
-		    m->vallen) < 0)
+		if (m == NULL)
+			continue;
+		if (dss_buf_grow_fast(b, sizeof carried[i] + m->vallen) < 0)
 			goto oom;
+		d = b->data + b->len;
+		memcpy(d, carried[i], sizeof carried[i]);
+		d += key_lens[i] + 4;
+		memcpy(d, m->val, m->vallen);
+		d[m->vallen] = '\0';
+		b->len = (size_t)(d + m->vallen - b->data);
 	}
 	if (put_str(b, "rationale", it->a.rationale.data,
 	    it->a.rationale.len) < 0 ||
@@ -465,6 +465,7 @@ emit_triple(struct dss_filter *f, struct item *it, const char *label,
 	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
 	    dss_buf_add_fast(b, "}\n", 2) < 0)
 		goto oom;
+	open_record(b, start);
 	count(f, it, -1);
 	return flush_batch(f, b, f->o.keep, 0, err);
 oom:
