@@ -516,6 +516,244 @@ scan_error(const struct scan *sc, struct dss_err *err)
 	}
 }
 
+/*
+ * The fast scanner: the same rules as the one above, read with pointers
+ * kept in registers and no account of where a failure lies.  A text it
+ * accepts, it records exactly as the precise scanner would; on anything
+ * it does not accept (or a depth it does not follow) it says so, and
+ * top() reads the text again with the precise scanner, which finds the
+ * fault and names it.  So it never decides a message, only speed.
+ */
+typedef const unsigned char *uptr;
+
+/* The end of the whitespace at p. */
+HOT uptr
+fast_ws(uptr p, uptr e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/*
+ * The string whose opening quote is just before p: returns the byte after
+ * its closing quote, or NULL.  *escaped is set when it holds a backslash.
+ */
+HOT uptr
+fast_string(uptr p, uptr e, int *escaped)
+{
+	for (;;) {
+		unsigned c, cp;
+		size_t k;
+
+		p += plain_run(p, 0, (size_t)(e - p));
+		if (p >= e)
+			return NULL;
+		c = *p;
+		if (c == '"')
+			return p + 1;
+		if (c == '\\') {
+			*escaped = 1;
+			if (p + 1 >= e)
+				return NULL;
+			c = p[1];
+			if (short_escape[c]) {
+				p += 2;
+				continue;
+			}
+			if (c != 'u' || e - p < 6 || !hex(p[2]) || !hex(p[3]) ||
+			    !hex(p[4]) || !hex(p[5]))
+				return NULL;
+			cp = hex4((const char *)p + 2);
+			if (cp == 0 || (cp >= 0xDC00 && cp < 0xE000))
+				return NULL;
+			if (cp >= 0xD800 && cp < 0xDC00) {
+				if (e - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+				    !hex(p[8]) || !hex(p[9]) || !hex(p[10]) ||
+				    !hex(p[11]))
+					return NULL;
+				cp = hex4((const char *)p + 8);
+				if (cp < 0xDC00 || cp >= 0xE000)
+					return NULL;
+				p += 12;
+			} else
+				p += 6;
+			continue;
+		}
+		if (c < 0x80)
+			return NULL;	/* a control character */
+		do {
+			if ((k = dss_utf8_seq((const char *)p, (size_t)(e - p))) == 0)
+				return NULL;
+			p += k;
+		} while (p < e && *p >= 0x80);
+	}
+}
+
+static uptr fast_container(uptr p, uptr e, int depth, struct dss_jscan *j,
+    int *oom);
+
+/* The end of the number at p, or NULL. */
+static uptr
+fast_number(uptr p, uptr e)
+{
+	uptr q;
+
+	if (*p == '-')
+		p++;
+	if (p < e && *p == '0')
+		p++;
+	else {
+		for (q = p; p < e && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == q)
+			return NULL;
+	}
+	if (p < e && *p == '.') {
+		for (q = ++p; p < e && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == q)
+			return NULL;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		for (q = p; p < e && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == q)
+			return NULL;
+	}
+	return p;
+}
+
+/* The end of the value at p (not a string: those are read inline), or NULL. */
+static uptr
+fast_other(uptr p, uptr e, int depth, enum dss_jscan_type *type, int *oom)
+{
+	if (p >= e)
+		return NULL;
+	switch (*p) {
+	case '{':
+		*type = DSS_JSCAN_OBJECT;
+		return fast_container(p, e, depth, NULL, oom);
+	case '[':
+		*type = DSS_JSCAN_ARRAY;
+		return fast_container(p, e, depth, NULL, oom);
+	case 't':
+		*type = DSS_JSCAN_TRUE;
+		return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+	case 'f':
+		*type = DSS_JSCAN_FALSE;
+		return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+	case 'n':
+		*type = DSS_JSCAN_NULL;
+		return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+	default:
+		*type = DSS_JSCAN_NUMBER;
+		if (*p == '-' || (*p >= '0' && *p <= '9'))
+			return fast_number(p, e);
+		return NULL;
+	}
+}
+
+/*
+ * At '{' or '[' at nesting depth (the top level is 0); returns the byte
+ * after the closing bracket, or NULL.  With j, the members are recorded
+ * (*oom set, and NULL returned, when the table cannot grow).
+ */
+static uptr
+fast_container(uptr p, uptr e, int depth, struct dss_jscan *j, int *oom)
+{
+	int obj = *p == '{';
+	unsigned char close = obj ? '}' : ']';
+
+	if (depth + 1 > DSS_JSCAN_MAX_DEPTH)
+		return NULL;
+	p = fast_ws(p + 1, e);
+	if (p < e && *p == close)
+		return p + 1;
+	for (;;) {
+		uptr key = NULL, val;
+		size_t keylen = 0;
+		enum dss_jscan_type type;
+		int kesc = 0, vesc = 0;
+
+		if (obj) {
+			if (p >= e || *p != '"')
+				return NULL;
+			key = p + 1;
+			if ((p = fast_string(key, e, &kesc)) == NULL)
+				return NULL;
+			keylen = (size_t)(p - key - 1);
+			if (p < e && *p == ':')
+				p++;
+			else {
+				p = fast_ws(p, e);
+				if (p >= e || *p != ':')
+					return NULL;
+				p++;
+			}
+			if (p < e && *p <= ' ')
+				p = fast_ws(p, e);
+		}
+		val = p;
+		if (p < e && *p == '"') {
+			type = DSS_JSCAN_STRING;
+			if ((p = fast_string(p + 1, e, &vesc)) == NULL)
+				return NULL;
+		} else if ((p = fast_other(p, e, depth + 1, &type, oom)) == NULL)
+			return NULL;
+		if (j != NULL && add(j, (const char *)key, keylen, kesc,
+		    (const char *)val, (size_t)(p - val), type) < 0) {
+			*oom = 1;
+			return NULL;
+		}
+		if (p < e && *p <= ' ')
+			p = fast_ws(p, e);
+		if (p >= e)
+			return NULL;
+		if (*p == ',') {
+			if (++p < e && *p <= ' ')
+				p = fast_ws(p, e);
+			continue;
+		}
+		if (*p != close)
+			return NULL;
+		return p + 1;
+	}
+}
+
+/*
+ * The fast scan of a whole text as top() reads it (open as there):
+ * 1 when it is valid and recorded in j, 0 when the precise scanner must
+ * read it, -2 when out of memory.
+ */
+static int
+fast_top(struct dss_jscan *j, const char *s, size_t n, char open)
+{
+	uptr p = (uptr)s, e = p + n, q;
+	enum dss_jscan_type t;
+	int oom = 0;
+
+	p = fast_ws(p, e);
+	if (p >= e)
+		return 0;
+	if (open != 0) {
+		if (*p != (unsigned char)open)
+			return 0;
+		q = fast_container(p, e, 0, j, &oom);
+	} else if (*p == '"') {
+		int esc = 0;
+
+		q = fast_string(p + 1, e, &esc);
+	} else
+		q = fast_other(p, e, 0, &t, &oom);
+	if (oom)
+		return -2;
+	return q != NULL && fast_ws(q, e) == e;
+}
+
 static int
 top(struct dss_jscan *j, const char *s, size_t n, char open,
     struct dss_err *err)
@@ -523,6 +761,15 @@ top(struct dss_jscan *j, const char *s, size_t n, char open,
 	struct scan sc = { s, n, 0, 0, 0, W_SYNTAX, 0, NULL, 0, -1 };
 	int r;
 
+	if (j != NULL)
+		j->n = 0;
+	if ((r = fast_top(j, s, n, open)) == 1)
+		return 0;
+	if (r == -2) {
+		dss_err_errno(err, ENOMEM, "JSON members");
+		return -2;
+	}
+	/* Not valid, or not as the fast scan reads it: read it precisely. */
 	if (j != NULL)
 		j->n = 0;
 	ws(&sc);
@@ -763,19 +1010,32 @@ escape_run(const unsigned char *s, size_t i, size_t n)
 		i += 16;
 	}
 #endif
-	while (i + 8 <= n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * 8 to 15 bytes left: the first eight, then the last eight, which
+	 * overlap them (the overlap found clean, the lowest flag is exact).
+	 */
+	if (n - i >= 8) {
 		uint64_t w, m;
 
 		memcpy(&w, s + i, 8);
-		if ((m = special8(w)) != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if ((m = special8(w)) != 0)
 			return i + (size_t)__builtin_ctzll(m) / 8;
+		memcpy(&w, s + n - 8, 8);
+		if ((m = special8(w)) != 0)
+			return n - 8 + (size_t)__builtin_ctzll(m) / 8;
+		return n;
+	}
 #else
+	while (i + 8 <= n) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (special8(w) != 0)
 			break;
-#endif
-		}
 		i += 8;
 	}
+#endif
 	while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
 		i++;
 	return i;

@@ -626,6 +626,336 @@ test_differential(void)
 	dss_buf_free(&ref);
 }
 
+/*
+ * The differential test of the whole-document scan: random JSON, valid
+ * and then broken at random, read by the scanner and by a byte-at-a-time
+ * reading of the same rules; both must accept the same texts and find
+ * the same top-level members.
+ */
+static int ref_value(const unsigned char *s, size_t n, size_t *i, int depth);
+
+static void
+ref_ws(const unsigned char *s, size_t n, size_t *i)
+{
+	while (*i < n && (s[*i] == ' ' || s[*i] == '\t' || s[*i] == '\n' ||
+	    s[*i] == '\r'))
+		(*i)++;
+}
+
+/* A string from its opening quote at *i; leaves *i after it. */
+static int
+ref_string(const unsigned char *s, size_t n, size_t *i)
+{
+	size_t k, j = *i + 1;
+	unsigned cp, lo;
+
+	for (;;) {
+		if (j >= n || s[j] < 0x20)
+			return -1;
+		if (s[j] == '"') {
+			*i = j + 1;
+			return 0;
+		}
+		if (s[j] >= 0x80) {
+			if ((k = ref_utf8(s + j, n - j)) == 0)
+				return -1;
+			j += k;
+			continue;
+		}
+		if (s[j] != '\\') {
+			j++;
+			continue;
+		}
+		if (j + 1 >= n)
+			return -1;
+		if (s[j + 1] != 'u') {
+			if (s[j + 1] == 0 || strchr("\"\\/bfnrt", s[j + 1]) == NULL)
+				return -1;
+			j += 2;
+			continue;
+		}
+		if (j + 5 >= n || ref_hex4(s + j + 2, &cp) < 0 || cp == 0)
+			return -1;
+		if (cp >= 0xD800 && cp < 0xE000) {
+			if (cp >= 0xDC00 || j + 11 >= n || s[j + 6] != '\\' ||
+			    s[j + 7] != 'u' || ref_hex4(s + j + 8, &lo) < 0 ||
+			    lo < 0xDC00 || lo >= 0xE000)
+				return -1;
+			j += 12;
+		} else
+			j += 6;
+	}
+}
+
+static int
+ref_digits(const unsigned char *s, size_t n, size_t *i)
+{
+	size_t j = *i;
+
+	while (*i < n && s[*i] >= '0' && s[*i] <= '9')
+		(*i)++;
+	return *i > j ? 0 : -1;
+}
+
+static int
+ref_value(const unsigned char *s, size_t n, size_t *i, int depth)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	int k;
+
+	if (*i >= n)
+		return -1;
+	if (s[*i] == '"')
+		return ref_string(s, n, i);
+	if (s[*i] == '{' || s[*i] == '[') {
+		unsigned char close = s[*i] == '{' ? '}' : ']';
+
+		if (depth + 1 > DSS_JSCAN_MAX_DEPTH)
+			return -1;
+		(*i)++;
+		ref_ws(s, n, i);
+		if (*i < n && s[*i] == close) {
+			(*i)++;
+			return 0;
+		}
+		for (;;) {
+			if (close == '}') {
+				if (*i >= n || s[*i] != '"' || ref_string(s, n, i) < 0)
+					return -1;
+				ref_ws(s, n, i);
+				if (*i >= n || s[*i] != ':')
+					return -1;
+				(*i)++;
+				ref_ws(s, n, i);
+			}
+			if (ref_value(s, n, i, depth + 1) < 0)
+				return -1;
+			ref_ws(s, n, i);
+			if (*i >= n)
+				return -1;
+			if (s[*i] == ',') {
+				(*i)++;
+				ref_ws(s, n, i);
+				continue;
+			}
+			if (s[*i] != close)
+				return -1;
+			(*i)++;
+			return 0;
+		}
+	}
+	for (k = 0; k < 3; k++)
+		if (s[*i] == (unsigned char)words[k][0]) {
+			size_t l = strlen(words[k]);
+
+			if (n - *i < l || memcmp(s + *i, words[k], l) != 0)
+				return -1;
+			*i += l;
+			return 0;
+		}
+	if (s[*i] != '-' && (s[*i] < '0' || s[*i] > '9'))
+		return -1;
+	if (s[*i] == '-')
+		(*i)++;
+	if (*i < n && s[*i] == '0')
+		(*i)++;
+	else if (ref_digits(s, n, i) < 0)
+		return -1;
+	if (*i < n && s[*i] == '.') {
+		(*i)++;
+		if (ref_digits(s, n, i) < 0)
+			return -1;
+	}
+	if (*i < n && (s[*i] == 'e' || s[*i] == 'E')) {
+		(*i)++;
+		if (*i < n && (s[*i] == '+' || s[*i] == '-'))
+			(*i)++;
+		if (ref_digits(s, n, i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Whether the n bytes at s are one JSON value with whitespace around it. */
+static int
+ref_document(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	ref_ws(s, n, &i);
+	if (ref_value(s, n, &i, 0) < 0)
+		return 0;
+	ref_ws(s, n, &i);
+	return i == n;
+}
+
+/* Appends a random JSON value of at most depth levels to b. */
+static void
+random_value(struct dss_buf *b, int depth)
+{
+	static const char *const atoms[] = {
+		"0", "-0", "12", "-3.25", "1e5", "2E-3", "0.5e+7", "true", "false",
+		"null", "\"\"", "\"a\\nb\"", "\"caf\xc3\xa9\"", "\"\\u00e9\\ud83d\\ude00\"",
+		"\"\\/\\\\\\\"\"",
+	};
+	static const char *const spaces[] = { "", "", "", " ", "\n", "\t ", "\r\n" };
+	unsigned r = rnd(10), k, nk;
+
+	if (depth > 0 && r < 3) {
+		int obj = r < 2;
+
+		dss_buf_addch(b, obj ? '{' : '[');
+		nk = rnd(5);
+		for (k = 0; k < nk; k++) {
+			if (k)
+				dss_buf_addch(b, ',');
+			dss_buf_adds(b, spaces[rnd(7)]);
+			if (obj) {
+				dss_buf_addch(b, '"');
+				if (rnd(4) == 0)
+					dss_buf_adds(b, "k\\u0041");
+				else
+					dss_buf_addf(b, "k%u", rnd(20));
+				dss_buf_addch(b, '"');
+				dss_buf_adds(b, spaces[rnd(7)]);
+				dss_buf_addch(b, ':');
+				dss_buf_adds(b, spaces[rnd(7)]);
+			}
+			random_value(b, depth - 1);
+			dss_buf_adds(b, spaces[rnd(7)]);
+		}
+		dss_buf_addch(b, obj ? '}' : ']');
+	} else if (r < 6) {
+		size_t start = b->len;
+
+		dss_buf_addch(b, '"');
+		for (k = rnd(4); k > 0; k--)
+			random_piece(b);
+		dss_buf_addch(b, '"');
+		/* Mostly valid strings: a stray quote would end it early. */
+		if (rnd(2)) {
+			size_t i;
+
+			for (i = start + 1; i + 1 < b->len; i++)
+				if (b->data[i] == '"' && b->data[i - 1] != '\\')
+					b->data[i] = 'q';
+		}
+	} else
+		dss_buf_adds(b, atoms[rnd(sizeof atoms / sizeof atoms[0])]);
+}
+
+static void
+test_documents(void)
+{
+	static const char breakers[] = "{}[]\",:\\ \n0-.eEtfnu\x01\xff\xc3";
+	struct dss_jscan j = DSS_JSCAN_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_buf b = DSS_BUF_INIT;
+	unsigned long cases = 0, valid = 0, objects = 0, bad = 0, badm = 0;
+	int round;
+
+	for (round = 0; round < 40000; round++) {
+		const unsigned char *u;
+		int want, got;
+		size_t at;
+
+		dss_buf_reset(&b);
+		if (rnd(2))
+			dss_buf_adds(&b, rnd(2) ? " " : "");
+		if (rnd(3))
+			random_value(&b, 4);
+		else {
+			/* an object at the top, as records are */
+			dss_buf_addch(&b, '{');
+			dss_buf_adds(&b, "\"a\":");
+			random_value(&b, 3);
+			dss_buf_adds(&b, ",\"b\":");
+			random_value(&b, 3);
+			dss_buf_addch(&b, '}');
+		}
+		/* Broken at one place, half the time. */
+		if (rnd(2) && b.len > 0) {
+			at = rnd((unsigned)b.len);
+			switch (rnd(3)) {
+			case 0:
+				memmove(b.data + at, b.data + at + 1, b.len - at - 1);
+				b.len--;
+				break;
+			case 1:
+				b.data[at] = breakers[rnd(sizeof breakers - 1)];
+				break;
+			default:
+				dss_buf_addch(&b, 0);
+				memmove(b.data + at + 1, b.data + at, b.len - at - 1);
+				b.data[at] = breakers[rnd(sizeof breakers - 1)];
+				break;
+			}
+			b.data[b.len] = '\0';
+		}
+		u = (const unsigned char *)b.data;
+		want = ref_document(u, b.len);
+		got = dss_jscan_check(b.data, b.len, &err) == 0;
+		valid += want;
+		if (got != want && bad++ < 5) {
+			struct dss_buf e = DSS_BUF_INIT;
+
+			ref_escape(&e, u, b.len);
+			printf("# \"%s\": scanner %s, reference %s\n", e.data,
+			    got ? "accepts" : "refuses", want ? "accepts" : "refuses");
+			dss_buf_free(&e);
+		}
+		if (want && b.len > 0) {
+			size_t i = 0;
+
+			ref_ws(u, b.len, &i);
+			if (u[i] == '{') {
+				/* The members the scanner finds: each key and value span. */
+				size_t k;
+
+				objects++;
+				if (dss_jscan_object(&j, b.data, b.len, &err) != 0) {
+					badm++;
+					continue;
+				}
+				i++;
+				ref_ws(u, b.len, &i);
+				for (k = 0; u[i] != '}'; k++) {
+					size_t ks = i, ke, vs;
+
+					ref_string(u, b.len, &i);
+					ke = i;
+					ref_ws(u, b.len, &i);
+					i++;
+					ref_ws(u, b.len, &i);
+					vs = i;
+					ref_value(u, b.len, &i, 1);
+					if (k >= j.n || j.m[k].key != b.data + ks + 1 ||
+					    j.m[k].keylen != ke - ks - 2 ||
+					    j.m[k].val != b.data + vs ||
+					    j.m[k].vallen != i - vs)
+						badm++;
+					ref_ws(u, b.len, &i);
+					if (u[i] == ',') {
+						i++;
+						ref_ws(u, b.len, &i);
+					}
+				}
+				if (k != j.n)
+					badm++;
+			}
+		}
+		cases++;
+	}
+	ok(bad == 0, "documents: %lu random texts (%lu valid), the scanner and "
+	    "the byte-by-byte reading accept the same (%lu differ)", cases, valid,
+	    bad);
+	ok(badm == 0 && objects > 1000, "documents: %lu objects, every member's "
+	    "key and value found where the reading finds them (%lu differ)",
+	    objects, badm);
+	dss_jscan_free(&j);
+	dss_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -635,5 +965,6 @@ main(void)
 	test_text();
 	test_repair();
 	test_differential();
+	test_documents();
 	return done();
 }
