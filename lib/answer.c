@@ -76,6 +76,9 @@ struct start {
 	int known;		/* studied */
 	int n;			/* bytes in set; 0 when any may start a match */
 	unsigned char set[START_MAX];
+	size_t minlen;		/* the fewest characters a match takes */
+	int nreq;		/* bytes in req: one of them follows a match's start */
+	unsigned char req[2];
 };
 
 struct patterns {
@@ -957,26 +960,53 @@ is_length(const char *finish)
  * caseless first unit is one with a single other case), when there are
  * at most START_MAX of them; none for an anchored pattern.
  */
+/*
+ * An ASCII byte and its other case, for a code unit PCRE2 may match
+ * caselessly: none for k and s, whose Unicode case sets hold characters
+ * beyond ASCII (KELVIN SIGN, LONG S), nor for a byte from 0x80 up.
+ * Returns how many bytes it put in set.
+ */
+static int
+both_cases(uint32_t unit, unsigned char *set)
+{
+	uint32_t low = unit | 0x20;
+
+	if (unit >= 0x80 || low == 'k' || low == 's')
+		return 0;
+	set[0] = (unsigned char)unit;
+	if (low >= 'a' && low <= 'z') {
+		set[1] = (unsigned char)(unit ^ 0x20);
+		return 2;
+	}
+	return 1;
+}
+
 static void
 study(pcre2_code *code, struct start *st)
 {
 	const uint8_t *bm = NULL;
-	uint32_t type = 0, unit = 0, opts = 0;
+	uint32_t type = 0, unit = 0, opts = 0, minlen = 0;
 	int i;
 
 	st->known = 1;
 	st->n = 0;
+	st->nreq = 0;
+	st->minlen = 0;
 	if (pcre2_pattern_info(code, PCRE2_INFO_ALLOPTIONS, &opts) != 0 ||
 	    (opts & PCRE2_ANCHORED) != 0 ||
 	    pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &type) != 0)
 		return;
+	/* A match needs minlen characters (as many bytes at least). */
+	if (pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &minlen) == 0)
+		st->minlen = minlen;
+	/* ...and holds this code unit after its first. */
+	if (pcre2_pattern_info(code, PCRE2_INFO_LASTCODETYPE, &unit) == 0 &&
+	    unit == 1 &&
+	    pcre2_pattern_info(code, PCRE2_INFO_LASTCODEUNIT, &unit) == 0)
+		st->nreq = both_cases(unit, st->req);
 	if (type == 1) {
-		if (pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODEUNIT, &unit) != 0 ||
-		    unit >= 0x80)
-			return;
-		st->set[st->n++] = (unsigned char)unit;
-		if ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z')
-			st->set[st->n++] = (unsigned char)(unit ^ 0x20);
+		if (pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODEUNIT, &unit) == 0)
+			st->n = both_cases(unit, st->set);
 		return;
 	}
 	if (type != 0 || pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &bm) != 0 ||
@@ -1023,6 +1053,31 @@ skip_to_start(const struct start *st, const unsigned char *s, size_t i,
 	return n;
 }
 
+/* The first offset from i on whose byte is one of st's required ones, or n. */
+static size_t
+find_required(const struct start *st, const unsigned char *s, size_t i,
+    size_t n)
+{
+#ifdef __SSE2__
+	__m128i a = _mm_set1_epi8((char)st->req[0]);
+	__m128i b = _mm_set1_epi8((char)st->req[st->nreq - 1]);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, a),
+		    _mm_cmpeq_epi8(v, b)));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == st->req[0] || s[i] == st->req[st->nreq - 1])
+			return i;
+	return n;
+}
+
 /*
  * The first match of pattern k of p in s[off, n), or -1; -2 on a
  * matching error.
@@ -1048,10 +1103,18 @@ find(struct dss_answer_config *c, struct patterns *p, size_t k,
 			p->st[k].n = 0;
 	}
 	if (p->st[k].n > 0) {
-		/* No match starts before the first byte that can start one. */
-		off = skip_to_start(&p->st[k], (const unsigned char *)s, off, n);
-		if (off >= n)
-			return -1;
+		/*
+		 * No match starts before the first byte that can start one,
+		 * with room for the fewest characters a match takes and the
+		 * code unit every match holds after its start.
+		 */
+		const struct start *st = &p->st[k];
+		const unsigned char *u = (const unsigned char *)s;
+
+		off = skip_to_start(st, u, off, n);
+		if (off >= n || n - off < st->minlen ||
+		    (st->nreq > 0 && find_required(st, u, off + 1, n) >= n))
+			return -1;	/* and none at a later start either */
 	}
 	/* Compiled by the JIT, the pattern runs without pcre2_match's checks. */
 	if (pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &jit) == 0 && jit > 0)
