@@ -752,7 +752,9 @@ get_str(const struct item *it, int key, int required, struct dss_buf *b,
 	}
 	if (m->type != DSS_JSCAN_STRING)
 		return dss_err_set(err, "field '%s' is not a string", name);
-	if (dss_jscan_unquote(b, m->val, m->vallen) < 0)
+	/* Without a backslash the text is the literal's inside as it stands. */
+	if ((m->val_escaped ? dss_jscan_unquote(b, m->val, m->vallen) :
+	    dss_buf_add(b, m->val + 1, m->vallen - 2)) < 0)
 		return nomem(err);
 	return 1;
 }

@@ -349,7 +349,7 @@ literal(struct scan *sc, const char *word)
 
 HOT int
 add(struct dss_jscan *j, const char *key, size_t keylen, int esc,
-    const char *val, size_t vallen, enum dss_jscan_type type)
+    const char *val, size_t vallen, enum dss_jscan_type type, int vesc)
 {
 	if (j->n == j->cap) {
 		size_t ncap = j->cap ? j->cap * 2 : 32;
@@ -366,6 +366,7 @@ add(struct dss_jscan *j, const char *key, size_t keylen, int esc,
 	j->m[j->n].val = val;
 	j->m[j->n].vallen = vallen;
 	j->m[j->n].type = type;
+	j->m[j->n].val_escaped = vesc;
 	j->n++;
 	return 0;
 }
@@ -431,7 +432,8 @@ container(struct scan *sc, struct dss_jscan *j)
 		} else if ((r = value(sc, &type)) < 0)
 			return r;
 		if (j != NULL && add(j, key, keylen, esc, val,
-		    (size_t)(sc->s + sc->i - val), type) < 0)
+		    (size_t)(sc->s + sc->i - val), type,
+		    type == DSS_JSCAN_STRING && sc->escaped) < 0)
 			return -2;
 		ws(sc);
 		if (sc->i >= sc->n)
@@ -705,7 +707,7 @@ fast_container(uptr p, uptr e, int depth, struct dss_jscan *j, int *oom)
 		} else if ((p = fast_other(p, e, depth + 1, &type, oom)) == NULL)
 			return NULL;
 		if (j != NULL && add(j, (const char *)key, keylen, kesc,
-		    (const char *)val, (size_t)(p - val), type) < 0) {
+		    (const char *)val, (size_t)(p - val), type, vesc) < 0) {
 			*oom = 1;
 			return NULL;
 		}

@@ -46,6 +46,7 @@ struct dss_jscan_member {
 	const char *val;	/* the value's JSON text, quotes included */
 	size_t vallen;
 	enum dss_jscan_type type;
+	int val_escaped;	/* a string value holding a backslash */
 };
 
 struct dss_jscan {

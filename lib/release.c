@@ -592,11 +592,8 @@ static int
 put_inner(struct dss_buf *out, const struct dss_jscan_member *m,
     struct dss_buf *t)
 {
-	const char *in = m->val + 1;
-	size_t n = m->vallen - 2;
-
-	if (memchr(in, '\\', n) == NULL)
-		return dss_buf_add(out, in, n);
+	if (!m->val_escaped)
+		return dss_buf_add(out, m->val + 1, m->vallen - 2);
 	if (decode(m, t) < 0)
 		return -1;
 	return dss_jscan_escape(out, t->data, t->len);

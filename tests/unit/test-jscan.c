@@ -932,7 +932,9 @@ test_documents(void)
 					if (k >= j.n || j.m[k].key != b.data + ks + 1 ||
 					    j.m[k].keylen != ke - ks - 2 ||
 					    j.m[k].val != b.data + vs ||
-					    j.m[k].vallen != i - vs)
+					    j.m[k].vallen != i - vs ||
+					    j.m[k].val_escaped != (u[vs] == '"' &&
+					    memchr(u + vs, '\\', i - vs) != NULL))
 						badm++;
 					ref_ws(u, b.len, &i);
 					if (u[i] == ',') {
@@ -950,7 +952,8 @@ test_documents(void)
 	    "the byte-by-byte reading accept the same (%lu differ)", cases, valid,
 	    bad);
 	ok(badm == 0 && objects > 1000, "documents: %lu objects, every member's "
-	    "key and value found where the reading finds them (%lu differ)",
+	    "key and value found where the reading finds them, and whether a "
+	    "string value holds a backslash (%lu differ)",
 	    objects, badm);
 	dss_jscan_free(&j);
 	dss_buf_free(&b);
