@@ -206,10 +206,12 @@ scan_quoted(const char *p, const char *e, unsigned long *lines)
 
 		if (q != 0) {
 			/* the LFs before the quote */
-			*lines += (unsigned long)__builtin_popcount(l & ((q & -q) - 1));
+			if ((l &= (q & -q) - 1) != 0)
+				*lines += (unsigned long)__builtin_popcount(l);
 			return p + __builtin_ctz(q);
 		}
-		*lines += (unsigned long)__builtin_popcount(l);
+		if (l != 0)
+			*lines += (unsigned long)__builtin_popcount(l);
 	}
 #endif
 	for (; p < e && *p != '"'; p++)

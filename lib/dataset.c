@@ -202,6 +202,34 @@ put_uint(struct dss_buf *b, unsigned long long v, int width)
 	return 0;
 }
 
+/* Writes v in six digits at least, then '","index":' and v: the id's end and the index. */
+static int
+put_index(struct dss_buf *b, unsigned long long v)
+{
+	static const char mid[] = "\",\"index\":";
+	char tmp[24], *d;
+	int n = 0, k;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (dss_buf_grow_fast(b, 2 * (size_t)n + 6 + sizeof mid) < 0)
+		return -1;
+	d = b->data + b->len;
+	for (k = n; k < 6; k++)
+		*d++ = '0';
+	for (k = n; k > 0; k--)
+		*d++ = tmp[k - 1];
+	memcpy(d, mid, sizeof mid - 1);
+	d += sizeof mid - 1;
+	for (k = n; k > 0; k--)
+		*d++ = tmp[k - 1];
+	*d = '\0';
+	b->len = (size_t)(d - b->data);
+	return 0;
+}
+
 static int
 row_error(struct ctx *x, struct dss_err *err, const char *fmt, const char *what)
 {
@@ -401,8 +429,7 @@ write_row(struct ctx *x, struct dss_err *err)
 		return -1;
 	dss_buf_reset(r);
 	if (dss_buf_add_fast(r, x->prefix.data, x->prefix.len) < 0 ||
-	    put_uint(r, x->index, 6) < 0 ||
-	    dss_buf_adds(r, "\",\"index\":") < 0 || put_uint(r, x->index, 0) < 0 ||
+	    put_index(r, x->index) < 0 ||
 	    dss_buf_adds(r, ",\"input\":") < 0 ||
 	    dss_buf_addch_fast(r, '"') < 0 || dss_buf_add_fast(r, x->input.data, x->input.len) < 0 ||
 	    dss_buf_addch_fast(r, '"') < 0 ||
