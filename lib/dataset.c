@@ -183,23 +183,16 @@ put_val(struct ctx *x, struct dss_buf *b, const struct val *v, int json)
 }
 
 static int
-put_uint(struct dss_buf *b, unsigned long long v, int width)
+put_uint(struct dss_buf *b, unsigned long long v)
 {
 	char tmp[24];
-	int n = 0;
+	size_t n = sizeof tmp;
 
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		tmp[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	while (n < width)
-		tmp[n++] = '0';
-	if (dss_buf_grow(b, (size_t)n) < 0)
-		return -1;
-	while (n)
-		b->data[b->len++] = tmp[--n];
-	b->data[b->len] = '\0';
-	return 0;
+	return dss_buf_add(b, tmp + n, sizeof tmp - n);
 }
 
 /* Writes v in six digits at least, then '","index":' and v: the id's end and the index. */
@@ -300,7 +293,7 @@ build_input(struct ctx *x, struct dss_err *err)
 						r = dss_buf_addch_fast(&x->input, k < 26 ? 'A' + (int)k : '?');
 						break;
 					case 'n':
-						r = put_uint(&x->input, k + 1, 0);
+						r = put_uint(&x->input, k + 1);
 						break;
 					case 's':
 						r = put_val(x, &x->input, &x->a.v[k], 0);
