@@ -739,21 +739,29 @@ cmp_filter(const void *pa, const void *pb)
 	return cmp_null_last(a->filter, b->filter);
 }
 
+/* qsort, but not of nothing: an empty list may have no array at all. */
+static void
+sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(v, n, size, cmp);
+}
+
 static int
 finish(struct dss_stats *s)
 {
 	size_t i, j, k;
 
-	qsort(s->splits, s->nsplits, sizeof(*s->splits), cmp_split);
+	sort(s->splits, s->nsplits, sizeof(*s->splits), cmp_split);
 	for (i = 0; i < s->nsplits; i++) {
 		struct dss_stats_split *sp = &s->splits[i];
 
-		qsort(sp->teachers, sp->nteachers, sizeof(*sp->teachers),
+		sort(sp->teachers, sp->nteachers, sizeof(*sp->teachers),
 		    cmp_teacher);
 		for (j = 0; j < sp->nteachers; j++) {
 			struct dss_stats_teacher *t = &sp->teachers[j];
 
-			qsort(t->filters, t->nfilters, sizeof(*t->filters),
+			sort(t->filters, t->nfilters, sizeof(*t->filters),
 			    cmp_filter);
 			for (k = 0; k < t->nfilters; k++) {
 				struct dss_stats_filter *f = &t->filters[k];
@@ -761,9 +769,9 @@ finish(struct dss_stats *s)
 				quantiles(f);
 				if (top_labels(f) < 0)
 					return -1;
-				qsort(f->reasons, f->nreasons, sizeof(*f->reasons),
+				sort(f->reasons, f->nreasons, sizeof(*f->reasons),
 				    cmp_count);
-				qsort(f->votes, f->nvotes, sizeof(*f->votes),
+				sort(f->votes, f->nvotes, sizeof(*f->votes),
 				    cmp_votes);
 			}
 		}
