@@ -927,13 +927,43 @@ dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len)
 		return -1;
 	d = b->data + b->len;
 	while (p < end) {
-		const char *q = memchr(p, '\\', (size_t)(end - p));
+		const char *q;
 		unsigned cp;
 
+#ifdef __SSE2__
+		/*
+		 * Sixteen bytes copied at a time while looking for a backslash
+		 * in them: the bytes past it are written again later.  There is
+		 * room, d being no further on than p, with 16 bytes left.
+		 */
+		for (;;) {
+			__m128i v;
+			int bits;
+
+			if (end - p < 16) {
+				q = NULL;
+				break;
+			}
+			v = _mm_loadu_si128((const __m128i *)p);
+			bits = _mm_movemask_epi8(_mm_cmpeq_epi8(v,
+			    _mm_set1_epi8('\\')));
+			_mm_storeu_si128((__m128i *)d, v);
+			if (bits != 0) {
+				q = p + __builtin_ctz((unsigned)bits);
+				d += q - p;
+				break;
+			}
+			p += 16;
+			d += 16;
+		}
 		if (q == NULL)
-			q = end;
-		memcpy(d, p, (size_t)(q - p));
-		d += q - p;
+#endif
+		{
+			if ((q = memchr(p, '\\', (size_t)(end - p))) == NULL)
+				q = end;
+			memcpy(d, p, (size_t)(q - p));
+			d += q - p;
+		}
 		if (q >= end)
 			break;
 		p = q + 2;
