@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Benchmark: dss-sample making the five nested subsets (fractions 0.125,
-0.25, 0.5, 0.75 and 1; 1,442,090 member rows) of 549,367 e-SNLI-shaped
+0.25, 0.5, 0.75 and 1; 1,442,086 member rows) of 549,367 e-SNLI-shaped
 train examples (bench/gen-store.py, stored with dss-store) against
 bench/peer-sample.py, a Python sqlite3 peer doing the same ranking and
 the same inserts with the same settings.  Each run starts from a copy

@@ -22,7 +22,7 @@
 #include "record.h"
 
 #define MAX_CHOICES 26
-#define BATCH ((size_t)1 << 18)	/* bytes of records handed on at once */
+#define BATCH ((size_t)1 << 17)	/* bytes of records handed on at once */
 
 /* The record fields the filter reads or carries, in triple order first. */
 enum {
