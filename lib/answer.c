@@ -981,8 +981,24 @@ both_cases(uint32_t unit, unsigned char *set)
 	return 1;
 }
 
+static void study_set(pcre2_code *code, struct start *st);
+
+/*
+ * Studies code into st, its start set padded to START_MAX bytes with
+ * its last one, so that it is searched for with no loop over its size.
+ */
 static void
 study(pcre2_code *code, struct start *st)
+{
+	int k;
+
+	study_set(code, st);
+	for (k = st->n; k > 0 && k < START_MAX; k++)
+		st->set[k] = st->set[k - 1];
+}
+
+static void
+study_set(pcre2_code *code, struct start *st)
 {
 	const uint8_t *bm = NULL;
 	uint32_t type = 0, unit = 0, opts = 0, minlen = 0;
@@ -1027,29 +1043,27 @@ static size_t
 skip_to_start(const struct start *st, const unsigned char *s, size_t i,
     size_t n)
 {
-	int k;
+	/* The set is padded to START_MAX bytes with its last one (study). */
+	const unsigned char *w = st->set;
 
 #ifdef __SSE2__
-	__m128i want[START_MAX];
+	const __m128i w0 = _mm_set1_epi8((char)w[0]), w1 = _mm_set1_epi8((char)w[1]);
+	const __m128i w2 = _mm_set1_epi8((char)w[2]), w3 = _mm_set1_epi8((char)w[3]);
 
-	for (k = 0; k < st->n; k++)
-		want[k] = _mm_set1_epi8((char)st->set[k]);
 	while (i + 16 <= n) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-		__m128i m = _mm_cmpeq_epi8(v, want[0]);
-		int bits;
+		int bits = _mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, w2), _mm_cmpeq_epi8(v, w3))));
 
-		for (k = 1; k < st->n; k++)
-			m = _mm_or_si128(m, _mm_cmpeq_epi8(v, want[k]));
-		if ((bits = _mm_movemask_epi8(m)) != 0)
+		if (bits != 0)
 			return i + (size_t)__builtin_ctz((unsigned)bits);
 		i += 16;
 	}
 #endif
 	for (; i < n; i++)
-		for (k = 0; k < st->n; k++)
-			if (s[i] == st->set[k])
-				return i;
+		if (s[i] == w[0] || s[i] == w[1] || s[i] == w[2] || s[i] == w[3])
+			return i;
 	return n;
 }
 
