@@ -26,7 +26,11 @@ static const char *const makers[DSS_RECORD_NTYPES] = {
 };
 
 /* The bit of the key of len bytes; a switch, as every record costs it. */
+#if defined(__GNUC__)
+static inline __attribute__((always_inline)) unsigned
+#else
 static inline unsigned
+#endif
 mark_of(const char *key, size_t len)
 {
 #define IS(word) (memcmp(key, word, sizeof(word) - 1) == 0)
