@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-# Writes the inputs of bench/70-eval.sh into DIR: gold.jsonl, N example
+# Writes the inputs of bench/70-eval.py into DIR: gold.jsonl, N example
 # records shaped like dss-fetch's e-SNLI train records (N = 549,367, the
 # size of that split, by default), and pred.jsonl, a student's prediction
 # for each, in gold order: mostly the gold label, some in another case or

@@ -7,9 +7,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -60,8 +65,25 @@ static const char *const synonyms_nli[][2] = {
 	{ NULL, NULL }
 };
 
+/*
+ * The bytes a match of a pattern can start with, when PCRE2 knows them
+ * (its own start-of-match optimisation): find() skips to the first of
+ * them itself, which is faster than the matcher's way for few bytes.
+ */
+#define START_MAX 4
+
+struct start {
+	int known;		/* studied */
+	int n;			/* bytes in set; 0 when any may start a match */
+	unsigned char set[START_MAX];
+	size_t minlen;		/* the fewest characters a match takes */
+	int nreq;		/* bytes in req: one of them follows a match's start */
+	unsigned char req[2];
+};
+
 struct patterns {
 	pcre2_code **v;
+	struct start *st;	/* one per pattern, studied on first use */
 	size_t n;
 	struct dss_buf src;	/* "(?:p1)|(?:p2)|..." of the patterns added */
 };
@@ -125,6 +147,8 @@ dss_answer_config_free(struct dss_answer_config *c)
 		pcre2_code_free(c->stmt.v[i]);
 	free(c->cut.v);
 	free(c->stmt.v);
+	free(c->cut.st);
+	free(c->stmt.st);
 	dss_buf_free(&c->cut.src);
 	dss_buf_free(&c->stmt.src);
 	for (i = 0; i < c->nsyn; i++) {
@@ -930,14 +954,187 @@ is_length(const char *finish)
 	return finish != NULL && strcmp(finish, "length") == 0;
 }
 
-/* The first match of code in s[off, n), or -1; -2 on a matching error. */
-static long
-find(struct dss_answer_config *c, pcre2_code *code, const char *s, size_t n,
-    size_t off, size_t *mend, struct dss_err *err)
+/*
+ * What may start a match of code: the bytes of PCRE2's first-code-unit
+ * bitmap, or its single first code unit (with its other ASCII case: a
+ * caseless first unit is one with a single other case), when there are
+ * at most START_MAX of them; none for an anchored pattern.
+ */
+/*
+ * An ASCII byte and its other case, for a code unit PCRE2 may match
+ * caselessly: none for k and s, whose Unicode case sets hold characters
+ * beyond ASCII (KELVIN SIGN, LONG S), nor for a byte from 0x80 up.
+ * Returns how many bytes it put in set.
+ */
+static int
+both_cases(uint32_t unit, unsigned char *set)
 {
-	PCRE2_SIZE *ov;
-	int rc = pcre2_match(code, (PCRE2_SPTR)s, n, off, 0, c->md, NULL);
+	uint32_t low = unit | 0x20;
 
+	if (unit >= 0x80 || low == 'k' || low == 's')
+		return 0;
+	set[0] = (unsigned char)unit;
+	if (low >= 'a' && low <= 'z') {
+		set[1] = (unsigned char)(unit ^ 0x20);
+		return 2;
+	}
+	return 1;
+}
+
+static void study_set(pcre2_code *code, struct start *st);
+
+/*
+ * Studies code into st, its start set padded to START_MAX bytes with
+ * its last one, so that it is searched for with no loop over its size.
+ */
+static void
+study(pcre2_code *code, struct start *st)
+{
+	int k;
+
+	study_set(code, st);
+	for (k = st->n; k > 0 && k < START_MAX; k++)
+		st->set[k] = st->set[k - 1];
+}
+
+static void
+study_set(pcre2_code *code, struct start *st)
+{
+	const uint8_t *bm = NULL;
+	uint32_t type = 0, unit = 0, opts = 0, minlen = 0;
+	int i;
+
+	st->known = 1;
+	st->n = 0;
+	st->nreq = 0;
+	st->minlen = 0;
+	if (pcre2_pattern_info(code, PCRE2_INFO_ALLOPTIONS, &opts) != 0 ||
+	    (opts & PCRE2_ANCHORED) != 0 ||
+	    pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &type) != 0)
+		return;
+	/* A match needs minlen characters (as many bytes at least). */
+	if (pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &minlen) == 0)
+		st->minlen = minlen;
+	/* ...and holds this code unit after its first. */
+	if (pcre2_pattern_info(code, PCRE2_INFO_LASTCODETYPE, &unit) == 0 &&
+	    unit == 1 &&
+	    pcre2_pattern_info(code, PCRE2_INFO_LASTCODEUNIT, &unit) == 0)
+		st->nreq = both_cases(unit, st->req);
+	if (type == 1) {
+		if (pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODEUNIT, &unit) == 0)
+			st->n = both_cases(unit, st->set);
+		return;
+	}
+	if (type != 0 || pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &bm) != 0 ||
+	    bm == NULL)
+		return;
+	for (i = 0; i < 256; i++)
+		if (bm[i / 8] & (1u << (i % 8))) {
+			if (st->n == START_MAX) {
+				st->n = 0;	/* too many to be worth it */
+				return;
+			}
+			st->set[st->n++] = (unsigned char)i;
+		}
+}
+
+/* The first offset from i on whose byte is in st's set, or n. */
+static size_t
+skip_to_start(const struct start *st, const unsigned char *s, size_t i,
+    size_t n)
+{
+	/* The set is padded to START_MAX bytes with its last one (study). */
+	const unsigned char *w = st->set;
+
+#ifdef __SSE2__
+	const __m128i w0 = _mm_set1_epi8((char)w[0]), w1 = _mm_set1_epi8((char)w[1]);
+	const __m128i w2 = _mm_set1_epi8((char)w[2]), w3 = _mm_set1_epi8((char)w[3]);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		int bits = _mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, w2), _mm_cmpeq_epi8(v, w3))));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == w[0] || s[i] == w[1] || s[i] == w[2] || s[i] == w[3])
+			return i;
+	return n;
+}
+
+/* The first offset from i on whose byte is one of st's required ones, or n. */
+static size_t
+find_required(const struct start *st, const unsigned char *s, size_t i,
+    size_t n)
+{
+#ifdef __SSE2__
+	__m128i a = _mm_set1_epi8((char)st->req[0]);
+	__m128i b = _mm_set1_epi8((char)st->req[st->nreq - 1]);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, a),
+		    _mm_cmpeq_epi8(v, b)));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == st->req[0] || s[i] == st->req[st->nreq - 1])
+			return i;
+	return n;
+}
+
+/*
+ * The first match of pattern k of p in s[off, n), or -1; -2 on a
+ * matching error.
+ */
+static long
+find(struct dss_answer_config *c, struct patterns *p, size_t k,
+    const char *s, size_t n, size_t off, size_t *mend, struct dss_err *err)
+{
+	pcre2_code *code = p->v[k];
+	PCRE2_SIZE *ov;
+	size_t jit = 0;
+	int rc;
+
+	if (p->st == NULL && (p->st = calloc(p->n, sizeof *p->st)) == NULL) {
+		dss_err_errno(err, ENOMEM, "patterns");
+		return -2;
+	}
+	if (!p->st[k].known) {
+		study(code, &p->st[k]);
+		/* \G and backtracking verbs depend on where matching starts. */
+		if (strstr(p->src.data, "\\G") != NULL ||
+		    strstr(p->src.data, "(*") != NULL)
+			p->st[k].n = 0;
+	}
+	if (p->st[k].n > 0) {
+		/*
+		 * No match starts before the first byte that can start one,
+		 * with room for the fewest characters a match takes and the
+		 * code unit every match holds after its start.
+		 */
+		const struct start *st = &p->st[k];
+		const unsigned char *u = (const unsigned char *)s;
+
+		off = skip_to_start(st, u, off, n);
+		if (off >= n || n - off < st->minlen ||
+		    (st->nreq > 0 && find_required(st, u, off + 1, n) >= n))
+			return -1;	/* and none at a later start either */
+	}
+	/* Compiled by the JIT, the pattern runs without pcre2_match's checks. */
+	if (pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &jit) == 0 && jit > 0)
+		rc = pcre2_jit_match(code, (PCRE2_SPTR)s, n, off, 0, c->md, NULL);
+	else
+		rc = pcre2_match(code, (PCRE2_SPTR)s, n, off, 0, c->md, NULL);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return -1;
 	if (rc < 0) {
@@ -1091,7 +1288,7 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 	dss_buf_reset(&out->rationale);
 
 	for (i = 0; i < c->cut.n; i++) {
-		at = find(c, c->cut.v[i], completion, len, 0, &mend, err);
+		at = find(c, &c->cut, i, completion, len, 0, &mend, err);
 		if (at == -2)
 			goto out;
 		if (at >= 0 && (size_t)at < end)
@@ -1103,7 +1300,7 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 		size_t off = 0;
 
 		while (off <= end) {
-			at = find(c, c->stmt.v[i], completion, end, off, &mend, err);
+			at = find(c, &c->stmt, i, completion, end, off, &mend, err);
 			if (at == -2)
 				goto out;
 			if (at < 0)
@@ -1224,6 +1421,12 @@ out:
 	return r;
 }
 
+static int
+ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 /* Equal ignoring ASCII case and surrounding or repeated whitespace. */
 static int
 soft_eq(const char *a, const char *b)
@@ -1235,7 +1438,7 @@ soft_eq(const char *a, const char *b)
 			b++;
 		if (*a == '\0' || *b == '\0')
 			return *a == *b;
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+		if (*a != *b && ascii_lower(*a) != ascii_lower(*b))
 			return 0;
 		a++;
 		b++;

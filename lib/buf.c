@@ -43,7 +43,7 @@ dss_buf_grow(struct dss_buf *b, size_t extra)
 int
 dss_buf_add(struct dss_buf *b, const void *p, size_t n)
 {
-	if (dss_buf_grow(b, n) < 0)
+	if (dss_buf_grow_fast(b, n) < 0)
 		return -1;
 	if (n)
 		memcpy(b->data + b->len, p, n);

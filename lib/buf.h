@@ -58,7 +58,7 @@ void dss_buf_free(struct dss_buf *b);
 char *dss_buf_detach(struct dss_buf *b, size_t *len);
 
 /*
- * Inline fast paths of dss_buf_add and dss_buf_addch for hot loops: they
+ * Inline fast paths of dss_buf_add, dss_buf_grow and dss_buf_addch for hot loops: they
  * append without a call while the allocation already has room, and fall
  * back to the functions above otherwise.  Same result and return value.
  */
@@ -72,6 +72,15 @@ dss_buf_add_fast(struct dss_buf *b, const void *p, size_t n)
 		return 0;
 	}
 	return dss_buf_add(b, p, n);
+}
+
+/* The same for dss_buf_grow: no call while the allocation has room. */
+static inline int
+dss_buf_grow_fast(struct dss_buf *b, size_t extra)
+{
+	if (b->cap > b->len && extra < b->cap - b->len)
+		return 0;
+	return dss_buf_grow(b, extra);
 }
 
 static inline int

@@ -8,6 +8,10 @@
 #include "buf.h"
 #include "csv.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define INBUF (256 * 1024)
 
 struct dss_csv {
@@ -155,10 +159,24 @@ has_byte(uint64_t w, unsigned char c)
 	return (x - ONES) & ~x & HIGHS;
 }
 
-/* The first ',', LF or CR in [p, e), or e; eight bytes at a time. */
+/* The first ',', LF or CR in [p, e), or e; 16 or 8 bytes at a time. */
 static const char *
 scan_plain(const char *p, const char *e)
 {
+#ifdef __SSE2__
+	const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n');
+	const __m128i cr = _mm_set1_epi8('\r');
+
+	for (; e - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)),
+		    _mm_cmpeq_epi8(v, cr)));
+
+		if (bits != 0)
+			return p + __builtin_ctz((unsigned)bits);
+	}
+#endif
 	for (; e - p >= 8; p += 8) {
 		uint64_t w;
 
@@ -171,16 +189,34 @@ scan_plain(const char *p, const char *e)
 	return p;
 }
 
-static unsigned long
-count_lines(const char *p, const char *e)
+/*
+ * The first '"' in [p, e), or e, counting the LFs before it into *lines:
+ * one pass over a quoted field.
+ */
+static const char *
+scan_quoted(const char *p, const char *e, unsigned long *lines)
 {
-	unsigned long n = 0;
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), lf = _mm_set1_epi8('\n');
 
-	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-		n++;
-		p++;
+	for (; e - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+		unsigned l = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+
+		if (q != 0) {
+			/* the LFs before the quote */
+			if ((l &= (q & -q) - 1) != 0)
+				*lines += (unsigned long)__builtin_popcount(l);
+			return p + __builtin_ctz(q);
+		}
+		if (l != 0)
+			*lines += (unsigned long)__builtin_popcount(l);
 	}
-	return n;
+#endif
+	for (; p < e && *p != '"'; p++)
+		*lines += *p == '\n';
+	return p;
 }
 
 int
@@ -247,9 +283,7 @@ again:
 		if (state == QUOTED) {
 			const char *q = p;
 
-			if ((q = memchr(p, '"', (size_t)(e - p))) == NULL)
-				q = e;
-			c->line += count_lines(p, q);
+			q = scan_quoted(p, e, &c->line);
 			if (q > p && add(c, p, (size_t)(q - p), start, err) < 0)
 				return -1;
 			c->in_pos += (size_t)(q - p);

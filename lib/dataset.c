@@ -15,6 +15,7 @@
 #include "jscan.h"
 #include "jsonl.h"
 #include "mt19937.h"
+#include "sha256.h"
 
 #define ARRAY_MAX ((size_t)256 << 20)
 
@@ -182,22 +183,43 @@ put_val(struct ctx *x, struct dss_buf *b, const struct val *v, int json)
 }
 
 static int
-put_uint(struct dss_buf *b, unsigned long long v, int width)
+put_uint(struct dss_buf *b, unsigned long long v)
 {
 	char tmp[24];
-	int n = 0;
+	size_t n = sizeof tmp;
+
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return dss_buf_add(b, tmp + n, sizeof tmp - n);
+}
+
+/* Writes v in six digits at least, then '","index":' and v: the id's end and the index. */
+static int
+put_index(struct dss_buf *b, unsigned long long v)
+{
+	static const char mid[] = "\",\"index\":";
+	char tmp[24], *d;
+	int n = 0, k;
 
 	do {
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	while (n < width)
-		tmp[n++] = '0';
-	if (dss_buf_grow(b, (size_t)n) < 0)
+	if (dss_buf_grow_fast(b, 2 * (size_t)n + 6 + sizeof mid) < 0)
 		return -1;
-	while (n)
-		b->data[b->len++] = tmp[--n];
-	b->data[b->len] = '\0';
+	d = b->data + b->len;
+	for (k = n; k < 6; k++)
+		*d++ = '0';
+	for (k = n; k > 0; k--)
+		*d++ = tmp[k - 1];
+	memcpy(d, mid, sizeof mid - 1);
+	d += sizeof mid - 1;
+	for (k = n; k > 0; k--)
+		*d++ = tmp[k - 1];
+	*d = '\0';
+	b->len = (size_t)(d - b->data);
 	return 0;
 }
 
@@ -271,7 +293,7 @@ build_input(struct ctx *x, struct dss_err *err)
 						r = dss_buf_addch_fast(&x->input, k < 26 ? 'A' + (int)k : '?');
 						break;
 					case 'n':
-						r = put_uint(&x->input, k + 1, 0);
+						r = put_uint(&x->input, k + 1);
 						break;
 					case 's':
 						r = put_val(x, &x->input, &x->a.v[k], 0);
@@ -400,8 +422,7 @@ write_row(struct ctx *x, struct dss_err *err)
 		return -1;
 	dss_buf_reset(r);
 	if (dss_buf_add_fast(r, x->prefix.data, x->prefix.len) < 0 ||
-	    put_uint(r, x->index, 6) < 0 ||
-	    dss_buf_adds(r, "\",\"index\":") < 0 || put_uint(r, x->index, 0) < 0 ||
+	    put_index(r, x->index) < 0 ||
 	    dss_buf_adds(r, ",\"input\":") < 0 ||
 	    dss_buf_addch_fast(r, '"') < 0 || dss_buf_add_fast(r, x->input.data, x->input.len) < 0 ||
 	    dss_buf_addch_fast(r, '"') < 0 ||
@@ -1088,6 +1109,75 @@ commit_read(struct fetching *fe, size_t i, struct dss_err *err)
 	return 0;
 }
 
+/*
+ * The memo key of split i's count (fetch.h): the SHA-256 of the
+ * normalizer's revision, the whole manifest, the split's name and the
+ * hashes of the files it reads, in order; anything else that could change
+ * the count changes the key.  Returns 0, or -1 when out of memory.
+ */
+#define COUNT_MEMO_REV "dss-dataset count 1"
+
+static int
+count_key(const struct fetching *fe, size_t i, char key[DSS_SHA256_HEX])
+{
+	const struct dss_manifest_split *sp = fe->splits[i];
+	struct dss_sha256 *h = dss_sha256_new();
+	char *text = cJSON_PrintUnformatted(fe->m->root);
+	size_t j;
+
+	if (h == NULL || text == NULL) {
+		if (h != NULL)
+			dss_sha256_final(h, key);
+		cJSON_free(text);
+		return -1;
+	}
+	dss_sha256_update(h, COUNT_MEMO_REV "\n", sizeof(COUNT_MEMO_REV));
+	dss_sha256_update(h, text, strlen(text) + 1);	/* with its NUL */
+	dss_sha256_update(h, sp->name, strlen(sp->name) + 1);
+	for (j = 0; j < sp->nsources; j++)
+		dss_sha256_update(h, dss_fetched_sha256(fe->files[fe->owner[
+		    sp->sources[j] - fe->m->sources]]), DSS_SHA256_HEX);
+	dss_sha256_final(h, key);
+	cJSON_free(text);
+	return 0;
+}
+
+/* The count of split i as checked by an earlier run over the same files, or -1. */
+static long long
+count_memo(const struct fetching *fe, size_t i, const char *cache)
+{
+	char key[DSS_SHA256_HEX];
+	long long v;
+
+	if (cache == NULL || count_key(fe, i, key) < 0 ||
+	    dss_fetch_memo_get(cache, key, &v) != 1)
+		return -1;
+	return v;
+}
+
+/* Notes that split i counted right: a memo, so a failure to keep it is no error. */
+static void
+count_remember(const struct fetching *fe, size_t i, const char *cache)
+{
+	char key[DSS_SHA256_HEX];
+
+	if (cache != NULL && count_key(fe, i, key) == 0)
+		(void)dss_fetch_memo_put(cache, key, fe->splits[i]->count, NULL);
+}
+
+/* Says that split i has a count other than the manifest's. */
+static int
+count_error(const struct fetching *fe, size_t i, unsigned long long got,
+    struct dss_err *err)
+{
+	dss_err_set(err, "%s %s has %llu examples where the manifest expects %lld "
+	    "(--allow-count-mismatch accepts that, for a deliberately partial "
+	    "mirror)", fe->m->name, fe->splits[i]->name, got, fe->splits[i]->count);
+	if (err != NULL)
+		err->code = DSS_DATASET_ECOUNT;
+	return -1;
+}
+
 int
 dss_dataset_fetch(const struct dss_manifest *m,
     const struct dss_manifest_split *const *splits, size_t n,
@@ -1096,6 +1186,9 @@ dss_dataset_fetch(const struct dss_manifest *m,
 {
 	struct fetching fe = { m, splits, n, NULL, NULL, NULL, NULL };
 	struct dss_fetch_opts so;
+	const char *cache;
+	char *dflt = NULL;
+	int *memo = NULL;
 	size_t i, j, k;
 	int ret = -1;
 
@@ -1103,7 +1196,9 @@ dss_dataset_fetch(const struct dss_manifest *m,
 	fe.owner = calloc(m->nsources, sizeof *fe.owner);
 	fe.paths = calloc(m->nsources, sizeof *fe.paths);
 	fe.read = calloc(n ? n : 1, sizeof *fe.read);
-	if (fe.files == NULL || fe.owner == NULL || fe.paths == NULL || fe.read == NULL) {
+	memo = calloc(n ? n : 1, sizeof *memo);
+	if (fe.files == NULL || fe.owner == NULL || fe.paths == NULL || fe.read == NULL ||
+	    memo == NULL) {
 		dss_err_errno(err, ENOMEM, "sources");
 		goto out;
 	}
@@ -1131,30 +1226,43 @@ dss_dataset_fetch(const struct dss_manifest *m,
 			fe.owner[si] = k;
 			fe.paths[si] = (char *)dss_fetched_path(fe.files[k]);
 		}
-	/* The counts the manifest gives, before any record is written. */
+	/*
+	 * The counts the manifest gives, before any record is written: each
+	 * split is read once to count it, unless an earlier run counted the
+	 * same files right (the memo), in which case it is only checked
+	 * again as it is written.
+	 */
+	cache = fo->cache != NULL ? fo->cache : (dflt = dss_fetch_cache_dir());
 	for (i = 0; i < n && !allow_count_mismatch; i++) {
 		if (splits[i]->count < 0)
 			continue;
+		if (count_memo(&fe, i, cache) == splits[i]->count) {
+			memo[i] = 1;
+			continue;
+		}
 		if (dss_dataset_write(m, splits[i], fe.paths, NULL, &st[i], err) < 0) {
 			discard_read(&fe, i);
 			goto out;
 		}
 		if (st[i].count != (unsigned long long)splits[i]->count) {
 			discard_read(&fe, i);
-			dss_err_set(err, "%s %s has %llu examples where the manifest expects %lld "
-			    "(--allow-count-mismatch accepts that, for a deliberately partial "
-			    "mirror)", m->name, splits[i]->name, st[i].count, splits[i]->count);
-			if (err != NULL)
-				err->code = DSS_DATASET_ECOUNT;
+			count_error(&fe, i, st[i].count, err);
 			goto out;
 		}
 		if (commit_read(&fe, i, err) < 0)
 			goto out;
+		count_remember(&fe, i, cache);
 	}
 	for (i = 0; i < n; i++) {
 		if (dss_dataset_write(m, splits[i], fe.paths, out, &st[i], err) < 0) {
 			if (!ferror(out))	/* not a write error: the data is at fault */
 				discard_read(&fe, i);
+			goto out;
+		}
+		/* Cannot be, the files being the ones counted, but is checked. */
+		if (memo[i] && st[i].count != (unsigned long long)splits[i]->count) {
+			discard_read(&fe, i);
+			count_error(&fe, i, st[i].count, err);
 			goto out;
 		}
 		if (!fe.read[i] && commit_read(&fe, i, err) < 0)
@@ -1169,5 +1277,7 @@ out:
 	free(fe.owner);
 	free(fe.paths);
 	free(fe.read);
+	free(memo);
+	free(dflt);
 	return ret;
 }

@@ -11,6 +11,10 @@
  * caller has read it and commits it.  Every failure leaves the cache as
  * it was.
  */
+/* For sync_file_range, on the systems that have it. */
+#ifdef __linux__
+#define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <stdarg.h>
 #include <errno.h>
@@ -35,6 +39,7 @@
 #include "sha256.h"
 
 #define LOCK_NAME "dss.lock.json"
+#define MEMO_NAME "dss.counts.json"
 #define LOCK_MAX ((size_t)16 << 20)
 #define PATH_LIMIT 4000
 #define COMPONENT_LIMIT 255
@@ -507,6 +512,169 @@ out:
 	return ret;
 }
 
+/* Reads the memo of cache: an object, empty when absent or unreadable. */
+static cJSON *
+memo_read(const char *cache)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	char *path = join_path(cache, MEMO_NAME), tmp[8192];
+	cJSON *memo = NULL;
+	FILE *fp;
+	size_t n;
+
+	b.max = LOCK_MAX;
+	if (path != NULL && (fp = fopen(path, "rb")) != NULL) {
+		while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+			if (dss_buf_add(&b, tmp, n) == -1)
+				break;
+		if (!ferror(fp) && !feof(fp))
+			b.len = 0;	/* too large: start again */
+		if (!ferror(fp) && b.len > 0)
+			memo = cJSON_ParseWithLength(b.data, b.len);
+		fclose(fp);
+	}
+	free(path);
+	dss_buf_free(&b);
+	if (!cJSON_IsObject(memo)) {
+		cJSON_Delete(memo);
+		memo = cJSON_CreateObject();
+	}
+	return memo;
+}
+
+int
+dss_fetch_memo_get(const char *cache, const char *key, long long *value)
+{
+	cJSON *memo = memo_read(cache);
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(memo, key);
+	int found = cJSON_IsNumber(it) && it->valuedouble >= 0 &&
+	    it->valuedouble <= 9.0e15;
+
+	if (found)
+		*value = (long long)it->valuedouble;
+	cJSON_Delete(memo);
+	return found;
+}
+
+/* Writes memo to MEMO_NAME in cache through a temp file, fsynced, renamed. */
+static int
+memo_write(const char *cache, const cJSON *memo, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT, tmp = DSS_BUF_INIT;
+	char *path = join_path(cache, MEMO_NAME);
+	const cJSON *it;
+	int fd = -1, ret = -1;
+	size_t i;
+
+	if (path == NULL || dss_buf_adds(&b, "{\n") == -1) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	for (it = memo->child; it != NULL; it = it->next)
+		if (dss_buf_addf(&b, "  \"%s\": %lld%s\n", it->string,
+		    (long long)it->valuedouble, it->next != NULL ? "," : "") == -1) {
+			dss_err_set(err, "out of memory");
+			goto out;
+		}
+	if (dss_buf_adds(&b, "}\n") == -1 ||
+	    dss_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd == -1) {
+		dss_err_errno(err, errno, "cannot create '%s'", tmp.data);
+		goto out;
+	}
+	for (i = 0; i < b.len;) {
+		ssize_t w = write(fd, b.data + i, b.len - i);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
+			goto out;
+		}
+		i += (size_t)w;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, path) == -1) {
+		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", tmp.data, path);
+		goto out;
+	}
+	fsync_dir(cache);
+	ret = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (ret == -1 && tmp.len > 0)
+		unlink(tmp.data);
+	free(path);
+	dss_buf_free(&b);
+	dss_buf_free(&tmp);
+	return ret;
+}
+
+/* A key of 64 lowercase hex digits. */
+static int
+memo_key_ok(const char *key)
+{
+	char hex[DSS_SHA256_HEX];
+
+	return parse_hex(key, hex) == 0 && strcmp(hex, key) == 0;
+}
+
+int
+dss_fetch_memo_put(const char *cache, const char *key, long long value,
+    struct dss_err *err)
+{
+	cJSON *memo = NULL, *it, *v;
+	int dfd, ret = -1, n = 0;
+
+	if (!memo_key_ok(key))
+		return dss_err_set(err, "invalid memo key '%s'", key);
+	dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1)
+		return dss_err_errno(err, errno, "cannot open '%s'", cache);
+	while (flock(dfd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			dss_err_errno(err, errno, "cannot lock '%s'", cache);
+			goto out;
+		}
+	if ((memo = memo_read(cache)) == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(memo, key);
+	/* Entries that are not key -> count, and the oldest past the limit, go. */
+	for (it = memo->child; it != NULL; ) {
+		cJSON *next = it->next;
+
+		if (!cJSON_IsNumber(it) || !memo_key_ok(it->string))
+			cJSON_Delete(cJSON_DetachItemViaPointer(memo, it));
+		else
+			n++;
+		it = next;
+	}
+	for (; n >= DSS_FETCH_MEMO_MAX && memo->child != NULL; n--)
+		cJSON_Delete(cJSON_DetachItemViaPointer(memo, memo->child));
+	if ((v = cJSON_CreateNumber((double)value)) == NULL) {
+		dss_err_set(err, "out of memory");
+		goto out;
+	}
+	cJSON_AddItemToObject(memo, key, v);	/* takes v */
+	ret = memo_write(cache, memo, err);
+out:
+	cJSON_Delete(memo);
+	close(dfd);	/* releases the flock */
+	return ret;
+}
+
 int
 dss_fetch_lock_urls(const char *cache, char ***urls, size_t *n, struct dss_err *err)
 {
@@ -628,6 +796,14 @@ struct xfer {
 	long long last_ms;	/* when progress was last reported */
 	long long deadline_ms;	/* now_ms() by which the file must be done; 0: none */
 	size_t wlen;		/* bytes waiting in wbuf */
+	/*
+	 * The SHA-256 of the .part file's bytes [0, hashed), taken as they
+	 * arrive, so that a finished download is not read again to be
+	 * hashed; NULL when it could not be kept (the file is then hashed
+	 * after the transfer).
+	 */
+	struct dss_sha256 *sha;
+	long long hashed;
 	char wbuf[256 * 1024];	/* libcurl hands over 16 KiB at a time */
 };
 
@@ -738,6 +914,10 @@ on_write(char *p, size_t size, size_t n, void *arg)
 		return 0;
 	}
 	x->received += (long long)len;
+	if (x->sha != NULL) {
+		dss_sha256_update(x->sha, p, len);
+		x->hashed += (long long)len;
+	}
 	if (x->wlen + len > sizeof(x->wbuf) && flush_write(x) == -1)
 		return 0;
 	if (len >= sizeof(x->wbuf))
@@ -956,14 +1136,64 @@ set_code(struct dss_err *err, int code)
 	return -1;
 }
 
+/* Drops x's running hash. */
+static void
+hash_drop(struct xfer *x)
+{
+	char dummy[DSS_SHA256_HEX];
+
+	if (x->sha != NULL)
+		dss_sha256_final(x->sha, dummy);
+	x->sha = NULL;
+	x->hashed = 0;
+}
+
+/*
+ * Makes x's running hash cover the first len bytes of the .part file (a
+ * resumed transfer appends to them), reading them only when it does not
+ * already.  Without memory or on a read error the hash is dropped: the
+ * file is then hashed whole after the transfer, as the last resort.
+ */
+static void
+hash_prefix(struct xfer *x, long long len)
+{
+	char buf[65536];
+	long long at = 0;
+	ssize_t n;
+
+	if (x->sha != NULL && x->hashed == len)
+		return;
+	hash_drop(x);
+	if ((x->sha = dss_sha256_new()) == NULL)
+		return;
+	while (at < len) {
+		size_t want = len - at < (long long)sizeof(buf) ?
+		    (size_t)(len - at) : sizeof(buf);
+
+		n = pread(x->fd, buf, want, (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			hash_drop(x);
+			return;
+		}
+		dss_sha256_update(x->sha, buf, (size_t)n);
+		at += n;
+	}
+	x->hashed = len;
+}
+
 /*
  * Downloads src into the .part file open at fd, resuming from its current
- * size.  With fresh set, starts from zero whatever is there.  A failure
- * past o->max_bytes or o->deadline sets err->code.
+ * size.  With fresh set, starts from zero whatever is there.  On success
+ * got holds the SHA-256 of the whole file, hashed as it arrived (empty
+ * when it could not be: the caller hashes the file).  A failure past
+ * o->max_bytes or o->deadline sets err->code.
  */
 static int
 download(const struct dss_fetch_opts *o, const char *url, const char *src,
-    const char *name, int fd, const char *part, int fresh, struct dss_err *err)
+    const char *name, int fd, const char *part, int fresh,
+    char got[DSS_SHA256_HEX], struct dss_err *err)
 {
 	struct xfer x = { .o = o, .name = name, .part = part, .fd = fd, .retry_after = -1 };
 	unsigned seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
@@ -971,24 +1201,36 @@ download(const struct dss_fetch_opts *o, const char *url, const char *src,
 	enum outcome r;
 	long wait;
 
+	got[0] = '\0';
 	if (o->deadline > 0)
 		x.deadline_ms = now_ms() + o->deadline * 1000LL;
 	for (;;) {
-		if ((fresh || no_range) && restart_part(fd) == -1)
+		if ((fresh || no_range) && restart_part(fd) == -1) {
+			hash_drop(&x);
 			return dss_err_errno(err, errno, "cannot truncate '%s'", part);
+		}
 		fresh = 0;
 		x.offset = fd_size(fd);
-		if (x.offset < 0 || lseek(fd, 0, SEEK_END) == -1)
+		if (x.offset < 0 || lseek(fd, 0, SEEK_END) == -1) {
+			hash_drop(&x);
 			return dss_err_errno(err, errno, "cannot read '%s'", part);
+		}
+		hash_prefix(&x, x.offset);
 		r = transfer(&x, url, src, err);
 		if (r == DONE) {
 			long long size = fd_size(fd);
 
+			if (x.sha != NULL && x.hashed == size) {
+				dss_sha256_final(x.sha, got);
+				x.sha = NULL;
+			}
+			hash_drop(&x);
 			if (o->progress != NULL && size >= 0)
 				o->progress(o->progress_arg, name, size, size);
 			return 0;
 		}
 		if (r == TOO_BIG) {
+			hash_drop(&x);
 			if (x.announced >= 0)
 				describe(err, url, src, "it announces %lld bytes, more than the "
 				    "limit of %lld bytes", x.offset + x.announced, o->max_bytes);
@@ -1012,6 +1254,7 @@ download(const struct dss_fetch_opts *o, const char *url, const char *src,
 			}
 			r = LATE;	/* the wait alone would pass the deadline */
 		}
+		hash_drop(&x);
 		if (r == LATE) {
 			describe(err, url, src, "not complete within the deadline of %ld s",
 			    o->deadline);
@@ -1019,6 +1262,22 @@ download(const struct dss_fetch_opts *o, const char *url, const char *src,
 		}
 		return -1;
 	}
+}
+
+/*
+ * Starts writing the bytes of fd to disk without waiting for them, so
+ * that the fsync that puts the file in place, after the caller has read
+ * it, finds most of them written.  Only a hint: nothing where the system
+ * has no way to give it.
+ */
+static void
+start_writeback(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+#endif
 }
 
 /* Opens and locks path.part, making sure the lock is on the file still at that name. */
@@ -1118,6 +1377,12 @@ const char *
 dss_fetched_path(const struct dss_fetched *f)
 {
 	return f->path;
+}
+
+const char *
+dss_fetched_sha256(const struct dss_fetched *f)
+{
+	return f->sha256;
 }
 
 int
@@ -1243,15 +1508,16 @@ fill(const struct dss_fetch_opts *o, struct dss_fetched *f, const char *src,
 	for (tries = 0;; tries++) {
 		resumed = tries == 0 && had > 0 && !o->refresh;
 		if (download(o, f->url, src, base_name(f->url), fd, f->part,
-		    tries > 0 || o->refresh, err) == -1) {
+		    tries > 0 || o->refresh, got, err) == -1) {
 			/* keep only what is worth resuming */
 			drop_part = fd_size(fd) <= 0 ||
 			    (err != NULL && err->code == DSS_FETCH_ETOOBIG);
 			goto out;
 		}
 		drop_part = 1;
-		if (hash_fd(fd, f->part, got, err) == -1)
+		if (got[0] == '\0' && hash_fd(fd, f->part, got, err) == -1)
 			goto out;
+		start_writeback(fd);
 		if (want[0] == '\0' || strcmp(want, got) == 0)
 			break;
 		/* Stale bytes from an earlier, interrupted transfer: try once afresh. */

@@ -148,6 +148,9 @@ int dss_fetched_unvouched(const struct dss_fetched *f);
  */
 int dss_fetch_commit(struct dss_fetched *f, struct dss_err *err);
 
+/* The SHA-256 (64 hex digits) of the file at dss_fetched_path(f), as checked. */
+const char *dss_fetched_sha256(const struct dss_fetched *f);
+
 /* Has dss_fetch_close delete f's download if it is not committed by then. */
 void dss_fetch_discard(struct dss_fetched *f);
 
@@ -187,6 +190,26 @@ int dss_fetch_verify(const char *cache, const char *url, const char *sha256,
  * or -1 with err set.
  */
 int dss_fetch_lock_urls(const char *cache, char ***urls, size_t *n, struct dss_err *err);
+
+/*
+ * A memo of facts a caller has verified about cached files, kept in
+ * CACHE/dss.counts.json beside the lock file: a JSON object mapping a
+ * key (64 hex digits: a SHA-256 the caller makes of everything the fact
+ * depends on, the hashes of the files included) to a count, one entry
+ * per line, the last DSS_FETCH_MEMO_MAX entries put.  dss_dataset_fetch
+ * keeps there the example counts it has checked against a manifest, so
+ * that a later run over the same files need not count them first.
+ *
+ * dss_fetch_memo_get returns 1 with *value set when key is recorded, 0
+ * when it is not (or the memo is missing or unreadable: a memo is only
+ * ever a shortcut).  dss_fetch_memo_put records key -> value, replacing
+ * the file atomically under an flock of the cache directory; it returns
+ * 0, or -1 with err set.
+ */
+#define DSS_FETCH_MEMO_MAX 256
+int dss_fetch_memo_get(const char *cache, const char *key, long long *value);
+int dss_fetch_memo_put(const char *cache, const char *key, long long value,
+    struct dss_err *err);
 
 /* The default cache dir ($DSS_CACHE, else $XDG_CACHE_HOME/dss, else ~/.cache/dss); caller frees. */
 char *dss_fetch_cache_dir(void);

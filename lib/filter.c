@@ -22,7 +22,7 @@
 #include "record.h"
 
 #define MAX_CHOICES 26
-#define BATCH ((size_t)1 << 18)	/* bytes of records handed on at once */
+#define BATCH ((size_t)1 << 17)	/* bytes of records handed on at once */
 
 /* The record fields the filter reads or carries, in triple order first. */
 enum {
@@ -35,6 +35,7 @@ static const char *const key_names[K_N] = {
 	"dataset", "split", "id", "index", "input", "fields", "teacher",
 	"sample", "request", "completion", "finish_reason", "label"
 };
+static const unsigned char key_lens[K_N] = { 7, 5, 2, 5, 5, 6, 7, 6, 7, 10, 13, 5 };
 
 struct item {
 	struct dss_buf copy;	/* the record text, in majority mode */
@@ -351,37 +352,34 @@ count(struct dss_filter *f, const struct item *it, int r)
 	}
 }
 
-/* Appends ,"key": (or {"key": first) to b. */
-static int
-put_key(struct dss_buf *b, const char *key)
-{
-	char k[64];
-	size_t n = strlen(key);
+/*
+ * Record text is written key by key, each as ,"key":VALUE; the record's
+ * first comma is then made its opening brace (see open_record).  Keys
+ * are string literals, copied in sizes known when compiling.
+ */
+#define put_key(b, key) dss_buf_add_fast((b), ",\"" key "\":", \
+	sizeof(",\"" key "\":") - 1)
 
-	if (n + 4 > sizeof k)
-		return -1;
-	k[0] = b->len == 0 || b->data[b->len - 1] == '\n' ? '{' : ',';
-	k[1] = '"';
-	memcpy(k + 2, key, n);
-	k[n + 2] = '"';
-	k[n + 3] = ':';
-	return dss_buf_add_fast(b, k, n + 4);
-}
-
+/* A string value, or null without one. */
 static int
-put_str(struct dss_buf *b, const char *key, const char *s, size_t n)
+put_string_val(struct dss_buf *b, const char *s, size_t n)
 {
-	if (put_key(b, key) < 0)
-		return -1;
 	if (s == NULL)
 		return dss_buf_add_fast(b, "null", 4);
 	return dss_jscan_quote(b, s, n);
 }
 
-static int
-put_raw(struct dss_buf *b, const char *key, const char *v, size_t n)
+#define put_str(b, key, s, n) \
+	(put_key((b), key) < 0 ? -1 : put_string_val((b), (s), (n)))
+#define put_raw(b, key, v, n) \
+	(put_key((b), key) < 0 ? -1 : dss_buf_add_fast((b), (v), (n)))
+
+/* Makes the record begun at start of b an object: its first comma a brace. */
+static void
+open_record(struct dss_buf *b, size_t start)
 {
-	return put_key(b, key) < 0 || dss_buf_add_fast(b, v, n) < 0 ? -1 : 0;
+	if (start < b->len)
+		b->data[start] = '{';
 }
 
 /* Hands the batch b to the callback when it is full, or when force. */
@@ -439,6 +437,7 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
 	    dss_buf_add_fast(b, "}\n", 2) < 0)
 		goto oom;
+	open_record(b, start);
 	return flush_batch(f, b, f->o.reject, 0, err);
 oom:
 	dss_buf_truncate(b, start);
@@ -449,14 +448,29 @@ static int
 emit_triple(struct dss_filter *f, struct item *it, const char *label,
     int agree, int votes, struct dss_err *err)
 {
+	/* ,"KEY": of the carried members, zero-padded to a fixed size. */
+	static const char carried[K_CARRIED][16] = {
+		",\"dataset\":", ",\"split\":", ",\"id\":", ",\"index\":",
+		",\"input\":", ",\"fields\":", ",\"teacher\":", ",\"sample\":",
+		",\"request\":"
+	};
 	struct dss_buf *b = &f->kbatch;
 	size_t i, start = b->len;
 
 	for (i = 0; i < K_CARRIED; i++) {
 		const struct dss_jscan_member *m = it->k[i];
+		char *d;
 
-		if (m != NULL && put_raw(b, key_names[i], m->val, m->vallen) < 0)
+		if (m == NULL)
+			continue;
+		if (dss_buf_grow_fast(b, sizeof carried[i] + m->vallen) < 0)
 			goto oom;
+		d = b->data + b->len;
+		memcpy(d, carried[i], sizeof carried[i]);
+		d += key_lens[i] + 4;
+		memcpy(d, m->val, m->vallen);
+		d[m->vallen] = '\0';
+		b->len = (size_t)(d + m->vallen - b->data);
 	}
 	if (put_str(b, "filter", f->name, strlen(f->name)) < 0 ||
 	    put_str(b, "rationale", it->a.rationale.data,
@@ -470,6 +484,7 @@ emit_triple(struct dss_filter *f, struct item *it, const char *label,
 	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
 	    dss_buf_add_fast(b, "}\n", 2) < 0)
 		goto oom;
+	open_record(b, start);
 	count(f, it, -1);
 	return flush_batch(f, b, f->o.keep, 0, err);
 oom:
@@ -515,16 +530,31 @@ gold_agrees(const struct dss_filter *f, const struct item *it)
 	    it->a.answer.data, it->gold.data);
 }
 
-/* Characters (UTF-8 code points) in the item's rationale. */
+/* Characters (UTF-8 code points) in the item's rationale, counted up to most. */
 static size_t
-rationale_chars(const struct item *it)
+rationale_chars_upto(const struct item *it, size_t most)
 {
 	const unsigned char *p = (const unsigned char *)it->a.rationale.data;
 	size_t i, n = 0;
 
-	for (i = 0; i < it->a.rationale.len; i++)
+	for (i = 0; i < it->a.rationale.len && n < most; i++)
 		n += (p[i] & 0xC0) != 0x80;
 	return n;
+}
+
+/* All the characters of the item's rationale. */
+static size_t
+rationale_chars(const struct item *it)
+{
+	return rationale_chars_upto(it, (size_t)-1);
+}
+
+/* Whether the rationale is shorter than the minimum: it is counted only that far. */
+static int
+rationale_short(const struct dss_filter *f, const struct item *it)
+{
+	return rationale_chars_upto(it, f->o.min_rationale_chars) <
+	    f->o.min_rationale_chars;
 }
 
 static int
@@ -543,7 +573,7 @@ decide_one(struct dss_filter *f, struct item *it, struct dss_err *err)
 		    it->gold.data);
 		return emit_reject(f, it, DSS_REJECT_DISAGREE, detail, 0, err);
 	}
-	if (rationale_chars(it) < f->o.min_rationale_chars) {
+	if (rationale_short(f, it)) {
 		snprintf(detail, sizeof detail,
 		    "rationale has %zu characters, fewer than %zu",
 		    rationale_chars(it), f->o.min_rationale_chars);
@@ -638,7 +668,7 @@ decide_group(struct dss_filter *f, struct dss_err *err)
 			    "teacher says '%.200s', majority is '%.200s'",
 			    it->a.answer.data, f->items[cl[best].item].a.answer.data);
 			r = emit_reject(f, it, DSS_REJECT_DISAGREE, detail, 1, err);
-		} else if (rationale_chars(it) < f->o.min_rationale_chars) {
+		} else if (rationale_short(f, it)) {
 			snprintf(detail, sizeof detail,
 			    "rationale has %zu characters, fewer than %zu",
 			    rationale_chars(it), f->o.min_rationale_chars);
@@ -674,11 +704,38 @@ dss_filter_finish(struct dss_filter *f, struct dss_err *err)
 	return flush_all(f, err);
 }
 
+/* The index in key_names of the key of len bytes, or -1: a switch, as every record costs it. */
+static int
+key_index(const char *key, size_t len)
+{
+#define IS(word) (memcmp(key, word, sizeof(word) - 1) == 0)
+	switch (len) {
+	case 2:
+		return IS("id") ? K_ID : -1;
+	case 5:
+		return IS("split") ? K_SPLIT : IS("index") ? K_INDEX :
+		    IS("input") ? K_INPUT : IS("label") ? K_LABEL : -1;
+	case 6:
+		return IS("fields") ? K_FIELDS : IS("sample") ? K_SAMPLE : -1;
+	case 7:
+		return IS("dataset") ? K_DATASET : IS("teacher") ? K_TEACHER :
+		    IS("request") ? K_REQUEST : -1;
+	case 10:
+		return IS("completion") ? K_COMPLETION : -1;
+	case 13:
+		return IS("finish_reason") ? K_FINISH : -1;
+	default:
+		return -1;
+	}
+#undef IS
+}
+
 /* Finds the members of key_names in one pass (the first of a name wins). */
 static void
 index_members(struct item *it)
 {
 	size_t i, k;
+	int x;
 
 	memset(it->k, 0, sizeof it->k);
 	for (i = 0; i < it->js.n; i++) {
@@ -690,13 +747,8 @@ index_members(struct item *it)
 				it->k[k] = dss_jscan_get(&it->js, key_names[k]);
 			return;
 		}
-		for (k = 0; k < K_N; k++)
-			if (it->k[k] == NULL && m->key[0] == key_names[k][0] &&
-			    m->keylen == strlen(key_names[k]) &&
-			    memcmp(m->key, key_names[k], m->keylen) == 0) {
-				it->k[k] = m;
-				break;
-			}
+		if ((x = key_index(m->key, m->keylen)) >= 0 && it->k[x] == NULL)
+			it->k[x] = m;
 	}
 }
 
@@ -719,7 +771,9 @@ get_str(const struct item *it, int key, int required, struct dss_buf *b,
 	}
 	if (m->type != DSS_JSCAN_STRING)
 		return dss_err_set(err, "field '%s' is not a string", name);
-	if (dss_jscan_unquote(b, m->val, m->vallen) < 0)
+	/* Without a backslash the text is the literal's inside as it stands. */
+	if ((m->val_escaped ? dss_jscan_unquote(b, m->val, m->vallen) :
+	    dss_buf_add(b, m->val + 1, m->vallen - 2)) < 0)
 		return nomem(err);
 	return 1;
 }

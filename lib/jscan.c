@@ -2,7 +2,11 @@
 /*
  * The fast JSON scanner: strict RFC 8259 validation by recursive descent
  * with a depth limit, recording the spans of one level of members, and
- * string decoding and quoting.  See jscan.h.
+ * string decoding and quoting.  See jscan.h.  Every text is read first by
+ * a scan that only says yes or no; a text it refuses is read again by the
+ * precise scan, which finds the fault and names it.  Strings are searched
+ * 16 bytes at a time (SSE2), else 8 (SWAR), for the bytes that need a
+ * closer look.
  */
 #include <errno.h>
 #include <math.h>
@@ -87,11 +91,18 @@ dss_utf8_seq(const char *s, size_t n)
 
 static int value(struct scan *sc, enum dss_jscan_type *type);
 
-static void
-ws(struct scan *sc)
+/* Always inlined where the compiler allows it: the scanner's hot steps. */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#define COLD static __attribute__((noinline))
+#else
+#define HOT static inline
+#define COLD static
+#endif
+
+COLD void
+ws_slow(struct scan *sc)
 {
-	if (sc->i < sc->n && (unsigned char)sc->s[sc->i] > ' ')
-		return;
 	while (sc->i < sc->n) {
 		char c = sc->s[sc->i];
 
@@ -99,6 +110,15 @@ ws(struct scan *sc)
 			break;
 		sc->i++;
 	}
+}
+
+/* Records are written without whitespace: one test in the common case. */
+HOT void
+ws(struct scan *sc)
+{
+	if (sc->i < sc->n && (unsigned char)sc->s[sc->i] > ' ')
+		return;
+	ws_slow(sc);
 }
 
 static int
@@ -132,112 +152,157 @@ fail(struct scan *sc, enum why why, size_t at)
 }
 
 /*
+ * The offset of the first byte from i on that a string cannot hold as
+ * it is ('"', '\\', a control, or a byte from 0x80 up, which starts
+ * UTF-8 to check), or n when there is none: sixteen bytes at a time
+ * with SSE2, eight with SWAR, then one by one.
+ */
+HOT size_t
+plain_run(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i sp = _mm_set1_epi8(0x20);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		/* Signed: bytes from 0x80 up are negative, so below 0x20 too. */
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+		    _mm_cmplt_epi8(v, sp)));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t w, m;
+
+		memcpy(&w, s + i, 8);
+		if ((m = special8_utf8(w)) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* The lowest flag is exact: borrows only run upward. */
+			return i + (size_t)__builtin_ctzll(m) / 8;
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
+	    s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* The escapes that stand for themselves or a control: \" \\ \/ \b \f \n \r \t. */
+static const unsigned char short_escape[256] = {
+	['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1, ['n'] = 1,
+	['r'] = 1, ['t'] = 1
+};
+
+/*
+ * What string() meets past a plain run at i that is not the closing
+ * quote nor a short escape: the end of the text, a control, UTF-8, or a
+ * \u escape.  Returns the offset after it, or 0 on failure (sc set).
+ */
+COLD size_t
+string_special(struct scan *sc, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)sc->s;
+	size_t n = sc->n, k;
+	unsigned c, cp;
+
+	if (i >= n || (c = s[i]) < 0x20) {
+		sc->i = i;
+		return 0;
+	}
+	if (c >= 0x80) {
+		/* A run of UTF-8 characters is checked in one call. */
+		do {
+			if ((k = dss_utf8_seq((const char *)s + i, n - i)) == 0) {
+				fail(sc, W_UTF8, i);
+				return 0;
+			}
+			i += k;
+		} while (i < n && s[i] >= 0x80);
+		return i;
+	}
+	/* a backslash */
+	sc->escaped = 1;
+	if (i + 1 >= n) {
+		sc->i = i;
+		return 0;
+	}
+	c = s[i + 1];
+	if (c != 'u') {
+		if (!short_escape[c]) {
+			sc->i = i;
+			return 0;
+		}
+		return i + 2;
+	}
+	if (i + 5 >= n || !hex(s[i + 2]) || !hex(s[i + 3]) ||
+	    !hex(s[i + 4]) || !hex(s[i + 5])) {
+		sc->i = i;
+		return 0;
+	}
+	cp = hex4((const char *)s + i + 2);
+	if (cp == 0) {
+		fail(sc, W_NUL, i);
+		return 0;
+	}
+	if (cp >= 0xDC00 && cp < 0xE000) {
+		fail(sc, W_SURROGATE, i);
+		return 0;
+	}
+	if (cp >= 0xD800 && cp < 0xDC00) {
+		/* a high surrogate: its low half must follow */
+		if (i + 11 >= n || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+		    !hex(s[i + 8]) || !hex(s[i + 9]) || !hex(s[i + 10]) ||
+		    !hex(s[i + 11])) {
+			fail(sc, W_SURROGATE, i);
+			return 0;
+		}
+		cp = hex4((const char *)s + i + 8);
+		if (cp < 0xDC00 || cp >= 0xE000) {
+			fail(sc, W_SURROGATE, i);
+			return 0;
+		}
+		return i + 12;
+	}
+	return i + 6;
+}
+
+/*
  * At the opening quote; leaves i after the closing one.  Beside the
  * syntax, the text must be UTF-8 and its escapes must not make a NUL
  * (\u0000) or a lone UTF-16 surrogate.
  */
-static int
+HOT int
 string(struct scan *sc)
 {
 	const unsigned char *s = (const unsigned char *)sc->s;
-	size_t i = sc->i + 1, n = sc->n, k;
+	size_t i = sc->i + 1, n = sc->n;
 
 	sc->escaped = 0;
 	for (;;) {
-		unsigned c, cp;
-
-#ifdef __SSE2__
-		/* Sixteen bytes at a time up to the first special one. */
-		while (i + 16 <= n) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-			__m128i m = _mm_or_si128(_mm_or_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-			    _mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x1f)),
-			    _mm_setzero_si128()));
-			/* bytes from 0x80 up have their top bit set */
-			int bits = _mm_movemask_epi8(m) | _mm_movemask_epi8(v);
-
-			if (bits != 0) {
-				i += (size_t)__builtin_ctz((unsigned)bits);
-				break;
+		i = plain_run(s, i, n);
+		if (i < n) {
+			if (s[i] == '"') {
+				sc->i = i + 1;
+				return 0;
 			}
-			i += 16;
-		}
-#endif
-		/* Eight bytes at a time up to the first special one. */
-		while (i + 8 <= n) {
-			uint64_t w, m;
-
-			memcpy(&w, s + i, 8);
-			if ((m = special8_utf8(w)) != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				/* The lowest flag is exact: borrows only run upward. */
-				i += (size_t)__builtin_ctzll(m) / 8;
-#endif
-				break;
+			/* The short escapes, \n above all, stay on the fast path. */
+			if (s[i] == '\\' && i + 1 < n && short_escape[s[i + 1]]) {
+				sc->escaped = 1;
+				i += 2;
+				continue;
 			}
-			i += 8;
 		}
-		while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
-		    s[i] < 0x80)
-			i++;
-		if (i >= n) {
-			sc->i = i;
+		if ((i = string_special(sc, i)) == 0)
 			return -1;
-		}
-		c = s[i];
-		if (c == '"') {
-			sc->i = i + 1;
-			return 0;
-		}
-		if (c < 0x20) {
-			sc->i = i;
-			return -1;
-		}
-		if (c >= 0x80) {
-			if ((k = dss_utf8_seq((const char *)s + i, n - i)) == 0)
-				return fail(sc, W_UTF8, i);
-			i += k;
-			continue;
-		}
-		/* a backslash */
-		sc->escaped = 1;
-		if (i + 1 >= n) {
-			sc->i = i;
-			return -1;
-		}
-		c = s[i + 1];
-		if (c != 'u') {
-			if (strchr("\"\\/bfnrt", (int)c) == NULL || c == '\0') {
-				sc->i = i;
-				return -1;
-			}
-			i += 2;
-			continue;
-		}
-		if (i + 5 >= n || !hex(s[i + 2]) || !hex(s[i + 3]) ||
-		    !hex(s[i + 4]) || !hex(s[i + 5])) {
-			sc->i = i;
-			return -1;
-		}
-		cp = hex4((const char *)s + i + 2);
-		if (cp == 0)
-			return fail(sc, W_NUL, i);
-		if (cp >= 0xDC00 && cp < 0xE000)
-			return fail(sc, W_SURROGATE, i);
-		if (cp >= 0xD800 && cp < 0xDC00) {
-			/* a high surrogate: its low half must follow */
-			if (i + 11 >= n || s[i + 6] != '\\' || s[i + 7] != 'u' ||
-			    !hex(s[i + 8]) || !hex(s[i + 9]) || !hex(s[i + 10]) ||
-			    !hex(s[i + 11]))
-				return fail(sc, W_SURROGATE, i);
-			cp = hex4((const char *)s + i + 8);
-			if (cp < 0xDC00 || cp >= 0xE000)
-				return fail(sc, W_SURROGATE, i);
-			i += 12;
-		} else
-			i += 6;
 	}
 }
 
@@ -286,9 +351,9 @@ literal(struct scan *sc, const char *word)
 	return 0;
 }
 
-static int
+HOT int
 add(struct dss_jscan *j, const char *key, size_t keylen, int esc,
-    const char *val, size_t vallen, enum dss_jscan_type type)
+    const char *val, size_t vallen, enum dss_jscan_type type, int vesc)
 {
 	if (j->n == j->cap) {
 		size_t ncap = j->cap ? j->cap * 2 : 32;
@@ -305,6 +370,7 @@ add(struct dss_jscan *j, const char *key, size_t keylen, int esc,
 	j->m[j->n].val = val;
 	j->m[j->n].vallen = vallen;
 	j->m[j->n].type = type;
+	j->m[j->n].val_escaped = vesc;
 	j->n++;
 	return 0;
 }
@@ -362,10 +428,16 @@ container(struct scan *sc, struct dss_jscan *j)
 		} else if (top)
 			sc->elem = elem++;
 		val = sc->s + sc->i;
-		if ((r = value(sc, &type)) < 0)
+		/* Most values are strings: scanned here, without a call. */
+		if (sc->i < sc->n && sc->s[sc->i] == '"') {
+			type = DSS_JSCAN_STRING;
+			if (string(sc) < 0)
+				return -1;
+		} else if ((r = value(sc, &type)) < 0)
 			return r;
 		if (j != NULL && add(j, key, keylen, esc, val,
-		    (size_t)(sc->s + sc->i - val), type) < 0)
+		    (size_t)(sc->s + sc->i - val), type,
+		    type == DSS_JSCAN_STRING && sc->escaped) < 0)
 			return -2;
 		ws(sc);
 		if (sc->i >= sc->n)
@@ -450,6 +522,244 @@ scan_error(const struct scan *sc, struct dss_err *err)
 	}
 }
 
+/*
+ * The fast scanner: the same rules as the one above, read with pointers
+ * kept in registers and no account of where a failure lies.  A text it
+ * accepts, it records exactly as the precise scanner would; on anything
+ * it does not accept (or a depth it does not follow) it says so, and
+ * top() reads the text again with the precise scanner, which finds the
+ * fault and names it.  So it never decides a message, only speed.
+ */
+typedef const unsigned char *uptr;
+
+/* The end of the whitespace at p. */
+HOT uptr
+fast_ws(uptr p, uptr e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/*
+ * The string whose opening quote is just before p: returns the byte after
+ * its closing quote, or NULL.  *escaped is set when it holds a backslash.
+ */
+HOT uptr
+fast_string(uptr p, uptr e, int *escaped)
+{
+	for (;;) {
+		unsigned c, cp;
+		size_t k;
+
+		p += plain_run(p, 0, (size_t)(e - p));
+		if (p >= e)
+			return NULL;
+		c = *p;
+		if (c == '"')
+			return p + 1;
+		if (c == '\\') {
+			*escaped = 1;
+			if (p + 1 >= e)
+				return NULL;
+			c = p[1];
+			if (short_escape[c]) {
+				p += 2;
+				continue;
+			}
+			if (c != 'u' || e - p < 6 || !hex(p[2]) || !hex(p[3]) ||
+			    !hex(p[4]) || !hex(p[5]))
+				return NULL;
+			cp = hex4((const char *)p + 2);
+			if (cp == 0 || (cp >= 0xDC00 && cp < 0xE000))
+				return NULL;
+			if (cp >= 0xD800 && cp < 0xDC00) {
+				if (e - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+				    !hex(p[8]) || !hex(p[9]) || !hex(p[10]) ||
+				    !hex(p[11]))
+					return NULL;
+				cp = hex4((const char *)p + 8);
+				if (cp < 0xDC00 || cp >= 0xE000)
+					return NULL;
+				p += 12;
+			} else
+				p += 6;
+			continue;
+		}
+		if (c < 0x80)
+			return NULL;	/* a control character */
+		do {
+			if ((k = dss_utf8_seq((const char *)p, (size_t)(e - p))) == 0)
+				return NULL;
+			p += k;
+		} while (p < e && *p >= 0x80);
+	}
+}
+
+static uptr fast_container(uptr p, uptr e, int depth, struct dss_jscan *j,
+    int *oom);
+
+/* The end of the number at p, or NULL. */
+static uptr
+fast_number(uptr p, uptr e)
+{
+	uptr q;
+
+	if (*p == '-')
+		p++;
+	if (p < e && *p == '0')
+		p++;
+	else {
+		for (q = p; p < e && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == q)
+			return NULL;
+	}
+	if (p < e && *p == '.') {
+		for (q = ++p; p < e && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == q)
+			return NULL;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		for (q = p; p < e && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == q)
+			return NULL;
+	}
+	return p;
+}
+
+/* The end of the value at p (not a string: those are read inline), or NULL. */
+static uptr
+fast_other(uptr p, uptr e, int depth, enum dss_jscan_type *type, int *oom)
+{
+	if (p >= e)
+		return NULL;
+	switch (*p) {
+	case '{':
+		*type = DSS_JSCAN_OBJECT;
+		return fast_container(p, e, depth, NULL, oom);
+	case '[':
+		*type = DSS_JSCAN_ARRAY;
+		return fast_container(p, e, depth, NULL, oom);
+	case 't':
+		*type = DSS_JSCAN_TRUE;
+		return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+	case 'f':
+		*type = DSS_JSCAN_FALSE;
+		return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+	case 'n':
+		*type = DSS_JSCAN_NULL;
+		return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+	default:
+		*type = DSS_JSCAN_NUMBER;
+		if (*p == '-' || (*p >= '0' && *p <= '9'))
+			return fast_number(p, e);
+		return NULL;
+	}
+}
+
+/*
+ * At '{' or '[' at nesting depth (the top level is 0); returns the byte
+ * after the closing bracket, or NULL.  With j, the members are recorded
+ * (*oom set, and NULL returned, when the table cannot grow).
+ */
+static uptr
+fast_container(uptr p, uptr e, int depth, struct dss_jscan *j, int *oom)
+{
+	int obj = *p == '{';
+	unsigned char close = obj ? '}' : ']';
+
+	if (depth + 1 > DSS_JSCAN_MAX_DEPTH)
+		return NULL;
+	p = fast_ws(p + 1, e);
+	if (p < e && *p == close)
+		return p + 1;
+	for (;;) {
+		uptr key = NULL, val;
+		size_t keylen = 0;
+		enum dss_jscan_type type;
+		int kesc = 0, vesc = 0;
+
+		if (obj) {
+			if (p >= e || *p != '"')
+				return NULL;
+			key = p + 1;
+			if ((p = fast_string(key, e, &kesc)) == NULL)
+				return NULL;
+			keylen = (size_t)(p - key - 1);
+			if (p < e && *p == ':')
+				p++;
+			else {
+				p = fast_ws(p, e);
+				if (p >= e || *p != ':')
+					return NULL;
+				p++;
+			}
+			if (p < e && *p <= ' ')
+				p = fast_ws(p, e);
+		}
+		val = p;
+		if (p < e && *p == '"') {
+			type = DSS_JSCAN_STRING;
+			if ((p = fast_string(p + 1, e, &vesc)) == NULL)
+				return NULL;
+		} else if ((p = fast_other(p, e, depth + 1, &type, oom)) == NULL)
+			return NULL;
+		if (j != NULL && add(j, (const char *)key, keylen, kesc,
+		    (const char *)val, (size_t)(p - val), type, vesc) < 0) {
+			*oom = 1;
+			return NULL;
+		}
+		if (p < e && *p <= ' ')
+			p = fast_ws(p, e);
+		if (p >= e)
+			return NULL;
+		if (*p == ',') {
+			if (++p < e && *p <= ' ')
+				p = fast_ws(p, e);
+			continue;
+		}
+		if (*p != close)
+			return NULL;
+		return p + 1;
+	}
+}
+
+/*
+ * The fast scan of a whole text as top() reads it (open as there):
+ * 1 when it is valid and recorded in j, 0 when the precise scanner must
+ * read it, -2 when out of memory.
+ */
+static int
+fast_top(struct dss_jscan *j, const char *s, size_t n, char open)
+{
+	uptr p = (uptr)s, e = p + n, q;
+	enum dss_jscan_type t;
+	int oom = 0;
+
+	p = fast_ws(p, e);
+	if (p >= e)
+		return 0;
+	if (open != 0) {
+		if (*p != (unsigned char)open)
+			return 0;
+		q = fast_container(p, e, 0, j, &oom);
+	} else if (*p == '"') {
+		int esc = 0;
+
+		q = fast_string(p + 1, e, &esc);
+	} else
+		q = fast_other(p, e, 0, &t, &oom);
+	if (oom)
+		return -2;
+	return q != NULL && fast_ws(q, e) == e;
+}
+
 static int
 top(struct dss_jscan *j, const char *s, size_t n, char open,
     struct dss_err *err)
@@ -457,6 +767,15 @@ top(struct dss_jscan *j, const char *s, size_t n, char open,
 	struct scan sc = { s, n, 0, 0, 0, W_SYNTAX, 0, NULL, 0, -1 };
 	int r;
 
+	if (j != NULL)
+		j->n = 0;
+	if ((r = fast_top(j, s, n, open)) == 1)
+		return 0;
+	if (r == -2) {
+		dss_err_errno(err, ENOMEM, "JSON members");
+		return -2;
+	}
+	/* Not valid, or not as the fast scan reads it: read it precisely. */
 	if (j != NULL)
 		j->n = 0;
 	ws(&sc);
@@ -569,52 +888,207 @@ dss_jscan_free(struct dss_jscan *j)
 	j->n = j->cap = 0;
 }
 
+/*
+ * Writes code point cp (at most 0x10FFFF) as UTF-8 at d; returns the
+ * end.
+ */
+static char *
+put_utf8(char *d, unsigned cp)
+{
+	if (cp < 0x80)
+		*d++ = (char)cp;
+	else if (cp < 0x800) {
+		*d++ = (char)(0xC0 | (cp >> 6));
+		*d++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*d++ = (char)(0xE0 | (cp >> 12));
+		*d++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*d++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*d++ = (char)(0xF0 | (cp >> 18));
+		*d++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+		*d++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*d++ = (char)(0x80 | (cp & 0x3F));
+	}
+	return d;
+}
+
 int
 dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len)
 {
 	const char *p = val + 1, *end = val + len - 1;
+	char *d;
 
-	if (dss_buf_grow(b, len) < 0)
+	/*
+	 * Decoding never lengthens the text (an escape of 2, 6 or 12 bytes
+	 * becomes 1 to 4), so room for len bytes is room for all of it.
+	 */
+	if (dss_buf_grow_fast(b, len) < 0)
 		return -1;
+	d = b->data + b->len;
 	while (p < end) {
-		const char *q = memchr(p, '\\', (size_t)(end - p));
+		const char *q;
 		unsigned cp;
 
+#ifdef __SSE2__
+		/*
+		 * Sixteen bytes copied at a time while looking for a backslash
+		 * in them: the bytes past it are written again later.  There is
+		 * room, d being no further on than p, with 16 bytes left.
+		 */
+		for (;;) {
+			__m128i v;
+			int bits;
+
+			if (end - p < 16) {
+				q = NULL;
+				break;
+			}
+			v = _mm_loadu_si128((const __m128i *)p);
+			bits = _mm_movemask_epi8(_mm_cmpeq_epi8(v,
+			    _mm_set1_epi8('\\')));
+			_mm_storeu_si128((__m128i *)d, v);
+			if (bits != 0) {
+				q = p + __builtin_ctz((unsigned)bits);
+				d += q - p;
+				break;
+			}
+			p += 16;
+			d += 16;
+		}
 		if (q == NULL)
-			q = end;
-		if (q > p && dss_buf_add_fast(b, p, (size_t)(q - p)) < 0)
-			return -1;
+#endif
+		{
+			if ((q = memchr(p, '\\', (size_t)(end - p))) == NULL)
+				q = end;
+			memcpy(d, p, (size_t)(q - p));
+			d += q - p;
+		}
 		if (q >= end)
 			break;
 		p = q + 2;
 		switch (q[1]) {
-		case 'b': cp = '\b'; break;
-		case 'f': cp = '\f'; break;
-		case 'n': cp = '\n'; break;
-		case 'r': cp = '\r'; break;
-		case 't': cp = '\t'; break;
+		case 'b': *d++ = '\b'; continue;
+		case 'f': *d++ = '\f'; continue;
+		case 'n': *d++ = '\n'; continue;
+		case 'r': *d++ = '\r'; continue;
+		case 't': *d++ = '\t'; continue;
 		case 'u':
-			cp = hex4(q + 2);
-			p = q + 6;
-			if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 &&
-			    p[0] == '\\' && p[1] == 'u') {
-				unsigned lo = hex4(p + 2);
-
-				if (lo >= 0xDC00 && lo < 0xE000) {
-					cp = 0x10000 + ((cp - 0xD800) << 10) +
-					    (lo - 0xDC00);
-					p += 6;
-				}
-			}
-			if (cp >= 0xD800 && cp < 0xE000)
-				cp = 0xFFFD;	/* a lone surrogate */
 			break;
-		default: cp = (unsigned char)q[1]; break;
+		default: *d++ = q[1]; continue;
 		}
-		if (dss_buf_add_utf8(b, cp) < 0)
-			return -1;
+		cp = hex4(q + 2);
+		p = q + 6;
+		if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 &&
+		    p[0] == '\\' && p[1] == 'u') {
+			unsigned lo = hex4(p + 2);
+
+			if (lo >= 0xDC00 && lo < 0xE000) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) +
+				    (lo - 0xDC00);
+				p += 6;
+			}
+		}
+		if (cp >= 0xD800 && cp < 0xE000)
+			cp = 0xFFFD;	/* a lone surrogate */
+		d = put_utf8(d, cp);
 	}
+	*d = '\0';
+	b->len = (size_t)(d - b->data);
 	return 0;
+}
+
+/* The offset of the first byte from i on that is not ASCII, or n. */
+HOT size_t
+ascii_run(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	while (i + 16 <= n) {
+		int bits = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(s + i)));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if ((w & HIGHS) != 0)
+			break;
+		i += 8;
+	}
+	while (i < n && s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/*
+ * The offset of the first byte from i on that a JSON string literal must
+ * escape ('"', '\\' or a control), or n when there is none.
+ */
+HOT size_t
+escape_run(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i c1f = _mm_set1_epi8(0x1f);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+		    _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f)));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Eight bytes at a time while 16 or more are left (without SSE2). */
+	for (; n - i >= 16; i += 8) {
+		uint64_t w, m;
+
+		memcpy(&w, s + i, 8);
+		if ((m = special8(w)) != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+	/*
+	 * 8 to 15 bytes left: the first eight, then the last eight, which
+	 * overlap them (the overlap found clean, the lowest flag is exact).
+	 */
+	if (n - i >= 8) {
+		uint64_t w, m;
+
+		memcpy(&w, s + i, 8);
+		if ((m = special8(w)) != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+		memcpy(&w, s + n - 8, 8);
+		if ((m = special8(w)) != 0)
+			return n - 8 + (size_t)__builtin_ctzll(m) / 8;
+		return n;
+	}
+#else
+	while (i + 8 <= n) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (special8(w) != 0)
+			break;
+		i += 8;
+	}
+#endif
+	while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+}
+
+size_t
+dss_jscan_plain(const char *s, size_t n)
+{
+	return escape_run((const unsigned char *)s, 0, n);
 }
 
 int
@@ -623,23 +1097,14 @@ dss_jscan_escape(struct dss_buf *b, const char *s, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, run = 0;
 
-	if (dss_buf_grow(b, n) < 0)
+	if (dss_buf_grow_fast(b, n) < 0)
 		return -1;
 	for (;;) {
 		unsigned char c;
 		char esc[7];
 		size_t elen = 2;
 
-		for (; i + 8 <= n; i += 8) {
-			uint64_t w;
-
-			memcpy(&w, s + i, 8);
-			if (special8(w))
-				break;
-		}
-		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' &&
-		    s[i] != '\\')
-			i++;
+		i = escape_run((const unsigned char *)s, i, n);
 		if (i >= n)
 			break;
 		c = (unsigned char)s[i];
@@ -670,10 +1135,10 @@ dss_jscan_escape(struct dss_buf *b, const char *s, size_t n)
 int
 dss_jscan_quote(struct dss_buf *b, const char *s, size_t n)
 {
-	if (dss_buf_grow(b, n + 2) < 0 || dss_buf_addch(b, '"') < 0 ||
+	if (dss_buf_grow_fast(b, n + 2) < 0 || dss_buf_addch_fast(b, '"') < 0 ||
 	    dss_jscan_escape(b, s, n) < 0)
 		return -1;
-	return dss_buf_addch(b, '"');
+	return dss_buf_addch_fast(b, '"');
 }
 
 /*
@@ -759,7 +1224,7 @@ dss_utf8_repair(struct dss_buf *b, size_t *nrepaired)
 	out.max = b->max ? b->max + b->max / 2 : 0;
 	while (i < n) {
 		if (p[i] < 0x80) {
-			i++;
+			i = ascii_run(p, i + 1, n);
 			continue;
 		}
 		if ((k = dss_utf8_seq(b->data + i, n - i)) > 0) {

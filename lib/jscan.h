@@ -46,6 +46,7 @@ struct dss_jscan_member {
 	const char *val;	/* the value's JSON text, quotes included */
 	size_t vallen;
 	enum dss_jscan_type type;
+	int val_escaped;	/* a string value holding a backslash */
 };
 
 struct dss_jscan {
@@ -101,6 +102,11 @@ int dss_jscan_unquote(struct dss_buf *b, const char *val, size_t len);
  * where there is no short form.  Returns -1 when b cannot grow.
  */
 int dss_jscan_escape(struct dss_buf *b, const char *s, size_t n);
+/*
+ * The length of the longest prefix of the n bytes at s that a JSON
+ * string literal holds as it stands: no '"', '\\' or control character.
+ */
+size_t dss_jscan_plain(const char *s, size_t n);
 /* Appends the n bytes at s to b as a JSON string literal.  Returns -1 when b cannot grow. */
 int dss_jscan_quote(struct dss_buf *b, const char *s, size_t n);
 /*

@@ -10,7 +10,7 @@
 
 #include "jsonl.h"
 
-#define BLOCK ((size_t)1 << 20)	/* the first block; it grows for long lines */
+#define BLOCK ((size_t)1 << 17)	/* the first block; it grows for long lines */
 
 static size_t
 limit(const struct dss_lines *l)

@@ -26,7 +26,11 @@ static const char *const makers[DSS_RECORD_NTYPES] = {
 };
 
 /* The bit of the key of len bytes; a switch, as every record costs it. */
-static unsigned
+#if defined(__GNUC__)
+static inline __attribute__((always_inline)) unsigned
+#else
+static inline unsigned
+#endif
 mark_of(const char *key, size_t len)
 {
 #define IS(word) (memcmp(key, word, sizeof(word) - 1) == 0)
@@ -77,31 +81,36 @@ dss_record_type(const cJSON *rec, struct dss_err *err)
 	return type_of(f, err);
 }
 
+/* The same for a key written with escapes, decoded first (rare). */
+static unsigned
+mark_of_escaped(const struct dss_jscan_member *m)
+{
+	struct dss_buf key = DSS_BUF_INIT;
+	unsigned f = 0;
+
+	if (dss_jscan_unquote(&key, m->key - 1, m->keylen + 2) == 0 &&
+	    key.len > 0)
+		f = mark_of(key.data, key.len);
+	dss_buf_free(&key);
+	return f;
+}
+
 int
 dss_record_type_scan(const struct dss_jscan *j, struct dss_err *err)
 {
-	struct dss_buf key = DSS_BUF_INIT;
 	unsigned f = 0;
 	size_t i;
 
 	for (i = 0; i < j->n; i++) {
 		const struct dss_jscan_member *m = &j->m[i];
 
-		if (!m->key_escaped) {
-			/* Only keys of 5 to 10 bytes tell types apart. */
-			if (m->keylen - 5 <= 5 && m->key != NULL)
-				f |= mark_of(m->key, m->keylen);
-			continue;
-		}
 		if (m->key == NULL)
 			continue;
-		/* Rare: a key written with escapes is decoded first. */
-		dss_buf_reset(&key);
-		if (dss_jscan_unquote(&key, m->key - 1, m->keylen + 2) == 0 &&
-		    key.len > 0)
-			f |= mark_of(key.data, key.len);
+		if (m->key_escaped)
+			f |= mark_of_escaped(m);
+		else if (m->keylen - 5 <= 5)	/* keys of 5 to 10 bytes */
+			f |= mark_of(m->key, m->keylen);
 	}
-	dss_buf_free(&key);
 	return type_of(f, err);
 }
 

@@ -8,10 +8,14 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <cjson/cJSON.h>
 
 #include "archive.h"
 #include "jscan.h"
@@ -154,18 +158,63 @@ dss_release_batch_size(const char *dataset)
 	return d < 0 ? 0 : datasets[d].batch;
 }
 
+/*
+ * Writes v in decimal to out (32 bytes), with leading zeros to width
+ * digits at least (as printf's %0*lld does).
+ */
+static void
+decimal(char out[32], long long v, int width)
+{
+	char tmp[24];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+	int n = 0, i = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		out[i++] = '-';
+	for (width -= v < 0; n < width && width < 24; width--)
+		out[i++] = '0';
+	while (n > 0)
+		out[i++] = tmp[--n];
+	out[i] = '\0';
+}
+
+/* Appends the n bytes at s to key (size bytes, *len used), cut at its end. */
+static void
+key_add(char *key, size_t size, size_t *len, const char *s, size_t n)
+{
+	if (n > size - 1 - *len)
+		n = size - 1 - *len;
+	memcpy(key + *len, s, n);
+	*len += n;
+	key[*len] = '\0';
+}
+
 void
 dss_release_request(const char *teacher, const char *dataset,
     const char *split, long long index, int sample, char out[65])
 {
-	char key[512];
-	int n;
+	char key[512], num[32];
+	size_t n = 0;
 
-	n = snprintf(key, sizeof(key), "[\"%s\",\"%s\",\"%s\",%lld,%d]",
-	    teacher, dataset, split, index, sample);
-	if (n < 0 || (size_t)n >= sizeof(key))
-		n = (int)strlen(key);
-	dss_sha256_hex(key, (size_t)n, out);
+	/* ["TEACHER","DATASET","SPLIT",INDEX,SAMPLE], cut to 511 bytes */
+	key_add(key, sizeof(key), &n, "[\"", 2);
+	key_add(key, sizeof(key), &n, teacher, strlen(teacher));
+	key_add(key, sizeof(key), &n, "\",\"", 3);
+	key_add(key, sizeof(key), &n, dataset, strlen(dataset));
+	key_add(key, sizeof(key), &n, "\",\"", 3);
+	key_add(key, sizeof(key), &n, split, strlen(split));
+	key_add(key, sizeof(key), &n, "\",", 2);
+	decimal(num, index, 1);
+	key_add(key, sizeof(key), &n, num, strlen(num));
+	key_add(key, sizeof(key), &n, ",", 1);
+	decimal(num, sample, 1);
+	key_add(key, sizeof(key), &n, num, strlen(num));
+	key_add(key, sizeof(key), &n, "]", 1);
+	dss_sha256_hex(key, n, out);
 }
 
 /* Parses a batch number: plain decimal, no sign, no leading zero. */
@@ -501,7 +550,502 @@ member_error(const struct member *m, struct dss_err *err)
 	return dss_err_prefix(err, "'%s'", m->name);
 }
 
-/* ---- example records ---- */
+/* ---- example records, written as compact JSON text ---- */
+
+/*
+ * Records are written straight from the row's text as the scanner found
+ * it (jscan.h): a string value without a backslash is copied as it
+ * stands, since it is then exactly what escaping its text gives; one
+ * with escapes is decoded and escaped again.  The output is what
+ * cJSON_PrintUnformatted printed for the same record, byte for byte.
+ */
+#define NSCRATCH 8
+
+/* The writer's scratch space, kept from record to record. */
+struct scratch {
+	struct dss_jscan js, sub;	/* the row's members; an array's */
+	struct dss_buf t[NSCRATCH];	/* decoded strings */
+	struct dss_buf ex;		/* the example record */
+	struct dss_buf out;		/* the record handed on */
+};
+
+static void
+scratch_init(struct scratch *x)
+{
+	struct dss_jscan jinit = DSS_JSCAN_INIT;
+	struct dss_buf binit = DSS_BUF_INIT;
+	int i;
+
+	x->js = x->sub = jinit;
+	for (i = 0; i < NSCRATCH; i++)
+		x->t[i] = binit;
+	x->ex = x->out = binit;
+}
+
+static void
+scratch_free(struct scratch *x)
+{
+	int i;
+
+	dss_jscan_free(&x->js);
+	dss_jscan_free(&x->sub);
+	for (i = 0; i < NSCRATCH; i++)
+		dss_buf_free(&x->t[i]);
+	dss_buf_free(&x->ex);
+	dss_buf_free(&x->out);
+}
+
+static int
+nomem(struct dss_err *err)
+{
+	return dss_err_set(err, "out of memory");
+}
+
+/* Decodes string member m into t (NUL-terminated).  Returns 0 or -1. */
+static int
+decode(const struct dss_jscan_member *m, struct dss_buf *t)
+{
+	dss_buf_reset(t);
+	return dss_jscan_unquote(t, m->val, m->vallen);
+}
+
+/*
+ * Appends the inside of string member m as a JSON string literal holds
+ * it (no quotes), through t when it must be decoded.
+ */
+static int
+put_inner(struct dss_buf *out, const struct dss_jscan_member *m,
+    struct dss_buf *t)
+{
+	if (!m->val_escaped)
+		return dss_buf_add(out, m->val + 1, m->vallen - 2);
+	if (decode(m, t) < 0)
+		return -1;
+	return dss_jscan_escape(out, t->data, t->len);
+}
+
+/* Appends string member m as a JSON string literal. */
+static int
+put_string(struct dss_buf *out, const struct dss_jscan_member *m,
+    struct dss_buf *t)
+{
+	if (dss_buf_addch(out, '"') < 0 || put_inner(out, m, t) < 0)
+		return -1;
+	return dss_buf_addch(out, '"');
+}
+
+/* Appends ,"key": (or "key": first in an object); key is n plain bytes. */
+static int
+put_keyn(struct dss_buf *out, const char *key, size_t n)
+{
+	char *d;
+	int first;
+
+	if (dss_buf_grow_fast(out, n + 4) < 0)
+		return -1;
+	d = out->data + out->len;
+	first = out->len == 0 || d[-1] == '{' || d[-1] == '[';
+	if (!first)
+		*d++ = ',';
+	*d++ = '"';
+	memcpy(d, key, n);
+	d += n;
+	*d++ = '"';
+	*d++ = ':';
+	*d = '\0';
+	out->len = (size_t)(d - out->data);
+	return 0;
+}
+
+/* The keys are string literals without characters to escape. */
+#define put_key(out, key) put_keyn((out), (key), sizeof(key) - 1)
+
+#define put_key_str(out, key, val) \
+	(put_key((out), key) < 0 ? -1 : dss_jscan_quote((out), (val), strlen(val)))
+
+#define put_key_member(out, key, m, t) \
+	(put_key((out), key) < 0 ? -1 : put_string((out), (m), (t)))
+
+/*
+ * A number as cJSON_PrintUnformatted writes it: an integral value in the
+ * range of an int as such, else 15 significant digits when they read
+ * back as the value (to within a relative DBL_EPSILON), else 17.
+ */
+static int
+put_number(struct dss_buf *out, double d)
+{
+	char num[64];
+	double back;
+	int vi = d >= (double)INT_MAX ? INT_MAX : d <= (double)INT_MIN ?
+	    INT_MIN : (int)d;
+
+	if (isnan(d) || isinf(d))
+		return dss_buf_adds(out, "null");
+	if (d == (double)vi)
+		snprintf(num, sizeof(num), "%d", vi);
+	else {
+		double most;
+
+		snprintf(num, sizeof(num), "%1.15g", d);
+		back = strtod(num, NULL);
+		most = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
+		if (!(fabs(back - d) <= most * DBL_EPSILON))
+			snprintf(num, sizeof(num), "%1.17g", d);
+	}
+	return dss_buf_adds(out, num);
+}
+
+/* A required string member, or NULL with "field 'F' is missing" or "is not a string". */
+static const struct dss_jscan_member *
+req_str(const struct dss_jscan *js, const char *name, struct dss_err *err)
+{
+	const struct dss_jscan_member *m = dss_jscan_get(js, name);
+
+	if (m == NULL)
+		dss_err_set(err, "field '%s' is missing", name);
+	else if (m->type != DSS_JSCAN_STRING)
+		dss_err_set(err, "field '%s' is not a string", name);
+	else
+		return m;
+	return NULL;
+}
+
+/* An optional string field: NULL when absent or null, -1 when another type. */
+static int
+opt_str(const struct dss_jscan *js, const char *name,
+    const struct dss_jscan_member **out, struct dss_err *err)
+{
+	const struct dss_jscan_member *m = dss_jscan_get(js, name);
+
+	*out = NULL;
+	if (m == NULL || m->type == DSS_JSCAN_NULL)
+		return 0;
+	if (m->type != DSS_JSCAN_STRING)
+		return dss_err_set(err, "field '%s' is not a string", name);
+	*out = m;
+	return 0;
+}
+
+/* The label of an NLI row: 0, 1, 2, a label name or its initial. */
+static const char *
+nli_label(const struct dss_jscan *js, struct dss_buf *t, struct dss_err *err)
+{
+	const struct dss_jscan_member *m = dss_jscan_get(js, "label");
+	int i;
+
+	if (m == NULL) {
+		dss_err_set(err, "field 'label' is missing");
+		return NULL;
+	}
+	if (m->type == DSS_JSCAN_NUMBER) {
+		double v;
+
+		dss_buf_reset(t);
+		if (dss_buf_add(t, m->val, m->vallen) < 0) {
+			nomem(err);
+			return NULL;
+		}
+		v = strtod(t->data, NULL);
+		for (i = 0; i < 3; i++)
+			if (v == (double)i)
+				return nli_labels[i];
+	} else if (m->type == DSS_JSCAN_STRING) {
+		if (decode(m, t) < 0) {
+			nomem(err);
+			return NULL;
+		}
+		for (i = 0; i < 3; i++)
+			if (strcmp(t->data, nli_labels[i]) == 0 ||
+			    (t->data[0] == nli_labels[i][0] && t->data[1] == '\0'))
+				return nli_labels[i];
+	}
+	dss_err_set(err, "field 'label' is not 0, 1 or 2");
+	return NULL;
+}
+
+static int
+build_nli(struct scratch *x, int d, struct dss_buf *out, struct dss_err *err)
+{
+	const struct dss_jscan *js = &x->js;
+	const struct dss_jscan_member *premise, *hypothesis, *id, *reason = NULL;
+	static const char *const explanation[3] = {
+		"explanation_1", "explanation_2", "explanation_3"
+	};
+	const struct dss_jscan_member *ex[3];
+	const char *label;
+	int i, n = 0;
+
+	if ((premise = req_str(js, "premise", err)) == NULL ||
+	    (hypothesis = req_str(js, "hypothesis", err)) == NULL ||
+	    (label = nli_label(js, &x->t[0], err)) == NULL ||
+	    opt_str(js, d == 0 ? "pairID" : "uid", &id, err) < 0 ||
+	    (d != 0 && opt_str(js, "reason", &reason, err) < 0))
+		return -1;
+	for (i = 1; d == 0 && i <= 3; i++) {
+		if (opt_str(js, explanation[i - 1], &ex[n], err) < 0)
+			return -1;
+		if (ex[n] != NULL && ex[n]->vallen > 2)	/* not "" */
+			n++;
+	}
+	if (put_key(out, "input") < 0 || dss_buf_addch(out, '"') < 0 ||
+	    put_inner(out, premise, &x->t[0]) < 0 ||
+	    dss_buf_adds(out, "</s>") < 0 ||
+	    put_inner(out, hypothesis, &x->t[0]) < 0 ||
+	    dss_buf_addch(out, '"') < 0 ||
+	    put_key_str(out, "label", label) < 0 ||
+	    put_key(out, "fields") < 0 || dss_buf_addch(out, '{') < 0 ||
+	    put_key_member(out, "premise", premise, &x->t[0]) < 0 ||
+	    put_key_member(out, "hypothesis", hypothesis, &x->t[0]) < 0 ||
+	    (id != NULL && put_key_member(out, "source_id", id, &x->t[0]) < 0))
+		return nomem(err);
+	if (d == 0) {
+		if (put_key(out, "explanations") < 0 || dss_buf_addch(out, '[') < 0)
+			return nomem(err);
+		for (i = 0; i < n; i++)
+			if ((i > 0 && dss_buf_addch(out, ',') < 0) ||
+			    put_string(out, ex[i], &x->t[0]) < 0)
+				return nomem(err);
+		if (dss_buf_addch(out, ']') < 0)
+			return nomem(err);
+	}
+	if ((reason != NULL && put_key_member(out, "reason", reason, &x->t[0]) < 0) ||
+	    dss_buf_addch(out, '}') < 0)
+		return nomem(err);
+	return 0;
+}
+
+static int
+build_cqa(struct scratch *x, struct dss_buf *out, struct dss_err *err)
+{
+	static const char *const lead[5] = {
+		"\\nAnswer Choices:\\n(a) ", "\\n(b) ", "\\n(c) ", "\\n(d) ",
+		"\\n(e) "
+	};
+	const struct dss_jscan *js = &x->js;
+	const struct dss_jscan_member *question, *answer, *id, *choices;
+	const struct dss_jscan_member *c[5];
+	char letter[2] = { 0, 0 };
+	int i, key = -1;
+
+	if ((question = req_str(js, "question", err)) == NULL)
+		return -1;
+	if ((choices = dss_jscan_get(js, "choices")) == NULL)
+		return dss_err_set(err, "field 'choices' is missing");
+	if (choices->type != DSS_JSCAN_ARRAY ||
+	    dss_jscan_array(&x->sub, choices->val, choices->vallen, err) < 0 ||
+	    x->sub.n != 5)
+		return dss_err_set(err, "field 'choices' is not an array of 5 strings");
+	for (i = 0; i < 5; i++) {
+		c[i] = &x->sub.m[i];
+		if (c[i]->type != DSS_JSCAN_STRING)
+			return dss_err_set(err, "field 'choices' is not an array "
+			    "of 5 strings");
+	}
+	if ((answer = req_str(js, "answer", err)) == NULL ||
+	    opt_str(js, "id", &id, err) < 0)
+		return -1;
+	if (decode(answer, &x->t[5]) < 0)
+		return nomem(err);
+	for (i = 0; i < 5; i++) {
+		if (decode(c[i], &x->t[i]) < 0)
+			return nomem(err);
+		if (strcmp(x->t[i].data, x->t[5].data) == 0)
+			key = key == -1 ? i : -2;	/* -2: ambiguous */
+	}
+	if (key >= 0)
+		letter[0] = (char)('A' + key);
+	if (put_key(out, "input") < 0 || dss_buf_addch(out, '"') < 0 ||
+	    put_inner(out, question, &x->t[6]) < 0)
+		return nomem(err);
+	for (i = 0; i < 5; i++)
+		if (dss_buf_adds(out, lead[i]) < 0 ||
+		    put_inner(out, c[i], &x->t[6]) < 0)
+			return nomem(err);
+	if (dss_buf_addch(out, '"') < 0 ||
+	    put_key_member(out, "label", answer, &x->t[6]) < 0 ||
+	    put_key(out, "fields") < 0 || dss_buf_addch(out, '{') < 0 ||
+	    put_key_member(out, "question", question, &x->t[6]) < 0 ||
+	    put_key(out, "choices") < 0 || dss_buf_addch(out, '[') < 0)
+		return nomem(err);
+	for (i = 0; i < 5; i++)
+		if ((i > 0 && dss_buf_addch(out, ',') < 0) ||
+		    put_string(out, c[i], &x->t[6]) < 0)
+			return nomem(err);
+	if (dss_buf_addch(out, ']') < 0 ||
+	    (key >= 0 && put_key_str(out, "answer_key", letter) < 0) ||
+	    (id != NULL && put_key_member(out, "source_id", id, &x->t[6]) < 0) ||
+	    dss_buf_addch(out, '}') < 0)
+		return nomem(err);
+	return 0;
+}
+
+/*
+ * The fields of an svamp example from its own input and label: body and
+ * question split at the last newline, and the equation.
+ */
+static int
+svamp_fields(const char *input, size_t ilen, const char *label, size_t llen,
+    struct dss_buf *out)
+{
+	const char *nl = NULL, *p;
+
+	for (p = input; p < input + ilen; p++)
+		if (*p == '\n')
+			nl = p;
+
+	if (put_key(out, "fields") < 0 || dss_buf_addch(out, '{') < 0)
+		return -1;
+	if (nl != NULL && (put_key(out, "body") < 0 ||
+	    dss_jscan_quote(out, input, (size_t)(nl - input)) < 0 ||
+	    put_key(out, "question") < 0 ||
+	    dss_jscan_quote(out, nl + 1, ilen - (size_t)(nl + 1 - input)) < 0))
+		return -1;
+	if (put_key(out, "equation") < 0 ||
+	    dss_jscan_quote(out, label, llen) < 0)
+		return -1;
+	return dss_buf_addch(out, '}');
+}
+
+/* An svamp problem's string field, or NULL. */
+static const char *
+problem_str(const cJSON *p, const char *name)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(p, name);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/*
+ * The fields of svamp example (split s, at index) from its SVAMP.json
+ * problem: the official code put problem permutation[index] at train
+ * index and permutation[800 + index] at test index.  The problem must be
+ * the same text and equation.
+ */
+static int
+svamp_problem(const struct dss_release *r, int s, long long index,
+    const char *input, const char *label, struct dss_buf *out,
+    struct dss_err *err)
+{
+	long long k = s == 0 ? index : SVAMP_TRAIN + index;
+	const char *body, *question, *equation, *type, *id;
+	const cJSON *p, *answer;
+	size_t blen;
+
+	if ((s == 0 && k >= SVAMP_TRAIN) || k >= cJSON_GetArraySize(r->svamp))
+		return dss_err_set(err, "no problem for it in '%s'",
+		    r->svamp_ref.name);
+	p = cJSON_GetArrayItem(r->svamp, (int)r->svamp_perm[k]);
+	body = problem_str(p, "Body");
+	question = problem_str(p, "Question");
+	equation = problem_str(p, "Equation");
+	answer = cJSON_GetObjectItemCaseSensitive(p, "Answer");
+	type = problem_str(p, "Type");
+	id = problem_str(p, "ID");
+	if (body == NULL || question == NULL || equation == NULL ||
+	    strncmp(input, body, blen = strlen(body)) != 0 ||
+	    input[blen] != '\n' || strcmp(input + blen + 1, question) != 0 ||
+	    strcmp(label, equation) != 0)
+		return dss_err_set(err, "differs from problem %zu of '%s', which "
+		    "the official split puts at %s index %lld", r->svamp_perm[k],
+		    r->svamp_ref.name, splits[s], index);
+	if (put_key(out, "fields") < 0 || dss_buf_addch(out, '{') < 0 ||
+	    put_key_str(out, "body", body) < 0 ||
+	    put_key_str(out, "question", question) < 0 ||
+	    put_key_str(out, "equation", equation) < 0 ||
+	    (cJSON_IsNumber(answer) && (put_key(out, "answer") < 0 ||
+	    put_number(out, answer->valuedouble) < 0)) ||
+	    (type != NULL && put_key_str(out, "type", type) < 0) ||
+	    (id != NULL && put_key_str(out, "source_id", id) < 0) ||
+	    dss_buf_addch(out, '}') < 0)
+		return nomem(err);
+	return 0;
+}
+
+/*
+ * svamp: the input and the label as they are, then the fields, from
+ * SVAMP.json's problem when r has it loaded (r may be NULL).
+ */
+static int
+build_svamp(struct scratch *x, const struct dss_release *r, int s,
+    long long index, struct dss_buf *out, struct dss_err *err)
+{
+	const struct dss_jscan_member *input, *label;
+	struct dss_buf *in = &x->t[0], *lb = &x->t[1];
+
+	if ((input = req_str(&x->js, "input", err)) == NULL ||
+	    (label = req_str(&x->js, "label", err)) == NULL)
+		return -1;
+	if (decode(input, in) < 0 || decode(label, lb) < 0 ||
+	    put_key(out, "input") < 0 || dss_jscan_quote(out, in->data, in->len) < 0 ||
+	    put_key(out, "label") < 0 || dss_jscan_quote(out, lb->data, lb->len) < 0)
+		return nomem(err);
+	if (r != NULL && r->svamp != NULL)
+		return svamp_problem(r, s, index, in->data, lb->data, out, err);
+	if (svamp_fields(in->data, in->len, lb->data, lb->len, out) < 0)
+		return nomem(err);
+	return 0;
+}
+
+/*
+ * Writes the example record of the row scanned into x->js (split s of
+ * dataset d, at index) to out, replacing what it held.  r, when not
+ * NULL, gives svamp its SVAMP.json problems.
+ */
+static int
+example_text(struct scratch *x, const struct dss_release *r, int d, int s,
+    const char *split, long long index, struct dss_buf *out,
+    struct dss_err *err)
+{
+	char num[32], num6[32];
+	int rc;
+
+	decimal(num, index, 1);
+	decimal(num6, index, 6);
+	dss_buf_reset(out);
+	/* The id is DATASET-SPLIT-INDEX, the index in six digits at least. */
+	if (dss_buf_addch(out, '{') < 0 ||
+	    put_key_str(out, "dataset", datasets[d].name) < 0 ||
+	    put_key_str(out, "split", split) < 0 ||
+	    put_key(out, "id") < 0 || dss_buf_addch(out, '"') < 0 ||
+	    dss_jscan_escape(out, datasets[d].name, strlen(datasets[d].name)) < 0 ||
+	    dss_buf_addch(out, '-') < 0 ||
+	    dss_jscan_escape(out, split, strlen(split)) < 0 ||
+	    dss_buf_addch(out, '-') < 0 || dss_buf_adds(out, num6) < 0 ||
+	    dss_buf_addch(out, '"') < 0 ||
+	    put_key(out, "index") < 0 || dss_buf_adds(out, num) < 0)
+		return nomem(err);
+	/* The builders add input, label and the fields, and close the record. */
+	if (d <= 1)
+		rc = build_nli(x, d, out, err);
+	else if (d == 2)
+		rc = build_cqa(x, out, err);
+	else
+		rc = build_svamp(x, r, s, index, out, err);
+	if (rc == 0 && dss_buf_addch(out, '}') < 0)
+		rc = nomem(err);
+	return rc;
+}
+
+int
+dss_release_example(const char *dataset, const char *split, long long index,
+    const char *row, size_t len, struct dss_buf *out, struct dss_err *err)
+{
+	int d = find_dataset(dataset, strlen(dataset)), rc = -1;
+	struct scratch x;
+	struct dss_buf rec = DSS_BUF_INIT;
+
+	if (d < 0)
+		return dss_err_set(err, "unknown dataset '%s'", dataset);
+	scratch_init(&x);
+	if (dss_jscan_object(&x.js, row, len, err) == 0 &&
+	    example_text(&x, NULL, d, -1, split, index, &rec, err) == 0)
+		rc = dss_buf_add(out, rec.data, rec.len) < 0 ? nomem(err) : 0;
+	dss_buf_free(&rec);
+	scratch_free(&x);
+	return rc;
+}
+
+/* ---- release rows from example records ---- */
 
 /* Adds key: val to obj, or fails with "out of memory". */
 static int
@@ -524,220 +1068,6 @@ add_strs(cJSON *obj, const char *key, const char *const *v, int n,
 	cJSON_AddItemToObject(obj, key, arr);	/* takes ownership */
 	return 0;
 }
-
-/* An optional string field: NULL when absent or null, -1 when another type. */
-static int
-opt_str(const cJSON *row, const char *name, const char **out,
-    struct dss_err *err)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(row, name);
-
-	*out = NULL;
-	if (it == NULL || cJSON_IsNull(it))
-		return 0;
-	if (!cJSON_IsString(it))
-		return dss_err_set(err, "field '%s' is not a string", name);
-	*out = it->valuestring;
-	return 0;
-}
-
-/* The label of an NLI row: 0, 1, 2, a label name or its initial. */
-static const char *
-nli_label(const cJSON *row, struct dss_err *err)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(row, "label");
-	int i;
-
-	if (it == NULL) {
-		dss_err_set(err, "field 'label' is missing");
-		return NULL;
-	}
-	if (cJSON_IsNumber(it)) {
-		for (i = 0; i < 3; i++)
-			if (it->valuedouble == (double)i)
-				return nli_labels[i];
-	} else if (cJSON_IsString(it)) {
-		for (i = 0; i < 3; i++)
-			if (strcmp(it->valuestring, nli_labels[i]) == 0 ||
-			    (it->valuestring[0] == nli_labels[i][0] &&
-			    it->valuestring[1] == '\0'))
-				return nli_labels[i];
-	}
-	dss_err_set(err, "field 'label' is not 0, 1 or 2");
-	return NULL;
-}
-
-static int
-build_nli(int d, const cJSON *row, cJSON *rec, cJSON *fields,
-    struct dss_err *err)
-{
-	const char *premise, *hypothesis, *label, *id, *reason = NULL, *ex[3];
-	struct dss_buf input = DSS_BUF_INIT;
-	char key[32];
-	int i, n = 0, rc = -1;
-
-	if ((premise = dss_json_str(row, "premise", err)) == NULL ||
-	    (hypothesis = dss_json_str(row, "hypothesis", err)) == NULL ||
-	    (label = nli_label(row, err)) == NULL ||
-	    opt_str(row, d == 0 ? "pairID" : "uid", &id, err) < 0 ||
-	    (d != 0 && opt_str(row, "reason", &reason, err) < 0))
-		goto out;
-	for (i = 1; d == 0 && i <= 3; i++) {
-		snprintf(key, sizeof(key), "explanation_%d", i);
-		if (opt_str(row, key, &ex[n], err) < 0)
-			goto out;
-		if (ex[n] != NULL && ex[n][0] != '\0')
-			n++;
-	}
-	if (dss_buf_addf(&input, "%s</s>%s", premise, hypothesis) < 0) {
-		dss_err_errno(err, errno, "field 'premise'");
-		goto out;
-	}
-	if (add_str(rec, "input", input.data, err) < 0 ||
-	    add_str(rec, "label", label, err) < 0 ||
-	    add_str(fields, "premise", premise, err) < 0 ||
-	    add_str(fields, "hypothesis", hypothesis, err) < 0 ||
-	    (id != NULL && add_str(fields, "source_id", id, err) < 0) ||
-	    (d == 0 && add_strs(fields, "explanations", ex, n, err) < 0) ||
-	    (reason != NULL && add_str(fields, "reason", reason, err) < 0))
-		goto out;
-	rc = 0;
-out:
-	dss_buf_free(&input);
-	return rc;
-}
-
-static int
-build_cqa(const cJSON *row, cJSON *rec, cJSON *fields, struct dss_err *err)
-{
-	const char *question, *answer, *id, *c[5];
-	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(row, "choices");
-	struct dss_buf input = DSS_BUF_INIT;
-	char letter[2] = { 0, 0 };
-	int i, key = -1, rc = -1;
-
-	if ((question = dss_json_str(row, "question", err)) == NULL)
-		goto out;
-	if (choices == NULL) {
-		dss_err_set(err, "field 'choices' is missing");
-		goto out;
-	}
-	for (i = 0; i < 5; i++) {
-		const cJSON *it = cJSON_GetArrayItem(choices, i);
-
-		if (!cJSON_IsArray(choices) || cJSON_GetArraySize(choices) != 5 ||
-		    !cJSON_IsString(it)) {
-			dss_err_set(err, "field 'choices' is not an array of 5 strings");
-			goto out;
-		}
-		c[i] = it->valuestring;
-	}
-	if ((answer = dss_json_str(row, "answer", err)) == NULL ||
-	    opt_str(row, "id", &id, err) < 0)
-		goto out;
-	for (i = 0; i < 5; i++)
-		if (strcmp(c[i], answer) == 0)
-			key = key == -1 ? i : -2;	/* -2: ambiguous */
-	if (dss_buf_addf(&input,
-	    "%s\nAnswer Choices:\n(a) %s\n(b) %s\n(c) %s\n(d) %s\n(e) %s",
-	    question, c[0], c[1], c[2], c[3], c[4]) < 0) {
-		dss_err_errno(err, errno, "field 'question'");
-		goto out;
-	}
-	if (key >= 0)
-		letter[0] = (char)('A' + key);
-	if (add_str(rec, "input", input.data, err) < 0 ||
-	    add_str(rec, "label", answer, err) < 0 ||
-	    add_str(fields, "question", question, err) < 0 ||
-	    add_strs(fields, "choices", c, 5, err) < 0 ||
-	    (key >= 0 && add_str(fields, "answer_key", letter, err) < 0) ||
-	    (id != NULL && add_str(fields, "source_id", id, err) < 0))
-		goto out;
-	rc = 0;
-out:
-	dss_buf_free(&input);
-	return rc;
-}
-
-static int
-build_svamp(const cJSON *row, cJSON *rec, cJSON *fields, struct dss_err *err)
-{
-	const char *input, *label, *nl;
-	char *body = NULL;
-	int rc = -1;
-
-	if ((input = dss_json_str(row, "input", err)) == NULL ||
-	    (label = dss_json_str(row, "label", err)) == NULL ||
-	    add_str(rec, "input", input, err) < 0 ||
-	    add_str(rec, "label", label, err) < 0)
-		goto out;
-	/* The body is everything before the last newline, the question after. */
-	if ((nl = strrchr(input, '\n')) != NULL &&
-	    ((body = strndup(input, (size_t)(nl - input))) == NULL ||
-	    add_str(fields, "body", body, err) < 0 ||
-	    add_str(fields, "question", nl + 1, err) < 0)) {
-		dss_err_set(err, "out of memory");
-		goto out;
-	}
-	if (add_str(fields, "equation", label, err) < 0)
-		goto out;
-	rc = 0;
-out:
-	free(body);
-	return rc;
-}
-
-cJSON *
-dss_release_example(const char *dataset, const char *split, long long index,
-    const cJSON *row, struct dss_err *err)
-{
-	int d = find_dataset(dataset, strlen(dataset)), rc = -1;
-	cJSON *rec = NULL, *fields = NULL;
-	char id[128];
-
-	if (d < 0) {
-		dss_err_set(err, "unknown dataset '%s'", dataset);
-		goto out;
-	}
-	if (!cJSON_IsObject(row)) {
-		dss_err_set(err, "record is not a JSON object");
-		goto out;
-	}
-	snprintf(id, sizeof(id), "%s-%s-%06lld", dataset, split, index);
-	if ((rec = cJSON_CreateObject()) == NULL ||
-	    (fields = cJSON_CreateObject()) == NULL) {
-		dss_err_set(err, "out of memory");
-		goto out;
-	}
-	if (add_str(rec, "dataset", dataset, err) < 0 ||
-	    add_str(rec, "split", split, err) < 0 ||
-	    add_str(rec, "id", id, err) < 0)
-		goto out;
-	if (cJSON_AddNumberToObject(rec, "index", (double)index) == NULL) {
-		dss_err_set(err, "out of memory");
-		goto out;
-	}
-	/* The builders add input and label; fields come last. */
-	if (d <= 1)
-		rc = build_nli(d, row, rec, fields, err);
-	else if (d == 2)
-		rc = build_cqa(row, rec, fields, err);
-	else
-		rc = build_svamp(row, rec, fields, err);
-	if (rc == 0) {
-		cJSON_AddItemToObject(rec, "fields", fields);	/* takes ownership */
-		fields = NULL;
-	}
-out:
-	cJSON_Delete(fields);
-	if (rc < 0) {
-		cJSON_Delete(rec);
-		rec = NULL;
-	}
-	return rec;
-}
-
-/* ---- release rows from example records ---- */
 
 /* fields.name of an example as a string, "" when absent or not a string. */
 static const char *
@@ -853,52 +1183,75 @@ dss_release_row(const char *dataset, const cJSON *example, struct dss_err *err)
 	return row;
 }
 
-/* Appends the completion keys to example record rec.  Returns 0 or -1. */
+
+/*
+ * Writes to out the completion record of the example record ex (len
+ * bytes, as example_text wrote it, of split of dataset at index): its
+ * keys, then the teacher's with text.
+ */
 static int
-add_completion(cJSON *rec, const char *text)
+completion_text(const char *ex, size_t len, const char *dataset,
+    const char *split, long long index, const char *text, size_t tlen,
+    struct dss_buf *out)
 {
-	const cJSON *ds = cJSON_GetObjectItemCaseSensitive(rec, "dataset");
-	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(rec, "split");
-	const cJSON *ix = cJSON_GetObjectItemCaseSensitive(rec, "index");
 	char req[DSS_SHA256_HEX];
 
-	if (!cJSON_IsString(ds) || !cJSON_IsString(sp) || !cJSON_IsNumber(ix))
-		return -1;
-	dss_release_request(DSS_RELEASE_TEACHER, ds->valuestring,
-	    sp->valuestring, (long long)ix->valuedouble, 0, req);
-	if (add_str(rec, "teacher", DSS_RELEASE_TEACHER, NULL) < 0 ||
-	    cJSON_AddNumberToObject(rec, "sample", 0) == NULL ||
-	    add_str(rec, "completion", text, NULL) < 0 ||
-	    cJSON_AddNullToObject(rec, "finish_reason") == NULL ||
-	    cJSON_AddNullToObject(rec, "usage") == NULL ||
-	    cJSON_AddNullToObject(rec, "latency_ms") == NULL ||
-	    add_str(rec, "request", req, NULL) < 0)
+	dss_release_request(DSS_RELEASE_TEACHER, dataset, split, index, 0, req);
+	dss_buf_reset(out);
+	if (len == 0 || dss_buf_add(out, ex, len - 1) < 0 ||
+	    put_key_str(out, "teacher", DSS_RELEASE_TEACHER) < 0 ||
+	    dss_buf_adds(out, ",\"sample\":0,\"completion\":") < 0 ||
+	    dss_jscan_quote(out, text, tlen) < 0 ||
+	    dss_buf_adds(out, ",\"finish_reason\":null,\"usage\":null,"
+	    "\"latency_ms\":null,\"request\":\"") < 0 ||
+	    dss_buf_adds(out, req) < 0 || dss_buf_adds(out, "\"}") < 0)
 		return -1;
 	return 0;
 }
 
-cJSON *
-dss_release_completion(const cJSON *example, const char *text)
+int
+dss_release_completion(const char *example, size_t len, const char *dataset,
+    const char *split, long long index, const char *text, size_t tlen,
+    struct dss_buf *out)
 {
-	cJSON *rec = cJSON_Duplicate(example, 1);
+	struct dss_buf rec = DSS_BUF_INIT;
+	int rc = -1;
 
-	if (rec != NULL && add_completion(rec, text) < 0) {
-		cJSON_Delete(rec);
-		rec = NULL;
-	}
-	return rec;
+	if (completion_text(example, len, dataset, split, index, text, tlen,
+	    &rec) == 0)
+		rc = dss_buf_add(out, rec.data, rec.len);
+	dss_buf_free(&rec);
+	return rc;
 }
 
 /* ---- batch files: a JSON array of strings, streamed ---- */
 
+#define JBLOCK ((size_t)1 << 16)	/* bytes read from the stream at once */
+
+/* Reads the next block; 0 at end of input or on a read error (ferror says). */
+static size_t
+jfill(struct dss_jstrings *j)
+{
+	j->bpos = 0;
+	j->bend = fread(j->blk, 1, JBLOCK, j->fp);
+	return j->bend;
+}
+
 static int
 jnext(struct dss_jstrings *j)
 {
-	int c = getc_unlocked(j->fp);
+	if (j->bpos == j->bend && jfill(j) == 0)
+		return EOF;
+	j->offset++;
+	return (unsigned char)j->blk[j->bpos++];
+}
 
-	if (c != EOF)
-		j->offset++;
-	return c;
+/* Gives back the byte (not EOF) that jnext just returned. */
+static void
+junget(struct dss_jstrings *j)
+{
+	j->bpos--;
+	j->offset--;
 }
 
 static int
@@ -972,25 +1325,14 @@ jstring(struct dss_jstrings *j, struct dss_err *err)
 		if (c < 0x20)
 			return jerr(j, c, "control character in string", err);
 		if (c != '\\') {
-			char run[512];
-			size_t n = 0;
+			/* Plain bytes: c and the run after it in the block. */
+			size_t n = dss_jscan_plain(j->blk + j->bpos, j->bend - j->bpos);
 
-			/* Plain bytes, taken a run at a time. */
-			for (;;) {
-				run[n++] = (char)c;
-				if (n == sizeof(run))
-					break;
-				c = jnext(j);
-				if (c == '"' || c == '\\' || c < 0x20) {
-					if (c != EOF) {
-						ungetc(c, j->fp);
-						j->offset--;
-					}
-					break;
-				}
-			}
-			if (dss_buf_add(&j->s, run, n) < 0)
+			if (dss_buf_addch_fast(&j->s, (char)c) < 0 ||
+			    dss_buf_add_fast(&j->s, j->blk + j->bpos, n) < 0)
 				goto nomem;
+			j->bpos += n;
+			j->offset += n;
 			continue;
 		}
 		c = jnext(j);
@@ -1017,10 +1359,8 @@ surrogate:
 					replaced = 1;
 					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
 						goto nomem;
-					if (c != EOF) {
-						ungetc(c, j->fp);
-						j->offset--;
-					}
+					if (c != EOF)
+						junget(j);
 					continue;
 				}
 				c = jnext(j);
@@ -1079,6 +1419,8 @@ dss_jstrings_next(struct dss_jstrings *j, struct dss_err *err)
 
 	if (j->state == 2)
 		return 0;
+	if (j->blk == NULL && (j->blk = malloc(JBLOCK)) == NULL)
+		return dss_err_set(err, "out of memory");
 	c = jskip(j);
 	if (j->state == 0) {
 		if (c != '[')
@@ -1106,6 +1448,9 @@ void
 dss_jstrings_free(struct dss_jstrings *j)
 {
 	dss_buf_free(&j->s);
+	free(j->blk);
+	j->blk = NULL;
+	j->bpos = j->bend = 0;
 }
 
 /* ---- svamp: the fields SVAMP.json adds ---- */
@@ -1176,70 +1521,20 @@ out:
 	return rc;
 }
 
-/*
- * Replaces the derived fields of svamp example rec (split s, at index)
- * with those of its SVAMP.json problem: the official code put problem
- * permutation[index] at train index and permutation[800 + index] at test
- * index.  The problem must be the same text and equation.
- */
-static int
-svamp_enrich(struct dss_release *r, int s, long long index, cJSON *rec,
-    struct dss_err *err)
-{
-	long long k = s == 0 ? index : SVAMP_TRAIN + index;
-	const cJSON *p, *body, *question, *equation, *answer, *type, *id;
-	const char *input = cJSON_GetObjectItemCaseSensitive(rec, "input")->valuestring;
-	const char *label = cJSON_GetObjectItemCaseSensitive(rec, "label")->valuestring;
-	size_t blen;
-	cJSON *f;
-
-	if (r->svamp == NULL)
-		return 0;
-	if ((s == 0 && k >= SVAMP_TRAIN) || k >= cJSON_GetArraySize(r->svamp))
-		return dss_err_set(err, "no problem for it in '%s'",
-		    r->svamp_ref.name);
-	p = cJSON_GetArrayItem(r->svamp, (int)r->svamp_perm[k]);
-	body = cJSON_GetObjectItemCaseSensitive(p, "Body");
-	question = cJSON_GetObjectItemCaseSensitive(p, "Question");
-	equation = cJSON_GetObjectItemCaseSensitive(p, "Equation");
-	answer = cJSON_GetObjectItemCaseSensitive(p, "Answer");
-	type = cJSON_GetObjectItemCaseSensitive(p, "Type");
-	id = cJSON_GetObjectItemCaseSensitive(p, "ID");
-	if (!cJSON_IsString(body) || !cJSON_IsString(question) ||
-	    !cJSON_IsString(equation) ||
-	    strncmp(input, body->valuestring, blen = strlen(body->valuestring)) != 0 ||
-	    input[blen] != '\n' || strcmp(input + blen + 1, question->valuestring) != 0 ||
-	    strcmp(label, equation->valuestring) != 0)
-		return dss_err_set(err, "differs from problem %zu of '%s', which "
-		    "the official split puts at %s index %lld", r->svamp_perm[k],
-		    r->svamp_ref.name, splits[s], index);
-	if ((f = cJSON_CreateObject()) == NULL ||
-	    add_str(f, "body", body->valuestring, NULL) < 0 ||
-	    add_str(f, "question", question->valuestring, NULL) < 0 ||
-	    add_str(f, "equation", equation->valuestring, NULL) < 0 ||
-	    (cJSON_IsNumber(answer) &&
-	    cJSON_AddNumberToObject(f, "answer", answer->valuedouble) == NULL) ||
-	    (cJSON_IsString(type) && add_str(f, "type", type->valuestring, NULL) < 0) ||
-	    (cJSON_IsString(id) && add_str(f, "source_id", id->valuestring, NULL) < 0)) {
-		cJSON_Delete(f);
-		return dss_err_set(err, "out of memory");
-	}
-	cJSON_ReplaceItemInObjectCaseSensitive(rec, "fields", f);	/* takes ownership */
-	return 0;
-}
-
 /* ---- checking and emitting a split ---- */
 
-/* Reads the next example row of m as a record; 1, 0 at end, -1. */
+/*
+ * Reads the next example row of m and writes its record to x->ex; 1, 0
+ * at end, -1.
+ */
 static int
 next_example(struct dss_release *r, int d, int s, struct member *m,
-    struct dss_lines *l, long long index, cJSON **rec, struct dss_err *err)
+    struct dss_lines *l, long long index, struct scratch *x,
+    struct dss_err *err)
 {
-	cJSON *row = NULL;
 	int rc;
 
-	*rec = NULL;
-	rc = dss_jsonl_next(l, &row, err);
+	rc = dss_jsonl_scan(l, &x->js, err);
 	if (rc < 0) {
 		if (ferror(m->fp))
 			return member_error(m, err);
@@ -1247,13 +1542,7 @@ next_example(struct dss_release *r, int d, int s, struct member *m,
 	}
 	if (rc == 0)
 		return 0;
-	*rec = dss_release_example(datasets[d].name, splits[s], index, row, err);
-	cJSON_Delete(row);
-	if (*rec != NULL && d == 3 && svamp_enrich(r, s, index, *rec, err) < 0) {
-		cJSON_Delete(*rec);
-		*rec = NULL;
-	}
-	if (*rec == NULL)
+	if (example_text(x, r, d, s, splits[s], index, &x->ex, err) < 0)
 		return dss_err_prefix(err, "'%s': line %lu", m->name, l->lineno);
 	return 1;
 }
@@ -1287,16 +1576,15 @@ check_split(struct dss_release *r, int d, int s, int what,
 	struct member em = MEMBER_INIT, bm = MEMBER_INIT;
 	struct dss_lines l = DSS_LINES_INIT(NULL, si->examples.name);
 	long long n = 0, nb, b, got, want, B = datasets[d].batch;
-	cJSON *rec;
+	struct scratch x;
 	int rc = -1, k;
 
+	scratch_init(&x);
 	if (member_open(r, &em, &si->examples, err) < 0)
 		goto out;
 	l.fp = em.fp;
-	while ((k = next_example(r, d, s, &em, &l, n, &rec, err)) == 1) {
-		cJSON_Delete(rec);
+	while ((k = next_example(r, d, s, &em, &l, n, &x, err)) == 1)
 		n++;
-	}
 	if (k < 0)
 		goto out;
 	member_close(&em);
@@ -1325,6 +1613,7 @@ check_split(struct dss_release *r, int d, int s, int what,
 	}
 	rc = 0;
 out:
+	scratch_free(&x);
 	dss_lines_free(&l);
 	member_close(&em);
 	member_close(&bm);
@@ -1360,16 +1649,27 @@ emit_split(struct dss_release *r, int d, int s, int what,
 	struct dss_lines l = DSS_LINES_INIT(NULL, si->examples.name);
 	struct dss_jstrings j = DSS_JSTRINGS_INIT(NULL);
 	long long n = 0, B = datasets[d].batch;
-	cJSON *rec = NULL;
 	const struct ref *cur = NULL;
+	struct scratch x;
 	int rc = -1, k;
 
+	scratch_init(&x);
 	if (member_open(r, &em, &si->examples, err) < 0)
 		goto out;
 	l.fp = em.fp;
-	while ((k = next_example(r, d, s, &em, &l, n, &rec, err)) == 1) {
-		if ((what & DSS_RELEASE_EXAMPLES) && emit(arg, rec, err) < 0)
-			goto out;
+	while ((k = next_example(r, d, s, &em, &l, n, &x, err)) == 1) {
+		if (what & DSS_RELEASE_EXAMPLES) {
+			int e;
+
+			if (dss_buf_addch(&x.ex, '\n') < 0) {
+				nomem(err);
+				goto out;
+			}
+			e = emit(arg, x.ex.data, x.ex.len, err);
+			dss_buf_truncate(&x.ex, x.ex.len - 1);
+			if (e < 0)
+				goto out;
+		}
 		if (what & DSS_RELEASE_COMPLETIONS) {
 			long long b = n / B;
 
@@ -1394,15 +1694,15 @@ emit_split(struct dss_release *r, int d, int s, int what,
 			if (batch_step(&bm, &j, cur, 1, err) < 0)
 				goto out;
 			/* The example was written: it becomes its completion. */
-			if (add_completion(rec, j.s.data) < 0) {
-				dss_err_set(err, "out of memory");
+			if (completion_text(x.ex.data, x.ex.len, datasets[d].name,
+			    splits[s], n, j.s.data, j.s.len, &x.out) < 0 ||
+			    dss_buf_addch(&x.out, '\n') < 0) {
+				nomem(err);
 				goto out;
 			}
-			if (emit(arg, rec, err) < 0)
+			if (emit(arg, x.out.data, x.out.len, err) < 0)
 				goto out;
 		}
-		cJSON_Delete(rec);
-		rec = NULL;
 		n++;
 	}
 	if (k < 0)
@@ -1412,7 +1712,7 @@ emit_split(struct dss_release *r, int d, int s, int what,
 	rc = 0;
 out:
 	r->repaired += j.repaired;
-	cJSON_Delete(rec);
+	scratch_free(&x);
 	dss_jstrings_free(&j);
 	dss_lines_free(&l);
 	member_close(&em);

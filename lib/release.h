@@ -40,11 +40,11 @@ struct dss_release_opts {
 	DSS_RELEASE_EXAMPLES | DSS_RELEASE_COMPLETIONS }
 
 /*
- * Called once per record, in output order.  rec belongs to the caller of
- * the callback (the module frees it after the call returns).  Returns 0,
- * or -1 with err set to stop the run.
+ * Called once per record, in output order, with the record as len bytes
+ * of compact JSON ending in a newline (one JSON Lines line), borrowed
+ * for the call.  Returns 0, or -1 with err set to stop the run.
  */
-typedef int dss_release_emit_fn(void *arg, const cJSON *rec,
+typedef int dss_release_emit_fn(void *arg, const char *json, size_t len,
     struct dss_err *err);
 
 struct dss_release;	/* opaque */
@@ -127,14 +127,17 @@ const struct dss_release_form *dss_release_form(const char *dataset);
 const char *dss_release_split_name(int s);
 
 /*
- * Builds the example record for row, the release's JSON object at 0-based
- * index of split.  Returns a new object (caller frees with cJSON_Delete)
- * or NULL with err naming the field ("field 'label' is not 0, 1 or 2").
- * svamp fields are those input and label give (body and question split
- * at the last newline, equation); dss_release_run adds SVAMP.json's.
+ * Appends the example record for row, the len bytes of the release's
+ * JSON object at 0-based index of split, to out as compact JSON (no
+ * newline), byte for byte what cJSON_PrintUnformatted prints for it.
+ * Returns 0, or -1 with err naming the field ("field 'label' is not 0, 1
+ * or 2") or the text (jscan.h's messages), out unchanged.  svamp fields
+ * are those input and label give (body and question split at the last
+ * newline, equation); dss_release_run adds SVAMP.json's.
  */
-cJSON *dss_release_example(const char *dataset, const char *split,
-    long long index, const cJSON *row, struct dss_err *err);
+int dss_release_example(const char *dataset, const char *split,
+    long long index, const char *row, size_t len, struct dss_buf *out,
+    struct dss_err *err);
 
 /*
  * The inverse of dss_release_example: builds the release's row (the
@@ -152,11 +155,14 @@ cJSON *dss_release_row(const char *dataset, const cJSON *example,
     struct dss_err *err);
 
 /*
- * Builds the completion record of example (not modified; its keys are
- * copied) with the teacher's text.  Returns a new object (caller frees) or
- * NULL when out of memory.
+ * Appends to out the completion record of example (len bytes, as
+ * dss_release_example wrote it for index of split of dataset): its keys,
+ * then the teacher's with text (tlen bytes).  Returns 0, or -1 when out
+ * cannot grow.
  */
-cJSON *dss_release_completion(const cJSON *example, const char *text);
+int dss_release_completion(const char *example, size_t len,
+    const char *dataset, const char *split, long long index,
+    const char *text, size_t tlen, struct dss_buf *out);
 
 /*
  * The request key of a release completion: the hex SHA-256 of the compact
@@ -171,7 +177,9 @@ void dss_release_request(const char *teacher, const char *dataset,
 /*
  * A streaming reader of one JSON array of strings (a batch file), holding
  * one decoded string at a time, so that a batch never needs to be in
- * memory whole.  Strings are decoded to UTF-8.  They are the teacher's
+ * memory whole (it reads the stream in blocks of 64 KiB, so that what is
+ * left of the stream after the array is not to be read by anyone else).
+ * Strings are decoded to UTF-8.  They are the teacher's
  * text, which is repaired rather than refused, as dss-teach repairs a
  * response: bytes that are not valid UTF-8 (each maximal ill-formed
  * sequence), a lone UTF-16 surrogate and \u0000 become U+FFFD, and the
@@ -184,8 +192,11 @@ struct dss_jstrings {
 	unsigned long long offset;	/* bytes consumed, for messages */
 	struct dss_buf s;	/* the current string */
 	unsigned long repaired;	/* strings with U+FFFD put in */
+	/* The reader's own: a block read from fp, and the next byte in it. */
+	char *blk;
+	size_t bpos, bend;
 };
-#define DSS_JSTRINGS_INIT(fp) { (fp), 0, 0, 0, DSS_BUF_INIT, 0 }
+#define DSS_JSTRINGS_INIT(fp) { (fp), 0, 0, 0, DSS_BUF_INIT, 0, NULL, 0, 0 }
 
 /*
  * Reads the next string into j->s.  Returns 1, 0 after the closing ']'

@@ -827,6 +827,33 @@ compare_stored(struct writer *w, const struct subset *s, struct dss_err *err)
  */
 #define MEMBER_CHUNK 8192
 
+/*
+ * Whether the rows of s are distinct: a subset holds an example once,
+ * which no index of the database checks (migrate-002.sql), the ids being
+ * the primary key of examples.  Returns 0, or -1 with err set.
+ */
+static int
+distinct_rows(const struct writer *w, const struct subset *s,
+    struct dss_err *err)
+{
+	unsigned char *seen = calloc(w->e->n / 8 + 1, 1);
+	size_t i, r;
+	int ret = 0;
+
+	if (seen == NULL)
+		return dss_err_errno(err, ENOMEM, "subset '%s'", s->name);
+	for (i = 0; i < s->n && ret == 0; i++) {
+		r = s->rows[i];
+		if (r >= w->e->n || (seen[r / 8] & (1u << (r % 8))) != 0)
+			ret = dss_err_set(err, "subset '%s' would hold example "
+			    "'%s' twice", s->name, r < w->e->n ? w->e->ids[r] : "?");
+		else
+			seen[r / 8] |= (unsigned char)(1u << (r % 8));
+	}
+	free(seen);
+	return ret;
+}
+
 static int
 insert_members(struct writer *w, const struct subset *s, struct dss_err *err)
 {
@@ -835,6 +862,8 @@ insert_members(struct writer *w, const struct subset *s, struct dss_err *err)
 	size_t i, from;
 	int r;
 
+	if (distinct_rows(w, s, err) < 0)
+		return -1;
 	bind_key(w, INS_MEMBERS, s);
 	for (from = 0; from < s->n; from += MEMBER_CHUNK) {
 		dss_buf_reset(b);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
 
 #include "sha256.h"
@@ -11,6 +13,34 @@
 struct dss_sha256 {
 	EVP_MD_CTX *ctx;
 };
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+/*
+ * OpenSSL 3 looks EVP_sha256() up in its providers on every use, which
+ * costs more than hashing a short key: fetch it once for the process.
+ */
+static EVP_MD *fetched;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch(void)
+{
+	fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+sha256_md(void)
+{
+	pthread_once(&fetch_once, fetch);
+	return fetched != NULL ? fetched : EVP_sha256();
+}
+#else
+static const EVP_MD *
+sha256_md(void)
+{
+	return EVP_sha256();
+}
+#endif
 
 static void
 tohex(const unsigned char *md, char out[DSS_SHA256_HEX])
@@ -30,7 +60,7 @@ dss_sha256(const void *data, size_t len, unsigned char out[DSS_SHA256_LEN])
 {
 	unsigned int n = 0;
 
-	EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+	EVP_Digest(data, len, out, &n, sha256_md(), NULL);
 }
 
 void
@@ -39,7 +69,7 @@ dss_sha256_hex(const void *data, size_t len, char out[DSS_SHA256_HEX])
 	unsigned char md[32];
 	unsigned int n = 0;
 
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	EVP_Digest(data, len, md, &n, sha256_md(), NULL);
 	tohex(md, out);
 }
 
@@ -51,7 +81,7 @@ dss_sha256_new(void)
 	if (s == NULL)
 		return NULL;
 	if ((s->ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL) != 1) {
+	    EVP_DigestInit_ex(s->ctx, sha256_md(), NULL) != 1) {
 		EVP_MD_CTX_free(s->ctx);
 		free(s);
 		return NULL;

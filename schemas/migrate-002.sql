@@ -26,5 +26,7 @@ CREATE TABLE IF NOT EXISTS subset_members (
 	id	TEXT NOT NULL,		-- examples.id
 	PRIMARY KEY (dataset, name, pos)
 ) WITHOUT ROWID;
+-- dss-export joins a subset's members to examples and triples in id
+-- order through this index, so that all three are read in step.
 CREATE UNIQUE INDEX IF NOT EXISTS subset_members_id
 	ON subset_members (dataset, name, id);

@@ -382,6 +382,35 @@ expect_fail 1 "^dss-fetch: cannot download 'https://s3.amazonaws.com/commensense
     "a file missing from the mirror is an HTTP error naming the URL" \
     env DSS_CACHE="$TMP/cache-404" dss-fetch --mirror "$HTTP/nothing-here" cqa train
 
+# --- the count memo: counts checked once are not counted again ---
+MEMO="$TMP/cache-memo/dss.counts.json"
+expect_ok "a first fetch counts every split before writing" \
+    env DSS_CACHE="$TMP/cache-memo" dss-fetch --mirror "$HTTP" "$DEMO/esnli.json"
+cp "$TMP/out" "$TMP/memo-first"
+memo_counts() {
+	python3 -c 'import json, sys; print(" ".join(str(v) for v in sorted(json.load(open(sys.argv[1])).values())))' "$MEMO"
+}
+is "$(memo_counts)" "18 20 53" "the cache keeps the counts checked, one per split"
+expect_ok "a second fetch over the same files takes the counts from the memo" \
+    env DSS_CACHE="$TMP/cache-memo" dss-fetch --mirror "$HTTP" "$DEMO/esnli.json"
+cmp_file "$TMP/out" "$TMP/memo-first" "the same records with the memo"
+is "$(memo_counts)" "18 20 53" "the memo is not added to by a run that used it"
+expect_fail 1 "^dss-fetch: esnli test has 18 examples where the manifest expects 19 " \
+    "a manifest that expects another count is counted again, whatever the memo" \
+    env DSS_CACHE="$TMP/cache-memo" dss-fetch --mirror "$HTTP" "$TMP/esnli-19.json"
+is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "nothing written on that count mismatch"
+is "$(memo_counts)" "18 20 20 53 53" \
+    "the splits counted right are remembered for that manifest, the one counted wrong is not"
+printf '{ not json' >"$MEMO"
+expect_ok "a memo that does not parse is only a memo" \
+    env DSS_CACHE="$TMP/cache-memo" dss-fetch --mirror "$HTTP" "$DEMO/esnli.json"
+cmp_file "$TMP/out" "$TMP/memo-first" "the same records with a broken memo"
+is "$(memo_counts)" "18 20 53" "and it is written anew"
+expect_ok "--allow-count-mismatch counts nothing first" \
+    env DSS_CACHE="$TMP/cache-memo2" dss-fetch --allow-count-mismatch --mirror "$HTTP" "$DEMO/esnli.json"
+test ! -e "$TMP/cache-memo2/dss.counts.json"
+ok $? "...and remembers nothing"
+
 if [ -w /dev/full ]; then
 	expect_fail 1 "^dss-fetch: cannot write 'stdout'" "a full stdout is an error" \
 	    sh -c "dss-fetch --offline '$DEMO/cqa.json' > /dev/full"

@@ -30,20 +30,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dss_jstrings_free(&j);
 		fclose(fp);
 	} else {
-		cJSON *row = cJSON_ParseWithLength((const char *)data + 1, size - 1);
-		cJSON *ex;
+		struct dss_buf ex = DSS_BUF_INIT, c = DSS_BUF_INIT;
 
-		if (row == NULL)
-			return 0;
-		ex = dss_release_example(datasets[(data[0] >> 1) % 4],
-		    (data[0] & 8) ? "test" : "train", 3, row, &err);
-		if (ex != NULL) {
-			cJSON *c = dss_release_completion(ex, "So the answer is x.");
-
-			cJSON_Delete(c);
-			cJSON_Delete(ex);
-		}
-		cJSON_Delete(row);
+		if (dss_release_example(datasets[(data[0] >> 1) % 4],
+		    (data[0] & 8) ? "test" : "train", 3, (const char *)data + 1,
+		    size - 1, &ex, &err) == 0)
+			(void)dss_release_completion(ex.data, ex.len,
+			    datasets[(data[0] >> 1) % 4],
+			    (data[0] & 8) ? "test" : "train", 3,
+			    "So the answer is x.", 19, &c);
+		dss_buf_free(&ex);
+		dss_buf_free(&c);
 	}
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../../lib/answer.h"
+#include "../../lib/jscan.h"
 #include "../../lib/jsonl.h"
 #include "tap.h"
 
@@ -424,6 +425,68 @@ test_completions(const char *path, FILE *fp)
 /* The real ones, beside the tree when it is a checkout with shared/ next to it. */
 #define SAMPLES "../shared/samples/teacher_completions.sample.jsonl"
 
+/*
+ * Statements found where PCRE2 finds them, whatever find() skips first:
+ * caseless first units, a first byte beyond ASCII (KELVIN SIGN), long s
+ * for s, a required unit after the start, \G, a lookbehind, a verb, and
+ * alternatives with different first bytes.
+ */
+static void
+test_match_starts(void)
+{
+	static const struct {
+		const char *pattern, *text;
+		int found;
+	} cases[] = {
+		{ "(?i)\\bverdict:", "x. VERDICT: follows", 1 },
+		{ "(?i)\\bverdict:", "x. a verdict follows", 0 },
+		{ "(?i)\\bverdict:", "vague. verdict: follows", 1 },
+		{ "(?i)kelvin:", "x. \xe2\x84\xaa" "elvin: follows", 1 },
+		{ "(?i)says:", "x. \xc5\xbf" "ays: follows", 1 },
+		{ "(?i)\\bverdicts", "x. VERDICT\xc5\xbf follows", 1 },
+		{ "(?i)\\bverdicts", "x. verdict follows", 0 },
+		{ "\\Gverdict:", "verdict: follows", 1 },
+		{ "\\Gverdict:", "x verdict: follows", 0 },
+		{ "verdict:|\\Gruling:", "x ruling: follows", 0 },
+		{ "verdict:|\\Gruling:", "ruling: follows", 1 },
+		{ "(?<=: )verdict", "x: verdict follows", 1 },
+		{ "(?<=: )verdict", "x. verdict follows", 0 },
+		{ "verdict(*COMMIT)x|verdict", "x. verdict follows", 0 },
+		{ "(?i)\\bverdict:|\\bruling:", "x. Ruling: follows", 1 },
+	};
+	struct dss_answer a = DSS_ANSWER_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct dss_buf src = DSS_BUF_INIT;
+		struct dss_answer_config *c;
+		cJSON *spec;
+
+		dss_buf_adds(&src, "{\"kind\":\"nli\",\"cut\":[\"\\\\n---\"],"
+		    "\"statement\":[");
+		dss_jscan_quote(&src, cases[i].pattern, strlen(cases[i].pattern));
+		dss_buf_adds(&src, "],\"synonyms\":{\"follows\":\"entailment\"}}");
+		spec = cJSON_Parse(src.data);
+		c = dss_answer_config_new(spec, &err);
+		if (c == NULL) {
+			ok(0, "pattern %zu compiles: %s", i, err.msg);
+		} else {
+			int r = dss_answer_extract(c, cases[i].text,
+			    strlen(cases[i].text), NULL, NULL, 0, &a, &err);
+
+			ok(r == 0 && (a.status == DSS_ANSWER_OK) == cases[i].found &&
+			    (!cases[i].found || strcmp(a.answer.data, "entailment") == 0),
+			    "'%s' finds %s statement in '%s'", cases[i].pattern,
+			    cases[i].found ? "a" : "no", cases[i].text);
+		}
+		dss_answer_config_free(c);
+		cJSON_Delete(spec);
+		dss_buf_free(&src);
+	}
+	dss_answer_free(&a);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -435,6 +498,7 @@ main(int argc, char **argv)
 		for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 			run_case(i, &cases[i]);
 		test_config();
+		test_match_starts();
 		fp = fopen(FIXTURE, "r");
 		if (ok(fp != NULL, "fixture '%s' is readable", FIXTURE)) {
 			is_int((long long)test_completions(FIXTURE, fp), 24,

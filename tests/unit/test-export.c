@@ -228,10 +228,14 @@ test_row(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		cJSON *row = cJSON_Parse(rows[i][1]), *ex, *back;
+		cJSON *row = cJSON_Parse(rows[i][1]), *ex = NULL, *back;
+		struct dss_buf exb = DSS_BUF_INIT;
 		char *text = NULL;
 
-		ex = dss_release_example(rows[i][0], "train", 3, row, &err);
+		if (dss_release_example(rows[i][0], "train", 3, rows[i][1],
+		    strlen(rows[i][1]), &exb, &err) == 0)
+			ex = cJSON_ParseWithLength(exb.data, exb.len);
+		dss_buf_free(&exb);
 		back = ex ? dss_release_row(rows[i][0], ex, &err) : NULL;
 		if (back && strcmp(rows[i][0], "esnli") == 0)	/* "" is not kept */
 			cJSON_ReplaceItemInObject(row, "explanation_2",

@@ -1103,6 +1103,53 @@ test_http_more(void)
 	dss_buf_free(&big);
 }
 
+/* The memo of verified counts: get, put, replace, the bound, bad keys, a bad file. */
+static void
+test_memo(void)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	char c4[400], path[500], key[DSS_SHA256_HEX], first[DSS_SHA256_HEX];
+	long long v = -7;
+	char *text;
+	int i, ok_all = 1;
+
+	snprintf(c4, sizeof(c4), "%s/cache4", top);
+	mkdir(c4, 0777);
+	snprintf(path, sizeof(path), "%s/dss.counts.json", c4);
+	memset(key, 'a', 64);
+	key[64] = '\0';
+	is_int(dss_fetch_memo_get(c4, key, &v), 0, "memo: nothing recorded yet");
+	is_int(v, -7, "memo: the value is left alone when absent");
+	is_int(dss_fetch_memo_put(c4, key, 549367, &err), 0, "memo: a count is recorded");
+	ok(dss_fetch_memo_get(c4, key, &v) == 1 && v == 549367, "memo: and read back");
+	text = read_file(path, NULL);
+	is_str(text, "{\n  \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": 549367\n}\n",
+	    "memo: one key -> count per line");
+	free(text);
+	is_int(dss_fetch_memo_put(c4, key, 53, &err), 0, "memo: a count replaced");
+	ok(dss_fetch_memo_get(c4, key, &v) == 1 && v == 53, "memo: the new count is read");
+	is_int(dss_fetch_memo_put(c4, "not-a-key", 1, &err), -1, "memo: a bad key is refused");
+	is_str(err.msg, "invalid memo key 'not-a-key'", "memo: bad key message");
+	memcpy(first, key, sizeof key);
+	for (i = 0; i < DSS_FETCH_MEMO_MAX + 10; i++) {
+		snprintf(key, sizeof key, "%064x", i + 1);
+		if (dss_fetch_memo_put(c4, key, i, &err) != 0)
+			ok_all = 0;
+	}
+	ok(ok_all, "memo: %d more counts recorded", DSS_FETCH_MEMO_MAX + 10);
+	is_int(dss_fetch_memo_get(c4, first, &v), 0, "memo: the oldest go past the limit");
+	snprintf(key, sizeof key, "%064x", 10);
+	is_int(dss_fetch_memo_get(c4, key, &v), 0, "memo: ...in the order they were put");
+	snprintf(key, sizeof key, "%064x", DSS_FETCH_MEMO_MAX + 10);
+	ok(dss_fetch_memo_get(c4, key, &v) == 1 && v == DSS_FETCH_MEMO_MAX + 9,
+	    "memo: the newest stay");
+	write_file(path, "[not json", strlen("[not json"));
+	is_int(dss_fetch_memo_get(c4, key, &v), 0, "memo: an unreadable memo holds nothing");
+	ok(dss_fetch_memo_put(c4, key, 5, &err) == 0 &&
+	    dss_fetch_memo_get(c4, key, &v) == 1 && v == 5,
+	    "memo: and is written anew by the next put");
+}
+
 int
 main(void)
 {
@@ -1126,6 +1173,7 @@ main(void)
 	test_cache_dir();
 	test_file_mirror();
 	test_lock_errors();
+	test_memo();
 	test_trust();
 	test_progress_format();
 	test_http();

@@ -364,6 +364,608 @@ test_repair(void)
 	dss_buf_free(&b);
 }
 
+/*
+ * The differential test of the fast string paths (SSE2, SWAR, the short
+ * escapes kept inline) against the simplest reading of the rules, one
+ * byte at a time, on random and adversarial strings of every length
+ * around the 8- and 16-byte blocks.
+ */
+static unsigned long long rng_state = 0x9e3779b97f4a7c15ULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+/* The length of the UTF-8 character at s (n bytes left), or 0. */
+static size_t
+ref_utf8(const unsigned char *s, size_t n)
+{
+	unsigned long cp, min;
+	size_t len, k;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC0 && s[0] < 0xE0)
+		len = 2, cp = s[0] & 0x1F, min = 0x80;
+	else if (s[0] >= 0xE0 && s[0] < 0xF0)
+		len = 3, cp = s[0] & 0x0F, min = 0x800;
+	else if (s[0] >= 0xF0 && s[0] < 0xF8)
+		len = 4, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
+		return 0;
+	return len;
+}
+
+static int
+ref_hex4(const unsigned char *p, unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		int c = p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		*v = *v * 16 + (unsigned)d;
+	}
+	return 0;
+}
+
+/*
+ * What dss_jscan_check must say of the n bytes at s, a string literal
+ * from its opening quote: "" when valid, else its message.
+ */
+static void
+ref_check(const unsigned char *s, size_t n, char *msg, size_t size)
+{
+	size_t i = 1, k;
+	unsigned cp, lo;
+
+	msg[0] = '\0';
+	for (;;) {
+		if (i >= n)
+			goto syntax;
+		if (s[i] == '"') {
+			i++;
+			break;
+		}
+		if (s[i] < 0x20)
+			goto syntax;
+		if (s[i] >= 0x80) {
+			if ((k = ref_utf8(s + i, n - i)) == 0) {
+				snprintf(msg, size, "a string is not valid UTF-8 "
+				    "(byte 0x%02x at byte %zu)", s[i], i);
+				return;
+			}
+			i += k;
+			continue;
+		}
+		if (s[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			goto syntax;
+		if (s[i + 1] != 'u') {
+			if (strchr("\"\\/bfnrt", s[i + 1]) == NULL || s[i + 1] == 0)
+				goto syntax;
+			i += 2;
+			continue;
+		}
+		if (i + 5 >= n || ref_hex4(s + i + 2, &cp) < 0)
+			goto syntax;
+		if (cp == 0) {
+			snprintf(msg, size, "a string holds a NUL character "
+			    "(\\u0000 at byte %zu)", i);
+			return;
+		}
+		if (cp >= 0xD800 && cp < 0xE000) {
+			if (cp >= 0xDC00 || i + 11 >= n || s[i + 6] != '\\' ||
+			    s[i + 7] != 'u' || ref_hex4(s + i + 8, &lo) < 0 ||
+			    lo < 0xDC00 || lo >= 0xE000) {
+				snprintf(msg, size, "a string holds a lone surrogate "
+				    "(\\u%.4s at byte %zu)", (const char *)s + i + 2, i);
+				return;
+			}
+			i += 12;
+		} else
+			i += 6;
+	}
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+	    s[i] == '\r'))
+		i++;
+	if (i == n)
+		return;
+syntax:
+	snprintf(msg, size, "invalid JSON near byte %zu", i);
+}
+
+/* Appends one random piece, mostly plain text, to b. */
+static void
+random_piece(struct dss_buf *b)
+{
+	static const char *const pieces[] = {
+		"\"", "\\", "\\n", "\\\"", "\\\\", "\\/", "\\t", "\\x", "\\u0041",
+		"\\u00e9", "\\u12g4", "\\u0000", "\\ud83d\\ude00", "\\ud800",
+		"\\udc00", "\\ud800\\u0041", "\\u", "\\ud83d\\u", "\x01", "\x1f",
+		"\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3",
+		"\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
+		"\x80", " ", "\n",
+	};
+	unsigned r = rnd(100);
+
+	if (r < 70) {
+		size_t k, len = rnd(24);
+
+		for (k = 0; k < len; k++)
+			dss_buf_addch(b, 'a' + (int)rnd(26));
+	} else if (r < 75)
+		dss_buf_addch(b, (char)rnd(256));
+	else
+		dss_buf_adds(b, pieces[rnd(sizeof pieces / sizeof pieces[0])]);
+}
+
+/* The reference escape: one byte at a time. */
+static void
+ref_escape(struct dss_buf *b, const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '"': dss_buf_adds(b, "\\\""); break;
+		case '\\': dss_buf_adds(b, "\\\\"); break;
+		case '\n': dss_buf_adds(b, "\\n"); break;
+		case '\r': dss_buf_adds(b, "\\r"); break;
+		case '\t': dss_buf_adds(b, "\\t"); break;
+		case '\b': dss_buf_adds(b, "\\b"); break;
+		case '\f': dss_buf_adds(b, "\\f"); break;
+		default:
+			if (s[i] < 0x20)
+				dss_buf_addf(b, "\\u%04x", s[i]);
+			else
+				dss_buf_addch(b, (char)s[i]);
+		}
+	}
+}
+
+static void
+test_differential(void)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_buf b = DSS_BUF_INIT, fast = DSS_BUF_INIT, ref = DSS_BUF_INIT;
+	char want[DSS_ERR_MAX];
+	unsigned long cases = 0, bad = 0, badesc = 0, badrt = 0, valid = 0;
+	size_t pre, at, k;
+	int round;
+
+	for (round = 0; round < 60000; round++) {
+		dss_buf_reset(&b);
+		dss_buf_addch(&b, '"');
+		if (round < 2 * 40 * 8) {
+			/* Adversarial: a long plain run, then one special piece at
+			 * every offset across the block boundaries. */
+			static const char *const one[] = {
+				"\"", "\\n", "\\q", "\x01", "\xc3\xa9", "\xff",
+				"\\u0000", "\\ud800",
+			};
+			pre = (size_t)(round / 8) % 40;
+			for (at = 0; at < pre; at++)
+				dss_buf_addch(&b, 'x');
+			dss_buf_adds(&b, one[round % 8]);
+			for (at = 0; at < (size_t)(round / 320); at++)
+				dss_buf_addch(&b, 'y');
+		} else
+			for (k = rnd(6); k > 0; k--)
+				random_piece(&b);
+		if (rnd(4) != 0)
+			dss_buf_addch(&b, '"');
+		ref_check((const unsigned char *)b.data, b.len, want, sizeof want);
+		err.msg[0] = '\0';
+		if ((dss_jscan_check(b.data, b.len, &err) == 0 ? want[0] != '\0' :
+		    strcmp(err.msg, want) != 0) && bad++ < 5) {
+			dss_buf_reset(&ref);
+			ref_escape(&ref, (const unsigned char *)b.data, b.len);
+			printf("# \"%s\": got '%s', want '%s'\n", ref.data,
+			    err.msg[0] ? err.msg : "valid", want[0] ? want : "valid");
+		}
+		if (want[0] == '\0') {
+			/* A valid literal decodes as cJSON decodes it... */
+			cJSON *o = cJSON_ParseWithLength(b.data, b.len);
+
+			valid++;
+			dss_buf_reset(&fast);
+			if (dss_jscan_unquote(&fast, b.data, b.len) < 0 ||
+			    !cJSON_IsString(o) || strlen(o->valuestring) != fast.len ||
+			    memcmp(o->valuestring, fast.data, fast.len) != 0)
+				badrt++;
+			cJSON_Delete(o);
+			/* ...and quotes back as the reference quotes it. */
+			dss_buf_reset(&ref);
+			ref_escape(&ref, (const unsigned char *)fast.data, fast.len);
+			dss_buf_reset(&b);
+			if (dss_jscan_escape(&b, fast.data, fast.len) < 0 ||
+			    b.len != ref.len || memcmp(b.data, ref.data, b.len) != 0)
+				badesc++;
+		}
+		/* Any bytes at all escape as the reference escapes them. */
+		dss_buf_reset(&fast);
+		dss_buf_reset(&ref);
+		for (k = rnd(48); k > 0; k--)
+			dss_buf_addch(&fast, (char)(rnd(3) ? 'a' + rnd(26) : rnd(256)));
+		ref_escape(&ref, (const unsigned char *)fast.data, fast.len);
+		dss_buf_reset(&b);
+		if (dss_jscan_escape(&b, fast.data, fast.len) < 0 ||
+		    b.len != ref.len || memcmp(b.data, ref.data, b.len) != 0)
+			badesc++;
+		cases++;
+	}
+	ok(bad == 0, "differential: %lu strings (%lu valid), the fast scan "
+	    "agrees with the byte-by-byte reading on each (%lu differ)", cases,
+	    valid, bad);
+	ok(badesc == 0, "differential: escaping agrees with the byte-by-byte "
+	    "escape (%lu differ)", badesc);
+	ok(badrt == 0 && valid > 1000, "differential: every valid literal decodes "
+	    "as cJSON decodes it (%lu differ)", badrt);
+	dss_buf_free(&b);
+	dss_buf_free(&fast);
+	dss_buf_free(&ref);
+}
+
+/*
+ * The differential test of the whole-document scan: random JSON, valid
+ * and then broken at random, read by the scanner and by a byte-at-a-time
+ * reading of the same rules; both must accept the same texts and find
+ * the same top-level members.
+ */
+static int ref_value(const unsigned char *s, size_t n, size_t *i, int depth);
+
+static void
+ref_ws(const unsigned char *s, size_t n, size_t *i)
+{
+	while (*i < n && (s[*i] == ' ' || s[*i] == '\t' || s[*i] == '\n' ||
+	    s[*i] == '\r'))
+		(*i)++;
+}
+
+/* A string from its opening quote at *i; leaves *i after it. */
+static int
+ref_string(const unsigned char *s, size_t n, size_t *i)
+{
+	size_t k, j = *i + 1;
+	unsigned cp, lo;
+
+	for (;;) {
+		if (j >= n || s[j] < 0x20)
+			return -1;
+		if (s[j] == '"') {
+			*i = j + 1;
+			return 0;
+		}
+		if (s[j] >= 0x80) {
+			if ((k = ref_utf8(s + j, n - j)) == 0)
+				return -1;
+			j += k;
+			continue;
+		}
+		if (s[j] != '\\') {
+			j++;
+			continue;
+		}
+		if (j + 1 >= n)
+			return -1;
+		if (s[j + 1] != 'u') {
+			if (s[j + 1] == 0 || strchr("\"\\/bfnrt", s[j + 1]) == NULL)
+				return -1;
+			j += 2;
+			continue;
+		}
+		if (j + 5 >= n || ref_hex4(s + j + 2, &cp) < 0 || cp == 0)
+			return -1;
+		if (cp >= 0xD800 && cp < 0xE000) {
+			if (cp >= 0xDC00 || j + 11 >= n || s[j + 6] != '\\' ||
+			    s[j + 7] != 'u' || ref_hex4(s + j + 8, &lo) < 0 ||
+			    lo < 0xDC00 || lo >= 0xE000)
+				return -1;
+			j += 12;
+		} else
+			j += 6;
+	}
+}
+
+static int
+ref_digits(const unsigned char *s, size_t n, size_t *i)
+{
+	size_t j = *i;
+
+	while (*i < n && s[*i] >= '0' && s[*i] <= '9')
+		(*i)++;
+	return *i > j ? 0 : -1;
+}
+
+static int
+ref_value(const unsigned char *s, size_t n, size_t *i, int depth)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	int k;
+
+	if (*i >= n)
+		return -1;
+	if (s[*i] == '"')
+		return ref_string(s, n, i);
+	if (s[*i] == '{' || s[*i] == '[') {
+		unsigned char close = s[*i] == '{' ? '}' : ']';
+
+		if (depth + 1 > DSS_JSCAN_MAX_DEPTH)
+			return -1;
+		(*i)++;
+		ref_ws(s, n, i);
+		if (*i < n && s[*i] == close) {
+			(*i)++;
+			return 0;
+		}
+		for (;;) {
+			if (close == '}') {
+				if (*i >= n || s[*i] != '"' || ref_string(s, n, i) < 0)
+					return -1;
+				ref_ws(s, n, i);
+				if (*i >= n || s[*i] != ':')
+					return -1;
+				(*i)++;
+				ref_ws(s, n, i);
+			}
+			if (ref_value(s, n, i, depth + 1) < 0)
+				return -1;
+			ref_ws(s, n, i);
+			if (*i >= n)
+				return -1;
+			if (s[*i] == ',') {
+				(*i)++;
+				ref_ws(s, n, i);
+				continue;
+			}
+			if (s[*i] != close)
+				return -1;
+			(*i)++;
+			return 0;
+		}
+	}
+	for (k = 0; k < 3; k++)
+		if (s[*i] == (unsigned char)words[k][0]) {
+			size_t l = strlen(words[k]);
+
+			if (n - *i < l || memcmp(s + *i, words[k], l) != 0)
+				return -1;
+			*i += l;
+			return 0;
+		}
+	if (s[*i] != '-' && (s[*i] < '0' || s[*i] > '9'))
+		return -1;
+	if (s[*i] == '-')
+		(*i)++;
+	if (*i < n && s[*i] == '0')
+		(*i)++;
+	else if (ref_digits(s, n, i) < 0)
+		return -1;
+	if (*i < n && s[*i] == '.') {
+		(*i)++;
+		if (ref_digits(s, n, i) < 0)
+			return -1;
+	}
+	if (*i < n && (s[*i] == 'e' || s[*i] == 'E')) {
+		(*i)++;
+		if (*i < n && (s[*i] == '+' || s[*i] == '-'))
+			(*i)++;
+		if (ref_digits(s, n, i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Whether the n bytes at s are one JSON value with whitespace around it. */
+static int
+ref_document(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	ref_ws(s, n, &i);
+	if (ref_value(s, n, &i, 0) < 0)
+		return 0;
+	ref_ws(s, n, &i);
+	return i == n;
+}
+
+/* Appends a random JSON value of at most depth levels to b. */
+static void
+random_value(struct dss_buf *b, int depth)
+{
+	static const char *const atoms[] = {
+		"0", "-0", "12", "-3.25", "1e5", "2E-3", "0.5e+7", "true", "false",
+		"null", "\"\"", "\"a\\nb\"", "\"caf\xc3\xa9\"", "\"\\u00e9\\ud83d\\ude00\"",
+		"\"\\/\\\\\\\"\"",
+	};
+	static const char *const spaces[] = { "", "", "", " ", "\n", "\t ", "\r\n" };
+	unsigned r = rnd(10), k, nk;
+
+	if (depth > 0 && r < 3) {
+		int obj = r < 2;
+
+		dss_buf_addch(b, obj ? '{' : '[');
+		nk = rnd(5);
+		for (k = 0; k < nk; k++) {
+			if (k)
+				dss_buf_addch(b, ',');
+			dss_buf_adds(b, spaces[rnd(7)]);
+			if (obj) {
+				dss_buf_addch(b, '"');
+				if (rnd(4) == 0)
+					dss_buf_adds(b, "k\\u0041");
+				else
+					dss_buf_addf(b, "k%u", rnd(20));
+				dss_buf_addch(b, '"');
+				dss_buf_adds(b, spaces[rnd(7)]);
+				dss_buf_addch(b, ':');
+				dss_buf_adds(b, spaces[rnd(7)]);
+			}
+			random_value(b, depth - 1);
+			dss_buf_adds(b, spaces[rnd(7)]);
+		}
+		dss_buf_addch(b, obj ? '}' : ']');
+	} else if (r < 6) {
+		size_t start = b->len;
+
+		dss_buf_addch(b, '"');
+		for (k = rnd(4); k > 0; k--)
+			random_piece(b);
+		dss_buf_addch(b, '"');
+		/* Mostly valid strings: a stray quote would end it early. */
+		if (rnd(2)) {
+			size_t i;
+
+			for (i = start + 1; i + 1 < b->len; i++)
+				if (b->data[i] == '"' && b->data[i - 1] != '\\')
+					b->data[i] = 'q';
+		}
+	} else
+		dss_buf_adds(b, atoms[rnd(sizeof atoms / sizeof atoms[0])]);
+}
+
+static void
+test_documents(void)
+{
+	static const char breakers[] = "{}[]\",:\\ \n0-.eEtfnu\x01\xff\xc3";
+	struct dss_jscan j = DSS_JSCAN_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_buf b = DSS_BUF_INIT;
+	unsigned long cases = 0, valid = 0, objects = 0, bad = 0, badm = 0;
+	int round;
+
+	for (round = 0; round < 40000; round++) {
+		const unsigned char *u;
+		int want, got;
+		size_t at;
+
+		dss_buf_reset(&b);
+		if (rnd(2))
+			dss_buf_adds(&b, rnd(2) ? " " : "");
+		if (rnd(3))
+			random_value(&b, 4);
+		else {
+			/* an object at the top, as records are */
+			dss_buf_addch(&b, '{');
+			dss_buf_adds(&b, "\"a\":");
+			random_value(&b, 3);
+			dss_buf_adds(&b, ",\"b\":");
+			random_value(&b, 3);
+			dss_buf_addch(&b, '}');
+		}
+		/* Broken at one place, half the time. */
+		if (rnd(2) && b.len > 0) {
+			at = rnd((unsigned)b.len);
+			switch (rnd(3)) {
+			case 0:
+				memmove(b.data + at, b.data + at + 1, b.len - at - 1);
+				b.len--;
+				break;
+			case 1:
+				b.data[at] = breakers[rnd(sizeof breakers - 1)];
+				break;
+			default:
+				dss_buf_addch(&b, 0);
+				memmove(b.data + at + 1, b.data + at, b.len - at - 1);
+				b.data[at] = breakers[rnd(sizeof breakers - 1)];
+				break;
+			}
+			b.data[b.len] = '\0';
+		}
+		u = (const unsigned char *)b.data;
+		want = ref_document(u, b.len);
+		got = dss_jscan_check(b.data, b.len, &err) == 0;
+		valid += want;
+		if (got != want && bad++ < 5) {
+			struct dss_buf e = DSS_BUF_INIT;
+
+			ref_escape(&e, u, b.len);
+			printf("# \"%s\": scanner %s, reference %s\n", e.data,
+			    got ? "accepts" : "refuses", want ? "accepts" : "refuses");
+			dss_buf_free(&e);
+		}
+		if (want && b.len > 0) {
+			size_t i = 0;
+
+			ref_ws(u, b.len, &i);
+			if (u[i] == '{') {
+				/* The members the scanner finds: each key and value span. */
+				size_t k;
+
+				objects++;
+				if (dss_jscan_object(&j, b.data, b.len, &err) != 0) {
+					badm++;
+					continue;
+				}
+				i++;
+				ref_ws(u, b.len, &i);
+				for (k = 0; u[i] != '}'; k++) {
+					size_t ks = i, ke, vs;
+
+					ref_string(u, b.len, &i);
+					ke = i;
+					ref_ws(u, b.len, &i);
+					i++;
+					ref_ws(u, b.len, &i);
+					vs = i;
+					ref_value(u, b.len, &i, 1);
+					if (k >= j.n || j.m[k].key != b.data + ks + 1 ||
+					    j.m[k].keylen != ke - ks - 2 ||
+					    j.m[k].val != b.data + vs ||
+					    j.m[k].vallen != i - vs ||
+					    j.m[k].val_escaped != (u[vs] == '"' &&
+					    memchr(u + vs, '\\', i - vs) != NULL))
+						badm++;
+					ref_ws(u, b.len, &i);
+					if (u[i] == ',') {
+						i++;
+						ref_ws(u, b.len, &i);
+					}
+				}
+				if (k != j.n)
+					badm++;
+			}
+		}
+		cases++;
+	}
+	ok(bad == 0, "documents: %lu random texts (%lu valid), the scanner and "
+	    "the byte-by-byte reading accept the same (%lu differ)", cases, valid,
+	    bad);
+	ok(badm == 0 && objects > 1000, "documents: %lu objects, every member's "
+	    "key and value found where the reading finds them, and whether a "
+	    "string value holds a backslash (%lu differ)",
+	    objects, badm);
+	dss_jscan_free(&j);
+	dss_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -372,5 +974,7 @@ main(void)
 	test_strings();
 	test_text();
 	test_repair();
+	test_differential();
+	test_documents();
 	return done();
 }

@@ -93,33 +93,21 @@ test_jstrings(void)
 	bad("[\"a\"] x", "byte 7: data after the array", "data after the array");
 }
 
-static cJSON *
-row(const char *json)
-{
-	cJSON *r = cJSON_Parse(json);
-
-	if (r == NULL)
-		abort();
-	return r;
-}
-
-/* Builds the example for a row and returns it unformatted (static). */
+/* Builds the example for a row and returns it (static), or NULL. */
 static const char *
 example(const char *ds, const char *split, long long index, const char *json,
     struct dss_err *err)
 {
 	static char out[2048];
-	cJSON *r = row(json), *rec;
-	char *s;
+	struct dss_buf b = DSS_BUF_INIT;
 
-	rec = dss_release_example(ds, split, index, r, err);
-	cJSON_Delete(r);
-	if (rec == NULL)
+	if (dss_release_example(ds, split, index, json, strlen(json), &b,
+	    err) < 0) {
+		dss_buf_free(&b);
 		return NULL;
-	s = cJSON_PrintUnformatted(rec);
-	snprintf(out, sizeof(out), "%s", s);
-	cJSON_free(s);
-	cJSON_Delete(rec);
+	}
+	snprintf(out, sizeof(out), "%s", b.data);
+	dss_buf_free(&b);
 	return out;
 }
 
@@ -211,26 +199,26 @@ static void
 test_completion(void)
 {
 	struct dss_err err = DSS_ERR_INIT;
+	static const char row[] = "{\"input\":\"a\\nb\",\"label\":\"( 1.0 )\"}";
+	struct dss_buf ex = DSS_BUF_INIT, c = DSS_BUF_INIT;
 	char req[65];
-	cJSON *r = row("{\"input\":\"a\\nb\",\"label\":\"( 1.0 )\"}");
-	cJSON *ex = dss_release_example("svamp", "train", 42, r, &err);
-	cJSON *c = dss_release_completion(ex, "text");
-	char *s = cJSON_PrintUnformatted(c);
 
+	ok(dss_release_example("svamp", "train", 42, row, strlen(row), &ex,
+	    &err) == 0, "an svamp example");
+	ok(dss_release_completion(ex.data, ex.len, "svamp", "train", 42, "text",
+	    4, &c) == 0, "its completion");
 	dss_release_request("palm-540b", "svamp", "train", 42, 0, req);
 	is_str(req, "39ffe3a188378507dc219028209d58c75974f180f58823efea0a3f3fb567a547",
 	    "request is sha256 of [\"palm-540b\",\"svamp\",\"train\",42,0]");
-	is_str(s, "{\"dataset\":\"svamp\",\"split\":\"train\",\"id\":\"svamp-train-000042\","
+	is_str(c.data, "{\"dataset\":\"svamp\",\"split\":\"train\",\"id\":\"svamp-train-000042\","
 	    "\"index\":42,\"input\":\"a\\nb\",\"label\":\"( 1.0 )\",\"fields\":{\"body\":"
 	    "\"a\",\"question\":\"b\",\"equation\":\"( 1.0 )\"},\"teacher\":\"palm-540b\","
 	    "\"sample\":0,\"completion\":\"text\",\"finish_reason\":null,\"usage\":null,"
 	    "\"latency_ms\":null,\"request\":"
 	    "\"39ffe3a188378507dc219028209d58c75974f180f58823efea0a3f3fb567a547\"}",
 	    "completion record: example keys, then the teacher's");
-	cJSON_free(s);
-	cJSON_Delete(c);
-	cJSON_Delete(ex);
-	cJSON_Delete(r);
+	dss_buf_free(&ex);
+	dss_buf_free(&c);
 	dss_release_request("palm-540b", "svamp", "train", 43, 0, req);
 	ok(strcmp(req, "39ffe3a188378507dc219028209d58c75974f180f58823efea0a3f3fb567a547")
 	    != 0, "another index, another request");
@@ -265,15 +253,18 @@ put(const char *dir, const char *name, const char *text)
 		abort();
 }
 
+/* Counts records that are one line of one JSON object each. */
 static int
-count(void *arg, const cJSON *rec, struct dss_err *err)
+count(void *arg, const char *json, size_t len, struct dss_err *err)
 {
 	(*(int *)arg)++;
-	return rec != NULL ? 0 : dss_err_set(err, "no record");
+	return len >= 3 && json[0] == '{' && json[len - 2] == '}' &&
+	    json[len - 1] == '\n' && memchr(json, '\n', len - 1) == NULL ? 0 :
+	    dss_err_set(err, "not a record line");
 }
 
 static int
-stop_at_three(void *arg, const cJSON *rec, struct dss_err *err)
+stop_at_three(void *arg, const char *json, size_t len, struct dss_err *err)
 {
 	if (++*(int *)arg == 3)
 		return dss_err_set(err, "cannot write 'stdout': No space left on device");

@@ -433,7 +433,7 @@ test_nested_props(void)
 	struct dss_err err = DSS_ERR_INIT;
 	char a[64], b[64];
 	int seed, i, sizes = 1, nested = 1, again = 1, twin = 1, strat = 1;
-	int svalid = 1, vsize = 1;
+	int svalid = 1, vsize = 1, distinct = 1;
 
 	rng_state = 7;
 	for (seed = 0; seed < 40; seed++) {
@@ -518,6 +518,10 @@ test_nested_props(void)
 			if (!same)
 				twin = 0;
 		}
+		if (q_int(db, "SELECT count(*) FROM (SELECT 1 FROM subset_members "
+		    "WHERE dataset = ?1 GROUP BY name, id HAVING count(*) > 1)",
+		    "d", NULL, NULL) != 0)
+			distinct = 0;
 		if (run(db, "d", kind, (uint64_t)seed, valid, 0, &c, &err) < 0 ||
 		    c.unchanged != 5 + (valid > 0) || c.created || c.replaced ||
 		    c.updated)
@@ -528,6 +532,7 @@ test_nested_props(void)
 	ok(sizes, "40 seeds: every fraction has n - ceil((1 - f) n) of the rest");
 	ok(nested, "40 seeds: each fraction is a prefix of the next");
 	ok(twin, "40 seeds: a second database gets the same members in order");
+	ok(distinct, "40 seeds: no subset holds an example twice");
 	ok(again, "40 seeds: a second run changes nothing");
 	ok(strat, "20 seeds: every stratified fraction holds each label's share "
 	    "within one");
@@ -720,6 +725,9 @@ test_store_rules(void)
 	o.nfractions = 5;
 	ok(dss_sample_run(db, &o, &c, &err) == 0 && c.created == 5,
 	    "official subsets of a whole split");
+	is_int(q_int(db, "SELECT count(*) FROM (SELECT 1 FROM subset_members "
+	    "WHERE dataset = ?1 GROUP BY name, id HAVING count(*) > 1)", "d", NULL,
+	    NULL), 0, "no subset of any kind holds an example twice");
 	sqlite3_exec(db, "UPDATE examples SET idx = 60 WHERE id = 'd-train-000007'",
 	    NULL, NULL, NULL);
 	ok(dss_sample_run(db, &o, &c, &err) == -1, "official subsets of a split "
