@@ -102,7 +102,8 @@ dss_lines_next(struct dss_lines *l, struct dss_err *err)
 	l->line.len = l->line.cap = 0;
 	for (;;) {
 		size_t have = l->end - l->start;
-		char *p = l->blk + l->start;
+		/* No block before the first read: NULL + 0 is undefined in C. */
+		char *p = have ? l->blk + l->start : NULL;
 		char *nl = have ? memchr(p, '\n', have) : NULL;
 		int r;
 
