@@ -1922,7 +1922,7 @@ dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	if ((b->http = dss_http_new(2, err)) == NULL ||
 	    (o->cacert && dss_http_set_cacert(b->http, o->cacert, err) < 0))
 		goto out;
-	sqlite3_busy_timeout(db, 30000);
+	sqlite3_busy_timeout(db, dss_db_busy_ms());
 	/* the input is read twice: keep a copy unless it is a file */
 	if (fstat(fileno(in), &sb) < 0 || !S_ISREG(sb.st_mode) ||
 	    ftell(in) < 0) {

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -142,6 +143,19 @@ exec_patiently(sqlite3 *db, const char *sql, struct dss_err *err)
 	return 0;
 }
 
+int
+dss_db_busy_ms(void)
+{
+	const char *v = getenv("DSS_DB_BUSY_MS");
+	char *end;
+	long ms;
+
+	if (v == NULL || *v == '\0')
+		return 30000;
+	ms = strtol(v, &end, 10);
+	return *end == '\0' && ms >= 1 && ms <= 3600000 ? (int)ms : 30000;
+}
+
 sqlite3 *
 dss_db_open(const char *path, int flags, struct dss_err *err)
 {
@@ -156,7 +170,7 @@ dss_db_open(const char *path, int flags, struct dss_err *err)
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, 30000);
+	sqlite3_busy_timeout(db, dss_db_busy_ms());
 	sqlite3_extended_result_codes(db, 1);
 	if (!(flags & DSS_DB_READONLY)) {
 		/*
@@ -247,7 +261,7 @@ dss_db_checkpointer_start(struct dss_db_checkpointer *ck, sqlite3 *db)
 	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
-	sqlite3_busy_timeout(ck->db, 30000);
+	sqlite3_busy_timeout(ck->db, dss_db_busy_ms());
 	/* Reading the schema makes the connection see the WAL. */
 	if (sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
 	    NULL) != SQLITE_OK)

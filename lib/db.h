@@ -22,6 +22,14 @@ enum {
 	DSS_DB_READONLY = 2,	/* open read-only; no migration */
 };
 
+/*
+ * How long a connection waits for another writer's lock before a
+ * statement fails with SQLITE_BUSY: 30 s, or the milliseconds in the
+ * environment variable DSS_DB_BUSY_MS (1 to 3600000; the tests shorten
+ * it).  Every connection dss_db_open makes waits this long.
+ */
+int dss_db_busy_ms(void);
+
 /* Returns a handle the caller closes with dss_db_close, or NULL. */
 sqlite3 *dss_db_open(const char *path, int flags, struct dss_err *err);
 void dss_db_close(sqlite3 *db);

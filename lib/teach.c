@@ -1750,7 +1750,7 @@ out:
 	sqlite3_finalize(r.renew);
 	sqlite3_finalize(r.release);
 	dss_db_checkpointer_stop(&r.ck, db);
-	sqlite3_busy_timeout(db, 30000);
+	sqlite3_busy_timeout(db, dss_db_busy_ms());
 	dss_http_free(r.http);
 	dss_lines_free(&r.lines);
 	return rc;
