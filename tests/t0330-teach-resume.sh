@@ -61,7 +61,7 @@ for at in 1 500 1100 1600; do
 	run=$((run + 1))
 	: > "$TMP/run$run.out"
 	dss-teach --db "$DB" --teacher openai:gpt-4o-mini \
-	    --base-url "http://127.0.0.1:$port/v1" --concurrency $CONC \
+	    --base-url "http://127.0.0.1:$port/v1" --concurrency $CONC --lease 2 \
 	    < "$TMP/prompts.jsonl" >> "$TMP/run$run.out" 2> "$TMP/run$run.err" &
 	pid=$!
 	while [ "$(wc -l < "$TMP/run$run.out")" -lt $at ] &&
@@ -85,7 +85,7 @@ ok $? "at least three of the four kills landed mid-run ($killed)"
 
 run=$((run + 1))
 dss-teach --db "$DB" --teacher openai:gpt-4o-mini \
-    --base-url "http://127.0.0.1:$port/v1" --concurrency $CONC \
+    --base-url "http://127.0.0.1:$port/v1" --concurrency $CONC --lease 2 \
     < "$TMP/prompts.jsonl" > "$TMP/final.out" 2> "$TMP/final.err"
 st=$?
 is "$st" 0 "the resumed run completes: exit 0"
@@ -131,7 +131,7 @@ is "$3" $N "resume: every prompt answered by the server"
 echo "# server: $seen requests, $(stat successful) answered, $(stat duplicates) keys answered more than once"
 
 dss-teach --db "$DB" --teacher openai:gpt-4o-mini \
-    --base-url "http://127.0.0.1:$port/v1" --concurrency $CONC \
+    --base-url "http://127.0.0.1:$port/v1" --concurrency $CONC --lease 2 \
     < "$TMP/prompts.jsonl" > "$TMP/again.out" 2> "$TMP/again.err"
 is "$?" 0 "a run after completion: exit 0"
 is "$(stat total)" "$seen" "a run after completion: zero requests"
@@ -150,7 +150,7 @@ ADB="$TMP/anth.db"
 for at in 150 400; do
 	: > "$TMP/arun.out"
 	dss-teach --db "$ADB" --teacher anthropic:claude --samples 2 \
-	    --base-url "http://127.0.0.1:$port" --concurrency $CONC \
+	    --base-url "http://127.0.0.1:$port" --concurrency $CONC --lease 2 \
 	    < "$TMP/p300.jsonl" >> "$TMP/arun.out" 2> "$TMP/arun.err" &
 	pid=$!
 	while [ "$(wc -l < "$TMP/arun.out")" -lt $at ] &&
@@ -166,7 +166,7 @@ sqlite3 "$ADB" 'SELECT id, count(*) FROM teach_cache GROUP BY id' > "$TMP/asnap"
 aseen=$(stat total)
 is "$(sqlite3 "$ADB" 'PRAGMA integrity_check')" ok "anthropic kills: integrity_check ok"
 dss-teach --db "$ADB" --teacher anthropic:claude --samples 2 \
-    --base-url "http://127.0.0.1:$port" --concurrency $CONC \
+    --base-url "http://127.0.0.1:$port" --concurrency $CONC --lease 2 \
     < "$TMP/p300.jsonl" > "$TMP/arun.out" 2> "$TMP/arun.err"
 is "$?" 0 "anthropic resume: exit 0"
 is "$(sqlite3 "$ADB" 'SELECT count(*), count(DISTINCT id) FROM teach_cache')" \
