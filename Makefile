@@ -15,6 +15,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN = -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
+# The suite runs four tests at a time: most of them wait on sockets, sleeps
+# and child processes, not on the CPU.  PROVE_FLAGS= runs them one by one.
+PROVE_FLAGS ?= -j4
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
 	$(CFLAGS) $(PKG_CFLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
@@ -117,10 +120,17 @@ deps-check:
 # The unit and tool tests, then both again built with ASan+UBSan (the tool
 # tests run the tools in bin-asan/: tests/run-test takes the directory
 # from a "bin-asan:" prefix).
+# Every test, the slowest first so that four at a time end together: the
+# tool tests against bin/ and again against the sanitizer builds in bin-asan/.
+SHELL_TESTS = $(wildcard tests/t[0-9]*.sh)
+SLOW_TESTS = $(filter $(addprefix tests/,t0310% t0330% t0370% t0391% t0396% t0800%),$(SHELL_TESTS))
+CHECK_ORDER = $(SLOW_TESTS) $(patsubst %,bin-asan:%,$(SLOW_TESTS)) \
+	$(UNIT_BIN) $(filter-out $(SLOW_TESTS),$(SHELL_TESTS)) $(ASAN_UNIT_BIN) $(REPLAY_BIN) \
+	$(patsubst %,bin-asan:%,$(filter-out $(SLOW_TESTS),$(SHELL_TESTS)))
+
 check: deps-check
 	$(MAKE) all $(UNIT_BIN) $(ASAN_UNIT_BIN) $(ASAN_BINS) $(REPLAY_BIN)
-	prove --timer --exec 'sh tests/run-test' $(UNIT_BIN) tests/t[0-9]*.sh $(ASAN_UNIT_BIN) $(REPLAY_BIN) \
-		$(patsubst %,bin-asan:%,$(wildcard tests/t[0-9]*.sh))
+	prove $(PROVE_FLAGS) --timer --exec 'sh tests/run-test' $(CHECK_ORDER)
 
 demo: deps-check
 	$(MAKE) all
