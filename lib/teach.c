@@ -1041,7 +1041,7 @@ on_done(struct dss_http_req *req, void *arg)
 	if (req->curl_code == 0 && req->status >= 200 && req->status <= 299) {
 		if (dss_jscan_repair(&req->resp, &repaired) == 0 && repaired > 0)
 			r->st->repaired++;
-		raw_masked = dss_teacher_mask(t, req->resp.data, req->resp.len);
+		raw_masked = dss_teacher_mask_json(t, req->resp.data, req->resp.len);
 	}
 	if (req->curl_code != 0) {
 		snprintf(why, sizeof(why), "%s", req->error);
