@@ -258,7 +258,7 @@ add_number(struct dss_buf *out, double d)
 	char s[40];
 	int prec;
 
-	if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d)
 		return dss_buf_addf(out, "%lld", (long long)d);
 	for (prec = 15; prec < 17; prec++) {
 		snprintf(s, sizeof(s), "%.*g", prec, d);

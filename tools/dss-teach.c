@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,37 +70,79 @@ usage(void)
 	exit(2);
 }
 
-static void
-bad_value(const char *opt, const char *v, const char *what)
-{
-	warnx("option '--%s': '%s' is not %s", opt, v, what);
-	usage();
-}
+/*
+ * The ranges of the numeric options: anything outside is a usage error,
+ * never a value quietly wrapped or clamped.
+ */
+#define MAX_CONCURRENCY 4096
+#define MAX_SAMPLES 1000
+#define MAX_RETRIES 1000
+#define MAX_TOKENS 2147483647UL		/* what providers take as an int32 */
+#define MAX_SECONDS 86400.0		/* --lease, --max-wait, --timeout */
+#define MAX_RATE 1e9			/* --rpm, --tpm */
+#define MIN_RPM 0.01			/* a request every 100 minutes */
+#define MAX_USD 1e9			/* --max-cost */
+#define MAX_PRICE 1e6			/* USD per million tokens */
+#define MAX_TEMPERATURE 100.0
+#define MAX_SHARDS 1000000UL
 
-static long
-parse_long(const char *opt, const char *v, long min)
+static unsigned long
+opt_ulong(const char *opt, const char *v, unsigned long min, unsigned long max)
 {
-	char *end;
-	long n;
+	unsigned long n;
 
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno || n < min)
-		bad_value(opt, v, min > 0 ? "a positive integer" : "a whole number");
+	if (tool_parse_ulong(opt, v, min, max, &n) < 0)
+		usage();
 	return n;
 }
 
 static double
-parse_num(const char *opt, const char *v)
+opt_num(const char *opt, const char *v, double min, double max)
 {
-	char *end;
 	double d;
 
-	errno = 0;
-	d = strtod(v, &end);
-	if (*v == '\0' || *end != '\0' || errno || !isfinite(d) || d < 0)
-		bad_value(opt, v, "a non-negative number");
+	if (tool_parse_num(opt, v, min, max, &d) < 0)
+		usage();
 	return d;
+}
+
+/* IN,OUT: two prices in USD per million tokens. */
+static void
+opt_price(const char *v, double *in, double *out)
+{
+	const char *comma = strchr(v, ',');
+	char first[64];
+
+	if (comma == NULL || (size_t)(comma - v) >= sizeof(first))
+		goto bad;
+	memcpy(first, v, (size_t)(comma - v));
+	first[comma - v] = '\0';
+	if (tool_parse_num(NULL, first, 0, MAX_PRICE, in) == 0 &&
+	    tool_parse_num(NULL, comma + 1, 0, MAX_PRICE, out) == 0)
+		return;
+bad:
+	warnx("bad --price '%s': want IN,OUT in USD per million tokens, each a "
+	    "number from 0 to %g", v, MAX_PRICE);
+	usage();
+}
+
+/* I/N: shard I of N. */
+static void
+opt_shard(const char *v, unsigned long *i, unsigned long *n)
+{
+	const char *slash = strchr(v, '/');
+	char first[32];
+
+	if (slash == NULL || (size_t)(slash - v) >= sizeof(first))
+		goto bad;
+	memcpy(first, v, (size_t)(slash - v));
+	first[slash - v] = '\0';
+	if (tool_parse_ulong(NULL, first, 0, MAX_SHARDS - 1, i) == 0 &&
+	    tool_parse_ulong(NULL, slash + 1, 1, MAX_SHARDS, n) == 0 && *i < *n)
+		return;
+bad:
+	warnx("bad --shard '%s': want I/N with 0 <= I < N <= %lu", v, MAX_SHARDS);
+	usage();
 }
 
 struct display {
@@ -376,6 +419,11 @@ load_prices(const char *path, const struct dss_teacher *t, double *in,
 			die("'%s': price of '%s' is not [IN, OUT]", path, t->model);
 		*in = cJSON_GetArrayItem(p, 0)->valuedouble;
 		*out = cJSON_GetArrayItem(p, 1)->valuedouble;
+		/* a negative price would let the spend go down */
+		if (!(*in >= 0 && *in <= MAX_PRICE && *out >= 0 &&
+		    *out <= MAX_PRICE))
+			die("'%s': price of '%s' is not [IN, OUT] with each from 0 "
+			    "to %g USD per million tokens", path, t->model, MAX_PRICE);
 		found = 1;
 	}
 	cJSON_Delete(j);
@@ -421,7 +469,7 @@ main(int argc, char **argv)
 	struct display d = { 0, 0, 0, 0 };
 	const char *dbpath = NULL, *spec = NULL, *base = NULL, *key_env = NULL;
 	const char *prices = NULL, *summary = NULL;
-	char **stops = NULL, *end;
+	char **stops = NULL;
 	sqlite3 *db;
 	int c, status = 0;
 
@@ -436,12 +484,11 @@ main(int argc, char **argv)
 			base = optarg;
 			break;
 		case 'c':
-			o.concurrency = (int)parse_long("concurrency", optarg, 1);
-			if (o.concurrency > 4096)
-				bad_value("concurrency", optarg, "at most 4096");
+			o.concurrency = (int)opt_ulong("concurrency", optarg, 1,
+			    MAX_CONCURRENCY);
 			break;
 		case 'C':
-			o.max_cost = parse_num("max-cost", optarg);
+			o.max_cost = opt_num("max-cost", optarg, 0, MAX_USD);
 			break;
 		case 'd':
 			dbpath = optarg;
@@ -454,38 +501,28 @@ main(int argc, char **argv)
 			key_env = optarg;
 			break;
 		case 'L':
-			o.lease = parse_num("lease", optarg);
-			if (o.lease < 1 || o.lease > 86400)
-				bad_value("lease", optarg, "from 1 to 86400 seconds");
+			o.lease = opt_num("lease", optarg, 1, MAX_SECONDS);
 			break;
 		case 'M':
 			summary = optarg;
 			break;
 		case 'm':
-			o.params.max_tokens = parse_long("max-tokens", optarg, 1);
+			o.params.max_tokens = (long)opt_ulong("max-tokens", optarg, 1,
+			    MAX_TOKENS);
 			break;
 		case 'W':
-			o.max_wait = parse_num("max-wait", optarg);
+			o.max_wait = opt_num("max-wait", optarg, 0, MAX_SECONDS);
 			break;
 		case 'n':
-			o.params.samples = (int)parse_long("samples", optarg, 1);
-			if (o.params.samples > 1000)
-				bad_value("samples", optarg, "at most 1000");
+			o.params.samples = (int)opt_ulong("samples", optarg, 1,
+			    MAX_SAMPLES);
 			break;
 		case 'o':
-			o.timeout_ms = (long)(parse_num("timeout", optarg) * 1000);
-			if (o.timeout_ms <= 0)
-				bad_value("timeout", optarg, "a positive number");
+			o.timeout_ms = (long)(opt_num("timeout", optarg, 0.001,
+			    MAX_SECONDS) * 1000 + 0.5);
 			break;
 		case 'p':
-			errno = 0;
-			o.price_in = strtod(optarg, &end);
-			if (end == optarg || *end != ',' || o.price_in < 0)
-				bad_value("price", optarg, "IN,OUT in USD per million tokens");
-			o.price_out = strtod(end + 1, &end);
-			if (*end != '\0' || o.price_out < 0 || errno ||
-			    !isfinite(o.price_in) || !isfinite(o.price_out))
-				bad_value("price", optarg, "IN,OUT in USD per million tokens");
+			opt_price(optarg, &o.price_in, &o.price_out);
 			o.has_price = 1;
 			break;
 		case 'P':
@@ -495,19 +532,14 @@ main(int argc, char **argv)
 			d.quiet = 1;
 			break;
 		case 'r':
-			o.retries = (int)parse_long("retries", optarg, 0);
+			o.retries = (int)opt_ulong("retries", optarg, 0, MAX_RETRIES);
 			break;
 		case 'R':
-			o.max_requests = parse_long("max-requests", optarg, 0);
+			o.max_requests = (long)opt_ulong("max-requests", optarg, 0,
+			    LONG_MAX);
 			break;
 		case 's':
-			errno = 0;
-			o.shard_i = strtoul(optarg, &end, 10);
-			if (end == optarg || *end != '/' || optarg[0] == '-')
-				bad_value("shard", optarg, "I/N with 0 <= I < N");
-			o.shard_n = strtoul(end + 1, &end, 10);
-			if (*end != '\0' || errno || o.shard_n < 1 || o.shard_i >= o.shard_n)
-				bad_value("shard", optarg, "I/N with 0 <= I < N");
+			opt_shard(optarg, &o.shard_i, &o.shard_n);
 			break;
 		case 'S':
 			if ((stops = realloc(stops, (o.params.nstop + 1) *
@@ -520,15 +552,16 @@ main(int argc, char **argv)
 			spec = optarg;
 			break;
 		case 'T':
-			o.params.temperature = parse_num("temperature", optarg);
+			o.params.temperature = opt_num("temperature", optarg, 0,
+			    MAX_TEMPERATURE);
 			break;
 		case 'V':
 			tool_version();
 		case 'x':
-			o.rpm = parse_num("rpm", optarg);
+			o.rpm = opt_num("rpm", optarg, MIN_RPM, MAX_RATE);
 			break;
 		case 'y':
-			o.tpm = parse_num("tpm", optarg);
+			o.tpm = opt_num("tpm", optarg, 1, MAX_RATE);
 			break;
 		default:
 			usage();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Messages, version and stdout checking shared by every dss tool. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -120,6 +121,42 @@ tool_parse_ulong(const char *opt, const char *arg, unsigned long min,
 		return -1;
 	}
 	*out = n;
+	return 0;
+}
+
+int
+tool_parse_num(const char *opt, const char *arg, double min, double max,
+    double *out)
+{
+	const char *p = arg;
+	size_t digits = 0;
+	char *end;
+	double d;
+
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			digits++;
+	if (digits > 0 && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			digits = 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	errno = 0;
+	d = digits > 0 && *p == '\0' ? strtod(arg, &end) : -1;
+	if (digits == 0 || *p != '\0' || *end != '\0' || !isfinite(d) ||
+	    d < min || d > max) {
+		if (opt != NULL)
+			warnx("bad --%s '%s': want a number from %g to %g", opt, arg,
+			    min, max);
+		return -1;
+	}
+	*out = d;
 	return 0;
 }
 

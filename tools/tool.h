@@ -45,6 +45,15 @@ __attribute__((noreturn)) void tool_usage_exit(FILE *fp, int status);
 int tool_parse_ulong(const char *opt, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out);
 /*
+ * Parses arg, the value of --opt, as a decimal number (digits, an
+ * optional fraction and exponent: no sign, no blanks, no hex, no inf or
+ * nan) from min to max into *out.  Returns 0, or -1 after the warning
+ * "bad --opt 'arg': want a number from min to max"; with opt NULL, -1
+ * without a warning (the caller words it).
+ */
+int tool_parse_num(const char *opt, const char *arg, double min, double max,
+    double *out);
+/*
  * Checks the value of --dataset: 0 when the dataset has a manifest; 2
  * after the warning "unknown dataset 'x' (known: ...)", for the caller's
  * usage error; 1 after the warning of another failure (a manifest that

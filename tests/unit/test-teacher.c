@@ -402,6 +402,10 @@ test_key(void)
 	p.temperature = 0.8;
 	dss_teacher_key(&a, m1, &p, 0, k3);
 	ok(strcmp(k1, k3) != 0, "key: the parameters are part of it");
+	/* no undefined conversion of a number past long long (UBSan run) */
+	p.temperature = 1e300;
+	ok(dss_teacher_key(&a, m1, &p, 0, k3) == 0 && strcmp(k1, k3) != 0,
+	    "key: a temperature of 1e300 is written as a number");
 	dss_teacher_close(&a);
 	dss_teacher_close(&b);
 	dss_teacher_close(&c);
