@@ -124,6 +124,29 @@ tool_parse_ulong(const char *opt, const char *arg, unsigned long min,
 	return 0;
 }
 
+void
+tool_catch_signals(void (*handler)(int))
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
+void
+tool_die_of(int sig)
+{
+	signal(sig, SIG_DFL);
+	raise(sig);
+	exit(128 + sig);
+}
+
 int
 tool_parse_num(const char *opt, const char *arg, double min, double max,
     double *out)

@@ -60,6 +60,16 @@ int tool_parse_num(const char *opt, const char *arg, double min, double max,
  * does not load).
  */
 int tool_check_dataset(const char *name);
+/*
+ * Installs handler for SIGTERM, SIGINT and SIGHUP, except those ignored
+ * when the tool started (as nohup and background jobs of a shell leave
+ * them), without SA_RESTART so that a blocked write returns.  The handler
+ * should only note the signal; the tool finishes its cleanup, then calls
+ * tool_die_of.
+ */
+void tool_catch_signals(void (*handler)(int));
+/* Dies of sig (exit status 128 + sig), as if it had not been caught. */
+__attribute__((noreturn)) void tool_die_of(int sig);
 /* True when stderr is a terminal (for progress displays). */
 int tool_stderr_tty(void);
 
