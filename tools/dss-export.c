@@ -178,7 +178,7 @@ main(int argc, char **argv)
 	struct dss_export *x;
 	const char *card = NULL;
 	char *cmdline;
-	int c, st = 0;
+	int c, st = 0, failed = 0;
 
 	tool_init("dss-export");
 	if ((cmdline = command_line(argc, argv)) == NULL)
@@ -256,7 +256,7 @@ main(int argc, char **argv)
 	if (dss_export_run(x, stdout, "stdout", &err) < 0) {
 		if (!got_signal)
 			warn_err(&err);
-		st = 1;
+		st = failed = 1;
 	} else {
 		summary(x, &o);
 		if (card != NULL && dss_export_card(x, card, cmdline, &err) < 0) {
@@ -270,7 +270,7 @@ main(int argc, char **argv)
 		fclose(stdout);
 		tool_die_of(got_signal);
 	}
-	if (tool_fshut(stdout, "stdout"))
+	if (tool_fshut_after(stdout, "stdout", failed))
 		st = 1;
 	return st;
 }

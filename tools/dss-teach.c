@@ -471,7 +471,7 @@ main(int argc, char **argv)
 	const char *prices = NULL, *summary = NULL;
 	char **stops = NULL;
 	sqlite3 *db;
-	int c, status = 0;
+	int c, status = 0, failed = 0;
 
 	tool_init("dss-teach");
 	dss_teach_opts_init(&o);
@@ -611,7 +611,7 @@ main(int argc, char **argv)
 	o.total = o.shard_n > 1 ? 0 : count_lines(stdin);
 	if (dss_teach_run(db, &o, stdin, "stdin", stdout, &st, &err) < 0) {
 		warn_err(&err);
-		status = 1;
+		status = failed = 1;
 	} else {
 		if (!d.quiet)
 			print_groups(&st, priced);
@@ -646,7 +646,7 @@ main(int argc, char **argv)
 	dss_db_close(db);
 	dss_teacher_close(&teacher);
 	free(stops);
-	if (tool_fshut(stdout, "stdout"))
+	if (tool_fshut_after(stdout, "stdout", failed))
 		status = 1;
 	return status;
 }

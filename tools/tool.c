@@ -96,6 +96,16 @@ tool_fshut(FILE *fp, const char *name)
 	return 0;
 }
 
+int
+tool_fshut_after(FILE *fp, const char *name, int failed)
+{
+	if (failed && ferror(fp)) {
+		fclose(fp);
+		return 1;
+	}
+	return tool_fshut(fp, name);
+}
+
 void
 tool_usage_exit(FILE *fp, int status)
 {

@@ -31,6 +31,14 @@ __attribute__((noreturn)) void tool_version(void);
  */
 int tool_fshut(FILE *fp, const char *name);
 /*
+ * As tool_fshut, at the end of a run whose library checks every write:
+ * when the run failed and said why (failed nonzero) and fp's error
+ * indicator is set, the failure was that write, already reported with
+ * its cause, so fp is closed without a second message (whose errno
+ * would be stale by now).  Returns 1 on any write error, else 0.
+ */
+int tool_fshut_after(FILE *fp, const char *name, int failed);
+/*
  * Ends a tool's usage(): after -h/--help (fp is stdout) checks stdout and
  * exits 0, or 1 on a write error; otherwise exits with status (2 for a
  * usage error).
