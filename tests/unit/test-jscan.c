@@ -135,7 +135,7 @@ static void
 test_members(void)
 {
 	const char *s = "{\"dataset\":\"cqa\",\"index\":42,\"fields\":{\"choices\":"
-	    "[\"a\",\"b\\\"c\"]},\"k\\u0041\":null,\"dataset\":\"again\"}";
+	    "[\"a\",\"b\\\"c\"]},\"k\\u0041\":null,\"datasets\":\"again\"}";
 	struct dss_jscan j = DSS_JSCAN_INIT, sub = DSS_JSCAN_INIT;
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_buf b = DSS_BUF_INIT;
@@ -145,7 +145,7 @@ test_members(void)
 	is_int((long long)j.n, 5, "five members");
 	m = dss_jscan_get(&j, "dataset");
 	ok(m != NULL && m->type == DSS_JSCAN_STRING && m->vallen == 5 &&
-	    memcmp(m->val, "\"cqa\"", 5) == 0, "the first of a duplicate key wins");
+	    memcmp(m->val, "\"cqa\"", 5) == 0, "a string member");
 	m = dss_jscan_get(&j, "index");
 	ok(m != NULL && m->type == DSS_JSCAN_NUMBER && m->vallen == 2,
 	    "number span");
@@ -167,6 +167,49 @@ test_members(void)
 	dss_buf_free(&b);
 	dss_jscan_free(&j);
 	dss_jscan_free(&sub);
+}
+
+/* A name given twice is refused; a few names or many, plain or escaped. */
+static void
+test_twice(void)
+{
+	struct dss_jscan j = DSS_JSCAN_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_buf b = DSS_BUF_INIT;
+	const char *s;
+	int i;
+
+	s = "{\"id\":\"a\",\"input\":\"x\",\"id\":\"b\"}";
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == -1, "a name twice: refused");
+	is_str(err.msg, "field 'id' is given twice", "  named");
+	ok(dss_jscan_object(NULL, s, strlen(s), &err) == -1,
+	    "  also when only validating");
+	ok(dss_jscan_check(s, strlen(s), &err) == -1, "  also in a whole document");
+	s = "{\"id\":\"a\",\"\\u0069d\":\"b\"}";
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == -1 &&
+	    strcmp(err.msg, "field 'id' is given twice") == 0,
+	    "names compare decoded ('%s')", err.msg);
+	s = "{\"\":1,\"\":2}";
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == -1, "the empty name twice");
+	s = "{\"ab\":1,\"ba\":2,\"aab\":3,\"a\":{\"x\":1,\"x\":2},\"b\":[{\"y\":1},{\"y\":2}]}";
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == 0,
+	    "names alike but not equal, and repeats below the top level, pass");
+	s = "[{\"y\":1},{\"y\":2}]";
+	ok(dss_jscan_array(&j, s, strlen(s), &err) == 0, "an array's objects pass");
+	/* 1000 members, the slow way: unique, then one repeated */
+	dss_buf_addch(&b, '{');
+	for (i = 0; i < 1000; i++)
+		dss_buf_addf(&b, "%s\"k%d\":%d", i ? "," : "", i, i);
+	dss_buf_addch(&b, '}');
+	ok(dss_jscan_object(&j, b.data, b.len, &err) == 0 && j.n == 1000,
+	    "1000 names, all different");
+	dss_buf_truncate(&b, b.len - 1);
+	dss_buf_adds(&b, ",\"k\\u0035\\u0030\":0}");
+	ok(dss_jscan_object(&j, b.data, b.len, &err) == -1 &&
+	    strcmp(err.msg, "field 'k50' is given twice") == 0,
+	    "1001 names, one twice ('%s')", err.msg);
+	dss_buf_free(&b);
+	dss_jscan_free(&j);
 }
 
 static void
@@ -369,6 +412,7 @@ main(void)
 {
 	test_validity();
 	test_members();
+	test_twice();
 	test_strings();
 	test_text();
 	test_repair();
