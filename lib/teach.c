@@ -463,7 +463,8 @@ from_cache(struct run *r, struct job *j, int k)
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {
 			r->fatal = 1;
-			return dss_err_set(r->err, "database: %s", sqlite3_errmsg(r->db));
+			return dss_err_set(r->err, "database '%s': %s",
+			    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
 		}
 	}
 	return hit;
@@ -519,7 +520,8 @@ lease_take(struct run *r, const char *key, int *lapsed)
 	return 1;
 dberr:
 	r->fatal = 1;
-	return dss_err_set(r->err, "database: %s", sqlite3_errmsg(r->db));
+	return dss_err_set(r->err, "database '%s': %s",
+	    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
 }
 
 /*
@@ -864,7 +866,8 @@ flush_results(struct run *r)
 	rc = 0;
 	goto out;
 dberr:
-	dss_err_set(r->err, "database: %s", sqlite3_errmsg(r->db));
+	dss_err_set(r->err, "database '%s': %s",
+	    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
 fail:
 	dss_db_rollback(r->db);
 	r->fatal = 1;

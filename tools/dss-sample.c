@@ -213,7 +213,9 @@ main(int argc, char **argv)
 		m = load_manifest(dataset, &cfg);
 		dataset = m->name;
 	}
-	if ((db = dss_db_open(argv[0], 0, &err)) == NULL)
+	/* Listing and showing only read: a read-only database will do. */
+	if ((db = dss_db_open(argv[0], list || show ? DSS_DB_READONLY : 0,
+	    &err)) == NULL)
 		die_err(&err);
 	if (list) {
 		status = dss_sample_list(db, dataset, print_subset, NULL, &err);
