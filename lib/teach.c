@@ -1584,6 +1584,13 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 		double now = dss_http_now(), wake = now + 1.0;
 		int timeout;
 
+		if (o->stop != NULL && *o->stop && !r.stopping) {
+			int sig = *o->stop;
+
+			stop_run(&r, "interrupted by %s", sig == SIGTERM ? "SIGTERM" :
+			    sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" :
+			    "a signal");
+		}
 		if (want_read(&r) && read_batch(&r) < 0)
 			goto out;
 		if (st->leased > 0) {

@@ -21,6 +21,7 @@
 #ifndef DSS_TEACH_H
 #define DSS_TEACH_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include <sqlite3.h>
@@ -97,6 +98,13 @@ struct dss_teach_opts {
 	double max_wait;		/* longest server-asked wait, seconds */
 	double lease;			/* lease time in seconds; 0 = no leases */
 	const char *cacert;		/* PEM file of CAs to trust, or NULL */
+	/*
+	 * When not NULL and set to a signal number (by a tool's handler),
+	 * the run sends nothing more and reads no further, finishes what is
+	 * in flight (those answers are paid for: they are cached and
+	 * emitted), and ends with stop_reason "interrupted by SIGTERM".
+	 */
+	volatile sig_atomic_t *stop;
 	/* Called with one-line messages about failed prompts and bad records. */
 	void (*report)(void *arg, const char *msg);
 	/* Called about once a second, and once at the end with final = 1. */

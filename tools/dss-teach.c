@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,23 @@ opt_shard(const char *v, unsigned long *i, unsigned long *n)
 bad:
 	warnx("bad --shard '%s': want I/N with 0 <= I < N <= %lu", v, MAX_SHARDS);
 	usage();
+}
+
+/*
+ * The first SIGTERM, SIGINT or SIGHUP stops the sending: the answers in
+ * flight are paid for, so the run waits for them, keeps them, and then
+ * the tool dies of the signal.  A second one ends it at once.
+ */
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	if (got_signal) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	got_signal = sig;
 }
 
 struct display {
@@ -609,6 +627,8 @@ main(int argc, char **argv)
 	o.progress = on_progress;
 	o.arg = &d;
 	o.total = o.shard_n > 1 ? 0 : count_lines(stdin);
+	o.stop = &got_signal;
+	tool_catch_signals(on_signal);
 	if (dss_teach_run(db, &o, stdin, "stdin", stdout, &st, &err) < 0) {
 		warn_err(&err);
 		status = failed = 1;
@@ -648,5 +668,7 @@ main(int argc, char **argv)
 	free(stops);
 	if (tool_fshut_after(stdout, "stdout", failed))
 		status = 1;
+	if (got_signal)
+		tool_die_of(got_signal);
 	return status;
 }
