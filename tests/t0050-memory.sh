@@ -5,9 +5,10 @@
 # dss-prompt, dss-filter and dss-teach (its window; the replay file is the
 # same for both) must not grow by more than 4 MiB from one to the other;
 # dss-store, dss-export and dss-stats, whose SQLite page cache fills up to
-# its limit first, must stay under a fixed ceiling.  The figures are
-# printed as TAP comments, for README.md's "Guarantees".  Under ASan the
-# memory is the sanitizer's: skipped.
+# its limit first, must stay under a fixed ceiling, and so must dss-eval
+# and dss-sample, which hold the gold labels and the split's ids.  The
+# figures are printed as TAP comments, for README.md's "Guarantees".
+# Under ASan the memory is the sanitizer's: skipped.
 . "$(dirname "$0")/lib.sh"
 
 if [ -n "$ASAN" ]; then
@@ -49,6 +50,11 @@ for n in 20000 80000; do
 	peak $n store "dss-store s$n.db <ex$n.jsonl && dss-store s$n.db <tr$n.jsonl"
 	peak $n export "dss-export s$n.db --dataset svamp --split train --filter none --rationales all >exp$n.jsonl"
 	peak $n stats "dss-stats s$n.db"
+	awk -F'"label":"' '{ split($2, a, "\""); split($0, b, "\"id\":\""); split(b[2], c, "\"");
+	    printf "{\"id\":\"%s\",\"prediction\":\"%s\",\"method\":\"m\"}\n", c[1], a[1] }' \
+	    ex$n.jsonl >pred$n.jsonl
+	peak $n eval "dss-eval --gold ex$n.jsonl --pred pred$n.jsonl --resamples 10"
+	peak $n sample "dss-sample --dataset svamp s$n.db"
 done
 is "$(wc -l <exp80000.jsonl | tr -d ' ')" 160000 "the export of 80,000 examples is whole"
 
@@ -75,4 +81,8 @@ under teach 65536
 under store 131072
 under export 65536
 under stats 65536
+# These two hold what they must: the gold labels, and the split's ids to
+# sort; they grow with those, not with anything else.
+under eval 65536
+under sample 65536
 done_testing
