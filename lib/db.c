@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Opening, migrating and transacting on the dss SQLite database. */
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "buf.h"
 #include "db.h"
 
 static int
@@ -156,14 +159,105 @@ dss_db_busy_ms(void)
 	return *end == '\0' && ms >= 1 && ms <= 3600000 ? (int)ms : 30000;
 }
 
+int
+dss_db_refused_readonly(int rc)
+{
+	return (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN;
+}
+
+int
+dss_db_immutable_uri(const char *path, struct dss_buf *uri)
+{
+	struct stat st;
+	const char *p;
+	int r = 0;
+
+	dss_buf_reset(uri);
+	if (dss_buf_addf(uri, "%s-wal", path) < 0)
+		return -1;
+	if (lstat(uri->data, &st) == 0 || errno != ENOENT)
+		return -1;	/* commits may lie in the WAL: not without it */
+	dss_buf_reset(uri);
+	r |= dss_buf_adds(uri, "file:");
+	/* "//" would start an authority; "./" keeps a relative path one */
+	if (path[0] == '/' && path[1] == '/')
+		r |= dss_buf_adds(uri, "/");
+	for (p = path; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#' ||
+		    (unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			r |= dss_buf_addf(uri, "%%%02X", (unsigned char)*p);
+		else
+			r |= dss_buf_addch(uri, *p);
+	r |= dss_buf_adds(uri, "?immutable=1");
+	return r < 0 ? -1 : 0;
+}
+
+/* Reads the schema's first page: SQLITE_OK, or why it cannot be read. */
+static int
+probe(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
+	    &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = SQLITE_OK;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Opens path read-only.  A WAL database in a directory this process
+ * cannot write has no -shm to share, and SQLite refuses to read it; when
+ * no -wal lies beside it (its last writer closed it, so the file holds
+ * every commit) it is opened as immutable instead: read without locks,
+ * trusting that nobody writes it meanwhile.
+ */
+static sqlite3 *
+open_readonly(const char *path, struct dss_err *err)
+{
+	struct dss_buf uri = DSS_BUF_INIT;
+	sqlite3 *db = NULL, *im = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		dss_err_set(err, "cannot open database '%s': %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, dss_db_busy_ms());
+	if (dss_db_refused_readonly(probe(db)) &&
+	    dss_db_immutable_uri(path, &uri) == 0) {
+		if (sqlite3_open_v2(uri.data, &im, SQLITE_OPEN_READONLY |
+		    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+		    probe(im) == SQLITE_OK) {
+			sqlite3_close(db);
+			db = im;
+		} else
+			sqlite3_close(im);	/* the caller meets the first error */
+	}
+	dss_buf_free(&uri);
+	return db;
+}
+
 sqlite3 *
 dss_db_open(const char *path, int flags, struct dss_err *err)
 {
 	sqlite3 *db = NULL;
 	int oflags;
 
-	oflags = (flags & DSS_DB_READONLY) ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | ((flags & DSS_DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	if (flags & DSS_DB_READONLY) {
+		if ((db = open_readonly(path, err)) == NULL)
+			return NULL;
+		sqlite3_busy_timeout(db, dss_db_busy_ms());
+		sqlite3_extended_result_codes(db, 1);
+		return db;
+	}
+	/* URIs for ATTACH: a merged shard may be read as immutable */
+	oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | ((flags & DSS_DB_CREATE) ?
+	    SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		dss_err_set(err, "cannot open database '%s': %s", path,
 		    db ? sqlite3_errmsg(db) : "out of memory");
@@ -172,20 +266,18 @@ dss_db_open(const char *path, int flags, struct dss_err *err)
 	}
 	sqlite3_busy_timeout(db, dss_db_busy_ms());
 	sqlite3_extended_result_codes(db, 1);
-	if (!(flags & DSS_DB_READONLY)) {
-		/*
-		 * Records are JSON of a kilobyte or so: 16 KiB pages hold more
-		 * of them per page and cut the I/O of bulk loads by a third.
-		 * This only takes effect on a new, empty database (before WAL).
-		 */
-		if (exec_patiently(db, "PRAGMA page_size = 16384", err) < 0 ||
-		    exec_patiently(db, "PRAGMA journal_mode = WAL", err) < 0 ||
-		    dss_db_exec(db, "PRAGMA synchronous = NORMAL", err) < 0 ||
-		    dss_db_exec(db, "PRAGMA foreign_keys = ON", err) < 0 ||
-		    migrate(db, err) < 0) {
-			sqlite3_close(db);
-			return NULL;
-		}
+	/*
+	 * Records are JSON of a kilobyte or so: 16 KiB pages hold more of
+	 * them per page and cut the I/O of bulk loads by a third.  This only
+	 * takes effect on a new, empty database (before WAL).
+	 */
+	if (exec_patiently(db, "PRAGMA page_size = 16384", err) < 0 ||
+	    exec_patiently(db, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    dss_db_exec(db, "PRAGMA synchronous = NORMAL", err) < 0 ||
+	    dss_db_exec(db, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    migrate(db, err) < 0) {
+		sqlite3_close(db);
+		return NULL;
 	}
 	return db;
 }

@@ -30,8 +30,26 @@ enum {
  */
 int dss_db_busy_ms(void);
 
-/* Returns a handle the caller closes with dss_db_close, or NULL. */
+/*
+ * Returns a handle the caller closes with dss_db_close, or NULL.  With
+ * DSS_DB_READONLY a WAL database in a directory this process cannot
+ * write (so its -shm cannot be made) is read as immutable when no -wal
+ * file lies beside it: without locks, so nobody may write it meanwhile.
+ */
 sqlite3 *dss_db_open(const char *path, int flags, struct dss_err *err);
+
+/* True when an SQLite result code says the file could not be read for
+ * want of write access (SQLITE_READONLY, SQLITE_CANTOPEN). */
+int dss_db_refused_readonly(int rc);
+/*
+ * Writes into uri the URI that opens path as immutable ("file:...?
+ * immutable=1", with '%', '?', '#' and other bytes percent-encoded), for
+ * a database whose directory cannot be written.  Returns -1 when a -wal
+ * file lies beside it (commits may be there, and immutable would miss
+ * them) or out of memory.
+ */
+struct dss_buf;
+int dss_db_immutable_uri(const char *path, struct dss_buf *uri);
 void dss_db_close(sqlite3 *db);
 
 /* Runs SQL with no results.  On error err says "PATH: MESSAGE". */

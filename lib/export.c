@@ -152,8 +152,11 @@ dss_export_query(struct dss_export *x, const char *sql, struct dss_err *err, ...
 int
 dss_export_step(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 {
-	int rc = sqlite3_step(st);
+	int rc;
 
+	if (x->o.stop != NULL && *x->o.stop)
+		return dss_err_set(err, "interrupted");
+	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)

@@ -22,6 +22,7 @@
 #ifndef DSS_EXPORT_H
 #define DSS_EXPORT_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -74,6 +75,12 @@ struct dss_export_opts {
 	 * and for the data card.
 	 */
 	unsigned given;
+	/*
+	 * When not NULL and nonzero (a tool's signal handler sets it), the
+	 * run stops before its next row with err "interrupted", as after any
+	 * error: for release, the temporary directory is removed.
+	 */
+	volatile sig_atomic_t *stop;
 };
 
 enum {
@@ -84,7 +91,7 @@ enum {
 
 #define DSS_EXPORT_OPTS_INIT { NULL, NULL, NULL, "gold", DSS_EXPORT_T5, \
 	DSS_EXPORT_GOLD, DSS_EXPORT_AGREE, DSS_EXPORT_FIRST, \
-	DSS_EXPORT_LABEL_ONLY, DSS_EXPORT_PREFIXES, NULL, 0 }
+	DSS_EXPORT_LABEL_ONLY, DSS_EXPORT_PREFIXES, NULL, 0, NULL }
 
 /*
  * Checks the options for what makes no sense whatever the database holds

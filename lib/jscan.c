@@ -745,8 +745,9 @@ fast_top(struct dss_jscan *j, const char *s, size_t n, char open)
 	p = fast_ws(p, e);
 	if (p >= e)
 		return 0;
-	if (open != 0) {
-		if (*p != (unsigned char)open)
+	if (open != 0 || *p == '{') {
+		/* a top-level object's members are recorded, to check names */
+		if (open != 0 && *p != (unsigned char)open)
 			return 0;
 		q = fast_container(p, e, 0, j, &oom);
 	} else if (*p == '"') {
@@ -760,58 +761,197 @@ fast_top(struct dss_jscan *j, const char *s, size_t n, char open)
 	return q != NULL && fast_ws(q, e) == e;
 }
 
+/* A member's name, decoded when it holds an escape (into tmp). */
+static int
+key_text(const struct dss_jscan_member *m, struct dss_buf *tmp,
+    const char **k, size_t *klen)
+{
+	if (!m->key_escaped) {
+		*k = m->key;
+		*klen = m->keylen;
+		return 0;
+	}
+	dss_buf_reset(tmp);
+	if (dss_jscan_unquote(tmp, m->key - 1, m->keylen + 2) < 0)
+		return -1;
+	*k = tmp->data;
+	*klen = tmp->len;
+	return 0;
+}
+
+struct name {
+	const char *k;
+	size_t len;
+};
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	const struct name *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->k, y->k, n);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Names a member given twice in err: "field 'F' is given twice". */
+static int
+twice(struct dss_err *err, const char *k, size_t klen)
+{
+	return dss_err_set(err, "field '%.*s' is given twice",
+	    (int)(klen > 100 ? 100 : klen), k);
+}
+
+/*
+ * Refuses an object whose members repeat a name: readers differ on which
+ * one counts (cJSON the first, Python's json the last), so a record must
+ * not leave it to them.  Names are compared decoded.  A few members are
+ * told apart by a 64-bit mask of a hash of their names; many (a hostile
+ * line) are sorted.  Returns 0, -1 with err set, or -2 out of memory.
+ */
+static int
+unique_names(const struct dss_jscan *j, struct dss_err *err)
+{
+	struct dss_buf t1 = DSS_BUF_INIT, arena = DSS_BUF_INIT;
+	struct name *v = NULL;
+	uint64_t seen = 0;
+	size_t i, a, esc = 0;
+	int r = 0;
+
+	if (j->n < 2)
+		return 0;
+	for (i = 0; i < j->n; i++)
+		esc += j->m[i].key_escaped;
+	if (j->n <= 64 && esc == 0) {
+		for (i = 0; i < j->n; i++) {
+			const struct dss_jscan_member *m = &j->m[i];
+			unsigned h = m->keylen == 0 ? 0 : ((unsigned char)m->key[0] * 7u +
+			    (unsigned char)m->key[m->keylen - 1] + (unsigned)m->keylen) & 63;
+
+			if (seen & ((uint64_t)1 << h)) {
+				for (a = 0; a < i; a++)
+					if (j->m[a].keylen == m->keylen &&
+					    memcmp(j->m[a].key, m->key, m->keylen) == 0)
+						return twice(err, m->key, m->keylen);
+			}
+			seen |= (uint64_t)1 << h;
+		}
+		return 0;
+	}
+	/* the slow way: every name decoded, sorted, neighbours compared */
+	if ((v = malloc(j->n * sizeof(*v))) == NULL) {
+		r = -2;
+		goto out;
+	}
+	for (i = 0; i < j->n; i++) {
+		const char *k;
+		size_t klen;
+
+		if (key_text(&j->m[i], &t1, &k, &klen) < 0) {
+			r = -2;
+			goto out;
+		}
+		if (j->m[i].key_escaped) {
+			/* offsets into the arena, made pointers once it is whole */
+			v[i].k = (const char *)(uintptr_t)arena.len;
+			if (dss_buf_add(&arena, k, klen) < 0) {
+				r = -2;
+				goto out;
+			}
+		} else
+			v[i].k = k;
+		v[i].len = klen;
+	}
+	for (i = 0; i < j->n; i++)
+		if (j->m[i].key_escaped)
+			v[i].k = arena.data + (uintptr_t)v[i].k;
+	qsort(v, j->n, sizeof(*v), cmp_name);
+	for (i = 1; i < j->n; i++)
+		if (cmp_name(&v[i - 1], &v[i]) == 0) {
+			r = twice(err, v[i].k, v[i].len);
+			break;
+		}
+out:
+	if (r == -2)
+		dss_err_errno(err, ENOMEM, "JSON members");
+	free(v);
+	dss_buf_free(&t1);
+	dss_buf_free(&arena);
+	return r;
+}
+
 static int
 top(struct dss_jscan *j, const char *s, size_t n, char open,
     struct dss_err *err)
 {
 	struct scan sc = { s, n, 0, 0, 0, W_SYNTAX, 0, NULL, 0, -1 };
-	int r;
+	struct dss_jscan local = DSS_JSCAN_INIT;
+	size_t i0 = 0;
+	int r, isobj;
 
+	/* A top-level object's member names are checked, so they are recorded. */
+	while (i0 < n && (s[i0] == ' ' || s[i0] == '\t' || s[i0] == '\n' ||
+	    s[i0] == '\r'))
+		i0++;
+	if ((isobj = i0 < n && s[i0] == '{') && j == NULL)
+		j = &local;
 	if (j != NULL)
 		j->n = 0;
-	if ((r = fast_top(j, s, n, open)) == 1)
-		return 0;
-	if (r == -2) {
-		dss_err_errno(err, ENOMEM, "JSON members");
-		return -2;
+	if ((r = fast_top(j, s, n, open)) == 1) {
+		r = isobj ? unique_names(j, err) : 0;
+		goto out;
 	}
+	if (r == -2)
+		goto oom;
 	/* Not valid, or not as the fast scan reads it: read it precisely. */
 	if (j != NULL)
 		j->n = 0;
 	ws(&sc);
-	if (n - sc.i >= 3 && memcmp(s + sc.i, DSS_UTF8_BOM, 3) == 0)
-		return dss_err_set(err, "a byte-order mark (U+FEFF) at byte %zu "
+	if (n - sc.i >= 3 && memcmp(s + sc.i, DSS_UTF8_BOM, 3) == 0) {
+		r = dss_err_set(err, "a byte-order mark (U+FEFF) at byte %zu "
 		    "where JSON should start", sc.i);
+		goto out;
+	}
 	if (open != 0 && (sc.i >= n || s[sc.i] != open)) {
 		enum dss_jscan_type t;
 
 		/* Valid JSON of another type, or not JSON at all? */
 		if (value(&sc, &t) == 0) {
 			ws(&sc);
-			if (sc.i == n)
-				return dss_err_set(err, "record is not a JSON %s",
+			if (sc.i == n) {
+				r = dss_err_set(err, "record is not a JSON %s",
 				    open == '{' ? "object" : "array");
+				goto out;
+			}
 		}
-		return scan_error(&sc, err);
+		r = scan_error(&sc, err);
+		goto out;
 	}
-	if (open != 0)
+	if (open != 0 || isobj)
 		r = container(&sc, j);
 	else {
 		enum dss_jscan_type t;
 
 		r = value(&sc, &t);
 	}
-	if (r == -2) {
-		dss_err_errno(err, ENOMEM, "JSON members");
-		return -2;
-	}
+	if (r == -2)
+		goto oom;
 	if (r == 0) {
 		ws(&sc);
-		if (sc.i == n)
-			return 0;
+		if (sc.i == n) {
+			r = isobj ? unique_names(j, err) : 0;
+			goto out;
+		}
 		sc.why = W_SYNTAX;
 	}
-	return scan_error(&sc, err);
+	r = scan_error(&sc, err);
+out:
+	dss_jscan_free(&local);
+	return r;
+oom:
+	dss_jscan_free(&local);
+	dss_err_errno(err, ENOMEM, "JSON members");
+	return -2;
 }
 
 int

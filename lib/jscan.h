@@ -12,8 +12,9 @@
  * The scanner holds text to the rules every dss tool applies to its
  * input records (see "Input records" in dss(7)): strict RFC 8259 JSON,
  * strings of valid UTF-8 (no overlong forms, no encoded surrogates,
- * nothing past U+10FFFF), and no escape that decodes to a NUL (\u0000)
- * or to half of a UTF-16 surrogate pair.  A byte-order mark is not JSON:
+ * nothing past U+10FFFF), no escape that decodes to a NUL (\u0000)
+ * or to half of a UTF-16 surrogate pair, and a top-level object whose
+ * member names (decoded) are all different.  A byte-order mark is not JSON:
  * the line reader (jsonl.h) drops one at the start of its input and the
  * scanner names any other.  The same module repairs teacher responses,
  * which are not ours to refuse: dss_jscan_repair.
@@ -64,7 +65,7 @@ struct dss_jscan {
  * UTF-8 (byte 0xff at byte N)", "field 'F' holds a NUL character
  * (\u0000 at byte N)", "field 'F' holds a lone surrogate (\ud800 at
  * byte N)", "a byte-order mark (U+FEFF) at byte N where JSON should
- * start"; or -2 when out of memory.  The spans stay valid as long as s
+ * start", "field 'F' is given twice"; or -2 when out of memory.  The spans stay valid as long as s
  * does.  j may be NULL to validate only.
  */
 int dss_jscan_object(struct dss_jscan *j, const char *s, size_t n,

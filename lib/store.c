@@ -749,11 +749,12 @@ dss_store_merge(sqlite3 *db, const char *path, struct dss_store_counts *c,
     struct dss_err *err)
 {
 	struct dss_store_counts mine;
+	struct dss_buf uri = DSS_BUF_INIT;
 	struct stat in, out;
 	const char *main_path = sqlite3_db_filename(db, "main");
 	sqlite3_stmt *st = NULL;
-	long long version;
-	int type, attached = 0, r = -1;
+	long long version = 0;
+	int type, attached = 0, r = -1, rc;
 
 	memset(&mine, 0, sizeof(mine));
 	if (stat(path, &in) < 0)
@@ -768,16 +769,32 @@ dss_store_merge(sqlite3 *db, const char *path, struct dss_store_counts *c,
 	    err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		dss_err_set(err, "cannot open database '%s': %s", path,
-		    sqlite3_errmsg(db));
-		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		attached = 1;
+		rc = query_int(db, "PRAGMA dss_merge_src.user_version", &version,
+		    err) < 0 ? sqlite3_extended_errcode(db) : SQLITE_OK;
 	}
-	attached = 1;
-	if (query_int(db, "PRAGMA dss_merge_src.user_version", &version,
-	    err) < 0) {
-		dss_err_set(err, "cannot read database '%s': %s", path,
-		    sqlite3_errmsg(db));
+	if (rc != SQLITE_OK && dss_db_refused_readonly(rc) &&
+	    dss_db_immutable_uri(path, &uri) == 0) {
+		/* a shard in a directory this process cannot write: read as
+		 * immutable, as dss_db_open reads one */
+		if (attached)
+			sqlite3_exec(db, "DETACH DATABASE dss_merge_src", NULL,
+			    NULL, NULL);
+		attached = 0;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, uri.data, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+			attached = 1;
+			rc = query_int(db, "PRAGMA dss_merge_src.user_version",
+			    &version, err) < 0 ? sqlite3_extended_errcode(db) :
+			    SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		dss_err_set(err, "cannot %s database '%s': %s", attached ? "read" :
+		    "open", path, sqlite3_errmsg(db));
 		goto out;
 	}
 	if (version == 0) {
@@ -816,5 +833,6 @@ out:
 	sqlite3_finalize(st);
 	if (attached)
 		sqlite3_exec(db, "DETACH DATABASE dss_merge_src", NULL, NULL, NULL);
+	dss_buf_free(&uri);
 	return r;
 }

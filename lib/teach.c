@@ -469,7 +469,8 @@ from_cache(struct run *r, struct job *j, int k)
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {
 			r->fatal = 1;
-			return dss_err_set(r->err, "database: %s", sqlite3_errmsg(r->db));
+			return dss_err_set(r->err, "database '%s': %s",
+			    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
 		}
 	}
 	return hit;
@@ -525,7 +526,8 @@ lease_take(struct run *r, const char *key, int *lapsed)
 	return 1;
 dberr:
 	r->fatal = 1;
-	return dss_err_set(r->err, "database: %s", sqlite3_errmsg(r->db));
+	return dss_err_set(r->err, "database '%s': %s",
+	    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
 }
 
 /*
@@ -1099,7 +1101,7 @@ on_done(struct dss_http_req *req, void *arg)
 	if (req->curl_code == 0 && req->status >= 200 && req->status <= 299) {
 		if (dss_jscan_repair(&req->resp, &repaired) == 0 && repaired > 0)
 			r->st->repaired++;
-		raw_masked = dss_teacher_mask(t, req->resp.data, req->resp.len);
+		raw_masked = dss_teacher_mask_json(t, req->resp.data, req->resp.len);
 	}
 	if (req->curl_code != 0) {
 		snprintf(why, sizeof(why), "%s", req->error);
@@ -1636,6 +1638,13 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 		double now = dss_http_now(), wake = now + 1.0;
 		int timeout;
 
+		if (o->stop != NULL && *o->stop && !r.stopping) {
+			int sig = *o->stop;
+
+			stop_run(&r, "interrupted by %s", sig == SIGTERM ? "SIGTERM" :
+			    sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" :
+			    "a signal");
+		}
 		if (want_read(&r) && read_batch(&r) < 0)
 			goto out;
 		if (st->leased > 0) {

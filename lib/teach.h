@@ -21,6 +21,7 @@
 #ifndef DSS_TEACH_H
 #define DSS_TEACH_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include <sqlite3.h>
@@ -121,6 +122,13 @@ struct dss_teach_opts {
 					   provider's limit */
 	double batch_in, batch_out;	/* batch price, USD per million tokens
 					   (when has_price) */
+	/*
+	 * When not NULL and set to a signal number (by a tool's handler),
+	 * the run sends nothing more and reads no further, finishes what is
+	 * in flight (those answers are paid for: they are cached and
+	 * emitted), and ends with stop_reason "interrupted by SIGTERM".
+	 */
+	volatile sig_atomic_t *stop;
 	/* Called with one-line messages about failed prompts and bad records. */
 	void (*report)(void *arg, const char *msg);
 	/* Called about once a second, and once at the end with final = 1. */

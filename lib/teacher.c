@@ -5,6 +5,7 @@
  * messages with the API key masked.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,7 +258,7 @@ add_number(struct dss_buf *out, double d)
 	char s[40];
 	int prec;
 
-	if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d)
 		return dss_buf_addf(out, "%lld", (long long)d);
 	for (prec = 15; prec < 17; prec++) {
 		snprintf(s, sizeof(s), "%.*g", prec, d);
@@ -369,8 +370,15 @@ out:
 	return r;
 }
 
-size_t
-dss_teacher_mask(const struct dss_teacher *t, char *s, size_t len)
+/*
+ * Finds in s[0..len) every run of DSS_TEACHER_MASK_RUN or more characters
+ * (the whole key when it is shorter) that is also a run of t's key, and
+ * either overwrites it with '*' (hit NULL) or sets hit[i] to 1 for each
+ * byte of it.  Returns the number of bytes found, or (size_t)-1 when the
+ * key cannot be indexed (out of memory).
+ */
+static size_t
+find_key(const struct dss_teacher *t, char *s, size_t len, unsigned char *hit)
 {
 	const unsigned char *key;
 	size_t k, m, i, j, run, masked = 0, first[256], *next;
@@ -379,11 +387,8 @@ dss_teacher_mask(const struct dss_teacher *t, char *s, size_t len)
 		return 0;
 	key = (const unsigned char *)t->key;
 	m = k < DSS_TEACHER_MASK_RUN ? k : DSS_TEACHER_MASK_RUN;
-	if ((next = malloc(k * sizeof(*next))) == NULL) {
-		/* cannot index the key: hide everything rather than risk it */
-		memset(s, '*', len);
-		return len;
-	}
+	if ((next = malloc(k * sizeof(*next))) == NULL)
+		return (size_t)-1;
 	/* the key positions where a run of m can start, by their byte */
 	for (i = 0; i < 256; i++)
 		first[i] = k;
@@ -403,13 +408,197 @@ dss_teacher_mask(const struct dss_teacher *t, char *s, size_t len)
 				run = n;
 		}
 		if (run >= m) {
-			memset(s + i, '*', run);
+			if (hit != NULL)
+				memset(hit + i, 1, run);
+			else
+				memset(s + i, '*', run);
 			masked += run;
 			i += run - 1;
 		}
 	}
 	free(next);
 	return masked;
+}
+
+size_t
+dss_teacher_mask(const struct dss_teacher *t, char *s, size_t len)
+{
+	size_t n = find_key(t, s, len, NULL);
+
+	if (n == (size_t)-1) {
+		/* cannot index the key: hide everything rather than risk it */
+		memset(s, '*', len);
+		return len;
+	}
+	return n;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The code unit of the \uXXXX escape at p (6 bytes there), or -1. */
+static long
+escape_unit(const char *p)
+{
+	long u = 0;
+	int i, h;
+
+	if (p[0] != '\\' || p[1] != 'u')
+		return -1;
+	for (i = 2; i < 6; i++) {
+		if ((h = hexval((unsigned char)p[i])) < 0)
+			return -1;
+		u = u * 16 + h;
+	}
+	return u;
+}
+
+/*
+ * Decodes the string literal body s[0..n) (between its quotes) into dec,
+ * with from[i] the offset in s of the escape (or byte) that decoded byte
+ * i came from.  Lenient: it reads any bytes, decoding what it can.
+ * Returns the decoded length.
+ */
+static size_t
+decode_literal(const char *s, size_t n, unsigned char *dec, uint32_t *from)
+{
+	size_t i = 0, d = 0;
+
+	while (i < n) {
+		unsigned char b[4];
+		size_t w = 1, nb = 1, k;
+		long u;
+
+		if (s[i] != '\\' || i + 1 >= n) {
+			b[0] = (unsigned char)s[i];
+		} else if (s[i + 1] == 'u' && i + 6 <= n &&
+		    (u = escape_unit(s + i)) >= 0) {
+			long lo;
+
+			w = 6;
+			if (u >= 0xd800 && u <= 0xdbff && i + 12 <= n &&
+			    (lo = escape_unit(s + i + 6)) >= 0xdc00 && lo <= 0xdfff) {
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+				w = 12;
+			}
+			if (u < 0x80) {
+				b[0] = (unsigned char)u;
+			} else if (u < 0x800) {
+				b[0] = (unsigned char)(0xc0 | u >> 6);
+				b[1] = (unsigned char)(0x80 | (u & 0x3f));
+				nb = 2;
+			} else if (u < 0x10000) {
+				b[0] = (unsigned char)(0xe0 | u >> 12);
+				b[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3f));
+				b[2] = (unsigned char)(0x80 | (u & 0x3f));
+				nb = 3;
+			} else {
+				b[0] = (unsigned char)(0xf0 | u >> 18);
+				b[1] = (unsigned char)(0x80 | ((u >> 12) & 0x3f));
+				b[2] = (unsigned char)(0x80 | ((u >> 6) & 0x3f));
+				b[3] = (unsigned char)(0x80 | (u & 0x3f));
+				nb = 4;
+			}
+		} else {
+			w = 2;
+			switch (s[i + 1]) {
+			case 'b': b[0] = '\b'; break;
+			case 'f': b[0] = '\f'; break;
+			case 'n': b[0] = '\n'; break;
+			case 'r': b[0] = '\r'; break;
+			case 't': b[0] = '\t'; break;
+			default: b[0] = (unsigned char)s[i + 1]; break;
+			}
+		}
+		for (k = 0; k < nb; k++) {
+			dec[d] = b[k];
+			from[d++] = (uint32_t)i;
+		}
+		i += w;
+	}
+	return d;
+}
+
+size_t
+dss_teacher_mask_json(const struct dss_teacher *t, char *s, size_t len)
+{
+	size_t masked = 0, i = 0, cap = 0;
+	unsigned char *dec = NULL, *hit = NULL;
+	uint32_t *from = NULL;
+
+	/* string literals with escapes first, as they decode, then the rest */
+	if (t == NULL || t->key == NULL || memchr(s, '\\', len) == NULL ||
+	    len > UINT32_MAX)
+		return dss_teacher_mask(t, s, len);
+	while (i < len) {
+		size_t start, end, n, d, k;
+		int esc = 0;
+
+		if (s[i++] != '"')
+			continue;
+		for (start = end = i; end < len && s[end] != '"'; end++)
+			if (s[end] == '\\') {
+				esc = 1;
+				end++;
+			}
+		if (end > len)
+			end = len;
+		i = end + 1;
+		if (!esc)
+			continue;	/* as raw as decoded: masked already */
+		n = end - start;
+		if (n > cap) {
+			free(dec);
+			free(hit);
+			free(from);
+			dec = malloc(n);
+			hit = malloc(n);
+			from = malloc(n * sizeof(*from));
+			cap = n;
+			if (dec == NULL || hit == NULL || from == NULL) {
+				/* cannot look inside: hide the whole literal */
+				memset(s + start, '*', n);
+				masked += n;
+				cap = 0;
+				continue;
+			}
+		}
+		d = decode_literal(s + start, n, dec, from);
+		memset(hit, 0, d);
+		if (find_key(t, (char *)dec, d, hit) == (size_t)-1) {
+			memset(s + start, '*', n);
+			masked += n;
+			continue;
+		}
+		/* every escape that decoded to a masked byte becomes '*'s */
+		for (k = 0; k < d; k++) {
+			size_t a, b;
+
+			if (!hit[k])
+				continue;
+			a = from[k];
+			for (b = k + 1; b < d && from[b] == from[k]; b++)
+				;
+			b = b < d ? from[b] : n;
+			if (s[start + a] != '*' || b - a > 1) {
+				memset(s + start + a, '*', b - a);
+				masked += b - a;
+			}
+		}
+	}
+	free(dec);
+	free(hit);
+	free(from);
+	return masked + dss_teacher_mask(t, s, len);
 }
 
 void

@@ -148,6 +148,15 @@ void dss_teacher_error_message(const struct dss_teacher *t, const char *body,
  */
 #define DSS_TEACHER_MASK_RUN 8
 size_t dss_teacher_mask(const struct dss_teacher *t, char *s, size_t len);
+/*
+ * The same for JSON text such as a response body: each string literal
+ * holding an escape is decoded and masked as text, so that a key written
+ * with escapes (\u0073\u006b...) is caught too, then the raw bytes are
+ * masked as above; every escape that decodes to a masked character is
+ * overwritten with as many '*' as it is long, so the length is kept and
+ * JSON stays JSON.  Returns the number of bytes masked.
+ */
+size_t dss_teacher_mask_json(const struct dss_teacher *t, char *s, size_t len);
 
 /* Appends s to out as a JSON string (quoted, escaped). */
 int dss_teacher_quote(struct dss_buf *out, const char *s);

@@ -4,8 +4,10 @@
 # bad JSON Lines into dss-store, dss-prompt, dss-teach, dss-filter and
 # dss-import -- a line that starts with a NUL byte, garbage after the
 # object, \u0000, invalid UTF-8, a lone surrogate, a byte-order mark past
-# the first line, a line over the 64 MiB limit -- each named by its true
-# line number (and field), with each tool's policy for what comes after;
+# the first line, a line over the 64 MiB limit, a field given twice
+# (readers would take one or the other: Python's json the last) -- each
+# named by its true line number (and field), with each tool's policy for
+# what comes after;
 # a byte-order mark at the start is dropped; and every tool given the
 # wrong stage's records says which step makes the ones it reads.
 . "$(dirname "$0")/lib.sh"
@@ -64,6 +66,10 @@ elif kind == "surrogate":
     bad = into_input(b"\\ud800")
 elif kind == "bom":
     bad = b"\xef\xbb\xbf" + bad
+elif kind == "dupkey":
+    bad = bad[:-1] + b', "input": "another"}'
+elif kind == "dupkeyesc":
+    bad = bad[:-1] + b', "\\u0069nput": "another"}'
 elif kind == "long":
     bad = b'{"input": "' + b"x" * (64 << 20) + b'"}'
 assert bad != lines[1]
@@ -80,12 +86,14 @@ want_overlong="field 'input' is not valid UTF-8 \(byte 0xc0 at byte [0-9]+\)"
 want_surrogate="field 'input' holds a lone surrogate \(\\\\ud800 at byte [0-9]+\)"
 want_bom="a byte-order mark \(U\+FEFF\) at byte 0 where JSON should start"
 want_long="longer than 67108864 bytes"
+want_dupkey="field 'input' is given twice"
+want_dupkeyesc="field 'input' is given twice"
 
 nout() {
 	wc -l <"$TMP/out" | tr -d ' '
 }
 
-for kind in nul garbage u0000 utf8 overlong surrogate bom long; do
+for kind in nul garbage u0000 utf8 overlong surrogate bom long dupkey dupkeyesc; do
 	eval "want=\$want_$kind"
 	mkbad "$kind" "$TMP/ex.jsonl" "$TMP/bad-ex.jsonl"
 	mkbad "$kind" "$TMP/pr.jsonl" "$TMP/bad-pr.jsonl"

@@ -6,8 +6,9 @@
 # record is written; --refresh replaces a cached file only with one that
 # reads; --verify re-hashes the cache against the lock file and the pins; a
 # hostile body never enters the cache; downloads stop at a size limit and
-# a deadline.  "Upstream" is a loopback server of our own, so that a fetch
-# without a mirror stays on this machine.
+# a deadline; a mirror's TLS certificate is verified.  "Upstream" is a
+# loopback server of our own, so that a fetch without a mirror stays on
+# this machine.
 . "$(dirname "$0")/lib.sh"
 
 MIRROR_PY="$TOP/tests/servers/mirror.py"
@@ -213,4 +214,26 @@ expect_fail 2 "^dss-fetch: bad --deadline '0': want a whole number from 1 to 315
     "--deadline 0 is a usage error" dss-fetch --deadline 0 "$TMP/m.json"
 expect_fail 2 "^dss-fetch: bad --deadline 'soon'" "--deadline needs a number" \
     dss-fetch --deadline soon "$TMP/m.json"
+# ---- TLS: a mirror's certificate is verified ---------------------------------
+# A self-signed HTTPS mirror on loopback is refused before a byte is
+# cached: libcurl verifies peer and host name, and dss-fetch has no switch
+# to turn that off.
+if command -v openssl >/dev/null 2>&1; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	    -addext "subjectAltName=IP:127.0.0.1" -keyout "$TMP/key.pem" \
+	    -out "$TMP/cert.pem" >/dev/null 2>&1
+	mkdir -p "$TMP/tls/127.0.0.1:$PA/data"
+	rows tls-1 tls-2 tls-3 >"$TMP/tls/127.0.0.1:$PA/data/e.csv"
+	start_server PS python3 "$MIRROR_PY" --timeout 120 --tls-cert "$TMP/cert.pem" \
+	    --tls-key "$TMP/key.pem" --log "$TMP/tls.log" "$TMP/tls"
+	export DSS_CACHE="$TMP/cache-tls"
+	expect_fail 1 "^dss-fetch: cannot download '$URL' from 'https://127.0.0.1:$PS/127.0.0.1:$PA/data/e.csv': .*certificate" \
+	    "a self-signed HTTPS mirror is refused" \
+	    dss-fetch --mirror "https://127.0.0.1:$PS" "$TMP/m.json"
+	is "$(wc -c <"$TMP/out" | tr -d ' ')" 0 "a self-signed HTTPS mirror: nothing written"
+	is "$(snapshot "$DSS_CACHE" | grep -c 'e.csv')" 0 "a self-signed HTTPS mirror: nothing cached"
+	is "$(cat "$TMP/tls.log" 2>/dev/null | wc -l | tr -d ' ')" 0 "a self-signed HTTPS mirror: no request made"
+else
+	skip "openssl is not installed (scripts/deps.sh installs it)"
+fi
 done_testing

@@ -7,7 +7,8 @@
 # and a snapshot of the cache after each kill), only requests that were
 # in flight at a kill are answered twice, and the database passes
 # PRAGMA integrity_check after every kill.  Then the same with two
-# samples per prompt sent as separate Anthropic requests.
+# samples per prompt sent as separate Anthropic requests.  And SIGTERM or
+# SIGINT: the answer in flight is kept, nothing new is sent.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-teach.sh"
 
@@ -196,5 +197,72 @@ EOF
 sed -n '2,$p' "$TMP/acheck"
 is "$(sed -n 1p "$TMP/acheck")" 0 \
     "anthropic resume: each prompt asked once per sample missing, never for a cached one"
+
+# ---- SIGTERM or SIGINT: what is in flight is paid, so it is kept ----------
+# Six prompts, one at a time, each answered after 2 s.  A signal while
+# the first is in flight stops the sending: its answer arrives, is cached
+# and emitted, nothing more is sent, and the tool dies of the signal; a
+# rerun pays only for the other five.  A second signal ends it at once.
+start_server sport "$PY" "$FAKE" --fault-every 1:slow:2000 --lifetime 300 \
+    --log "$TMP/sig.log"
+mkprompts 6 > "$TMP/p6.jsonl"
+# inflight N: waits until the server answers N requests at once (10 s).
+inflight() {
+	"$PY" - "$sport" "$1" <<'EOF'
+import json, sys, time, urllib.request
+url = "http://127.0.0.1:%s/stats" % sys.argv[1]
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    if json.load(urllib.request.urlopen(url))["inflight"] >= int(sys.argv[2]):
+        break
+    time.sleep(0.02)
+EOF
+}
+for sig in TERM:15 INT:2; do
+	num=${sig#*:}
+	sig=${sig%:*}
+	SDB="$TMP/sig-$sig.db"
+	: > "$TMP/sig.log"
+	# a background job of sh ignores SIGINT: restore its default first
+	"$PY" -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' \
+	    dss-teach --db "$SDB" --teacher openai:m --concurrency 1 --quiet \
+	    --base-url "http://127.0.0.1:$sport/v1" < "$TMP/p6.jsonl" \
+	    > "$TMP/sig.out" 2> "$TMP/sig.err" &
+	pid=$!
+	inflight 1
+	kill -$sig $pid
+	wait $pid
+	st=$?
+	is "$st" "$((128 + num))" "SIG$sig mid-run: dies of the signal, once its answers are in"
+	is "$(wc -l < "$TMP/sig.log" | tr -d ' ')" 1 "SIG$sig mid-run: nothing sent after it"
+	is "$(sqlite3 "$SDB" 'SELECT count(*) FROM teach_cache')" 1 \
+	    "SIG$sig mid-run: the answer in flight is cached"
+	is "$(wc -l < "$TMP/sig.out" | tr -d ' ')" 1 "SIG$sig mid-run: and emitted"
+	grep -q "^dss-teach: stopped: interrupted by SIG$sig; 5 prompts not finished$" "$TMP/sig.err"
+	ok $? "SIG$sig mid-run: said so"
+	[ $? -eq 0 ] || diag "$TMP/sig.err"
+	is "$(sqlite3 "$SDB" 'SELECT count(*) FROM teach_leases')" 0 \
+	    "SIG$sig mid-run: its leases given up"
+	dss-teach --db "$SDB" --teacher openai:m --concurrency 3 --quiet \
+	    --base-url "http://127.0.0.1:$sport/v1" < "$TMP/p6.jsonl" > "$TMP/sig.out"
+	is "$(wc -l < "$TMP/sig.log" | tr -d ' ')" 6 "SIG$sig: the rerun pays for the other five only"
+done
+
+# A second signal does not wait.
+: > "$TMP/sig.log"
+dss-teach --db "$TMP/sig2.db" --teacher openai:m --concurrency 1 --quiet \
+    --base-url "http://127.0.0.1:$sport/v1" < "$TMP/p6.jsonl" > /dev/null 2>&1 &
+pid=$!
+inflight 1
+t0=$(date +%s)
+kill -TERM $pid
+sleep 0.2
+kill -TERM $pid
+wait $pid
+is "$?" 143 "a second SIGTERM: dies of it"
+[ $(( $(date +%s) - t0 )) -le 1 ]
+ok $? "  at once, not after the answers in flight"
 
 done_testing

@@ -14,19 +14,24 @@ KEY=sk-leak0350-ABCDEFGHIJKLMNOPQRSTU
 mkanli 2 'Gamma %d ran.' 'Gamma %d moved.' entailment 5eed0350 > "$TMP/p2.jsonl"
 
 # leaks DIR: prints the files under DIR that hold 8 or more consecutive
-# characters of $KEY (the database is dumped to text first).
+# characters of $KEY, as they are or once JSON's escapes (\uXXXX, \/)
+# are decoded (the database is dumped to text first).
 leaks() {
 	for f in "$1"/*.db; do
 		[ -e "$f" ] && sqlite3 "$f" .dump > "$f.dump"
 	done
 	"$PY" - "$KEY" "$1" <<'PYEOF'
-import os, sys
+import os, re, sys
 key, top = sys.argv[1], sys.argv[2]
 grams = {key[i:i + 8].encode() for i in range(len(key) - 7)}
+def unescape(b):
+    b = re.sub(rb"\\u([0-9a-fA-F]{4})",
+               lambda m: chr(int(m.group(1), 16)).encode("utf-8", "replace"), b)
+    return b.replace(b"\\/", b"/")
 for d, _, fs in os.walk(top):
     for f in fs:
         data = open(os.path.join(d, f), "rb").read()
-        if any(g in data for g in grams):
+        if any(g in data or g in unescape(data) for g in grams):
             print(os.path.relpath(os.path.join(d, f), top))
 PYEOF
 }
@@ -79,6 +84,16 @@ for prov in openai anthropic gemini; do
 	    dss-teach --db "$D/run.db" --teacher "$prov:m" --base-url "$_base" \
 	    < "$TMP/p2.jsonl" > "$D/stdout2" 2> "$D/stderr2"
 	is "$(leaks "$D")" "" "$prov: 200 echoing the key: a cached rerun shows none either"
+
+	# the key written with JSON escapes, \u0073\u006b..., decodes to the key
+	teach "$prov" esc200 leakesc:200
+	is "$st" 0 "$prov: 200 echoing the key in escapes: exit 0"
+	grep -q 'I was sent \*\*\*\*\*\*\*\*' "$D/stdout"
+	ok $? "$prov: 200 echoing the key in escapes: the completion shows it masked"
+	is "$(leaks "$D")" "" "$prov: 200 echoing the key in escapes: no fragment of it anywhere, decoded or not"
+	teach "$prov" esc401 leakesc:401
+	is "$st" 1 "$prov: 401 with the key in escapes: exit 1"
+	is "$(leaks "$D")" "" "$prov: 401 with the key in escapes: no fragment of it anywhere"
 done
 
 teach openai redirect redirect:302

@@ -177,7 +177,7 @@ expect_fail 2 "option '--json' needs --dry-run" "--json without --dry-run: exit 
 printf '{"id":"x","completion":"y"}\n' > "$TMP/rec.jsonl"
 expect_fail 2 "teacher 'replay:.*' has no batch API" "--batch with replay: exit 2" \
     dss-teach --db "$TMP/u.db" --teacher "replay:$TMP/rec.jsonl" --batch
-expect_fail 2 "option '--price': '1,2,3' is not IN,OUT or IN,OUT,BATCH_IN,BATCH_OUT" \
+expect_fail 2 "bad --price '1,2,3': want IN,OUT or IN,OUT,BATCH_IN,BATCH_OUT" \
     "--price with three numbers: exit 2" \
     dss-teach --db "$TMP/u.db" --teacher openai:m --price 1,2,3
 done_testing

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # dss-store: each record type lands in its table, a second identical run
 # changes nothing, a bad record names its line and rolls back its batch
-# (earlier batches stay), and merging two shard databases gives the same
-# content as storing everything in one.
+# (earlier batches stay), merging two shard databases gives the same
+# content as storing everything in one, and kill -9 at any point leaves
+# whole batches that a rerun completes.
 . "$(dirname "$0")/lib.sh"
 
 # The schema version this dss migrates to: version 1 and its migrations.
@@ -246,5 +247,33 @@ is "$(sqlite3 "$TMP/v1.db" "SELECT group_concat(id || '=' || filter, ' ') FROM (
 	"a=gold b=none c=majority d=gold,min-rationale=9" "its triples are keyed by the filter that made them"
 is "$(sqlite3 "$TMP/v1.db" "SELECT count(*) FROM subsets") $(sqlite3 "$TMP/v1.db" "SELECT count(*) FROM rejects")" \
 	"0 0" "the subsets and rejects tables exist"
+
+# kill -9 at any point leaves whole batches: a run of 100,000 examples in
+# batches of 1,000 is killed once rows have landed; the database passes
+# its integrity check and holds a whole number of batches, and a rerun
+# stores the rest, each record once.
+awk 'BEGIN { for (i = 0; i < 100000; i++)
+	printf "{\"dataset\":\"svamp\",\"split\":\"train\",\"id\":\"svamp-train-%06d\",\"index\":%d,\"input\":\"Ann has %d apples.\",\"label\":\"( %d.0 + 1.0 )\",\"fields\":{}}\n", i, i, i, i }' \
+    >"$TMP/100k.jsonl"
+for at in 1000 30000; do
+	rm -f "$TMP/k.db"*
+	dss-store --batch 1000 "$TMP/k.db" <"$TMP/100k.jsonl" 2>/dev/null &
+	pid=$!
+	i=0
+	while [ $i -lt 400 ] && [ "$(sqlite3 "$TMP/k.db" 'SELECT count(*) FROM examples' 2>/dev/null || echo 0)" -lt $at ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	n=$(sqlite3 "$TMP/k.db" 'SELECT count(*) FROM examples')
+	is "$(sqlite3 "$TMP/k.db" 'PRAGMA integrity_check')" ok "kill -9 after $at rows: integrity_check ok"
+	is "$((n % 1000))" 0 "kill -9 after $at rows: whole batches only ($n rows)"
+	dss-store "$TMP/k.db" <"$TMP/100k.jsonl" 2>"$TMP/err"
+	ok $? "kill -9 after $at rows: the rerun succeeds"
+	grep -q ": 100000 records: $((100000 - n)) inserted, 0 updated, $n unchanged (examples 100000)$" "$TMP/err"
+	ok $? "kill -9 after $at rows: the rerun adds the rest, each once"
+	[ $? -eq 0 ] || diag "$TMP/err"
+done
 
 done_testing

@@ -263,4 +263,52 @@ cot = json.load(open("hz/datasets/cqa/llm/train_CoT_0.json"))[0]
 sys.exit(0 if cot == "So the answer is" and parse("cqa", cot) == ("", " ") else 1)
 EOF
 ok $? "  the example gets the completion the parser reads as empty"
+
+# --- a signal mid-run leaves no temporary directory behind (one
+# ignored at the start, as nohup leaves SIGHUP, stays ignored) ---
+# 100,000 svamp examples, one with a rationale: time enough to be
+# stopped while the release is being written.
+python3 - >big.jsonl <<'EOF'
+import json
+for split, n in (("train", 100000), ("test", 2)):
+    for i in range(n):
+        body = "Ann had %d apples and got %d more." % (i, i + 1)
+        q = "How many apples does Ann have?"
+        eq = "( %d.0 + %d.0 )" % (i, i + 1)
+        ex = {"dataset": "svamp", "split": split, "id": "svamp-%s-%06d" % (split, i),
+              "index": i, "input": body + "\n" + q, "label": eq,
+              "fields": {"body": body, "question": q, "equation": eq,
+                         "answer": 2 * i + 1, "type": "Addition", "source_id": "s%d" % i}}
+        print(json.dumps(ex))
+        if i == 0:
+            ex.update(teacher="t", sample=0, request="%064d" % i, filter="gold",
+                      rationale="Ann adds them.", teacher_label=eq, agree=True)
+            print(json.dumps(ex))
+EOF
+dss-store big.db <big.jsonl 2>/dev/null
+for sig in TERM:15 INT:2 HUP:1; do
+	num=${sig#*:}
+	sig=${sig%:*}
+	rm -rf sig
+	# a background job of sh ignores SIGINT: restore its default first
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' \
+	    dss-export big.db --dataset svamp --format release --out sig 2>sig.err &
+	pid=$!
+	i=0
+	while [ $i -lt 400 ] && ! ls -d sig/datasets/.svamp.tmp.* >/dev/null 2>&1; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -$sig $pid 2>/dev/null
+	wait $pid
+	st=$?
+	if [ -d sig/datasets/svamp ]; then
+		skip "SIG$sig came after the export finished"
+		continue
+	fi
+	is "$st" "$((128 + num))" "SIG$sig mid-release: dies of the signal"
+	is "$(ls -A sig/datasets 2>/dev/null)" "" "SIG$sig mid-release: no temporary directory left"
+done
 done_testing

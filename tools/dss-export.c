@@ -8,6 +8,7 @@
  * lib/export.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,15 @@ static const char usage_line[] =
     "                  [--filter MODE] [--pick first|shortest|longest|all]\n"
     "                  [--missing drop|label-only] [--prefixes P,E]\n"
     "                  [--card FILE] [--out DIR]\n";
+
+/* The signal that asked the run to stop (see tool_catch_signals). */
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
 
 static void
 usage(FILE *fp, int status)
@@ -168,7 +178,7 @@ main(int argc, char **argv)
 	struct dss_export *x;
 	const char *card = NULL;
 	char *cmdline;
-	int c, st = 0;
+	int c, st = 0, failed = 0;
 
 	tool_init("dss-export");
 	if ((cmdline = command_line(argc, argv)) == NULL)
@@ -237,11 +247,16 @@ main(int argc, char **argv)
 		warn_err(&err);
 		usage(stderr, 2);
 	}
+	/* A signal stops the run at its next row, which cleans up as after
+	 * an error; then the tool dies of it. */
+	o.stop = &got_signal;
+	tool_catch_signals(on_signal);
 	if ((x = dss_export_open(argv[0], &o, &err)) == NULL)
 		die_err(&err);
 	if (dss_export_run(x, stdout, "stdout", &err) < 0) {
-		warn_err(&err);
-		st = 1;
+		if (!got_signal)
+			warn_err(&err);
+		st = failed = 1;
 	} else {
 		summary(x, &o);
 		if (card != NULL && dss_export_card(x, card, cmdline, &err) < 0) {
@@ -251,7 +266,11 @@ main(int argc, char **argv)
 	}
 	dss_export_close(x);
 	free(cmdline);
-	if (tool_fshut(stdout, "stdout"))
+	if (got_signal) {
+		fclose(stdout);
+		tool_die_of(got_signal);
+	}
+	if (tool_fshut_after(stdout, "stdout", failed))
 		st = 1;
 	return st;
 }

@@ -319,7 +319,7 @@ main(int argc, char **argv)
 		st = 1;
 	}
 	summary(f);
-	if (tool_fshut(stdout, "stdout"))
+	if (tool_fshut_after(stdout, "stdout", r < 0))
 		st = 1;
 	/* A failed run leaves no rejects file: it would look complete. */
 	if (rfp != NULL && commit_tmp(rfp, &rejects_tmp, rejects, st == 0))

@@ -5,6 +5,7 @@
  * the official code's subsets), lists the stored subsets, and prints a
  * subset's example ids.  The work is done by lib/sample.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -56,6 +57,22 @@ usage_error(const char *msg)
 	usage(stderr, 2);
 }
 
+/*
+ * The cause of a failed write to stdout, kept when it happens: closing
+ * the database later may change errno before tool_fshut names it.
+ */
+static int out_errno;
+
+static int
+out_failed(void)
+{
+	if (!ferror(stdout))
+		return 0;
+	if (out_errno == 0)
+		out_errno = errno;
+	return 1;
+}
+
 static int
 print_subset(void *arg, const struct dss_subset_info *s)
 {
@@ -66,7 +83,7 @@ print_subset(void *arg, const struct dss_subset_info *s)
 		dss_sample_fraction_name(s->fraction, f);
 	printf("%s\t%s\t%s\t%s\t%lld\t%s\t%lld\n", s->dataset, s->name, s->kind,
 	    s->role, s->seed, f, s->size);
-	return ferror(stdout) ? 1 : 0;
+	return out_failed();
 }
 
 static int
@@ -74,7 +91,7 @@ print_id(void *arg, const char *id)
 {
 	(void)arg;
 	puts(id);
-	return ferror(stdout) ? 1 : 0;
+	return out_failed();
 }
 
 /* The dataset's name and configuration from its manifest. */
@@ -213,7 +230,9 @@ main(int argc, char **argv)
 		m = load_manifest(dataset, &cfg);
 		dataset = m->name;
 	}
-	if ((db = dss_db_open(argv[0], 0, &err)) == NULL)
+	/* Listing and showing only read: a read-only database will do. */
+	if ((db = dss_db_open(argv[0], list || show ? DSS_DB_READONLY : 0,
+	    &err)) == NULL)
 		die_err(&err);
 	if (list) {
 		status = dss_sample_list(db, dataset, print_subset, NULL, &err);
@@ -255,6 +274,8 @@ main(int argc, char **argv)
 	}
 	dss_db_close(db);
 	dss_manifest_free(m);
+	if (out_errno != 0)
+		errno = out_errno;
 	if (tool_fshut(stdout, "stdout") != 0)
 		status = 1;
 	return status;

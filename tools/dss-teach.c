@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,37 +83,48 @@ usage(void)
 	exit(2);
 }
 
-static void
-bad_value(const char *opt, const char *v, const char *what)
-{
-	warnx("option '--%s': '%s' is not %s", opt, v, what);
-	usage();
-}
+/*
+ * The ranges of the numeric options: anything outside is a usage error,
+ * never a value quietly wrapped or clamped.
+ */
+#define MAX_CONCURRENCY 4096
+#define MAX_SAMPLES 1000
+#define MAX_RETRIES 1000
+#define MAX_TOKENS 2147483647UL		/* what providers take as an int32 */
+#define MAX_SECONDS 86400.0		/* --lease, --max-wait, --timeout */
+#define MAX_RATE 1e9			/* --rpm, --tpm */
+#define MIN_RPM 0.01			/* a request every 100 minutes */
+#define MAX_USD 1e9			/* --max-cost */
+#define MAX_PRICE 1e6			/* USD per million tokens */
+#define MAX_TEMPERATURE 100.0
+#define MAX_SHARDS 1000000UL
+#define MAX_BATCH_SIZE 100000UL	/* Anthropic's limit; OpenAI's is 50,000 */
 
-static long
-parse_long(const char *opt, const char *v, long min)
+static unsigned long
+opt_ulong(const char *opt, const char *v, unsigned long min, unsigned long max)
 {
-	char *end;
-	long n;
+	unsigned long n;
 
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno || n < min)
-		bad_value(opt, v, min > 0 ? "a positive integer" : "a whole number");
+	if (tool_parse_ulong(opt, v, min, max, &n) < 0)
+		usage();
 	return n;
 }
 
 static double
-parse_num(const char *opt, const char *v)
+opt_num(const char *opt, const char *v, double min, double max)
 {
-	char *end;
 	double d;
 
-	errno = 0;
-	d = strtod(v, &end);
-	if (*v == '\0' || *end != '\0' || errno || !isfinite(d) || d < 0)
-		bad_value(opt, v, "a non-negative number");
+	if (tool_parse_num(opt, v, min, max, &d) < 0)
+		usage();
 	return d;
+}
+
+static void
+bad_value(const char *opt, const char *v, const char *what)
+{
+	warnx("bad --%s '%s': want %s", opt, v, what);
+	usage();
 }
 
 /* --price IN,OUT[,BIN,BOUT] into o; the batch price is -1 when not given. */
@@ -120,28 +133,68 @@ parse_price(const char *v, struct dss_teach_opts *o)
 {
 	double p[4];
 	const char *s = v;
-	char *end;
+	char num[64];
 	int n;
 
 	for (n = 0; n < 4; n++) {
-		errno = 0;
-		p[n] = strtod(s, &end);
-		if (end == s || errno || !isfinite(p[n]) || p[n] < 0)
+		size_t len = strcspn(s, ",");
+
+		if (len >= sizeof(num))
 			break;
-		if (*end != ',') {
+		memcpy(num, s, len);
+		num[len] = '\0';
+		if (tool_parse_num(NULL, num, 0, MAX_PRICE, &p[n]) < 0)
+			break;
+		if (s[len] == '\0') {
 			n++;
 			break;
 		}
-		s = end + 1;
+		s += len + 1;
 	}
-	if ((n != 2 && n != 4) || *end != '\0')
+	if ((n != 2 && n != 4) || s[strcspn(s, ",")] != '\0')
 		bad_value("price", v, "IN,OUT or IN,OUT,BATCH_IN,BATCH_OUT in USD "
-		    "per million tokens");
+		    "per million tokens, each a number from 0 to 1e+06");
 	o->price_in = p[0];
 	o->price_out = p[1];
 	o->batch_in = n == 4 ? p[2] : -1;
 	o->batch_out = n == 4 ? p[3] : -1;
 	o->has_price = 1;
+}
+
+/* I/N: shard I of N. */
+static void
+opt_shard(const char *v, unsigned long *i, unsigned long *n)
+{
+	const char *slash = strchr(v, '/');
+	char first[32];
+
+	if (slash == NULL || (size_t)(slash - v) >= sizeof(first))
+		goto bad;
+	memcpy(first, v, (size_t)(slash - v));
+	first[slash - v] = '\0';
+	if (tool_parse_ulong(NULL, first, 0, MAX_SHARDS - 1, i) == 0 &&
+	    tool_parse_ulong(NULL, slash + 1, 1, MAX_SHARDS, n) == 0 && *i < *n)
+		return;
+bad:
+	warnx("bad --shard '%s': want I/N with 0 <= I < N <= %lu", v, MAX_SHARDS);
+	usage();
+}
+
+/*
+ * The first SIGTERM, SIGINT or SIGHUP stops the sending: the answers in
+ * flight are paid for, so the run waits for them, keeps them, and then
+ * the tool dies of the signal.  A second one ends it at once.
+ */
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	if (got_signal) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	got_signal = sig;
 }
 
 struct display {
@@ -534,14 +587,17 @@ load_prices(const char *path, const struct dss_teacher *t, double *in,
 
 		if (!cJSON_IsArray(p) || (n != 2 && n != 4))
 			die("'%s': price of '%s' is not [IN, OUT] or [IN, OUT, "
-			    "BATCH_IN, BATCH_OUT]", path, t->model);
+			    "BATCH_IN, BATCH_OUT] with each from 0 to %g USD "
+			    "per million tokens", path, t->model, MAX_PRICE);
 		for (i = 0; i < n; i++) {
 			const cJSON *v = cJSON_GetArrayItem(p, i);
 
-			if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
-			    !isfinite(v->valuedouble))
+			/* a negative price would let the spend go down */
+			if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 &&
+			    v->valuedouble <= MAX_PRICE))
 				die("'%s': price of '%s' is not [IN, OUT] or [IN, OUT, "
-				    "BATCH_IN, BATCH_OUT]", path, t->model);
+				    "BATCH_IN, BATCH_OUT] with each from 0 to %g USD "
+				    "per million tokens", path, t->model, MAX_PRICE);
 		}
 		*in = cJSON_GetArrayItem(p, 0)->valuedouble;
 		*out = cJSON_GetArrayItem(p, 1)->valuedouble;
@@ -598,9 +654,9 @@ main(int argc, char **argv)
 	struct display d = { 0, 0, 0, 0 };
 	const char *dbpath = NULL, *spec = NULL, *base = NULL, *key_env = NULL;
 	const char *prices = NULL, *summary = NULL;
-	char **stops = NULL, *end, recovery[4200];
+	char **stops = NULL, recovery[4200];
 	sqlite3 *db;
-	int c, status = 0, batch = 0, dry = 0, json = 0, rc;
+	int c, status = 0, failed = 0, batch = 0, dry = 0, json = 0, rc;
 	int wait_set = 0, poll_set = 0, size_set = 0;
 	unsigned long imported = 0;
 
@@ -624,9 +680,7 @@ main(int argc, char **argv)
 			json = 1;
 			break;
 		case 'O':
-			o.poll = parse_num("poll", optarg);
-			if (o.poll > 86400)
-				bad_value("poll", optarg, "at most 86400 seconds");
+			o.poll = opt_num("poll", optarg, 0.01, MAX_SECONDS);
 			poll_set = 1;
 			break;
 		case 'w':
@@ -634,16 +688,16 @@ main(int argc, char **argv)
 			wait_set = 1;
 			break;
 		case 'Z':
-			o.batch_size = parse_long("batch-size", optarg, 1);
+			o.batch_size = (long)opt_ulong("batch-size", optarg, 1,
+			    MAX_BATCH_SIZE);
 			size_set = 1;
 			break;
 		case 'c':
-			o.concurrency = (int)parse_long("concurrency", optarg, 1);
-			if (o.concurrency > 4096)
-				bad_value("concurrency", optarg, "at most 4096");
+			o.concurrency = (int)opt_ulong("concurrency", optarg, 1,
+			    MAX_CONCURRENCY);
 			break;
 		case 'C':
-			o.max_cost = parse_num("max-cost", optarg);
+			o.max_cost = opt_num("max-cost", optarg, 0, MAX_USD);
 			break;
 		case 'd':
 			dbpath = optarg;
@@ -656,28 +710,25 @@ main(int argc, char **argv)
 			key_env = optarg;
 			break;
 		case 'L':
-			o.lease = parse_num("lease", optarg);
-			if (o.lease < 1 || o.lease > 86400)
-				bad_value("lease", optarg, "from 1 to 86400 seconds");
+			o.lease = opt_num("lease", optarg, 1, MAX_SECONDS);
 			break;
 		case 'M':
 			summary = optarg;
 			break;
 		case 'm':
-			o.params.max_tokens = parse_long("max-tokens", optarg, 1);
+			o.params.max_tokens = (long)opt_ulong("max-tokens", optarg, 1,
+			    MAX_TOKENS);
 			break;
 		case 'W':
-			o.max_wait = parse_num("max-wait", optarg);
+			o.max_wait = opt_num("max-wait", optarg, 0, MAX_SECONDS);
 			break;
 		case 'n':
-			o.params.samples = (int)parse_long("samples", optarg, 1);
-			if (o.params.samples > 1000)
-				bad_value("samples", optarg, "at most 1000");
+			o.params.samples = (int)opt_ulong("samples", optarg, 1,
+			    MAX_SAMPLES);
 			break;
 		case 'o':
-			o.timeout_ms = (long)(parse_num("timeout", optarg) * 1000);
-			if (o.timeout_ms <= 0)
-				bad_value("timeout", optarg, "a positive number");
+			o.timeout_ms = (long)(opt_num("timeout", optarg, 0.001,
+			    MAX_SECONDS) * 1000 + 0.5);
 			break;
 		case 'p':
 			parse_price(optarg, &o);
@@ -689,19 +740,14 @@ main(int argc, char **argv)
 			d.quiet = 1;
 			break;
 		case 'r':
-			o.retries = (int)parse_long("retries", optarg, 0);
+			o.retries = (int)opt_ulong("retries", optarg, 0, MAX_RETRIES);
 			break;
 		case 'R':
-			o.max_requests = parse_long("max-requests", optarg, 0);
+			o.max_requests = (long)opt_ulong("max-requests", optarg, 0,
+			    LONG_MAX);
 			break;
 		case 's':
-			errno = 0;
-			o.shard_i = strtoul(optarg, &end, 10);
-			if (end == optarg || *end != '/' || optarg[0] == '-')
-				bad_value("shard", optarg, "I/N with 0 <= I < N");
-			o.shard_n = strtoul(end + 1, &end, 10);
-			if (*end != '\0' || errno || o.shard_n < 1 || o.shard_i >= o.shard_n)
-				bad_value("shard", optarg, "I/N with 0 <= I < N");
+			opt_shard(optarg, &o.shard_i, &o.shard_n);
 			break;
 		case 'S':
 			if ((stops = realloc(stops, (o.params.nstop + 1) *
@@ -714,15 +760,16 @@ main(int argc, char **argv)
 			spec = optarg;
 			break;
 		case 'T':
-			o.params.temperature = parse_num("temperature", optarg);
+			o.params.temperature = opt_num("temperature", optarg, 0,
+			    MAX_TEMPERATURE);
 			break;
 		case 'V':
 			tool_version();
 		case 'x':
-			o.rpm = parse_num("rpm", optarg);
+			o.rpm = opt_num("rpm", optarg, MIN_RPM, MAX_RATE);
 			break;
 		case 'y':
-			o.tpm = parse_num("tpm", optarg);
+			o.tpm = opt_num("tpm", optarg, 1, MAX_RATE);
 			break;
 		default:
 			usage();
@@ -818,11 +865,19 @@ main(int argc, char **argv)
 			    imported, imported == 1 ? "" : "s", recovery);
 	}
 	o.total = o.shard_n > 1 ? 0 : count_lines(stdin);
+	/*
+	 * A batch run is safe to kill at any point (its state is in the
+	 * database); a synchronous one finishes the answers in flight first.
+	 */
+	if (!batch) {
+		o.stop = &got_signal;
+		tool_catch_signals(on_signal);
+	}
 	rc = batch ? dss_teach_batch(db, &o, stdin, "stdin", stdout, &st, &err) :
 	    dss_teach_run(db, &o, stdin, "stdin", stdout, &st, &err);
 	if (rc < 0) {
 		warn_err(&err);
-		status = 1;
+		status = failed = 1;
 	} else if (rc == 1) {
 		warnx("%lu batch%s in flight (%lu requests); run the same command "
 		    "again to collect them", st.batch_live, st.batch_live == 1 ? "" :
@@ -874,7 +929,9 @@ main(int argc, char **argv)
 	dss_db_close(db);
 	dss_teacher_close(&teacher);
 	free(stops);
-	if (tool_fshut(stdout, "stdout"))
+	if (tool_fshut_after(stdout, "stdout", failed))
 		status = 1;
+	if (got_signal)
+		tool_die_of(got_signal);
 	return status;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Messages, version and stdout checking shared by every dss tool. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -95,6 +96,16 @@ tool_fshut(FILE *fp, const char *name)
 	return 0;
 }
 
+int
+tool_fshut_after(FILE *fp, const char *name, int failed)
+{
+	if (failed && ferror(fp)) {
+		fclose(fp);
+		return 1;
+	}
+	return tool_fshut(fp, name);
+}
+
 void
 tool_usage_exit(FILE *fp, int status)
 {
@@ -120,6 +131,65 @@ tool_parse_ulong(const char *opt, const char *arg, unsigned long min,
 		return -1;
 	}
 	*out = n;
+	return 0;
+}
+
+void
+tool_catch_signals(void (*handler)(int))
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
+void
+tool_die_of(int sig)
+{
+	signal(sig, SIG_DFL);
+	raise(sig);
+	exit(128 + sig);
+}
+
+int
+tool_parse_num(const char *opt, const char *arg, double min, double max,
+    double *out)
+{
+	const char *p = arg;
+	size_t digits = 0;
+	char *end;
+	double d;
+
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			digits++;
+	if (digits > 0 && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			digits = 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	errno = 0;
+	d = digits > 0 && *p == '\0' ? strtod(arg, &end) : -1;
+	if (digits == 0 || *p != '\0' || *end != '\0' || !isfinite(d) ||
+	    d < min || d > max) {
+		if (opt != NULL)
+			warnx("bad --%s '%s': want a number from %g to %g", opt, arg,
+			    min, max);
+		return -1;
+	}
+	*out = d;
 	return 0;
 }
 

@@ -50,6 +50,8 @@ N:KIND applies KIND to every Nth request, 1-based, and may repeat):
               answer whose completion and raw body hold the key; otherwise
               HTTP NNN with a non-JSON body of 170 'x' then the key
   leakjson:NNN  HTTP NNN with a JSON error message of 280 'y' then the key
+  leakesc:NNN as leak:NNN (a JSON error message for NNN other than 200),
+              but every character of the key written as a \\uXXXX escape
   usage:P:C   a correct answer reporting P prompt and C completion tokens
               (any JSON numbers: -1000, 1e300, 2.5)
   bighead:KB  a correct answer with one response header of KB KiB
@@ -78,6 +80,11 @@ VOLATILE = ("user", "stream", "stream_options")
 STOP_EVENT = threading.Event()
 
 
+def escape_all(s):
+    """s with every character written as a JSON \\uXXXX escape."""
+    return "".join("\\u%04x" % ord(c) for c in s)
+
+
 def parse_fault(spec):
     spec = spec.strip()
     if not spec:
@@ -94,7 +101,7 @@ def parse_fault(spec):
         return (kind, float(arg) if arg else 200.0, None)
     if kind == "slow":
         return (kind, float(arg), None)
-    if kind in ("leak", "leakjson", "redirect"):
+    if kind in ("leak", "leakjson", "leakesc", "redirect"):
         return (kind, int(arg), None)
     if kind in ("bighead", "bigbody", "deep"):
         return (kind, float(arg), None)
@@ -575,11 +582,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return arg, False
-        if kind in ("leak", "leakjson") and arg != 200:
+        if kind in ("leak", "leakjson", "leakesc") and arg != 200:
             key = self.sent_key(api)
             if kind == "leak":
                 self.send_raw(arg, b"x" * 170 + key.encode(),
                               ctype="text/plain")
+            elif kind == "leakesc":
+                body = json.dumps(self.error_body(api, arg, "y" * 280 + key))
+                self.send_raw(arg, body.replace(key, escape_all(key)).encode())
             else:
                 self.send_json(arg, self.error_body(api, arg,
                                                     "y" * 280 + key))
@@ -621,7 +631,7 @@ class Handler(BaseHTTPRequestHandler):
         entry["prompt"] = prompt
         entry["n"] = n
         obj = self.answer(api, model, prompt, n, p)
-        if kind == "leak":
+        if kind in ("leak", "leakesc"):
             key = self.sent_key(api)
             text = "I was sent %s. So the answer is entailment." % key
             if api in ("chat", "completions"):
@@ -645,6 +655,9 @@ class Handler(BaseHTTPRequestHandler):
                 obj["usageMetadata"] = {"promptTokenCount": pt,
                                         "candidatesTokenCount": ct}
         resp = json.dumps(obj).encode()
+        if kind == "leakesc":
+            key = self.sent_key(api)
+            resp = resp.replace(key.encode(), escape_all(key).encode())
         if kind == "empty":
             obj = json.loads(resp)
             if api in ("chat", "completions"):

@@ -28,6 +28,8 @@ itself after --timeout seconds (300 by default).
   --no-range          ignore Range headers: always 200 with the whole file
   --redirect PREFIX   answer /PREFIX/REST with 302 to /REST
   --log FILE          append "METHOD PATH range=R status=S" per request
+  --tls-cert PEM      serve HTTPS with this certificate chain (and
+  --tls-key PEM       this private key) instead of HTTP
 """
 import argparse
 import http.server
@@ -58,6 +60,8 @@ def parse_args():
     ap.add_argument("--delay", type=float, default=0)
     ap.add_argument("--no-range", action="store_true")
     ap.add_argument("--redirect", default=None)
+    ap.add_argument("--tls-cert", default=None)
+    ap.add_argument("--tls-key", default=None)
     ap.add_argument("--log", default=None)
     ap.add_argument("--timeout", type=float, default=300)
     a = ap.parse_args()
@@ -248,6 +252,11 @@ def main():
     global ARGS
     ARGS = parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
+    if ARGS.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.tls_cert, ARGS.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print(srv.server_address[1], flush=True)
     t = threading.Timer(ARGS.timeout, lambda: os._exit(0))
     t.daemon = True

@@ -135,7 +135,7 @@ static void
 test_members(void)
 {
 	const char *s = "{\"dataset\":\"cqa\",\"index\":42,\"fields\":{\"choices\":"
-	    "[\"a\",\"b\\\"c\"]},\"k\\u0041\":null,\"dataset\":\"again\"}";
+	    "[\"a\",\"b\\\"c\"]},\"k\\u0041\":null,\"datasets\":\"again\"}";
 	struct dss_jscan j = DSS_JSCAN_INIT, sub = DSS_JSCAN_INIT;
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_buf b = DSS_BUF_INIT;
@@ -145,7 +145,7 @@ test_members(void)
 	is_int((long long)j.n, 5, "five members");
 	m = dss_jscan_get(&j, "dataset");
 	ok(m != NULL && m->type == DSS_JSCAN_STRING && m->vallen == 5 &&
-	    memcmp(m->val, "\"cqa\"", 5) == 0, "the first of a duplicate key wins");
+	    memcmp(m->val, "\"cqa\"", 5) == 0, "a string member");
 	m = dss_jscan_get(&j, "index");
 	ok(m != NULL && m->type == DSS_JSCAN_NUMBER && m->vallen == 2,
 	    "number span");
@@ -167,6 +167,49 @@ test_members(void)
 	dss_buf_free(&b);
 	dss_jscan_free(&j);
 	dss_jscan_free(&sub);
+}
+
+/* A name given twice is refused; a few names or many, plain or escaped. */
+static void
+test_twice(void)
+{
+	struct dss_jscan j = DSS_JSCAN_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_buf b = DSS_BUF_INIT;
+	const char *s;
+	int i;
+
+	s = "{\"id\":\"a\",\"input\":\"x\",\"id\":\"b\"}";
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == -1, "a name twice: refused");
+	is_str(err.msg, "field 'id' is given twice", "  named");
+	ok(dss_jscan_object(NULL, s, strlen(s), &err) == -1,
+	    "  also when only validating");
+	ok(dss_jscan_check(s, strlen(s), &err) == -1, "  also in a whole document");
+	s = "{\"id\":\"a\",\"\\u0069d\":\"b\"}";
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == -1 &&
+	    strcmp(err.msg, "field 'id' is given twice") == 0,
+	    "names compare decoded ('%s')", err.msg);
+	s = "{\"\":1,\"\":2}";
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == -1, "the empty name twice");
+	s = "{\"ab\":1,\"ba\":2,\"aab\":3,\"a\":{\"x\":1,\"x\":2},\"b\":[{\"y\":1},{\"y\":2}]}";
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == 0,
+	    "names alike but not equal, and repeats below the top level, pass");
+	s = "[{\"y\":1},{\"y\":2}]";
+	ok(dss_jscan_array(&j, s, strlen(s), &err) == 0, "an array's objects pass");
+	/* 1000 members, the slow way: unique, then one repeated */
+	dss_buf_addch(&b, '{');
+	for (i = 0; i < 1000; i++)
+		dss_buf_addf(&b, "%s\"k%d\":%d", i ? "," : "", i, i);
+	dss_buf_addch(&b, '}');
+	ok(dss_jscan_object(&j, b.data, b.len, &err) == 0 && j.n == 1000,
+	    "1000 names, all different");
+	dss_buf_truncate(&b, b.len - 1);
+	dss_buf_adds(&b, ",\"k\\u0035\\u0030\":0}");
+	ok(dss_jscan_object(&j, b.data, b.len, &err) == -1 &&
+	    strcmp(err.msg, "field 'k50' is given twice") == 0,
+	    "1001 names, one twice ('%s')", err.msg);
+	dss_buf_free(&b);
+	dss_jscan_free(&j);
 }
 
 static void
@@ -783,6 +826,48 @@ ref_value(const unsigned char *s, size_t n, size_t *i, int depth)
 	return 0;
 }
 
+/*
+ * Whether a valid document's top-level object gives a name twice
+ * (compared decoded: the generator's only escaped name is "k\u0041").
+ */
+static int
+ref_names_repeat(const unsigned char *s, size_t n)
+{
+	char names[64][16];
+	size_t i = 0, k = 0, a;
+
+	ref_ws(s, n, &i);
+	if (s[i] != '{')
+		return 0;
+	i++;
+	ref_ws(s, n, &i);
+	while (s[i] != '}' && k < 64) {
+		size_t ks = i, len;
+
+		ref_string(s, n, &i);
+		len = i - ks - 2;
+		if (len == 6 + 1 && memcmp(s + ks + 1, "k\\u0041", 7) == 0)
+			snprintf(names[k], sizeof(names[k]), "kA");
+		else
+			snprintf(names[k], sizeof(names[k]), "%.*s",
+			    (int)(len < 15 ? len : 15), (const char *)s + ks + 1);
+		for (a = 0; a < k; a++)
+			if (strcmp(names[a], names[k]) == 0)
+				return 1;
+		k++;
+		ref_ws(s, n, &i);
+		i++;			/* the colon */
+		ref_ws(s, n, &i);
+		ref_value(s, n, &i, 1);
+		ref_ws(s, n, &i);
+		if (s[i] == ',') {
+			i++;
+			ref_ws(s, n, &i);
+		}
+	}
+	return 0;
+}
+
 /* Whether the n bytes at s are one JSON value with whitespace around it. */
 static int
 ref_document(const unsigned char *s, size_t n)
@@ -793,7 +878,7 @@ ref_document(const unsigned char *s, size_t n)
 	if (ref_value(s, n, &i, 0) < 0)
 		return 0;
 	ref_ws(s, n, &i);
-	return i == n;
+	return i == n && !ref_names_repeat(s, n);
 }
 
 /* Appends a random JSON value of at most depth levels to b. */
@@ -971,6 +1056,7 @@ main(void)
 {
 	test_validity();
 	test_members();
+	test_twice();
 	test_strings();
 	test_text();
 	test_repair();

@@ -402,6 +402,10 @@ test_key(void)
 	p.temperature = 0.8;
 	dss_teacher_key(&a, m1, &p, 0, k3);
 	ok(strcmp(k1, k3) != 0, "key: the parameters are part of it");
+	/* no undefined conversion of a number past long long (UBSan run) */
+	p.temperature = 1e300;
+	ok(dss_teacher_key(&a, m1, &p, 0, k3) == 0 && strcmp(k1, k3) != 0,
+	    "key: a temperature of 1e300 is written as a number");
 	dss_teacher_close(&a);
 	dss_teacher_close(&b);
 	dss_teacher_close(&c);
@@ -551,9 +555,28 @@ test_mask(void)
 	dss_teacher_error_message(&t, s, strlen(s), out, sizeof(out));
 	ok(strncmp(out, "bad ****", 8) == 0 && strchr(out, 's') == NULL,
 	    "mask: a JSON message ('%s')", out);
+	/* in JSON, a key written with escapes is masked escape by escape */
+	strcpy(s, "{\"a\":\"k \\u0073\\u006b-test-0123\\/x\",\"b\":\"\\u00e9sk-test-01\"}");
+	is_int((long long)dss_teacher_mask_json(&t, s, strlen(s)), 32,
+	    "mask json: 32 bytes masked");
+	is_str(s, "{\"a\":\"k **********************\\/x\",\"b\":\"\\u00e9**********\"}",
+	    "mask json: a run of 12 characters through escapes, one of 10 after one");
+	strcpy(s, "{\"a\":\"\\ud83d\\ude00\\u0073k-test-0\\n\",\"\\u0073k-test-0123\":1}");
+	dss_teacher_mask_json(&t, s, strlen(s));
+	is_str(s, "{\"a\":\"\\ud83d\\ude00**************\\n\",\"*****************\":1}",
+	    "mask json: after a surrogate pair, and in a member name");
+	strcpy(s, "[\"sk-test-0123\\\"\"]");
+	dss_teacher_mask_json(&t, s, strlen(s));
+	is_str(s, "[\"************\\\"\"]", "mask json: raw runs as dss_teacher_mask");
+	strcpy(s, "\"\\u0073k-test-0123");
+	dss_teacher_mask_json(&t, s, strlen(s));
+	is_str(s, "\"*****************", "mask json: an unterminated string");
 	t.key = NULL;
 	strcpy(s, key);
 	is_int((long long)dss_teacher_mask(&t, s, strlen(s)), 0, "mask: no key, nothing masked");
+	strcpy(s, "\"\\u0073k-test-0123\"");
+	is_int((long long)dss_teacher_mask_json(&t, s, strlen(s)), 0,
+	    "mask json: no key, nothing masked");
 }
 
 static void
