@@ -587,6 +587,7 @@ parse_column(struct dss_manifest *m, const cJSON *c, size_t i,
 	const cJSON *input = cJSON_GetObjectItemCaseSensitive(c, "input");
 	const cJSON *cval = cJSON_GetObjectItemCaseSensitive(c, "const");
 	const cJSON *req = cJSON_GetObjectItemCaseSensitive(c, "required");
+	const cJSON *write = cJSON_GetObjectItemCaseSensitive(c, "write");
 	int bad = 0, f, has_item, has_count;
 
 	if (!cJSON_IsObject(c))
@@ -599,6 +600,11 @@ parse_column(struct dss_manifest *m, const cJSON *c, size_t i,
 	    strpbrk(col->name, "\"\\") != NULL)
 		return dss_err_set(err, "key 'release.columns[%zu]' needs a 'name' "
 		    "without quotes or backslashes", i);
+	if ((req != NULL && !cJSON_IsBool(req)) ||
+	    (write != NULL && !cJSON_IsBool(write)))
+		return dss_err_set(err, "key 'release.columns[%zu]': 'required' and "
+		    "'write' are true or false", i);
+	col->write = write == NULL || cJSON_IsTrue(write);
 	if (get_long(c, "item", 0, 999, &col->item, &has_item) < 0 ||
 	    get_long(c, "count", 1, 999, &col->count, &has_count) < 0)
 		return dss_err_set(err, "key 'release.columns[%zu]': 'item' and "
@@ -701,9 +707,11 @@ parse_release(struct dss_manifest *m, struct dss_err *err)
 		r->splits_at[i++] = it->valuestring;
 	}
 	cols = cJSON_GetObjectItemCaseSensitive(rel, "columns");
-	if (!cJSON_IsArray(cols) || cJSON_GetArraySize(cols) == 0)
-		return dss_err_set(err, "key 'release.columns' must be a non-empty "
-		    "array");
+	if (!cJSON_IsArray(cols) || cJSON_GetArraySize(cols) == 0 ||
+	    cJSON_GetArraySize(cols) > DSS_MANIFEST_COLUMNS)
+		return dss_err_set(err, "key 'release.columns' must be an array of "
+		    "1 to %d columns", DSS_MANIFEST_COLUMNS);
+	r->list = -1;
 	r->ncolumns = (size_t)cJSON_GetArraySize(cols);
 	if ((r->columns = calloc(r->ncolumns, sizeof *r->columns)) == NULL)
 		return dss_err_errno(err, ENOMEM, "release");
@@ -711,6 +719,12 @@ parse_release(struct dss_manifest *m, struct dss_err *err)
 	cJSON_ArrayForEach(it, cols) {
 		if (parse_column(m, it, i, &r->columns[i], err) < 0)
 			return -1;
+		if (r->columns[i].kind == DSS_COLUMN_LIST) {
+			if (r->list >= 0)
+				return dss_err_set(err, "key 'release.columns[%zu]': "
+				    "one column at most has a 'count'", i);
+			r->list = (int)i;
+		}
 		i++;
 	}
 	return 0;

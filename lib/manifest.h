@@ -73,7 +73,8 @@ struct dss_manifest_piece {
  * a one-character key each, from keys, naming the item that is the
  * label), the label as an index into the label set (or its name or
  * initial), the label as it stands, the record's input as it stands, or
- * a constant written into rows and ignored when read.
+ * a constant written into rows and ignored when read.  A column with
+ * "write": false is read but not written.
  */
 enum dss_manifest_column_kind {
 	DSS_COLUMN_FIELD,
@@ -90,6 +91,7 @@ struct dss_manifest_column {
 	enum dss_manifest_column_kind kind;
 	size_t field;		/* FIELD, ITEM, LIST: index into fields */
 	int required;		/* FIELD */
+	int write;		/* written into rows (dss_release_row) */
 	long item;		/* ITEM */
 	long count;		/* LIST */
 	const char *keys;	/* LIST: count characters, or NULL */
@@ -97,6 +99,7 @@ struct dss_manifest_column {
 };
 
 #define DSS_MANIFEST_SPLITS_AT 4	/* at most 3, NULL-terminated */
+#define DSS_MANIFEST_COLUMNS 32		/* columns of a release row at most */
 
 /*
  * The "release" section: how the dataset appears in the official release
@@ -111,6 +114,7 @@ struct dss_manifest_release {
 	const char *splits_at[DSS_MANIFEST_SPLITS_AT];
 	size_t ncolumns;
 	struct dss_manifest_column *columns;	/* in the rows' column order */
+	int list;		/* the one LIST column, or -1 */
 	const char *problems;	/* upstream rows beside the examples, or NULL */
 	size_t nlabels;		/* the label set: the label map's values */
 	const char **labels;	/* in order, each once */

@@ -118,7 +118,7 @@ struct dss_release_form {
 	long batches[3];
 	const char *cot;
 	const char *blank;
-	const char *splits_at[3];	/* NULL-terminated */
+	const char *splits_at[4];	/* NULL-terminated */
 };
 
 /* The form of a known dataset, else NULL. */
