@@ -158,6 +158,35 @@ r = json.loads(sys.stdin.readline())
 sys.exit(0 if abs(r["accuracy"] - 4 / 6) < 1e-9 and r["n"] == 6 else 1)' <"$TMP/out"
 ok $? "accuracy 4/6 on the six test examples"
 
+# --- the official release's layout, read by the manifest's release section ---
+# anli2 is no dataset of the official release; a release section (anli1's,
+# read after the bundled four) is all dss-import needs to read one.
+python3 - "$DS/anli2.json" "$TMP/rel/datasets/anli2" <<'EOF2'
+import json, os, sys
+m = json.load(open(sys.argv[1]))
+m["release"] = dict(m["release"], order=5)
+json.dump(m, open(sys.argv[1], "w"), indent=1)
+d = sys.argv[2]
+os.makedirs(d + "/llm")
+for split in ("train", "valid", "test"):
+    rows = [{"uid": "%s-%d" % (split, i), "premise": "P %s %d." % (split, i),
+             "hypothesis": "H %d." % i, "label": i % 3, "reason": "R%d" % i} for i in range(2)]
+    with open("%s/anli2_%s.json" % (d, split), "w") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in rows))
+    json.dump(["Because %d. So the answer is neutral." % i for i in range(2)],
+              open("%s/llm/%s_CoT_0.json" % (d, split), "w"))
+EOF2
+expect_ok "dss-import reads anli2 from a release by its manifest" \
+    dss-import --dataset anli2 "$TMP/rel"
+is "$(wc -l <"$TMP/out" | tr -d ' ')" 12 "six examples, each with its completion"
+is "$(sed -n 3p "$TMP/out" | grep -o '"dataset":"anli2","split":"train","id":"anli2-train-000001","index":1,"input":"P train 1.</s>H 1.","label":"neutral","fields":{"premise":"P train 1.","hypothesis":"H 1.","source_id":"train-1","reason":"R1"}')" \
+    '"dataset":"anli2","split":"train","id":"anli2-train-000001","index":1,"input":"P train 1.</s>H 1.","label":"neutral","fields":{"premise":"P train 1.","hypothesis":"H 1.","source_id":"train-1","reason":"R1"}' \
+    "the record from the manifest's columns, template and label set"
+sed 's/"order": 5/"order": "last"/' "$DS/anli2.json" >"$TMP/badrel.json"
+expect_fail 1 "^dss-fetch: '$TMP/badrel.json': key 'release.order' must be a whole number from 0 to 9999$" \
+    "a broken release section is named with its manifest" \
+    dss-fetch --mirror "http://127.0.0.1:$PORT" "$TMP/badrel.json"
+
 # --- a manifest whose answer rules are missing or broken ---
 python3 - "$DS/anli2.json" "$TMP/noanswer.json" "$TMP/nocut.json" <<'EOF'
 import json, sys
