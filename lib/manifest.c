@@ -655,6 +655,48 @@ parse_column(struct dss_manifest *m, const cJSON *c, size_t i,
 	return 0;
 }
 
+/*
+ * "problems": {"file": NAME, "keys": [PATH, ...]}: the file of upstream
+ * rows a release holds beside the examples, and the keys of its rows in
+ * order, each the path of a field.
+ */
+static int
+parse_problems(struct dss_manifest *m, const cJSON *p, struct dss_err *err)
+{
+	struct dss_manifest_release *r = &m->release;
+	const cJSON *keys = cJSON_GetObjectItemCaseSensitive(p, "keys"), *it;
+	int bad = 0;
+	size_t f;
+
+	if (p == NULL)
+		return 0;
+	if (!cJSON_IsObject(p) || (r->problems = opt_str(p, "file", &bad)) == NULL ||
+	    bad || strchr(r->problems, '/') != NULL || !cJSON_IsArray(keys) ||
+	    cJSON_GetArraySize(keys) == 0)
+		return dss_err_set(err, "key 'release.problems' must be an object of "
+		    "a 'file' name and a non-empty array of 'keys'");
+	r->keys = calloc((size_t)cJSON_GetArraySize(keys), sizeof *r->keys);
+	r->key_fields = calloc((size_t)cJSON_GetArraySize(keys),
+	    sizeof *r->key_fields);
+	if (r->keys == NULL || r->key_fields == NULL)
+		return dss_err_errno(err, ENOMEM, "release");
+	cJSON_ArrayForEach(it, keys) {
+		if (!cJSON_IsString(it))
+			return dss_err_set(err, "key 'release.problems.keys' must hold "
+			    "strings");
+		for (f = 0; f < m->nfields; f++)
+			if (!m->fields[f].list && m->fields[f].npaths == 1 &&
+			    strcmp(m->fields[f].paths[0], it->valuestring) == 0)
+				break;
+		if (f == m->nfields)
+			return dss_err_set(err, "key 'release.problems.keys': no field "
+			    "has the path '%s'", it->valuestring);
+		r->keys[r->nkeys] = it->valuestring;
+		r->key_fields[r->nkeys++] = f;
+	}
+	return 0;
+}
+
 static int
 parse_release(struct dss_manifest *m, struct dss_err *err)
 {
@@ -691,10 +733,12 @@ parse_release(struct dss_manifest *m, struct dss_err *err)
 	}
 	r->cot = opt_str(rel, "cot", &bad);
 	r->blank = opt_str(rel, "blank", &bad);
-	r->problems = opt_str(rel, "problems", &bad);
 	if (bad || r->cot == NULL || r->blank == NULL)
 		return dss_err_set(err, "key 'release': 'cot' and 'blank' must be "
-		    "strings, 'problems' a string when given");
+		    "strings");
+	if (parse_problems(m, cJSON_GetObjectItemCaseSensitive(rel, "problems"),
+	    err) < 0)
+		return -1;
 	at = cJSON_GetObjectItemCaseSensitive(rel, "splits_at");
 	if (!cJSON_IsArray(at) || cJSON_GetArraySize(at) >= DSS_MANIFEST_SPLITS_AT)
 		return dss_err_set(err, "key 'release.splits_at' must be an array of "
@@ -862,6 +906,8 @@ dss_manifest_free(struct dss_manifest *m)
 	free(m->pieces);
 	free(m->release.columns);
 	free(m->release.labels);
+	free(m->release.keys);
+	free(m->release.key_fields);
 	cJSON_Delete(m->root);
 	free(m->path);
 	free(m);

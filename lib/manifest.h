@@ -115,7 +115,10 @@ struct dss_manifest_release {
 	size_t ncolumns;
 	struct dss_manifest_column *columns;	/* in the rows' column order */
 	int list;		/* the one LIST column, or -1 */
-	const char *problems;	/* upstream rows beside the examples, or NULL */
+	const char *problems;	/* the file of upstream rows beside the examples, or NULL */
+	size_t nkeys;		/* the keys of a row of it, in order */
+	const char **keys;	/* each an upstream path of a field */
+	size_t *key_fields;	/* that field */
 	size_t nlabels;		/* the label set: the label map's values */
 	const char **labels;	/* in order, each once */
 };

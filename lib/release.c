@@ -101,6 +101,7 @@ registry_load(struct registry *g, char *dir)
 		f = &g->v[g->n].form;
 		g->v[g->n++].m = m;
 		f->name = m->name;
+		f->manifest = m;
 		f->batch = m->release.batch;
 		memcpy(f->batches, m->release.batches, sizeof f->batches);
 		f->cot = m->release.cot;
@@ -201,6 +202,17 @@ find_split(const char *name, size_t len)
 		if (strlen(splits[i]) == len && memcmp(splits[i], name, len) == 0)
 			return i;
 	return -1;
+}
+
+size_t
+dss_release_datasets(const char **names, size_t max)
+{
+	const struct registry *g = registry();
+	size_t i;
+
+	for (i = 0; i < g->n && i < max; i++)
+		names[i] = g->v[i].m->name;
+	return g->n;
 }
 
 int

@@ -32,6 +32,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "manifest.h"
 
 #define DSS_RELEASE_TEACHER "palm-540b"
 
@@ -103,6 +104,12 @@ int dss_release_run(struct dss_release *r, const struct dss_release_opts *o,
  */
 unsigned long dss_release_repaired(const struct dss_release *r);
 
+/*
+ * The names of the datasets whose manifests have a release section, in
+ * their release order, at most max of them, into names (valid as long as
+ * dss_release_form's).  Returns how many there are.
+ */
+size_t dss_release_datasets(const char **names, size_t max);
 /* 1 when name is a dataset whose manifest has a release section. */
 int dss_release_dataset_known(const char *name);
 /* 1 when name is a split name (train, valid, test). */
@@ -131,9 +138,14 @@ struct dss_release_form {
 	const char *cot;
 	const char *blank;
 	const char *splits_at[4];	/* NULL-terminated */
+	const struct dss_manifest *manifest;	/* the dataset's */
 };
 
-/* The form of a known dataset, else NULL. */
+/*
+ * The form of a known dataset, else NULL; it and its manifest live until
+ * the manifests are read again (a call naming a dataset after
+ * $DSS_DATASETS changed).
+ */
 const struct dss_release_form *dss_release_form(const char *dataset);
 /* "train", "valid" or "test" for s = 0, 1, 2. */
 const char *dss_release_split_name(int s);

@@ -203,6 +203,12 @@ test_bad_release(void)
 	    "\"cot\": \"\", \"blank\": \"\", \"splits_at\": [1]}"),
 	    "key 'release.splits_at' must be an array of at most 3 strings",
 	    "splits_at of a number");
+	bad(REL("{" RELOK ", \"problems\": \"P.json\", \"columns\": []}"),
+	    "key 'release.problems' must be an object of a 'file' name",
+	    "problems of a name alone");
+	bad(REL("{" RELOK ", \"problems\": {\"file\": \"P.json\", \"keys\": [\"Z\"]}}"),
+	    "key 'release.problems.keys': no field has the path 'Z'",
+	    "problems key of no field");
 	bad(REL("{" RELOK ", \"columns\": []}"),
 	    "key 'release.columns' must be an array of 1 to 32 columns", "no columns");
 	bad(REL("{" RELOK ", \"columns\": [{\"field\": \"q\"}]}"),
@@ -233,7 +239,7 @@ test_bad_release(void)
 	    ", \"columns\": [{\"name\": \"label\", \"label\": \"index\"}]}}",
 	    "key 'release.columns': a label index needs a label map", "index without a map");
 
-	m = dss_manifest_parse(REL("{" RELOK ", \"problems\": \"P.json\", \"columns\": ["
+	m = dss_manifest_parse(REL("{" RELOK ", \"problems\": {\"file\": \"P.json\", \"keys\": [\"q\"]}, \"columns\": ["
 	    "{\"name\": \"id\", \"field\": \"q\", \"write\": false},"
 	    "{\"name\": \"cs\", \"field\": \"c\", \"count\": 2, \"keys\": \"AB\"},"
 	    "{\"name\": \"l\", \"label\": \"index\"}, {\"name\": \"e\", \"const\": \"\"}]}"),
@@ -245,6 +251,8 @@ test_bad_release(void)
 		    m->release.batch == 10 && m->release.batches[0] == 1 &&
 		    m->release.batches[1] == 0, "order, batch and batches");
 		is_str(m->release.problems, "P.json", "problems");
+		ok(m->release.nkeys == 1 && m->release.key_fields[0] == 0,
+		    "the problems' keys and their fields");
 		is_int((long long)m->release.ncolumns, 4, "four columns");
 		ok(!m->release.columns[0].write && m->release.columns[1].write,
 		    "write: false");
