@@ -6,6 +6,7 @@
  * line up with the examples of each split, and building records that
  * follow the record contract.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <float.h>
@@ -1548,14 +1549,6 @@ jnext(struct dss_jstrings *j)
 	return (unsigned char)j->blk[j->bpos++];
 }
 
-/* Gives back the byte (not EOF) that jnext just returned. */
-static void
-junget(struct dss_jstrings *j)
-{
-	j->bpos--;
-	j->offset--;
-}
-
 static int
 jskip(struct dss_jstrings *j)
 {
@@ -1578,50 +1571,26 @@ jerr(struct dss_jstrings *j, int c, const char *what, struct dss_err *err)
 	return dss_err_set(err, "byte %llu: %s", j->offset, what);
 }
 
-static int
-hex4(struct dss_jstrings *j, unsigned long *out, struct dss_err *err)
-{
-	unsigned long v = 0;
-	int i, c;
-
-	for (i = 0; i < 4; i++) {
-		c = jnext(j);
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (unsigned long)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (unsigned long)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = v * 16 + (unsigned long)(c - 'A' + 10);
-		else
-			return jerr(j, c, "invalid \\u escape", err);
-	}
-	*out = v;
-	return 0;
-}
-
-#define REPLACEMENT 0xFFFDUL
-
 /*
- * Reads a string body after its opening quote into j->s.  The text is a
- * teacher's: what is not valid UTF-8, and escapes of NUL or of a lone
- * surrogate, become U+FFFD (counted in j->repaired), never an error.
+ * Reads a string literal after its opening quote into j->raw, checking
+ * its escapes, then decodes it into j->s with the scanner's decoder
+ * (jscan.h).  The text is a teacher's: what is not valid UTF-8, and
+ * escapes of NUL or of a lone surrogate, become U+FFFD (dss_jscan_repair;
+ * counted in j->repaired), never an error.
  */
 static int
 jstring(struct dss_jstrings *j, struct dss_err *err)
 {
-	unsigned long cp, lo;
 	size_t bad = 0;
-	int c, replaced = 0;
+	int c, k;
 
-	dss_buf_reset(&j->s);
+	dss_buf_reset(&j->raw);
+	if (dss_buf_addch(&j->raw, '"') < 0)
+		goto nomem;
 	for (;;) {
 		c = jnext(j);
-		if (c == '"') {
-			if (dss_utf8_repair(&j->s, &bad) < 0)
-				goto nomem;
-			j->repaired += bad > 0 || replaced;
-			return 0;
-		}
+		if (c == '"')
+			break;
 		if (c == EOF)
 			return jerr(j, c, "unterminated string", err);
 		if (c < 0x20)
@@ -1630,72 +1599,36 @@ jstring(struct dss_jstrings *j, struct dss_err *err)
 			/* Plain bytes: c and the run after it in the block. */
 			size_t n = dss_jscan_plain(j->blk + j->bpos, j->bend - j->bpos);
 
-			if (dss_buf_addch_fast(&j->s, (char)c) < 0 ||
-			    dss_buf_add_fast(&j->s, j->blk + j->bpos, n) < 0)
+			if (dss_buf_addch_fast(&j->raw, (char)c) < 0 ||
+			    dss_buf_add_fast(&j->raw, j->blk + j->bpos, n) < 0)
 				goto nomem;
 			j->bpos += n;
 			j->offset += n;
 			continue;
 		}
-		c = jnext(j);
-escape:
-		switch (c) {
-		case '"': case '\\': case '/':
-			break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'u':
-			if (hex4(j, &cp, err) < 0)
-				return -1;
-surrogate:
-			if (cp >= 0xDC00 && cp <= 0xDFFF) {
-				cp = REPLACEMENT;
-				replaced = 1;
-			}
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				c = jnext(j);
-				if (c != '\\') {
-					replaced = 1;
-					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
-						goto nomem;
-					if (c != EOF)
-						junget(j);
-					continue;
-				}
-				c = jnext(j);
-				if (c != 'u') {
-					replaced = 1;
-					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
-						goto nomem;
-					goto escape;
-				}
-				if (hex4(j, &lo, err) < 0)
-					return -1;
-				if (lo < 0xDC00 || lo > 0xDFFF) {
-					replaced = 1;
-					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
-						goto nomem;
-					cp = lo;
-					goto surrogate;
-				}
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			}
-			if (cp == 0) {
-				cp = REPLACEMENT;	/* records are C strings */
-				replaced = 1;
-			}
-			if (dss_buf_add_utf8(&j->s, cp) < 0)
-				goto nomem;
-			continue;
-		default:
-			return jerr(j, c, "invalid escape", err);
-		}
-		if (dss_buf_addch(&j->s, c) < 0)
+		if (dss_buf_addch(&j->raw, '\\') < 0)
 			goto nomem;
+		c = jnext(j);
+		if (c == EOF || strchr("\"\\/bfnrtu", c) == NULL)
+			return jerr(j, c, "invalid escape", err);
+		if (dss_buf_addch(&j->raw, (char)c) < 0)
+			goto nomem;
+		for (k = 0; c == 'u' && k < 4; k++) {
+			int h = jnext(j);
+
+			if (h == EOF || !isxdigit(h))
+				return jerr(j, h, "invalid \\u escape", err);
+			if (dss_buf_addch(&j->raw, (char)h) < 0)
+				goto nomem;
+		}
 	}
+	dss_buf_reset(&j->s);
+	if (dss_buf_addch(&j->raw, '"') < 0 ||
+	    dss_jscan_repair(&j->raw, &bad) < 0 ||
+	    dss_jscan_unquote(&j->s, j->raw.data, j->raw.len) < 0)
+		goto nomem;
+	j->repaired += bad > 0;
+	return 0;
 nomem:
 	return dss_err_set(err, "byte %llu: string too long", j->offset);
 }
@@ -1750,6 +1683,7 @@ void
 dss_jstrings_free(struct dss_jstrings *j)
 {
 	dss_buf_free(&j->s);
+	dss_buf_free(&j->raw);
 	free(j->blk);
 	j->blk = NULL;
 	j->bpos = j->bend = 0;

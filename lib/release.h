@@ -205,11 +205,12 @@ void dss_release_request(const char *teacher, const char *dataset,
  * one decoded string at a time, so that a batch never needs to be in
  * memory whole (it reads the stream in blocks of 64 KiB, so that what is
  * left of the stream after the array is not to be read by anyone else).
- * Strings are decoded to UTF-8.  They are the teacher's
- * text, which is repaired rather than refused, as dss-teach repairs a
- * response: bytes that are not valid UTF-8 (each maximal ill-formed
- * sequence), a lone UTF-16 surrogate and \u0000 become U+FFFD, and the
- * strings so repaired are counted.
+ * Strings are decoded to UTF-8 by the scanner's decoder (jscan.h), one
+ * literal at a time.  They are the teacher's text, which is repaired
+ * rather than refused, as dss-teach repairs a response (dss_jscan_repair):
+ * bytes that are not valid UTF-8 (each maximal ill-formed sequence), a
+ * lone UTF-16 surrogate and \u0000 become U+FFFD, and the strings so
+ * repaired are counted.
  */
 struct dss_jstrings {
 	FILE *fp;		/* not owned */
@@ -218,11 +219,16 @@ struct dss_jstrings {
 	unsigned long long offset;	/* bytes consumed, for messages */
 	struct dss_buf s;	/* the current string */
 	unsigned long repaired;	/* strings with U+FFFD put in */
-	/* The reader's own: a block read from fp, and the next byte in it. */
+	/*
+	 * The reader's own: a block read from fp, the next byte in it, and
+	 * the current string's literal as it stands.
+	 */
 	char *blk;
 	size_t bpos, bend;
+	struct dss_buf raw;
 };
-#define DSS_JSTRINGS_INIT(fp) { (fp), 0, 0, 0, DSS_BUF_INIT, 0, NULL, 0, 0 }
+#define DSS_JSTRINGS_INIT(fp) { (fp), 0, 0, 0, DSS_BUF_INIT, 0, NULL, 0, 0, \
+	DSS_BUF_INIT }
 
 /*
  * Reads the next string into j->s.  Returns 1, 0 after the closing ']'
