@@ -27,45 +27,6 @@
 #define MAX_STATEMENTS 64
 
 /*
- * An answer statement: "answer is" / "answer would be" or "answer:"
- * (also as markdown "**Answer:**").  Its lead-in ("So the final", ...)
- * is found by lead_in below, which keeps the pattern cheap to search.
- */
-#define STATEMENT \
-	"(?i)\\banswer(?:\\s+(?:is|would\\s+be|will\\s+be|should\\s+be)\\b\\s*:?" \
-	"|\\s*\\**\\s*:)"
-
-static const char *const cut_choice[] = { "\\bQ:", "\\bAnswer Choices:", NULL };
-static const char *const cut_equation[] = { "\\bQ:", NULL };
-static const char *const cut_nli[] = {
-	"\\bPremise:", "\\bHypothesis:", "\\bQ:", NULL
-};
-static const char *const statements[] = { STATEMENT, NULL };
-static const char *const synonyms_nli[][2] = {
-	{ "entailment", "entailment" },
-	{ "entailed", "entailment" },
-	{ "entails", "entailment" },
-	{ "yes", "entailment" },
-	{ "true", "entailment" },
-	{ "neutral", "neutral" },
-	{ "it is not possible to tell", "neutral" },
-	{ "it's not possible to tell", "neutral" },
-	{ "not possible to tell", "neutral" },
-	{ "it is impossible to tell", "neutral" },
-	{ "impossible to tell", "neutral" },
-	{ "it cannot be determined", "neutral" },
-	{ "cannot be determined", "neutral" },
-	{ "undetermined", "neutral" },
-	{ "neither", "neutral" },
-	{ "contradiction", "contradiction" },
-	{ "contradicts", "contradiction" },
-	{ "contradictory", "contradiction" },
-	{ "no", "contradiction" },
-	{ "false", "contradiction" },
-	{ NULL, NULL }
-};
-
-/*
  * The bytes a match of a pattern can start with, when PCRE2 knows them
  * (its own start-of-match optimisation): find() skips to the first of
  * them itself, which is faster than the matcher's way for few bytes.
@@ -310,71 +271,13 @@ config_alloc(enum dss_answer_kind kind, struct dss_err *err)
 }
 
 static int
-add_list(struct patterns *p, const char *const *list, const char *what,
-    struct dss_err *err)
-{
-	for (; *list; list++)
-		if (add_pattern(p, *list, what, err) < 0)
-			return -1;
-	return 0;
-}
-
-static int
-default_cut(struct dss_answer_config *c, struct dss_err *err)
-{
-	const char *const *list = c->kind == DSS_ANSWER_CHOICE ? cut_choice :
-	    c->kind == DSS_ANSWER_NLI ? cut_nli : cut_equation;
-
-	return add_list(&c->cut, list, "cut", err);
-}
-
-static int
-default_synonyms(struct dss_answer_config *c, struct dss_err *err)
-{
-	size_t i;
-
-	for (i = 0; synonyms_nli[i][0]; i++)
-		if (add_synonym(c, synonyms_nli[i][0], synonyms_nli[i][1], err) < 0)
-			return -1;
-	return 0;
-}
-
-struct dss_answer_config *
-dss_answer_config_kind(enum dss_answer_kind kind, struct dss_err *err)
-{
-	struct dss_answer_config *c = config_alloc(kind, err);
-
-	if (c == NULL)
-		return NULL;
-	if (default_cut(c, err) < 0 ||
-	    add_list(&c->stmt, statements, "statement", err) < 0 ||
-	    (kind == DSS_ANSWER_NLI && default_synonyms(c, err) < 0)) {
-		dss_answer_config_free(c);
-		return NULL;
-	}
-	join_patterns(&c->cut);
-	return c;
-}
-
-struct dss_answer_config *
-dss_answer_config_builtin(const char *dataset, struct dss_err *err)
-{
-	if (strcmp(dataset, "esnli") == 0 || strcmp(dataset, "anli1") == 0)
-		return dss_answer_config_kind(DSS_ANSWER_NLI, err);
-	if (strcmp(dataset, "cqa") == 0)
-		return dss_answer_config_kind(DSS_ANSWER_CHOICE, err);
-	if (strcmp(dataset, "svamp") == 0)
-		return dss_answer_config_kind(DSS_ANSWER_EQUATION, err);
-	dss_err_set(err, "no answer rules for dataset '%s'", dataset);
-	return NULL;
-}
-
-static int
 spec_patterns(struct patterns *p, const cJSON *spec, const char *key,
     struct dss_err *err)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(spec, key), *it;
 
+	if (arr == NULL)
+		return dss_err_set(err, "field 'answer.%s' is missing", key);
 	if (!cJSON_IsArray(arr))
 		return dss_err_set(err, "field 'answer.%s' is not an array", key);
 	cJSON_ArrayForEach(it, arr) {
@@ -418,21 +321,19 @@ dss_answer_config_new(const cJSON *spec, struct dss_err *err)
 	}
 	if ((c = config_alloc(k, err)) == NULL)
 		return NULL;
-	if (cJSON_GetObjectItemCaseSensitive(spec, "cut") != NULL) {
-		if (spec_patterns(&c->cut, spec, "cut", err) < 0)
-			goto out;
-	} else if (default_cut(c, err) < 0)
+	if (spec_patterns(&c->cut, spec, "cut", err) < 0 ||
+	    spec_patterns(&c->stmt, spec, "statement", err) < 0)
 		goto out;
-	if (cJSON_GetObjectItemCaseSensitive(spec, "statement") != NULL) {
-		if (spec_patterns(&c->stmt, spec, "statement", err) < 0)
-			goto out;
-		if (c->stmt.n == 0) {
-			dss_err_set(err, "field 'answer.statement' is empty");
-			goto out;
-		}
-	} else if (add_list(&c->stmt, statements, "statement", err) < 0)
+	if (c->stmt.n == 0) {
+		dss_err_set(err, "field 'answer.statement' is empty");
 		goto out;
+	}
 	syn = cJSON_GetObjectItemCaseSensitive(spec, "synonyms");
+	if (syn == NULL && k == DSS_ANSWER_NLI) {
+		dss_err_set(err, "field 'answer.synonyms' is missing (nli needs "
+		    "the phrases of its labels)");
+		goto out;
+	}
 	if (syn != NULL) {
 		if (!cJSON_IsObject(syn)) {
 			dss_err_set(err, "field 'answer.synonyms' is not an object");
@@ -447,8 +348,7 @@ dss_answer_config_new(const cJSON *spec, struct dss_err *err)
 			if (add_synonym(c, it->string, it->valuestring, err) < 0)
 				goto out;
 		}
-	} else if (k == DSS_ANSWER_NLI && default_synonyms(c, err) < 0)
-		goto out;
+	}
 	join_patterns(&c->cut);
 	return c;
 out:
@@ -1510,12 +1410,12 @@ dss_answer_cache_get(struct dss_answer_cache *cache, const char *dataset,
 	if ((m = dss_manifest_load(dataset, err)) == NULL)
 		return NULL;
 	spec = cJSON_GetObjectItemCaseSensitive(dss_manifest_json(m), "answer");
-	if (spec != NULL)
-		c = dss_answer_config_new(spec, err);
+	if (spec == NULL)
+		dss_err_set(err, "field 'answer' is missing");
 	else
-		c = dss_answer_config_builtin(dataset, err);
+		c = dss_answer_config_new(spec, err);
 	if (c == NULL) {
-		dss_err_prefix(err, "dataset '%s'", dataset);
+		dss_err_prefix(err, "'%s'", m->path);
 		goto out;
 	}
 	v = realloc(cache->v, (cache->n + 1) * sizeof *v);

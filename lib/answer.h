@@ -4,22 +4,23 @@
  * it runs on into a new few-shot block, its answer statements ("So the
  * answer is ...", "Answer: ...") are found with PCRE2 patterns compiled
  * once (with JIT where available), and the stated answer is read
- * according to the dataset's kind: a choice letter and/or text (cqa), an
- * NLI label or one of its synonyms (esnli, anli1), or an arithmetic
- * equation or bare number (svamp).  The rationale is the text before the
+ * according to the dataset's kind: a choice letter and/or text, a label
+ * named by one of the manifest's synonyms (nli), or an arithmetic
+ * equation or bare number.  The rationale is the text before the
  * answer statement.  An answer that is missing, cut off by the token
  * limit, ambiguous or malformed is reported with a status and a reason,
  * never guessed.
  *
- * Configuration comes from the "answer" object of a dataset manifest:
+ * Configuration comes from the "answer" object of a dataset manifest,
+ * the only source of the rules (there are no built-in ones):
  *
  *   { "kind": "choice" | "nli" | "equation",
  *     "cut": [ PCRE2 patterns where a run-on block begins ],
  *     "statement": [ PCRE2 patterns matching an answer statement ],
  *     "synonyms": { "phrase": "label", ... } }       (nli only)
  *
- * Every key but "kind" is optional and defaults to the built-in rules of
- * that kind.  A statement pattern need only match from the word "answer"
+ * "kind", "cut" (which may be empty) and "statement" (which may not) are
+ * required, and so is "synonyms" for nli: its labels are the label set.  A statement pattern need only match from the word "answer"
  * on: lead-in words just before a match ("So the final", "Therefore,
  * the") are taken as part of the statement, so that the rationale ends
  * before them.  Cut patterns are searched as one alternation.  A compiled configuration holds PCRE2 match data and so must
@@ -53,21 +54,11 @@ struct dss_answer_config;
 
 /*
  * Compiles the "answer" object spec.  Returns a new configuration the
- * caller frees with dss_answer_config_free, or NULL with err set (an
- * unknown kind, a pattern that does not compile, a synonym that is not
- * a string).
+ * caller frees with dss_answer_config_free, or NULL with err naming the
+ * field at fault (a missing required key, an unknown kind, a pattern that
+ * does not compile, a synonym that is not a string).
  */
 struct dss_answer_config *dss_answer_config_new(const cJSON *spec,
-    struct dss_err *err);
-/* The built-in configuration of a kind.  Caller frees. */
-struct dss_answer_config *dss_answer_config_kind(enum dss_answer_kind kind,
-    struct dss_err *err);
-/*
- * The built-in configuration for a known dataset name (esnli, anli1:
- * nli; cqa: choice; svamp: equation).  NULL with err set when the name
- * is unknown.  Caller frees.
- */
-struct dss_answer_config *dss_answer_config_builtin(const char *dataset,
     struct dss_err *err);
 void dss_answer_config_free(struct dss_answer_config *c);
 enum dss_answer_kind dss_answer_config_kindof(const struct dss_answer_config *c);
@@ -75,8 +66,7 @@ enum dss_answer_kind dss_answer_config_kindof(const struct dss_answer_config *c)
 /*
  * Compiled configurations by dataset name, each loaded on first use from
  * the "answer" section of the dataset's manifest (dss_manifest_load, so
- * $DSS_DATASETS applies); a manifest without one falls back to the
- * built-in rules of that dataset name.
+ * $DSS_DATASETS applies).
  */
 struct dss_answer_cache;
 
@@ -87,7 +77,8 @@ void dss_answer_cache_free(struct dss_answer_cache *cache);
 /*
  * The configuration for dataset, owned by the cache.  NULL with err set
  * when the dataset has no manifest ("unknown dataset 'x' ..."), or its
- * answer section is wrong.  Names containing '/' are never looked up.
+ * answer section is missing or wrong (the message begins with the
+ * manifest's path: "'datasets/x.json': field 'answer.cut' is missing").  Names containing '/' are never looked up.
  */
 struct dss_answer_config *dss_answer_cache_get(struct dss_answer_cache *cache,
     const char *dataset, struct dss_err *err);

@@ -182,19 +182,6 @@ put_val(struct ctx *x, struct dss_buf *b, const struct val *v, int json)
 	return r;
 }
 
-static int
-put_uint(struct dss_buf *b, unsigned long long v)
-{
-	char tmp[24];
-	size_t n = sizeof tmp;
-
-	do {
-		tmp[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return dss_buf_add(b, tmp + n, sizeof tmp - n);
-}
-
 /* Writes v in six digits at least, then '","index":' and v: the id's end and the index. */
 static int
 put_index(struct dss_buf *b, unsigned long long v)
@@ -250,66 +237,39 @@ field_vals(struct ctx *x, size_t f, struct vals *out)
 	return 0;
 }
 
+/* The template's values: field f's, held in x->a from count to value. */
+static size_t
+input_count(void *arg, size_t f)
+{
+	struct ctx *x = arg;
+
+	return field_vals(x, f, &x->a) < 0 ? (size_t)-1 : x->a.n;
+}
+
+static int
+input_value(void *arg, size_t f, size_t k, struct dss_buf *out)
+{
+	struct ctx *x = arg;
+
+	(void)f;
+	return put_val(x, out, &x->a.v[k], 0);
+}
+
 static int
 build_input(struct ctx *x, struct dss_err *err)
 {
-	const struct dss_manifest *m = x->m;
-	size_t i, k;
+	size_t missing = 0;
+	int r;
 
 	dss_buf_reset(&x->input);
-	for (i = 0; i < m->npieces; i++) {
-		const struct dss_manifest_piece *p = &m->pieces[i];
-		const struct dss_manifest_field *fd;
-
-		if (p->text != NULL) {
-			if (dss_jscan_escape(&x->input, p->text, p->len) < 0)
-				goto nomem;
-			continue;
-		}
-		fd = &m->fields[p->field];
-		if (field_vals(x, p->field, &x->a) < 0)
-			goto nomem;
-		if (!fd->list) {
-			if (x->a.n == 0)
-				return row_error(x, err, "field '%s' is missing", fd->paths[0]);
-			if (put_val(x, &x->input, &x->a.v[0], 0) < 0)
-				goto nomem;
-			continue;
-		}
-		for (k = 0; k < x->a.n; k++) {
-			const char *f = p->fmt, *e = p->fmt + p->fmtlen;
-
-			for (; f < e; f++) {
-				int r = 0;
-
-				if (*f != '%' || f + 1 == e) {
-					r = dss_jscan_escape(&x->input, f, 1);
-				} else {
-					switch (*++f) {
-					case 'a':
-						r = dss_buf_addch_fast(&x->input, k < 26 ? 'a' + (int)k : '?');
-						break;
-					case 'A':
-						r = dss_buf_addch_fast(&x->input, k < 26 ? 'A' + (int)k : '?');
-						break;
-					case 'n':
-						r = put_uint(&x->input, k + 1);
-						break;
-					case 's':
-						r = put_val(x, &x->input, &x->a.v[k], 0);
-						break;
-					default:
-						r = dss_jscan_escape(&x->input, f, 1);
-					}
-				}
-				if (r < 0)
-					goto nomem;
-			}
-		}
-	}
+	r = dss_manifest_render(x->m, &x->input, input_count, input_value, x,
+	    dss_jscan_escape, &missing);
+	if (r == -2)
+		return row_error(x, err, "field '%s' is missing",
+		    x->m->fields[missing].paths[0]);
+	if (r < 0)
+		return dss_err_errno(err, errno ? errno : ENOMEM, "'%s'", x->where);
 	return 0;
-nomem:
-	return dss_err_errno(err, errno ? errno : ENOMEM, "'%s'", x->where);
 }
 
 /* What build_input would refuse, without building it: a field of the input that is missing. */

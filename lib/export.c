@@ -84,6 +84,27 @@ split_prefixes(const char *p, const char **pre, size_t *len,
 	return 0;
 }
 
+/* "--format release is for a, b and c, not 'x'": the release's datasets. */
+static int
+not_in_release(const char *dataset, struct dss_err *err)
+{
+	const char *names[64];
+	struct dss_buf b = DSS_BUF_INIT;
+	size_t n = dss_release_datasets(names, 64), i;
+
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < n; i++)
+		if ((i > 0 && dss_buf_adds(&b, i + 1 < n ? ", " : " and ") < 0) ||
+		    dss_buf_adds(&b, names[i]) < 0)
+			break;
+	dss_err_set(err, "--format release is for %s, not '%s'",
+	    n ? b.data : "the datasets whose manifests have a release section",
+	    dataset);
+	dss_buf_free(&b);
+	return -1;
+}
+
 int
 dss_export_check(const struct dss_export_opts *o, struct dss_err *err)
 {
@@ -104,8 +125,7 @@ dss_export_check(const struct dss_export_opts *o, struct dss_err *err)
 		return dss_err_set(err, "--out is only for --format release (the "
 		    "other formats write to standard output)");
 	if (release && dss_release_form(o->dataset) == NULL)
-		return dss_err_set(err, "--format release is for esnli, anli1, cqa "
-		    "and svamp, not '%s'", o->dataset);
+		return not_in_release(o->dataset, err);
 	if (release && (o->given & (1u << DSS_EXPORT_OPT_LABELS)))
 		return dss_err_set(err, "--labels is not for --format release: "
 		    "the examples carry the gold labels and the completions the "

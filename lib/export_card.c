@@ -237,11 +237,15 @@ card_counts(struct dss_export *x, struct dss_buf *b)
 		COUNT("explain records", explain);
 	}
 #undef COUNT
-	if (x->rel.svamp != NULL)
-		dss_buf_addf(b, "\n`SVAMP.json` %s.\n", x->rel.svamp_written ?
-		    "was rebuilt from the 1,000 problems" :
-		    "was not written: it needs all 1,000 problems with their "
-		    "fields");
+	if (x->rel.problems != NULL) {
+		char n[32];
+
+		num(n, sizeof(n), x->rel.nproblems);
+		dss_buf_addf(b, "\n`%s` %s %s problems%s.\n",
+		    x->form->manifest->release.problems, x->rel.problems_written ?
+		    "was rebuilt from the" : "was not written: it needs all", n,
+		    x->rel.problems_written ? "" : " with their fields");
+	}
 }
 
 static int

@@ -19,8 +19,6 @@
 #include "release.h"
 
 #define MAX_TEACHERS 16		/* named in the card; the rest counted */
-#define SVAMP_TRAIN 800		/* the official split of SVAMP's 1,000 problems */
-#define SVAMP_ALL 1000
 
 /* The current example of a scan and what was picked for it. */
 struct example {
@@ -33,12 +31,6 @@ struct example {
 	struct dss_buf rationale, teacher_label, teacher, request;
 };
 
-struct svamp_problem {
-	char *body, *question, *equation, *type, *id;
-	double answer;
-	int set;
-};
-
 struct release_out {
 	char *dir;		/* DIR/datasets/DATASET */
 	char *tmp;		/* the temporary directory beside it */
@@ -48,9 +40,10 @@ struct release_out {
 	long batch;		/* the current batch's number */
 	long long inbatch;	/* completions in it */
 	long long n;		/* examples written to the split */
-	struct svamp_problem *svamp;	/* SVAMP_ALL of them, for SVAMP.json */
-	int svamp_ok;		/* every problem can be rebuilt */
-	int svamp_written;
+	cJSON **problems;	/* the upstream rows (release.problems), by position */
+	size_t nproblems;	/* the rows the permuted splits cut from */
+	int problems_ok;	/* every row can be rebuilt */
+	int problems_written;
 };
 
 struct dss_export {

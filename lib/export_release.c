@@ -3,7 +3,8 @@
  * dss-export's release layout: the examples of each split the official
  * trainer reads as the release's rows, the picked rationales as
  * completions its parser reads back, in batch files of the release's
- * sizes (every one its loader opens), SVAMP.json when it can be rebuilt,
+ * sizes (every one its loader opens), the upstream rows the manifest's
+ * release section names (SVAMP.json) when they can be rebuilt,
  * all in a temporary directory renamed into place when complete.
  */
 #include <dirent.h>
@@ -23,7 +24,7 @@
 void
 dss_export_release_clean(struct release_out *r)
 {
-	int i;
+	size_t i;
 
 	if (r->ex != NULL)
 		fclose(r->ex);
@@ -33,16 +34,10 @@ dss_export_release_clean(struct release_out *r)
 	free(r->expath);
 	free(r->cotpath);
 	r->expath = r->cotpath = NULL;
-	if (r->svamp != NULL)
-		for (i = 0; i < SVAMP_ALL; i++) {
-			free(r->svamp[i].body);
-			free(r->svamp[i].question);
-			free(r->svamp[i].equation);
-			free(r->svamp[i].type);
-			free(r->svamp[i].id);
-		}
-	free(r->svamp);
-	r->svamp = NULL;
+	for (i = 0; r->problems != NULL && i < r->nproblems; i++)
+		cJSON_Delete(r->problems[i]);
+	free(r->problems);
+	r->problems = NULL;
 }
 
 /* Removes the temporary release directory and what was written in it. */
@@ -190,12 +185,21 @@ dss_export_release_begin(struct dss_export *x, struct dss_err *err)
 		dss_err_errno(err, errno, "cannot create directory '%s'", llm);
 		goto out;
 	}
-	if (strcmp(x->o.dataset, "svamp") == 0) {
-		if ((r->svamp = calloc(SVAMP_ALL, sizeof(*r->svamp))) == NULL) {
+	if (x->form->manifest->release.problems != NULL) {
+		const struct dss_manifest *m = x->form->manifest;
+		size_t i;
+
+		for (i = 0; i < m->nsplits; i++)
+			if (m->splits[i].permuted &&
+			    (size_t)m->splits[i].end > r->nproblems)
+				r->nproblems = (size_t)m->splits[i].end;
+		r->problems = calloc(r->nproblems ? r->nproblems : 1,
+		    sizeof(*r->problems));
+		if (r->problems == NULL) {
 			dss_export_nomem(err);
 			goto out;
 		}
-		r->svamp_ok = x->o.subset == NULL;
+		r->problems_ok = x->o.subset == NULL && r->nproblems > 0;
 	}
 	rc = 0;
 out:
@@ -273,87 +277,88 @@ dss_export_release_split_end(struct dss_export *x, struct dss_err *err)
 	return 0;
 }
 
-/* Keeps what SVAMP.json needs of the svamp example at r->n of split s. */
+/*
+ * Keeps the upstream row of the example rec at r->n of split s, which the
+ * split's permutation took from position start + n: the manifest's
+ * problem keys, each from its field.
+ */
 static void
-svamp_keep(struct dss_export *x, const cJSON *rec)
+problem_keep(struct dss_export *x, const cJSON *rec)
 {
 	struct release_out *r = &x->rel;
+	const struct dss_manifest *m = x->form->manifest;
+	const struct dss_manifest_release *rel = &m->release;
+	const struct dss_manifest_split *sp = dss_manifest_split(m,
+	    dss_release_split_name(x->s));
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(rec, "fields");
-	const cJSON *body = cJSON_GetObjectItemCaseSensitive(f, "body");
-	const cJSON *question = cJSON_GetObjectItemCaseSensitive(f, "question");
-	const cJSON *equation = cJSON_GetObjectItemCaseSensitive(f, "equation");
-	const cJSON *answer = cJSON_GetObjectItemCaseSensitive(f, "answer");
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(f, "type");
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(f, "source_id");
-	long long k = x->s == 0 ? r->n : SVAMP_TRAIN + r->n;
-	struct svamp_problem *p;
+	size_t k, i;
+	cJSON *o;
 
-	if (!r->svamp_ok)
+	if (!r->problems_ok)
 		return;
-	if ((x->s == 0 && r->n >= SVAMP_TRAIN) || k >= SVAMP_ALL ||
-	    !cJSON_IsString(body) || !cJSON_IsString(question) ||
-	    !cJSON_IsString(equation) || !cJSON_IsNumber(answer) ||
-	    !cJSON_IsString(type) || !cJSON_IsString(id)) {
-		r->svamp_ok = 0;
+	if (sp == NULL || !sp->permuted || sp->start + r->n >= sp->end ||
+	    (k = (size_t)(sp->start + r->n)) >= r->nproblems ||
+	    (o = cJSON_CreateObject()) == NULL) {
+		r->problems_ok = 0;
 		return;
 	}
-	p = &r->svamp[k];
-	p->body = strdup(body->valuestring);
-	p->question = strdup(question->valuestring);
-	p->equation = strdup(equation->valuestring);
-	p->type = strdup(type->valuestring);
-	p->id = strdup(id->valuestring);
-	p->answer = answer->valuedouble;
-	p->set = 1;
-	if (!p->body || !p->question || !p->equation || !p->type || !p->id)
-		r->svamp_ok = 0;
+	cJSON_Delete(r->problems[k]);
+	r->problems[k] = o;
+	for (i = 0; i < rel->nkeys; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(f,
+		    m->fields[rel->key_fields[i]].name);
+		cJSON *c = cJSON_IsString(v) || cJSON_IsNumber(v) ?
+		    cJSON_Duplicate(v, 0) : NULL;
+
+		if (c == NULL) {
+			r->problems_ok = 0;
+			return;
+		}
+		cJSON_AddItemToObject(o, rel->keys[i], c);	/* takes ownership */
+	}
 }
 
 /*
- * Writes SVAMP.json when every one of the 1,000 problems was exported
- * (800 train, 200 test): problem permutation[k] of RandomState(0) is
- * example k of the official split, so the file is rebuilt in its
- * original order.
+ * Writes the upstream rows when every one was exported: row k of the
+ * permutation the manifest's splits are cut from is problem
+ * permutation[k], so the file is rebuilt in its original order
+ * (SVAMP.json: 800 train and 200 test of 1,000 problems, RandomState(0)).
  */
 static int
-svamp_write(struct dss_export *x, struct dss_err *err)
+problems_write(struct dss_export *x, struct dss_err *err)
 {
 	struct release_out *r = &x->rel;
-	size_t perm[SVAMP_ALL], k;
+	const struct dss_manifest *m = x->form->manifest;
+	size_t *perm = NULL, *at = NULL, k;
+	unsigned long seed = 0;
 	cJSON *arr = NULL;
 	char *text = NULL, *path = NULL;
 	FILE *fp = NULL;
 	int rc = -1;
 
-	if (r->svamp == NULL || !r->svamp_ok)
+	if (r->problems == NULL || !r->problems_ok)
 		return 0;
-	for (k = 0; k < SVAMP_ALL; k++)
-		if (!r->svamp[k].set)
+	for (k = 0; k < r->nproblems; k++)
+		if (r->problems[k] == NULL)
 			return 0;
-	dss_mt19937_permutation(0, perm, SVAMP_ALL);
-	if ((arr = cJSON_CreateArray()) == NULL)
+	for (k = 0; k < m->nsplits; k++)
+		if (m->splits[k].permuted) {
+			seed = m->splits[k].seed;
+			break;
+		}
+	if ((perm = calloc(r->nproblems, sizeof(*perm))) == NULL ||
+	    (at = calloc(r->nproblems, sizeof(*at))) == NULL ||
+	    (arr = cJSON_CreateArray()) == NULL)
 		goto oom;
-	for (k = 0; k < SVAMP_ALL; k++) {
-		cJSON *o = cJSON_CreateObject();
-
-		if (o == NULL)
-			goto oom;
-		cJSON_AddItemToArray(arr, o);	/* takes ownership */
-	}
-	for (k = 0; k < SVAMP_ALL; k++) {
-		const struct svamp_problem *p = &r->svamp[k];
-		cJSON *o = cJSON_GetArrayItem(arr, (int)perm[k]);
-
-		if (cJSON_AddStringToObject(o, "ID", p->id) == NULL ||
-		    cJSON_AddStringToObject(o, "Body", p->body) == NULL ||
-		    cJSON_AddStringToObject(o, "Question", p->question) == NULL ||
-		    cJSON_AddStringToObject(o, "Equation", p->equation) == NULL ||
-		    cJSON_AddNumberToObject(o, "Answer", p->answer) == NULL ||
-		    cJSON_AddStringToObject(o, "Type", p->type) == NULL)
-			goto oom;
+	dss_mt19937_permutation(seed, perm, r->nproblems);
+	for (k = 0; k < r->nproblems; k++)
+		at[perm[k]] = k;
+	for (k = 0; k < r->nproblems; k++) {
+		cJSON_AddItemToArray(arr, r->problems[at[k]]);	/* takes ownership */
+		r->problems[at[k]] = NULL;
 	}
 	if ((text = cJSON_PrintUnformatted(arr)) == NULL ||
-	    (path = path_join(r->tmp, "SVAMP.json")) == NULL)
+	    (path = path_join(r->tmp, m->release.problems)) == NULL)
 		goto oom;
 	if ((fp = create(path, err)) == NULL)
 		goto out;
@@ -363,7 +368,7 @@ svamp_write(struct dss_export *x, struct dss_err *err)
 	}
 	if (dss_export_finish_file(&fp, path, err) < 0)
 		goto out;
-	r->svamp_written = 1;
+	r->problems_written = 1;
 	rc = 0;
 	goto out;
 oom:
@@ -373,6 +378,8 @@ out:
 		fclose(fp);
 	free(path);
 	free(text);
+	free(perm);
+	free(at);
 	cJSON_Delete(arr);
 	return rc;
 }
@@ -390,7 +397,7 @@ dss_export_release_commit(struct dss_export *x, struct dss_err *err)
 		dss_export_nomem(err);
 		goto out;
 	}
-	if (svamp_write(x, err) < 0 || dss_export_sync_dir(llm, err) < 0 ||
+	if (problems_write(x, err) < 0 || dss_export_sync_dir(llm, err) < 0 ||
 	    dss_export_sync_dir(r->tmp, err) < 0)
 		goto out;
 	if (rename(r->tmp, r->dir) < 0) {
@@ -483,8 +490,8 @@ dss_export_release_example(struct dss_export *x, int with, struct dss_err *err)
 		    r->cotpath);
 		goto out;
 	}
-	if (r->svamp != NULL)
-		svamp_keep(x, rec);
+	if (r->problems != NULL)
+		problem_keep(x, rec);
 	r->inbatch++;
 	r->n++;
 	x->split_counts[x->s].records++;

@@ -540,6 +540,307 @@ parse_input(struct dss_manifest *m, struct dss_err *err)
 	return 0;
 }
 
+/* A whole number in [min, max] at key of o; -1 when it is another value. */
+static int
+get_long(const cJSON *o, const char *key, long min, long max, long *out,
+    int *present)
+{
+	long long v = 0;
+
+	if (get_int(o, key, &v, present) < 0 || (*present && (v < min || v > max)))
+		return -1;
+	if (*present)
+		*out = (long)v;
+	return 0;
+}
+
+/* The label set of the index columns: the label map's values, each once. */
+static int
+release_labels(struct dss_manifest *m, struct dss_err *err)
+{
+	struct dss_manifest_release *r = &m->release;
+	const cJSON *it;
+	size_t i;
+
+	if (m->label_map == NULL)
+		return dss_err_set(err, "key 'release.columns': a label index needs "
+		    "a label map");
+	r->labels = calloc((size_t)cJSON_GetArraySize(m->label_map) + 1,
+	    sizeof *r->labels);
+	if (r->labels == NULL)
+		return dss_err_errno(err, ENOMEM, "release");
+	cJSON_ArrayForEach(it, m->label_map) {
+		for (i = 0; i < r->nlabels; i++)
+			if (strcmp(r->labels[i], it->valuestring) == 0)
+				break;
+		if (i == r->nlabels)
+			r->labels[r->nlabels++] = it->valuestring;
+	}
+	return 0;
+}
+
+static int
+parse_column(struct dss_manifest *m, const cJSON *c, size_t i,
+    struct dss_manifest_column *col, struct dss_err *err)
+{
+	const char *field, *label;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(c, "input");
+	const cJSON *cval = cJSON_GetObjectItemCaseSensitive(c, "const");
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(c, "required");
+	const cJSON *write = cJSON_GetObjectItemCaseSensitive(c, "write");
+	int bad = 0, f, has_item, has_count;
+
+	if (!cJSON_IsObject(c))
+		return dss_err_set(err, "key 'release.columns[%zu]' is not an object", i);
+	col->name = opt_str(c, "name", &bad);
+	field = opt_str(c, "field", &bad);
+	label = opt_str(c, "label", &bad);
+	col->keys = opt_str(c, "keys", &bad);
+	if (bad || col->name == NULL || col->name[0] == '\0' ||
+	    strpbrk(col->name, "\"\\") != NULL)
+		return dss_err_set(err, "key 'release.columns[%zu]' needs a 'name' "
+		    "without quotes or backslashes", i);
+	if ((req != NULL && !cJSON_IsBool(req)) ||
+	    (write != NULL && !cJSON_IsBool(write)))
+		return dss_err_set(err, "key 'release.columns[%zu]': 'required' and "
+		    "'write' are true or false", i);
+	col->write = write == NULL || cJSON_IsTrue(write);
+	if (get_long(c, "item", 0, 999, &col->item, &has_item) < 0 ||
+	    get_long(c, "count", 1, 999, &col->count, &has_count) < 0)
+		return dss_err_set(err, "key 'release.columns[%zu]': 'item' and "
+		    "'count' are whole numbers below 1000 ('count' from 1)", i);
+	if ((field != NULL) + (label != NULL) + (input != NULL) + (cval != NULL) != 1)
+		return dss_err_set(err, "key 'release.columns[%zu]' needs one of "
+		    "'field', 'label', 'input' and 'const'", i);
+	if (field != NULL) {
+		if ((f = dss_manifest_field(m, field)) < 0)
+			return dss_err_set(err, "key 'release.columns[%zu]' names "
+			    "unknown field '%s'", i, field);
+		col->field = (size_t)f;
+		col->kind = has_count ? DSS_COLUMN_LIST : has_item ?
+		    DSS_COLUMN_ITEM : DSS_COLUMN_FIELD;
+		col->required = cJSON_IsTrue(req);
+		if (has_count && has_item)
+			return dss_err_set(err, "key 'release.columns[%zu]': 'item' "
+			    "and 'count' exclude each other", i);
+		if (col->keys != NULL && (!has_count ||
+		    strlen(col->keys) != (size_t)col->count))
+			return dss_err_set(err, "key 'release.columns[%zu]': 'keys' "
+			    "needs 'count' and one character per item", i);
+		return 0;
+	}
+	if (label != NULL && strcmp(label, "index") == 0) {
+		col->kind = DSS_COLUMN_LABEL_INDEX;
+		return m->release.labels == NULL ? release_labels(m, err) : 0;
+	}
+	if (label != NULL && strcmp(label, "text") == 0) {
+		col->kind = DSS_COLUMN_LABEL_TEXT;
+		return 0;
+	}
+	if (label != NULL)
+		return dss_err_set(err, "key 'release.columns[%zu]': 'label' is "
+		    "'%s', not index or text", i, label);
+	if (input != NULL) {
+		if (!cJSON_IsTrue(input))
+			return dss_err_set(err, "key 'release.columns[%zu]': 'input' "
+			    "must be true", i);
+		col->kind = DSS_COLUMN_INPUT;
+		return 0;
+	}
+	if (!cJSON_IsString(cval))
+		return dss_err_set(err, "key 'release.columns[%zu]': 'const' is not "
+		    "a string", i);
+	col->kind = DSS_COLUMN_CONST;
+	col->value = cval->valuestring;
+	return 0;
+}
+
+/*
+ * "problems": {"file": NAME, "keys": [PATH, ...]}: the file of upstream
+ * rows a release holds beside the examples, and the keys of its rows in
+ * order, each the path of a field.
+ */
+static int
+parse_problems(struct dss_manifest *m, const cJSON *p, struct dss_err *err)
+{
+	struct dss_manifest_release *r = &m->release;
+	const cJSON *keys = cJSON_GetObjectItemCaseSensitive(p, "keys"), *it;
+	int bad = 0;
+	size_t f;
+
+	if (p == NULL)
+		return 0;
+	if (!cJSON_IsObject(p) || (r->problems = opt_str(p, "file", &bad)) == NULL ||
+	    bad || strchr(r->problems, '/') != NULL || !cJSON_IsArray(keys) ||
+	    cJSON_GetArraySize(keys) == 0)
+		return dss_err_set(err, "key 'release.problems' must be an object of "
+		    "a 'file' name and a non-empty array of 'keys'");
+	r->keys = calloc((size_t)cJSON_GetArraySize(keys), sizeof *r->keys);
+	r->key_fields = calloc((size_t)cJSON_GetArraySize(keys),
+	    sizeof *r->key_fields);
+	if (r->keys == NULL || r->key_fields == NULL)
+		return dss_err_errno(err, ENOMEM, "release");
+	cJSON_ArrayForEach(it, keys) {
+		if (!cJSON_IsString(it))
+			return dss_err_set(err, "key 'release.problems.keys' must hold "
+			    "strings");
+		for (f = 0; f < m->nfields; f++)
+			if (!m->fields[f].list && m->fields[f].npaths == 1 &&
+			    strcmp(m->fields[f].paths[0], it->valuestring) == 0)
+				break;
+		if (f == m->nfields)
+			return dss_err_set(err, "key 'release.problems.keys': no field "
+			    "has the path '%s'", it->valuestring);
+		r->keys[r->nkeys] = it->valuestring;
+		r->key_fields[r->nkeys++] = f;
+	}
+	return 0;
+}
+
+static int
+parse_release(struct dss_manifest *m, struct dss_err *err)
+{
+	static const char *const split_names[3] = { "train", "valid", "test" };
+	struct dss_manifest_release *r = &m->release;
+	const cJSON *rel = cJSON_GetObjectItemCaseSensitive(m->root, "release");
+	const cJSON *batches, *at, *cols, *it;
+	int bad = 0, present;
+	size_t i = 0;
+
+	if (rel == NULL)
+		return 0;
+	if (!cJSON_IsObject(rel))
+		return dss_err_set(err, "key 'release' is not an object");
+	r->present = 1;
+	if (get_long(rel, "order", 0, 9999, &r->order, &present) < 0 || !present)
+		return dss_err_set(err, "key 'release.order' must be a whole number "
+		    "from 0 to 9999");
+	if (get_long(rel, "batch", 1, 100000000, &r->batch, &present) < 0 || !present)
+		return dss_err_set(err, "key 'release.batch' must be a whole number "
+		    "from 1 to 100000000");
+	batches = cJSON_GetObjectItemCaseSensitive(rel, "batches");
+	if (!cJSON_IsObject(batches))
+		return dss_err_set(err, "key 'release.batches' must be an object of "
+		    "train, valid and test");
+	cJSON_ArrayForEach(it, batches) {
+		for (i = 0; i < 3; i++)
+			if (strcmp(it->string, split_names[i]) == 0)
+				break;
+		if (i == 3 || get_long(batches, it->string, 0, 100000,
+		    &r->batches[i], &present) < 0)
+			return dss_err_set(err, "key 'release.batches.%s' must be train, "
+			    "valid or test, a whole number from 0 to 100000", it->string);
+	}
+	r->cot = opt_str(rel, "cot", &bad);
+	r->blank = opt_str(rel, "blank", &bad);
+	if (bad || r->cot == NULL || r->blank == NULL)
+		return dss_err_set(err, "key 'release': 'cot' and 'blank' must be "
+		    "strings");
+	if (parse_problems(m, cJSON_GetObjectItemCaseSensitive(rel, "problems"),
+	    err) < 0)
+		return -1;
+	at = cJSON_GetObjectItemCaseSensitive(rel, "splits_at");
+	if (!cJSON_IsArray(at) || cJSON_GetArraySize(at) >= DSS_MANIFEST_SPLITS_AT)
+		return dss_err_set(err, "key 'release.splits_at' must be an array of "
+		    "at most %d strings", DSS_MANIFEST_SPLITS_AT - 1);
+	i = 0;
+	cJSON_ArrayForEach(it, at) {
+		if (!cJSON_IsString(it))
+			return dss_err_set(err, "key 'release.splits_at' must be an "
+			    "array of at most %d strings", DSS_MANIFEST_SPLITS_AT - 1);
+		r->splits_at[i++] = it->valuestring;
+	}
+	cols = cJSON_GetObjectItemCaseSensitive(rel, "columns");
+	if (!cJSON_IsArray(cols) || cJSON_GetArraySize(cols) == 0 ||
+	    cJSON_GetArraySize(cols) > DSS_MANIFEST_COLUMNS)
+		return dss_err_set(err, "key 'release.columns' must be an array of "
+		    "1 to %d columns", DSS_MANIFEST_COLUMNS);
+	r->list = -1;
+	r->ncolumns = (size_t)cJSON_GetArraySize(cols);
+	if ((r->columns = calloc(r->ncolumns, sizeof *r->columns)) == NULL)
+		return dss_err_errno(err, ENOMEM, "release");
+	i = 0;
+	cJSON_ArrayForEach(it, cols) {
+		if (parse_column(m, it, i, &r->columns[i], err) < 0)
+			return -1;
+		if (r->columns[i].kind == DSS_COLUMN_LIST) {
+			if (r->list >= 0)
+				return dss_err_set(err, "key 'release.columns[%zu]': "
+				    "one column at most has a 'count'", i);
+			r->list = (int)i;
+		}
+		i++;
+	}
+	return 0;
+}
+
+/*
+ * Appends what the list item format at *f gives for item k, moving *f
+ * past a %-escape: %a and %A the item's letter, %n its number, %s its
+ * value, anything else itself.
+ */
+static int
+put_item(struct dss_buf *out, const char **f, const char *e, size_t k,
+    dss_manifest_value_fn *value, void *arg, size_t field,
+    dss_manifest_text_fn *lit)
+{
+	char num[24];
+
+	if (**f != '%' || *f + 1 == e)
+		return lit(out, *f, 1);
+	switch (*++*f) {
+	case 'a':
+	case 'A':
+		num[0] = k < 26 ? (char)(**f + (int)k) : '?';
+		return dss_buf_add(out, num, 1);
+	case 'n':
+		snprintf(num, sizeof num, "%zu", k + 1);
+		return dss_buf_adds(out, num);
+	case 's':
+		return value(arg, field, k, out);
+	default:
+		return lit(out, *f, 1);
+	}
+}
+
+int
+dss_manifest_render(const struct dss_manifest *m, struct dss_buf *out,
+    dss_manifest_values_fn *count, dss_manifest_value_fn *value, void *arg,
+    dss_manifest_text_fn *lit, size_t *missing)
+{
+	size_t i, k, n;
+
+	for (i = 0; i < m->npieces; i++) {
+		const struct dss_manifest_piece *p = &m->pieces[i];
+
+		if (p->text != NULL) {
+			if (lit(out, p->text, p->len) < 0)
+				return -1;
+			continue;
+		}
+		if ((n = count(arg, p->field)) == (size_t)-1)
+			return -1;
+		if (!m->fields[p->field].list) {
+			if (n == 0) {
+				*missing = p->field;
+				return -2;
+			}
+			if (value(arg, p->field, 0, out) < 0)
+				return -1;
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			const char *f = p->fmt, *e = p->fmt + p->fmtlen;
+
+			for (; f < e; f++)
+				if (put_item(out, &f, e, k, value, arg, p->field,
+				    lit) < 0)
+					return -1;
+		}
+	}
+	return 0;
+}
+
 struct dss_manifest *
 dss_manifest_parse(const char *text, const char *path, struct dss_err *err)
 {
@@ -578,7 +879,8 @@ dss_manifest_parse(const char *text, const char *path, struct dss_err *err)
 	}
 	if (parse_sources(m, deffmt, fmt != NULL, err) < 0 ||
 	    parse_splits(m, err) < 0 || parse_fields(m, err) < 0 ||
-	    parse_label(m, err) < 0 || parse_input(m, err) < 0)
+	    parse_label(m, err) < 0 || parse_input(m, err) < 0 ||
+	    parse_release(m, err) < 0)
 		goto out;
 	return m;
 out:
@@ -602,6 +904,10 @@ dss_manifest_free(struct dss_manifest *m)
 	free(m->fields);
 	free(m->sources);
 	free(m->pieces);
+	free(m->release.columns);
+	free(m->release.labels);
+	free(m->release.keys);
+	free(m->release.key_fields);
 	cJSON_Delete(m->root);
 	free(m->path);
 	free(m);

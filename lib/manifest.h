@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "err.h"
 
 enum dss_format {
@@ -65,6 +66,63 @@ struct dss_manifest_piece {
 	size_t fmtlen;
 };
 
+/*
+ * A column of the rows of the official release (see release.h), and the
+ * record field it is: a string field (optional unless required), item
+ * "item" of a list field, a list field of exactly "count" strings (with
+ * a one-character key each, from keys, naming the item that is the
+ * label), the label as an index into the label set (or its name or
+ * initial), the label as it stands, the record's input as it stands, or
+ * a constant written into rows and ignored when read.  A column with
+ * "write": false is read but not written.
+ */
+enum dss_manifest_column_kind {
+	DSS_COLUMN_FIELD,
+	DSS_COLUMN_ITEM,
+	DSS_COLUMN_LIST,
+	DSS_COLUMN_LABEL_INDEX,
+	DSS_COLUMN_LABEL_TEXT,
+	DSS_COLUMN_INPUT,
+	DSS_COLUMN_CONST
+};
+
+struct dss_manifest_column {
+	const char *name;
+	enum dss_manifest_column_kind kind;
+	size_t field;		/* FIELD, ITEM, LIST: index into fields */
+	int required;		/* FIELD */
+	int write;		/* written into rows (dss_release_row) */
+	long item;		/* ITEM */
+	long count;		/* LIST */
+	const char *keys;	/* LIST: count characters, or NULL */
+	const char *value;	/* CONST */
+};
+
+#define DSS_MANIFEST_SPLITS_AT 4	/* at most 3, NULL-terminated */
+#define DSS_MANIFEST_COLUMNS 32		/* columns of a release row at most */
+
+/*
+ * The "release" section: how the dataset appears in the official release
+ * (release.h).  present is 0 when the manifest has none.
+ */
+struct dss_manifest_release {
+	int present;
+	long order;		/* datasets of a release are read in this order */
+	long batch;		/* completions per batch file */
+	long batches[3];	/* batch files of train, valid, test (0: no split) */
+	const char *cot, *blank;
+	const char *splits_at[DSS_MANIFEST_SPLITS_AT];
+	size_t ncolumns;
+	struct dss_manifest_column *columns;	/* in the rows' column order */
+	int list;		/* the one LIST column, or -1 */
+	const char *problems;	/* the file of upstream rows beside the examples, or NULL */
+	size_t nkeys;		/* the keys of a row of it, in order */
+	const char **keys;	/* each an upstream path of a field */
+	size_t *key_fields;	/* that field */
+	size_t nlabels;		/* the label set: the label map's values */
+	const char **labels;	/* in order, each once */
+};
+
 struct dss_manifest {
 	cJSON *root;
 	char *path;		/* the file it was loaded from */
@@ -79,6 +137,7 @@ struct dss_manifest {
 	const cJSON *label_map;		/* upstream value -> label, or NULL */
 	const char *choose_keys;	/* with choose_values: the label is the value */
 	const char *choose_values;	/* whose key equals label_from's value */
+	struct dss_manifest_release release;
 };
 
 /*
@@ -124,5 +183,22 @@ const struct dss_manifest_split *dss_manifest_split(const struct dss_manifest *m
 
 /* The index of the field called name, or -1. */
 int dss_manifest_field(const struct dss_manifest *m, const char *name);
+
+/*
+ * Renders the input template of m into out, taking the values of field f
+ * from values: it returns how many the field has (0 when it is missing)
+ * and, called with an out, appends value k to it.  Literal text goes
+ * through lit (dss_jscan_escape for JSON text, dss_buf_add for plain).
+ * Returns 0, -1 when out cannot grow, or -2 with *missing set to the
+ * field that has no value although the template needs one.
+ */
+typedef size_t dss_manifest_values_fn(void *arg, size_t f);
+typedef int dss_manifest_value_fn(void *arg, size_t f, size_t k,
+    struct dss_buf *out);
+typedef int dss_manifest_text_fn(struct dss_buf *out, const char *s,
+    size_t n);
+int dss_manifest_render(const struct dss_manifest *m, struct dss_buf *out,
+    dss_manifest_values_fn *count, dss_manifest_value_fn *value, void *arg,
+    dss_manifest_text_fn *lit, size_t *missing);
 
 #endif

@@ -6,6 +6,7 @@
  * line up with the examples of each split, and building records that
  * follow the record contract.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <float.h>
@@ -20,43 +21,139 @@
 #include "archive.h"
 #include "jscan.h"
 #include "jsonl.h"
+#include "manifest.h"
 #include "mt19937.h"
 #include "release.h"
 #include "sha256.h"
 
-#define NDATASETS 4
 #define NSPLITS 3
+#define MAX_DATASETS 256	/* manifests looked at in the datasets directory */
 #define MAX_BATCHES 100000	/* far above the 100 of esnli train */
-#define SVAMP_JSON_MAX ((size_t)64 << 20)	/* the real one is 340 kB */
-#define SVAMP_TRAIN 800		/* the official code's cut */
+#define PROBLEMS_MAX ((size_t)64 << 20)	/* SVAMP.json is 340 kB */
 
 static const char *const splits[NSPLITS] = { "train", "valid", "test" };
 
 /*
- * The official loaders: batch files per split (esnli's full training set,
- * not its "small" one), and the answer sentence each one's parser splits
- * a completion at: esnli "Answer: ", anli1 "So the answer is" with the
- * last character (the full stop) dropped, cqa "So the answer is" then the
- * text after a "(x)" letter, svamp "The answer is" then the outermost
- * parentheses.  cqa and anli1 cut at "Q:" and "Premise:" first, svamp at
- * "Q:".  cqa's parser fails outright on a completion without "So the
- * answer is", hence its blank.
+ * The datasets of the release: the manifests of dss_manifest_dir() that
+ * have a "release" section, in its order.  Everything the reader knows of
+ * a dataset (its batch files, the official loader's form, the columns of
+ * its rows, how they become record fields) is in its manifest.
  */
-static const struct dss_release_form datasets[NDATASETS] = {
-	{ "esnli", 5500, { 100, 2, 2 }, "{rationale}\nAnswer: {answer}", "",
-	    { "Answer:", NULL } },
-	{ "anli1", 5000, { 4, 1, 1 }, "{rationale} So the answer is {answer}.", "",
-	    { "Premise:", "So the answer is", NULL } },
-	{ "cqa", 1000, { 10, 0, 2 },
-	    "{rationale} So the answer is ({answer_key:lower}) {answer}.",
-	    "So the answer is", { "Q:", "So the answer is", NULL } },
-	{ "svamp", 500, { 2, 0, 1 }, "{rationale} The answer is ({answer}).", "",
-	    { "Q:", "The answer is", NULL } },
+struct rdataset {
+	struct dss_manifest *m;
+	struct dss_release_form form;
 };
 
-static const char *const nli_labels[3] = {
-	"entailment", "neutral", "contradiction"
+struct registry {
+	char *dir;		/* where the manifests were read */
+	size_t n;
+	struct rdataset *v;
 };
+
+static int
+by_order(const void *a, const void *b)
+{
+	const struct rdataset *x = a, *y = b;
+
+	return x->m->release.order < y->m->release.order ? -1 :
+	    x->m->release.order > y->m->release.order ? 1 :
+	    strcmp(x->m->name, y->m->name);
+}
+
+static void
+registry_free(struct registry *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		dss_manifest_free(g->v[i].m);
+	free(g->v);
+	free(g->dir);
+	g->v = NULL;
+	g->dir = NULL;
+	g->n = 0;
+}
+
+/*
+ * Reads the manifests with a release section.  One that does not load
+ * is no dataset of the release (dss-fetch names its fault).
+ */
+static int
+registry_load(struct registry *g, char *dir)
+{
+	char *names[MAX_DATASETS];
+	size_t n = dss_manifest_names(names, MAX_DATASETS), i;
+	int rc = 0;
+
+	g->dir = dir;
+	if ((g->v = calloc(n ? n : 1, sizeof *g->v)) == NULL)
+		rc = -1;
+	for (i = 0; i < n; i++) {
+		struct dss_err err = DSS_ERR_INIT;
+		struct dss_manifest *m = rc < 0 ? NULL :
+		    dss_manifest_load(names[i], &err);
+		struct dss_release_form *f;
+
+		free(names[i]);
+		if (m == NULL || !m->release.present) {
+			dss_manifest_free(m);
+			continue;
+		}
+		f = &g->v[g->n].form;
+		g->v[g->n++].m = m;
+		f->name = m->name;
+		f->manifest = m;
+		f->batch = m->release.batch;
+		memcpy(f->batches, m->release.batches, sizeof f->batches);
+		f->cot = m->release.cot;
+		f->blank = m->release.blank;
+		memcpy(f->splits_at, m->release.splits_at, sizeof f->splits_at);
+	}
+	if (g->n > 1)
+		qsort(g->v, g->n, sizeof *g->v, by_order);
+	return rc;
+}
+
+/*
+ * The datasets of the manifests in dss_manifest_dir() now, read once and
+ * again when $DSS_DATASETS names another directory.
+ */
+static const struct registry *
+registry(void)
+{
+	static struct registry g;
+	char *dir = dss_manifest_dir();
+
+	if (dir != NULL && g.dir != NULL && strcmp(dir, g.dir) == 0) {
+		free(dir);
+		return &g;
+	}
+	registry_free(&g);
+	if (dir != NULL)
+		registry_load(&g, dir);
+	return &g;
+}
+
+static int
+find_in(const struct registry *g, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (strlen(g->v[i].m->name) == len &&
+		    memcmp(g->v[i].m->name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const struct rdataset *
+find_dataset(const char *name)
+{
+	const struct registry *g = registry();
+	int d = find_in(g, name, strlen(name));
+
+	return d < 0 ? NULL : &g->v[d];
+}
 
 /* One member of the release as found in the archive or directory. */
 struct ref {
@@ -70,14 +167,21 @@ struct split_index {
 	size_t nbatches;	/* 1 + the highest batch number seen */
 };
 
+/* What the release holds of one dataset. */
+struct rset {
+	int found;		/* any member under datasets/DS/ */
+	struct split_index idx[NSPLITS];
+	struct ref problems;	/* the upstream rows (SVAMP.json), if any */
+	cJSON *rows;		/* its rows, once loaded */
+	size_t *perm;		/* RandomState(seed).permutation of them */
+	unsigned long seed;
+};
+
 struct dss_release {
 	char *path;		/* as given, for messages */
 	char *root;		/* directory mode: the datasets directory */
-	int found[NDATASETS];	/* any member under datasets/DS/ */
-	struct split_index idx[NDATASETS][NSPLITS];
-	struct ref svamp_ref;	/* datasets/svamp/SVAMP.json */
-	cJSON *svamp;		/* its problems, once loaded */
-	size_t *svamp_perm;	/* RandomState(0).permutation of them */
+	struct registry g;	/* its datasets, read when it was opened */
+	struct rset *set;	/* one per dataset of g */
 	unsigned long repaired;	/* completions written with U+FFFD put in */
 };
 
@@ -91,18 +195,6 @@ struct member {
 #define MEMBER_INIT { NULL, NULL, -1, NULL }
 
 static int
-find_dataset(const char *name, size_t len)
-{
-	int i;
-
-	for (i = 0; i < NDATASETS; i++)
-		if (strlen(datasets[i].name) == len &&
-		    memcmp(datasets[i].name, name, len) == 0)
-			return i;
-	return -1;
-}
-
-static int
 find_split(const char *name, size_t len)
 {
 	int i;
@@ -113,10 +205,21 @@ find_split(const char *name, size_t len)
 	return -1;
 }
 
+size_t
+dss_release_datasets(const char **names, size_t max)
+{
+	const struct registry *g = registry();
+	size_t i;
+
+	for (i = 0; i < g->n && i < max; i++)
+		names[i] = g->v[i].m->name;
+	return g->n;
+}
+
 int
 dss_release_dataset_known(const char *name)
 {
-	return find_dataset(name, strlen(name)) >= 0;
+	return find_dataset(name) != NULL;
 }
 
 int
@@ -128,20 +231,18 @@ dss_release_split_known(const char *name)
 int
 dss_release_has_split(const char *dataset, const char *split)
 {
-	int d = find_dataset(dataset, strlen(dataset));
+	const struct rdataset *d = find_dataset(dataset);
 	int s = find_split(split, strlen(split));
 
-	if (d < 0 || s < 0)
-		return 0;
-	return s != 1 || datasets[d].batches[1] > 0;
+	return d != NULL && s >= 0 && d->form.batches[s] > 0;
 }
 
 const struct dss_release_form *
 dss_release_form(const char *dataset)
 {
-	int d = find_dataset(dataset, strlen(dataset));
+	const struct rdataset *d = find_dataset(dataset);
 
-	return d < 0 ? NULL : &datasets[d];
+	return d == NULL ? NULL : &d->form;
 }
 
 const char *
@@ -153,9 +254,9 @@ dss_release_split_name(int s)
 long
 dss_release_batch_size(const char *dataset)
 {
-	int d = find_dataset(dataset, strlen(dataset));
+	const struct rdataset *d = find_dataset(dataset);
 
-	return d < 0 ? 0 : datasets[d].batch;
+	return d == NULL ? 0 : d->form.batch;
 }
 
 /*
@@ -276,9 +377,9 @@ index_name(struct dss_release *r, const char *name, long ord,
 	if ((slash = strchr(p, '/')) == NULL)
 		return 0;
 	dlen = (size_t)(slash - p);
-	if ((d = find_dataset(p, dlen)) < 0)
+	if ((d = find_in(&r->g, p, dlen)) < 0)
 		return 0;
-	r->found[d] = 1;
+	r->set[d].found = 1;
 	rest = slash + 1;
 	if (strncmp(rest, "llm/", 4) == 0) {
 		const char *cot, *dot;
@@ -295,7 +396,7 @@ index_name(struct dss_release *r, const char *name, long ord,
 		if (b >= MAX_BATCHES)
 			return dss_err_set(err, "'%s': batch number over %d", name,
 			    MAX_BATCHES);
-		si = &r->idx[d][s];
+		si = &r->set[d].idx[s];
 		if ((size_t)b >= si->nbatches) {
 			struct ref *nb = realloc(si->batches,
 			    ((size_t)b + 1) * sizeof(*nb));
@@ -310,8 +411,9 @@ index_name(struct dss_release *r, const char *name, long ord,
 		}
 		return set_ref(&si->batches[b], name, ord, err);
 	}
-	if (strcmp(rest, "SVAMP.json") == 0 && strcmp(datasets[d].name, "svamp") == 0)
-		return set_ref(&r->svamp_ref, name, ord, err);
+	if (r->g.v[d].m->release.problems != NULL &&
+	    strcmp(rest, r->g.v[d].m->release.problems) == 0)
+		return set_ref(&r->set[d].problems, name, ord, err);
 	/* DS_SPLIT.json directly under datasets/DS/ */
 	if (strchr(rest, '/') != NULL || strncmp(rest, p, dlen) != 0 ||
 	    rest[dlen] != '_')
@@ -321,7 +423,7 @@ index_name(struct dss_release *r, const char *name, long ord,
 	if (blen < 6 || strcmp(base + blen - 5, ".json") != 0 ||
 	    (s = find_split(base, blen - 5)) < 0)
 		return 0;
-	return set_ref(&r->idx[d][s].examples, name, ord, err);
+	return set_ref(&r->set[d].idx[s].examples, name, ord, err);
 }
 
 static int
@@ -404,14 +506,14 @@ out:
 static int
 index_tree(struct dss_release *r, struct dss_err *err)
 {
-	char sub[64];
-	int d;
+	char sub[300];
+	size_t d;
 
-	for (d = 0; d < NDATASETS; d++) {
-		snprintf(sub, sizeof(sub), "%s", datasets[d].name);
+	for (d = 0; d < r->g.n; d++) {
+		snprintf(sub, sizeof(sub), "%s", r->g.v[d].m->name);
 		if (index_dir(r, sub, err) < 0)
 			return -1;
-		snprintf(sub, sizeof(sub), "%s/llm", datasets[d].name);
+		snprintf(sub, sizeof(sub), "%s/llm", r->g.v[d].m->name);
 		if (index_dir(r, sub, err) < 0)
 			return -1;
 	}
@@ -422,10 +524,16 @@ struct dss_release *
 dss_release_open(const char *path, struct dss_err *err)
 {
 	struct dss_release *r;
+	char *dir = NULL;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->path = strdup(path)) == NULL) {
 		dss_err_errno(err, errno, "cannot open '%s'", path);
+		goto fail;
+	}
+	if ((dir = dss_manifest_dir()) == NULL || registry_load(&r->g, dir) < 0 ||
+	    (r->set = calloc(r->g.n ? r->g.n : 1, sizeof(*r->set))) == NULL) {
+		dss_err_errno(err, ENOMEM, "cannot open '%s'", path);
 		goto fail;
 	}
 	if (is_dir(path)) {
@@ -461,23 +569,28 @@ fail:
 void
 dss_release_close(struct dss_release *r)
 {
-	int d, s;
-	size_t i;
+	size_t d, i;
+	int s;
 
 	if (r == NULL)
 		return;
-	for (d = 0; d < NDATASETS; d++)
+	for (d = 0; r->set != NULL && d < r->g.n; d++) {
+		struct rset *rs = &r->set[d];
+
 		for (s = 0; s < NSPLITS; s++) {
-			struct split_index *si = &r->idx[d][s];
+			struct split_index *si = &rs->idx[s];
 
 			free(si->examples.name);
 			for (i = 0; i < si->nbatches; i++)
 				free(si->batches[i].name);
 			free(si->batches);
 		}
-	free(r->svamp_ref.name);
-	cJSON_Delete(r->svamp);
-	free(r->svamp_perm);
+		free(rs->problems.name);
+		cJSON_Delete(rs->rows);
+		free(rs->perm);
+	}
+	free(r->set);
+	registry_free(&r->g);
 	free(r->path);
 	free(r->root);
 	free(r);
@@ -726,15 +839,61 @@ opt_str(const struct dss_jscan *js, const char *name,
 	return 0;
 }
 
-/* The label of an NLI row: 0, 1, 2, a label name or its initial. */
-static const char *
-nli_label(const struct dss_jscan *js, struct dss_buf *t, struct dss_err *err)
+/* Appends "a, b or c" of the n words (words(i) gives word i). */
+static int
+either(struct dss_buf *b, size_t n, const char *(*word)(const void *, size_t,
+    char[24]), const void *arg)
 {
-	const struct dss_jscan_member *m = dss_jscan_get(js, "label");
-	int i;
+	char num[24];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((i > 0 && dss_buf_adds(b, i + 1 < n ? ", " : " or ") < 0) ||
+		    dss_buf_adds(b, word(arg, i, num)) < 0)
+			return -1;
+	return 0;
+}
+
+static const char *
+number_word(const void *arg, size_t i, char num[24])
+{
+	(void)arg;
+	snprintf(num, 24, "%zu", i);
+	return num;
+}
+
+static const char *
+label_word(const void *arg, size_t i, char num[24])
+{
+	(void)num;
+	return ((const struct dss_manifest_release *)arg)->labels[i];
+}
+
+/* "field 'F' is not 0, 1 or 2" (numbers) or "... entailment, neutral or contradiction". */
+static int
+not_a_label(const struct dss_manifest_release *rel, const char *field,
+    int numbers, struct dss_err *err)
+{
+	struct dss_buf b = DSS_BUF_INIT;
+
+	if (either(&b, rel->nlabels, numbers ? number_word : label_word, rel) < 0)
+		dss_err_set(err, "out of memory");
+	else
+		dss_err_set(err, "field '%s' is not %s", field, b.data);
+	dss_buf_free(&b);
+	return -1;
+}
+
+/* The label of an index column: a number, a label of the set or its initial. */
+static const char *
+label_index(const struct dss_manifest_release *rel, const char *col,
+    const struct dss_jscan *js, struct dss_buf *t, struct dss_err *err)
+{
+	const struct dss_jscan_member *m = dss_jscan_get(js, col);
+	size_t i;
 
 	if (m == NULL) {
-		dss_err_set(err, "field 'label' is missing");
+		dss_err_set(err, "field '%s' is missing", col);
 		return NULL;
 	}
 	if (m->type == DSS_JSCAN_NUMBER) {
@@ -746,281 +905,462 @@ nli_label(const struct dss_jscan *js, struct dss_buf *t, struct dss_err *err)
 			return NULL;
 		}
 		v = strtod(t->data, NULL);
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < rel->nlabels; i++)
 			if (v == (double)i)
-				return nli_labels[i];
+				return rel->labels[i];
 	} else if (m->type == DSS_JSCAN_STRING) {
 		if (decode(m, t) < 0) {
 			nomem(err);
 			return NULL;
 		}
-		for (i = 0; i < 3; i++)
-			if (strcmp(t->data, nli_labels[i]) == 0 ||
-			    (t->data[0] == nli_labels[i][0] && t->data[1] == '\0'))
-				return nli_labels[i];
+		for (i = 0; i < rel->nlabels; i++)
+			if (strcmp(t->data, rel->labels[i]) == 0 ||
+			    (t->data[0] == rel->labels[i][0] && t->data[1] == '\0'))
+				return rel->labels[i];
 	}
-	dss_err_set(err, "field 'label' is not 0, 1 or 2");
+	not_a_label(rel, col, 1, err);
 	return NULL;
 }
 
-static int
-build_nli(struct scratch *x, int d, struct dss_buf *out, struct dss_err *err)
-{
-	const struct dss_jscan *js = &x->js;
-	const struct dss_jscan_member *premise, *hypothesis, *id, *reason = NULL;
-	static const char *const explanation[3] = {
-		"explanation_1", "explanation_2", "explanation_3"
-	};
-	const struct dss_jscan_member *ex[3];
-	const char *label;
-	int i, n = 0;
+/*
+ * A row read by the columns of its manifest: the member of each column
+ * (NULL when absent), the items of the list column in x->sub, and the
+ * label.
+ */
+struct row {
+	struct scratch *x;
+	const struct dss_manifest *m;
+	const struct dss_jscan_member *mv[DSS_MANIFEST_COLUMNS];
+	const char *label;	/* NUL-terminated */
+	size_t llen;
+};
 
-	if ((premise = req_str(js, "premise", err)) == NULL ||
-	    (hypothesis = req_str(js, "hypothesis", err)) == NULL ||
-	    (label = nli_label(js, &x->t[0], err)) == NULL ||
-	    opt_str(js, d == 0 ? "pairID" : "uid", &id, err) < 0 ||
-	    (d != 0 && opt_str(js, "reason", &reason, err) < 0))
-		return -1;
-	for (i = 1; d == 0 && i <= 3; i++) {
-		if (opt_str(js, explanation[i - 1], &ex[n], err) < 0)
+static int
+required(const struct dss_manifest_column *c)
+{
+	return c->kind == DSS_COLUMN_LIST || c->kind == DSS_COLUMN_LABEL_INDEX ||
+	    c->kind == DSS_COLUMN_LABEL_TEXT || c->kind == DSS_COLUMN_INPUT ||
+	    (c->kind == DSS_COLUMN_FIELD && c->required);
+}
+
+/* Reads column i of the row into w; pass 0 takes the required columns, 1 the rest. */
+static int
+read_column(struct row *w, size_t i, int pass, struct dss_err *err)
+{
+	const struct dss_manifest_column *c = &w->m->release.columns[i];
+	const struct dss_jscan *js = &w->x->js;
+	const struct dss_jscan_member *m;
+	long k;
+
+	if (required(c) != (pass == 0) || c->kind == DSS_COLUMN_CONST)
+		return 0;
+	switch (c->kind) {
+	case DSS_COLUMN_LIST:
+		if ((m = dss_jscan_get(js, c->name)) == NULL)
+			return dss_err_set(err, "field '%s' is missing", c->name);
+		w->mv[i] = m;
+		if (m->type == DSS_JSCAN_ARRAY &&
+		    dss_jscan_array(&w->x->sub, m->val, m->vallen, err) == 0 &&
+		    w->x->sub.n == (size_t)c->count) {
+			for (k = 0; k < c->count; k++)
+				if (w->x->sub.m[k].type != DSS_JSCAN_STRING)
+					break;
+			if (k == c->count)
+				return 0;
+		}
+		return dss_err_set(err, "field '%s' is not an array of %ld strings",
+		    c->name, c->count);
+	case DSS_COLUMN_LABEL_INDEX:
+		if ((w->label = label_index(&w->m->release, c->name, js,
+		    &w->x->t[0], err)) == NULL)
 			return -1;
-		if (ex[n] != NULL && ex[n]->vallen > 2)	/* not "" */
+		w->llen = strlen(w->label);
+		return 0;
+	case DSS_COLUMN_LABEL_TEXT:
+		if ((m = req_str(js, c->name, err)) == NULL)
+			return -1;
+		if (decode(m, &w->x->t[0]) < 0)
+			return nomem(err);
+		w->label = w->x->t[0].data;
+		w->llen = w->x->t[0].len;
+		return 0;
+	case DSS_COLUMN_INPUT:
+		return (w->mv[i] = req_str(js, c->name, err)) == NULL ? -1 : 0;
+	default:
+		if (required(c))
+			return (w->mv[i] = req_str(js, c->name, err)) == NULL ? -1 : 0;
+		return opt_str(js, c->name, &w->mv[i], err);
+	}
+}
+
+/* The values of field f in the row, for the input template. */
+static size_t
+row_count(void *arg, size_t f)
+{
+	struct row *w = arg;
+	const struct dss_manifest_release *rel = &w->m->release;
+	size_t i, n = 0;
+
+	for (i = 0; i < rel->ncolumns; i++) {
+		const struct dss_manifest_column *c = &rel->columns[i];
+
+		if (c->field != f || (c->kind != DSS_COLUMN_FIELD &&
+		    c->kind != DSS_COLUMN_ITEM && c->kind != DSS_COLUMN_LIST))
+			continue;
+		if (c->kind == DSS_COLUMN_LIST)
+			return w->x->sub.n;
+		if (w->mv[i] != NULL && (c->kind == DSS_COLUMN_FIELD ||
+		    w->mv[i]->vallen > 2))	/* items: not "" */
 			n++;
 	}
-	if (put_key(out, "input") < 0 || dss_buf_addch(out, '"') < 0 ||
-	    put_inner(out, premise, &x->t[0]) < 0 ||
-	    dss_buf_adds(out, "</s>") < 0 ||
-	    put_inner(out, hypothesis, &x->t[0]) < 0 ||
-	    dss_buf_addch(out, '"') < 0 ||
-	    put_key_str(out, "label", label) < 0 ||
-	    put_key(out, "fields") < 0 || dss_buf_addch(out, '{') < 0 ||
-	    put_key_member(out, "premise", premise, &x->t[0]) < 0 ||
-	    put_key_member(out, "hypothesis", hypothesis, &x->t[0]) < 0 ||
-	    (id != NULL && put_key_member(out, "source_id", id, &x->t[0]) < 0))
-		return nomem(err);
-	if (d == 0) {
-		if (put_key(out, "explanations") < 0 || dss_buf_addch(out, '[') < 0)
-			return nomem(err);
-		for (i = 0; i < n; i++)
-			if ((i > 0 && dss_buf_addch(out, ',') < 0) ||
-			    put_string(out, ex[i], &x->t[0]) < 0)
-				return nomem(err);
-		if (dss_buf_addch(out, ']') < 0)
-			return nomem(err);
-	}
-	if ((reason != NULL && put_key_member(out, "reason", reason, &x->t[0]) < 0) ||
-	    dss_buf_addch(out, '}') < 0)
-		return nomem(err);
-	return 0;
+	return n;
 }
 
 static int
-build_cqa(struct scratch *x, struct dss_buf *out, struct dss_err *err)
+row_value(void *arg, size_t f, size_t k, struct dss_buf *out)
 {
-	static const char *const lead[5] = {
-		"\\nAnswer Choices:\\n(a) ", "\\n(b) ", "\\n(c) ", "\\n(d) ",
-		"\\n(e) "
-	};
-	const struct dss_jscan *js = &x->js;
-	const struct dss_jscan_member *question, *answer, *id, *choices;
-	const struct dss_jscan_member *c[5];
-	char letter[2] = { 0, 0 };
-	int i, key = -1;
+	struct row *w = arg;
+	const struct dss_manifest_release *rel = &w->m->release;
+	size_t i;
 
-	if ((question = req_str(js, "question", err)) == NULL)
-		return -1;
-	if ((choices = dss_jscan_get(js, "choices")) == NULL)
-		return dss_err_set(err, "field 'choices' is missing");
-	if (choices->type != DSS_JSCAN_ARRAY ||
-	    dss_jscan_array(&x->sub, choices->val, choices->vallen, err) < 0 ||
-	    x->sub.n != 5)
-		return dss_err_set(err, "field 'choices' is not an array of 5 strings");
-	for (i = 0; i < 5; i++) {
-		c[i] = &x->sub.m[i];
-		if (c[i]->type != DSS_JSCAN_STRING)
-			return dss_err_set(err, "field 'choices' is not an array "
-			    "of 5 strings");
+	for (i = 0; i < rel->ncolumns; i++) {
+		const struct dss_manifest_column *c = &rel->columns[i];
+		const struct dss_jscan_member *m = w->mv[i];
+
+		if (c->field != f || (c->kind != DSS_COLUMN_FIELD &&
+		    c->kind != DSS_COLUMN_ITEM && c->kind != DSS_COLUMN_LIST))
+			continue;
+		if (c->kind == DSS_COLUMN_LIST)
+			m = &w->x->sub.m[k];
+		else if (m == NULL || (c->kind == DSS_COLUMN_ITEM &&
+		    m->vallen <= 2) || k-- > 0)
+			continue;
+		return dss_jscan_unquote(out, m->val, m->vallen);
 	}
-	if ((answer = req_str(js, "answer", err)) == NULL ||
-	    opt_str(js, "id", &id, err) < 0)
-		return -1;
-	if (decode(answer, &x->t[5]) < 0)
-		return nomem(err);
-	for (i = 0; i < 5; i++) {
-		if (decode(c[i], &x->t[i]) < 0)
-			return nomem(err);
-		if (strcmp(x->t[i].data, x->t[5].data) == 0)
-			key = key == -1 ? i : -2;	/* -2: ambiguous */
-	}
-	if (key >= 0)
-		letter[0] = (char)('A' + key);
-	if (put_key(out, "input") < 0 || dss_buf_addch(out, '"') < 0 ||
-	    put_inner(out, question, &x->t[6]) < 0)
-		return nomem(err);
-	for (i = 0; i < 5; i++)
-		if (dss_buf_adds(out, lead[i]) < 0 ||
-		    put_inner(out, c[i], &x->t[6]) < 0)
-			return nomem(err);
-	if (dss_buf_addch(out, '"') < 0 ||
-	    put_key_member(out, "label", answer, &x->t[6]) < 0 ||
-	    put_key(out, "fields") < 0 || dss_buf_addch(out, '{') < 0 ||
-	    put_key_member(out, "question", question, &x->t[6]) < 0 ||
-	    put_key(out, "choices") < 0 || dss_buf_addch(out, '[') < 0)
-		return nomem(err);
-	for (i = 0; i < 5; i++)
-		if ((i > 0 && dss_buf_addch(out, ',') < 0) ||
-		    put_string(out, c[i], &x->t[6]) < 0)
-			return nomem(err);
-	if (dss_buf_addch(out, ']') < 0 ||
-	    (key >= 0 && put_key_str(out, "answer_key", letter) < 0) ||
-	    (id != NULL && put_key_member(out, "source_id", id, &x->t[6]) < 0) ||
-	    dss_buf_addch(out, '}') < 0)
-		return nomem(err);
 	return 0;
+}
+
+/* The column of field f (other than an item), or -1. */
+static int
+column_of(const struct dss_manifest_release *rel, size_t f)
+{
+	size_t i;
+
+	for (i = 0; i < rel->ncolumns; i++)
+		if (rel->columns[i].field == f &&
+		    (rel->columns[i].kind == DSS_COLUMN_FIELD ||
+		    rel->columns[i].kind == DSS_COLUMN_LIST))
+			return (int)i;
+	return -1;
+}
+
+/* 1 when field f is only read from items. */
+static int
+has_items(const struct dss_manifest_release *rel, size_t f)
+{
+	size_t i;
+
+	for (i = 0; i < rel->ncolumns; i++)
+		if (rel->columns[i].field == f &&
+		    rel->columns[i].kind == DSS_COLUMN_ITEM)
+			return 1;
+	return 0;
+}
+
+/* 1 when field f is the upstream label's field (label.from). */
+static int
+is_label_field(const struct dss_manifest *m, size_t f)
+{
+	return m->label_from != NULL && !m->fields[f].list &&
+	    m->fields[f].npaths == 1 &&
+	    strcmp(m->fields[f].paths[0], m->label_from) == 0;
 }
 
 /*
- * The fields of an svamp example from its own input and label: body and
- * question split at the last newline, and the equation.
+ * The value of the label's field: with choose, the key of the one list
+ * item that is the label (none when no item or several are); without a
+ * map, the label itself; with a map, none.
  */
 static int
-svamp_fields(const char *input, size_t ilen, const char *label, size_t llen,
-    struct dss_buf *out)
+put_label_field(struct row *w, const char *name, struct dss_buf *out)
 {
-	const char *nl = NULL, *p;
+	const struct dss_manifest *m = w->m;
+	const struct dss_manifest_column *c;
+	struct dss_buf *t = &w->x->t[2];
+	char key[2] = { 0, 0 };
+	size_t k;
 
-	for (p = input; p < input + ilen; p++)
-		if (*p == '\n')
-			nl = p;
+	if (m->choose_keys == NULL) {
+		if (m->label_map != NULL)
+			return 0;
+		return put_keyn(out, name, strlen(name)) < 0 ? -1 :
+		    dss_jscan_quote(out, w->label, w->llen);
+	}
+	if (m->release.list < 0 ||
+	    (c = &m->release.columns[m->release.list])->keys == NULL)
+		return 0;
+	for (k = 0; k < w->x->sub.n; k++) {
+		if (decode(&w->x->sub.m[k], t) < 0)
+			return -1;
+		if (t->len == w->llen && memcmp(t->data, w->label, w->llen) == 0) {
+			if (key[0] != '\0')
+				return 0;	/* ambiguous */
+			key[0] = c->keys[k];
+		}
+	}
+	if (key[0] == '\0')
+		return 0;
+	return put_keyn(out, name, strlen(name)) < 0 ? -1 :
+	    dss_jscan_quote(out, key, 1);
+}
+
+/*
+ * The fields the input gives when it is a column: a template of a field,
+ * text and a field is split at the text's last occurrence.  Returns 1
+ * with the two fields and where they are, or 0.
+ */
+static int
+invert_input(const struct dss_manifest *m, const char *in, size_t len,
+    size_t *fa, size_t *fb, size_t *cut, size_t *seplen)
+{
+	const struct dss_manifest_piece *p = m->pieces;
+	const char *q;
+
+	if (m->npieces != 3 || p[0].text != NULL || p[1].text == NULL ||
+	    p[2].text != NULL || p[1].len == 0 || m->fields[p[0].field].list ||
+	    m->fields[p[2].field].list)
+		return 0;
+	for (q = in + len; q - in >= (ptrdiff_t)p[1].len; q--)
+		if (memcmp(q - p[1].len, p[1].text, p[1].len) == 0) {
+			*fa = p[0].field;
+			*fb = p[2].field;
+			*cut = (size_t)(q - p[1].len - in);
+			*seplen = p[1].len;
+			return 1;
+		}
+	return 0;
+}
+
+/* Appends the record's fields object, from the row's columns. */
+static int
+put_fields(struct row *w, const char *in, size_t ilen, struct dss_buf *out)
+{
+	const struct dss_manifest *m = w->m;
+	const struct dss_manifest_release *rel = &m->release;
+	size_t f, k, n, fa = 0, fb = 0, cut = 0, seplen = 0;
+	int inv = in != NULL && invert_input(m, in, ilen, &fa, &fb, &cut, &seplen);
 
 	if (put_key(out, "fields") < 0 || dss_buf_addch(out, '{') < 0)
 		return -1;
-	if (nl != NULL && (put_key(out, "body") < 0 ||
-	    dss_jscan_quote(out, input, (size_t)(nl - input)) < 0 ||
-	    put_key(out, "question") < 0 ||
-	    dss_jscan_quote(out, nl + 1, ilen - (size_t)(nl + 1 - input)) < 0))
-		return -1;
-	if (put_key(out, "equation") < 0 ||
-	    dss_jscan_quote(out, label, llen) < 0)
-		return -1;
+	for (f = 0; f < m->nfields; f++) {
+		const char *name = m->fields[f].name;
+		int c = column_of(rel, f);
+
+		if (inv && (f == fa || f == fb)) {
+			if (put_keyn(out, name, strlen(name)) < 0 ||
+			    (f == fa ? dss_jscan_quote(out, in, cut) :
+			    dss_jscan_quote(out, in + cut + seplen,
+			    ilen - cut - seplen)) < 0)
+				return -1;
+		} else if (c >= 0 && rel->columns[c].kind == DSS_COLUMN_LIST) {
+			if (put_keyn(out, name, strlen(name)) < 0 ||
+			    dss_buf_addch(out, '[') < 0)
+				return -1;
+			for (k = 0; k < w->x->sub.n; k++)
+				if ((k > 0 && dss_buf_addch(out, ',') < 0) ||
+				    put_string(out, &w->x->sub.m[k], &w->x->t[2]) < 0)
+					return -1;
+			if (dss_buf_addch(out, ']') < 0)
+				return -1;
+		} else if (c >= 0) {
+			if (w->mv[c] != NULL && (put_keyn(out, name, strlen(name)) < 0 ||
+			    put_string(out, w->mv[c], &w->x->t[2]) < 0))
+				return -1;
+		} else if (has_items(rel, f)) {
+			if (put_keyn(out, name, strlen(name)) < 0 ||
+			    dss_buf_addch(out, '[') < 0)
+				return -1;
+			n = row_count(w, f);
+			for (k = 0; k < n; k++) {
+				dss_buf_reset(&w->x->t[3]);
+				if ((k > 0 && dss_buf_addch(out, ',') < 0) ||
+				    row_value(w, f, k, &w->x->t[3]) < 0 ||
+				    dss_jscan_quote(out, w->x->t[3].data,
+				    w->x->t[3].len) < 0)
+					return -1;
+			}
+			if (dss_buf_addch(out, ']') < 0)
+				return -1;
+		} else if (is_label_field(m, f) && put_label_field(w, name, out) < 0)
+			return -1;
+	}
 	return dss_buf_addch(out, '}');
 }
 
-/* An svamp problem's string field, or NULL. */
-static const char *
-problem_str(const cJSON *p, const char *name)
+/* Template text taken as it stands (the renderer's literal writer). */
+static int
+plain(struct dss_buf *out, const char *s, size_t n)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(p, name);
+	return dss_buf_add(out, s, n);
+}
 
-	return cJSON_IsString(it) ? it->valuestring : NULL;
+/* A string or number at a dotted path of a JSON object, or NULL. */
+static const cJSON *
+problem_value(const cJSON *p, const char *path)
+{
+	char key[256];
+	const char *dot;
+
+	while ((dot = strchr(path, '.')) != NULL) {
+		if ((size_t)(dot - path) >= sizeof key)
+			return NULL;
+		memcpy(key, path, (size_t)(dot - path));
+		key[dot - path] = '\0';
+		p = cJSON_GetObjectItemCaseSensitive(p, key);
+		path = dot + 1;
+	}
+	p = cJSON_GetObjectItemCaseSensitive(p, path);
+	return cJSON_IsString(p) || cJSON_IsNumber(p) ? p : NULL;
+}
+
+/* The template's values from an upstream row (strings only). */
+static size_t
+problem_count(void *arg, size_t f)
+{
+	const void *const *a = arg;
+	const struct dss_manifest *m = a[0];
+	const cJSON *v;
+
+	if (m->fields[f].list || m->fields[f].npaths != 1)
+		return 0;
+	v = problem_value(a[1], m->fields[f].paths[0]);
+	return cJSON_IsString(v) ? 1 : 0;
+}
+
+static int
+problem_text(void *arg, size_t f, size_t k, struct dss_buf *out)
+{
+	const void *const *a = arg;
+	const struct dss_manifest *m = a[0];
+
+	(void)k;
+	return dss_buf_adds(out, problem_value(a[1],
+	    m->fields[f].paths[0])->valuestring);
 }
 
 /*
- * The fields of svamp example (split s, at index) from its SVAMP.json
- * problem: the official code put problem permutation[index] at train
- * index and permutation[800 + index] at test index.  The problem must be
- * the same text and equation.
+ * The fields of the example at index of split s from the release's copy
+ * of the upstream rows: the row the manifest's permutation puts there
+ * (split.start + index), which must give the same input and label.
  */
 static int
-svamp_problem(const struct dss_release *r, int s, long long index,
+problem_fields(const struct dss_release *r, size_t d, int s, long long index,
     const char *input, const char *label, struct dss_buf *out,
     struct dss_err *err)
 {
-	long long k = s == 0 ? index : SVAMP_TRAIN + index;
-	const char *body, *question, *equation, *type, *id;
-	const cJSON *p, *answer;
-	size_t blen;
+	const struct rset *rs = &r->set[d];
+	const struct dss_manifest *m = r->g.v[d].m;
+	const struct dss_manifest_split *sp = dss_manifest_split(m, splits[s]);
+	long long start = sp != NULL && sp->permuted ? sp->start : 0;
+	long long end = sp != NULL && sp->permuted ? sp->end : LLONG_MAX;
+	long long k = start + index, size = cJSON_GetArraySize(rs->rows);
+	struct dss_buf text = DSS_BUF_INIT;
+	const void *arg[2];
+	const cJSON *p, *lv;
+	size_t f, missing;
+	int same;
 
-	if ((s == 0 && k >= SVAMP_TRAIN) || k >= cJSON_GetArraySize(r->svamp))
+	if (k >= end || k >= size)
 		return dss_err_set(err, "no problem for it in '%s'",
-		    r->svamp_ref.name);
-	p = cJSON_GetArrayItem(r->svamp, (int)r->svamp_perm[k]);
-	body = problem_str(p, "Body");
-	question = problem_str(p, "Question");
-	equation = problem_str(p, "Equation");
-	answer = cJSON_GetObjectItemCaseSensitive(p, "Answer");
-	type = problem_str(p, "Type");
-	id = problem_str(p, "ID");
-	if (body == NULL || question == NULL || equation == NULL ||
-	    strncmp(input, body, blen = strlen(body)) != 0 ||
-	    input[blen] != '\n' || strcmp(input + blen + 1, question) != 0 ||
-	    strcmp(label, equation) != 0)
+		    rs->problems.name);
+	p = cJSON_GetArrayItem(rs->rows, (int)rs->perm[k]);
+	arg[0] = m;
+	arg[1] = p;
+	lv = m->label_from != NULL ? problem_value(p, m->label_from) : NULL;
+	same = dss_manifest_render(m, &text, problem_count, problem_text,
+	    (void *)arg, plain, &missing) == 0 &&
+	    strcmp(text.data, input) == 0 && cJSON_IsString(lv) &&
+	    strcmp(lv->valuestring, label) == 0;
+	dss_buf_free(&text);
+	if (!same)
 		return dss_err_set(err, "differs from problem %zu of '%s', which "
-		    "the official split puts at %s index %lld", r->svamp_perm[k],
-		    r->svamp_ref.name, splits[s], index);
-	if (put_key(out, "fields") < 0 || dss_buf_addch(out, '{') < 0 ||
-	    put_key_str(out, "body", body) < 0 ||
-	    put_key_str(out, "question", question) < 0 ||
-	    put_key_str(out, "equation", equation) < 0 ||
-	    (cJSON_IsNumber(answer) && (put_key(out, "answer") < 0 ||
-	    put_number(out, answer->valuedouble) < 0)) ||
-	    (type != NULL && put_key_str(out, "type", type) < 0) ||
-	    (id != NULL && put_key_str(out, "source_id", id) < 0) ||
-	    dss_buf_addch(out, '}') < 0)
+		    "the official split puts at %s index %lld", rs->perm[k],
+		    rs->problems.name, splits[s], index);
+	if (put_key(out, "fields") < 0 || dss_buf_addch(out, '{') < 0)
 		return nomem(err);
-	return 0;
-}
+	for (f = 0; f < m->nfields; f++) {
+		const char *name = m->fields[f].name;
+		const cJSON *v = m->fields[f].list || m->fields[f].npaths != 1 ?
+		    NULL : problem_value(p, m->fields[f].paths[0]);
 
-/*
- * svamp: the input and the label as they are, then the fields, from
- * SVAMP.json's problem when r has it loaded (r may be NULL).
- */
-static int
-build_svamp(struct scratch *x, const struct dss_release *r, int s,
-    long long index, struct dss_buf *out, struct dss_err *err)
-{
-	const struct dss_jscan_member *input, *label;
-	struct dss_buf *in = &x->t[0], *lb = &x->t[1];
-
-	if ((input = req_str(&x->js, "input", err)) == NULL ||
-	    (label = req_str(&x->js, "label", err)) == NULL)
-		return -1;
-	if (decode(input, in) < 0 || decode(label, lb) < 0 ||
-	    put_key(out, "input") < 0 || dss_jscan_quote(out, in->data, in->len) < 0 ||
-	    put_key(out, "label") < 0 || dss_jscan_quote(out, lb->data, lb->len) < 0)
-		return nomem(err);
-	if (r != NULL && r->svamp != NULL)
-		return svamp_problem(r, s, index, in->data, lb->data, out, err);
-	if (svamp_fields(in->data, in->len, lb->data, lb->len, out) < 0)
-		return nomem(err);
-	return 0;
+		if (v != NULL && (put_keyn(out, name, strlen(name)) < 0 ||
+		    (cJSON_IsString(v) ? dss_jscan_quote(out, v->valuestring,
+		    strlen(v->valuestring)) : put_number(out, v->valuedouble)) < 0))
+			return nomem(err);
+	}
+	return dss_buf_addch(out, '}') < 0 ? nomem(err) : 0;
 }
 
 /*
  * Writes the example record of the row scanned into x->js (split s of
- * dataset d, at index) to out, replacing what it held.  r, when not
- * NULL, gives svamp its SVAMP.json problems.
+ * dataset d of g, at index) to out, replacing what it held.  r, when not
+ * NULL, gives the dataset its upstream rows (problems).
  */
 static int
-example_text(struct scratch *x, const struct dss_release *r, int d, int s,
-    const char *split, long long index, struct dss_buf *out,
-    struct dss_err *err)
+example_text(struct scratch *x, const struct dss_release *r,
+    const struct registry *g, size_t d, int s, const char *split,
+    long long index, struct dss_buf *out, struct dss_err *err)
 {
+	const struct dss_manifest *m = g->v[d].m;
+	const struct dss_manifest_release *rel = &m->release;
+	struct row w;
+	struct dss_buf *in = &x->t[1];
 	char num[32], num6[32];
-	int rc;
+	size_t i, missing;
+	int pass, incol = -1, rc;
 
+	memset(&w, 0, sizeof w);
+	w.x = x;
+	w.m = m;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < rel->ncolumns; i++)
+			if (read_column(&w, i, pass, err) < 0)
+				return -1;
+	for (i = 0; i < rel->ncolumns; i++)
+		if (rel->columns[i].kind == DSS_COLUMN_INPUT)
+			incol = (int)i;
+	dss_buf_reset(in);
+	if (incol >= 0)
+		rc = decode(w.mv[incol], in);
+	else if ((rc = dss_manifest_render(m, in, row_count, row_value, &w,
+	    plain, &missing)) == -2)
+		return dss_err_set(err, "field '%s' is missing",
+		    m->fields[missing].name);
+	if (rc < 0)
+		return nomem(err);
 	decimal(num, index, 1);
 	decimal(num6, index, 6);
 	dss_buf_reset(out);
 	/* The id is DATASET-SPLIT-INDEX, the index in six digits at least. */
 	if (dss_buf_addch(out, '{') < 0 ||
-	    put_key_str(out, "dataset", datasets[d].name) < 0 ||
+	    put_key_str(out, "dataset", m->name) < 0 ||
 	    put_key_str(out, "split", split) < 0 ||
 	    put_key(out, "id") < 0 || dss_buf_addch(out, '"') < 0 ||
-	    dss_jscan_escape(out, datasets[d].name, strlen(datasets[d].name)) < 0 ||
+	    dss_jscan_escape(out, m->name, strlen(m->name)) < 0 ||
 	    dss_buf_addch(out, '-') < 0 ||
 	    dss_jscan_escape(out, split, strlen(split)) < 0 ||
 	    dss_buf_addch(out, '-') < 0 || dss_buf_adds(out, num6) < 0 ||
 	    dss_buf_addch(out, '"') < 0 ||
-	    put_key(out, "index") < 0 || dss_buf_adds(out, num) < 0)
+	    put_key(out, "index") < 0 || dss_buf_adds(out, num) < 0 ||
+	    put_key(out, "input") < 0 || dss_jscan_quote(out, in->data, in->len) < 0 ||
+	    put_key(out, "label") < 0 ||
+	    dss_jscan_quote(out, w.label != NULL ? w.label : "", w.llen) < 0)
 		return nomem(err);
-	/* The builders add input, label and the fields, and close the record. */
-	if (d <= 1)
-		rc = build_nli(x, d, out, err);
-	else if (d == 2)
-		rc = build_cqa(x, out, err);
+	if (r != NULL && r->set[d].rows != NULL)
+		rc = problem_fields(r, d, s, index, in->data, w.label, out, err);
 	else
-		rc = build_svamp(x, r, s, index, out, err);
+		rc = put_fields(&w, incol >= 0 ? in->data : NULL, in->len, out) < 0 ?
+		    nomem(err) : 0;
 	if (rc == 0 && dss_buf_addch(out, '}') < 0)
 		rc = nomem(err);
 	return rc;
@@ -1030,7 +1370,8 @@ int
 dss_release_example(const char *dataset, const char *split, long long index,
     const char *row, size_t len, struct dss_buf *out, struct dss_err *err)
 {
-	int d = find_dataset(dataset, strlen(dataset)), rc = -1;
+	const struct registry *g = registry();
+	int d = find_in(g, dataset, strlen(dataset)), rc = -1;
 	struct scratch x;
 	struct dss_buf rec = DSS_BUF_INIT;
 
@@ -1038,7 +1379,7 @@ dss_release_example(const char *dataset, const char *split, long long index,
 		return dss_err_set(err, "unknown dataset '%s'", dataset);
 	scratch_init(&x);
 	if (dss_jscan_object(&x.js, row, len, err) == 0 &&
-	    example_text(&x, NULL, d, -1, split, index, &rec, err) == 0)
+	    example_text(&x, NULL, g, (size_t)d, -1, split, index, &rec, err) == 0)
 		rc = dss_buf_add(out, rec.data, rec.len) < 0 ? nomem(err) : 0;
 	dss_buf_free(&rec);
 	scratch_free(&x);
@@ -1056,19 +1397,6 @@ add_str(cJSON *obj, const char *key, const char *val, struct dss_err *err)
 	return 0;
 }
 
-/* Adds key: [v[0], ..., v[n-1]] to obj, or fails with "out of memory". */
-static int
-add_strs(cJSON *obj, const char *key, const char *const *v, int n,
-    struct dss_err *err)
-{
-	cJSON *arr = cJSON_CreateStringArray(v, n);
-
-	if (arr == NULL)
-		return dss_err_set(err, "out of memory");
-	cJSON_AddItemToObject(obj, key, arr);	/* takes ownership */
-	return 0;
-}
-
 /* fields.name of an example as a string, "" when absent or not a string. */
 static const char *
 field_str(const cJSON *fields, const char *name)
@@ -1078,89 +1406,69 @@ field_str(const cJSON *fields, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* Adds key: n to obj, or fails with "out of memory". */
+/* Adds column c of the row for example ex. */
 static int
-add_num(cJSON *obj, const char *key, double n, struct dss_err *err)
+row_column(const struct dss_manifest *m, const struct dss_manifest_column *c,
+    const cJSON *ex, const cJSON *fields, cJSON *row, struct dss_err *err)
 {
-	if (cJSON_AddNumberToObject(obj, key, n) == NULL)
-		return dss_err_set(err, "out of memory");
-	return 0;
-}
+	const char *fname = c->kind == DSS_COLUMN_FIELD || c->kind ==
+	    DSS_COLUMN_ITEM || c->kind == DSS_COLUMN_LIST ?
+	    m->fields[c->field].name : NULL;
+	const cJSON *v, *it;
+	const char *s;
+	cJSON *arr;
+	size_t k;
 
-static int
-row_nli(int d, const cJSON *ex, const cJSON *fields, cJSON *row,
-    struct dss_err *err)
-{
-	const char *label = dss_json_str(ex, "label", err);
-	const cJSON *expl = cJSON_GetObjectItemCaseSensitive(fields,
-	    "explanations");
-	char key[32];
-	int i, k = -1;
-
-	if (label == NULL)
-		return -1;
-	for (i = 0; i < 3; i++)
-		if (strcmp(label, nli_labels[i]) == 0)
-			k = i;
-	if (k < 0)
-		return dss_err_set(err, "field 'label' is not entailment, neutral "
-		    "or contradiction");
-	if ((d == 1 && add_str(row, "uid", field_str(fields, "source_id"),
-	    err) < 0) ||
-	    add_str(row, "premise", field_str(fields, "premise"), err) < 0 ||
-	    add_str(row, "hypothesis", field_str(fields, "hypothesis"), err) < 0 ||
-	    add_num(row, "label", k, err) < 0)
-		return -1;
-	if (d == 1)
-		return add_str(row, "reason", field_str(fields, "reason"), err);
-	for (i = 0; i < 3; i++) {
-		const cJSON *e = cJSON_GetArrayItem(expl, i);
-
-		snprintf(key, sizeof(key), "explanation_%d", i + 1);
-		if (add_str(row, key, cJSON_IsString(e) ? e->valuestring : "",
-		    err) < 0)
+	switch (c->kind) {
+	case DSS_COLUMN_FIELD:
+		return add_str(row, c->name, field_str(fields, fname), err);
+	case DSS_COLUMN_ITEM:
+		it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(fields,
+		    fname), (int)c->item);
+		return add_str(row, c->name, cJSON_IsString(it) ?
+		    it->valuestring : "", err);
+	case DSS_COLUMN_LIST:
+		v = cJSON_GetObjectItemCaseSensitive(fields, fname);
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != c->count)
+			return dss_err_set(err, "field 'fields.%s' is not an array "
+			    "of %ld strings", fname, c->count);
+		cJSON_ArrayForEach(it, v)
+			if (!cJSON_IsString(it))
+				return dss_err_set(err, "field 'fields.%s' is not an "
+				    "array of %ld strings", fname, c->count);
+		if ((arr = cJSON_Duplicate(v, 1)) == NULL)
+			return dss_err_set(err, "out of memory");
+		cJSON_AddItemToObject(row, c->name, arr);	/* takes ownership */
+		return 0;
+	case DSS_COLUMN_LABEL_INDEX:
+		if ((s = dss_json_str(ex, "label", err)) == NULL)
 			return -1;
+		for (k = 0; k < m->release.nlabels; k++)
+			if (strcmp(s, m->release.labels[k]) == 0)
+				return cJSON_AddNumberToObject(row, c->name,
+				    (double)k) == NULL ? dss_err_set(err,
+				    "out of memory") : 0;
+		return not_a_label(&m->release, "label", 0, err);
+	case DSS_COLUMN_LABEL_TEXT:
+	case DSS_COLUMN_INPUT:
+		s = dss_json_str(ex, c->kind == DSS_COLUMN_INPUT ? "input" :
+		    "label", err);
+		return s == NULL ? -1 : add_str(row, c->name, s, err);
+	case DSS_COLUMN_CONST:
+		return add_str(row, c->name, c->value, err);
 	}
-	return 0;
-}
-
-static int
-row_cqa(const cJSON *ex, const cJSON *fields, cJSON *row, struct dss_err *err)
-{
-	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(fields, "choices");
-	const char *c[5], *label;
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		const cJSON *it = cJSON_GetArrayItem(choices, i);
-
-		if (!cJSON_IsArray(choices) || cJSON_GetArraySize(choices) != 5 ||
-		    !cJSON_IsString(it))
-			return dss_err_set(err, "field 'fields.choices' is not an "
-			    "array of 5 strings");
-		c[i] = it->valuestring;
-	}
-	if ((label = dss_json_str(ex, "label", err)) == NULL)
-		return -1;
-	if (add_str(row, "id", field_str(fields, "source_id"), err) < 0 ||
-	    add_str(row, "question", field_str(fields, "question"), err) < 0 ||
-	    add_strs(row, "choices", c, 5, err) < 0 ||
-	    add_str(row, "answer", label, err) < 0 ||
-	    add_str(row, "abstractive_explanation", "", err) < 0 ||
-	    add_str(row, "extractive_explanation", "", err) < 0)
-		return -1;
 	return 0;
 }
 
 cJSON *
 dss_release_row(const char *dataset, const cJSON *example, struct dss_err *err)
 {
-	int d = find_dataset(dataset, strlen(dataset)), rc = -1;
+	const struct rdataset *d = find_dataset(dataset);
 	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(example, "fields");
-	const char *input, *label;
 	cJSON *row;
+	size_t i;
 
-	if (d < 0) {
+	if (d == NULL) {
 		dss_err_set(err, "unknown dataset '%s'", dataset);
 		return NULL;
 	}
@@ -1168,18 +1476,13 @@ dss_release_row(const char *dataset, const cJSON *example, struct dss_err *err)
 		dss_err_set(err, "out of memory");
 		return NULL;
 	}
-	if (d <= 1)
-		rc = row_nli(d, example, fields, row, err);
-	else if (d == 2)
-		rc = row_cqa(example, fields, row, err);
-	else if ((input = dss_json_str(example, "input", err)) != NULL &&
-	    (label = dss_json_str(example, "label", err)) != NULL)
-		rc = add_str(row, "input", input, err) < 0 ||
-		    add_str(row, "label", label, err) < 0 ? -1 : 0;
-	if (rc < 0) {
-		cJSON_Delete(row);
-		return NULL;
-	}
+	for (i = 0; i < d->m->release.ncolumns; i++)
+		if (d->m->release.columns[i].write &&
+		    row_column(d->m, &d->m->release.columns[i], example, fields,
+		    row, err) < 0) {
+			cJSON_Delete(row);
+			return NULL;
+		}
 	return row;
 }
 
@@ -1246,14 +1549,6 @@ jnext(struct dss_jstrings *j)
 	return (unsigned char)j->blk[j->bpos++];
 }
 
-/* Gives back the byte (not EOF) that jnext just returned. */
-static void
-junget(struct dss_jstrings *j)
-{
-	j->bpos--;
-	j->offset--;
-}
-
 static int
 jskip(struct dss_jstrings *j)
 {
@@ -1276,50 +1571,26 @@ jerr(struct dss_jstrings *j, int c, const char *what, struct dss_err *err)
 	return dss_err_set(err, "byte %llu: %s", j->offset, what);
 }
 
-static int
-hex4(struct dss_jstrings *j, unsigned long *out, struct dss_err *err)
-{
-	unsigned long v = 0;
-	int i, c;
-
-	for (i = 0; i < 4; i++) {
-		c = jnext(j);
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (unsigned long)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (unsigned long)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = v * 16 + (unsigned long)(c - 'A' + 10);
-		else
-			return jerr(j, c, "invalid \\u escape", err);
-	}
-	*out = v;
-	return 0;
-}
-
-#define REPLACEMENT 0xFFFDUL
-
 /*
- * Reads a string body after its opening quote into j->s.  The text is a
- * teacher's: what is not valid UTF-8, and escapes of NUL or of a lone
- * surrogate, become U+FFFD (counted in j->repaired), never an error.
+ * Reads a string literal after its opening quote into j->raw, checking
+ * its escapes, then decodes it into j->s with the scanner's decoder
+ * (jscan.h).  The text is a teacher's: what is not valid UTF-8, and
+ * escapes of NUL or of a lone surrogate, become U+FFFD (dss_jscan_repair;
+ * counted in j->repaired), never an error.
  */
 static int
 jstring(struct dss_jstrings *j, struct dss_err *err)
 {
-	unsigned long cp, lo;
 	size_t bad = 0;
-	int c, replaced = 0;
+	int c, k, u = 0;
 
-	dss_buf_reset(&j->s);
+	dss_buf_reset(&j->raw);
+	if (dss_buf_addch(&j->raw, '"') < 0)
+		goto nomem;
 	for (;;) {
 		c = jnext(j);
-		if (c == '"') {
-			if (dss_utf8_repair(&j->s, &bad) < 0)
-				goto nomem;
-			j->repaired += bad > 0 || replaced;
-			return 0;
-		}
+		if (c == '"')
+			break;
 		if (c == EOF)
 			return jerr(j, c, "unterminated string", err);
 		if (c < 0x20)
@@ -1328,72 +1599,46 @@ jstring(struct dss_jstrings *j, struct dss_err *err)
 			/* Plain bytes: c and the run after it in the block. */
 			size_t n = dss_jscan_plain(j->blk + j->bpos, j->bend - j->bpos);
 
-			if (dss_buf_addch_fast(&j->s, (char)c) < 0 ||
-			    dss_buf_add_fast(&j->s, j->blk + j->bpos, n) < 0)
+			if (dss_buf_addch_fast(&j->raw, (char)c) < 0 ||
+			    dss_buf_add_fast(&j->raw, j->blk + j->bpos, n) < 0)
 				goto nomem;
 			j->bpos += n;
 			j->offset += n;
 			continue;
 		}
-		c = jnext(j);
-escape:
-		switch (c) {
-		case '"': case '\\': case '/':
-			break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'u':
-			if (hex4(j, &cp, err) < 0)
-				return -1;
-surrogate:
-			if (cp >= 0xDC00 && cp <= 0xDFFF) {
-				cp = REPLACEMENT;
-				replaced = 1;
-			}
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				c = jnext(j);
-				if (c != '\\') {
-					replaced = 1;
-					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
-						goto nomem;
-					if (c != EOF)
-						junget(j);
-					continue;
-				}
-				c = jnext(j);
-				if (c != 'u') {
-					replaced = 1;
-					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
-						goto nomem;
-					goto escape;
-				}
-				if (hex4(j, &lo, err) < 0)
-					return -1;
-				if (lo < 0xDC00 || lo > 0xDFFF) {
-					replaced = 1;
-					if (dss_buf_add_utf8(&j->s, REPLACEMENT) < 0)
-						goto nomem;
-					cp = lo;
-					goto surrogate;
-				}
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			}
-			if (cp == 0) {
-				cp = REPLACEMENT;	/* records are C strings */
-				replaced = 1;
-			}
-			if (dss_buf_add_utf8(&j->s, cp) < 0)
-				goto nomem;
-			continue;
-		default:
-			return jerr(j, c, "invalid escape", err);
-		}
-		if (dss_buf_addch(&j->s, c) < 0)
+		if (dss_buf_addch(&j->raw, '\\') < 0)
 			goto nomem;
+		c = jnext(j);
+		if (c == EOF || strchr("\"\\/bfnrtu", c) == NULL)
+			return jerr(j, c, "invalid escape", err);
+		if (dss_buf_addch(&j->raw, (char)c) < 0)
+			goto nomem;
+		u |= c == 'u';
+		for (k = 0; c == 'u' && k < 4; k++) {
+			int h = jnext(j);
+
+			if (h == EOF || !isxdigit(h))
+				return jerr(j, h, "invalid \\u escape", err);
+			if (dss_buf_addch(&j->raw, (char)h) < 0)
+				goto nomem;
+		}
 	}
+	dss_buf_reset(&j->s);
+	if (dss_buf_addch(&j->raw, '"') < 0)
+		goto nomem;
+	/*
+	 * Without a \u escape no escape can be a NUL or a surrogate, and
+	 * the others decode to ASCII, which ends an ill-formed sequence as
+	 * the backslash did: the decoded text is repaired as the literal
+	 * would have been, in one pass less.
+	 */
+	if (u ? dss_jscan_repair(&j->raw, &bad) < 0 ||
+	    dss_jscan_unquote(&j->s, j->raw.data, j->raw.len) < 0 :
+	    dss_jscan_unquote(&j->s, j->raw.data, j->raw.len) < 0 ||
+	    dss_utf8_repair(&j->s, &bad) < 0)
+		goto nomem;
+	j->repaired += bad > 0;
+	return 0;
 nomem:
 	return dss_err_set(err, "byte %llu: string too long", j->offset);
 }
@@ -1448,75 +1693,84 @@ void
 dss_jstrings_free(struct dss_jstrings *j)
 {
 	dss_buf_free(&j->s);
+	dss_buf_free(&j->raw);
 	free(j->blk);
 	j->blk = NULL;
 	j->bpos = j->bend = 0;
 }
 
-/* ---- svamp: the fields SVAMP.json adds ---- */
+/* ---- the upstream rows a dataset's release holds beside its examples ---- */
 
 /*
- * Loads datasets/svamp/SVAMP.json, when the release has it, and the
- * official permutation of its problems, once.
+ * Loads the release's copy of dataset d's upstream rows (release
+ * "problems": SVAMP.json), when it has one, and the permutation of them
+ * the manifest's splits are cut from, once.
  */
 static int
-svamp_load(struct dss_release *r, struct dss_err *err)
+problems_load(struct dss_release *r, size_t d, struct dss_err *err)
 {
-	struct member m = MEMBER_INIT;
+	struct rset *rs = &r->set[d];
+	const struct dss_manifest *m = r->g.v[d].m;
+	struct member mb = MEMBER_INIT;
 	struct dss_buf b = DSS_BUF_INIT;
 	char chunk[65536];
 	const char *doc;
 	size_t n, i, len;
 	int rc = -1;
 
-	if (r->svamp != NULL || r->svamp_ref.name == NULL)
+	if (rs->rows != NULL || rs->problems.name == NULL)
 		return 0;
-	b.max = SVAMP_JSON_MAX;
-	if (member_open(r, &m, &r->svamp_ref, err) < 0)
+	for (i = 0; i < m->nsplits; i++)
+		if (m->splits[i].permuted) {
+			rs->seed = m->splits[i].seed;
+			break;
+		}
+	b.max = PROBLEMS_MAX;
+	if (member_open(r, &mb, &rs->problems, err) < 0)
 		goto out;
-	while ((n = fread(chunk, 1, sizeof(chunk), m.fp)) > 0)
+	while ((n = fread(chunk, 1, sizeof(chunk), mb.fp)) > 0)
 		if (dss_buf_add(&b, chunk, n) < 0) {
 			dss_err_set(err, "'%s': longer than %zu bytes",
-			    m.name, SVAMP_JSON_MAX);
+			    mb.name, PROBLEMS_MAX);
 			goto out;
 		}
-	if (ferror(m.fp)) {
+	if (ferror(mb.fp)) {
 		dss_err_set(err, "read error");
-		member_error(&m, err);
+		member_error(&mb, err);
 		goto out;
 	}
 	doc = b.data;
 	len = b.len;
 	if (dss_jscan_document(&doc, &len, err) < 0) {
-		dss_err_prefix(err, "'%s'", m.name);
+		dss_err_prefix(err, "'%s'", mb.name);
 		goto out;
 	}
-	r->svamp = cJSON_ParseWithLength(doc, len);
-	if (!cJSON_IsArray(r->svamp)) {
-		dss_err_set(err, "'%s': not a JSON array", m.name);
+	rs->rows = cJSON_ParseWithLength(doc, len);
+	if (!cJSON_IsArray(rs->rows)) {
+		dss_err_set(err, "'%s': not a JSON array", mb.name);
 		goto out;
 	}
-	n = (size_t)cJSON_GetArraySize(r->svamp);
-	if ((r->svamp_perm = calloc(n ? n : 1, sizeof(size_t))) == NULL) {
-		dss_err_errno(err, errno, "'%s'", m.name);
+	n = (size_t)cJSON_GetArraySize(rs->rows);
+	if ((rs->perm = calloc(n ? n : 1, sizeof(size_t))) == NULL) {
+		dss_err_errno(err, errno, "'%s'", mb.name);
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		if (!cJSON_IsObject(cJSON_GetArrayItem(r->svamp, (int)i))) {
+		if (!cJSON_IsObject(cJSON_GetArrayItem(rs->rows, (int)i))) {
 			dss_err_set(err, "'%s': element %zu is not an object",
-			    m.name, i);
+			    mb.name, i);
 			goto out;
 		}
-	dss_mt19937_permutation(0, r->svamp_perm, n);
+	dss_mt19937_permutation(rs->seed, rs->perm, n);
 	rc = 0;
 out:
 	if (rc < 0) {
-		cJSON_Delete(r->svamp);
-		r->svamp = NULL;
-		free(r->svamp_perm);
-		r->svamp_perm = NULL;
+		cJSON_Delete(rs->rows);
+		rs->rows = NULL;
+		free(rs->perm);
+		rs->perm = NULL;
 	}
-	member_close(&m);
+	member_close(&mb);
 	dss_buf_free(&b);
 	return rc;
 }
@@ -1528,7 +1782,7 @@ out:
  * at end, -1.
  */
 static int
-next_example(struct dss_release *r, int d, int s, struct member *m,
+next_example(struct dss_release *r, size_t d, int s, struct member *m,
     struct dss_lines *l, long long index, struct scratch *x,
     struct dss_err *err)
 {
@@ -1542,7 +1796,7 @@ next_example(struct dss_release *r, int d, int s, struct member *m,
 	}
 	if (rc == 0)
 		return 0;
-	if (example_text(x, r, d, s, splits[s], index, &x->ex, err) < 0)
+	if (example_text(x, r, &r->g, d, s, splits[s], index, &x->ex, err) < 0)
 		return dss_err_prefix(err, "'%s': line %lu", m->name, l->lineno);
 	return 1;
 }
@@ -1569,13 +1823,13 @@ count_batch(struct dss_release *r, struct member *m, const struct ref *ref,
 }
 
 static int
-check_split(struct dss_release *r, int d, int s, int what,
+check_split(struct dss_release *r, size_t d, int s, int what,
     struct dss_err *err)
 {
-	struct split_index *si = &r->idx[d][s];
+	struct split_index *si = &r->set[d].idx[s];
 	struct member em = MEMBER_INIT, bm = MEMBER_INIT;
 	struct dss_lines l = DSS_LINES_INIT(NULL, si->examples.name);
-	long long n = 0, nb, b, got, want, B = datasets[d].batch;
+	long long n = 0, nb, b, got, want, B = r->g.v[d].form.batch;
 	struct scratch x;
 	int rc = -1, k;
 
@@ -1599,7 +1853,7 @@ check_split(struct dss_release *r, int d, int s, int what,
 			if (want == 0)
 				continue;
 			dss_err_set(err, "no member 'datasets/%s/llm/%s_CoT_%lld.json' "
-			    "in '%s': expected %lld completions", datasets[d].name,
+			    "in '%s': expected %lld completions", r->g.v[d].m->name,
 			    splits[s], b, r->path, want);
 			goto out;
 		}
@@ -1641,14 +1895,14 @@ batch_step(struct member *bm, struct dss_jstrings *j, const struct ref *cur,
 }
 
 static int
-emit_split(struct dss_release *r, int d, int s, int what,
+emit_split(struct dss_release *r, size_t d, int s, int what,
     dss_release_emit_fn *emit, void *arg, struct dss_err *err)
 {
-	struct split_index *si = &r->idx[d][s];
+	struct split_index *si = &r->set[d].idx[s];
 	struct member em = MEMBER_INIT, bm = MEMBER_INIT;
 	struct dss_lines l = DSS_LINES_INIT(NULL, si->examples.name);
 	struct dss_jstrings j = DSS_JSTRINGS_INIT(NULL);
-	long long n = 0, B = datasets[d].batch;
+	long long n = 0, B = r->g.v[d].form.batch;
 	const struct ref *cur = NULL;
 	struct scratch x;
 	int rc = -1, k;
@@ -1681,7 +1935,7 @@ emit_split(struct dss_release *r, int d, int s, int what,
 				    si->batches[b].name == NULL) {
 					dss_err_set(err, "no member "
 					    "'datasets/%s/llm/%s_CoT_%lld.json' in '%s'",
-					    datasets[d].name, splits[s], b, r->path);
+					    r->g.v[d].m->name, splits[s], b, r->path);
 					goto out;
 				}
 				cur = &si->batches[b];
@@ -1694,7 +1948,7 @@ emit_split(struct dss_release *r, int d, int s, int what,
 			if (batch_step(&bm, &j, cur, 1, err) < 0)
 				goto out;
 			/* The example was written: it becomes its completion. */
-			if (completion_text(x.ex.data, x.ex.len, datasets[d].name,
+			if (completion_text(x.ex.data, x.ex.len, r->g.v[d].m->name,
 			    splits[s], n, j.s.data, j.s.len, &x.out) < 0 ||
 			    dss_buf_addch(&x.out, '\n') < 0) {
 				nomem(err);
@@ -1730,33 +1984,35 @@ int
 dss_release_run(struct dss_release *r, const struct dss_release_opts *o,
     dss_release_emit_fn *emit, void *arg, struct dss_err *err)
 {
-	int d, s, dsel = -1, ssel = -1, any = 0;
+	int s, dsel = -1, ssel = -1, any = 0;
+	size_t d;
 
 	if (o->dataset != NULL &&
-	    (dsel = find_dataset(o->dataset, strlen(o->dataset))) < 0)
+	    (dsel = find_in(&r->g, o->dataset, strlen(o->dataset))) < 0)
 		return dss_err_set(err, "unknown dataset '%s'", o->dataset);
 	if (o->split != NULL &&
 	    (ssel = find_split(o->split, strlen(o->split))) < 0)
 		return dss_err_set(err, "unknown split '%s'", o->split);
-	if (dsel >= 0 && !r->found[dsel])
+	if (dsel >= 0 && !r->set[dsel].found)
 		return dss_err_set(err, "no dataset '%s' in '%s'", o->dataset,
 		    r->path);
-	for (d = 0; d < NDATASETS; d++) {
-		if (!r->found[d] || (dsel >= 0 && d != dsel))
+	for (d = 0; d < r->g.n; d++) {
+		const char *name = r->g.v[d].m->name;
+
+		if (!r->set[d].found || (dsel >= 0 && d != (size_t)dsel))
 			continue;
 		for (s = 0; s < NSPLITS; s++) {
-			struct split_index *si = &r->idx[d][s];
+			struct split_index *si = &r->set[d].idx[s];
 
 			if ((ssel >= 0 && s != ssel) ||
-			    (s == 1 && !(datasets[d].batches[1] > 0)))
+			    r->g.v[d].form.batches[s] == 0)
 				continue;
 			any = 1;
 			if (si->examples.name == NULL)
 				return dss_err_set(err, "no member "
 				    "'datasets/%s/%s_%s.json' in '%s'",
-				    datasets[d].name, datasets[d].name, splits[s],
-				    r->path);
-			if (d == 3 && svamp_load(r, err) < 0)
+				    name, name, splits[s], r->path);
+			if (problems_load(r, d, err) < 0)
 				return -1;
 			if (emit == NULL ?
 			    check_split(r, d, s, o->what, err) < 0 :

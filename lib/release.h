@@ -2,7 +2,7 @@
 /*
  * The official release of Distilling Step-by-Step (datasets.zip of
  * google-research/distilling-step-by-step), read as dss records.  The
- * release holds, per dataset DS in esnli, anli1, cqa and svamp, the
+ * release holds, per dataset DS (esnli, anli1, cqa and svamp), the
  * examples of each split as JSON Lines in datasets/DS/DS_SPLIT.json and
  * the teacher's (PaLM 540B) raw completions in
  * datasets/DS/llm/SPLIT_CoT_I.json, each a JSON array of strings, batch I
@@ -13,6 +13,15 @@
  * follow the record contract, with the same ids dss-fetch gives.
  * Everything is streamed: one example and one completion are in memory
  * at a time.
+ *
+ * What the module knows of a dataset is its manifest's "release" section
+ * (dss-manifest(5)): the datasets of a release are the manifests of
+ * dss_manifest_dir() that have one, and its batch size and files, the
+ * official loader's form, the columns of its rows and how they become
+ * record fields are all read there.  The functions below that take a
+ * dataset name read the manifests of dss_manifest_dir() once, and again
+ * when it names another directory; dss_release_open reads them for the
+ * release it opens.
  */
 #ifndef DSS_RELEASE_H
 #define DSS_RELEASE_H
@@ -23,6 +32,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "manifest.h"
 
 #define DSS_RELEASE_TEACHER "palm-540b"
 
@@ -60,8 +70,9 @@ struct dss_release *dss_release_open(const char *path, struct dss_err *err);
 void dss_release_close(struct dss_release *r);
 
 /*
- * Reads the selected datasets and splits.  Order: datasets as esnli,
- * anli1, cqa, svamp; splits as train, valid, test; within a split by
+ * Reads the selected datasets and splits.  Order: datasets by their
+ * manifests' release order (esnli, anli1, cqa, svamp); splits as train,
+ * valid, test (those with batch files); within a split by
  * index, each example record followed by its completion record.  With
  * emit NULL nothing is emitted but every check runs, so that a caller can
  * validate the whole selection before writing a single record (dss-import
@@ -69,11 +80,13 @@ void dss_release_close(struct dss_release *r);
  * set the release is read once, examples and batches in step; a problem
  * met then stops the run after the records already emitted.
  *
- * For svamp, when the release holds datasets/svamp/SVAMP.json, the fields
- * of example INDEX come from problem permutation[INDEX] (train) or
- * permutation[800 + INDEX] (test) of it, the permutation being
- * RandomState(0).permutation(N) as the official code drew it; a problem
- * whose text or equation differs from the example fails the run.
+ * For a dataset whose manifest names "problems" (svamp: SVAMP.json), when
+ * the release holds that file, the fields of example INDEX of a split
+ * come from its row permutation[START + INDEX], the permutation and
+ * START being those of the split in the manifest (RandomState(0) of the
+ * 1,000 problems, train from 0 and test from 800, as the official code
+ * drew them); a row whose text or label differs from the example fails
+ * the run.
  *
  * Checks: every selected split has its examples file; every example row
  * builds a valid example; with completions selected, batches 0 to
@@ -91,11 +104,17 @@ int dss_release_run(struct dss_release *r, const struct dss_release_opts *o,
  */
 unsigned long dss_release_repaired(const struct dss_release *r);
 
-/* 1 when name is one of the release's datasets (esnli, anli1, cqa, svamp). */
+/*
+ * The names of the datasets whose manifests have a release section, in
+ * their release order, at most max of them, into names (valid as long as
+ * dss_release_form's).  Returns how many there are.
+ */
+size_t dss_release_datasets(const char **names, size_t max);
+/* 1 when name is a dataset whose manifest has a release section. */
 int dss_release_dataset_known(const char *name);
 /* 1 when name is a split name (train, valid, test). */
 int dss_release_split_known(const char *name);
-/* 1 when the release has split for dataset (cqa and svamp have no valid). */
+/* 1 when dataset has batch files of split (cqa and svamp have no valid). */
 int dss_release_has_split(const char *dataset, const char *split);
 /* The batch size B of a known dataset, else 0. */
 long dss_release_batch_size(const char *dataset);
@@ -118,10 +137,15 @@ struct dss_release_form {
 	long batches[3];
 	const char *cot;
 	const char *blank;
-	const char *splits_at[3];	/* NULL-terminated */
+	const char *splits_at[4];	/* NULL-terminated */
+	const struct dss_manifest *manifest;	/* the dataset's */
 };
 
-/* The form of a known dataset, else NULL. */
+/*
+ * The form of a known dataset, else NULL; it and its manifest live until
+ * the manifests are read again (a call naming a dataset after
+ * $DSS_DATASETS changed).
+ */
 const struct dss_release_form *dss_release_form(const char *dataset);
 /* "train", "valid" or "test" for s = 0, 1, 2. */
 const char *dss_release_split_name(int s);
@@ -131,9 +155,10 @@ const char *dss_release_split_name(int s);
  * JSON object at 0-based index of split, to out as compact JSON (no
  * newline), byte for byte what cJSON_PrintUnformatted prints for it.
  * Returns 0, or -1 with err naming the field ("field 'label' is not 0, 1
- * or 2") or the text (jscan.h's messages), out unchanged.  svamp fields
- * are those input and label give (body and question split at the last
- * newline, equation); dss_release_run adds SVAMP.json's.
+ * or 2") or the text (jscan.h's messages), out unchanged.  The record is
+ * built by the manifest's release columns (dss-manifest(5)); svamp's
+ * fields are those its input and label give (body and question split at
+ * the last newline, equation); dss_release_run adds SVAMP.json's.
  */
 int dss_release_example(const char *dataset, const char *split,
     long long index, const char *row, size_t len, struct dss_buf *out,
@@ -142,8 +167,9 @@ int dss_release_example(const char *dataset, const char *split,
 /*
  * The inverse of dss_release_example: builds the release's row (the
  * object of one line of DS_SPLIT.json) for an example record of dataset,
- * with exactly the release's columns in its order, so that the official
- * loader, which drops them by name, finds every one: esnli premise,
+ * with exactly the release's columns in its order (the manifest's release
+ * columns), so that the official loader, which drops them by name, finds
+ * every one: esnli premise,
  * hypothesis, label (0, 1, 2), explanation_1 to explanation_3; anli1 uid,
  * premise, hypothesis, label, reason; cqa id, question, choices (5
  * strings), answer, abstractive_explanation, extractive_explanation;
@@ -179,11 +205,12 @@ void dss_release_request(const char *teacher, const char *dataset,
  * one decoded string at a time, so that a batch never needs to be in
  * memory whole (it reads the stream in blocks of 64 KiB, so that what is
  * left of the stream after the array is not to be read by anyone else).
- * Strings are decoded to UTF-8.  They are the teacher's
- * text, which is repaired rather than refused, as dss-teach repairs a
- * response: bytes that are not valid UTF-8 (each maximal ill-formed
- * sequence), a lone UTF-16 surrogate and \u0000 become U+FFFD, and the
- * strings so repaired are counted.
+ * Strings are decoded to UTF-8 by the scanner's decoder (jscan.h), one
+ * literal at a time.  They are the teacher's text, which is repaired
+ * rather than refused, as dss-teach repairs a response (dss_jscan_repair):
+ * bytes that are not valid UTF-8 (each maximal ill-formed sequence), a
+ * lone UTF-16 surrogate and \u0000 become U+FFFD, and the strings so
+ * repaired are counted.
  */
 struct dss_jstrings {
 	FILE *fp;		/* not owned */
@@ -192,11 +219,16 @@ struct dss_jstrings {
 	unsigned long long offset;	/* bytes consumed, for messages */
 	struct dss_buf s;	/* the current string */
 	unsigned long repaired;	/* strings with U+FFFD put in */
-	/* The reader's own: a block read from fp, and the next byte in it. */
+	/*
+	 * The reader's own: a block read from fp, the next byte in it, and
+	 * the current string's literal as it stands.
+	 */
 	char *blk;
 	size_t bpos, bend;
+	struct dss_buf raw;
 };
-#define DSS_JSTRINGS_INIT(fp) { (fp), 0, 0, 0, DSS_BUF_INIT, 0, NULL, 0, 0 }
+#define DSS_JSTRINGS_INIT(fp) { (fp), 0, 0, 0, DSS_BUF_INIT, 0, NULL, 0, 0, \
+	DSS_BUF_INIT }
 
 /*
  * Reads the next string into j->s.  Returns 1, 0 after the closing ']'

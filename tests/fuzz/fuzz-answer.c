@@ -1,11 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzzes answer extraction (lib/answer) with the built-in rules of every
- * kind: the first byte picks the kind and the finish reason, the rest is
- * the completion.
+ * Fuzzes answer extraction (lib/answer) with the rules of a bundled
+ * manifest of every kind (datasets/cqa.json, esnli.json, svamp.json, read
+ * from the top of the tree): the first byte picks the kind and the finish
+ * reason, the rest is the completion.
  */
 #include "../../lib/answer.h"
+#include "../../lib/manifest.h"
 #include "fuzz.h"
+
+/* The answer rules of the manifest at path, or NULL. */
+static struct dss_answer_config *
+rules(const char *path, struct dss_err *err)
+{
+	struct dss_manifest *m = dss_manifest_load(path, err);
+	struct dss_answer_config *c = NULL;
+
+	if (m != NULL)
+		c = dss_answer_config_new(cJSON_GetObjectItemCaseSensitive(
+		    dss_manifest_json(m), "answer"), err);
+	dss_manifest_free(m);
+	return c;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -20,9 +36,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text;
 
 	if (cfg[0] == NULL) {
-		cfg[0] = dss_answer_config_kind(DSS_ANSWER_CHOICE, &err);
-		cfg[1] = dss_answer_config_kind(DSS_ANSWER_NLI, &err);
-		cfg[2] = dss_answer_config_kind(DSS_ANSWER_EQUATION, &err);
+		cfg[DSS_ANSWER_CHOICE] = rules("datasets/cqa.json", &err);
+		cfg[DSS_ANSWER_NLI] = rules("datasets/esnli.json", &err);
+		cfg[DSS_ANSWER_EQUATION] = rules("datasets/svamp.json", &err);
 		if (cfg[0] == NULL || cfg[1] == NULL || cfg[2] == NULL)
 			abort();
 	}

@@ -3,9 +3,11 @@
  * Fuzzes the readers of the official release (lib/release): a batch
  * file (a JSON array of strings, read as a stream), and an examples row
  * of each dataset turned into an example record.  The first byte picks
- * which.
+ * which.  The datasets are those of the bundled manifests (datasets/,
+ * from the top of the tree).
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "../../lib/release.h"
 #include "fuzz.h"
@@ -16,6 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const datasets[] = { "esnli", "anli1", "cqa", "svamp" };
 	struct dss_err err = DSS_ERR_INIT;
 
+	if (getenv("DSS_DATASETS") == NULL)
+		setenv("DSS_DATASETS", "datasets", 1);
 	if (size == 0)
 		return 0;
 	if (data[0] & 1) {

@@ -34,6 +34,27 @@ struct kase {
 	const char *reason;	/* substring of the reason, NULL: do not check */
 };
 
+/*
+ * The rules come from the bundled manifests only (datasets/, from the top
+ * of the tree, where the fixtures are read too).
+ */
+static struct dss_answer_cache *rules;
+
+/* The configuration of a bundled dataset, owned by rules. */
+static struct dss_answer_config *
+bundled(const char *dataset, struct dss_err *err)
+{
+	return dss_answer_cache_get(rules, dataset, err);
+}
+
+/* The bundled dataset whose rules are those of kind. */
+static const char *
+dataset_of(enum dss_answer_kind kind)
+{
+	return kind == DSS_ANSWER_CHOICE ? "cqa" : kind == DSS_ANSWER_NLI ?
+	    "esnli" : "svamp";
+}
+
 #define C DSS_ANSWER_CHOICE
 #define N DSS_ANSWER_NLI
 #define E DSS_ANSWER_EQUATION
@@ -210,7 +231,7 @@ run_case(size_t k, const struct kase *t)
 {
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_answer a = DSS_ANSWER_INIT;
-	struct dss_answer_config *c = dss_answer_config_kind(t->kind, &err);
+	struct dss_answer_config *c = bundled(dataset_of(t->kind), &err);
 	const char *const *ch = strstr(t->completion, "math") ? math : seas;
 	int r;
 
@@ -235,7 +256,6 @@ run_case(size_t k, const struct kase *t)
 		ok(a.answer.len == 0 && a.rationale.len == 0,
 		    "  no answer or rationale on failure");
 	dss_answer_free(&a);
-	dss_answer_config_free(c);
 }
 
 static void
@@ -245,13 +265,17 @@ test_config(void)
 		{ "[]", "field 'answer' is not an object" },
 		{ "{}", "field 'answer.kind' is missing" },
 		{ "{\"kind\":\"essay\"}", "field 'answer.kind' is 'essay'" },
+		{ "{\"kind\":\"equation\"}", "field 'answer.cut' is missing" },
+		{ "{\"kind\":\"equation\",\"cut\":[]}", "field 'answer.statement' is missing" },
+		{ "{\"kind\":\"nli\",\"cut\":[],\"statement\":[\"x\"]}",
+		    "field 'answer.synonyms' is missing (nli needs" },
 		{ "{\"kind\":\"nli\",\"cut\":\"x\"}", "field 'answer.cut' is not an array" },
 		{ "{\"kind\":\"nli\",\"cut\":[1]}", "field 'answer.cut' holds a value" },
-		{ "{\"kind\":\"nli\",\"statement\":[\"(\"]}", "statement pattern '('" },
-		{ "{\"kind\":\"nli\",\"statement\":[]}", "field 'answer.statement' is empty" },
-		{ "{\"kind\":\"nli\",\"synonyms\":[]}", "field 'answer.synonyms' is not an object" },
-		{ "{\"kind\":\"nli\",\"synonyms\":{\"yes\":1}}", "field 'answer.synonyms.yes' is not a string" },
-		{ "{\"kind\":\"nli\",\"synonyms\":{\" \":\"neutral\"}}", "empty synonym" },
+		{ "{\"kind\":\"nli\",\"cut\":[],\"statement\":[\"(\"]}", "statement pattern '('" },
+		{ "{\"kind\":\"nli\",\"cut\":[],\"statement\":[]}", "field 'answer.statement' is empty" },
+		{ "{\"kind\":\"nli\",\"cut\":[],\"statement\":[\"x\"],\"synonyms\":[]}", "field 'answer.synonyms' is not an object" },
+		{ "{\"kind\":\"nli\",\"cut\":[],\"statement\":[\"x\"],\"synonyms\":{\"yes\":1}}", "field 'answer.synonyms.yes' is not a string" },
+		{ "{\"kind\":\"nli\",\"cut\":[],\"statement\":[\"x\"],\"synonyms\":{\" \":\"neutral\"}}", "empty synonym" },
 	};
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_answer a = DSS_ANSWER_INIT;
@@ -290,31 +314,30 @@ test_config(void)
 	dss_answer_config_free(c);
 	cJSON_Delete(spec);
 
-	spec = cJSON_Parse("{\"kind\":\"equation\"}");
+	spec = cJSON_Parse("{\"kind\":\"equation\",\"cut\":[],"
+	    "\"statement\":[\"(?i)\\\\banswer is\"]}");
 	c = dss_answer_config_new(spec, &err);
 	s = "x. The answer is (1 + 1).\n\nQ: y. The answer is (3).";
 	ok(c != NULL && dss_answer_extract(c, s, strlen(s), NULL, NULL, 0, &a,
-	    &err) == 0 && strcmp(a.answer.data, "(1 + 1)") == 0,
-	    "kind alone takes the built-in rules");
+	    &err) == 0 && a.status == DSS_ANSWER_AMBIGUOUS,
+	    "no cut pattern given, none applies: the run-on answer counts");
 	dss_answer_config_free(c);
 	cJSON_Delete(spec);
 
-	c = dss_answer_config_builtin("svamp", &err);
+	c = bundled("svamp", &err);
 	ok(c != NULL && dss_answer_config_kindof(c) == DSS_ANSWER_EQUATION,
-	    "builtin svamp");
-	dss_answer_config_free(c);
-	c = dss_answer_config_builtin("imdb", &err);
-	ok(c == NULL && strstr(err.msg, "no answer rules for dataset 'imdb'"),
-	    "builtin rejects an unknown dataset");
+	    "the svamp manifest's rules are equation rules");
+	c = bundled("imdb", &err);
+	ok(c == NULL && strstr(err.msg, "unknown dataset 'imdb'"),
+	    "no rules for a dataset without a manifest");
 
-	c = dss_answer_config_kind(DSS_ANSWER_CHOICE, &err);
+	c = bundled("cqa", &err);
 	s = "So the answer is (a) x.";
 	dss_answer_extract(c, s, strlen(s), NULL, NULL, 0, &a, &err);
 	is_int(a.status, DSS_ANSWER_MALFORMED, "choice without choices");
 	s = "Bad \xff\xfe bytes. So the answer is (b) sea.";
 	dss_answer_extract(c, s, strlen(s), NULL, seas, 5, &a, &err);
 	is_str(a.answer.data, "sea", "invalid UTF-8 in a completion");
-	dss_answer_config_free(c);
 	dss_answer_free(&a);
 
 	ok(dss_answer_same(DSS_ANSWER_EQUATION, "( 10.0 * 45.0 )", "(10 * 45)"),
@@ -373,7 +396,7 @@ test_completions(const char *path, FILE *fp)
 		const char *want_status = "ok", *want = "?", *rationale = NULL;
 		const char *choices[8];
 		size_t nch = 0;
-		struct dss_answer_config *c = dss_answer_config_builtin(ds, &err);
+		struct dss_answer_config *c = bundled(ds, &err);
 
 		if (expect != NULL) {
 			want_status = dss_json_str_opt(expect, "status");
@@ -409,7 +432,6 @@ test_completions(const char *path, FILE *fp)
 		else
 			ok(a.answer.len == 0 && a.rationale.len == 0,
 			    "  no answer or rationale when not answered");
-		dss_answer_config_free(c);
 		cJSON_Delete(rec);
 		n++;
 	}
@@ -494,6 +516,9 @@ main(int argc, char **argv)
 	FILE *fp;
 	size_t i;
 
+	setenv("DSS_DATASETS", "datasets", 1);
+	if ((rules = dss_answer_cache_new()) == NULL)
+		return 1;
 	if (argc == 1) {
 		for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 			run_case(i, &cases[i]);
@@ -511,6 +536,7 @@ main(int argc, char **argv)
 	if (samples == NULL && fp == NULL) {
 		skip("no '%s' beside the tree: the real completions are not checked",
 		    SAMPLES);
+		dss_answer_cache_free(rules);
 		return done();
 	}
 	if (samples == NULL)
@@ -520,5 +546,6 @@ main(int argc, char **argv)
 		    "all 24 samples read");
 		fclose(fp);
 	}
+	dss_answer_cache_free(rules);
 	return done();
 }

@@ -174,6 +174,98 @@ test_parse(void)
 	free(dir);
 }
 
+/* A manifest with fields q and c (a list), a label map, and release section REL. */
+#define REL(rel) BASE "\"splits\": {\"train\": {\"sources\": [\"a\"]}}, " \
+	"\"fields\": {\"q\": \"q\", \"c\": \"c[]\"}, \"label\": {\"from\": \"l\", " \
+	"\"map\": {\"x\": \"yes\", \"y\": \"no\"}}, \"input\": \"{q}\", " \
+	"\"release\": " rel "}"
+#define RELOK "\"order\": 1, \"batch\": 10, \"batches\": {\"train\": 1}, " \
+	"\"cot\": \"{rationale} {answer}\", \"blank\": \"\", \"splits_at\": [] "
+
+static void
+test_bad_release(void)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_manifest *m;
+
+	bad(REL("[]"), "'m.json': key 'release' is not an object", "release not an object");
+	bad(REL("{}"), "'m.json': key 'release.order' must be a whole number",
+	    "release without order");
+	bad(REL("{\"order\": 1, \"batch\": 0}"), "key 'release.batch' must be a whole "
+	    "number from 1", "batch of 0");
+	bad(REL("{\"order\": 1, \"batch\": 5}"), "key 'release.batches' must be an object",
+	    "no batches");
+	bad(REL("{\"order\": 1, \"batch\": 5, \"batches\": {\"dev\": 1}}"),
+	    "key 'release.batches.dev' must be train, valid or test", "batches of dev");
+	bad(REL("{\"order\": 1, \"batch\": 5, \"batches\": {\"train\": 1}}"),
+	    "key 'release': 'cot' and 'blank' must be strings", "no cot");
+	bad(REL("{\"order\": 1, \"batch\": 10, \"batches\": {\"train\": 1}, "
+	    "\"cot\": \"\", \"blank\": \"\", \"splits_at\": [1]}"),
+	    "key 'release.splits_at' must be an array of at most 3 strings",
+	    "splits_at of a number");
+	bad(REL("{" RELOK ", \"problems\": \"P.json\", \"columns\": []}"),
+	    "key 'release.problems' must be an object of a 'file' name",
+	    "problems of a name alone");
+	bad(REL("{" RELOK ", \"problems\": {\"file\": \"P.json\", \"keys\": [\"Z\"]}}"),
+	    "key 'release.problems.keys': no field has the path 'Z'",
+	    "problems key of no field");
+	bad(REL("{" RELOK ", \"columns\": []}"),
+	    "key 'release.columns' must be an array of 1 to 32 columns", "no columns");
+	bad(REL("{" RELOK ", \"columns\": [{\"field\": \"q\"}]}"),
+	    "key 'release.columns[0]' needs a 'name'", "column without a name");
+	bad(REL("{" RELOK ", \"columns\": [{\"name\": \"n\"}]}"),
+	    "key 'release.columns[0]' needs one of 'field', 'label', 'input' and 'const'",
+	    "column of nothing");
+	bad(REL("{" RELOK ", \"columns\": [{\"name\": \"n\", \"field\": \"z\"}]}"),
+	    "key 'release.columns[0]' names unknown field 'z'", "column of an unknown field");
+	bad(REL("{" RELOK ", \"columns\": [{\"name\": \"n\", \"label\": \"letter\"}]}"),
+	    "key 'release.columns[0]': 'label' is 'letter', not index or text",
+	    "label of another kind");
+	bad(REL("{" RELOK ", \"columns\": [{\"name\": \"n\", \"field\": \"c\", "
+	    "\"count\": 2, \"keys\": \"ABC\"}]}"),
+	    "key 'release.columns[0]': 'keys' needs 'count' and one character per item",
+	    "keys of another length");
+	bad(REL("{" RELOK ", \"columns\": [{\"name\": \"n\", \"field\": \"c\", "
+	    "\"count\": 2}, {\"name\": \"o\", \"field\": \"c\", \"count\": 2}]}"),
+	    "key 'release.columns[1]': one column at most has a 'count'", "two lists");
+	bad(REL("{" RELOK ", \"columns\": [{\"name\": \"n\", \"field\": \"q\", "
+	    "\"required\": 1}]}"),
+	    "key 'release.columns[0]': 'required' and 'write' are true or false",
+	    "required of a number");
+	bad(REL("{" RELOK ", \"columns\": [{\"name\": \"n\", \"const\": 1}]}"),
+	    "key 'release.columns[0]': 'const' is not a string", "const of a number");
+	bad(BASE "\"splits\": {\"train\": {\"sources\": [\"a\"]}}, \"fields\": {\"q\": \"q\"}, "
+	    "\"label\": {\"from\": \"l\"}, \"input\": \"{q}\", \"release\": {" RELOK
+	    ", \"columns\": [{\"name\": \"label\", \"label\": \"index\"}]}}",
+	    "key 'release.columns': a label index needs a label map", "index without a map");
+
+	m = dss_manifest_parse(REL("{" RELOK ", \"problems\": {\"file\": \"P.json\", \"keys\": [\"q\"]}, \"columns\": ["
+	    "{\"name\": \"id\", \"field\": \"q\", \"write\": false},"
+	    "{\"name\": \"cs\", \"field\": \"c\", \"count\": 2, \"keys\": \"AB\"},"
+	    "{\"name\": \"l\", \"label\": \"index\"}, {\"name\": \"e\", \"const\": \"\"}]}"),
+	    "m.json", &err);
+	if (!ok(m != NULL, "a release section parses"))
+		printf("# %s\n", err.msg);
+	if (m != NULL) {
+		ok(m->release.present && m->release.order == 1 &&
+		    m->release.batch == 10 && m->release.batches[0] == 1 &&
+		    m->release.batches[1] == 0, "order, batch and batches");
+		is_str(m->release.problems, "P.json", "problems");
+		ok(m->release.nkeys == 1 && m->release.key_fields[0] == 0,
+		    "the problems' keys and their fields");
+		is_int((long long)m->release.ncolumns, 4, "four columns");
+		ok(!m->release.columns[0].write && m->release.columns[1].write,
+		    "write: false");
+		ok(m->release.columns[1].kind == DSS_COLUMN_LIST &&
+		    m->release.list == 1 && m->release.columns[1].count == 2,
+		    "the list column");
+		ok(m->release.nlabels == 2 && strcmp(m->release.labels[0], "yes") == 0 &&
+		    strcmp(m->release.labels[1], "no") == 0,
+		    "the label set is the map's values in order");
+	}
+	dss_manifest_free(m);
+}
+
 static void
 test_bad(void)
 {
@@ -236,6 +328,7 @@ test_bad(void)
 	bad(BASE "\"splits\": {\"train\": {\"sources\": [\"a\"]}}, \"fields\": {\"q\": \"q\"}, "
 	    "\"label\": {\"from\": \"l\"}}",
 	    "key 'input' must be a template string", "no input template");
+	test_bad_release();
 }
 
 int

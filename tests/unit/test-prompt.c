@@ -154,6 +154,7 @@ test_answers_parse(void)
 {
 	static const char *const names[] = { "cqa", "svamp", "esnli", "anli1" };
 	struct dss_err err = DSS_ERR_INIT;
+	struct dss_answer_cache *rules = dss_answer_cache_new();
 	struct dss_prompter *p;
 	size_t i;
 
@@ -195,13 +196,12 @@ test_answers_parse(void)
 		if (i == 3)
 			cJSON_ReplaceItemInObject(rec, "dataset",
 			    cJSON_CreateString("anli1"));
-		cfg = dss_answer_config_builtin(names[i], &err);
+		cfg = dss_answer_cache_get(rules, names[i], &err);
 		if (!ok(cfg != NULL && dss_prompter_apply(p, rec, &err) == 1,
 		    "%s: answer configuration and prompt", names[i])) {
 			printf("# %s\n", err.msg);
 			cJSON_Delete(rec);
 			cJSON_Delete(file);
-			dss_answer_config_free(cfg);
 			continue;
 		}
 		m = cJSON_GetObjectItem(rec, "messages");
@@ -232,9 +232,9 @@ test_answers_parse(void)
 		ok(bad == 0 && k > 0, "%s: all %d exemplar answers parse back", names[i], k);
 		cJSON_Delete(rec);
 		cJSON_Delete(file);
-		dss_answer_config_free(cfg);
 	}
 	dss_prompter_free(p);
+	dss_answer_cache_free(rules);
 }
 
 int

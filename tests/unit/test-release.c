@@ -398,6 +398,8 @@ test_run(void)
 int
 main(void)
 {
+	/* The release's datasets are those of the bundled manifests. */
+	setenv("DSS_DATASETS", "datasets", 1);
 	test_jstrings();
 	test_examples();
 	test_completion();
