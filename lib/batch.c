@@ -63,6 +63,7 @@
 #include "record.h"
 #include "teach.h"
 #include "teach_impl.h"
+#include "teacher_impl.h"
 
 enum { P_OPENAI, P_ANTHROPIC, P_GEMINI };
 
