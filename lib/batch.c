@@ -1916,7 +1916,7 @@ dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 			b->lim = &limits[i];
 	if (b->lim == NULL) {
 		dss_err_set(err, "teacher '%s' has no batch API", b->t->spec);
-		err->code = 2;
+		dss_err_kind(err, DSS_ERR_USAGE);
 		goto out;
 	}
 	dss_teacher_json_hooks();

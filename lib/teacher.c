@@ -60,15 +60,13 @@ dss_teacher_open(struct dss_teacher *t, const char *spec,
 	memset(t, 0, sizeof(*t));
 	if (colon == NULL || colon[1] == '\0') {
 		dss_err_set(err, "teacher '%s' is not PROVIDER:MODEL", spec);
-		err->code = 2;
-		return -1;
+		return dss_err_kind(err, DSS_ERR_USAGE);
 	}
 	plen = (size_t)(colon - spec);
 	if ((t->ops = dss_teacher_provider(spec, plen)) == NULL) {
 		dss_err_set(err, "teacher '%s': unknown provider '%.*s'", spec,
 		    (int)plen, spec);
-		err->code = 2;
-		return -1;
+		return dss_err_kind(err, DSS_ERR_USAGE);
 	}
 	if ((t->spec = strdup(spec)) == NULL || (t->model = strdup(colon + 1)) == NULL)
 		goto nomem;
@@ -85,7 +83,7 @@ dss_teacher_open(struct dss_teacher *t, const char *spec,
 	if (strncmp(t->base_url, "http://", 7) != 0 &&
 	    strncmp(t->base_url, "https://", 8) != 0) {
 		dss_err_set(err, "base URL '%s' is not http:// or https://", t->base_url);
-		err->code = 2;
+		dss_err_kind(err, DSS_ERR_USAGE);
 		goto fail;
 	}
 	if (key_env == NULL)

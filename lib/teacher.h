@@ -90,7 +90,8 @@ struct dss_teacher {
  * key_env, or the provider's usual one when key_env is NULL; a missing
  * key is an error unless the base URL's host is loopback (127.0.0.0/8,
  * [::1], localhost) or the teacher is replay.  Returns 0, or -1 with err set
- * (err->code is 2 for a malformed spec).  Close with dss_teacher_close.
+ * (its kind DSS_ERR_USAGE for a malformed spec, an unknown
+ * provider or a base URL that is not http:// or https://).  Close with dss_teacher_close.
  */
 int dss_teacher_open(struct dss_teacher *t, const char *spec,
     const char *base_url, const char *key_env, struct dss_err *err);

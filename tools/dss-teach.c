@@ -610,6 +610,13 @@ load_prices(const char *path, const struct dss_teacher *t, double *in,
 	return found;
 }
 
+/* The exit status for an error from lib/: 2 for a usage error, else 1. */
+static int
+err_status(const struct dss_err *err)
+{
+	return err->kind == DSS_ERR_USAGE ? 2 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -803,7 +810,7 @@ main(int argc, char **argv)
 	if (dss_teacher_open(&teacher, spec, dry ? "http://127.0.0.1" : base,
 	    key_env, &err) < 0) {
 		warn_err(&err);
-		if (err.code == 2)
+		if (err.kind == DSS_ERR_USAGE)
 			usage();
 		return 1;
 	}
@@ -877,7 +884,8 @@ main(int argc, char **argv)
 	    dss_teach_run(db, &o, stdin, "stdin", stdout, &st, &err);
 	if (rc < 0) {
 		warn_err(&err);
-		status = failed = 1;
+		status = err_status(&err);
+		failed = 1;
 	} else if (rc == 1) {
 		warnx("%lu batch%s in flight (%lu requests); run the same command "
 		    "again to collect them", st.batch_live, st.batch_live == 1 ? "" :

@@ -354,15 +354,26 @@ test_open(void)
 	ok(dss_teacher_open(&t, "openai:llama", "http://127.0.0.1:8000/v1",
 	    "DSS_TEST_NOKEY", &err) == 0, "open: 127.0.0.1 is loopback");
 	dss_teacher_close(&t);
-	err.code = 0;
-	ok(dss_teacher_open(&t, "nosuch:m", NULL, NULL, &err) < 0 && err.code == 2,
+	err.kind = DSS_ERR_OTHER;
+	ok(dss_teacher_open(&t, "nosuch:m", NULL, NULL, &err) < 0 &&
+	    err.kind == DSS_ERR_USAGE,
 	    "open: an unknown provider is a usage error");
-	err.code = 0;
-	ok(dss_teacher_open(&t, "openai", NULL, NULL, &err) < 0 && err.code == 2,
+	err.kind = DSS_ERR_OTHER;
+	ok(dss_teacher_open(&t, "openai", NULL, NULL, &err) < 0 &&
+	    err.kind == DSS_ERR_USAGE,
 	    "open: a spec without a model is a usage error");
-	err.code = 0;
-	ok(dss_teacher_open(&t, "openai:m", "ftp://x", NULL, &err) < 0 && err.code == 2,
+	err.kind = DSS_ERR_OTHER;
+	ok(dss_teacher_open(&t, "openai:m", "ftp://x", NULL, &err) < 0 &&
+	    err.kind == DSS_ERR_USAGE,
 	    "open: a base URL must be http(s)");
+	err.kind = DSS_ERR_USAGE;
+	ok(dss_teacher_open(&t, "openai:m", "https://example.invalid/v1",
+	    "DSS_TEST_NOKEY", &err) < 0 && err.kind == DSS_ERR_OTHER,
+	    "open: a missing key is not a usage error (kind reset)");
+	err.kind = DSS_ERR_USAGE;
+	ok(dss_teacher_open(&t, "replay:/nonexistent/x", NULL, NULL, &err) < 0 &&
+	    err.kind == DSS_ERR_SYSTEM,
+	    "open: a missing replay file is a system error");
 }
 
 static void
