@@ -13,12 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "db.h"
 #include "http.h"
 #include "jscan.h"
 #include "jsonl.h"
 #include "ratelimit.h"
 #include "record.h"
+#include "retry.h"
 #include "sha256.h"
 #include "teach.h"
 #include "teach_impl.h"
@@ -858,7 +860,7 @@ flush_results(struct run *r)
 		if (rc < 0)
 			goto dberr_set;
 		r->st->db_waiting = 1;
-		r->flush_retry = dss_http_now() + 0.2;
+		r->flush_retry = dss_clock_now() + 0.2;
 		return 1;
 	}
 	for (i = 0; i < r->nres; i++) {
@@ -883,7 +885,7 @@ flush_results(struct run *r)
 		if ((rc & 0xff) == SQLITE_BUSY) {
 			dss_db_rollback(r->db);
 			r->st->db_waiting = 1;
-			r->flush_retry = dss_http_now() + 0.2;
+			r->flush_retry = dss_clock_now() + 0.2;
 			return 1;
 		}
 		goto dberr;
@@ -980,19 +982,6 @@ keep_body(struct run *r, struct dss_buf *b)
 	return s;
 }
 
-static int
-is_throttle(long status)
-{
-	return status == 429 || status == 503 || status == 529;
-}
-
-static int
-is_retryable(long status)
-{
-	return is_throttle(status) || status == 408 || status == 409 ||
-	    status == 425 || status >= 500;
-}
-
 /*
  * Stops the run for a reason every other request would share (a refused
  * key, a redirect, an untrusted certificate); the first reason is kept.
@@ -1029,14 +1018,14 @@ server_wait(struct run *r, const struct dss_http_req *req, double now,
 
 	if (req->retry_after >= 0) {
 		asked = req->retry_after;
-	} else if (is_throttle(req->status) &&
+	} else if (dss_retry_throttle(req->status) &&
 	    (req->reset_requests > 0 || req->reset_tokens > 0)) {
 		asked = fmax(req->reset_requests, req->reset_tokens);
 		what = "rate-limit reset";
 	}
-	switch (dss_ratelimit_cap(asked, r->o->max_wait, &wait)) {
+	switch (dss_retry_cap(asked, r->o->max_wait, &wait)) {
 	case DSS_WAIT_OK:
-		if (is_throttle(req->status) && now + wait > r->hold_until)
+		if (dss_retry_throttle(req->status) && now + wait > r->hold_until)
 			r->hold_until = now + wait;
 		return wait;
 	case DSS_WAIT_OVER_CAP:
@@ -1086,7 +1075,7 @@ on_done(struct dss_http_req *req, void *arg)
 	const struct dss_teacher *t = r->o->teacher;
 	struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
 	struct dss_err e = DSS_ERR_INIT;
-	double now = dss_http_now(), wait = -1;
+	double now = dss_clock_now(), wait = -1;
 	char why[1400];
 	int i, retry = 1, refuse = 0, used = 0;
 	long latency = (long)(req->elapsed * 1000 + 0.5);
@@ -1140,7 +1129,7 @@ on_done(struct dss_http_req *req, void *arg)
 		dss_teacher_error_message(t, req->resp.data, req->resp.len, msg,
 		    sizeof(msg));
 		snprintf(why, sizeof(why), "HTTP %ld: %s", req->status, msg);
-		retry = is_retryable(req->status);
+		retry = dss_retry_status(req->status);
 		if (req->status == 401 || req->status == 403 || req->status == 404) {
 			/* a bad key, model or URL: every other request fails too */
 			if (!r->stopping)
@@ -1148,7 +1137,7 @@ on_done(struct dss_http_req *req, void *arg)
 			stop_run(r, "the teacher answered HTTP %ld, so every request "
 			    "would fail", req->status);
 		}
-		if (is_throttle(req->status)) {
+		if (dss_retry_throttle(req->status)) {
 			r->st->throttled++;
 			dss_aimd_throttled(&r->aimd, now);
 		}
@@ -1236,7 +1225,7 @@ on_done(struct dss_http_req *req, void *arg)
 		}
 		r->st->retries++;
 		s->not_before = now + (wait >= 0 ? wait :
-		    dss_ratelimit_backoff(s->attempts, r->o->backoff_base,
+		    dss_retry_backoff(s->attempts, r->o->backoff_base,
 		    r->o->backoff_cap, &r->seed));
 	}
 	dss_http_req_free(req);
@@ -1572,16 +1561,6 @@ read_batch(struct run *r)
 }
 
 /* Sleeps for seconds (a run without the network waits for the lock). */
-static void
-nap(double seconds)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
-}
-
 int
 dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
     const char *inname, FILE *out, struct dss_teach_stats *st,
@@ -1601,7 +1580,7 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	r.out = out;
 	r.lines.fp = in;
 	r.lines.name = inname;
-	r.start = r.last_progress = dss_http_now();
+	r.start = r.last_progress = dss_clock_now();
 	r.seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
 	r.window = o->concurrency * 4 > 64 ? o->concurrency * 4 : 64;
 	dss_bucket_init(&r.rpm, o->rpm, r.start);
@@ -1635,7 +1614,7 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	r.next_renew = r.start + o->lease / 3;
 
 	for (;;) {
-		double now = dss_http_now(), wake = now + 1.0;
+		double now = dss_clock_now(), wake = now + 1.0;
 		int timeout;
 
 		if (o->stop != NULL && *o->stop && !r.stopping) {
@@ -1678,7 +1657,7 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 			if (r.nres > 0) {
 				/* answers wait for the database lock: wait with them */
 				if (r.http == NULL) {
-					nap(fmax(0, r.flush_retry - now));
+					dss_clock_sleep(fmax(0, r.flush_retry - now));
 					goto tick;
 				}
 			} else if (r.stopping || (r.eof && r.njobs == 0)) {
@@ -1698,7 +1677,7 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 		if (r.fatal)
 			goto out;
 tick:
-		now = dss_http_now();
+		now = dss_clock_now();
 		if (now - r.last_progress >= 1.0)
 			progress(&r, now, 0);
 	}
@@ -1729,7 +1708,7 @@ out:
 		while (dss_http_running(r.http) > 0 &&
 		    dss_http_poll(r.http, 1000, on_done, &r, &e) == 0)
 			if (flush_results(&r) == 1)
-				nap(0.2);
+				dss_clock_sleep(0.2);
 		r.err = err;
 		if (r.db_failed && e.msg[0] != '\0')
 			snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
@@ -1738,12 +1717,12 @@ out:
 	}
 	/* paid answers are never dropped: wait for the lock if need be */
 	while (flush_results(&r) == 1) {
-		progress(&r, dss_http_now(), 0);
-		nap(0.2);
+		progress(&r, dss_clock_now(), 0);
+		dss_clock_sleep(0.2);
 	}
 	/* A run refused at its first record has no figures to show. */
 	if (!r.fatal || st->read > 0)
-		progress(&r, dss_http_now(), 1);
+		progress(&r, dss_clock_now(), 1);
 	release_leases(&r);
 	while ((j = r.head) != NULL) {
 		job_unlink(&r, j);
