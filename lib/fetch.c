@@ -37,6 +37,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "fetch.h"
+#include "file.h"
 #include "retry.h"
 #include "sha256.h"
 
@@ -365,16 +366,25 @@ fsync_dir(const char *dir)
 	return 0;
 }
 
-/* Writes lock as sorted "url": "hex" lines to a temp file, then renames it. */
+/* Ends the JSON object in b and puts it in place of path, atomically. */
+static int
+object_close_replace(const char *path, struct dss_buf *b, struct dss_err *err)
+{
+	if (dss_buf_adds(b, "}\n") == -1)
+		return dss_err_set(err, "out of memory");
+	return dss_file_replace(path, b->data, b->len, err);
+}
+
+/* Writes lock as sorted "url": "hex" lines, replacing the file atomically. */
 static int
 lock_write(const char *cache, cJSON *lock, struct dss_err *err)
 {
-	struct dss_buf b = DSS_BUF_INIT, tmp = DSS_BUF_INIT;
+	struct dss_buf b = DSS_BUF_INIT;
 	char *path = join_path(cache, LOCK_NAME);
 	const char **keys = NULL;
 	cJSON *it;
 	size_t n = 0, i;
-	int fd = -1, ret = -1;
+	int ret = -1;
 
 	if (path == NULL)
 		return dss_err_set(err, "out of memory");
@@ -406,48 +416,11 @@ lock_write(const char *cache, cJSON *lock, struct dss_err *err)
 		}
 		free(vs);
 	}
-	if (dss_buf_adds(&b, "}\n") == -1) {
-		dss_err_set(err, "out of memory");
-		goto out;
-	}
-	dss_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd == -1) {
-		dss_err_errno(err, errno, "cannot create '%s'", tmp.data);
-		goto out;
-	}
-	for (i = 0; i < b.len;) {
-		ssize_t w = write(fd, b.data + i, b.len - i);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
-			goto out;
-		}
-		i += (size_t)w;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) == -1) {
-		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", tmp.data, path);
-		goto out;
-	}
-	fsync_dir(cache);
-	ret = 0;
+	ret = object_close_replace(path, &b, err);
 out:
-	if (fd != -1)
-		close(fd);
-	if (ret == -1 && tmp.len > 0)
-		unlink(tmp.data);
 	free(keys);
 	free(path);
 	dss_buf_free(&b);
-	dss_buf_free(&tmp);
 	return ret;
 }
 
@@ -475,6 +448,27 @@ lock_migrate(cJSON *lock)
 }
 
 /*
+ * Opens the cache directory and takes an exclusive flock on it, so that
+ * concurrent fetches do not lose each other's updates.  Returns the
+ * descriptor (closing it drops the lock), or -1 with err set.
+ */
+static int
+lock_dir(const char *cache, struct dss_err *err)
+{
+	int dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd == -1)
+		return dss_err_errno(err, errno, "cannot open '%s'", cache);
+	while (flock(dfd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			dss_err_errno(err, errno, "cannot lock '%s'", cache);
+			close(dfd);
+			return -1;
+		}
+	return dfd;
+}
+
+/*
  * Records url -> {hex, origin} in the lock file.  Holds an exclusive flock
  * on the cache directory while it reads, updates and replaces the file, so
  * that concurrent fetches do not lose each other's entries.
@@ -486,14 +480,8 @@ lock_put(const char *cache, const char *url, const char *hex, const char *origin
 	cJSON *lock = NULL, *v;
 	int dfd, ret = -1;
 
-	dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd == -1)
-		return dss_err_errno(err, errno, "cannot open '%s'", cache);
-	while (flock(dfd, LOCK_EX) == -1)
-		if (errno != EINTR) {
-			dss_err_errno(err, errno, "cannot lock '%s'", cache);
-			goto out;
-		}
+	if ((dfd = lock_dir(cache, err)) == -1)
+		return -1;
 	if (lock_read(cache, &lock, err) == -1)
 		goto out;
 	v = cJSON_CreateObject();
@@ -558,15 +546,14 @@ dss_fetch_memo_get(const char *cache, const char *key, long long *value)
 	return found;
 }
 
-/* Writes memo to MEMO_NAME in cache through a temp file, fsynced, renamed. */
+/* Writes memo to MEMO_NAME in cache, replacing the file atomically. */
 static int
 memo_write(const char *cache, const cJSON *memo, struct dss_err *err)
 {
-	struct dss_buf b = DSS_BUF_INIT, tmp = DSS_BUF_INIT;
+	struct dss_buf b = DSS_BUF_INIT;
 	char *path = join_path(cache, MEMO_NAME);
 	const cJSON *it;
-	int fd = -1, ret = -1;
-	size_t i;
+	int ret = -1;
 
 	if (path == NULL || dss_buf_adds(&b, "{\n") == -1) {
 		dss_err_set(err, "out of memory");
@@ -578,47 +565,10 @@ memo_write(const char *cache, const cJSON *memo, struct dss_err *err)
 			dss_err_set(err, "out of memory");
 			goto out;
 		}
-	if (dss_buf_adds(&b, "}\n") == -1 ||
-	    dss_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
-		dss_err_set(err, "out of memory");
-		goto out;
-	}
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd == -1) {
-		dss_err_errno(err, errno, "cannot create '%s'", tmp.data);
-		goto out;
-	}
-	for (i = 0; i < b.len;) {
-		ssize_t w = write(fd, b.data + i, b.len - i);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
-			goto out;
-		}
-		i += (size_t)w;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) == -1) {
-		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", tmp.data, path);
-		goto out;
-	}
-	fsync_dir(cache);
-	ret = 0;
+	ret = object_close_replace(path, &b, err);
 out:
-	if (fd != -1)
-		close(fd);
-	if (ret == -1 && tmp.len > 0)
-		unlink(tmp.data);
 	free(path);
 	dss_buf_free(&b);
-	dss_buf_free(&tmp);
 	return ret;
 }
 
@@ -640,14 +590,8 @@ dss_fetch_memo_put(const char *cache, const char *key, long long value,
 
 	if (!memo_key_ok(key))
 		return dss_err_set(err, "invalid memo key '%s'", key);
-	dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd == -1)
-		return dss_err_errno(err, errno, "cannot open '%s'", cache);
-	while (flock(dfd, LOCK_EX) == -1)
-		if (errno != EINTR) {
-			dss_err_errno(err, errno, "cannot lock '%s'", cache);
-			goto out;
-		}
+	if ((dfd = lock_dir(cache, err)) == -1)
+		return -1;
 	if ((memo = memo_read(cache)) == NULL) {
 		dss_err_set(err, "out of memory");
 		goto out;
