@@ -55,14 +55,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "db.h"
 #include "http.h"
 #include "jscan.h"
 #include "jsonl.h"
-#include "ratelimit.h"
 #include "record.h"
+#include "retry.h"
 #include "teach.h"
 #include "teach_impl.h"
+#include "teacher_impl.h"
 
 enum { P_OPENAI, P_ANTHROPIC, P_GEMINI };
 
@@ -183,13 +185,6 @@ auth(struct brun *b, struct dss_http_req *req)
 	}
 }
 
-static int
-is_retryable(long status)
-{
-	return status == 408 || status == 409 || status == 425 ||
-	    status == 429 || status >= 500;
-}
-
 static void
 on_done(struct dss_http_req *req, void *arg)
 {
@@ -210,18 +205,6 @@ run_one(struct brun *b, struct dss_http_req *req)
 	return 0;
 }
 
-static void
-nap(double seconds)
-{
-	struct timespec ts;
-
-	if (seconds <= 0)
-		return;
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
-}
-
 /*
  * Sends req (url, body, headers and get already set; auth is added here)
  * until it answers 2xx, under the one retry policy of dss-teach: transport
@@ -234,6 +217,8 @@ nap(double seconds)
 static int
 call(struct brun *b, struct dss_http_req *req, const char *what)
 {
+	const struct dss_retry policy = { b->o->retries, b->o->backoff_base,
+	    b->o->backoff_cap, b->o->max_wait, 0 };
 	int attempt;
 	char why[600];
 
@@ -241,7 +226,7 @@ call(struct brun *b, struct dss_http_req *req, const char *what)
 		return -1;
 	req->timeout_ms = b->o->timeout_ms;
 	for (attempt = 1;; attempt++) {
-		double wait = -1, asked = -1;
+		double wait, asked = -1;
 		int retry;
 
 		if (req->sink != NULL && (fflush(req->sink) == EOF ||
@@ -264,35 +249,35 @@ call(struct brun *b, struct dss_http_req *req, const char *what)
 			dss_teacher_error_message(b->t, req->resp.data, req->resp.len,
 			    msg, sizeof(msg));
 			snprintf(why, sizeof(why), "HTTP %ld: %s", req->status, msg);
-			retry = is_retryable(req->status);
+			retry = dss_retry_status(req->status);
 			if (req->status == 401 || req->status == 403)
 				b->refused = 1;
 			if (req->retry_after >= 0)
 				asked = req->retry_after;
 		}
 		dss_teacher_mask(b->t, why, strlen(why));
-		if (retry && asked >= 0) {
-			switch (dss_ratelimit_cap(asked, b->o->max_wait, &wait)) {
-			case DSS_WAIT_OVER_CAP:
+		if (retry) {
+			switch (dss_retry_next(&policy, attempt, asked, &b->seed, &wait)) {
+			case DSS_RETRY_TOO_LONG:
 				retry = 0;
 				snprintf(why + strlen(why), sizeof(why) - strlen(why),
 				    "; the server asked to wait %.0f s, more than "
 				    "--max-wait %g s", wait, b->o->max_wait);
 				break;
-			case DSS_WAIT_OK:
+			case DSS_RETRY_GIVE_UP:
+				retry = 0;
 				break;
-			default:
-				wait = -1;
+			case DSS_RETRY_WAIT:
+				break;
 			}
 		}
-		if (!retry || attempt > b->o->retries) {
+		if (!retry) {
 			dss_err_set(b->err, "cannot %s: %s", what, why);
 			b->err->code = (int)req->status;
 			return -1;
 		}
 		b->st->retries++;
-		nap(wait >= 0 ? wait : dss_ratelimit_backoff(attempt,
-		    b->o->backoff_base, b->o->backoff_cap, &b->seed));
+		dss_clock_sleep(wait);
 	}
 }
 
@@ -1881,7 +1866,7 @@ dss_teach_batch_supported(const struct dss_teacher *t)
 static void
 progress(struct brun *b, double start, int final)
 {
-	b->st->elapsed = dss_http_now() - start;
+	b->st->elapsed = dss_clock_now() - start;
 	if (b->o->progress)
 		b->o->progress(b->o->arg, b->st, final);
 }
@@ -1896,7 +1881,7 @@ dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	struct brun *b;
 	struct stat sb;
 	FILE *spool = NULL, *again = in;
-	double start = dss_http_now();
+	double start = dss_clock_now();
 	size_t i;
 	int r = -1;
 
@@ -1915,7 +1900,7 @@ dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 			b->lim = &limits[i];
 	if (b->lim == NULL) {
 		dss_err_set(err, "teacher '%s' has no batch API", b->t->spec);
-		err->code = 2;
+		dss_err_kind(err, DSS_ERR_USAGE);
 		goto out;
 	}
 	dss_teacher_json_hooks();
@@ -1951,7 +1936,7 @@ dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 			progress(b, start, 1);
 			goto out;
 		}
-		nap(o->poll);
+		dss_clock_sleep(o->poll);
 		if (advance_all(b, 1) < 0 || plan_retries(b) < 0)
 			goto out;
 	}
@@ -1982,13 +1967,13 @@ dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	st->batch_expired = bs.batch_expired;
 	st->batch_errored = bs.batch_errored;
 	st->batch_retried = bs.batch_retried;
-	st->elapsed = dss_http_now() - start;
+	st->elapsed = dss_clock_now() - start;
 	if (o->progress)
 		o->progress(o->arg, st, 1);
 	goto done;
 out:
 	*st = bs;
-	st->elapsed = dss_http_now() - start;
+	st->elapsed = dss_clock_now() - start;
 done:
 	if (spool)
 		fclose(spool);

@@ -44,34 +44,40 @@ dss_err_set(struct dss_err *err, const char *fmt, ...)
 	return -1;
 }
 
+/* Sets err->msg to the formatted prefix, ": " and tail (a copy is taken). */
+static void
+vjoin(struct dss_err *err, const char *tail, const char *fmt, va_list ap)
+{
+	char pre[DSS_ERR_MAX], old[DSS_ERR_MAX];
+
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	snprintf(old, sizeof(old), "%s", tail);
+	join(err, pre, old);
+}
+
 int
 dss_err_prefix(struct dss_err *err, const char *fmt, ...)
 {
-	char pre[DSS_ERR_MAX], old[DSS_ERR_MAX];
 	va_list ap;
 
 	if (err == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
+	vjoin(err, err->msg, fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	join(err, pre, old);
 	return -1;
 }
 
 int
 dss_err_errno(struct dss_err *err, int errnum, const char *fmt, ...)
 {
-	char pre[DSS_ERR_MAX];
 	va_list ap;
 
 	if (err == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
+	vjoin(err, strerror(errnum), fmt, ap);
 	va_end(ap);
-	join(err, pre, strerror(errnum));
 	err->kind = errnum == ENOMEM ? DSS_ERR_NOMEM : DSS_ERR_SYSTEM;
 	return -1;
 }

@@ -27,11 +27,12 @@ enum dss_err_kind {
 	DSS_ERR_TOO_LARGE,	/* over a size limit */
 	DSS_ERR_BUSY,		/* the database is locked by another process */
 	DSS_ERR_TLS,		/* a TLS peer could not be verified */
+	DSS_ERR_USAGE,		/* a caller's argument is malformed (tools exit 2) */
 };
 
 struct dss_err {
 	char msg[DSS_ERR_MAX];	/* lowercase, no trailing full stop */
-	int code;		/* optional machine-readable code, 0 if unset */
+	int code;		/* optional module-specific detail, 0 if unset */
 	enum dss_err_kind kind;
 };
 

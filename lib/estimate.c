@@ -67,8 +67,8 @@ dss_teach_out_bound(const struct dss_teach_opts *o, int *assumed)
 	*assumed = 0;
 	if (o->params.max_tokens > 0)
 		return o->params.max_tokens;
-	if (strcmp(o->teacher->ops->provider, "anthropic") == 0)
-		return 1024;	/* what teacher_anthropic.c sends */
+	if (o->teacher->ops->default_max_tokens > 0)
+		return o->teacher->ops->default_max_tokens;	/* what is sent */
 	*assumed = 1;
 	return DSS_TEACH_OUT_ASSUMED;
 }

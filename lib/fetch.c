@@ -35,7 +35,10 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "fetch.h"
+#include "file.h"
+#include "retry.h"
 #include "sha256.h"
 
 #define LOCK_NAME "dss.lock.json"
@@ -44,7 +47,7 @@
 #define PATH_LIMIT 4000
 #define COMPONENT_LIMIT 255
 #define RETRY_AFTER_MAX 300	/* seconds: a longer Retry-After is cut to this */
-#define BACKOFF_MAX_MS 60000
+#define BACKOFF_MAX 60		/* seconds: the longest backoff */
 #define MKDIR_MAX 64
 #define PROGRESS_MS 200	/* at most five progress reports a second */
 
@@ -363,16 +366,25 @@ fsync_dir(const char *dir)
 	return 0;
 }
 
-/* Writes lock as sorted "url": "hex" lines to a temp file, then renames it. */
+/* Ends the JSON object in b and puts it in place of path, atomically. */
+static int
+object_close_replace(const char *path, struct dss_buf *b, struct dss_err *err)
+{
+	if (dss_buf_adds(b, "}\n") == -1)
+		return dss_err_set(err, "out of memory");
+	return dss_file_replace(path, b->data, b->len, err);
+}
+
+/* Writes lock as sorted "url": "hex" lines, replacing the file atomically. */
 static int
 lock_write(const char *cache, cJSON *lock, struct dss_err *err)
 {
-	struct dss_buf b = DSS_BUF_INIT, tmp = DSS_BUF_INIT;
+	struct dss_buf b = DSS_BUF_INIT;
 	char *path = join_path(cache, LOCK_NAME);
 	const char **keys = NULL;
 	cJSON *it;
 	size_t n = 0, i;
-	int fd = -1, ret = -1;
+	int ret = -1;
 
 	if (path == NULL)
 		return dss_err_set(err, "out of memory");
@@ -404,48 +416,11 @@ lock_write(const char *cache, cJSON *lock, struct dss_err *err)
 		}
 		free(vs);
 	}
-	if (dss_buf_adds(&b, "}\n") == -1) {
-		dss_err_set(err, "out of memory");
-		goto out;
-	}
-	dss_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd == -1) {
-		dss_err_errno(err, errno, "cannot create '%s'", tmp.data);
-		goto out;
-	}
-	for (i = 0; i < b.len;) {
-		ssize_t w = write(fd, b.data + i, b.len - i);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
-			goto out;
-		}
-		i += (size_t)w;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) == -1) {
-		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", tmp.data, path);
-		goto out;
-	}
-	fsync_dir(cache);
-	ret = 0;
+	ret = object_close_replace(path, &b, err);
 out:
-	if (fd != -1)
-		close(fd);
-	if (ret == -1 && tmp.len > 0)
-		unlink(tmp.data);
 	free(keys);
 	free(path);
 	dss_buf_free(&b);
-	dss_buf_free(&tmp);
 	return ret;
 }
 
@@ -473,6 +448,27 @@ lock_migrate(cJSON *lock)
 }
 
 /*
+ * Opens the cache directory and takes an exclusive flock on it, so that
+ * concurrent fetches do not lose each other's updates.  Returns the
+ * descriptor (closing it drops the lock), or -1 with err set.
+ */
+static int
+lock_dir(const char *cache, struct dss_err *err)
+{
+	int dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd == -1)
+		return dss_err_errno(err, errno, "cannot open '%s'", cache);
+	while (flock(dfd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			dss_err_errno(err, errno, "cannot lock '%s'", cache);
+			close(dfd);
+			return -1;
+		}
+	return dfd;
+}
+
+/*
  * Records url -> {hex, origin} in the lock file.  Holds an exclusive flock
  * on the cache directory while it reads, updates and replaces the file, so
  * that concurrent fetches do not lose each other's entries.
@@ -484,14 +480,8 @@ lock_put(const char *cache, const char *url, const char *hex, const char *origin
 	cJSON *lock = NULL, *v;
 	int dfd, ret = -1;
 
-	dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd == -1)
-		return dss_err_errno(err, errno, "cannot open '%s'", cache);
-	while (flock(dfd, LOCK_EX) == -1)
-		if (errno != EINTR) {
-			dss_err_errno(err, errno, "cannot lock '%s'", cache);
-			goto out;
-		}
+	if ((dfd = lock_dir(cache, err)) == -1)
+		return -1;
 	if (lock_read(cache, &lock, err) == -1)
 		goto out;
 	v = cJSON_CreateObject();
@@ -556,15 +546,14 @@ dss_fetch_memo_get(const char *cache, const char *key, long long *value)
 	return found;
 }
 
-/* Writes memo to MEMO_NAME in cache through a temp file, fsynced, renamed. */
+/* Writes memo to MEMO_NAME in cache, replacing the file atomically. */
 static int
 memo_write(const char *cache, const cJSON *memo, struct dss_err *err)
 {
-	struct dss_buf b = DSS_BUF_INIT, tmp = DSS_BUF_INIT;
+	struct dss_buf b = DSS_BUF_INIT;
 	char *path = join_path(cache, MEMO_NAME);
 	const cJSON *it;
-	int fd = -1, ret = -1;
-	size_t i;
+	int ret = -1;
 
 	if (path == NULL || dss_buf_adds(&b, "{\n") == -1) {
 		dss_err_set(err, "out of memory");
@@ -576,47 +565,10 @@ memo_write(const char *cache, const cJSON *memo, struct dss_err *err)
 			dss_err_set(err, "out of memory");
 			goto out;
 		}
-	if (dss_buf_adds(&b, "}\n") == -1 ||
-	    dss_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
-		dss_err_set(err, "out of memory");
-		goto out;
-	}
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd == -1) {
-		dss_err_errno(err, errno, "cannot create '%s'", tmp.data);
-		goto out;
-	}
-	for (i = 0; i < b.len;) {
-		ssize_t w = write(fd, b.data + i, b.len - i);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
-			goto out;
-		}
-		i += (size_t)w;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		dss_err_errno(err, errno, "cannot write '%s'", tmp.data);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) == -1) {
-		dss_err_errno(err, errno, "cannot rename '%s' to '%s'", tmp.data, path);
-		goto out;
-	}
-	fsync_dir(cache);
-	ret = 0;
+	ret = object_close_replace(path, &b, err);
 out:
-	if (fd != -1)
-		close(fd);
-	if (ret == -1 && tmp.len > 0)
-		unlink(tmp.data);
 	free(path);
 	dss_buf_free(&b);
-	dss_buf_free(&tmp);
 	return ret;
 }
 
@@ -638,14 +590,8 @@ dss_fetch_memo_put(const char *cache, const char *key, long long value,
 
 	if (!memo_key_ok(key))
 		return dss_err_set(err, "invalid memo key '%s'", key);
-	dfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd == -1)
-		return dss_err_errno(err, errno, "cannot open '%s'", cache);
-	while (flock(dfd, LOCK_EX) == -1)
-		if (errno != EINTR) {
-			dss_err_errno(err, errno, "cannot lock '%s'", cache);
-			goto out;
-		}
+	if ((dfd = lock_dir(cache, err)) == -1)
+		return -1;
 	if ((memo = memo_read(cache)) == NULL) {
 		dss_err_set(err, "out of memory");
 		goto out;
@@ -788,7 +734,7 @@ struct xfer {
 	int fd;
 	long long offset;	/* bytes already in the .part file */
 	long status;		/* of the last response, 0 before one (and for file://) */
-	long retry_after;	/* seconds from Retry-After, -1 when absent */
+	double retry_after;	/* seconds from Retry-After, -1 when absent */
 	long long received;	/* bytes of this transfer's body so far */
 	long long announced;	/* its Content-Length when it was too large, else -1 */
 	int too_big;		/* the file would pass o->max_bytes */
@@ -810,10 +756,7 @@ struct xfer {
 static long long
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(dss_clock_now() * 1000);
 }
 
 static size_t
@@ -843,23 +786,12 @@ on_header(char *p, size_t size, size_t n, void *arg)
 			return 0;	/* stops the transfer before its body */
 		}
 	} else if (strncasecmp(line, "retry-after:", 12) == 0) {
-		char *v = line + 12, *end;
-		long s;
+		char *v = line + 12;
+		double s;
 
-		while (*v == ' ' || *v == '\t')
-			v++;
 		v[strcspn(v, "\r\n")] = '\0';
-		s = strtol(v, &end, 10);
-		if (end != v && *end == '\0' && s >= 0) {
+		if (dss_retry_after(v, time(NULL), &s) == 0)
 			x->retry_after = s;
-		} else {
-			time_t t = curl_getdate(v, NULL);
-
-			if (t != -1)
-				x->retry_after = t > time(NULL) ? (long)(t - time(NULL)) : 0;
-		}
-		if (x->retry_after > RETRY_AFTER_MAX)
-			x->retry_after = RETRY_AFTER_MAX;
 	}
 	return len;
 }
@@ -1051,7 +983,7 @@ transfer(struct xfer *x, const char *url, const char *src, struct dss_err *err)
 		long s = x->status;
 
 		describe(err, url, src, "HTTP %ld", s);
-		res = (s == 408 || s == 425 || s == 429 || s >= 500) ? TRANSIENT : PERMANENT;
+		res = dss_retry_status(s) ? TRANSIENT : PERMANENT;
 	} else if (rc == CURLE_RANGE_ERROR && x->offset > 0) {
 		res = NO_RANGE;
 	} else if (rc == CURLE_WRITE_ERROR && x->write_errno != 0) {
@@ -1071,44 +1003,18 @@ transfer(struct xfer *x, const char *url, const char *src, struct dss_err *err)
 	return res;
 }
 
-static long
-backoff_base_ms(void)
+/* The first backoff in seconds: 1, or DSS_FETCH_BACKOFF_MS / 1000. */
+static double
+backoff_base(void)
 {
 	const char *e = getenv("DSS_FETCH_BACKOFF_MS");
 	char *end;
 	long v;
 
 	if (e == NULL || *e == '\0')
-		return 1000;
+		return 1;
 	v = strtol(e, &end, 10);
-	return *end == '\0' && v >= 0 && v <= BACKOFF_MAX_MS ? v : 1000;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* The delay before retry number attempt (1-based): exponential with jitter. */
-static long
-backoff_ms(int attempt, long retry_after, unsigned *seed)
-{
-	long base = backoff_base_ms(), d;
-	int i;
-
-	if (retry_after >= 0)
-		return retry_after * 1000;
-	d = base;
-	for (i = 1; i < attempt && d < BACKOFF_MAX_MS; i++)
-		d *= 2;
-	if (d > BACKOFF_MAX_MS)
-		d = BACKOFF_MAX_MS;
-	/* uniformly in [d/2, d] */
-	return d / 2 + (d > 1 ? (long)(rand_r(seed) % (unsigned)(d / 2 + 1)) : 0);
+	return *end == '\0' && v >= 0 && v <= BACKOFF_MAX * 1000 ? v / 1000.0 : 1;
 }
 
 /* Size of the open file fd, or -1. */
@@ -1197,9 +1103,11 @@ download(const struct dss_fetch_opts *o, const char *url, const char *src,
 {
 	struct xfer x = { .o = o, .name = name, .part = part, .fd = fd, .retry_after = -1 };
 	unsigned seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
+	const struct dss_retry policy = { o->retries, backoff_base(), BACKOFF_MAX,
+	    RETRY_AFTER_MAX, 1 };
 	int attempt = 0, no_range = 0;
 	enum outcome r;
-	long wait;
+	double wait;
 
 	got[0] = '\0';
 	if (o->deadline > 0)
@@ -1245,11 +1153,11 @@ download(const struct dss_fetch_opts *o, const char *url, const char *src,
 		}
 		if (r == NO_RANGE)
 			describe(err, url, src, "the server does not resume transfers");
-		if (r == TRANSIENT && attempt < o->retries) {
+		if (r == TRANSIENT && dss_retry_next(&policy, attempt + 1,
+		    x.retry_after, &seed, &wait) == DSS_RETRY_WAIT) {
 			attempt++;
-			wait = backoff_ms(attempt, x.retry_after, &seed);
-			if (x.deadline_ms == 0 || now_ms() + wait < x.deadline_ms) {
-				sleep_ms(wait);
+			if (x.deadline_ms == 0 || now_ms() + wait * 1000 < x.deadline_ms) {
+				dss_clock_sleep(wait);
 				continue;
 			}
 			r = LATE;	/* the wait alone would pass the deadline */

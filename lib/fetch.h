@@ -91,9 +91,10 @@ struct dss_fetched;
  * A .part left by an interrupted transfer is resumed; if the resumed file
  * does not match, the file is fetched once more from the start.  A server
  * that ignores Range is handled by starting over.  Transient failures
- * (connection errors, timeouts, a cut transfer, HTTP 408, 425, 429 and
- * 5xx) are retried o->retries times, after Retry-After when the server
- * sends one, else after an exponential backoff with jitter (1 s, 2 s, 4 s,
+ * (connection errors, timeouts, a cut transfer, and the HTTP statuses
+ * retry.h retries: 408, 409, 425, 429 and 5xx) are retried o->retries
+ * times, after Retry-After (seconds or an HTTP date, cut to 300 s) when
+ * the server sends one, else after an exponential backoff with jitter (1 s, 2 s, 4 s,
  * ... up to 60 s, each scaled by a random factor in [0.5, 1]; the
  * environment variable DSS_FETCH_BACKOFF_MS changes the 1 s base, which
  * tests set to 0).  Every attempt and every wait of one file fit within

@@ -10,7 +10,8 @@
 #include <time.h>
 
 #include "http.h"
-#include "ratelimit.h"
+#include "clock.h"
+#include "retry.h"
 
 struct dss_http {
 	CURLM *multi;
@@ -25,15 +26,6 @@ struct dss_http {
 	int added;		/* requests added since the last poll */
 	char *cacert;		/* PEM file of trusted CAs, or NULL: system's */
 };
-
-double
-dss_http_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* CURLMOPT_SOCKETFUNCTION: keeps h->fds in step with libcurl's wishes. */
 static int
@@ -79,7 +71,7 @@ on_timer(CURLM *m, long timeout_ms, void *arg)
 {
 	struct dss_http *h = arg;
 
-	h->timer = timeout_ms < 0 ? -1 : dss_http_now() + timeout_ms / 1000.0;
+	h->timer = timeout_ms < 0 ? -1 : dss_clock_now() + timeout_ms / 1000.0;
 	return 0;
 }
 
@@ -233,7 +225,7 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	if (header_value(data, n, "location", req->location, sizeof(req->location)))
 		return n;
 	if (header_value(data, n, "retry-after", v, sizeof(v))) {
-		if (dss_ratelimit_retry_after(v, now, &s) == 0 &&
+		if (dss_retry_after(v, now, &s) == 0 &&
 		    req->retry_after < 0)
 			req->retry_after = s;
 	} else if (header_value(data, n, "retry-after-ms", v, sizeof(v))) {
@@ -243,16 +235,16 @@ on_header(char *data, size_t size, size_t n, void *arg)
 		if (end != v && s >= 0)
 			req->retry_after = s / 1000.0;
 	} else if (header_value(data, n, "x-ratelimit-reset-requests", v, sizeof(v))) {
-		if (dss_ratelimit_duration(v, &s) == 0)
+		if (dss_retry_duration(v, &s) == 0)
 			req->reset_requests = s;
 	} else if (header_value(data, n, "x-ratelimit-reset-tokens", v, sizeof(v))) {
-		if (dss_ratelimit_duration(v, &s) == 0)
+		if (dss_retry_duration(v, &s) == 0)
 			req->reset_tokens = s;
 	} else if (header_value(data, n, "anthropic-ratelimit-requests-reset", v, sizeof(v))) {
-		if (dss_ratelimit_rfc3339(v, now, &s) == 0)
+		if (dss_retry_rfc3339(v, now, &s) == 0)
 			req->reset_requests = s;
 	} else if (header_value(data, n, "anthropic-ratelimit-tokens-reset", v, sizeof(v))) {
-		if (dss_ratelimit_rfc3339(v, now, &s) == 0)
+		if (dss_retry_rfc3339(v, now, &s) == 0)
 			req->reset_tokens = s;
 	} else if (header_value(data, n, "x-ratelimit-remaining-requests", v, sizeof(v)) ||
 	    header_value(data, n, "anthropic-ratelimit-requests-remaining", v, sizeof(v))) {
@@ -281,7 +273,7 @@ dss_http_add(struct dss_http *h, struct dss_http_req *req, struct dss_err *err)
 	req->status = 0;
 	req->retry_after = req->reset_requests = req->reset_tokens = -1;
 	req->remaining_requests = req->remaining_tokens = -1;
-	req->started = dss_http_now();
+	req->started = dss_clock_now();
 	req->elapsed = 0;
 	req->location[0] = '\0';
 	req->header_bytes = 0;
@@ -406,7 +398,7 @@ collect(struct dss_http *h, dss_http_done_fn *done, void *arg)
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &req->status);
 		curl_multi_remove_handle(h->multi, e);
 		req->easy = NULL;
-		req->elapsed = dss_http_now() - req->started;
+		req->elapsed = dss_clock_now() - req->started;
 		describe_failure(req);
 		h->running--;
 		if (h->npool < h->cappool ||
@@ -446,7 +438,7 @@ int
 dss_http_poll(struct dss_http *h, int timeout_ms, dss_http_done_fn *done,
     void *arg, struct dss_err *err)
 {
-	double now = dss_http_now();
+	double now = dss_clock_now();
 	int i, n, still, wait = timeout_ms < 0 ? 0 : timeout_ms;
 
 	/* start new transfers at once, whatever the timer says */
@@ -496,7 +488,7 @@ dss_http_poll(struct dss_http *h, int timeout_ms, dss_http_done_fn *done,
 				    curl_multi_strerror(mc));
 		}
 	}
-	if (h->timer >= 0 && h->timer <= dss_http_now() && on_timeout(h, err) < 0)
+	if (h->timer >= 0 && h->timer <= dss_clock_now() && on_timeout(h, err) < 0)
 		return -1;
 	collect(h, done, arg);
 	return 0;

@@ -46,7 +46,7 @@ struct dss_http_req {
 	double reset_tokens;		/* seconds, -1 when not sent */
 	long remaining_requests;	/* -1 when not sent */
 	long remaining_tokens;		/* -1 when not sent */
-	double started;			/* dss_http_now() when added */
+	double started;			/* dss_clock_now() when added */
 	double elapsed;			/* seconds from add to finish */
 	char location[256];		/* Location of a 3xx, cut to fit */
 	size_t header_bytes;		/* response header bytes seen */
@@ -78,9 +78,6 @@ struct dss_http_req {
 	0, NULL, 0 }
 
 struct dss_http;
-
-/* Seconds on the monotonic clock. */
-double dss_http_now(void);
 
 /*
  * A new engine that keeps up to max_conns connections open.  Returns

@@ -13,12 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "db.h"
 #include "http.h"
 #include "jscan.h"
 #include "jsonl.h"
 #include "ratelimit.h"
 #include "record.h"
+#include "retry.h"
 #include "sha256.h"
 #include "teach.h"
 #include "teach_impl.h"
@@ -858,7 +860,7 @@ flush_results(struct run *r)
 		if (rc < 0)
 			goto dberr_set;
 		r->st->db_waiting = 1;
-		r->flush_retry = dss_http_now() + 0.2;
+		r->flush_retry = dss_clock_now() + 0.2;
 		return 1;
 	}
 	for (i = 0; i < r->nres; i++) {
@@ -883,7 +885,7 @@ flush_results(struct run *r)
 		if ((rc & 0xff) == SQLITE_BUSY) {
 			dss_db_rollback(r->db);
 			r->st->db_waiting = 1;
-			r->flush_retry = dss_http_now() + 0.2;
+			r->flush_retry = dss_clock_now() + 0.2;
 			return 1;
 		}
 		goto dberr;
@@ -980,19 +982,6 @@ keep_body(struct run *r, struct dss_buf *b)
 	return s;
 }
 
-static int
-is_throttle(long status)
-{
-	return status == 429 || status == 503 || status == 529;
-}
-
-static int
-is_retryable(long status)
-{
-	return is_throttle(status) || status == 408 || status == 409 ||
-	    status == 425 || status >= 500;
-}
-
 /*
  * Stops the run for a reason every other request would share (a refused
  * key, a redirect, an untrusted certificate); the first reason is kept.
@@ -1029,14 +1018,14 @@ server_wait(struct run *r, const struct dss_http_req *req, double now,
 
 	if (req->retry_after >= 0) {
 		asked = req->retry_after;
-	} else if (is_throttle(req->status) &&
+	} else if (dss_retry_throttle(req->status) &&
 	    (req->reset_requests > 0 || req->reset_tokens > 0)) {
 		asked = fmax(req->reset_requests, req->reset_tokens);
 		what = "rate-limit reset";
 	}
-	switch (dss_ratelimit_cap(asked, r->o->max_wait, &wait)) {
+	switch (dss_retry_cap(asked, r->o->max_wait, &wait)) {
 	case DSS_WAIT_OK:
-		if (is_throttle(req->status) && now + wait > r->hold_until)
+		if (dss_retry_throttle(req->status) && now + wait > r->hold_until)
 			r->hold_until = now + wait;
 		return wait;
 	case DSS_WAIT_OVER_CAP:
@@ -1076,24 +1065,216 @@ mask_result(const struct dss_teacher *t, struct dss_teacher_result *res)
 	return n;
 }
 
+/* What became of one request: why it failed, and whether to ask again. */
+struct verdict {
+	char why[1400];
+	int retry;		/* a retry may cure it */
+	double wait;		/* the server's wait, -1: backoff */
+	int used;		/* samples answered */
+};
+
+/* A transport failure (curl's): retried unless it would come back the same. */
+static void
+transport_failed(struct run *r, const struct dss_http_req *req,
+    struct verdict *v)
+{
+	const struct dss_teacher *t = r->o->teacher;
+
+	snprintf(v->why, sizeof(v->why), "%s", req->error);
+	dss_teacher_mask(t, v->why, strlen(v->why));
+	switch (req->fail_kind) {
+	case DSS_ERR_TLS:
+		v->retry = 0;
+		stop_run(r, "cannot verify the TLS certificate of '%s': %s; "
+		    "give --cacert FILE to trust a private CA", t->base_url, v->why);
+		break;
+	case DSS_ERR_TOO_LARGE:
+	case DSS_ERR_NOMEM:
+		v->retry = 0;	/* it would come back the same, and be paid */
+		break;
+	default:
+		if (req->curl_code == CURLE_UNSUPPORTED_PROTOCOL ||
+		    req->curl_code == CURLE_URL_MALFORMAT)
+			v->retry = 0;
+		break;
+	}
+}
+
+/* A 3xx answer: redirects are not followed, so the run stops. */
+static void
+redirected(struct run *r, const struct dss_http_req *req, struct verdict *v)
+{
+	char loc[sizeof(req->location)];
+
+	memcpy(loc, req->location, sizeof(loc));
+	dss_teacher_mask(r->o->teacher, loc, strlen(loc));
+	snprintf(v->why, sizeof(v->why), "HTTP %ld: a redirect to '%s', and "
+	    "redirects are not followed", req->status, loc[0] ? loc : "?");
+	v->retry = 0;
+	r->st->refused = (int)req->status;
+	stop_run(r, "the teacher answered HTTP %ld, a redirect to '%s' "
+	    "(redirects are not followed: give the final URL as --base-url)",
+	    req->status, loc[0] ? loc : "?");
+}
+
+/* An HTTP error status: retried by retry.h's rules, throttles slow the run. */
+static void
+http_failed(struct run *r, const struct dss_http_req *req, double now,
+    struct verdict *v)
+{
+	const struct dss_teacher *t = r->o->teacher;
+	char msg[300];
+	int refuse = 0;
+
+	dss_teacher_error_message(t, req->resp.data, req->resp.len, msg,
+	    sizeof(msg));
+	snprintf(v->why, sizeof(v->why), "HTTP %ld: %s", req->status, msg);
+	v->retry = dss_retry_status(req->status);
+	if (req->status == 401 || req->status == 403 || req->status == 404) {
+		/* a bad key, model or URL: every other request fails too */
+		if (!r->stopping)
+			r->st->refused = (int)req->status;
+		stop_run(r, "the teacher answered HTTP %ld, so every request "
+		    "would fail", req->status);
+	}
+	if (dss_retry_throttle(req->status)) {
+		r->st->throttled++;
+		dss_aimd_throttled(&r->aimd, now);
+	}
+	v->wait = server_wait(r, req, now, v->why, sizeof(v->why), &refuse);
+	if (refuse)
+		v->retry = 0;
+}
+
+/* Says once per run what was odd about an answer: a masked key, bad usage. */
+static void
+report_answer(struct run *r, const struct job *j,
+    const struct dss_teacher_result *res, size_t masked)
+{
+	if (masked > 0) {
+		r->st->masked++;
+		if (!r->reported_mask++)
+			report(r, "line %lu: the answer for prompt '%s' held a part "
+			    "of the API key; it is masked in the cache and the "
+			    "output", j->lineno, j->id);
+	}
+	if (res->bad_usage) {
+		r->st->bad_usage++;
+		if (!r->reported_usage++)
+			report(r, "line %lu: the teacher reported token usage out "
+			    "of range for prompt '%s'; usage ignored (recorded as "
+			    "null)%s", j->lineno, j->id, r->o->has_price ?
+			    ", the budget charged at an estimate" : "");
+	}
+}
+
+/* Holds new requests back while a rate-limit window the server named is spent. */
+static void
+hold_for_reset(struct run *r, const struct dss_http_req *req, double now)
+{
+	if (req->remaining_requests == 0 && req->reset_requests > 0 &&
+	    now + fmin(req->reset_requests, r->o->max_wait) > r->hold_until)
+		r->hold_until = now + fmin(req->reset_requests, r->o->max_wait);
+	if (req->remaining_tokens == 0 && req->reset_tokens > 0 &&
+	    now + fmin(req->reset_tokens, r->o->max_wait) > r->hold_until)
+		r->hold_until = now + fmin(req->reset_tokens, r->o->max_wait);
+}
+
+/*
+ * A parsed 2xx answer: charges it, and adds its choices as results (the
+ * usage split evenly, the remainder to the first).  Sets v->used.
+ */
+static void
+take_answer(struct run *r, struct dss_http_req *req, struct flight *f,
+    struct dss_teacher_result *res, size_t raw_masked, double now,
+    struct verdict *v)
+{
+	struct job *j = f->job;
+	long pt = res->prompt_tokens, ct = res->completion_tokens;
+	long latency = (long)(req->elapsed * 1000 + 0.5);
+	int m = res->n < f->n ? res->n : f->n, i;
+	size_t masked = raw_masked + mask_result(r->o->teacher, res);
+	const char *body = keep_body(r, &req->resp);
+
+	v->used = m;
+	if (body == NULL) {
+		r->fatal = 1;
+		dss_err_set(r->err, "out of memory");
+		dss_err_kind(r->err, DSS_ERR_NOMEM);
+	}
+	report_answer(r, j, res, masked);
+	if (r->o->has_price) {
+		r->st->spent += res->has_usage ? cost_of(r->o, pt, ct) :
+		    estimate_cost(r, j, f->n);
+		r->priced++;
+	}
+	if (res->has_usage)
+		dss_bucket_refund(&r->tpm, f->tpm_taken - (double)(pt + ct), now);
+	for (i = 0; i < m && !r->fatal; i++) {
+		long spt = pt / m + (i == 0 ? pt % m : 0);
+		long sct = ct / m + (i == 0 ? ct % m : 0);
+
+		if (add_result(r, j, f->idx[i], NULL, res->choices[i].text,
+		    res->choices[i].finish_reason, res->has_usage, spt, sct,
+		    latency, body) < 0) {
+			r->fatal = 1;
+			dss_err_set(r->err, "out of memory");
+			dss_err_kind(r->err, DSS_ERR_NOMEM);
+		}
+	}
+	dss_aimd_success(&r->aimd);
+	hold_for_reset(r, req, now);
+	snprintf(v->why, sizeof(v->why), "response has no choices");
+}
+
+/*
+ * The samples of f that its answer did not cover: asked again at once
+ * after a short answer, else retried after the wait or a backoff, or
+ * failed for good (or left unfinished when the run is stopping).
+ */
+static void
+requeue(struct run *r, struct flight *f, const struct verdict *v, double now)
+{
+	struct job *j = f->job;
+	int i;
+
+	for (i = v->used; i < f->n; i++) {
+		struct sample *s = &j->s[f->idx[i]];
+
+		s->state = S_PENDING;
+		if (v->used > 0)
+			continue;	/* a short answer: ask again, no penalty */
+		if (!v->retry || s->attempts > r->o->retries || r->stopping ||
+		    r->nosend) {
+			if ((r->stopping || r->nosend) && v->retry &&
+			    s->attempts <= r->o->retries)
+				continue;	/* left unfinished by the stop */
+			if (fail_sample(r, j, f->idx[i], v->why))
+				break;	/* j is gone */
+			continue;
+		}
+		r->st->retries++;
+		s->not_before = now + (v->wait >= 0 ? v->wait :
+		    dss_retry_backoff(s->attempts, r->o->backoff_base,
+		    r->o->backoff_cap, &r->seed));
+	}
+}
+
 /* A finished HTTP request: store its choices or schedule retries. */
 static void
 on_done(struct dss_http_req *req, void *arg)
 {
 	struct run *r = arg;
 	struct flight *f = req->user;
-	struct job *j = f->job;
 	const struct dss_teacher *t = r->o->teacher;
 	struct dss_teacher_result res = DSS_TEACHER_RESULT_INIT;
 	struct dss_err e = DSS_ERR_INIT;
-	double now = dss_http_now(), wait = -1;
-	char why[1400];
-	int i, retry = 1, refuse = 0, used = 0;
-	long latency = (long)(req->elapsed * 1000 + 0.5);
+	struct verdict v = { "", 1, -1, 0 };
+	double now = dss_clock_now();
 	size_t raw_masked = 0, repaired = 0;
 
 	r->st->in_flight--;
-	j->flights--;
+	f->job->flights--;
 	/* A teacher's text is not ours to refuse: what is not valid UTF-8,
 	 * and escapes of NUL or lone surrogates, become U+FFFD, counted.
 	 * The raw body is stored: mask the key in it before anything reads
@@ -1104,141 +1285,20 @@ on_done(struct dss_http_req *req, void *arg)
 		raw_masked = dss_teacher_mask_json(t, req->resp.data, req->resp.len);
 	}
 	if (req->curl_code != 0) {
-		snprintf(why, sizeof(why), "%s", req->error);
-		dss_teacher_mask(t, why, strlen(why));
-		switch (req->fail_kind) {
-		case DSS_ERR_TLS:
-			retry = 0;
-			stop_run(r, "cannot verify the TLS certificate of '%s': %s; "
-			    "give --cacert FILE to trust a private CA", t->base_url, why);
-			break;
-		case DSS_ERR_TOO_LARGE:
-		case DSS_ERR_NOMEM:
-			retry = 0;	/* it would come back the same, and be paid */
-			break;
-		default:
-			if (req->curl_code == CURLE_UNSUPPORTED_PROTOCOL ||
-			    req->curl_code == CURLE_URL_MALFORMAT)
-				retry = 0;
-			break;
-		}
+		transport_failed(r, req, &v);
 	} else if (req->status >= 300 && req->status <= 399) {
-		char loc[sizeof(req->location)];
-
-		memcpy(loc, req->location, sizeof(loc));
-		dss_teacher_mask(t, loc, strlen(loc));
-		snprintf(why, sizeof(why), "HTTP %ld: a redirect to '%s', and "
-		    "redirects are not followed", req->status, loc[0] ? loc : "?");
-		retry = 0;
-		r->st->refused = (int)req->status;
-		stop_run(r, "the teacher answered HTTP %ld, a redirect to '%s' "
-		    "(redirects are not followed: give the final URL as --base-url)",
-		    req->status, loc[0] ? loc : "?");
+		redirected(r, req, &v);
 	} else if (req->status < 200 || req->status > 299) {
-		char msg[300];
-
-		dss_teacher_error_message(t, req->resp.data, req->resp.len, msg,
-		    sizeof(msg));
-		snprintf(why, sizeof(why), "HTTP %ld: %s", req->status, msg);
-		retry = is_retryable(req->status);
-		if (req->status == 401 || req->status == 403 || req->status == 404) {
-			/* a bad key, model or URL: every other request fails too */
-			if (!r->stopping)
-				r->st->refused = (int)req->status;
-			stop_run(r, "the teacher answered HTTP %ld, so every request "
-			    "would fail", req->status);
-		}
-		if (is_throttle(req->status)) {
-			r->st->throttled++;
-			dss_aimd_throttled(&r->aimd, now);
-		}
-		wait = server_wait(r, req, now, why, sizeof(why), &refuse);
-		if (refuse)
-			retry = 0;
+		http_failed(r, req, now, &v);
 	} else if (t->ops->parse(t, req->resp.data, req->resp.len, &res, &e) < 0) {
-		snprintf(why, sizeof(why), "malformed response: %s", e.msg);
+		snprintf(v.why, sizeof(v.why), "malformed response: %s", e.msg);
 		if (e.kind == DSS_ERR_TOO_DEEP || e.kind == DSS_ERR_NOMEM)
-			retry = 0;
-		dss_teacher_result_free(&res);
+			v.retry = 0;
 	} else {
-		const char *body;
-		long pt = res.prompt_tokens, ct = res.completion_tokens;
-		int m = res.n < f->n ? res.n : f->n;
-		size_t masked;
-
-		masked = raw_masked + mask_result(t, &res);
-		body = keep_body(r, &req->resp);
-		used = m;
-		if (body == NULL) {
-			r->fatal = 1;
-			dss_err_set(r->err, "out of memory");
-			dss_err_kind(r->err, DSS_ERR_NOMEM);
-		}
-		if (masked > 0) {
-			r->st->masked++;
-			if (!r->reported_mask++)
-				report(r, "line %lu: the answer for prompt '%s' held a part "
-				    "of the API key; it is masked in the cache and the "
-				    "output", j->lineno, j->id);
-		}
-		if (res.bad_usage) {
-			r->st->bad_usage++;
-			if (!r->reported_usage++)
-				report(r, "line %lu: the teacher reported token usage out "
-				    "of range for prompt '%s'; usage ignored (recorded as "
-				    "null)%s", j->lineno, j->id, r->o->has_price ?
-				    ", the budget charged at an estimate" : "");
-		}
-		if (r->o->has_price) {
-			r->st->spent += res.has_usage ? cost_of(r->o, pt, ct) :
-			    estimate_cost(r, j, f->n);
-			r->priced++;
-		}
-		if (res.has_usage)
-			dss_bucket_refund(&r->tpm, f->tpm_taken - (double)(pt + ct), now);
-		for (i = 0; i < m && !r->fatal; i++) {
-			/* usage split evenly; the remainder goes to the first */
-			long spt = pt / m + (i == 0 ? pt % m : 0);
-			long sct = ct / m + (i == 0 ? ct % m : 0);
-
-			if (add_result(r, j, f->idx[i], NULL, res.choices[i].text,
-			    res.choices[i].finish_reason, res.has_usage, spt, sct,
-			    latency, body) < 0) {
-				r->fatal = 1;
-				dss_err_set(r->err, "out of memory");
-				dss_err_kind(r->err, DSS_ERR_NOMEM);
-			}
-		}
-		dss_aimd_success(&r->aimd);
-		if (req->remaining_requests == 0 && req->reset_requests > 0 &&
-		    now + fmin(req->reset_requests, r->o->max_wait) > r->hold_until)
-			r->hold_until = now + fmin(req->reset_requests, r->o->max_wait);
-		if (req->remaining_tokens == 0 && req->reset_tokens > 0 &&
-		    now + fmin(req->reset_tokens, r->o->max_wait) > r->hold_until)
-			r->hold_until = now + fmin(req->reset_tokens, r->o->max_wait);
-		dss_teacher_result_free(&res);
-		snprintf(why, sizeof(why), "response has no choices");
+		take_answer(r, req, f, &res, raw_masked, now, &v);
 	}
-	/* the samples this request did not answer */
-	for (i = used; i < f->n; i++) {
-		struct sample *s = &j->s[f->idx[i]];
-
-		s->state = S_PENDING;
-		if (used > 0)
-			continue;	/* a short answer: ask again, no penalty */
-		if (!retry || s->attempts > r->o->retries || r->stopping || r->nosend) {
-			if ((r->stopping || r->nosend) && retry &&
-			    s->attempts <= r->o->retries)
-				continue;	/* left unfinished by the stop */
-			if (fail_sample(r, j, f->idx[i], why))
-				break;	/* j is gone */
-			continue;
-		}
-		r->st->retries++;
-		s->not_before = now + (wait >= 0 ? wait :
-		    dss_ratelimit_backoff(s->attempts, r->o->backoff_base,
-		    r->o->backoff_cap, &r->seed));
-	}
+	dss_teacher_result_free(&res);
+	requeue(r, f, &v, now);
 	dss_http_req_free(req);
 	free(f);
 }
@@ -1308,123 +1368,194 @@ budget_allows(struct run *r)
 }
 
 /*
+ * Answers the waiting samples of j from the cache where it can.  Returns
+ * 1 when every sample of j is answered (j is gone), 0, or -1 on error.
+ */
+static int
+take_cached(struct run *r, struct job *j)
+{
+	int k, hit, gone = 0;
+
+	for (k = 0; !gone && k < j->nsamples; k++) {
+		if (j->s[k].state != S_WAIT || twin_active(r, j, j->s[k].key))
+			continue;
+		if ((hit = from_cache(r, j, k)) < 0)
+			return -1;
+		j->s[k].state = hit ? S_DONE : S_PENDING;
+		if (hit)
+			gone = sample_closed(r, j);
+	}
+	return gone;
+}
+
+/* Nothing may be sent: retires j once it waits on nothing, to read on for cache hits. */
+static void
+retire_unsendable(struct run *r, struct job *j)
+{
+	int k;
+
+	for (k = 0; k < j->nsamples; k++)
+		if (j->s[k].state == S_WAIT)
+			return;
+	if (j->flights != 0 || j->unflushed != 0)
+		return;
+	for (k = 0; k < j->nsamples; k++)
+		if (j->s[k].state == S_LEASED)
+			r->st->leased--;
+	job_retire(r, j);
+}
+
+/*
+ * True when no new request may start now: the concurrency limit, a wait
+ * the server asked for (*wake lowered to its end), or the budget.
+ */
+static int
+held_back(struct run *r, double now, double *wake)
+{
+	if (r->st->in_flight >= dss_aimd_limit(&r->aimd))
+		return 1;
+	if (r->hold_until > now) {
+		if (r->hold_until < *wake)
+			*wake = r->hold_until;
+		return 1;
+	}
+	return budget_allows(r) <= 0;
+}
+
+/*
+ * A flight of sample k of j and, where the provider takes n, the other
+ * samples of j that are due (up to 128).  NULL when out of memory.
+ */
+static struct flight *
+new_flight(struct run *r, struct job *j, int k, double now)
+{
+	struct flight *f = calloc(1, sizeof(*f) + j->nsamples * sizeof(int));
+	int n;
+
+	if (f == NULL)
+		return NULL;
+	f->job = j;
+	f->idx[f->n++] = k;
+	if (r->o->teacher->ops->multi_sample)
+		for (n = k + 1; n < j->nsamples && f->n < 128; n++)
+			if (j->s[n].state == S_PENDING && j->s[n].not_before <= now)
+				f->idx[f->n++] = n;
+	return f;
+}
+
+/*
+ * Sends f, taking its request and tokens from the rate limits.  Returns
+ * 0, 1 when the limits say wait (f freed, *wake lowered), or -1 on error
+ * (f freed, the run fatal).
+ */
+static int
+send_flight(struct run *r, struct flight *f, double now, double *wake)
+{
+	const struct dss_teach_opts *o = r->o;
+	const struct dss_teacher *t = o->teacher;
+	struct job *j = f->job;
+	struct dss_teach_group *g;
+	struct dss_err e = DSS_ERR_INIT;
+	double w, need;
+	int n;
+
+	need = (double)j->est_tokens + (double)(o->params.max_tokens > 0 ?
+	    o->params.max_tokens : 256) * f->n;
+	w = fmax(dss_bucket_wait(&r->rpm, 1, now),
+	    dss_bucket_wait(&r->tpm, need, now));
+	if (w > 0) {
+		free(f);
+		if (now + w < *wake)
+			*wake = now + w;
+		return 1;
+	}
+	if (t->ops->request(t, j->input, &o->params, f->n, &f->req, &e) < 0) {
+		dss_err_set(r->err, "%s", e.msg);
+		goto fail;
+	}
+	f->req.timeout_ms = o->timeout_ms;
+	f->req.user = f;
+	if (dss_http_add(r->http, &f->req, r->err) < 0)
+		goto fail;
+	dss_bucket_take(&r->rpm, 1, now);
+	dss_bucket_take(&r->tpm, need, now);
+	if ((g = group(r->st, j->dataset, t->spec)) != NULL)
+		g->requests++;
+	f->tpm_taken = need;
+	for (n = 0; n < f->n; n++) {
+		j->s[f->idx[n]].state = S_FLIGHT;
+		j->s[f->idx[n]].attempts++;
+	}
+	j->flights++;
+	r->st->in_flight++;
+	r->st->requests++;
+	return 0;
+fail:
+	dss_http_req_free(&f->req);
+	free(f);
+	r->fatal = 1;
+	return -1;
+}
+
+/*
+ * Sends the pending samples of j that are due.  Returns 0, 1 when nothing
+ * more may start now, or -1 on error.
+ */
+static int
+send_job(struct run *r, struct job *j, double now, double *wake)
+{
+	struct flight *f;
+	int k, rc;
+
+	for (k = 0; k < j->nsamples; k++) {
+		if (j->s[k].state != S_PENDING)
+			continue;
+		if (j->s[k].not_before > now) {
+			if (j->s[k].not_before < *wake)
+				*wake = j->s[k].not_before;
+			continue;
+		}
+		if (held_back(r, now, wake))
+			return 1;
+		if ((f = new_flight(r, j, k, now)) == NULL) {
+			r->fatal = 1;
+			return dss_err_set(r->err, "out of memory");
+		}
+		if ((rc = send_flight(r, f, now, wake)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
  * Starts what may be started now.  *wake is lowered to the time when
  * something waiting (a retry, the rate limits) may be started.
  */
 static int
 dispatch(struct run *r, double now, double *wake)
 {
-	const struct dss_teach_opts *o = r->o;
-	const struct dss_teacher *t = o->teacher;
 	struct job *j, *next;
-	struct dss_teach_group *g;
-	int k, n, b, gone;
+	int gone, rc;
 
 	if (r->st->db_waiting)
 		return 0;	/* answers wait for the lock: nothing new */
 	for (j = r->head; j != NULL && !r->stopping; j = next) {
 		next = j->next;
-		for (gone = 0, k = 0; !gone && k < j->nsamples; k++) {
-			int hit;
-
-			if (j->s[k].state != S_WAIT || twin_active(r, j, j->s[k].key))
-				continue;
-			if ((hit = from_cache(r, j, k)) < 0)
-				return -1;
-			j->s[k].state = hit ? S_DONE : S_PENDING;
-			if (hit)
-				gone = sample_closed(r, j);
-		}
+		if ((gone = take_cached(r, j)) < 0)
+			return -1;
 		if (gone)
 			continue;	/* every sample of j is answered */
 		if (r->nosend) {
-			/* retire what cannot be sent, to read on for cache hits */
-			for (k = 0; k < j->nsamples; k++)
-				if (j->s[k].state == S_WAIT)
-					break;
-			if (j->flights == 0 && j->unflushed == 0 && k == j->nsamples) {
-				for (k = 0; k < j->nsamples; k++)
-					if (j->s[k].state == S_LEASED)
-						r->st->leased--;
-				job_retire(r, j);
-			}
+			retire_unsendable(r, j);
 			continue;
 		}
-		if (t->ops->answer != NULL) {
+		if (r->o->teacher->ops->answer != NULL) {
 			if (answer_local(r, j) < 0)
 				return -1;
 			continue;
 		}
-		for (k = 0; k < j->nsamples; k++) {
-			struct flight *f;
-			struct dss_err e = DSS_ERR_INIT;
-			double w, need;
-
-			if (j->s[k].state != S_PENDING)
-				continue;
-			if (j->s[k].not_before > now) {
-				if (j->s[k].not_before < *wake)
-					*wake = j->s[k].not_before;
-				continue;
-			}
-			if (r->st->in_flight >= dss_aimd_limit(&r->aimd))
-				return 0;
-			if (r->hold_until > now) {
-				if (r->hold_until < *wake)
-					*wake = r->hold_until;
-				return 0;
-			}
-			if ((b = budget_allows(r)) <= 0)
-				return 0;
-			/* the ready samples of j, as one request where n is taken */
-			if ((f = calloc(1, sizeof(*f) + j->nsamples * sizeof(int))) == NULL) {
-				r->fatal = 1;
-				return dss_err_set(r->err, "out of memory");
-			}
-			f->job = j;
-			f->idx[f->n++] = k;
-			if (t->ops->multi_sample)
-				for (n = k + 1; n < j->nsamples && f->n < 128; n++)
-					if (j->s[n].state == S_PENDING &&
-					    j->s[n].not_before <= now)
-						f->idx[f->n++] = n;
-			need = (double)j->est_tokens + (double)(o->params.max_tokens > 0 ?
-			    o->params.max_tokens : 256) * f->n;
-			w = fmax(dss_bucket_wait(&r->rpm, 1, now),
-			    dss_bucket_wait(&r->tpm, need, now));
-			if (w > 0) {
-				free(f);
-				if (now + w < *wake)
-					*wake = now + w;
-				return 0;
-			}
-			if (t->ops->request(t, j->input, &o->params, f->n, &f->req, &e) < 0) {
-				dss_http_req_free(&f->req);
-				free(f);
-				r->fatal = 1;
-				return dss_err_set(r->err, "%s", e.msg);
-			}
-			f->req.timeout_ms = o->timeout_ms;
-			f->req.user = f;
-			if (dss_http_add(r->http, &f->req, r->err) < 0) {
-				dss_http_req_free(&f->req);
-				free(f);
-				r->fatal = 1;
-				return -1;
-			}
-			dss_bucket_take(&r->rpm, 1, now);
-			dss_bucket_take(&r->tpm, need, now);
-			if ((g = group(r->st, j->dataset, t->spec)) != NULL)
-				g->requests++;
-			f->tpm_taken = need;
-			for (n = 0; n < f->n; n++) {
-				j->s[f->idx[n]].state = S_FLIGHT;
-				j->s[f->idx[n]].attempts++;
-			}
-			j->flights++;
-			r->st->in_flight++;
-			r->st->requests++;
-		}
+		if ((rc = send_job(r, j, now, wake)) != 0)
+			return rc < 0 ? -1 : 0;
 	}
 	return 0;
 }
@@ -1571,15 +1702,222 @@ read_batch(struct run *r)
 	return dss_db_commit(r->db, r->err);
 }
 
-/* Sleeps for seconds (a run without the network waits for the lock). */
-static void
-nap(double seconds)
+/* Sets up r for a run: rate limits, the HTTP engine, statements, leases. */
+static int
+run_open(struct run *r, sqlite3 *db, const struct dss_teach_opts *o,
+    struct dss_err *err)
 {
-	struct timespec ts;
+	r->start = r->last_progress = dss_clock_now();
+	r->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+	r->window = o->concurrency * 4 > 64 ? o->concurrency * 4 : 64;
+	dss_bucket_init(&r->rpm, o->rpm, r->start);
+	dss_bucket_init(&r->tpm, o->tpm, r->start);
+	dss_aimd_init(&r->aimd, o->concurrency);
+	dss_teacher_json_hooks();
+	r->nosend = o->cache_only;
+	if (o->teacher->ops->answer == NULL && !o->cache_only &&
+	    ((r->http = dss_http_new(o->concurrency, err)) == NULL ||
+	    (o->cacert != NULL && dss_http_set_cacert(r->http, o->cacert, err) < 0)))
+		return -1;
+	/*
+	 * A writer that holds the database must not stall the request loop
+	 * for long: transactions give up after a short wait and are tried
+	 * again from the loop (answers stay in memory meanwhile).
+	 */
+	sqlite3_busy_timeout(db, 200);
+	/*
+	 * Commits come at thousands a second: the WAL is copied into the
+	 * database (and fsynced) on a thread of its own, so the request
+	 * loop never stalls on a checkpoint.
+	 */
+	dss_db_checkpointer_start(&r->ck, db);
+	if ((r->get = dss_db_prepare(db, "SELECT completion, finish_reason, "
+	    "prompt_tokens, completion_tokens, latency_ms, model "
+	    "FROM teach_cache WHERE request = ?", err)) == NULL ||
+	    (r->put = dss_db_prepare(db, DSS_CACHE_PUT_SQL, err)) == NULL)
+		return -1;
+	if (r->http != NULL && o->lease > 0 && prepare_leases(r) < 0)
+		return -1;
+	r->next_renew = r->start + o->lease / 3;
+	return 0;
+}
 
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
+/* Stops the run once a signal has been caught (o->stop set). */
+static void
+check_signal(struct run *r)
+{
+	int sig = r->o->stop != NULL ? *r->o->stop : 0;
+
+	if (sig && !r->stopping)
+		stop_run(r, "interrupted by %s", sig == SIGTERM ? "SIGTERM" :
+		    sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" :
+		    "a signal");
+}
+
+/* Polls leases held elsewhere and renews ours when due; lowers *wake. */
+static int
+lease_timers(struct run *r, double now, double *wake)
+{
+	if (r->st->leased > 0) {
+		if (now >= r->next_lease_poll) {
+			if (poll_leased(r) < 0)
+				return -1;
+			r->next_lease_poll = now + fmin(LEASE_POLL, r->o->lease / 4);
+		}
+		if (r->next_lease_poll < *wake)
+			*wake = r->next_lease_poll;
+	}
+	if (r->renew != NULL) {
+		if (now >= r->next_renew)
+			renew_leases(r, now);
+		if (r->next_renew < *wake)
+			*wake = r->next_renew;
+	}
+	return 0;
+}
+
+/*
+ * One turn of the loop: read, start requests, commit answers.  Returns 0
+ * to wait for the network, 1 to go round at once, 2 when the run is
+ * over, or -1 on error.
+ */
+static int
+run_turn(struct run *r, double now, double *wake)
+{
+	check_signal(r);
+	if (want_read(r) && read_batch(r) < 0)
+		return -1;
+	if (lease_timers(r, now, wake) < 0 || dispatch(r, now, wake) < 0)
+		return -1;
+	/* new requests go out before this batch is committed */
+	if (r->http != NULL && dss_http_start(r->http, r->err) < 0)
+		return -1;
+	if ((!r->st->db_waiting || now >= r->flush_retry) && flush_results(r) < 0)
+		return -1;
+	if (r->fatal)
+		return -1;
+	if (r->st->db_waiting && r->flush_retry < *wake)
+		*wake = r->flush_retry;
+	if (r->http != NULL && dss_http_running(r->http) > 0)
+		return 0;
+	if (r->nres > 0) {
+		/* answers wait for the database lock: wait with them */
+		if (r->http != NULL)
+			return 0;
+		dss_clock_sleep(fmax(0, r->flush_retry - now));
+		return 1;
+	}
+	if (r->stopping || (r->eof && r->njobs == 0))
+		return 2;
+	if (r->http == NULL)
+		return r->eof ? 2 : 1;	/* replay: everything answered */
+	return 0;
+}
+
+/* The request loop, until the input is answered, the run stops or fails. */
+static int
+run_loop(struct run *r)
+{
+	for (;;) {
+		double now = dss_clock_now(), wake = now + 1.0;
+		int timeout, turn = run_turn(r, now, &wake);
+
+		if (turn < 0)
+			return -1;
+		if (turn == 2)
+			return 0;
+		if (turn == 0) {
+			if (want_read(r) || (r->nosend &&
+			    dss_http_running(r->http) == 0))
+				timeout = 0;	/* more to read, or to retire */
+			else
+				timeout = (int)ceil((wake - now) * 1000);
+			if (dss_http_poll(r->http, timeout, on_done, r, r->err) < 0 ||
+			    r->fatal)
+				return -1;
+		} else if (r->http != NULL || r->nres == 0) {
+			continue;	/* more to read at once */
+		}
+		now = dss_clock_now();
+		if (now - r->last_progress >= 1.0)
+			progress(r, now, 0);
+	}
+}
+
+/* Counts the prompts left unfinished, overall and by group. */
+static void
+count_unfinished(struct run *r)
+{
+	struct job *j;
+
+	for (j = r->head; j != NULL; j = j->next) {
+		struct dss_teach_group *g = job_group(r, j);
+
+		r->st->unfinished++;
+		if (g)
+			g->unfinished++;
+	}
+}
+
+/*
+ * Requests in flight are paid for: a run that failed (the database among
+ * the reasons) does not abandon them, but sends nothing new and takes
+ * their answers -- into the cache, or into the recovery file when the
+ * database cannot take them.  Then waits for the lock the answers need.
+ */
+static void
+run_drain(struct run *r)
+{
+	struct dss_err *err = r->err;
+
+	if (r->http != NULL && dss_http_running(r->http) > 0) {
+		struct dss_err e = DSS_ERR_INIT;
+		char keep[DSS_ERR_MAX];
+
+		snprintf(keep, sizeof(keep), "%s", err->msg);
+		r->stopping = r->nosend = 1;
+		r->err = &e;
+		while (dss_http_running(r->http) > 0 &&
+		    dss_http_poll(r->http, 1000, on_done, r, &e) == 0)
+			if (flush_results(r) == 1)
+				dss_clock_sleep(0.2);
+		r->err = err;
+		if (r->db_failed && e.msg[0] != '\0')
+			snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+		else
+			snprintf(err->msg, sizeof(err->msg), "%s", keep);
+	}
+	/* paid answers are never dropped: wait for the lock if need be */
+	while (flush_results(r) == 1) {
+		progress(r, dss_clock_now(), 0);
+		dss_clock_sleep(0.2);
+	}
+}
+
+/* Frees what r holds and gives the database back its usual busy timeout. */
+static void
+run_close(struct run *r, sqlite3 *db)
+{
+	struct job *j;
+
+	release_leases(r);
+	while ((j = r->head) != NULL) {
+		job_unlink(r, j);
+		job_free(j);
+	}
+	free(r->res);
+	free(r->bodies);
+	sqlite3_finalize(r->get);
+	sqlite3_finalize(r->put);
+	sqlite3_finalize(r->lease_get);
+	sqlite3_finalize(r->lease);
+	sqlite3_finalize(r->unlease);
+	sqlite3_finalize(r->renew);
+	sqlite3_finalize(r->release);
+	dss_db_checkpointer_stop(&r->ck, db);
+	sqlite3_busy_timeout(db, dss_db_busy_ms());
+	dss_http_free(r->http);
+	dss_lines_free(&r->lines);
 }
 
 int
@@ -1588,7 +1926,6 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
     struct dss_err *err)
 {
 	struct run r;
-	struct job *j;
 	int rc = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -1601,166 +1938,16 @@ dss_teach_run(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	r.out = out;
 	r.lines.fp = in;
 	r.lines.name = inname;
-	r.start = r.last_progress = dss_http_now();
-	r.seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
-	r.window = o->concurrency * 4 > 64 ? o->concurrency * 4 : 64;
-	dss_bucket_init(&r.rpm, o->rpm, r.start);
-	dss_bucket_init(&r.tpm, o->tpm, r.start);
-	dss_aimd_init(&r.aimd, o->concurrency);
-	dss_teacher_json_hooks();
-	r.nosend = o->cache_only;
-	if (o->teacher->ops->answer == NULL && !o->cache_only &&
-	    ((r.http = dss_http_new(o->concurrency, err)) == NULL ||
-	    (o->cacert != NULL && dss_http_set_cacert(r.http, o->cacert, err) < 0)))
-		goto out;
-	/*
-	 * A writer that holds the database must not stall the request loop
-	 * for long: transactions give up after a short wait and are tried
-	 * again from the loop (answers stay in memory meanwhile).
-	 */
-	sqlite3_busy_timeout(db, 200);
-	/*
-	 * Commits come at thousands a second: the WAL is copied into the
-	 * database (and fsynced) on a thread of its own, so the request
-	 * loop never stalls on a checkpoint.
-	 */
-	dss_db_checkpointer_start(&r.ck, db);
-	if ((r.get = dss_db_prepare(db, "SELECT completion, finish_reason, "
-	    "prompt_tokens, completion_tokens, latency_ms, model "
-	    "FROM teach_cache WHERE request = ?", err)) == NULL ||
-	    (r.put = dss_db_prepare(db, DSS_CACHE_PUT_SQL, err)) == NULL)
-		goto out;
-	if (r.http != NULL && o->lease > 0 && prepare_leases(&r) < 0)
-		goto out;
-	r.next_renew = r.start + o->lease / 3;
-
-	for (;;) {
-		double now = dss_http_now(), wake = now + 1.0;
-		int timeout;
-
-		if (o->stop != NULL && *o->stop && !r.stopping) {
-			int sig = *o->stop;
-
-			stop_run(&r, "interrupted by %s", sig == SIGTERM ? "SIGTERM" :
-			    sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" :
-			    "a signal");
-		}
-		if (want_read(&r) && read_batch(&r) < 0)
-			goto out;
-		if (st->leased > 0) {
-			if (now >= r.next_lease_poll) {
-				if (poll_leased(&r) < 0)
-					goto out;
-				r.next_lease_poll = now + fmin(LEASE_POLL, o->lease / 4);
-			}
-			if (r.next_lease_poll < wake)
-				wake = r.next_lease_poll;
-		}
-		if (r.renew != NULL) {
-			if (now >= r.next_renew)
-				renew_leases(&r, now);
-			if (r.next_renew < wake)
-				wake = r.next_renew;
-		}
-		if (dispatch(&r, now, &wake) < 0)
-			goto out;
-		/* new requests go out before this batch is committed */
-		if (r.http != NULL && dss_http_start(r.http, err) < 0)
-			goto out;
-		if ((!st->db_waiting || now >= r.flush_retry) &&
-		    flush_results(&r) < 0)
-			goto out;
-		if (r.fatal)
-			goto out;
-		if (st->db_waiting && r.flush_retry < wake)
-			wake = r.flush_retry;
-		if (r.http == NULL || dss_http_running(r.http) == 0) {
-			if (r.nres > 0) {
-				/* answers wait for the database lock: wait with them */
-				if (r.http == NULL) {
-					nap(fmax(0, r.flush_retry - now));
-					goto tick;
-				}
-			} else if (r.stopping || (r.eof && r.njobs == 0)) {
-				break;
-			} else if (r.http == NULL) {
-				if (!r.eof)
-					continue;
-				break;	/* replay: everything answered */
-			}
-		}
-		if (want_read(&r) || (r.nosend && dss_http_running(r.http) == 0))
-			timeout = 0;	/* more to read, or to retire */
-		else
-			timeout = (int)ceil((wake - now) * 1000);
-		if (dss_http_poll(r.http, timeout, on_done, &r, err) < 0)
-			goto out;
-		if (r.fatal)
-			goto out;
-tick:
-		now = dss_http_now();
-		if (now - r.last_progress >= 1.0)
-			progress(&r, now, 0);
+	if (run_open(&r, db, o, err) == 0 && run_loop(&r) == 0) {
+		count_unfinished(&r);
+		rc = r.out_failed || r.db_failed ? -1 : 0;
 	}
-	for (j = r.head; j != NULL; j = j->next) {
-		struct dss_teach_group *g = job_group(&r, j);
-
-		st->unfinished++;
-		if (g)
-			g->unfinished++;
-	}
-	rc = r.out_failed || r.db_failed ? -1 : 0;
-out:
 	if (rc < 0 && err->msg[0] == '\0')
 		dss_err_set(err, "teach run failed");
-	/*
-	 * Requests in flight are paid for: a run that failed (the database
-	 * among the reasons) does not abandon them, but sends nothing new and
-	 * takes their answers -- into the cache, or into the recovery file
-	 * when the database cannot take them.
-	 */
-	if (r.http != NULL && dss_http_running(r.http) > 0) {
-		struct dss_err e = DSS_ERR_INIT;
-		char keep[DSS_ERR_MAX];
-
-		snprintf(keep, sizeof(keep), "%s", err->msg);
-		r.stopping = r.nosend = 1;
-		r.err = &e;
-		while (dss_http_running(r.http) > 0 &&
-		    dss_http_poll(r.http, 1000, on_done, &r, &e) == 0)
-			if (flush_results(&r) == 1)
-				nap(0.2);
-		r.err = err;
-		if (r.db_failed && e.msg[0] != '\0')
-			snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
-		else
-			snprintf(err->msg, sizeof(err->msg), "%s", keep);
-	}
-	/* paid answers are never dropped: wait for the lock if need be */
-	while (flush_results(&r) == 1) {
-		progress(&r, dss_http_now(), 0);
-		nap(0.2);
-	}
+	run_drain(&r);
 	/* A run refused at its first record has no figures to show. */
 	if (!r.fatal || st->read > 0)
-		progress(&r, dss_http_now(), 1);
-	release_leases(&r);
-	while ((j = r.head) != NULL) {
-		job_unlink(&r, j);
-		job_free(j);
-	}
-	free(r.res);
-	free(r.bodies);
-	sqlite3_finalize(r.get);
-	sqlite3_finalize(r.put);
-	sqlite3_finalize(r.lease_get);
-	sqlite3_finalize(r.lease);
-	sqlite3_finalize(r.unlease);
-	sqlite3_finalize(r.renew);
-	sqlite3_finalize(r.release);
-	dss_db_checkpointer_stop(&r.ck, db);
-	sqlite3_busy_timeout(db, dss_db_busy_ms());
-	dss_http_free(r.http);
-	dss_lines_free(&r.lines);
+		progress(&r, dss_clock_now(), 1);
+	run_close(&r, db);
 	return rc;
 }

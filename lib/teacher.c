@@ -11,15 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "teacher.h"
-
-static const struct dss_teacher_ops *const providers[] = {
-	&dss_teacher_openai,
-	&dss_teacher_openai_completions,
-	&dss_teacher_anthropic,
-	&dss_teacher_gemini,
-	&dss_teacher_replay,
-};
+#include "teacher_impl.h"
 
 int
 dss_teacher_loopback(const char *url)
@@ -63,29 +55,23 @@ dss_teacher_open(struct dss_teacher *t, const char *spec,
     const char *base_url, const char *key_env, struct dss_err *err)
 {
 	const char *colon = strchr(spec, ':'), *key;
-	size_t plen, i, n;
+	size_t plen, n;
 
 	memset(t, 0, sizeof(*t));
 	if (colon == NULL || colon[1] == '\0') {
 		dss_err_set(err, "teacher '%s' is not PROVIDER:MODEL", spec);
-		err->code = 2;
-		return -1;
+		return dss_err_kind(err, DSS_ERR_USAGE);
 	}
 	plen = (size_t)(colon - spec);
-	for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++)
-		if (strlen(providers[i]->provider) == plen &&
-		    strncmp(providers[i]->provider, spec, plen) == 0)
-			t->ops = providers[i];
-	if (t->ops == NULL) {
+	if ((t->ops = dss_teacher_provider(spec, plen)) == NULL) {
 		dss_err_set(err, "teacher '%s': unknown provider '%.*s'", spec,
 		    (int)plen, spec);
-		err->code = 2;
-		return -1;
+		return dss_err_kind(err, DSS_ERR_USAGE);
 	}
 	if ((t->spec = strdup(spec)) == NULL || (t->model = strdup(colon + 1)) == NULL)
 		goto nomem;
-	if (t->ops->answer != NULL) {
-		if (dss_teacher_replay_load(t, err) < 0)
+	if (t->ops->open != NULL) {
+		if (t->ops->open(t, err) < 0)
 			goto fail;
 		return 0;
 	}
@@ -97,7 +83,7 @@ dss_teacher_open(struct dss_teacher *t, const char *spec,
 	if (strncmp(t->base_url, "http://", 7) != 0 &&
 	    strncmp(t->base_url, "https://", 8) != 0) {
 		dss_err_set(err, "base URL '%s' is not http:// or https://", t->base_url);
-		err->code = 2;
+		dss_err_kind(err, DSS_ERR_USAGE);
 		goto fail;
 	}
 	if (key_env == NULL)
@@ -334,8 +320,8 @@ dss_teacher_key(const struct dss_teacher *t, const cJSON *input,
 	long max_tokens = p->max_tokens;
 	int i, r = -1;
 
-	if (max_tokens == 0 && t->ops == &dss_teacher_anthropic)
-		max_tokens = 1024;
+	if (max_tokens == 0)
+		max_tokens = t->ops->default_max_tokens;
 	/* keys in sorted order, so this is canonical JSON */
 	if (dss_buf_adds(&b, "{\"input\":") < 0 ||
 	    dss_teacher_canonical(input, &b) < 0 ||
@@ -642,211 +628,4 @@ dss_teacher_error_message(const struct dss_teacher *t, const char *body,
 	free(tmp);
 out:
 	cJSON_Delete(j);
-}
-
-static unsigned long json_nomem;
-
-static void *
-counting_malloc(size_t n)
-{
-	void *p = malloc(n);
-
-	if (p == NULL)
-		__atomic_add_fetch(&json_nomem, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-void
-dss_teacher_json_hooks(void)
-{
-	cJSON_Hooks h = { counting_malloc, free };
-
-	cJSON_InitHooks(&h);
-}
-
-unsigned long
-dss_teacher_json_nomem(void)
-{
-	return __atomic_load_n(&json_nomem, __ATOMIC_RELAXED);
-}
-
-/* The deepest nesting of arrays and objects in s, strings skipped. */
-static size_t
-json_depth(const char *s, size_t len)
-{
-	size_t i, depth = 0, max = 0;
-	int in_str = 0;
-
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"') {
-			in_str = 1;
-		} else if (c == '[' || c == '{') {
-			if (++depth > max)
-				max = depth;
-		} else if ((c == ']' || c == '}') && depth > 0) {
-			depth--;
-		}
-	}
-	return max;
-}
-
-cJSON *
-dss_teacher_parse_body(const char *body, size_t len, struct dss_err *err)
-{
-	unsigned long nomem = dss_teacher_json_nomem();
-	const char *end = NULL;
-	cJSON *j;
-
-	if (json_depth(body, len) > CJSON_NESTING_LIMIT) {
-		dss_err_set(err, "response JSON is nested deeper than %d levels",
-		    CJSON_NESTING_LIMIT);
-		dss_err_kind(err, DSS_ERR_TOO_DEEP);
-		return NULL;
-	}
-	j = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (j == NULL) {
-		if (dss_teacher_json_nomem() != nomem) {
-			dss_err_set(err, "out of memory parsing a response of %zu bytes",
-			    len);
-			dss_err_kind(err, DSS_ERR_NOMEM);
-		} else {
-			dss_err_set(err, "response is not valid JSON (at byte %ld of %zu)",
-			    cJSON_GetErrorPtr() && cJSON_GetErrorPtr() >= body ?
-			    (long)(cJSON_GetErrorPtr() - body) : 0L, len);
-			dss_err_kind(err, DSS_ERR_PARSE);
-		}
-		return NULL;
-	}
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		dss_err_set(err, "response is not a JSON object");
-		dss_err_kind(err, DSS_ERR_PARSE);
-		return NULL;
-	}
-	return j;
-}
-
-/* A usage figure, or -1 when it is not a whole number in range. */
-static long
-usage_value(const cJSON *v)
-{
-	double d;
-
-	if (!cJSON_IsNumber(v))
-		return -1;
-	d = v->valuedouble;
-	if (!isfinite(d) || d < 0 || d > (double)DSS_TEACHER_USAGE_MAX ||
-	    d != floor(d))
-		return -1;
-	return (long)d;
-}
-
-void
-dss_teacher_set_usage(struct dss_teacher_result *res, const cJSON *pt,
-    const cJSON *ct, int completion_optional)
-{
-	long p, c;
-
-	if (pt == NULL && ct == NULL)
-		return;
-	p = usage_value(pt);
-	c = ct == NULL && completion_optional ? 0 : usage_value(ct);
-	if (p < 0 || c < 0) {
-		res->has_usage = 0;
-		res->prompt_tokens = res->completion_tokens = 0;
-		res->bad_usage = 1;
-		return;
-	}
-	res->has_usage = 1;
-	res->prompt_tokens = p;
-	res->completion_tokens = c;
-}
-
-void
-dss_teacher_result_free(struct dss_teacher_result *res)
-{
-	int i;
-
-	for (i = 0; i < res->n; i++) {
-		free(res->choices[i].text);
-		free(res->choices[i].finish_reason);
-	}
-	free(res->choices);
-	free(res->teacher);
-	memset(res, 0, sizeof(*res));
-}
-
-int
-dss_teacher_add_choice(struct dss_teacher_result *res, const char *text,
-    const char *finish_reason)
-{
-	struct dss_teacher_choice *c;
-
-	if ((c = realloc(res->choices, (res->n + 1) * sizeof(*c))) == NULL)
-		return -1;
-	res->choices = c;
-	c += res->n;
-	c->text = strdup(text ? text : "");
-	c->finish_reason = finish_reason ? strdup(finish_reason) : NULL;
-	if (c->text == NULL || (finish_reason && c->finish_reason == NULL)) {
-		free(c->text);
-		free(c->finish_reason);
-		return -1;
-	}
-	res->n++;
-	return 0;
-}
-
-int
-dss_teacher_header(struct dss_http_req *req, const char *name,
-    const char *value, struct dss_err *err)
-{
-	struct dss_buf b = DSS_BUF_INIT;
-	struct curl_slist *l;
-
-	if (dss_buf_addf(&b, "%s: %s", name, value) < 0 ||
-	    (l = curl_slist_append(req->headers, b.data)) == NULL) {
-		dss_buf_free(&b);
-		return dss_err_set(err, "out of memory");
-	}
-	req->headers = l;
-	memset(b.data, 0, b.len);	/* it may hold the key */
-	dss_buf_free(&b);
-	return 0;
-}
-
-int
-dss_teacher_finish(struct dss_http_req *req, const struct dss_teacher *t,
-    const char *path, cJSON *body, struct dss_err *err)
-{
-	struct dss_buf url = DSS_BUF_INIT;
-	char *s = NULL;
-	int r = -1;
-
-	if (body == NULL || (s = cJSON_PrintUnformatted(body)) == NULL ||
-	    dss_buf_addf(&url, "%s%s", t->base_url, path) < 0 ||
-	    dss_teacher_header(req, "Content-Type", "application/json", err) < 0 ||
-	    dss_teacher_header(req, "Expect", "", err) < 0) {
-		dss_err_set(err, "out of memory");
-		goto out;
-	}
-	free(req->url);
-	free(req->body);
-	req->url = dss_buf_detach(&url, NULL);
-	req->body = s;
-	req->body_len = strlen(s);
-	s = NULL;
-	r = req->url ? 0 : dss_err_set(err, "out of memory");
-out:
-	free(s);
-	cJSON_Delete(body);
-	dss_buf_free(&url);
-	return r;
 }

@@ -23,37 +23,17 @@
 #include "http.h"
 #include "jsonl.h"
 #include "sha256.h"
+#include "teacher_parse.h"
 
 struct dss_teacher_params {
 	int samples;		/* K completions per prompt, >= 1 */
 	double temperature;	/* < 0: not sent (provider default) */
-	long max_tokens;	/* 0: not sent (anthropic needs one: 1024) */
+	long max_tokens;	/* 0: the provider's default_max_tokens */
 	char **stop;		/* nstop stop sequences; not owned */
 	int nstop;
 };
 
 #define DSS_TEACHER_PARAMS_INIT { 1, -1, 0, NULL, 0 }
-
-struct dss_teacher_choice {
-	char *text;		/* owned; never NULL after a parse */
-	char *finish_reason;	/* owned; NULL when the provider gave none */
-};
-
-/* A parsed response; release with dss_teacher_result_free. */
-struct dss_teacher_result {
-	struct dss_teacher_choice *choices;	/* n of them, in order */
-	int n;
-	int has_usage;
-	long prompt_tokens;	/* 0..DSS_TEACHER_USAGE_MAX when has_usage */
-	long completion_tokens;
-	int bad_usage;		/* usage was sent but out of range: ignored */
-	char *teacher;		/* replay: the recorded teacher name or NULL */
-};
-
-#define DSS_TEACHER_RESULT_INIT { NULL, 0, 0, 0, 0, 0, NULL }
-
-/* The most tokens one response may report for its prompt or completion. */
-#define DSS_TEACHER_USAGE_MAX 100000000L
 
 struct dss_teacher;
 
@@ -63,6 +43,17 @@ struct dss_teacher_ops {
 	const char *default_base;
 	int multi_sample;	/* takes n (or candidateCount) per request */
 	int chat;		/* sends messages, else a prompt string */
+	/*
+	 * The max_tokens sent (and keyed) when none is given; 0 means none
+	 * is sent.  Anthropic requires one.
+	 */
+	long default_max_tokens;
+	/*
+	 * Local teachers only (NULL otherwise): prepares t after
+	 * dss_teacher_open has set t->spec and t->model (replay loads its
+	 * file).  Remote teachers get their base URL and key instead.
+	 */
+	int (*open)(struct dss_teacher *t, struct dss_err *err);
 	/*
 	 * Fills req->url, req->headers and req->body for a request of n
 	 * samples of input (from dss_teacher_input).  The req owns them.
@@ -99,7 +90,8 @@ struct dss_teacher {
  * key_env, or the provider's usual one when key_env is NULL; a missing
  * key is an error unless the base URL's host is loopback (127.0.0.0/8,
  * [::1], localhost) or the teacher is replay.  Returns 0, or -1 with err set
- * (err->code is 2 for a malformed spec).  Close with dss_teacher_close.
+ * (its kind DSS_ERR_USAGE for a malformed spec, an unknown
+ * provider or a base URL that is not http:// or https://).  Close with dss_teacher_close.
  */
 int dss_teacher_open(struct dss_teacher *t, const char *spec,
     const char *base_url, const char *key_env, struct dss_err *err);
@@ -160,53 +152,5 @@ size_t dss_teacher_mask_json(const struct dss_teacher *t, char *s, size_t len);
 
 /* Appends s to out as a JSON string (quoted, escaped). */
 int dss_teacher_quote(struct dss_buf *out, const char *s);
-
-void dss_teacher_result_free(struct dss_teacher_result *res);
-
-/* Provider tables, for dss_teacher_open. */
-extern const struct dss_teacher_ops dss_teacher_openai;
-extern const struct dss_teacher_ops dss_teacher_openai_completions;
-extern const struct dss_teacher_ops dss_teacher_anthropic;
-extern const struct dss_teacher_ops dss_teacher_gemini;
-extern const struct dss_teacher_ops dss_teacher_replay;
-
-/* Helpers shared by the providers. */
-int dss_teacher_finish(struct dss_http_req *req, const struct dss_teacher *t,
-    const char *path, cJSON *body, struct dss_err *err);	/* takes body */
-int dss_teacher_header(struct dss_http_req *req, const char *name,
-    const char *value, struct dss_err *err);
-int dss_teacher_add_choice(struct dss_teacher_result *res, const char *text,
-    const char *finish_reason);
-/*
- * Takes the token counts a server reported into res.  Usage numbers are
- * not trusted: each must be a whole number from 0 to
- * DSS_TEACHER_USAGE_MAX.  Both valid: has_usage is set.  Either sent but
- * out of range (negative, fractional, huge, not a number): the usage is
- * rejected whole, has_usage stays 0 and bad_usage is set.  Both absent:
- * nothing is set.  ct may be absent (NULL) when completion_optional.
- */
-void dss_teacher_set_usage(struct dss_teacher_result *res, const cJSON *pt,
-    const cJSON *ct, int completion_optional);
-/*
- * Parses a response body as a JSON object for a provider's parse.
- * Returns the object (the caller deletes it) or NULL with err set and
- * its kind: DSS_ERR_TOO_DEEP (nested deeper than cJSON parses),
- * DSS_ERR_NOMEM, DSS_ERR_PARSE (not JSON, or not an object).
- */
-cJSON *dss_teacher_parse_body(const char *body, size_t len,
-    struct dss_err *err);
-/*
- * Makes cJSON count its failed allocations (once per process; harmless
- * to call again), so that a parse that failed for want of memory can be
- * told from one of bad JSON.
- */
-void dss_teacher_json_hooks(void);
-/* Failed cJSON allocations so far (0 unless the hooks are installed). */
-unsigned long dss_teacher_json_nomem(void);
-/* Parses an OpenAI chat or text completion body already parsed. */
-int dss_teacher_openai_parse_json(const cJSON *j,
-    struct dss_teacher_result *res, struct dss_err *err);
-/* Opens the replay file named by t->model; used by dss_teacher_open. */
-int dss_teacher_replay_load(struct dss_teacher *t, struct dss_err *err);
 
 #endif

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Anthropic Messages API teacher: system messages go to "system",
- * max_tokens is always sent (1024 unless given), one sample per request.
+ * max_tokens is always sent (its default_max_tokens unless given), one sample per request.
  * stop_reason is mapped onto the OpenAI names: max_tokens -> length,
  * end_turn and stop_sequence -> stop.
  */
 #include <string.h>
 
-#include "teacher.h"
+#include "teacher_impl.h"
 
 static int
 request(const struct dss_teacher *t, const cJSON *input,
@@ -23,7 +23,8 @@ request(const struct dss_teacher *t, const cJSON *input,
 		return dss_err_set(err, "out of memory");
 	cJSON_AddStringToObject(b, "model", t->model);
 	cJSON_AddNumberToObject(b, "max_tokens",
-	    (double)(p->max_tokens > 0 ? p->max_tokens : 1024));
+	    (double)(p->max_tokens > 0 ? p->max_tokens :
+	    t->ops->default_max_tokens));
 	msgs = cJSON_CreateArray();
 	cJSON_ArrayForEach(m, input) {
 		const char *role = dss_json_str_opt(m, "role");
@@ -114,6 +115,11 @@ out:
 }
 
 const struct dss_teacher_ops dss_teacher_anthropic = {
-	"anthropic", "ANTHROPIC_API_KEY", "https://api.anthropic.com", 0, 1,
-	request, parse, NULL, NULL,
+	.provider = "anthropic",
+	.key_env = "ANTHROPIC_API_KEY",
+	.default_base = "https://api.anthropic.com",
+	.chat = 1,
+	.default_max_tokens = 1024,	/* the API requires max_tokens */
+	.request = request,
+	.parse = parse,
 };

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "teacher.h"
+#include "teacher_impl.h"
 
 static cJSON *
 parts(const char *text)
@@ -151,6 +151,11 @@ out:
 }
 
 const struct dss_teacher_ops dss_teacher_gemini = {
-	"gemini", "GEMINI_API_KEY", "https://generativelanguage.googleapis.com",
-	1, 1, request, parse, NULL, NULL,
+	.provider = "gemini",
+	.key_env = "GEMINI_API_KEY",
+	.default_base = "https://generativelanguage.googleapis.com",
+	.multi_sample = 1,
+	.chat = 1,
+	.request = request,
+	.parse = parse,
 };

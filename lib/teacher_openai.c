@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "teacher.h"
+#include "teacher_impl.h"
 
 static cJSON *
 common_body(const struct dss_teacher *t, const struct dss_teacher_params *p,
@@ -85,67 +85,6 @@ text_request(const struct dss_teacher *t, const cJSON *input,
 }
 
 static int
-cmp_index(const void *a, const void *b)
-{
-	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-	const cJSON *i = cJSON_GetObjectItemCaseSensitive(x, "index");
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(y, "index");
-	double u = cJSON_IsNumber(i) ? i->valuedouble : 0;
-	double v = cJSON_IsNumber(j) ? j->valuedouble : 0;
-
-	return (u > v) - (u < v);
-}
-
-/*
- * Parses an OpenAI chat or text completion body (also the "body" of an
- * OpenAI Batch output line).  Choices are put in "index" order; the text
- * is message.content or text, whichever is present.
- */
-int
-dss_teacher_openai_parse_json(const cJSON *j, struct dss_teacher_result *res,
-    struct dss_err *err)
-{
-	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(j, "choices");
-	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(j, "usage");
-	const cJSON *c, **v;
-	int i, n;
-
-	if (!cJSON_IsArray(choices) || (n = cJSON_GetArraySize(choices)) == 0)
-		return dss_err_set(err, "response has no 'choices'");
-	if ((v = malloc(n * sizeof(*v))) == NULL)
-		return dss_err_set(err, "out of memory");
-	i = 0;
-	cJSON_ArrayForEach(c, choices)
-		v[i++] = c;
-	qsort(v, n, sizeof(*v), cmp_index);
-	for (i = 0; i < n; i++) {
-		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(v[i], "message");
-		const cJSON *text = cJSON_GetObjectItemCaseSensitive(msg, "content");
-		const char *fr = dss_json_str_opt(v[i], "finish_reason");
-
-		if (msg == NULL)
-			text = cJSON_GetObjectItemCaseSensitive(v[i], "text");
-		if (!cJSON_IsObject(v[i]) || (!cJSON_IsString(text) && !cJSON_IsNull(text))) {
-			free((void *)v);
-			return dss_err_set(err, "response choice %d has no text", i);
-		}
-		if (dss_teacher_add_choice(res, cJSON_IsString(text) ?
-		    text->valuestring : "", fr) < 0) {
-			free((void *)v);
-			return dss_err_set(err, "out of memory");
-		}
-	}
-	free((void *)v);
-	if (cJSON_IsObject(usage)) {
-		const cJSON *pt = cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens");
-		const cJSON *ct = cJSON_GetObjectItemCaseSensitive(usage, "completion_tokens");
-
-		dss_teacher_set_usage(res, pt, ct, 0);
-	}
-	return 0;
-}
-
-static int
 parse(const struct dss_teacher *t, const char *body, size_t len,
     struct dss_teacher_result *res, struct dss_err *err)
 {
@@ -160,11 +99,20 @@ parse(const struct dss_teacher *t, const char *body, size_t len,
 }
 
 const struct dss_teacher_ops dss_teacher_openai = {
-	"openai", "OPENAI_API_KEY", "https://api.openai.com/v1", 1, 1,
-	chat_request, parse, NULL, NULL,
+	.provider = "openai",
+	.key_env = "OPENAI_API_KEY",
+	.default_base = "https://api.openai.com/v1",
+	.multi_sample = 1,
+	.chat = 1,
+	.request = chat_request,
+	.parse = parse,
 };
 
 const struct dss_teacher_ops dss_teacher_openai_completions = {
-	"openai-completions", "OPENAI_API_KEY", "https://api.openai.com/v1", 1, 0,
-	text_request, parse, NULL, NULL,
+	.provider = "openai-completions",
+	.key_env = "OPENAI_API_KEY",
+	.default_base = "https://api.openai.com/v1",
+	.multi_sample = 1,
+	.request = text_request,
+	.parse = parse,
 };

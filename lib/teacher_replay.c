@@ -14,8 +14,7 @@
 #include <string.h>
 
 #include "jsonl.h"
-#include "teacher.h"
-
+#include "teacher_impl.h"
 
 struct entry {
 	char *key;		/* "ID#SAMPLE"; NULL for an empty slot */
@@ -208,8 +207,8 @@ replay_close(struct dss_teacher *t)
 	t->priv = NULL;
 }
 
-int
-dss_teacher_replay_load(struct dss_teacher *t, struct dss_err *err)
+static int
+replay_open(struct dss_teacher *t, struct dss_err *err)
 {
 	struct dss_lines l = DSS_LINES_INIT(NULL, t->model);
 	struct table *tb;
@@ -279,5 +278,8 @@ answer(const struct dss_teacher *t, const cJSON *record, int sample,
 }
 
 const struct dss_teacher_ops dss_teacher_replay = {
-	"replay", NULL, NULL, 0, 0, NULL, NULL, answer, replay_close,
+	.provider = "replay",
+	.open = replay_open,
+	.answer = answer,
+	.close = replay_close,
 };

@@ -610,167 +610,175 @@ load_prices(const char *path, const struct dss_teacher *t, double *in,
 	return found;
 }
 
-int
-main(int argc, char **argv)
+/* The exit status for an error from lib/: 2 for a usage error, else 1. */
+static int
+err_status(const struct dss_err *err)
 {
-	static const struct option longopts[] = {
-		{ "base-url", required_argument, NULL, 'b' },
-		{ "batch", no_argument, NULL, 'B' },
-		{ "batch-size", required_argument, NULL, 'Z' },
-		{ "cacert", required_argument, NULL, 'A' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "dry-run", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "key-env", required_argument, NULL, 'k' },
-		{ "lease", required_argument, NULL, 'L' },
-		{ "max-cost", required_argument, NULL, 'C' },
-		{ "max-requests", required_argument, NULL, 'R' },
-		{ "max-tokens", required_argument, NULL, 'm' },
-		{ "max-wait", required_argument, NULL, 'W' },
-		{ "poll", required_argument, NULL, 'O' },
-		{ "price", required_argument, NULL, 'p' },
-		{ "prices", required_argument, NULL, 'P' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "retries", required_argument, NULL, 'r' },
-		{ "rpm", required_argument, NULL, 'x' },
-		{ "samples", required_argument, NULL, 'n' },
-		{ "shard", required_argument, NULL, 's' },
-		{ "stop", required_argument, NULL, 'S' },
-		{ "summary", required_argument, NULL, 'M' },
-		{ "teacher", required_argument, NULL, 't' },
-		{ "temperature", required_argument, NULL, 'T' },
-		{ "timeout", required_argument, NULL, 'o' },
-		{ "tpm", required_argument, NULL, 'y' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "wait", no_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct dss_teach_opts o;
-	struct dss_teach_stats st;
-	struct dss_teacher teacher;
-	struct dss_err err = DSS_ERR_INIT;
-	struct display d = { 0, 0, 0, 0 };
-	const char *dbpath = NULL, *spec = NULL, *base = NULL, *key_env = NULL;
-	const char *prices = NULL, *summary = NULL;
-	char **stops = NULL, recovery[4200];
-	sqlite3 *db;
-	int c, status = 0, failed = 0, batch = 0, dry = 0, json = 0, rc;
-	int wait_set = 0, poll_set = 0, size_set = 0;
-	unsigned long imported = 0;
+	return err->kind == DSS_ERR_USAGE ? 2 : 1;
+}
 
-	tool_init("dss-teach");
-	dss_teach_opts_init(&o);
+static const struct option longopts[] = {
+	{ "base-url", required_argument, NULL, 'b' },
+	{ "batch", no_argument, NULL, 'B' },
+	{ "batch-size", required_argument, NULL, 'Z' },
+	{ "cacert", required_argument, NULL, 'A' },
+	{ "concurrency", required_argument, NULL, 'c' },
+	{ "db", required_argument, NULL, 'd' },
+	{ "dry-run", no_argument, NULL, 'D' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "key-env", required_argument, NULL, 'k' },
+	{ "lease", required_argument, NULL, 'L' },
+	{ "max-cost", required_argument, NULL, 'C' },
+	{ "max-requests", required_argument, NULL, 'R' },
+	{ "max-tokens", required_argument, NULL, 'm' },
+	{ "max-wait", required_argument, NULL, 'W' },
+	{ "poll", required_argument, NULL, 'O' },
+	{ "price", required_argument, NULL, 'p' },
+	{ "prices", required_argument, NULL, 'P' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "retries", required_argument, NULL, 'r' },
+	{ "rpm", required_argument, NULL, 'x' },
+	{ "samples", required_argument, NULL, 'n' },
+	{ "shard", required_argument, NULL, 's' },
+	{ "stop", required_argument, NULL, 'S' },
+	{ "summary", required_argument, NULL, 'M' },
+	{ "teacher", required_argument, NULL, 't' },
+	{ "temperature", required_argument, NULL, 'T' },
+	{ "timeout", required_argument, NULL, 'o' },
+	{ "tpm", required_argument, NULL, 'y' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "wait", no_argument, NULL, 'w' },
+	{ NULL, 0, NULL, 0 },
+};
+/* The command line, as parsed. */
+struct cli {
+	const char *dbpath, *spec, *base, *key_env, *prices, *summary;
+	char **stops;		/* the --stop values; the array is ours */
+	int batch, dry, json;
+	int wait_set, poll_set, size_set;
+};
+
+/*
+ * The options that set a number in o (their ranges are usage errors).
+ * Returns 0 when c is not one of them.
+ */
+static int
+number_option(int c, const char *arg, struct dss_teach_opts *o)
+{
+	switch (c) {
+	case 'c':
+		o->concurrency = (int)opt_ulong("concurrency", arg, 1,
+		    MAX_CONCURRENCY);
+		break;
+	case 'C':
+		o->max_cost = opt_num("max-cost", arg, 0, MAX_USD);
+		break;
+	case 'L':
+		o->lease = opt_num("lease", arg, 1, MAX_SECONDS);
+		break;
+	case 'm':
+		o->params.max_tokens = (long)opt_ulong("max-tokens", arg, 1,
+		    MAX_TOKENS);
+		break;
+	case 'W':
+		o->max_wait = opt_num("max-wait", arg, 0, MAX_SECONDS);
+		break;
+	case 'n':
+		o->params.samples = (int)opt_ulong("samples", arg, 1, MAX_SAMPLES);
+		break;
+	case 'o':
+		o->timeout_ms = (long)(opt_num("timeout", arg, 0.001,
+		    MAX_SECONDS) * 1000 + 0.5);
+		break;
+	case 'r':
+		o->retries = (int)opt_ulong("retries", arg, 0, MAX_RETRIES);
+		break;
+	case 'R':
+		o->max_requests = (long)opt_ulong("max-requests", arg, 0, LONG_MAX);
+		break;
+	case 'T':
+		o->params.temperature = opt_num("temperature", arg, 0,
+		    MAX_TEMPERATURE);
+		break;
+	case 'x':
+		o->rpm = opt_num("rpm", arg, MIN_RPM, MAX_RATE);
+		break;
+	case 'y':
+		o->tpm = opt_num("tpm", arg, 1, MAX_RATE);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The batch options, --stop, --price and --shard.  0 when c is none of them. */
+static int
+run_option(int c, const char *arg, struct cli *cl, struct dss_teach_opts *o)
+{
+	switch (c) {
+	case 'B':
+		cl->batch = 1;
+		break;
+	case 'O':
+		o->poll = opt_num("poll", arg, 0.01, MAX_SECONDS);
+		cl->poll_set = 1;
+		break;
+	case 'w':
+		o->wait = 1;
+		cl->wait_set = 1;
+		break;
+	case 'Z':
+		o->batch_size = (long)opt_ulong("batch-size", arg, 1, MAX_BATCH_SIZE);
+		cl->size_set = 1;
+		break;
+	case 'p':
+		parse_price(arg, o);
+		break;
+	case 's':
+		opt_shard(arg, &o->shard_i, &o->shard_n);
+		break;
+	case 'S':
+		if ((cl->stops = realloc(cl->stops, (o->params.nstop + 1) *
+		    sizeof(*cl->stops))) == NULL)
+			die("out of memory");
+		cl->stops[o->params.nstop++] = (char *)arg;
+		o->params.stop = cl->stops;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* Parses the command line into cl, o and d; a usage error exits 2. */
+static void
+parse_args(int argc, char **argv, struct cli *cl, struct dss_teach_opts *o,
+    struct display *d)
+{
+	int c;
+
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (number_option(c, optarg, o) || run_option(c, optarg, cl, o))
+			continue;
 		switch (c) {
-		case 'A':
-			o.cacert = optarg;
-			break;
-		case 'b':
-			base = optarg;
-			break;
-		case 'B':
-			batch = 1;
-			break;
-		case 'D':
-			dry = 1;
-			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'O':
-			o.poll = opt_num("poll", optarg, 0.01, MAX_SECONDS);
-			poll_set = 1;
-			break;
-		case 'w':
-			o.wait = 1;
-			wait_set = 1;
-			break;
-		case 'Z':
-			o.batch_size = (long)opt_ulong("batch-size", optarg, 1,
-			    MAX_BATCH_SIZE);
-			size_set = 1;
-			break;
-		case 'c':
-			o.concurrency = (int)opt_ulong("concurrency", optarg, 1,
-			    MAX_CONCURRENCY);
-			break;
-		case 'C':
-			o.max_cost = opt_num("max-cost", optarg, 0, MAX_USD);
-			break;
-		case 'd':
-			dbpath = optarg;
-			break;
+		case 'A': o->cacert = optarg; break;
+		case 'b': cl->base = optarg; break;
+		case 'd': cl->dbpath = optarg; break;
+		case 'D': cl->dry = 1; break;
+		case 'J': cl->json = 1; break;
+		case 'k': cl->key_env = optarg; break;
+		case 'M': cl->summary = optarg; break;
+		case 'P': cl->prices = optarg; break;
+		case 'q': d->quiet = 1; break;
+		case 't': cl->spec = optarg; break;
 		case 'h':
 			fputs(usage_line, stdout);
 			fputs(help_text, stdout);
-			return tool_fshut(stdout, "stdout");
-		case 'k':
-			key_env = optarg;
-			break;
-		case 'L':
-			o.lease = opt_num("lease", optarg, 1, MAX_SECONDS);
-			break;
-		case 'M':
-			summary = optarg;
-			break;
-		case 'm':
-			o.params.max_tokens = (long)opt_ulong("max-tokens", optarg, 1,
-			    MAX_TOKENS);
-			break;
-		case 'W':
-			o.max_wait = opt_num("max-wait", optarg, 0, MAX_SECONDS);
-			break;
-		case 'n':
-			o.params.samples = (int)opt_ulong("samples", optarg, 1,
-			    MAX_SAMPLES);
-			break;
-		case 'o':
-			o.timeout_ms = (long)(opt_num("timeout", optarg, 0.001,
-			    MAX_SECONDS) * 1000 + 0.5);
-			break;
-		case 'p':
-			parse_price(optarg, &o);
-			break;
-		case 'P':
-			prices = optarg;
-			break;
-		case 'q':
-			d.quiet = 1;
-			break;
-		case 'r':
-			o.retries = (int)opt_ulong("retries", optarg, 0, MAX_RETRIES);
-			break;
-		case 'R':
-			o.max_requests = (long)opt_ulong("max-requests", optarg, 0,
-			    LONG_MAX);
-			break;
-		case 's':
-			opt_shard(optarg, &o.shard_i, &o.shard_n);
-			break;
-		case 'S':
-			if ((stops = realloc(stops, (o.params.nstop + 1) *
-			    sizeof(*stops))) == NULL)
-				die("out of memory");
-			stops[o.params.nstop++] = optarg;
-			o.params.stop = stops;
-			break;
-		case 't':
-			spec = optarg;
-			break;
-		case 'T':
-			o.params.temperature = opt_num("temperature", optarg, 0,
-			    MAX_TEMPERATURE);
-			break;
+			exit(tool_fshut(stdout, "stdout"));
 		case 'V':
 			tool_version();
-		case 'x':
-			o.rpm = opt_num("rpm", optarg, MIN_RPM, MAX_RATE);
-			break;
-		case 'y':
-			o.tpm = opt_num("tpm", optarg, 1, MAX_RATE);
-			break;
 		default:
 			usage();
 		}
@@ -779,158 +787,246 @@ main(int argc, char **argv)
 		warnx("unexpected argument '%s'", argv[optind]);
 		usage();
 	}
-	if (dbpath == NULL) {
+}
+
+/* The checks between options; a failure is a usage error. */
+static void
+check_args(const struct cli *cl)
+{
+	if (cl->dbpath == NULL) {
 		warnx("option '--db' is required");
 		usage();
 	}
-	if (spec == NULL) {
+	if (cl->spec == NULL) {
 		warnx("option '--teacher' is required");
 		usage();
 	}
-	if (!batch && (wait_set || poll_set || size_set)) {
-		warnx("option '--%s' needs --batch", wait_set ? "wait" : poll_set ?
-		    "poll" : "batch-size");
+	if (!cl->batch && (cl->wait_set || cl->poll_set || cl->size_set)) {
+		warnx("option '--%s' needs --batch", cl->wait_set ? "wait" :
+		    cl->poll_set ? "poll" : "batch-size");
 		usage();
 	}
-	if (json && !dry) {
+	if (cl->json && !cl->dry) {
 		warnx("option '--json' needs --dry-run");
 		usage();
 	}
+}
+
+/*
+ * Opens the teacher and checks what depends on it (prices, the batch
+ * API, --max-cost, --cacert).  Exits 2 on a usage error; returns 0, or 1
+ * (the teacher closed) on a runtime error.
+ */
+static int
+open_teacher(const struct cli *cl, struct dss_teach_opts *o,
+    struct dss_teacher *t)
+{
+	struct dss_err err = DSS_ERR_INIT;
+
 	/*
 	 * A dry run sends nothing, so it needs no key: the teacher is opened
 	 * on a loopback URL (request keys never include the URL or the key).
 	 */
-	if (dss_teacher_open(&teacher, spec, dry ? "http://127.0.0.1" : base,
-	    key_env, &err) < 0) {
+	if (dss_teacher_open(t, cl->spec, cl->dry ? "http://127.0.0.1" : cl->base,
+	    cl->key_env, &err) < 0) {
 		warn_err(&err);
-		if (err.code == 2)
+		if (err_status(&err) == 2)
 			usage();
 		return 1;
 	}
-	if (prices != NULL && !o.has_price)
-		o.has_price = load_prices(prices, &teacher, &o.price_in, &o.price_out,
-		    &o.batch_in, &o.batch_out);
-	if (o.has_price && o.batch_in < 0) {
+	if (cl->prices != NULL && !o->has_price)
+		o->has_price = load_prices(cl->prices, t, &o->price_in,
+		    &o->price_out, &o->batch_in, &o->batch_out);
+	if (o->has_price && o->batch_in < 0) {
 		/* the documented default: batch APIs cost half */
-		o.batch_in = o.price_in / 2;
-		o.batch_out = o.price_out / 2;
+		o->batch_in = o->price_in / 2;
+		o->batch_out = o->price_out / 2;
 	}
-	if ((batch || dry) && !dss_teach_batch_supported(&teacher)) {
-		warnx("teacher '%s' has no batch API%s", teacher.spec, batch ? "" :
+	if ((cl->batch || cl->dry) && !dss_teach_batch_supported(t)) {
+		warnx("teacher '%s' has no batch API%s", t->spec, cl->batch ? "" :
 		    " (--dry-run prices it anyway)");
-		if (batch) {
-			dss_teacher_close(&teacher);
+		if (cl->batch) {
+			dss_teacher_close(t);
 			usage();
 		}
 	}
-	if (o.max_cost >= 0 && !o.has_price) {
+	if (o->max_cost >= 0 && !o->has_price) {
 		warnx("option '--max-cost' needs a price for '%s': give --price "
-		    "IN,OUT or --prices FILE", teacher.model);
-		dss_teacher_close(&teacher);
+		    "IN,OUT or --prices FILE", t->model);
+		dss_teacher_close(t);
 		usage();
 	}
-	priced = o.has_price;
-	if (o.cacert != NULL && access(o.cacert, R_OK) < 0) {
-		warnx("cannot read '%s': %s", o.cacert, strerror(errno));
-		dss_teacher_close(&teacher);
+	if (o->cacert != NULL && access(o->cacert, R_OK) < 0) {
+		warnx("cannot read '%s': %s", o->cacert, strerror(errno));
+		dss_teacher_close(t);
 		return 1;
 	}
-	o.teacher = &teacher;
-	d.tty = tool_stderr_tty();
-	d.quiet |= dry;
-	o.report = on_report;
-	o.progress = batch ? on_batch_progress : on_progress;
-	o.arg = &d;
-	if (dry) {
-		status = dry_run(dbpath, &o, json);
-		dss_teacher_close(&teacher);
-		free(stops);
-		return status;
+	return 0;
+}
+
+/*
+ * Imports the answers a failed database could not take, first, and sets
+ * o->recovery.  Returns 0, or -1 with the problem reported.
+ */
+static int
+recover(sqlite3 *db, const char *dbpath, char *recovery, size_t size,
+    struct dss_teach_opts *o)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	unsigned long imported = 0;
+
+	if (dss_teach_recovery_path(dbpath, recovery, size) < 0)
+		return 0;
+	o->recovery = recovery;
+	if (dss_teach_recover(db, recovery, &imported, &err) < 0) {
+		warn_err(&err);
+		return -1;
 	}
-	if ((db = dss_db_open(dbpath, DSS_DB_CREATE, &err)) == NULL) {
-		dss_teacher_close(&teacher);
-		die_err(&err);
+	if (imported > 0)
+		warnx("imported %lu answer%s from '%s' into the cache",
+		    imported, imported == 1 ? "" : "s", recovery);
+	return 0;
+}
+
+/* Says why a finished run left work undone; returns its exit status. */
+static int
+report_stops(const struct dss_teach_stats *st, const struct dss_teach_opts *o,
+    int batch)
+{
+	if (st->budget_stop == 1 && batch)
+		warnx("budget reached: the batches' cost bound is $%.4f of "
+		    "--max-cost %g; %lu prompts not finished", st->spent,
+		    o->max_cost, st->unfinished);
+	else if (st->budget_stop == 1)
+		warnx("budget reached: spent $%.4f of --max-cost %g; %lu "
+		    "prompts not finished", st->spent, o->max_cost, st->unfinished);
+	else if (batch && st->unfinished > 0)
+		warnx("%lu prompt%s not finished: their requests failed in "
+		    "batches", st->unfinished, st->unfinished == 1 ? "" : "s");
+	else if (st->budget_stop == 2)
+		warnx("budget reached: %lu requests of --max-requests %ld; "
+		    "%lu prompts not finished", st->requests, o->max_requests,
+		    st->unfinished);
+	if (st->stop_reason[0] != '\0')
+		warnx("stopped: %s; %lu prompts not finished", st->stop_reason,
+		    st->unfinished);
+	if (st->bad_usage > 0)
+		warnx("%lu answer%s reported token usage out of range; their "
+		    "usage was ignored", st->bad_usage, st->bad_usage == 1 ? "" : "s");
+	if (st->failed > 0)
+		warnx("%lu prompt%s failed", st->failed, st->failed == 1 ? "" : "s");
+	if (st->bad > 0)
+		warnx("%lu record%s skipped", st->bad, st->bad == 1 ? "" : "s");
+	if (st->repaired > 0)
+		warnx("%lu response%s held text that is not valid UTF-8 "
+		    "(or \\u0000, or a lone surrogate): replaced with U+FFFD",
+		    st->repaired, st->repaired == 1 ? "" : "s");
+	return st->budget_stop || st->stop_reason[0] || st->failed || st->bad ||
+	    st->unfinished ? 1 : 0;
+}
+
+/* Reports a run that returned rc; returns the exit status. */
+static int
+report_run(int rc, const struct dss_teach_stats *st,
+    const struct dss_teach_opts *o, const struct cli *cl,
+    const struct display *d, const struct dss_err *err)
+{
+	if (rc < 0) {
+		warn_err(err);
+		return err_status(err);
 	}
-	/* answers a failed database could not take, first */
-	if (dss_teach_recovery_path(dbpath, recovery, sizeof(recovery)) == 0) {
-		o.recovery = recovery;
-		if (dss_teach_recover(db, recovery, &imported, &err) < 0) {
-			warn_err(&err);
-			dss_db_close(db);
-			dss_teacher_close(&teacher);
-			return 1;
-		}
-		if (imported > 0)
-			warnx("imported %lu answer%s from '%s' into the cache",
-			    imported, imported == 1 ? "" : "s", recovery);
+	if (rc == 1) {
+		warnx("%lu batch%s in flight (%lu requests); run the same command "
+		    "again to collect them", st->batch_live, st->batch_live == 1 ?
+		    "" : "es", st->batch_requests);
+		return EXIT_IN_FLIGHT;
 	}
-	o.total = o.shard_n > 1 ? 0 : count_lines(stdin);
+	if (cl->batch && (st->batch_failed > 0 || st->batch_expired > 0 ||
+	    st->batch_errored > 0))
+		warnx("batch results: %lu errored, %lu expired or cancelled, "
+		    "%lu resubmitted, %lu failed for good", st->batch_errored,
+		    st->batch_expired, st->batch_retried, st->batch_failed);
+	if (!d->quiet)
+		print_groups(st, priced);
+	return report_stops(st, o, cl->batch);
+}
+
+/* Teaches the prompts on stdin into db; returns the exit status. */
+static int
+teach(sqlite3 *db, const struct cli *cl, struct dss_teach_opts *o,
+    const struct display *d)
+{
+	struct dss_teach_stats st;
+	struct dss_err err = DSS_ERR_INIT;
+	int rc, status;
+
+	o->total = o->shard_n > 1 ? 0 : count_lines(stdin);
 	/*
 	 * A batch run is safe to kill at any point (its state is in the
 	 * database); a synchronous one finishes the answers in flight first.
 	 */
-	if (!batch) {
-		o.stop = &got_signal;
+	if (!cl->batch) {
+		o->stop = &got_signal;
 		tool_catch_signals(on_signal);
 	}
-	rc = batch ? dss_teach_batch(db, &o, stdin, "stdin", stdout, &st, &err) :
-	    dss_teach_run(db, &o, stdin, "stdin", stdout, &st, &err);
-	if (rc < 0) {
-		warn_err(&err);
-		status = failed = 1;
-	} else if (rc == 1) {
-		warnx("%lu batch%s in flight (%lu requests); run the same command "
-		    "again to collect them", st.batch_live, st.batch_live == 1 ? "" :
-		    "es", st.batch_requests);
-		status = EXIT_IN_FLIGHT;
-	} else {
-		if (batch && (st.batch_failed > 0 || st.batch_expired > 0 ||
-		    st.batch_errored > 0))
-			warnx("batch results: %lu errored, %lu expired or cancelled, "
-			    "%lu resubmitted, %lu failed for good", st.batch_errored,
-			    st.batch_expired, st.batch_retried, st.batch_failed);
-		if (!d.quiet)
-			print_groups(&st, priced);
-		if (st.budget_stop == 1 && batch)
-			warnx("budget reached: the batches' cost bound is $%.4f of "
-			    "--max-cost %g; %lu prompts not finished", st.spent,
-			    o.max_cost, st.unfinished);
-		else if (st.budget_stop == 1)
-			warnx("budget reached: spent $%.4f of --max-cost %g; %lu "
-			    "prompts not finished", st.spent, o.max_cost, st.unfinished);
-		else if (batch && st.unfinished > 0)
-			warnx("%lu prompt%s not finished: their requests failed in "
-			    "batches", st.unfinished, st.unfinished == 1 ? "" : "s");
-		else if (st.budget_stop == 2)
-			warnx("budget reached: %lu requests of --max-requests %ld; "
-			    "%lu prompts not finished", st.requests, o.max_requests,
-			    st.unfinished);
-		if (st.stop_reason[0] != '\0')
-			warnx("stopped: %s; %lu prompts not finished", st.stop_reason,
-			    st.unfinished);
-		if (st.bad_usage > 0)
-			warnx("%lu answer%s reported token usage out of range; their "
-			    "usage was ignored", st.bad_usage, st.bad_usage == 1 ? "" : "s");
-		if (st.failed > 0)
-			warnx("%lu prompt%s failed", st.failed, st.failed == 1 ? "" : "s");
-		if (st.bad > 0)
-			warnx("%lu record%s skipped", st.bad, st.bad == 1 ? "" : "s");
-		if (st.repaired > 0)
-			warnx("%lu response%s held text that is not valid UTF-8 "
-			    "(or \\u0000, or a lone surrogate): replaced with U+FFFD",
-			    st.repaired, st.repaired == 1 ? "" : "s");
-		if (st.budget_stop || st.stop_reason[0] || st.failed || st.bad ||
-		    st.unfinished)
-			status = 1;
-	}
-	if (summary != NULL && write_summary(summary, &st, priced, status))
+	rc = cl->batch ? dss_teach_batch(db, o, stdin, "stdin", stdout, &st, &err) :
+	    dss_teach_run(db, o, stdin, "stdin", stdout, &st, &err);
+	status = report_run(rc, &st, o, cl, d, &err);
+	if (cl->summary != NULL && write_summary(cl->summary, &st, priced, status))
 		status = 1;
 	dss_teach_stats_free(&st);
+	return rc < 0 ? -status : status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli cl = { 0 };
+	struct dss_teach_opts o;
+	struct dss_teacher teacher;
+	struct dss_err err = DSS_ERR_INIT;
+	struct display d = { 0, 0, 0, 0 };
+	char recovery[4200];
+	sqlite3 *db;
+	int status;
+
+	tool_init("dss-teach");
+	dss_teach_opts_init(&o);
+	parse_args(argc, argv, &cl, &o, &d);
+	check_args(&cl);
+	if (open_teacher(&cl, &o, &teacher) != 0)
+		return 1;
+	priced = o.has_price;
+	o.teacher = &teacher;
+	d.tty = tool_stderr_tty();
+	d.quiet |= cl.dry;
+	o.report = on_report;
+	o.progress = cl.batch ? on_batch_progress : on_progress;
+	o.arg = &d;
+	if (cl.dry) {
+		status = dry_run(cl.dbpath, &o, cl.json);
+		dss_teacher_close(&teacher);
+		free(cl.stops);
+		return status;
+	}
+	if ((db = dss_db_open(cl.dbpath, DSS_DB_CREATE, &err)) == NULL) {
+		dss_teacher_close(&teacher);
+		die_err(&err);
+	}
+	if (recover(db, cl.dbpath, recovery, sizeof(recovery), &o) < 0) {
+		dss_db_close(db);
+		dss_teacher_close(&teacher);
+		return 1;
+	}
+	status = teach(db, &cl, &o, &d);
 	dss_db_close(db);
 	dss_teacher_close(&teacher);
-	free(stops);
-	if (tool_fshut_after(stdout, "stdout", failed))
+	free(cl.stops);
+	/* a failed run (status < 0) has told why; stdout's state is checked too */
+	if (tool_fshut_after(stdout, "stdout", status < 0))
 		status = 1;
+	else if (status < 0)
+		status = -status;
 	if (got_signal)
 		tool_die_of(got_signal);
 	return status;

@@ -29,7 +29,7 @@ ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-static int
+static int __attribute__((unused))
 is_str(const char *got, const char *want, const char *name)
 {
 	int c = (got == NULL && want == NULL) ||
@@ -41,7 +41,7 @@ is_str(const char *got, const char *want, const char *name)
 	return c;
 }
 
-static int
+static int __attribute__((unused))
 is_int(long long got, long long want, const char *name)
 {
 	if (!ok(got == want, "%s", name)) {

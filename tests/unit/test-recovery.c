@@ -15,6 +15,7 @@
 #include "../../lib/db.h"
 #include "../../lib/teach.h"
 #include "../../lib/teach_impl.h"
+#include "../../lib/teacher_impl.h"
 #include "tap.h"
 
 static char *

@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the teachers and their rate limiting: the request each
- * provider builds and the responses it parses, replay files, the request
- * key (stable, canonical, blind to the API key and base URL), Retry-After
- * and reset-header parsing, token buckets and AIMD on an injected clock,
- * backoff bounds and shards.
+ * Unit tests for the teachers: the request each provider builds and the
+ * responses it parses, replay files, the request key (stable, canonical,
+ * blind to the API key and base URL), key masking and usage figures.
+ * Retry rules are test-retry.c's, rate limits test-ratelimit.c's, shards
+ * test-teach.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/ratelimit.h"
-#include "../../lib/teach.h"
 #include "../../lib/teacher.h"
 #include "tap.h"
 
@@ -354,15 +352,26 @@ test_open(void)
 	ok(dss_teacher_open(&t, "openai:llama", "http://127.0.0.1:8000/v1",
 	    "DSS_TEST_NOKEY", &err) == 0, "open: 127.0.0.1 is loopback");
 	dss_teacher_close(&t);
-	err.code = 0;
-	ok(dss_teacher_open(&t, "nosuch:m", NULL, NULL, &err) < 0 && err.code == 2,
+	err.kind = DSS_ERR_OTHER;
+	ok(dss_teacher_open(&t, "nosuch:m", NULL, NULL, &err) < 0 &&
+	    err.kind == DSS_ERR_USAGE,
 	    "open: an unknown provider is a usage error");
-	err.code = 0;
-	ok(dss_teacher_open(&t, "openai", NULL, NULL, &err) < 0 && err.code == 2,
+	err.kind = DSS_ERR_OTHER;
+	ok(dss_teacher_open(&t, "openai", NULL, NULL, &err) < 0 &&
+	    err.kind == DSS_ERR_USAGE,
 	    "open: a spec without a model is a usage error");
-	err.code = 0;
-	ok(dss_teacher_open(&t, "openai:m", "ftp://x", NULL, &err) < 0 && err.code == 2,
+	err.kind = DSS_ERR_OTHER;
+	ok(dss_teacher_open(&t, "openai:m", "ftp://x", NULL, &err) < 0 &&
+	    err.kind == DSS_ERR_USAGE,
 	    "open: a base URL must be http(s)");
+	err.kind = DSS_ERR_USAGE;
+	ok(dss_teacher_open(&t, "openai:m", "https://example.invalid/v1",
+	    "DSS_TEST_NOKEY", &err) < 0 && err.kind == DSS_ERR_OTHER,
+	    "open: a missing key is not a usage error (kind reset)");
+	err.kind = DSS_ERR_USAGE;
+	ok(dss_teacher_open(&t, "replay:/nonexistent/x", NULL, NULL, &err) < 0 &&
+	    err.kind == DSS_ERR_SYSTEM,
+	    "open: a missing replay file is a system error");
 }
 
 static void
@@ -412,119 +421,6 @@ test_key(void)
 	cJSON_Delete(m1);
 	cJSON_Delete(m2);
 	cJSON_Delete(v);
-}
-
-static void
-test_headers(void)
-{
-	double s = -1;
-	time_t now = 1445412480;	/* Wed, 21 Oct 2015 07:28:00 GMT */
-
-	ok(dss_ratelimit_retry_after("2", now, &s) == 0 && s == 2, "Retry-After: seconds");
-	ok(dss_ratelimit_retry_after(" 1.5 ", now, &s) == 0 && s == 1.5,
-	    "Retry-After: fractional seconds");
-	ok(dss_ratelimit_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now, &s) == 0 &&
-	    s == 30, "Retry-After: an HTTP date 30 s ahead");
-	ok(dss_ratelimit_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now, &s) == 0 &&
-	    s == 0, "Retry-After: a past date means now");
-	ok(dss_ratelimit_retry_after("soon", now, &s) < 0, "Retry-After: garbage rejected");
-	ok(dss_ratelimit_retry_after("-1", now, &s) < 0, "Retry-After: negative rejected");
-	ok(dss_ratelimit_duration("1s", &s) == 0 && s == 1, "duration: 1s");
-	ok(dss_ratelimit_duration("6m0s", &s) == 0 && s == 360, "duration: 6m0s");
-	ok(dss_ratelimit_duration("250ms", &s) == 0 && s == 0.25, "duration: 250ms");
-	ok(dss_ratelimit_duration("1h2m3.5s", &s) == 0 && s == 3723.5, "duration: 1h2m3.5s");
-	ok(dss_ratelimit_duration("20us", &s) == 0 && s > 0.0000199 && s < 0.0000201,
-	    "duration: 20us");
-	ok(dss_ratelimit_duration("", &s) < 0 && dss_ratelimit_duration("5x", &s) < 0 &&
-	    dss_ratelimit_duration("m", &s) < 0, "duration: garbage rejected");
-	ok(dss_ratelimit_rfc3339("2015-10-21T07:28:10Z", now, &s) == 0 && s == 10,
-	    "RFC 3339 reset: 10 s ahead");
-	ok(dss_ratelimit_rfc3339("2015-10-21T09:28:10.5+02:00", now, &s) == 0 &&
-	    s == 10.5, "RFC 3339 reset: fraction and offset");
-	ok(dss_ratelimit_rfc3339("tomorrow", now, &s) < 0, "RFC 3339: garbage rejected");
-}
-
-static void
-test_buckets(void)
-{
-	struct dss_bucket b;
-	struct dss_aimd a;
-	unsigned int seed = 1;
-	double d;
-	int i, okb = 1;
-
-	dss_bucket_init(&b, 60, 100.0);
-	ok(dss_bucket_wait(&b, 1, 100.0) == 0, "bucket: 60 rpm starts with one request");
-	dss_bucket_take(&b, 1, 100.0);
-	ok(dss_bucket_wait(&b, 1, 100.0) == 1.0, "bucket: then waits 1 s");
-	ok(dss_bucket_wait(&b, 1, 100.5) == 0.5, "bucket: half a second later, 0.5 s");
-	ok(dss_bucket_wait(&b, 1, 101.0) == 0, "bucket: refilled after 1 s");
-	dss_bucket_init(&b, 6000, 0);
-	is_int((long long)b.capacity, 100, "bucket: holds one second's worth");
-	dss_bucket_take(&b, 100, 0);
-	ok(dss_bucket_wait(&b, 50, 0.25) == 0.25, "bucket: 6000/min refills 100/s");
-	ok(dss_bucket_wait(&b, 500, 0.25) == 0.75,
-	    "bucket: a request over capacity waits for a full bucket");
-	dss_bucket_take(&b, 500, 1.0);
-	ok(b.level == -400, "bucket: and then goes into debt");
-	dss_bucket_refund(&b, 450, 1.0);
-	ok(b.level == 50, "bucket: refunds an overestimate");
-	dss_bucket_init(&b, 0, 0);
-	dss_bucket_take(&b, 1e9, 0);
-	ok(dss_bucket_wait(&b, 1e9, 0) == 0, "bucket: rate 0 is unlimited");
-
-	dss_aimd_init(&a, 64);
-	is_int(dss_aimd_limit(&a), 64, "aimd: starts at the maximum");
-	dss_aimd_throttled(&a, 10.0);
-	is_int(dss_aimd_limit(&a), 32, "aimd: halves when throttled");
-	dss_aimd_throttled(&a, 10.5);
-	is_int(dss_aimd_limit(&a), 32, "aimd: at most one cut a second");
-	dss_aimd_throttled(&a, 11.5);
-	is_int(dss_aimd_limit(&a), 16, "aimd: cuts again a second later");
-	for (i = 0; i < 16; i++)
-		dss_aimd_success(&a);
-	is_int(dss_aimd_limit(&a), 16, "aimd: a window of successes adds about one");
-	for (i = 0; i < 10000; i++)
-		dss_aimd_success(&a);
-	is_int(dss_aimd_limit(&a), 64, "aimd: grows back to the maximum, no further");
-	for (i = 0; i < 20; i++)
-		dss_aimd_throttled(&a, 20.0 + 2 * i);
-	is_int(dss_aimd_limit(&a), 1, "aimd: never below one");
-
-	for (i = 1; i <= 12; i++) {
-		double base = 0.5 * (i < 8 ? (double)(1 << (i - 1)) : 60);
-
-		if (base > 30)
-			base = 30;
-		d = dss_ratelimit_backoff(i, 0.5, 30, &seed);
-		if (d < base / 2 || d > base)
-			okb = 0;
-	}
-	ok(okb, "backoff: doubles from the base up to the cap, with jitter in [d/2, d]");
-}
-
-static void
-test_shard(void)
-{
-	char id[32];
-	int i, n, count[4] = { 0 }, once = 1;
-
-	for (i = 0; i < 4000; i++) {
-		snprintf(id, sizeof(id), "esnli-train-%06d", i);
-		n = dss_teach_in_shard(id, 0, 4) + dss_teach_in_shard(id, 1, 4) +
-		    dss_teach_in_shard(id, 2, 4) + dss_teach_in_shard(id, 3, 4);
-		if (n != 1)
-			once = 0;
-		count[0] += dss_teach_in_shard(id, 0, 4);
-		count[1] += dss_teach_in_shard(id, 1, 4);
-		count[2] += dss_teach_in_shard(id, 2, 4);
-		count[3] += dss_teach_in_shard(id, 3, 4);
-	}
-	ok(once, "shard: every id in exactly one of 4 shards");
-	ok(count[0] > 850 && count[1] > 850 && count[2] > 850 && count[3] > 850,
-	    "shard: about a quarter each (%d %d %d %d)", count[0], count[1],
-	    count[2], count[3]);
-	ok(dss_teach_in_shard("x", 0, 1), "shard: 0/1 takes everything");
 }
 
 static void
@@ -618,37 +514,17 @@ test_usage(void)
 	cJSON_Delete(j);
 }
 
-static void
-test_wait_cap(void)
-{
-	double s = -1;
-
-	is_int(dss_ratelimit_cap(-1, 300, &s), DSS_WAIT_NONE, "cap: nothing asked");
-	is_int(dss_ratelimit_cap(2, 300, &s), DSS_WAIT_OK, "cap: 2 s under 300");
-	is_int(dss_ratelimit_cap(315360000, 300, &s), DSS_WAIT_OVER_CAP,
-	    "cap: ten years over 300");
-	ok(s == 315360000, "cap: the asked wait is kept for the message");
-	is_int(dss_ratelimit_retry_after_capped("Wed, 21 Oct 2099 07:28:00 GMT",
-	    1700000000, 300, &s), DSS_WAIT_OVER_CAP, "cap: an HTTP date far ahead");
-	is_int(dss_ratelimit_retry_after_capped("soon", 1700000000, 300, &s),
-	    DSS_WAIT_NONE, "cap: an unparsable value asks nothing");
-}
-
 int
 main(void)
 {
 	test_mask();
 	test_loopback();
 	test_usage();
-	test_wait_cap();
 	test_openai();
 	test_anthropic();
 	test_gemini();
 	test_replay();
 	test_open();
 	test_key();
-	test_headers();
-	test_buckets();
-	test_shard();
 	return done();
 }
