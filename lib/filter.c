@@ -93,11 +93,22 @@ static const char *const reason_names[DSS_REJECT_NREASONS] = {
 	"empty_rationale"
 };
 
+static const char *const agree_names[] = { "gold", "majority", "none" };
+
+const char *
+dss_filter_agree_name(int agree)
+{
+	return agree >= 0 && (size_t)agree < sizeof(agree_names) /
+	    sizeof(agree_names[0]) ? agree_names[agree] : NULL;
+}
+
 char *
 dss_filter_name(const struct dss_filter_opts *o, char *out, size_t n)
 {
-	static const char *const modes[] = { "gold", "majority", "none" };
-	const char *mode = (unsigned)o->agree < 3 ? modes[o->agree] : "unknown";
+	const char *mode = dss_filter_agree_name(o->agree);
+
+	if (mode == NULL)
+		mode = "unknown";
 
 	if (o->min_rationale_chars != DSS_FILTER_MIN_RATIONALE)
 		snprintf(out, n, "%s,min-rationale=%zu", mode,
@@ -1083,14 +1094,13 @@ int
 dss_filter_summary_json(const struct dss_filter *f, const char *error,
     struct dss_buf *out)
 {
-	static const char *const modes[] = { "gold", "majority", "none" };
 	const struct dss_filter_counts *c = &f->total;
 	unsigned long rej = dss_filter_counts_rejected(c);
 	int r, bad;
 
 	bad = dss_buf_addf(out, "{\"agree\":\"%s\",\"read\":%lu,\"kept\":%lu,"
 	    "\"rejected\":%lu,\"undecided\":%lu,\"reasons\":{",
-	    modes[f->o.agree], c->read, c->kept, rej, c->read - c->kept - rej) < 0;
+	    dss_filter_agree_name(f->o.agree), c->read, c->kept, rej, c->read - c->kept - rej) < 0;
 	for (r = 0; r < DSS_REJECT_NREASONS; r++)
 		bad |= dss_buf_addf(out, "%s\"%s\":%lu", r ? "," : "",
 		    reason_names[r], c->rejected[r]) < 0;
