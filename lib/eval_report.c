@@ -15,6 +15,7 @@
 
 #include "eval.h"
 #include "jscan.h"
+#include "jsonw.h"
 #include "svg.h"
 #include "table.h"
 
@@ -327,23 +328,8 @@ out:
 
 /* ---- JSON ---- */
 
-/* Appends "key": and a JSON string, or null. */
-static int
-json_str(struct dss_buf *b, const char *key, const char *v)
-{
-	if (dss_buf_addf(b, ",\"%s\":", key) < 0)
-		return -1;
-	return v ? dss_jscan_quote(b, v, strlen(v)) : dss_buf_adds(b, "null");
-}
-
-/* Appends "key": and a number that reads back as the same double, or null. */
-static int
-json_num(struct dss_buf *b, const char *key, double v)
-{
-	if (dss_buf_addf(b, ",\"%s\":", key) < 0)
-		return -1;
-	return dss_jscan_number(b, v);
-}
+/* ,"key": and a NUL-terminated string, or null. */
+#define STR(b, key, v) DSS_JSONW_STR((b), key, (v), (v) ? strlen(v) : 0)
 
 int
 dss_eval_json(const struct dss_eval *e, struct dss_buf *out,
@@ -354,30 +340,33 @@ dss_eval_json(const struct dss_eval *e, struct dss_buf *out,
 
 	for (i = 0; i < n && !bad; i++) {
 		const struct dss_eval_group *g = G(e, i);
+		size_t start = out->len;
 
-		bad |= dss_buf_adds(out, "{\"dataset\":") < 0 ||
-		    dss_jscan_quote(out, g->dataset, strlen(g->dataset)) < 0 ||
-		    json_str(out, "split", g->split) < 0 ||
-		    json_str(out, "method", g->method) < 0 ||
-		    json_num(out, "fraction", g->fraction) < 0 ||
-		    json_str(out, "size", g->size) < 0 ||
-		    json_str(out, "rule", official ? "official" : "folded") < 0 ||
-		    json_num(out, "n", (double)g->n) < 0 ||
-		    json_num(out, "correct", (double)g->correct) < 0 ||
-		    json_num(out, "accuracy", g->accuracy) < 0;
+		bad |= DSS_JSONW_STR(out, "dataset", g->dataset,
+		    strlen(g->dataset)) < 0 ||
+		    STR(out, "split", g->split) < 0 ||
+		    STR(out, "method", g->method) < 0 ||
+		    DSS_JSONW_NUM(out, "fraction", g->fraction) < 0 ||
+		    STR(out, "size", g->size) < 0 ||
+		    STR(out, "rule", official ? "official" : "folded") < 0 ||
+		    DSS_JSONW_NUM(out, "n", (double)g->n) < 0 ||
+		    DSS_JSONW_NUM(out, "correct", (double)g->correct) < 0 ||
+		    DSS_JSONW_NUM(out, "accuracy", g->accuracy) < 0;
 		if (isnan(g->ci_low))
-			bad |= dss_buf_adds(out, ",\"ci95\":null") < 0;
+			bad |= DSS_JSONW_RAW(out, "ci95", "null", 4) < 0;
 		else
-			bad |= dss_buf_adds(out, ",\"ci95\":[") < 0 ||
+			bad |= DSS_JSONW_KEY(out, "ci95") < 0 ||
+			    dss_buf_addch(out, '[') < 0 ||
 			    dss_jscan_number(out, g->ci_low) < 0 ||
 			    dss_buf_addch(out, ',') < 0 ||
 			    dss_jscan_number(out, g->ci_high) < 0 ||
 			    dss_buf_addch(out, ']') < 0;
-		bad |= json_num(out, "unparsable", (double)g->unparsable) < 0 ||
-		    json_num(out, "official_accuracy", g->official_accuracy) < 0 ||
-		    json_num(out, "folded_accuracy", g->folded_accuracy) < 0 ||
-		    json_num(out, "missing", (double)g->missing) < 0 ||
-		    dss_buf_adds(out, "}\n") < 0;
+		bad |= DSS_JSONW_NUM(out, "unparsable", (double)g->unparsable) < 0 ||
+		    DSS_JSONW_NUM(out, "official_accuracy",
+		    g->official_accuracy) < 0 ||
+		    DSS_JSONW_NUM(out, "folded_accuracy", g->folded_accuracy) < 0 ||
+		    DSS_JSONW_NUM(out, "missing", (double)g->missing) < 0 ||
+		    dss_jsonw_end(out, start) < 0;
 	}
 	if (bad)
 		return dss_err_errno(err, ENOMEM, "report");

@@ -23,6 +23,7 @@
 #include "db.h"
 #include "export_impl.h"
 #include "jscan.h"
+#include "jsonw.h"
 #include "manifest.h"
 
 #define OUT_FLUSH ((size_t)1 << 17)	/* bytes of records written at once */
@@ -644,13 +645,14 @@ flush_out(struct dss_export *x, struct dss_err *err)
 	return 0;
 }
 
-#define LIT(b, s) dss_buf_add_fast((b), (s), sizeof(s) - 1)
-
-/* Ends a record: counts it, and writes the buffer out when it is full. */
+/*
+ * Ends the record begun at start of the buffer (lib/jsonw): counts it,
+ * and writes the buffer out when it is full.
+ */
 static int
-end_record(struct dss_export *x, int r, struct dss_err *err)
+end_record(struct dss_export *x, size_t start, int r, struct dss_err *err)
 {
-	if (r < 0 || LIT(&x->out, "}\n") < 0)
+	if (r < 0 || dss_jsonw_end(&x->out, start) < 0)
 		return dss_export_nomem(err);
 	x->split_counts[x->s].records++;
 	return x->out.len >= OUT_FLUSH ? flush_out(x, err) : 0;
@@ -662,11 +664,10 @@ put_where(struct dss_export *x)
 {
 	struct dss_buf *b = &x->out;
 
-	return LIT(b, ",\"dataset\":") | dss_buf_add_fast(b, x->qdataset.data,
-	    x->qdataset.len) | LIT(b, ",\"split\":") |
-	    dss_buf_add_fast(b, x->qsplit.data, x->qsplit.len) |
-	    LIT(b, ",\"id\":\"") | dss_buf_add_fast(b, x->e.qid.data,
-	    x->e.qid.len) | LIT(b, "\"");
+	return DSS_JSONW_RAW(b, "dataset", x->qdataset.data, x->qdataset.len) |
+	    DSS_JSONW_RAW(b, "split", x->qsplit.data, x->qsplit.len) |
+	    DSS_JSONW_KEY(b, "id") | dss_jsonw_escaped(b, x->e.qid.data,
+	    x->e.qid.len);
 }
 
 /* The label a record trains on: the gold one, or the teacher's. */
@@ -688,10 +689,18 @@ label_of(struct dss_export *x, const char *teacher_label, size_t tlen,
 static int
 put_str(struct dss_buf *b, const char *s, size_t n, int escaped)
 {
-	if (escaped)
-		return dss_buf_addch_fast(b, '"') | dss_buf_add_fast(b, s, n) |
-		    dss_buf_addch_fast(b, '"');
-	return dss_jscan_quote(b, s, n);
+	return escaped ? dss_jsonw_escaped(b, s, n) : dss_jscan_quote(b, s, n);
+}
+
+/* ,"key":"PREFIX INPUT", both parts escaped already. */
+static int
+put_input(struct dss_buf *b, const struct dss_buf *pre,
+    const struct dss_buf *input)
+{
+	return DSS_JSONW_LIT(b, ",\"input\":\"") |
+	    dss_buf_add_fast(b, pre->data, pre->len) |
+	    dss_buf_add_fast(b, input->data, input->len) |
+	    dss_buf_addch_fast(b, '"');
 }
 
 static int
@@ -699,17 +708,17 @@ t5_predict(struct dss_export *x, const char *tl, size_t tlen,
     struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
+	size_t start = b->len;
 	const char *label;
 	size_t n;
 	int esc, r;
 
 	label_of(x, tl, tlen, &label, &n, &esc);
-	r = LIT(b, "{\"task\":\"predict\",\"input\":\"") |
-	    dss_buf_add_fast(b, x->qpre[0].data, x->qpre[0].len) |
-	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
-	    LIT(b, "\",\"target\":") | put_str(b, label, n, esc) | put_where(x);
+	r = DSS_JSONW_LIT(b, ",\"task\":\"predict\"") |
+	    put_input(b, &x->qpre[0], &x->e.qinput) |
+	    DSS_JSONW_KEY(b, "target") | put_str(b, label, n, esc) | put_where(x);
 	x->split_counts[x->s].predict++;
-	return end_record(x, r, err);
+	return end_record(x, start, r, err);
 }
 
 static int
@@ -717,15 +726,14 @@ t5_explain(struct dss_export *x, const char *rationale, size_t rlen,
     struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
+	size_t start = b->len;
 	int r;
 
-	r = LIT(b, "{\"task\":\"explain\",\"input\":\"") |
-	    dss_buf_add_fast(b, x->qpre[1].data, x->qpre[1].len) |
-	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
-	    LIT(b, "\",\"target\":") | dss_jscan_quote(b, rationale, rlen) |
-	    put_where(x);
+	r = DSS_JSONW_LIT(b, ",\"task\":\"explain\"") |
+	    put_input(b, &x->qpre[1], &x->e.qinput) |
+	    DSS_JSONW_STR(b, "target", rationale, rlen) | put_where(x);
 	x->split_counts[x->s].explain++;
-	return end_record(x, r, err);
+	return end_record(x, start, r, err);
 }
 
 static int
@@ -733,17 +741,18 @@ pairs_record(struct dss_export *x, const char *rationale, size_t rlen,
     const char *tl, size_t tlen, struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
+	size_t start = b->len;
 	const char *label;
 	size_t n;
 	int esc, r;
 
 	label_of(x, tl, tlen, &label, &n, &esc);
-	r = LIT(b, "{\"input\":\"") | dss_buf_add_fast(b, x->e.qinput.data,
-	    x->e.qinput.len) | LIT(b, "\",\"label\":") |
-	    put_str(b, label, n, esc) | LIT(b, ",\"rationale\":") |
-	    dss_jscan_quote(b, rationale, rlen) | LIT(b, ",\"teacher_label\":") |
-	    dss_jscan_quote(b, tl, tlen) | put_where(x);
-	return end_record(x, r, err);
+	r = DSS_JSONW_KEY(b, "input") | dss_jsonw_escaped(b, x->e.qinput.data,
+	    x->e.qinput.len) | DSS_JSONW_KEY(b, "label") |
+	    put_str(b, label, n, esc) |
+	    DSS_JSONW_STR(b, "rationale", rationale, rlen) |
+	    DSS_JSONW_STR(b, "teacher_label", tl, tlen) | put_where(x);
+	return end_record(x, start, r, err);
 }
 
 static int
@@ -751,15 +760,16 @@ standard_record(struct dss_export *x, const char *tl, size_t tlen,
     struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
+	size_t start = b->len;
 	const char *label;
 	size_t n;
 	int esc, r;
 
 	label_of(x, tl, tlen, &label, &n, &esc);
-	r = LIT(b, "{\"input\":\"") | dss_buf_add_fast(b, x->e.qinput.data,
-	    x->e.qinput.len) | LIT(b, "\",\"label\":") |
+	r = DSS_JSONW_KEY(b, "input") | dss_jsonw_escaped(b, x->e.qinput.data,
+	    x->e.qinput.len) | DSS_JSONW_KEY(b, "label") |
 	    put_str(b, label, n, esc) | put_where(x);
-	return end_record(x, r, err);
+	return end_record(x, start, r, err);
 }
 
 /*
@@ -864,6 +874,7 @@ chat_record(struct dss_export *x, const char *rationale, size_t rlen,
     const char *tl, size_t tlen, struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
+	size_t start = b->len;
 	const char *label;
 	size_t n;
 	int r;
@@ -878,14 +889,15 @@ chat_record(struct dss_export *x, const char *rationale, size_t rlen,
 	if (dss_export_render_answer(x, dss_exemplars_answer(x->ex), label, n, NULL, 0,
 	    err) < 0)
 		return -1;
-	r = LIT(b, "{\"messages\":[{\"role\":\"user\",\"content\":\"") |
-	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
-	    LIT(b, "\"},{\"role\":\"assistant\",\"content\":\"");
+	r = DSS_JSONW_LIT(b, ",\"messages\":[{\"role\":\"user\",\"content\":") |
+	    dss_jsonw_escaped(b, x->e.qinput.data, x->e.qinput.len) |
+	    DSS_JSONW_LIT(b, "},{\"role\":\"assistant\",\"content\":\"");
 	if (rationale != NULL && rlen > 0)
 		r |= dss_jscan_escape(b, rationale, rlen) |
 		    dss_buf_addch_fast(b, ' ');
-	r |= dss_jscan_escape(b, x->phrase.data, x->phrase.len) | LIT(b, "\"}]");
-	return end_record(x, r, err);
+	r |= dss_jscan_escape(b, x->phrase.data, x->phrase.len) |
+	    DSS_JSONW_LIT(b, "\"}]");
+	return end_record(x, start, r, err);
 }
 
 /* ---- the scan ---- */

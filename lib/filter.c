@@ -19,6 +19,7 @@
 #include "filter.h"
 #include "jscan.h"
 #include "jsonl.h"
+#include "jsonw.h"
 #include "record.h"
 
 #define MAX_CHOICES 26
@@ -363,36 +364,6 @@ count(struct dss_filter *f, const struct item *it, int r)
 	}
 }
 
-/*
- * Record text is written key by key, each as ,"key":VALUE; the record's
- * first comma is then made its opening brace (see open_record).  Keys
- * are string literals, copied in sizes known when compiling.
- */
-#define put_key(b, key) dss_buf_add_fast((b), ",\"" key "\":", \
-	sizeof(",\"" key "\":") - 1)
-
-/* A string value, or null without one. */
-static int
-put_string_val(struct dss_buf *b, const char *s, size_t n)
-{
-	if (s == NULL)
-		return dss_buf_add_fast(b, "null", 4);
-	return dss_jscan_quote(b, s, n);
-}
-
-#define put_str(b, key, s, n) \
-	(put_key((b), key) < 0 ? -1 : put_string_val((b), (s), (n)))
-#define put_raw(b, key, v, n) \
-	(put_key((b), key) < 0 ? -1 : dss_buf_add_fast((b), (v), (n)))
-
-/* Makes the record begun at start of b an object: its first comma a brace. */
-static void
-open_record(struct dss_buf *b, size_t start)
-{
-	if (start < b->len)
-		b->data[start] = '{';
-}
-
 /* Hands the batch b to the callback when it is full, or when force. */
 static int
 flush_batch(struct dss_filter *f, struct dss_buf *b,
@@ -418,7 +389,6 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 	};
 	struct dss_buf *b = &f->rbatch;
 	size_t i, k, start = b->len;
-	int first = 1;
 
 	count(f, it, (int)r);
 	if (f->o.reject == NULL)
@@ -433,22 +403,22 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 				break;
 		if (replaced[k] != NULL)
 			continue;
-		if (dss_buf_add_fast(b, first ? "{\"" : ",\"", 2) < 0 ||
-		    dss_buf_add_fast(b, m->key, m->keylen) < 0 || dss_buf_add_fast(b, "\":", 2) < 0 ||
+		if (DSS_JSONW_LIT(b, ",\"") < 0 ||
+		    dss_buf_add_fast(b, m->key, m->keylen) < 0 ||
+		    DSS_JSONW_LIT(b, "\":") < 0 ||
 		    dss_buf_add_fast(b, m->val, m->vallen) < 0)
 			goto oom;
-		first = 0;
 	}
-	if ((it->a.status == DSS_ANSWER_OK && put_str(b, "teacher_label",
+	if ((it->a.status == DSS_ANSWER_OK && DSS_JSONW_STR(b, "teacher_label",
 	    it->a.answer.data, it->a.answer.len) < 0) ||
-	    put_str(b, "filter", f->name, strlen(f->name)) < 0 ||
-	    put_str(b, "reason", dss_filter_reason_name(r),
+	    DSS_JSONW_STR(b, "filter", f->name, strlen(f->name)) < 0 ||
+	    DSS_JSONW_STR(b, "reason", dss_filter_reason_name(r),
 	    strlen(dss_filter_reason_name(r))) < 0 ||
-	    put_str(b, "detail", detail, strlen(detail)) < 0 ||
-	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
-	    dss_buf_add_fast(b, "}\n", 2) < 0)
+	    DSS_JSONW_STR(b, "detail", detail, strlen(detail)) < 0 ||
+	    (votes && DSS_JSONW_RAW(b, "votes", f->votes.data,
+	    f->votes.len) < 0) ||
+	    dss_jsonw_end(b, start) < 0)
 		goto oom;
-	open_record(b, start);
 	return flush_batch(f, b, f->o.reject, 0, err);
 oom:
 	dss_buf_truncate(b, start);
@@ -483,19 +453,19 @@ emit_triple(struct dss_filter *f, struct item *it, const char *label,
 		d[m->vallen] = '\0';
 		b->len = (size_t)(d + m->vallen - b->data);
 	}
-	if (put_str(b, "filter", f->name, strlen(f->name)) < 0 ||
-	    put_str(b, "rationale", it->a.rationale.data,
+	if (DSS_JSONW_STR(b, "filter", f->name, strlen(f->name)) < 0 ||
+	    DSS_JSONW_STR(b, "rationale", it->a.rationale.data,
 	    it->a.rationale.len) < 0 ||
-	    put_str(b, "teacher_label", it->a.answer.data, it->a.answer.len) < 0 ||
-	    put_str(b, "label", label, strlen(label)) < 0 ||
-	    put_str(b, "gold", it->has_gold ? it->gold.data : NULL,
+	    DSS_JSONW_STR(b, "teacher_label", it->a.answer.data,
+	    it->a.answer.len) < 0 ||
+	    DSS_JSONW_STR(b, "label", label, strlen(label)) < 0 ||
+	    DSS_JSONW_STR(b, "gold", it->has_gold ? it->gold.data : NULL,
 	    it->gold.len) < 0 ||
-	    put_raw(b, "agree", agree < 0 ? "null" : agree ? "true" : "false",
-	    agree < 0 ? 4 : agree ? 4 : 5) < 0 ||
-	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
-	    dss_buf_add_fast(b, "}\n", 2) < 0)
+	    DSS_JSONW_BOOL(b, "agree", agree) < 0 ||
+	    (votes && DSS_JSONW_RAW(b, "votes", f->votes.data,
+	    f->votes.len) < 0) ||
+	    dss_jsonw_end(b, start) < 0)
 		goto oom;
-	open_record(b, start);
 	count(f, it, -1);
 	return flush_batch(f, b, f->o.keep, 0, err);
 oom:
