@@ -32,8 +32,8 @@ enum kind {
 
 struct column {
 	const char *name;	/* the column */
-	const char *field;	/* the record field that fills it */
 	enum kind kind;
+	const char *field;	/* the record field that fills it, if not name */
 };
 
 #define MAXCOLS 16
@@ -45,67 +45,40 @@ struct table {
 	struct column cols[MAXCOLS];
 };
 
+/* What triples and rejects, the two outputs of dss-filter, begin with. */
+#define FILTERED \
+	{ "filter", FILTER }, { "request", REQ_STR }, { "dataset", REQ_STR }, \
+	{ "id", REQ_STR }, { "teacher", OPT_STR }, { "sample", OPT_INT }
+
 static const struct table tables[DSS_RECORD_NTYPES] = {
 	[DSS_RECORD_EXAMPLE] = { "examples", 2, 6, {
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "split", "split", REQ_STR },
-		{ "idx", "index", REQ_INT },
-		{ "input", "input", REQ_STR },
-		{ "label", "label", REQ_STR },
+		{ "dataset", REQ_STR }, { "id", REQ_STR }, { "split", REQ_STR },
+		{ "idx", REQ_INT, "index" }, { "input", REQ_STR }, { "label", REQ_STR },
 	} },
 	[DSS_RECORD_PROMPT] = { "prompts", 3, 3, {
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "template", "template", REQ_STR },
+		{ "dataset", REQ_STR }, { "id", REQ_STR }, { "template", REQ_STR },
 	} },
 	[DSS_RECORD_COMPLETION] = { "completions", 3, 7, {
-		{ "request", "request", REQ_STR },
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "teacher", "teacher", REQ_STR },
-		{ "sample", "sample", REQ_INT },
-		{ "completion", "completion", OPT_STR },
-		{ "finish_reason", "finish_reason", OPT_STR },
+		{ "request", REQ_STR }, { "dataset", REQ_STR }, { "id", REQ_STR },
+		{ "teacher", REQ_STR }, { "sample", REQ_INT },
+		{ "completion", OPT_STR }, { "finish_reason", OPT_STR },
 	} },
 	[DSS_RECORD_TRIPLE] = { "triples", 4, 10, {
-		{ "filter", "filter", FILTER },
-		{ "request", "request", REQ_STR },
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "teacher", "teacher", OPT_STR },
-		{ "sample", "sample", OPT_INT },
-		{ "rationale", "rationale", REQ_STR },
-		{ "teacher_label", "teacher_label", OPT_STR },
-		{ "label", "label", REQ_STR },
-		{ "agree", "agree", OPT_BOOL },
+		FILTERED, { "rationale", REQ_STR }, { "teacher_label", OPT_STR },
+		{ "label", REQ_STR }, { "agree", OPT_BOOL },
 	} },
 	[DSS_RECORD_REJECT] = { "rejects", 4, 8, {
-		{ "filter", "filter", FILTER },
-		{ "request", "request", REQ_STR },
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "teacher", "teacher", OPT_STR },
-		{ "sample", "sample", OPT_INT },
-		{ "reason", "reason", REQ_STR },
-		{ "teacher_label", "teacher_label", OPT_STR },
+		FILTERED, { "reason", REQ_STR }, { "teacher_label", OPT_STR },
 	} },
-	/* Merged only; it has no "record" column, see merge_cache. */
+	/* Merged only, never read from a record: see merge_cache. */
 	[DSS_RECORD_TEACH_CACHE] = { "teach_cache", 1, 14, {
-		{ "request", NULL, REQ_STR },
-		{ "provider", NULL, REQ_STR },
-		{ "model", NULL, REQ_STR },
-		{ "dataset", NULL, OPT_STR },
-		{ "id", NULL, OPT_STR },
-		{ "sample", NULL, REQ_INT },
-		{ "completion", NULL, OPT_STR },
-		{ "finish_reason", NULL, OPT_STR },
-		{ "prompt_tokens", NULL, OPT_INT },
-		{ "completion_tokens", NULL, OPT_INT },
-		{ "cost_usd", NULL, OPT_INT },
-		{ "latency_ms", NULL, OPT_INT },
-		{ "response", NULL, OPT_STR },
-		{ "created", NULL, REQ_STR },
+		{ "request", REQ_STR }, { "provider", REQ_STR },
+		{ "model", REQ_STR }, { "dataset", OPT_STR }, { "id", OPT_STR },
+		{ "sample", REQ_INT }, { "completion", OPT_STR },
+		{ "finish_reason", OPT_STR }, { "prompt_tokens", OPT_INT },
+		{ "completion_tokens", OPT_INT }, { "cost_usd", OPT_INT },
+		{ "latency_ms", OPT_INT }, { "response", OPT_STR },
+		{ "created", REQ_STR },
 	} },
 };
 
@@ -256,7 +229,8 @@ static int
 extract(const struct dss_jscan *j, int type, const struct column *c,
     struct cell *cell, struct dss_buf *arena, struct dss_err *err)
 {
-	const struct dss_jscan_member *m = dss_jscan_get(j, c->field);
+	const char *field = c->field != NULL ? c->field : c->name;
+	const struct dss_jscan_member *m = dss_jscan_get(j, field);
 	char num[64];
 	double d;
 	char *end;
@@ -268,12 +242,12 @@ extract(const struct dss_jscan *j, int type, const struct column *c,
 		cell->off = arena->len;
 		cell->len = strlen(f);
 		if (dss_buf_add(arena, f, cell->len) < 0)
-			return dss_err_set(err, "field '%s': out of memory", c->field);
+			return dss_err_set(err, "field '%s': out of memory", field);
 		return 0;
 	}
 	if (m == NULL || m->type == DSS_JSCAN_NULL) {
 		if (c->kind == REQ_STR || c->kind == REQ_INT)
-			return dss_err_set(err, "field '%s' is %s", c->field,
+			return dss_err_set(err, "field '%s' is %s", field,
 			    m == NULL ? "missing" : "null");
 		cell->tag = CELL_NULL;
 		return 0;
@@ -283,37 +257,37 @@ extract(const struct dss_jscan *j, int type, const struct column *c,
 	case OPT_STR:
 	case FILTER:
 		if (m->type != DSS_JSCAN_STRING)
-			return dss_err_set(err, "field '%s' is not a string", c->field);
+			return dss_err_set(err, "field '%s' is not a string", field);
 		if (c->kind == FILTER && m->vallen == 2)
-			return dss_err_set(err, "field '%s' is empty", c->field);
+			return dss_err_set(err, "field '%s' is empty", field);
 		cell->tag = CELL_TEXT;
 		cell->off = arena->len;
 		if ((memchr(m->val + 1, '\\', m->vallen - 2) == NULL ?
 		    dss_buf_add(arena, m->val + 1, m->vallen - 2) :
 		    dss_jscan_unquote(arena, m->val, m->vallen)) < 0)
-			return dss_err_set(err, "field '%s': out of memory", c->field);
+			return dss_err_set(err, "field '%s': out of memory", field);
 		cell->len = arena->len - cell->off;
 		break;
 	case REQ_INT:
 	case OPT_INT:
 		if (m->type != DSS_JSCAN_NUMBER)
-			return dss_err_set(err, "field '%s' is not a number", c->field);
+			return dss_err_set(err, "field '%s' is not a number", field);
 		if (m->vallen >= sizeof(num))
 			return dss_err_set(err, "field '%s' is not an integer",
-			    c->field);
+			    field);
 		memcpy(num, m->val, m->vallen);
 		num[m->vallen] = '\0';
 		d = strtod(num, &end);
 		if (*end != '\0' || d != floor(d) || d < -9.0e15 || d > 9.0e15)
 			return dss_err_set(err, "field '%s' is not an integer",
-			    c->field);
+			    field);
 		cell->tag = CELL_INT;
 		cell->i = (sqlite3_int64)d;
 		break;
 	case OPT_BOOL:
 		if (m->type != DSS_JSCAN_TRUE && m->type != DSS_JSCAN_FALSE)
 			return dss_err_set(err, "field '%s' is not a boolean",
-			    c->field);
+			    field);
 		cell->tag = CELL_INT;
 		cell->i = m->type == DSS_JSCAN_TRUE;
 		break;
