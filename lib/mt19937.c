@@ -4,6 +4,7 @@
  * bounded draws and shuffle, for reproducing RandomState permutations.
  */
 #include "mt19937.h"
+#include "shuffle.h"
 
 #define M 397
 #define MATRIX_A 0x9908b0dfU
@@ -59,50 +60,40 @@ dss_mt19937_next64(struct dss_mt19937 *m)
 	return (hi << 32) | dss_mt19937_next32(m);
 }
 
+static uint32_t
+draw32(void *gen)
+{
+	return dss_mt19937_next32(gen);
+}
+
+static uint64_t
+draw64(void *gen)
+{
+	return dss_mt19937_next64(gen);
+}
+
 uint64_t
 dss_mt19937_interval(struct dss_mt19937 *m, uint64_t max)
 {
-	uint64_t mask = max, v;
+	struct dss_bits b = { m, draw32, draw64 };
 
-	if (max == 0)
-		return 0;
-	mask |= mask >> 1;
-	mask |= mask >> 2;
-	mask |= mask >> 4;
-	mask |= mask >> 8;
-	mask |= mask >> 16;
-	mask |= mask >> 32;
-	if (max <= 0xffffffffU) {
-		while ((v = (dss_mt19937_next32(m) & mask)) > max)
-			;
-	} else {
-		while ((v = (dss_mt19937_next64(m) & mask)) > max)
-			;
-	}
-	return v;
+	return dss_bits_interval(&b, max);
 }
 
 void
 dss_mt19937_shuffle(struct dss_mt19937 *m, size_t *a, size_t n)
 {
-	size_t i, j, t;
+	struct dss_bits b = { m, draw32, draw64 };
 
-	for (i = n; i-- > 1;) {
-		j = (size_t)dss_mt19937_interval(m, i);
-		t = a[i];
-		a[i] = a[j];
-		a[j] = t;
-	}
+	dss_bits_shuffle(&b, a, n);
 }
 
 void
 dss_mt19937_permutation(uint32_t seed, size_t *perm, size_t n)
 {
 	struct dss_mt19937 m;
-	size_t i;
+	struct dss_bits b = { &m, draw32, draw64 };
 
 	dss_mt19937_seed(&m, seed);
-	for (i = 0; i < n; i++)
-		perm[i] = i;
-	dss_mt19937_shuffle(&m, perm, n);
+	dss_bits_permutation(&b, perm, n);
 }
