@@ -670,29 +670,16 @@ put_where(struct dss_export *x)
 	    x->e.qid.len);
 }
 
-/* The label a record trains on: the gold one, or the teacher's. */
-static void
-label_of(struct dss_export *x, const char *teacher_label, size_t tlen,
-    const char **s, size_t *n, int *escaped)
-{
-	if (x->o.labels == DSS_EXPORT_TEACHER) {
-		*s = teacher_label;
-		*n = tlen;
-		*escaped = 0;
-	} else {
-		*s = x->e.qlabel.data;
-		*n = x->e.qlabel.len;
-		*escaped = 1;
-	}
-}
-
+/* The label a record trains on, as a JSON string: the gold one, or the teacher's. */
 static int
-put_str(struct dss_buf *b, const char *s, size_t n, int escaped)
+put_label(struct dss_export *x, const char *tl, size_t tlen)
 {
-	return escaped ? dss_jsonw_escaped(b, s, n) : dss_jscan_quote(b, s, n);
+	if (x->o.labels == DSS_EXPORT_TEACHER)
+		return dss_jscan_quote(&x->out, tl, tlen);
+	return dss_jsonw_escaped(&x->out, x->e.qlabel.data, x->e.qlabel.len);
 }
 
-/* ,"key":"PREFIX INPUT", both parts escaped already. */
+/* ,"input":"PREFIX INPUT", both parts escaped already. */
 static int
 put_input(struct dss_buf *b, const struct dss_buf *pre,
     const struct dss_buf *input)
@@ -709,14 +696,11 @@ t5_predict(struct dss_export *x, const char *tl, size_t tlen,
 {
 	struct dss_buf *b = &x->out;
 	size_t start = b->len;
-	const char *label;
-	size_t n;
-	int esc, r;
+	int r;
 
-	label_of(x, tl, tlen, &label, &n, &esc);
 	r = DSS_JSONW_LIT(b, ",\"task\":\"predict\"") |
 	    put_input(b, &x->qpre[0], &x->e.qinput) |
-	    DSS_JSONW_KEY(b, "target") | put_str(b, label, n, esc) | put_where(x);
+	    DSS_JSONW_KEY(b, "target") | put_label(x, tl, tlen) | put_where(x);
 	x->split_counts[x->s].predict++;
 	return end_record(x, start, r, err);
 }
@@ -736,40 +720,25 @@ t5_explain(struct dss_export *x, const char *rationale, size_t rlen,
 	return end_record(x, start, r, err);
 }
 
+/*
+ * A pairs record (with the rationale and the teacher's label) when
+ * rationale is not NULL, else a standard one: input and label.
+ */
 static int
-pairs_record(struct dss_export *x, const char *rationale, size_t rlen,
+plain_record(struct dss_export *x, const char *rationale, size_t rlen,
     const char *tl, size_t tlen, struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
 	size_t start = b->len;
-	const char *label;
-	size_t n;
-	int esc, r;
+	int r;
 
-	label_of(x, tl, tlen, &label, &n, &esc);
 	r = DSS_JSONW_KEY(b, "input") | dss_jsonw_escaped(b, x->e.qinput.data,
 	    x->e.qinput.len) | DSS_JSONW_KEY(b, "label") |
-	    put_str(b, label, n, esc) |
-	    DSS_JSONW_STR(b, "rationale", rationale, rlen) |
-	    DSS_JSONW_STR(b, "teacher_label", tl, tlen) | put_where(x);
-	return end_record(x, start, r, err);
-}
-
-static int
-standard_record(struct dss_export *x, const char *tl, size_t tlen,
-    struct dss_err *err)
-{
-	struct dss_buf *b = &x->out;
-	size_t start = b->len;
-	const char *label;
-	size_t n;
-	int esc, r;
-
-	label_of(x, tl, tlen, &label, &n, &esc);
-	r = DSS_JSONW_KEY(b, "input") | dss_jsonw_escaped(b, x->e.qinput.data,
-	    x->e.qinput.len) | DSS_JSONW_KEY(b, "label") |
-	    put_str(b, label, n, esc) | put_where(x);
-	return end_record(x, start, r, err);
+	    put_label(x, tl, tlen);
+	if (rationale != NULL)
+		r |= DSS_JSONW_STR(b, "rationale", rationale, rlen) |
+		    DSS_JSONW_STR(b, "teacher_label", tl, tlen);
+	return end_record(x, start, r | put_where(x), err);
 }
 
 /*
@@ -976,7 +945,7 @@ emit_each(struct dss_export *x, const char *rat, size_t rlen, const char *tl,
 			return -1;
 		return t5_explain(x, rat, rlen, err);
 	case DSS_EXPORT_PAIRS:
-		return pairs_record(x, rat, rlen, tl, tlen, err);
+		return plain_record(x, rat, rlen, tl, tlen, err);
 	case DSS_EXPORT_CHAT:
 		return chat_record(x, rat, rlen, tl, tlen, err);
 	default:
@@ -1085,9 +1054,9 @@ end_example(struct dss_export *x, struct dss_err *err)
 			return -1;
 		return with ? t5_explain(x, r, rlen, err) : 0;
 	case DSS_EXPORT_PAIRS:
-		return pairs_record(x, r, rlen, tl, tlen, err);
+		return plain_record(x, r, rlen, tl, tlen, err);
 	case DSS_EXPORT_STANDARD:
-		return standard_record(x, tl, tlen, err);
+		return plain_record(x, NULL, 0, tl, tlen, err);
 	case DSS_EXPORT_CHAT:
 		return chat_record(x, with ? r : NULL, rlen, tl, tlen, err);
 	default:
