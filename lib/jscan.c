@@ -157,24 +157,46 @@ fail(struct scan *sc, enum why why, size_t at)
  * UTF-8 to check), or n when there is none: sixteen bytes at a time
  * with SSE2, eight with SWAR, then one by one.
  */
+#ifdef __SSE2__
+/*
+ * Sixteen bytes at a time from i while sixteen are left: sets *found and
+ * returns the offset of the first '"', '\\' or control (and, with utf8,
+ * of the first byte from 0x80 up), or clears *found and returns where
+ * fewer than sixteen bytes are left.  For plain_run and escape_run.
+ */
+static inline __attribute__((always_inline)) size_t
+special16(const unsigned char *s, size_t i, size_t n, int utf8, int *found)
+{
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i sp = _mm_set1_epi8(0x20), c1f = _mm_set1_epi8(0x1f);
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		/* Signed: bytes from 0x80 up are negative, so below 0x20 too. */
+		__m128i low = utf8 ? _mm_cmplt_epi8(v, sp) :
+		    _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f);
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)), low));
+
+		if (bits != 0) {
+			*found = 1;
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		}
+	}
+	*found = 0;
+	return i;
+}
+#endif
+
 HOT size_t
 plain_run(const unsigned char *s, size_t i, size_t n)
 {
 #ifdef __SSE2__
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-	const __m128i sp = _mm_set1_epi8(0x20);
+	int found;
 
-	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-		/* Signed: bytes from 0x80 up are negative, so below 0x20 too. */
-		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-		    _mm_cmplt_epi8(v, sp)));
-
-		if (bits != 0)
-			return i + (size_t)__builtin_ctz((unsigned)bits);
-		i += 16;
-	}
+	i = special16(s, i, n, 1, &found);
+	if (found)
+		return i;
 #endif
 	while (i + 8 <= n) {
 		uint64_t w, m;
@@ -1172,19 +1194,11 @@ HOT size_t
 escape_run(const unsigned char *s, size_t i, size_t n)
 {
 #ifdef __SSE2__
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-	const __m128i c1f = _mm_set1_epi8(0x1f);
+	int found;
 
-	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-		    _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f)));
-
-		if (bits != 0)
-			return i + (size_t)__builtin_ctz((unsigned)bits);
-		i += 16;
-	}
+	i = special16(s, i, n, 0, &found);
+	if (found)
+		return i;
 #endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* Eight bytes at a time while 16 or more are left (without SSE2). */
