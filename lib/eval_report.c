@@ -382,12 +382,32 @@ dss_eval_json(const struct dss_eval *e, struct dss_buf *out,
 #define PLOT_T 56.0
 #define PLOT_B 330.0
 
+/*
+ * Fills pts with the groups (their indices) of row r of p that have an
+ * accuracy, column by column; returns how many.  pts holds p->b - p->a.
+ */
+static size_t
+row_points(const struct dss_eval *e, const struct panel *p, size_t r,
+    size_t *pts)
+{
+	size_t c, i, np = 0;
+
+	for (c = 0; c < p->nx; c++)
+		for (i = p->a; i < p->b; i++)
+			if (p->row[i - p->a] == (long)r &&
+			    p->col[i - p->a] == (long)c &&
+			    !isnan(G(e, i)->accuracy))
+				pts[np++] = i;
+	return np;
+}
+
 static void
 panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
     double top)
 {
 	struct dss_svg_scale xs, ys;
 	double ticks[16], lo = INFINITY, hi = -INFINITY, *xy;
+	size_t *pts;
 	const char *names[64], *colors[64], *tlabels[64];
 	char title[512], yv[64], xv[64], labels[64][128];
 	const char *attrs[5];
@@ -446,7 +466,11 @@ panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
 		dss_svg_axis(s, &xs, 0, top + PLOT_B, ticks, NULL, i,
 		    "% of training data");
 	}
-	if ((xy = calloc(2 * (p->nx + 1), sizeof(*xy))) == NULL) {
+	xy = calloc(2 * (p->b - p->a + 1), sizeof(*xy));
+	pts = calloc(p->b - p->a + 1, sizeof(*pts));
+	if (xy == NULL || pts == NULL) {
+		free(xy);
+		free(pts);
 		s->failed = 1;
 		dss_svg_group_end(s);
 		return;
@@ -454,52 +478,39 @@ panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
 	for (r = 0; r < p->nrows && nleg < 64; r++) {
 		const struct dss_eval_group *first = G(e, p->row_first[r]);
 		const char *color = dss_svg_color(nleg);
-		size_t np = 0, c;
+		size_t np, k;
 		const char *sa[5] = { "method", first->method, "size",
 		    first->size, NULL };
 
 		if (first->size == NULL || p->by == BY_SIZE)
 			sa[2] = NULL;
 		dss_svg_group(s, "series", sa);
-		for (c = 0; c < p->nx; c++)
-			for (i = p->a; i < p->b; i++) {
-				const struct dss_eval_group *g = G(e, i);
+		np = row_points(e, p, r, pts);
+		for (k = 0; k < np; k++) {
+			const struct dss_eval_group *g = G(e, pts[k]);
 
-				if (p->row[i - p->a] != (long)r ||
-				    p->col[i - p->a] != (long)c ||
-				    isnan(g->accuracy))
-					continue;
-				xy[2 * np] = dss_svg_map(&xs, p->by == BY_SIZE ?
-				    (double)c + 0.5 : g->fraction * 100);
-				xy[2 * np + 1] = dss_svg_map(&ys, g->accuracy * 100);
-				np++;
-			}
+			xy[2 * k] = dss_svg_map(&xs, p->by == BY_SIZE ?
+			    (double)p->col[pts[k] - p->a] + 0.5 :
+			    g->fraction * 100);
+			xy[2 * k + 1] = dss_svg_map(&ys, g->accuracy * 100);
+		}
 		if (np > 1)
 			dss_svg_polyline(s, xy, np, color, 2.5, 0, "line");
-		np = 0;
-		for (c = 0; c < p->nx; c++)
-			for (i = p->a; i < p->b; i++) {
-				const struct dss_eval_group *g = G(e, i);
+		for (k = 0; k < np; k++) {
+			const struct dss_eval_group *g = G(e, pts[k]);
 
-				if (p->row[i - p->a] != (long)r ||
-				    p->col[i - p->a] != (long)c ||
-				    isnan(g->accuracy))
-					continue;
-				if (!isnan(g->ci_low))
-					dss_svg_line(s, xy[2 * np],
-					    dss_svg_map(&ys, g->ci_low * 100),
-					    xy[2 * np], dss_svg_map(&ys,
-					    g->ci_high * 100), color, 1.2, 0, "ci");
-				if (p->by == BY_SIZE)
-					snprintf(xv, sizeof(xv), "%s", g->size);
-				else
-					snprintf(xv, sizeof(xv), "%.10g",
-					    g->fraction * 100);
-				snprintf(yv, sizeof(yv), "%.10g", g->accuracy * 100);
-				dss_svg_point(s, xy[2 * np], xy[2 * np + 1], 4,
-				    color, "point", xv, yv);
-				np++;
-			}
+			if (!isnan(g->ci_low))
+				dss_svg_line(s, xy[2 * k], dss_svg_map(&ys,
+				    g->ci_low * 100), xy[2 * k], dss_svg_map(&ys,
+				    g->ci_high * 100), color, 1.2, 0, "ci");
+			if (p->by == BY_SIZE)
+				snprintf(xv, sizeof(xv), "%s", g->size);
+			else
+				snprintf(xv, sizeof(xv), "%.10g", g->fraction * 100);
+			snprintf(yv, sizeof(yv), "%.10g", g->accuracy * 100);
+			dss_svg_point(s, xy[2 * k], xy[2 * k + 1], 4, color,
+			    "point", xv, yv);
+		}
 		dss_svg_group_end(s);
 		row_label(labels[nleg], sizeof(labels[nleg]), first, p->by);
 		names[nleg] = labels[nleg];
@@ -527,6 +538,7 @@ panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
 		dash[nleg++] = 1;
 	}
 	free(xy);
+	free(pts);
 	dss_svg_legend(s, PLOT_R + 24, top + PLOT_T + 10, names, colors, dash,
 	    nleg, 0);
 	dss_svg_group_end(s);
