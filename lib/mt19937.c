@@ -60,40 +60,5 @@ dss_mt19937_next64(struct dss_mt19937 *m)
 	return (hi << 32) | dss_mt19937_next32(m);
 }
 
-static uint32_t
-draw32(void *gen)
-{
-	return dss_mt19937_next32(gen);
-}
-
-static uint64_t
-draw64(void *gen)
-{
-	return dss_mt19937_next64(gen);
-}
-
-uint64_t
-dss_mt19937_interval(struct dss_mt19937 *m, uint64_t max)
-{
-	struct dss_bits b = { m, draw32, draw64 };
-
-	return dss_bits_interval(&b, max);
-}
-
-void
-dss_mt19937_shuffle(struct dss_mt19937 *m, size_t *a, size_t n)
-{
-	struct dss_bits b = { m, draw32, draw64 };
-
-	dss_bits_shuffle(&b, a, n);
-}
-
-void
-dss_mt19937_permutation(uint32_t seed, size_t *perm, size_t n)
-{
-	struct dss_mt19937 m;
-	struct dss_bits b = { &m, draw32, draw64 };
-
-	dss_mt19937_seed(&m, seed);
-	dss_bits_permutation(&b, perm, n);
-}
+/* interval, shuffle and permutation: lib/shuffle over these draws. */
+DSS_SHUFFLE_DEFINE(mt19937, uint32_t)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shuffle.h"
+
 #define DSS_MT19937_N 624
 
 struct dss_mt19937 {
@@ -30,8 +32,6 @@ uint64_t dss_mt19937_next64(struct dss_mt19937 *m);
  * numpy's legacy random_interval, RandomState.shuffle of a 1-d array and
  * RandomState(seed).permutation(n): lib/shuffle over m's draws.
  */
-uint64_t dss_mt19937_interval(struct dss_mt19937 *m, uint64_t max);
-void dss_mt19937_shuffle(struct dss_mt19937 *m, size_t *a, size_t n);
-void dss_mt19937_permutation(uint32_t seed, size_t *perm, size_t n);
+DSS_SHUFFLE_DECLARE(mt19937, uint32_t);
 
 #endif

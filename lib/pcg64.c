@@ -162,40 +162,5 @@ dss_pcg64_next32(struct dss_pcg64 *g)
 	return (uint32_t)x;
 }
 
-static uint32_t
-draw32(void *gen)
-{
-	return dss_pcg64_next32(gen);
-}
-
-static uint64_t
-draw64(void *gen)
-{
-	return dss_pcg64_next64(gen);
-}
-
-uint64_t
-dss_pcg64_interval(struct dss_pcg64 *g, uint64_t max)
-{
-	struct dss_bits b = { g, draw32, draw64 };
-
-	return dss_bits_interval(&b, max);
-}
-
-void
-dss_pcg64_shuffle(struct dss_pcg64 *g, size_t *a, size_t n)
-{
-	struct dss_bits b = { g, draw32, draw64 };
-
-	dss_bits_shuffle(&b, a, n);
-}
-
-void
-dss_pcg64_permutation(uint64_t seed, size_t *perm, size_t n)
-{
-	struct dss_pcg64 g;
-	struct dss_bits b = { &g, draw32, draw64 };
-
-	dss_pcg64_seed(&g, seed);
-	dss_bits_permutation(&b, perm, n);
-}
+/* interval, shuffle and permutation: lib/shuffle over these draws. */
+DSS_SHUFFLE_DEFINE(pcg64, uint64_t)

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shuffle.h"
+
 #define DSS_SEEDSEQ_POOL 4
 
 /* numpy.random.SeedSequence(seed) for a non-negative integer seed. */
@@ -56,8 +58,6 @@ uint32_t dss_pcg64_next32(struct dss_pcg64 *g);
  * numpy's random_interval, Generator.shuffle of a 1-d array and
  * default_rng(seed).permutation(n): lib/shuffle over g's draws.
  */
-uint64_t dss_pcg64_interval(struct dss_pcg64 *g, uint64_t max);
-void dss_pcg64_shuffle(struct dss_pcg64 *g, size_t *a, size_t n);
-void dss_pcg64_permutation(uint64_t seed, size_t *perm, size_t n);
+DSS_SHUFFLE_DECLARE(pcg64, uint64_t);
 
 #endif
