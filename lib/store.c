@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -587,6 +588,44 @@ query_int(sqlite3 *db, const char *sql, long long *out, struct dss_err *err)
 	return 0;
 }
 
+/* Writes the SQL fmt makes into the scratch buffer b, emptied first. */
+static int
+vsql(struct dss_buf *b, struct dss_err *err, const char *fmt, va_list ap)
+{
+	dss_buf_reset(b);
+	if (dss_buf_vaddf(b, fmt, ap) < 0)
+		return dss_err_set(err, "out of memory");
+	return 0;
+}
+
+/* query_int of the query fmt makes, written into the scratch buffer b. */
+static int __attribute__((format(printf, 5, 6)))
+query_intf(sqlite3 *db, struct dss_buf *b, long long *out,
+    struct dss_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsql(b, err, fmt, ap);
+	va_end(ap);
+	return r < 0 ? -1 : query_int(db, b->data, out, err);
+}
+
+/* dss_db_exec of the statement fmt makes, written into b. */
+static int __attribute__((format(printf, 4, 5)))
+execf(sqlite3 *db, struct dss_buf *b, struct dss_err *err, const char *fmt,
+    ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsql(b, err, fmt, ap);
+	va_end(ap);
+	return r < 0 ? -1 : dss_db_exec(db, b->data, err);
+}
+
 /* Copies table type from src into main, counting. */
 static int
 merge_table(sqlite3 *db, int type, struct dss_store_counts *c,
@@ -601,24 +640,17 @@ merge_table(sqlite3 *db, int type, struct dss_store_counts *c,
 	for (i = 0; i < t->nkey; i++)
 		dss_buf_addf(&match, "%sm.%s = s.%s", i ? " AND " : "",
 		    t->cols[i].name, t->cols[i].name);
-	dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.%s", t->name);
-	if (match.len == 0 || query_int(db, b.data, &total, err) < 0)
-		goto out;
-	dss_buf_reset(&b);
-	dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.%s s WHERE NOT "
-	    "EXISTS (SELECT 1 FROM main.%s m WHERE %s)", t->name, t->name,
-	    match.data);
-	if (query_int(db, b.data, &fresh, err) < 0)
+	if (match.len == 0 || query_intf(db, &b, &total, err,
+	    "SELECT count(*) FROM dss_merge_src.%s", t->name) < 0 ||
+	    query_intf(db, &b, &fresh, err, "SELECT count(*) FROM "
+	    "dss_merge_src.%s s WHERE NOT EXISTS (SELECT 1 FROM main.%s m "
+	    "WHERE %s)", t->name, t->name, match.data) < 0)
 		goto out;
 	same = total - fresh;
-	if (!cache) {
-		dss_buf_reset(&b);
-		dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.%s s JOIN "
-		    "main.%s m ON %s WHERE m.record IS s.record", t->name, t->name,
-		    match.data);
-		if (query_int(db, b.data, &same, err) < 0)
-			goto out;
-	}
+	if (!cache && query_intf(db, &b, &same, err, "SELECT count(*) FROM "
+	    "dss_merge_src.%s s JOIN main.%s m ON %s WHERE m.record IS "
+	    "s.record", t->name, t->name, match.data) < 0)
+		goto out;
 
 	dss_buf_reset(&b);
 	dss_buf_addf(&b, "INSERT INTO main.%s (", t->name);
@@ -688,25 +720,20 @@ merge_subsets(sqlite3 *db, struct dss_store_counts *c, struct dss_err *err)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return -1;
-	dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.subsets s %s",
-	    fresh_where);
 	if (query_int(db, "SELECT count(*) FROM dss_merge_src.subsets", &total,
-	    err) < 0 || query_int(db, b.data, &fresh, err) < 0)
+	    err) < 0 || query_intf(db, &b, &fresh, err, "SELECT count(*) FROM "
+	    "dss_merge_src.subsets s %s", fresh_where) < 0)
 		goto out;
 	/* Members first: the test for new subsets looks at main.subsets. */
-	dss_buf_reset(&b);
-	dss_buf_addf(&b, "INSERT INTO main.subset_members (dataset, name, pos, "
-	    "id) SELECT x.dataset, x.name, x.pos, x.id FROM "
+	if (execf(db, &b, err, "INSERT INTO main.subset_members (dataset, "
+	    "name, pos, id) SELECT x.dataset, x.name, x.pos, x.id FROM "
 	    "dss_merge_src.subset_members x JOIN dss_merge_src.subsets s USING "
-	    "(dataset, name) %s", fresh_where);
-	if (dss_db_exec(db, b.data, err) < 0)
-		goto out;
-	dss_buf_reset(&b);
-	dss_buf_addf(&b, "INSERT INTO main.subsets (dataset, name, split, kind, "
-	    "role, seed, fraction, size, params, created) SELECT s.dataset, "
-	    "s.name, s.split, s.kind, s.role, s.seed, s.fraction, s.size, "
-	    "s.params, s.created FROM dss_merge_src.subsets s %s", fresh_where);
-	if (dss_db_exec(db, b.data, err) < 0)
+	    "(dataset, name) %s", fresh_where) < 0 ||
+	    execf(db, &b, err, "INSERT INTO main.subsets (dataset, name, split, "
+	    "kind, role, seed, fraction, size, params, created) SELECT "
+	    "s.dataset, s.name, s.split, s.kind, s.role, s.seed, s.fraction, "
+	    "s.size, s.params, s.created FROM dss_merge_src.subsets s %s",
+	    fresh_where) < 0)
 		goto out;
 	c->records += (unsigned long long)total;
 	c->subsets += (unsigned long long)total;
