@@ -16,16 +16,6 @@
 #include "../../lib/record.h"
 #include "tap.h"
 
-static FILE *
-memfile(const char *s, size_t n)
-{
-	FILE *fp = tmpfile();
-
-	fwrite(s, 1, n, fp);
-	rewind(fp);
-	return fp;
-}
-
 #define MEM(lit) memfile(lit, sizeof(lit) - 1)
 
 static void
