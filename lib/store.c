@@ -46,40 +46,44 @@ struct table {
 	struct column cols[MAXCOLS];
 };
 
+/* A column filled by the field of its name. */
+#define COL(name, kind) { (name), (kind), NULL }
+
 /* What triples and rejects, the two outputs of dss-filter, begin with. */
 #define FILTERED \
-	{ "filter", FILTER }, { "request", REQ_STR }, { "dataset", REQ_STR }, \
-	{ "id", REQ_STR }, { "teacher", OPT_STR }, { "sample", OPT_INT }
+	COL("filter", FILTER), COL("request", REQ_STR), COL("dataset", REQ_STR), \
+	COL("id", REQ_STR), COL("teacher", OPT_STR), COL("sample", OPT_INT)
 
 static const struct table tables[DSS_RECORD_NTYPES] = {
 	[DSS_RECORD_EXAMPLE] = { "examples", 2, 6, {
-		{ "dataset", REQ_STR }, { "id", REQ_STR }, { "split", REQ_STR },
-		{ "idx", REQ_INT, "index" }, { "input", REQ_STR }, { "label", REQ_STR },
+		COL("dataset", REQ_STR), COL("id", REQ_STR), COL("split", REQ_STR),
+		{ "idx", REQ_INT, "index" }, COL("input", REQ_STR),
+		COL("label", REQ_STR),
 	} },
 	[DSS_RECORD_PROMPT] = { "prompts", 3, 3, {
-		{ "dataset", REQ_STR }, { "id", REQ_STR }, { "template", REQ_STR },
+		COL("dataset", REQ_STR), COL("id", REQ_STR), COL("template", REQ_STR),
 	} },
 	[DSS_RECORD_COMPLETION] = { "completions", 3, 7, {
-		{ "request", REQ_STR }, { "dataset", REQ_STR }, { "id", REQ_STR },
-		{ "teacher", REQ_STR }, { "sample", REQ_INT },
-		{ "completion", OPT_STR }, { "finish_reason", OPT_STR },
+		COL("request", REQ_STR), COL("dataset", REQ_STR), COL("id", REQ_STR),
+		COL("teacher", REQ_STR), COL("sample", REQ_INT),
+		COL("completion", OPT_STR), COL("finish_reason", OPT_STR),
 	} },
 	[DSS_RECORD_TRIPLE] = { "triples", 4, 10, {
-		FILTERED, { "rationale", REQ_STR }, { "teacher_label", OPT_STR },
-		{ "label", REQ_STR }, { "agree", OPT_BOOL },
+		FILTERED, COL("rationale", REQ_STR), COL("teacher_label", OPT_STR),
+		COL("label", REQ_STR), COL("agree", OPT_BOOL),
 	} },
 	[DSS_RECORD_REJECT] = { "rejects", 4, 8, {
-		FILTERED, { "reason", REQ_STR }, { "teacher_label", OPT_STR },
+		FILTERED, COL("reason", REQ_STR), COL("teacher_label", OPT_STR),
 	} },
 	/* Merged only, never read from a record: see merge_cache. */
 	[DSS_RECORD_TEACH_CACHE] = { "teach_cache", 1, 14, {
-		{ "request", REQ_STR }, { "provider", REQ_STR },
-		{ "model", REQ_STR }, { "dataset", OPT_STR }, { "id", OPT_STR },
-		{ "sample", REQ_INT }, { "completion", OPT_STR },
-		{ "finish_reason", OPT_STR }, { "prompt_tokens", OPT_INT },
-		{ "completion_tokens", OPT_INT }, { "cost_usd", OPT_INT },
-		{ "latency_ms", OPT_INT }, { "response", OPT_STR },
-		{ "created", REQ_STR },
+		COL("request", REQ_STR), COL("provider", REQ_STR),
+		COL("model", REQ_STR), COL("dataset", OPT_STR), COL("id", OPT_STR),
+		COL("sample", REQ_INT), COL("completion", OPT_STR),
+		COL("finish_reason", OPT_STR), COL("prompt_tokens", OPT_INT),
+		COL("completion_tokens", OPT_INT), COL("cost_usd", OPT_INT),
+		COL("latency_ms", OPT_INT), COL("response", OPT_STR),
+		COL("created", REQ_STR),
 	} },
 };
 
