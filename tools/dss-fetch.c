@@ -130,8 +130,10 @@ verify(const char *cache, char **names, int nnames)
 	for (i = 0; i < (size_t)nnames; i++)
 		if (add_manifest(names[i], &ms, &nms, &err) < 0) {
 			warn_err(&err);
-			if (err.code == DSS_MANIFEST_UNKNOWN)
-				tool_usage(stderr, 2);
+			if (err.code == DSS_MANIFEST_UNKNOWN) {
+				tool_synopsis(stderr);
+				status = 2;
+			}
 			goto out;
 		}
 	if (nnames == 0 && all_manifests(&ms, &nms, &err) < 0) {
@@ -299,12 +301,16 @@ main(int argc, char **argv)
 			split_list(m, have, sizeof have);
 			warnx("unknown split '%s' for '%s' (have %s)", argv[i + 1],
 			    m->name, have);
-			tool_usage(stderr, 2);
+			tool_synopsis(stderr);
+			status = 2;
+			goto out;
 		}
 		for (j = 0; j < i; j++)
 			if (splits[j] == splits[i]) {
 				warnx("split '%s' is given twice", argv[i + 1]);
-				tool_usage(stderr, 2);
+				tool_synopsis(stderr);
+				status = 2;
+				goto out;
 			}
 	}
 

@@ -126,9 +126,15 @@ tool_start(const char *name, const char *syn, const char *opts)
 }
 
 void
-tool_usage(FILE *fp, int status)
+tool_synopsis(FILE *fp)
 {
 	fputs(synopsis, fp);
+}
+
+void
+tool_usage(FILE *fp, int status)
+{
+	tool_synopsis(fp);
 	if (fp == stdout) {
 		fputc('\n', fp);
 		fputs(options, fp);

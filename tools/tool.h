@@ -44,6 +44,8 @@ void tool_start(const char *name, const char *synopsis, const char *options);
  * write error; otherwise exits with status (2 for a usage error).
  */
 __attribute__((noreturn)) void tool_usage(FILE *fp, int status);
+/* Prints the synopsis to fp, for a usage error found after allocations. */
+void tool_synopsis(FILE *fp);
 /* Warns "progname: MESSAGE", prints the synopsis to stderr, exits 2. */
 __attribute__((noreturn)) void tool_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
