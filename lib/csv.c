@@ -270,15 +270,7 @@ again:
 				continue;
 			ch = *q;
 			c->in_pos++;
-			if (ch == ',') {
-				if (end_field(c, start, err) < 0)
-					return -1;
-				start = c->rec.len;
-				state = START;
-				quoted = 0;
-				continue;
-			}
-			goto eol;
+			goto sep;
 		}
 		if (state == QUOTED) {
 			const char *q = p;
@@ -302,6 +294,14 @@ again:
 			state = QUOTED;
 			continue;
 		}
+		if (ch != ',' && ch != '\n' && ch != '\r') {
+			if (add(c, &ch, 1, start, err) < 0)
+				return -1;
+			state = UNQUOTED;
+			continue;
+		}
+sep:
+		/* ch ends a field: a comma, or the end of a line. */
 		if (ch == ',') {
 			if (end_field(c, start, err) < 0)
 				return -1;
@@ -310,13 +310,6 @@ again:
 			quoted = 0;
 			continue;
 		}
-		if (ch != '\n' && ch != '\r') {
-			if (add(c, &ch, 1, start, err) < 0)
-				return -1;
-			state = UNQUOTED;
-			continue;
-		}
-eol:
 		if (ch == '\r') {
 			if ((r = fill(c, err)) < 0)
 				return -1;

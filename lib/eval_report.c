@@ -15,6 +15,7 @@
 
 #include "eval.h"
 #include "jscan.h"
+#include "jsonw.h"
 #include "svg.h"
 #include "table.h"
 
@@ -327,23 +328,8 @@ out:
 
 /* ---- JSON ---- */
 
-/* Appends "key": and a JSON string, or null. */
-static int
-json_str(struct dss_buf *b, const char *key, const char *v)
-{
-	if (dss_buf_addf(b, ",\"%s\":", key) < 0)
-		return -1;
-	return v ? dss_jscan_quote(b, v, strlen(v)) : dss_buf_adds(b, "null");
-}
-
-/* Appends "key": and a number that reads back as the same double, or null. */
-static int
-json_num(struct dss_buf *b, const char *key, double v)
-{
-	if (dss_buf_addf(b, ",\"%s\":", key) < 0)
-		return -1;
-	return dss_jscan_number(b, v);
-}
+/* ,"key": and a NUL-terminated string, or null. */
+#define STR(b, key, v) DSS_JSONW_STR((b), key, (v), (v) ? strlen(v) : 0)
 
 int
 dss_eval_json(const struct dss_eval *e, struct dss_buf *out,
@@ -354,30 +340,33 @@ dss_eval_json(const struct dss_eval *e, struct dss_buf *out,
 
 	for (i = 0; i < n && !bad; i++) {
 		const struct dss_eval_group *g = G(e, i);
+		size_t start = out->len;
 
-		bad |= dss_buf_adds(out, "{\"dataset\":") < 0 ||
-		    dss_jscan_quote(out, g->dataset, strlen(g->dataset)) < 0 ||
-		    json_str(out, "split", g->split) < 0 ||
-		    json_str(out, "method", g->method) < 0 ||
-		    json_num(out, "fraction", g->fraction) < 0 ||
-		    json_str(out, "size", g->size) < 0 ||
-		    json_str(out, "rule", official ? "official" : "folded") < 0 ||
-		    json_num(out, "n", (double)g->n) < 0 ||
-		    json_num(out, "correct", (double)g->correct) < 0 ||
-		    json_num(out, "accuracy", g->accuracy) < 0;
+		bad |= DSS_JSONW_STR(out, "dataset", g->dataset,
+		    strlen(g->dataset)) < 0 ||
+		    STR(out, "split", g->split) < 0 ||
+		    STR(out, "method", g->method) < 0 ||
+		    DSS_JSONW_NUM(out, "fraction", g->fraction) < 0 ||
+		    STR(out, "size", g->size) < 0 ||
+		    STR(out, "rule", official ? "official" : "folded") < 0 ||
+		    DSS_JSONW_NUM(out, "n", (double)g->n) < 0 ||
+		    DSS_JSONW_NUM(out, "correct", (double)g->correct) < 0 ||
+		    DSS_JSONW_NUM(out, "accuracy", g->accuracy) < 0;
 		if (isnan(g->ci_low))
-			bad |= dss_buf_adds(out, ",\"ci95\":null") < 0;
+			bad |= DSS_JSONW_RAW(out, "ci95", "null", 4) < 0;
 		else
-			bad |= dss_buf_adds(out, ",\"ci95\":[") < 0 ||
+			bad |= DSS_JSONW_KEY(out, "ci95") < 0 ||
+			    dss_buf_addch(out, '[') < 0 ||
 			    dss_jscan_number(out, g->ci_low) < 0 ||
 			    dss_buf_addch(out, ',') < 0 ||
 			    dss_jscan_number(out, g->ci_high) < 0 ||
 			    dss_buf_addch(out, ']') < 0;
-		bad |= json_num(out, "unparsable", (double)g->unparsable) < 0 ||
-		    json_num(out, "official_accuracy", g->official_accuracy) < 0 ||
-		    json_num(out, "folded_accuracy", g->folded_accuracy) < 0 ||
-		    json_num(out, "missing", (double)g->missing) < 0 ||
-		    dss_buf_adds(out, "}\n") < 0;
+		bad |= DSS_JSONW_NUM(out, "unparsable", (double)g->unparsable) < 0 ||
+		    DSS_JSONW_NUM(out, "official_accuracy",
+		    g->official_accuracy) < 0 ||
+		    DSS_JSONW_NUM(out, "folded_accuracy", g->folded_accuracy) < 0 ||
+		    DSS_JSONW_NUM(out, "missing", (double)g->missing) < 0 ||
+		    dss_jsonw_end(out, start) < 0;
 	}
 	if (bad)
 		return dss_err_errno(err, ENOMEM, "report");
@@ -393,12 +382,32 @@ dss_eval_json(const struct dss_eval *e, struct dss_buf *out,
 #define PLOT_T 56.0
 #define PLOT_B 330.0
 
+/*
+ * Fills pts with the groups (their indices) of row r of p that have an
+ * accuracy, column by column; returns how many.  pts holds p->b - p->a.
+ */
+static size_t
+row_points(const struct dss_eval *e, const struct panel *p, size_t r,
+    size_t *pts)
+{
+	size_t c, i, np = 0;
+
+	for (c = 0; c < p->nx; c++)
+		for (i = p->a; i < p->b; i++)
+			if (p->row[i - p->a] == (long)r &&
+			    p->col[i - p->a] == (long)c &&
+			    !isnan(G(e, i)->accuracy))
+				pts[np++] = i;
+	return np;
+}
+
 static void
 panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
     double top)
 {
 	struct dss_svg_scale xs, ys;
 	double ticks[16], lo = INFINITY, hi = -INFINITY, *xy;
+	size_t *pts;
 	const char *names[64], *colors[64], *tlabels[64];
 	char title[512], yv[64], xv[64], labels[64][128];
 	const char *attrs[5];
@@ -457,7 +466,11 @@ panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
 		dss_svg_axis(s, &xs, 0, top + PLOT_B, ticks, NULL, i,
 		    "% of training data");
 	}
-	if ((xy = calloc(2 * (p->nx + 1), sizeof(*xy))) == NULL) {
+	xy = calloc(2 * (p->b - p->a + 1), sizeof(*xy));
+	pts = calloc(p->b - p->a + 1, sizeof(*pts));
+	if (xy == NULL || pts == NULL) {
+		free(xy);
+		free(pts);
 		s->failed = 1;
 		dss_svg_group_end(s);
 		return;
@@ -465,52 +478,39 @@ panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
 	for (r = 0; r < p->nrows && nleg < 64; r++) {
 		const struct dss_eval_group *first = G(e, p->row_first[r]);
 		const char *color = dss_svg_color(nleg);
-		size_t np = 0, c;
+		size_t np, k;
 		const char *sa[5] = { "method", first->method, "size",
 		    first->size, NULL };
 
 		if (first->size == NULL || p->by == BY_SIZE)
 			sa[2] = NULL;
 		dss_svg_group(s, "series", sa);
-		for (c = 0; c < p->nx; c++)
-			for (i = p->a; i < p->b; i++) {
-				const struct dss_eval_group *g = G(e, i);
+		np = row_points(e, p, r, pts);
+		for (k = 0; k < np; k++) {
+			const struct dss_eval_group *g = G(e, pts[k]);
 
-				if (p->row[i - p->a] != (long)r ||
-				    p->col[i - p->a] != (long)c ||
-				    isnan(g->accuracy))
-					continue;
-				xy[2 * np] = dss_svg_map(&xs, p->by == BY_SIZE ?
-				    (double)c + 0.5 : g->fraction * 100);
-				xy[2 * np + 1] = dss_svg_map(&ys, g->accuracy * 100);
-				np++;
-			}
+			xy[2 * k] = dss_svg_map(&xs, p->by == BY_SIZE ?
+			    (double)p->col[pts[k] - p->a] + 0.5 :
+			    g->fraction * 100);
+			xy[2 * k + 1] = dss_svg_map(&ys, g->accuracy * 100);
+		}
 		if (np > 1)
 			dss_svg_polyline(s, xy, np, color, 2.5, 0, "line");
-		np = 0;
-		for (c = 0; c < p->nx; c++)
-			for (i = p->a; i < p->b; i++) {
-				const struct dss_eval_group *g = G(e, i);
+		for (k = 0; k < np; k++) {
+			const struct dss_eval_group *g = G(e, pts[k]);
 
-				if (p->row[i - p->a] != (long)r ||
-				    p->col[i - p->a] != (long)c ||
-				    isnan(g->accuracy))
-					continue;
-				if (!isnan(g->ci_low))
-					dss_svg_line(s, xy[2 * np],
-					    dss_svg_map(&ys, g->ci_low * 100),
-					    xy[2 * np], dss_svg_map(&ys,
-					    g->ci_high * 100), color, 1.2, 0, "ci");
-				if (p->by == BY_SIZE)
-					snprintf(xv, sizeof(xv), "%s", g->size);
-				else
-					snprintf(xv, sizeof(xv), "%.10g",
-					    g->fraction * 100);
-				snprintf(yv, sizeof(yv), "%.10g", g->accuracy * 100);
-				dss_svg_point(s, xy[2 * np], xy[2 * np + 1], 4,
-				    color, "point", xv, yv);
-				np++;
-			}
+			if (!isnan(g->ci_low))
+				dss_svg_line(s, xy[2 * k], dss_svg_map(&ys,
+				    g->ci_low * 100), xy[2 * k], dss_svg_map(&ys,
+				    g->ci_high * 100), color, 1.2, 0, "ci");
+			if (p->by == BY_SIZE)
+				snprintf(xv, sizeof(xv), "%s", g->size);
+			else
+				snprintf(xv, sizeof(xv), "%.10g", g->fraction * 100);
+			snprintf(yv, sizeof(yv), "%.10g", g->accuracy * 100);
+			dss_svg_point(s, xy[2 * k], xy[2 * k + 1], 4, color,
+			    "point", xv, yv);
+		}
 		dss_svg_group_end(s);
 		row_label(labels[nleg], sizeof(labels[nleg]), first, p->by);
 		names[nleg] = labels[nleg];
@@ -538,6 +538,7 @@ panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
 		dash[nleg++] = 1;
 	}
 	free(xy);
+	free(pts);
 	dss_svg_legend(s, PLOT_R + 24, top + PLOT_T + 10, names, colors, dash,
 	    nleg, 0);
 	dss_svg_group_end(s);

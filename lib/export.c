@@ -23,6 +23,7 @@
 #include "db.h"
 #include "export_impl.h"
 #include "jscan.h"
+#include "jsonw.h"
 #include "manifest.h"
 
 #define OUT_FLUSH ((size_t)1 << 17)	/* bytes of records written at once */
@@ -664,13 +665,14 @@ flush_out(struct dss_export *x, struct dss_err *err)
 	return 0;
 }
 
-#define LIT(b, s) dss_buf_add_fast((b), (s), sizeof(s) - 1)
-
-/* Ends a record: counts it, and writes the buffer out when it is full. */
+/*
+ * Ends the record begun at start of the buffer (lib/jsonw): counts it,
+ * and writes the buffer out when it is full.
+ */
 static int
-end_record(struct dss_export *x, int r, struct dss_err *err)
+end_record(struct dss_export *x, size_t start, int r, struct dss_err *err)
 {
-	if (r < 0 || LIT(&x->out, "}\n") < 0)
+	if (r < 0 || dss_jsonw_end(&x->out, start) < 0)
 		return dss_export_nomem(err);
 	x->split_counts[x->s].records++;
 	return x->out.len >= OUT_FLUSH ? flush_out(x, err) : 0;
@@ -682,36 +684,30 @@ put_where(struct dss_export *x)
 {
 	struct dss_buf *b = &x->out;
 
-	return LIT(b, ",\"dataset\":") | dss_buf_add_fast(b, x->qdataset.data,
-	    x->qdataset.len) | LIT(b, ",\"split\":") |
-	    dss_buf_add_fast(b, x->qsplit.data, x->qsplit.len) |
-	    LIT(b, ",\"id\":\"") | dss_buf_add_fast(b, x->e.qid.data,
-	    x->e.qid.len) | LIT(b, "\"");
+	return DSS_JSONW_RAW(b, "dataset", x->qdataset.data, x->qdataset.len) |
+	    DSS_JSONW_RAW(b, "split", x->qsplit.data, x->qsplit.len) |
+	    DSS_JSONW_KEY(b, "id") | dss_jsonw_escaped(b, x->e.qid.data,
+	    x->e.qid.len);
 }
 
-/* The label a record trains on: the gold one, or the teacher's. */
-static void
-label_of(struct dss_export *x, const char *teacher_label, size_t tlen,
-    const char **s, size_t *n, int *escaped)
-{
-	if (x->o.labels == DSS_EXPORT_TEACHER) {
-		*s = teacher_label;
-		*n = tlen;
-		*escaped = 0;
-	} else {
-		*s = x->e.qlabel.data;
-		*n = x->e.qlabel.len;
-		*escaped = 1;
-	}
-}
-
+/* The label a record trains on, as a JSON string: the gold one, or the teacher's. */
 static int
-put_str(struct dss_buf *b, const char *s, size_t n, int escaped)
+put_label(struct dss_export *x, const char *tl, size_t tlen)
 {
-	if (escaped)
-		return dss_buf_addch_fast(b, '"') | dss_buf_add_fast(b, s, n) |
-		    dss_buf_addch_fast(b, '"');
-	return dss_jscan_quote(b, s, n);
+	if (x->o.labels == DSS_EXPORT_TEACHER)
+		return dss_jscan_quote(&x->out, tl, tlen);
+	return dss_jsonw_escaped(&x->out, x->e.qlabel.data, x->e.qlabel.len);
+}
+
+/* ,"input":"PREFIX INPUT", both parts escaped already. */
+static int
+put_input(struct dss_buf *b, const struct dss_buf *pre,
+    const struct dss_buf *input)
+{
+	return DSS_JSONW_LIT(b, ",\"input\":\"") |
+	    dss_buf_add_fast(b, pre->data, pre->len) |
+	    dss_buf_add_fast(b, input->data, input->len) |
+	    dss_buf_addch_fast(b, '"');
 }
 
 static int
@@ -719,17 +715,14 @@ t5_predict(struct dss_export *x, const char *tl, size_t tlen,
     struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
-	const char *label;
-	size_t n;
-	int esc, r;
+	size_t start = b->len;
+	int r;
 
-	label_of(x, tl, tlen, &label, &n, &esc);
-	r = LIT(b, "{\"task\":\"predict\",\"input\":\"") |
-	    dss_buf_add_fast(b, x->qpre[0].data, x->qpre[0].len) |
-	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
-	    LIT(b, "\",\"target\":") | put_str(b, label, n, esc) | put_where(x);
+	r = DSS_JSONW_LIT(b, ",\"task\":\"predict\"") |
+	    put_input(b, &x->qpre[0], &x->e.qinput) |
+	    DSS_JSONW_KEY(b, "target") | put_label(x, tl, tlen) | put_where(x);
 	x->split_counts[x->s].predict++;
-	return end_record(x, r, err);
+	return end_record(x, start, r, err);
 }
 
 static int
@@ -737,49 +730,35 @@ t5_explain(struct dss_export *x, const char *rationale, size_t rlen,
     struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
+	size_t start = b->len;
 	int r;
 
-	r = LIT(b, "{\"task\":\"explain\",\"input\":\"") |
-	    dss_buf_add_fast(b, x->qpre[1].data, x->qpre[1].len) |
-	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
-	    LIT(b, "\",\"target\":") | dss_jscan_quote(b, rationale, rlen) |
-	    put_where(x);
+	r = DSS_JSONW_LIT(b, ",\"task\":\"explain\"") |
+	    put_input(b, &x->qpre[1], &x->e.qinput) |
+	    DSS_JSONW_STR(b, "target", rationale, rlen) | put_where(x);
 	x->split_counts[x->s].explain++;
-	return end_record(x, r, err);
+	return end_record(x, start, r, err);
 }
 
+/*
+ * A pairs record (with the rationale and the teacher's label) when
+ * rationale is not NULL, else a standard one: input and label.
+ */
 static int
-pairs_record(struct dss_export *x, const char *rationale, size_t rlen,
+plain_record(struct dss_export *x, const char *rationale, size_t rlen,
     const char *tl, size_t tlen, struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
-	const char *label;
-	size_t n;
-	int esc, r;
+	size_t start = b->len;
+	int r;
 
-	label_of(x, tl, tlen, &label, &n, &esc);
-	r = LIT(b, "{\"input\":\"") | dss_buf_add_fast(b, x->e.qinput.data,
-	    x->e.qinput.len) | LIT(b, "\",\"label\":") |
-	    put_str(b, label, n, esc) | LIT(b, ",\"rationale\":") |
-	    dss_jscan_quote(b, rationale, rlen) | LIT(b, ",\"teacher_label\":") |
-	    dss_jscan_quote(b, tl, tlen) | put_where(x);
-	return end_record(x, r, err);
-}
-
-static int
-standard_record(struct dss_export *x, const char *tl, size_t tlen,
-    struct dss_err *err)
-{
-	struct dss_buf *b = &x->out;
-	const char *label;
-	size_t n;
-	int esc, r;
-
-	label_of(x, tl, tlen, &label, &n, &esc);
-	r = LIT(b, "{\"input\":\"") | dss_buf_add_fast(b, x->e.qinput.data,
-	    x->e.qinput.len) | LIT(b, "\",\"label\":") |
-	    put_str(b, label, n, esc) | put_where(x);
-	return end_record(x, r, err);
+	r = DSS_JSONW_KEY(b, "input") | dss_jsonw_escaped(b, x->e.qinput.data,
+	    x->e.qinput.len) | DSS_JSONW_KEY(b, "label") |
+	    put_label(x, tl, tlen);
+	if (rationale != NULL)
+		r |= DSS_JSONW_STR(b, "rationale", rationale, rlen) |
+		    DSS_JSONW_STR(b, "teacher_label", tl, tlen);
+	return end_record(x, start, r | put_where(x), err);
 }
 
 /*
@@ -884,6 +863,7 @@ chat_record(struct dss_export *x, const char *rationale, size_t rlen,
     const char *tl, size_t tlen, struct dss_err *err)
 {
 	struct dss_buf *b = &x->out;
+	size_t start = b->len;
 	const char *label;
 	size_t n;
 	int r;
@@ -898,14 +878,15 @@ chat_record(struct dss_export *x, const char *rationale, size_t rlen,
 	if (dss_export_render_answer(x, dss_exemplars_answer(x->ex), label, n, NULL, 0,
 	    err) < 0)
 		return -1;
-	r = LIT(b, "{\"messages\":[{\"role\":\"user\",\"content\":\"") |
-	    dss_buf_add_fast(b, x->e.qinput.data, x->e.qinput.len) |
-	    LIT(b, "\"},{\"role\":\"assistant\",\"content\":\"");
+	r = DSS_JSONW_LIT(b, ",\"messages\":[{\"role\":\"user\",\"content\":") |
+	    dss_jsonw_escaped(b, x->e.qinput.data, x->e.qinput.len) |
+	    DSS_JSONW_LIT(b, "},{\"role\":\"assistant\",\"content\":\"");
 	if (rationale != NULL && rlen > 0)
 		r |= dss_jscan_escape(b, rationale, rlen) |
 		    dss_buf_addch_fast(b, ' ');
-	r |= dss_jscan_escape(b, x->phrase.data, x->phrase.len) | LIT(b, "\"}]");
-	return end_record(x, r, err);
+	r |= dss_jscan_escape(b, x->phrase.data, x->phrase.len) |
+	    DSS_JSONW_LIT(b, "\"}]");
+	return end_record(x, start, r, err);
 }
 
 /* ---- the scan ---- */
@@ -984,7 +965,7 @@ emit_each(struct dss_export *x, const char *rat, size_t rlen, const char *tl,
 			return -1;
 		return t5_explain(x, rat, rlen, err);
 	case DSS_EXPORT_PAIRS:
-		return pairs_record(x, rat, rlen, tl, tlen, err);
+		return plain_record(x, rat, rlen, tl, tlen, err);
 	case DSS_EXPORT_CHAT:
 		return chat_record(x, rat, rlen, tl, tlen, err);
 	default:
@@ -1093,9 +1074,9 @@ end_example(struct dss_export *x, struct dss_err *err)
 			return -1;
 		return with ? t5_explain(x, r, rlen, err) : 0;
 	case DSS_EXPORT_PAIRS:
-		return pairs_record(x, r, rlen, tl, tlen, err);
+		return plain_record(x, r, rlen, tl, tlen, err);
 	case DSS_EXPORT_STANDARD:
-		return standard_record(x, tl, tlen, err);
+		return plain_record(x, NULL, 0, tl, tlen, err);
 	case DSS_EXPORT_CHAT:
 		return chat_record(x, with ? r : NULL, rlen, tl, tlen, err);
 	default:

@@ -19,6 +19,7 @@
 #include "filter.h"
 #include "jscan.h"
 #include "jsonl.h"
+#include "jsonw.h"
 #include "record.h"
 
 #define MAX_CHOICES 26
@@ -93,11 +94,22 @@ static const char *const reason_names[DSS_REJECT_NREASONS] = {
 	"empty_rationale"
 };
 
+static const char *const agree_names[] = { "gold", "majority", "none" };
+
+const char *
+dss_filter_agree_name(int agree)
+{
+	return agree >= 0 && (size_t)agree < sizeof(agree_names) /
+	    sizeof(agree_names[0]) ? agree_names[agree] : NULL;
+}
+
 char *
 dss_filter_name(const struct dss_filter_opts *o, char *out, size_t n)
 {
-	static const char *const modes[] = { "gold", "majority", "none" };
-	const char *mode = (unsigned)o->agree < 3 ? modes[o->agree] : "unknown";
+	const char *mode = dss_filter_agree_name(o->agree);
+
+	if (mode == NULL)
+		mode = "unknown";
 
 	if (o->min_rationale_chars != DSS_FILTER_MIN_RATIONALE)
 		snprintf(out, n, "%s,min-rationale=%zu", mode,
@@ -352,36 +364,6 @@ count(struct dss_filter *f, const struct item *it, int r)
 	}
 }
 
-/*
- * Record text is written key by key, each as ,"key":VALUE; the record's
- * first comma is then made its opening brace (see open_record).  Keys
- * are string literals, copied in sizes known when compiling.
- */
-#define put_key(b, key) dss_buf_add_fast((b), ",\"" key "\":", \
-	sizeof(",\"" key "\":") - 1)
-
-/* A string value, or null without one. */
-static int
-put_string_val(struct dss_buf *b, const char *s, size_t n)
-{
-	if (s == NULL)
-		return dss_buf_add_fast(b, "null", 4);
-	return dss_jscan_quote(b, s, n);
-}
-
-#define put_str(b, key, s, n) \
-	(put_key((b), key) < 0 ? -1 : put_string_val((b), (s), (n)))
-#define put_raw(b, key, v, n) \
-	(put_key((b), key) < 0 ? -1 : dss_buf_add_fast((b), (v), (n)))
-
-/* Makes the record begun at start of b an object: its first comma a brace. */
-static void
-open_record(struct dss_buf *b, size_t start)
-{
-	if (start < b->len)
-		b->data[start] = '{';
-}
-
 /* Hands the batch b to the callback when it is full, or when force. */
 static int
 flush_batch(struct dss_filter *f, struct dss_buf *b,
@@ -407,7 +389,6 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 	};
 	struct dss_buf *b = &f->rbatch;
 	size_t i, k, start = b->len;
-	int first = 1;
 
 	count(f, it, (int)r);
 	if (f->o.reject == NULL)
@@ -422,22 +403,22 @@ emit_reject(struct dss_filter *f, struct item *it, enum dss_filter_reason r,
 				break;
 		if (replaced[k] != NULL)
 			continue;
-		if (dss_buf_add_fast(b, first ? "{\"" : ",\"", 2) < 0 ||
-		    dss_buf_add_fast(b, m->key, m->keylen) < 0 || dss_buf_add_fast(b, "\":", 2) < 0 ||
+		if (DSS_JSONW_LIT(b, ",\"") < 0 ||
+		    dss_buf_add_fast(b, m->key, m->keylen) < 0 ||
+		    DSS_JSONW_LIT(b, "\":") < 0 ||
 		    dss_buf_add_fast(b, m->val, m->vallen) < 0)
 			goto oom;
-		first = 0;
 	}
-	if ((it->a.status == DSS_ANSWER_OK && put_str(b, "teacher_label",
+	if ((it->a.status == DSS_ANSWER_OK && DSS_JSONW_STR(b, "teacher_label",
 	    it->a.answer.data, it->a.answer.len) < 0) ||
-	    put_str(b, "filter", f->name, strlen(f->name)) < 0 ||
-	    put_str(b, "reason", dss_filter_reason_name(r),
+	    DSS_JSONW_STR(b, "filter", f->name, strlen(f->name)) < 0 ||
+	    DSS_JSONW_STR(b, "reason", dss_filter_reason_name(r),
 	    strlen(dss_filter_reason_name(r))) < 0 ||
-	    put_str(b, "detail", detail, strlen(detail)) < 0 ||
-	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
-	    dss_buf_add_fast(b, "}\n", 2) < 0)
+	    DSS_JSONW_STR(b, "detail", detail, strlen(detail)) < 0 ||
+	    (votes && DSS_JSONW_RAW(b, "votes", f->votes.data,
+	    f->votes.len) < 0) ||
+	    dss_jsonw_end(b, start) < 0)
 		goto oom;
-	open_record(b, start);
 	return flush_batch(f, b, f->o.reject, 0, err);
 oom:
 	dss_buf_truncate(b, start);
@@ -472,19 +453,19 @@ emit_triple(struct dss_filter *f, struct item *it, const char *label,
 		d[m->vallen] = '\0';
 		b->len = (size_t)(d + m->vallen - b->data);
 	}
-	if (put_str(b, "filter", f->name, strlen(f->name)) < 0 ||
-	    put_str(b, "rationale", it->a.rationale.data,
+	if (DSS_JSONW_STR(b, "filter", f->name, strlen(f->name)) < 0 ||
+	    DSS_JSONW_STR(b, "rationale", it->a.rationale.data,
 	    it->a.rationale.len) < 0 ||
-	    put_str(b, "teacher_label", it->a.answer.data, it->a.answer.len) < 0 ||
-	    put_str(b, "label", label, strlen(label)) < 0 ||
-	    put_str(b, "gold", it->has_gold ? it->gold.data : NULL,
+	    DSS_JSONW_STR(b, "teacher_label", it->a.answer.data,
+	    it->a.answer.len) < 0 ||
+	    DSS_JSONW_STR(b, "label", label, strlen(label)) < 0 ||
+	    DSS_JSONW_STR(b, "gold", it->has_gold ? it->gold.data : NULL,
 	    it->gold.len) < 0 ||
-	    put_raw(b, "agree", agree < 0 ? "null" : agree ? "true" : "false",
-	    agree < 0 ? 4 : agree ? 4 : 5) < 0 ||
-	    (votes && put_raw(b, "votes", f->votes.data, f->votes.len) < 0) ||
-	    dss_buf_add_fast(b, "}\n", 2) < 0)
+	    DSS_JSONW_BOOL(b, "agree", agree) < 0 ||
+	    (votes && DSS_JSONW_RAW(b, "votes", f->votes.data,
+	    f->votes.len) < 0) ||
+	    dss_jsonw_end(b, start) < 0)
 		goto oom;
-	open_record(b, start);
 	count(f, it, -1);
 	return flush_batch(f, b, f->o.keep, 0, err);
 oom:
@@ -1083,14 +1064,13 @@ int
 dss_filter_summary_json(const struct dss_filter *f, const char *error,
     struct dss_buf *out)
 {
-	static const char *const modes[] = { "gold", "majority", "none" };
 	const struct dss_filter_counts *c = &f->total;
 	unsigned long rej = dss_filter_counts_rejected(c);
 	int r, bad;
 
 	bad = dss_buf_addf(out, "{\"agree\":\"%s\",\"read\":%lu,\"kept\":%lu,"
 	    "\"rejected\":%lu,\"undecided\":%lu,\"reasons\":{",
-	    modes[f->o.agree], c->read, c->kept, rej, c->read - c->kept - rej) < 0;
+	    dss_filter_agree_name(f->o.agree), c->read, c->kept, rej, c->read - c->kept - rej) < 0;
 	for (r = 0; r < DSS_REJECT_NREASONS; r++)
 		bad |= dss_buf_addf(out, "%s\"%s\":%lu", r ? "," : "",
 		    reason_names[r], c->rejected[r]) < 0;

@@ -130,6 +130,8 @@ unsigned long dss_filter_kept(const struct dss_filter *f);
 unsigned long dss_filter_rejected(const struct dss_filter *f,
     enum dss_filter_reason r);
 /* "no_answer", "truncated", "disagree", "ambiguous", "tie", "empty_rationale". */
+/* The name of agreement mode agree ("gold", ...), NULL past the last. */
+const char *dss_filter_agree_name(int agree);
 const char *dss_filter_reason_name(enum dss_filter_reason r);
 
 /* The counts of a run, or of one dataset or teacher of it. */

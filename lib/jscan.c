@@ -151,49 +151,76 @@ fail(struct scan *sc, enum why why, size_t at)
 	return -1;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR_EXACT 1	/* the lowest flag of special8 names its byte */
+#else
+#define SWAR_EXACT 0
+#endif
+
+/*
+ * The offset of the first byte from i on that is '"', '\\' or a control
+ * (and, with utf8, a byte from 0x80 up, which starts UTF-8 to check), or
+ * n when there is none: sixteen bytes at a time with SSE2, eight with
+ * SWAR, then one by one.  Always inlined, utf8 a constant, so that
+ * plain_run and escape_run each get their own loop.
+ */
+static inline __attribute__((always_inline)) size_t
+special_run(const unsigned char *s, size_t i, size_t n, int utf8)
+{
+	uint64_t w, m;
+
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i sp = _mm_set1_epi8(0x20), c1f = _mm_set1_epi8(0x1f);
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		/* Signed: bytes from 0x80 up are negative, so below 0x20 too. */
+		__m128i low = utf8 ? _mm_cmplt_epi8(v, sp) :
+		    _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f);
+		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)), low));
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+	}
+#endif
+	/* Eight bytes at a time while 16 or more are left (without SSE2). */
+	for (; n - i >= 16; i += 8) {
+		memcpy(&w, s + i, 8);
+		if ((m = utf8 ? special8_utf8(w) : special8(w)) != 0) {
+			if (!SWAR_EXACT)
+				break;
+			return i + (size_t)__builtin_ctzll(m) / 8;
+		}
+	}
+	/*
+	 * 8 to 15 bytes left: the first eight, then the last eight, which
+	 * overlap them (the overlap found clean, the lowest flag is exact).
+	 */
+	if (SWAR_EXACT && n - i >= 8) {
+		memcpy(&w, s + i, 8);
+		if ((m = utf8 ? special8_utf8(w) : special8(w)) != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+		memcpy(&w, s + n - 8, 8);
+		if ((m = utf8 ? special8_utf8(w) : special8(w)) != 0)
+			return n - 8 + (size_t)__builtin_ctzll(m) / 8;
+		return n;
+	}
+	while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' &&
+	    (!utf8 || s[i] < 0x80))
+		i++;
+	return i;
+}
+
 /*
  * The offset of the first byte from i on that a string cannot hold as
- * it is ('"', '\\', a control, or a byte from 0x80 up, which starts
- * UTF-8 to check), or n when there is none: sixteen bytes at a time
- * with SSE2, eight with SWAR, then one by one.
+ * it is ('"', '\\', a control, or a byte from 0x80 up), or n.
  */
 HOT size_t
 plain_run(const unsigned char *s, size_t i, size_t n)
 {
-#ifdef __SSE2__
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-	const __m128i sp = _mm_set1_epi8(0x20);
-
-	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-		/* Signed: bytes from 0x80 up are negative, so below 0x20 too. */
-		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-		    _mm_cmplt_epi8(v, sp)));
-
-		if (bits != 0)
-			return i + (size_t)__builtin_ctz((unsigned)bits);
-		i += 16;
-	}
-#endif
-	while (i + 8 <= n) {
-		uint64_t w, m;
-
-		memcpy(&w, s + i, 8);
-		if ((m = special8_utf8(w)) != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			/* The lowest flag is exact: borrows only run upward. */
-			return i + (size_t)__builtin_ctzll(m) / 8;
-#else
-			break;
-#endif
-		}
-		i += 8;
-	}
-	while (i < n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 &&
-	    s[i] < 0x80)
-		i++;
-	return i;
+	return special_run(s, i, n, 1);
 }
 
 /* The escapes that stand for themselves or a control: \" \\ \/ \b \f \n \r \t. */
@@ -1171,58 +1198,7 @@ ascii_run(const unsigned char *s, size_t i, size_t n)
 HOT size_t
 escape_run(const unsigned char *s, size_t i, size_t n)
 {
-#ifdef __SSE2__
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-	const __m128i c1f = _mm_set1_epi8(0x1f);
-
-	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-		int bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-		    _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f)));
-
-		if (bits != 0)
-			return i + (size_t)__builtin_ctz((unsigned)bits);
-		i += 16;
-	}
-#endif
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* Eight bytes at a time while 16 or more are left (without SSE2). */
-	for (; n - i >= 16; i += 8) {
-		uint64_t w, m;
-
-		memcpy(&w, s + i, 8);
-		if ((m = special8(w)) != 0)
-			return i + (size_t)__builtin_ctzll(m) / 8;
-	}
-	/*
-	 * 8 to 15 bytes left: the first eight, then the last eight, which
-	 * overlap them (the overlap found clean, the lowest flag is exact).
-	 */
-	if (n - i >= 8) {
-		uint64_t w, m;
-
-		memcpy(&w, s + i, 8);
-		if ((m = special8(w)) != 0)
-			return i + (size_t)__builtin_ctzll(m) / 8;
-		memcpy(&w, s + n - 8, 8);
-		if ((m = special8(w)) != 0)
-			return n - 8 + (size_t)__builtin_ctzll(m) / 8;
-		return n;
-	}
-#else
-	while (i + 8 <= n) {
-		uint64_t w;
-
-		memcpy(&w, s + i, 8);
-		if (special8(w) != 0)
-			break;
-		i += 8;
-	}
-#endif
-	while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
-		i++;
-	return i;
+	return special_run(s, i, n, 0);
 }
 
 size_t

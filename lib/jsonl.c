@@ -188,6 +188,33 @@ dss_jsonl_next(struct dss_lines *l, cJSON **out, struct dss_err *err)
 }
 
 int
+dss_jsonl_each(struct dss_lines *l,
+    int (*fn)(void *arg, const cJSON *obj, struct dss_err *err), void *arg,
+    unsigned long *skipped, struct dss_err *err)
+{
+	for (;;) {
+		struct dss_err e = DSS_ERR_INIT;
+		cJSON *o = NULL;
+		int r = dss_jsonl_next(l, &o, &e);
+
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			if (!l->bad) {
+				*err = e;
+				return -1;
+			}
+			(*skipped)++;
+			continue;
+		}
+		r = fn(arg, o, err);
+		cJSON_Delete(o);
+		if (r < 0)
+			return -1;
+	}
+}
+
+int
 dss_jsonl_write(FILE *fp, const cJSON *obj)
 {
 	char *s = cJSON_PrintUnformatted(obj);

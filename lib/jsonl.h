@@ -89,6 +89,17 @@ int dss_jsonl_scan(struct dss_lines *l, struct dss_jscan *j,
  */
 int dss_jsonl_next(struct dss_lines *l, cJSON **out, struct dss_err *err);
 
+/*
+ * Reads the records to the end of input, handing each object to fn (which
+ * does not own it) and passing over bad lines (l->bad), counted in
+ * *skipped: a file that a crash may have cut short.  Returns 0; or -1
+ * with err set after a read error, or when fn returned -1 (having set
+ * err), which stops the reading.
+ */
+int dss_jsonl_each(struct dss_lines *l,
+    int (*fn)(void *arg, const cJSON *obj, struct dss_err *err), void *arg,
+    unsigned long *skipped, struct dss_err *err);
+
 /* Writes obj as one line.  Returns -1 on a write or allocation error. */
 int dss_jsonl_write(FILE *fp, const cJSON *obj);
 

@@ -4,6 +4,7 @@
  * bounded draws and shuffle, for reproducing RandomState permutations.
  */
 #include "mt19937.h"
+#include "shuffle.h"
 
 #define M 397
 #define MATRIX_A 0x9908b0dfU
@@ -59,50 +60,5 @@ dss_mt19937_next64(struct dss_mt19937 *m)
 	return (hi << 32) | dss_mt19937_next32(m);
 }
 
-uint64_t
-dss_mt19937_interval(struct dss_mt19937 *m, uint64_t max)
-{
-	uint64_t mask = max, v;
-
-	if (max == 0)
-		return 0;
-	mask |= mask >> 1;
-	mask |= mask >> 2;
-	mask |= mask >> 4;
-	mask |= mask >> 8;
-	mask |= mask >> 16;
-	mask |= mask >> 32;
-	if (max <= 0xffffffffU) {
-		while ((v = (dss_mt19937_next32(m) & mask)) > max)
-			;
-	} else {
-		while ((v = (dss_mt19937_next64(m) & mask)) > max)
-			;
-	}
-	return v;
-}
-
-void
-dss_mt19937_shuffle(struct dss_mt19937 *m, size_t *a, size_t n)
-{
-	size_t i, j, t;
-
-	for (i = n; i-- > 1;) {
-		j = (size_t)dss_mt19937_interval(m, i);
-		t = a[i];
-		a[i] = a[j];
-		a[j] = t;
-	}
-}
-
-void
-dss_mt19937_permutation(uint32_t seed, size_t *perm, size_t n)
-{
-	struct dss_mt19937 m;
-	size_t i;
-
-	dss_mt19937_seed(&m, seed);
-	for (i = 0; i < n; i++)
-		perm[i] = i;
-	dss_mt19937_shuffle(&m, perm, n);
-}
+/* interval, shuffle and permutation: lib/shuffle over these draws. */
+DSS_SHUFFLE_DEFINE(mt19937, uint32_t)

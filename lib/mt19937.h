@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shuffle.h"
+
 #define DSS_MT19937_N 624
 
 struct dss_mt19937 {
@@ -26,14 +28,10 @@ void dss_mt19937_seed(struct dss_mt19937 *m, uint32_t seed);
 uint32_t dss_mt19937_next32(struct dss_mt19937 *m);
 /* The next 64 random bits: two 32-bit draws, the first in the high half. */
 uint64_t dss_mt19937_next64(struct dss_mt19937 *m);
-/* A uniform integer in [0, max], as numpy's legacy random_interval. */
-uint64_t dss_mt19937_interval(struct dss_mt19937 *m, uint64_t max);
-/* Shuffles a[0..n-1] in place as RandomState.shuffle does for a 1-d array. */
-void dss_mt19937_shuffle(struct dss_mt19937 *m, size_t *a, size_t n);
 /*
- * Fills perm[0..n-1] with RandomState(seed).permutation(n).  perm is
- * caller-owned and holds n elements.
+ * numpy's legacy random_interval, RandomState.shuffle of a 1-d array and
+ * RandomState(seed).permutation(n): lib/shuffle over m's draws.
  */
-void dss_mt19937_permutation(uint32_t seed, size_t *perm, size_t n);
+DSS_SHUFFLE_DECLARE(mt19937, uint32_t);
 
 #endif

@@ -5,6 +5,7 @@
  * SeedSequence for the seeding), for reproducing default_rng draws.
  */
 #include "pcg64.h"
+#include "shuffle.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -161,50 +162,5 @@ dss_pcg64_next32(struct dss_pcg64 *g)
 	return (uint32_t)x;
 }
 
-uint64_t
-dss_pcg64_interval(struct dss_pcg64 *g, uint64_t max)
-{
-	uint64_t mask = max, v;
-
-	if (max == 0)
-		return 0;
-	mask |= mask >> 1;
-	mask |= mask >> 2;
-	mask |= mask >> 4;
-	mask |= mask >> 8;
-	mask |= mask >> 16;
-	mask |= mask >> 32;
-	if (max <= 0xffffffffU) {
-		while ((v = (dss_pcg64_next32(g) & mask)) > max)
-			;
-	} else {
-		while ((v = (dss_pcg64_next64(g) & mask)) > max)
-			;
-	}
-	return v;
-}
-
-void
-dss_pcg64_shuffle(struct dss_pcg64 *g, size_t *a, size_t n)
-{
-	size_t i, j, t;
-
-	for (i = n; i-- > 1;) {
-		j = (size_t)dss_pcg64_interval(g, i);
-		t = a[i];
-		a[i] = a[j];
-		a[j] = t;
-	}
-}
-
-void
-dss_pcg64_permutation(uint64_t seed, size_t *perm, size_t n)
-{
-	struct dss_pcg64 g;
-	size_t i;
-
-	dss_pcg64_seed(&g, seed);
-	for (i = 0; i < n; i++)
-		perm[i] = i;
-	dss_pcg64_shuffle(&g, perm, n);
-}
+/* interval, shuffle and permutation: lib/shuffle over these draws. */
+DSS_SHUFFLE_DEFINE(pcg64, uint64_t)

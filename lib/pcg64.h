@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shuffle.h"
+
 #define DSS_SEEDSEQ_POOL 4
 
 /* numpy.random.SeedSequence(seed) for a non-negative integer seed. */
@@ -53,16 +55,9 @@ uint64_t dss_pcg64_next64(struct dss_pcg64 *g);
 /* The next 32 bits: the low half of a new output, then its high half. */
 uint32_t dss_pcg64_next32(struct dss_pcg64 *g);
 /*
- * A uniform integer in [0, max] by masked rejection sampling, drawing 32
- * bits at a time while max fits in 32 bits (numpy's random_interval).
+ * numpy's random_interval, Generator.shuffle of a 1-d array and
+ * default_rng(seed).permutation(n): lib/shuffle over g's draws.
  */
-uint64_t dss_pcg64_interval(struct dss_pcg64 *g, uint64_t max);
-/* Shuffles a[0..n-1] as Generator.shuffle does a 1-d array. */
-void dss_pcg64_shuffle(struct dss_pcg64 *g, size_t *a, size_t n);
-/*
- * Fills perm[0..n-1] with default_rng(seed).permutation(n).  perm is
- * caller-owned and holds n elements.
- */
-void dss_pcg64_permutation(uint64_t seed, size_t *perm, size_t n);
+DSS_SHUFFLE_DECLARE(pcg64, uint64_t);
 
 #endif

@@ -192,10 +192,20 @@ num(const cJSON *o, const char *name, int *has)
 	return *has ? (long)v->valuedouble : 0;
 }
 
-/* Stores one recovery line; returns 0, or -1 for a bad line, -2 on SQL. */
+struct import {
+	sqlite3_stmt *put;
+	unsigned long *n;	/* lines stored */
+	unsigned long bad;	/* lines passed over */
+};
+
+/*
+ * Stores one recovery line, or passes over a bad one; returns -1 only
+ * when the database fails.
+ */
 static int
-import_line(sqlite3_stmt *put, const cJSON *o)
+import_line(void *arg, const cJSON *o, struct dss_err *err)
 {
+	struct import *im = arg;
 	struct dss_cache_row x;
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "cost_usd");
 	int h1, h2, h3, rc;
@@ -204,8 +214,10 @@ import_line(sqlite3_stmt *put, const cJSON *o)
 	x.request = dss_json_str_opt(o, "request");
 	x.provider = dss_json_str_opt(o, "provider");
 	x.model = dss_json_str_opt(o, "model");
-	if (x.request == NULL || x.provider == NULL || x.model == NULL)
-		return -1;
+	if (x.request == NULL || x.provider == NULL || x.model == NULL) {
+		im->bad++;
+		return 0;
+	}
 	x.dataset = dss_json_str_opt(o, "dataset");
 	x.id = dss_json_str_opt(o, "id");
 	x.sample = (int)num(o, "sample", &h1);
@@ -218,8 +230,11 @@ import_line(sqlite3_stmt *put, const cJSON *o)
 	x.cost = x.has_cost ? c->valuedouble : 0;
 	x.latency_ms = num(o, "latency_ms", &h1);
 	x.response = dss_json_str_opt(o, "response");
-	rc = dss_cache_put(put, &x);
-	return rc == SQLITE_DONE ? 0 : -2;
+	if ((rc = dss_cache_put(im->put, &x)) != SQLITE_DONE)
+		return dss_err_set(err, "database: %s",
+		    sqlite3_errmsg(sqlite3_db_handle(im->put)));
+	(*im->n)++;
+	return 0;
 }
 
 int
@@ -229,8 +244,9 @@ dss_teach_recover(sqlite3 *db, const char *path, unsigned long *n,
 	char taken[4200];
 	struct dss_lines l = DSS_LINES_INIT(NULL, path);
 	sqlite3_stmt *put = NULL;
+	struct import im = { NULL, NULL, 0 };
 	unsigned long bad = 0;
-	int fd = -1, r = -1, got;
+	int fd = -1, r = -1;
 
 	*n = 0;
 	if (snprintf(taken, sizeof(taken), "%s.importing", path) >= (int)sizeof(taken))
@@ -258,33 +274,11 @@ dss_teach_recover(sqlite3 *db, const char *path, unsigned long *n,
 	if ((put = dss_db_prepare(db, DSS_CACHE_PUT_SQL, err)) == NULL ||
 	    dss_db_begin(db, err) < 0)
 		goto out;
-	for (;;) {
-		struct dss_err e = DSS_ERR_INIT;
-		cJSON *o = NULL;
-
-		got = dss_jsonl_next(&l, &o, &e);
-		if (got == 0)
-			break;
-		if (got < 0) {
-			if (!l.bad) {
-				dss_err_set(err, "%s", e.msg);
-				dss_db_rollback(db);
-				goto out;
-			}
-			bad++;	/* a line cut short by a crash: nothing to save */
-			continue;
-		}
-		got = import_line(put, o);
-		cJSON_Delete(o);
-		if (got == -2) {
-			dss_err_set(err, "database: %s", sqlite3_errmsg(db));
-			dss_db_rollback(db);
-			goto out;
-		}
-		if (got < 0)
-			bad++;
-		else
-			(*n)++;
+	im.put = put;
+	im.n = n;
+	if (dss_jsonl_each(&l, import_line, &im, &bad, err) < 0) {
+		dss_db_rollback(db);
+		goto out;
 	}
 	if (dss_db_commit(db, err) < 0)
 		goto out;

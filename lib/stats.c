@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -84,36 +85,39 @@ get_split(struct dss_stats *s, const char *dataset, const char *split)
 	return bad ? NULL : sp;
 }
 
-static struct dss_stats_teacher *
-get_teacher(struct dss_stats_split *sp, const char *teacher)
+/*
+ * The element of *v (*n of them, of size sz) whose name, the string
+ * pointer at offset off, is name (which may be NULL); added when there
+ * is none.  NULL when memory runs out.
+ */
+static void *
+get_named(void *v, size_t *n, size_t sz, size_t off, const char *name)
 {
-	struct dss_stats_teacher *t;
+	char *p = *(char **)v;
 	size_t i;
 	int bad = 0;
 
-	for (i = 0; i < sp->nteachers; i++)
-		if (same_str(sp->teachers[i].teacher, teacher))
-			return &sp->teachers[i];
-	if ((t = grow(&sp->teachers, &sp->nteachers, sizeof(*t))) == NULL)
+	for (i = 0; i < *n; i++)
+		if (same_str(*(char **)(p + i * sz + off), name))
+			return p + i * sz;
+	if ((p = grow(v, n, sz)) == NULL)
 		return NULL;
-	t->teacher = dup(teacher, &bad);
-	return bad ? NULL : t;
+	*(char **)(p + off) = dup(name, &bad);
+	return bad ? NULL : p;
+}
+
+static struct dss_stats_teacher *
+get_teacher(struct dss_stats_split *sp, const char *teacher)
+{
+	return get_named(&sp->teachers, &sp->nteachers, sizeof(*sp->teachers),
+	    offsetof(struct dss_stats_teacher, teacher), teacher);
 }
 
 static struct dss_stats_filter *
 get_filter(struct dss_stats_teacher *t, const char *filter)
 {
-	struct dss_stats_filter *f;
-	size_t i;
-	int bad = 0;
-
-	for (i = 0; i < t->nfilters; i++)
-		if (same_str(t->filters[i].filter, filter))
-			return &t->filters[i];
-	if ((f = grow(&t->filters, &t->nfilters, sizeof(*f))) == NULL)
-		return NULL;
-	f->filter = dup(filter, &bad);
-	return bad ? NULL : f;
+	return get_named(&t->filters, &t->nfilters, sizeof(*t->filters),
+	    offsetof(struct dss_stats_filter, filter), filter);
 }
 
 /* ---- the queries ---- */
@@ -137,6 +141,8 @@ struct ctx {
 	struct dss_idtab labels;	/* the distinct gold labels */
 	uint32_t guess;			/* the example after the last found */
 	struct dss_buf key;		/* scratch */
+	sqlite3_stmt *name;		/* cache_row: the teacher of a model */
+	struct dss_buf last, teacher;	/* cache_row: the last model, its name */
 };
 
 static sqlite3_stmt *
@@ -219,163 +225,149 @@ group(struct ctx *c, sqlite3_stmt *st, const char *teacher,
 	return get_filter(t, filter);
 }
 
+/*
+ * Runs sql (bound to the dataset asked for) and hands each row to row,
+ * which returns 0, or -1 when memory runs out.
+ */
 static int
-q_examples(struct ctx *c, struct dss_err *err)
+each_row(struct ctx *c, const char *sql,
+    int (*row)(struct ctx *, sqlite3_stmt *), struct dss_err *err)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT dataset, id, split, label FROM "
-	    "examples WHERE ?1 IS NULL OR dataset = ?1", err);
-	int rc, bad = 0;
+	sqlite3_stmt *st = prepare(c, sql, err);
+	int rc = SQLITE_DONE, bad = 0;
 
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 2));
-		const char *label = col(st, 3);
-		uint32_t e;
-		int added;
-
-		if (sp == NULL || make_key(c, st) < 0 || (e = dss_idtab_add(
-		    &c->ids, c->key.data, c->key.len, dss_idtab_hash(c->key.data,
-		    c->key.len), &added)) == DSS_IDTAB_NONE) {
-			bad = 1;
-			break;
-		}
-		if (e >= c->cap) {
-			size_t cap = c->cap ? 2 * c->cap : 1024;
-			uint32_t *a = realloc(c->split, cap * sizeof(*a)), *b;
-
-			if (a != NULL)
-				c->split = a;
-			if (a == NULL || (b = realloc(c->label,
-			    cap * sizeof(*b))) == NULL) {
-				bad = 1;
-				break;
-			}
-			c->label = b;
-			c->cap = cap;
-		}
-		c->split[e] = (uint32_t)(sp - c->s->splits);
-		c->label[e] = dss_idtab_add(&c->labels, label ? label : "",
-		    label ? (size_t)sqlite3_column_bytes(st, 3) : 0,
-		    dss_idtab_hash(label ? label : "", label ?
-		    (size_t)sqlite3_column_bytes(st, 3) : 0), NULL);
-		if (c->label[e] == DSS_IDTAB_NONE) {
-			bad = 1;
-			break;
-		}
-		sp->examples++;
-		c->s->examples++;
-	}
+	while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		bad = row(c, st) < 0;
 	return done(c, st, rc, bad, err);
 }
 
+/* dataset, id, split, label */
 static int
-q_prompts(struct ctx *c, struct dss_err *err)
+example_row(struct ctx *c, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT dataset, id FROM prompts "
-	    "WHERE ?1 IS NULL OR dataset = ?1", err);
+	struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 2));
+	const char *label = col(st, 3);
+	size_t n = label ? (size_t)sqlite3_column_bytes(st, 3) : 0;
+	uint32_t e;
+	int added;
+
+	if (sp == NULL || make_key(c, st) < 0 || (e = dss_idtab_add(
+	    &c->ids, c->key.data, c->key.len, dss_idtab_hash(c->key.data,
+	    c->key.len), &added)) == DSS_IDTAB_NONE)
+		return -1;
+	if (e >= c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		uint32_t *a = realloc(c->split, cap * sizeof(*a)), *b;
+
+		if (a != NULL)
+			c->split = a;
+		if (a == NULL || (b = realloc(c->label, cap * sizeof(*b))) == NULL)
+			return -1;
+		c->label = b;
+		c->cap = cap;
+	}
+	if (label == NULL)
+		label = "";
+	c->split[e] = (uint32_t)(sp - c->s->splits);
+	c->label[e] = dss_idtab_add(&c->labels, label, n,
+	    dss_idtab_hash(label, n), NULL);
+	if (c->label[e] == DSS_IDTAB_NONE)
+		return -1;
+	sp->examples++;
+	c->s->examples++;
+	return 0;
+}
+
+/* dataset, id */
+static int
+prompt_row(struct ctx *c, sqlite3_stmt *st)
+{
 	uint32_t label;
-	long sp;
-	int rc, bad = 0;
+	long sp = example(c, st, &label);
 
-	if (st == NULL)
+	if (sp < 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((sp = example(c, st, &label)) < 0) {
-			bad = 1;
-			break;
-		}
-		c->s->splits[sp].prompts++;
-		c->s->prompts++;
-	}
-	return done(c, st, rc, bad, err);
+	c->s->splits[sp].prompts++;
+	c->s->prompts++;
+	return 0;
 }
 
+/* dataset, id, teacher, sample */
 static int
-q_completions(struct ctx *c, struct dss_err *err)
+completion_row(struct ctx *c, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT dataset, id, teacher, sample "
-	    "FROM completions WHERE ?1 IS NULL OR dataset = ?1", err);
+	long long sample = sqlite3_column_int64(st, 3);
 	struct dss_stats_teacher *t;
 	uint32_t label;
-	long sp;
-	int rc, bad = 0;
+	long sp = example(c, st, &label);
 
-	if (st == NULL)
+	if (sp < 0 || (t = get_teacher(&c->s->splits[sp], col(st, 2))) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long sample = sqlite3_column_int64(st, 3);
-
-		if ((sp = example(c, st, &label)) < 0 ||
-		    (t = get_teacher(&c->s->splits[sp], col(st, 2))) == NULL) {
-			bad = 1;
-			break;
-		}
-		t->completions++;
-		if (sample >= 0 && (unsigned long long)sample >= t->samples)
-			t->samples = (unsigned long)sample + 1;
-		c->s->completions++;
-	}
-	return done(c, st, rc, bad, err);
+	t->completions++;
+	if (sample >= 0 && (unsigned long long)sample >= t->samples)
+		t->samples = (unsigned long)sample + 1;
+	c->s->completions++;
+	return 0;
 }
 
 /*
- * Cached responses, each once, for the example it was paid for, under
- * the teacher its completions name: one name for each provider and
- * model, found from one of their completions (else provider:model).
+ * dataset, id, provider:model, prompt_tokens, completion_tokens,
+ * cost_usd, provider, model.  Cached responses, each once, for the
+ * example it was paid for, under the teacher its completions name: one
+ * name for each provider and model, found from one of their completions
+ * (else provider:model).
  */
 static int
-q_cache(struct ctx *c, struct dss_err *err)
+cache_row(struct ctx *c, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT dataset, id, provider || ':' || "
-	    "model, prompt_tokens, completion_tokens, cost_usd, provider, model "
-	    "FROM teach_cache WHERE ?1 IS NULL OR dataset = ?1", err);
-	sqlite3_stmt *name = dss_db_prepare(c->db, "SELECT c.teacher FROM "
-	    "teach_cache t JOIN completions c ON c.request = t.request WHERE "
-	    "t.provider = ?1 AND t.model = ?2 LIMIT 1", err);
-	struct dss_buf last = DSS_BUF_INIT, teacher = DSS_BUF_INIT;
+	const char *pm = col(st, 2) ? col(st, 2) : "";
+	long long pt = sqlite3_column_int64(st, 3);
+	long long ct = sqlite3_column_int64(st, 4);
 	struct dss_stats_teacher *t;
 	uint32_t label;
 	long sp;
-	int rc = SQLITE_DONE, bad = 0;
 
-	if (st == NULL || name == NULL) {
-		sqlite3_finalize(st);
-		sqlite3_finalize(name);
+	if (c->last.len == 0 || strcmp(c->last.data, pm) != 0) {
+		dss_buf_reset(&c->last);
+		dss_buf_reset(&c->teacher);
+		sqlite3_reset(c->name);
+		sqlite3_bind_value(c->name, 1, sqlite3_column_value(st, 6));
+		sqlite3_bind_value(c->name, 2, sqlite3_column_value(st, 7));
+		if (dss_buf_adds(&c->last, pm) < 0 || dss_buf_adds(&c->teacher,
+		    sqlite3_step(c->name) == SQLITE_ROW && col(c->name, 0) ?
+		    col(c->name, 0) : pm) < 0)
+			return -1;
+	}
+	if ((sp = example(c, st, &label)) < 0 ||
+	    (t = get_teacher(&c->s->splits[sp], c->teacher.data)) == NULL)
 		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *pm = col(st, 2) ? col(st, 2) : "";
-		long long pt = sqlite3_column_int64(st, 3);
-		long long ct = sqlite3_column_int64(st, 4);
+	t->responses++;
+	t->prompt_tokens += pt > 0 ? (unsigned long long)pt : 0;
+	t->completion_tokens += ct > 0 ? (unsigned long long)ct : 0;
+	t->cost_usd += sqlite3_column_double(st, 5);
+	c->s->responses++;
+	return 0;
+}
 
-		if (last.len == 0 || strcmp(last.data, pm) != 0) {
-			dss_buf_reset(&last);
-			dss_buf_reset(&teacher);
-			sqlite3_reset(name);
-			sqlite3_bind_value(name, 1, sqlite3_column_value(st, 6));
-			sqlite3_bind_value(name, 2, sqlite3_column_value(st, 7));
-			bad = dss_buf_adds(&last, pm) < 0 || dss_buf_adds(&teacher,
-			    sqlite3_step(name) == SQLITE_ROW && col(name, 0) ?
-			    col(name, 0) : pm) < 0;
-			if (bad)
-				break;
-		}
-		if ((sp = example(c, st, &label)) < 0 ||
-		    (t = get_teacher(&c->s->splits[sp], teacher.data)) == NULL) {
-			bad = 1;
-			break;
-		}
-		t->responses++;
-		t->prompt_tokens += pt > 0 ? (unsigned long long)pt : 0;
-		t->completion_tokens += ct > 0 ? (unsigned long long)ct : 0;
-		t->cost_usd += sqlite3_column_double(st, 5);
-		c->s->responses++;
-	}
-	sqlite3_finalize(name);
-	dss_buf_free(&last);
-	dss_buf_free(&teacher);
-	return done(c, st, rc, bad, err);
+static int
+q_cache(struct ctx *c, struct dss_err *err)
+{
+	int r;
+
+	c->name = dss_db_prepare(c->db, "SELECT c.teacher FROM "
+	    "teach_cache t JOIN completions c ON c.request = t.request WHERE "
+	    "t.provider = ?1 AND t.model = ?2 LIMIT 1", err);
+	if (c->name == NULL)
+		return -1;
+	r = each_row(c, "SELECT dataset, id, provider || ':' || model, "
+	    "prompt_tokens, completion_tokens, cost_usd, provider, model "
+	    "FROM teach_cache WHERE ?1 IS NULL OR dataset = ?1", cache_row,
+	    err);
+	sqlite3_finalize(c->name);
+	c->name = NULL;
+	return r;
 }
 
 /* Counts a kept label of f. */
@@ -404,46 +396,36 @@ count_label(struct dss_stats_filter *f, const char *label, size_t n)
 	return 0;
 }
 
-/* Kept triples: counts, agreement, rationale lengths and labels, in one pass. */
+/*
+ * dataset, id, teacher, filter, agree, length(rationale), label.  Kept
+ * triples: counts, agreement, rationale lengths and labels, in one pass.
+ */
 static int
-q_triples(struct ctx *c, struct dss_err *err)
+triple_row(struct ctx *c, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = prepare(c, c->has_filter ?
-	    "SELECT dataset, id, teacher, filter, agree, length(rationale), "
-	    "label FROM triples WHERE ?1 IS NULL OR dataset = ?1" :
-	    "SELECT dataset, id, teacher, NULL, agree, length(rationale), "
-	    "label FROM triples WHERE ?1 IS NULL OR dataset = ?1", err);
+	long long len = sqlite3_column_int64(st, 5);
+	const char *l = col(st, 6);
 	struct dss_stats_filter *f;
 	uint32_t label;
-	int rc, bad = 0;
 
-	if (st == NULL)
+	f = group(c, st, col(st, 2), col(st, 3), &label);
+	if (f == NULL || (f->hist == NULL && (f->hist = calloc(
+	    DSS_STATS_LEN_MAX + 1, sizeof(*f->hist))) == NULL) ||
+	    count_label(f, l ? l : "", l ?
+	    (size_t)sqlite3_column_bytes(st, 6) : 0) < 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long len = sqlite3_column_int64(st, 5);
-		const char *l = col(st, 6);
-
-		f = group(c, st, col(st, 2), col(st, 3), &label);
-		if (f == NULL || (f->hist == NULL && (f->hist = calloc(
-		    DSS_STATS_LEN_MAX + 1, sizeof(*f->hist))) == NULL) ||
-		    count_label(f, l ? l : "", l ?
-		    (size_t)sqlite3_column_bytes(st, 6) : 0) < 0) {
-			bad = 1;
-			break;
-		}
-		f->kept++;
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-			f->judged++;
-			f->agree += sqlite3_column_int(st, 4) == 1;
-		}
-		if (len < 0)
-			len = 0;
-		if ((unsigned long long)len > f->rationale_q[5])
-			f->rationale_q[5] = (unsigned long)len;
-		f->hist[len > DSS_STATS_LEN_MAX ? DSS_STATS_LEN_MAX : len]++;
-		c->s->triples++;
+	f->kept++;
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+		f->judged++;
+		f->agree += sqlite3_column_int(st, 4) == 1;
 	}
-	return done(c, st, rc, bad, err);
+	if (len < 0)
+		len = 0;
+	if ((unsigned long long)len > f->rationale_q[5])
+		f->rationale_q[5] = (unsigned long)len;
+	f->hist[len > DSS_STATS_LEN_MAX ? DSS_STATS_LEN_MAX : len]++;
+	c->s->triples++;
+	return 0;
 }
 
 /* Whether answer a is gold label g by the rule of dataset ds. */
@@ -481,47 +463,93 @@ count_reason(struct dss_stats_filter *f, const char *reason)
 	return 0;
 }
 
+/* dataset, id, teacher, filter, reason, teacher_label */
 static int
-q_rejects(struct ctx *c, struct dss_err *err)
+reject_row(struct ctx *c, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st;
-	int rc, bad = 0;
+	const char *reason = col(st, 4) ? col(st, 4) : "";
+	const char *answer = col(st, 5);
+	struct dss_stats_filter *f;
+	uint32_t label;
 
-	if (!c->has_rejects)
-		return 0;
-	if ((st = prepare(c, "SELECT dataset, id, teacher, filter, reason, "
-	    "teacher_label FROM rejects WHERE ?1 IS NULL OR dataset = ?1",
-	    err)) == NULL)
+	f = group(c, st, col(st, 2), col(st, 3), &label);
+	if (f == NULL || count_reason(f, reason) < 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *reason = col(st, 4) ? col(st, 4) : "";
-		const char *answer = col(st, 5);
-		struct dss_stats_filter *f;
-		uint32_t label;
-
-		f = group(c, st, col(st, 2), col(st, 3), &label);
-		if (f == NULL || count_reason(f, reason) < 0) {
-			bad = 1;
-			break;
-		}
-		f->rejected++;
-		if (strcmp(reason, "no_answer") == 0)
-			f->parse_failures++;
-		if (label != DSS_IDTAB_NONE) {
-			f->judged++;
-			f->agree += answer != NULL && same_answer(c, col(st, 0),
-			    answer, dss_idtab_key(&c->labels, label));
-		}
-		c->s->rejects++;
+	f->rejected++;
+	if (strcmp(reason, "no_answer") == 0)
+		f->parse_failures++;
+	if (label != DSS_IDTAB_NONE) {
+		f->judged++;
+		f->agree += answer != NULL && same_answer(c, col(st, 0),
+		    answer, dss_idtab_key(&c->labels, label));
 	}
-	return done(c, st, rc, bad, err);
+	c->s->rejects++;
+	return 0;
 }
 
-/* How the votes of each prompt of majority filters split. */
+/*
+ * dataset, id, teacher, filter, the winning votes and all votes of a
+ * prompt of a majority filter: how its votes split.
+ */
 static int
-q_votes(struct ctx *c, struct dss_err *err)
+vote_row(struct ctx *c, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = prepare(c, c->has_filter ?
+	struct dss_stats_filter *f;
+	struct dss_stats_votes *v = NULL;
+	long win = (long)sqlite3_column_int64(st, 4);
+	long total = (long)sqlite3_column_double(st, 5);
+	uint32_t label;
+	size_t i;
+
+	if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+		return 0;
+	if ((f = group(c, st, col(st, 2), col(st, 3), &label)) == NULL)
+		return -1;
+	for (i = 0; i < f->nvotes; i++)
+		if (f->votes[i].win == win && f->votes[i].total == total)
+			v = &f->votes[i];
+	if (v == NULL) {
+		if ((v = grow(&f->votes, &f->nvotes, sizeof(*v))) == NULL)
+			return -1;
+		v->win = win;
+		v->total = total;
+	}
+	v->prompts++;
+	return 0;
+}
+
+/* dataset, split, name, kind, role, seed, fraction, size */
+static int
+subset_row(struct ctx *c, sqlite3_stmt *st)
+{
+	struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 1));
+	struct dss_stats_subset *u;
+	int bad = 0;
+
+	if (sp == NULL || (u = grow(&sp->subsets, &sp->nsubsets,
+	    sizeof(*u))) == NULL)
+		return -1;
+	u->name = dup(col(st, 2) ? col(st, 2) : "", &bad);
+	u->kind = dup(col(st, 3) ? col(st, 3) : "", &bad);
+	u->role = dup(col(st, 4) ? col(st, 4) : "", &bad);
+	u->seed = sqlite3_column_int64(st, 5);
+	u->fraction = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN :
+	    sqlite3_column_double(st, 6);
+	u->size = (unsigned long)sqlite3_column_int64(st, 7);
+	c->s->subsets++;
+	return bad ? -1 : 0;
+}
+
+/* Every query, in order: examples first, as the others look them up. */
+static int
+queries(struct ctx *c, struct dss_err *err)
+{
+	const char *triples = c->has_filter ?
+	    "SELECT dataset, id, teacher, filter, agree, length(rationale), "
+	    "label FROM triples WHERE ?1 IS NULL OR dataset = ?1" :
+	    "SELECT dataset, id, teacher, NULL, agree, length(rationale), "
+	    "label FROM triples WHERE ?1 IS NULL OR dataset = ?1";
+	const char *votes = c->has_filter ?
 	    "SELECT dataset, id, teacher, filter, "
 	    "max((SELECT max(value) FROM json_each(record, '$.votes'))), "
 	    "max((SELECT total(value) FROM json_each(record, '$.votes'))) "
@@ -533,83 +561,28 @@ q_votes(struct ctx *c, struct dss_err *err)
 	    "max((SELECT total(value) FROM json_each(record, '$.votes'))) "
 	    "FROM triples WHERE (?1 IS NULL OR dataset = ?1) AND "
 	    "json_valid(record) AND json_type(record, '$.votes') = 'object' "
-	    "GROUP BY dataset, id, teacher", err);
-	int rc, bad = 0;
+	    "GROUP BY dataset, id, teacher";
 
-	if (st == NULL)
+	if (each_row(c, "SELECT dataset, id, split, label FROM examples "
+	    "WHERE ?1 IS NULL OR dataset = ?1", example_row, err) < 0 ||
+	    each_row(c, "SELECT dataset, id FROM prompts "
+	    "WHERE ?1 IS NULL OR dataset = ?1", prompt_row, err) < 0 ||
+	    each_row(c, "SELECT dataset, id, teacher, sample FROM completions "
+	    "WHERE ?1 IS NULL OR dataset = ?1", completion_row, err) < 0 ||
+	    q_cache(c, err) < 0 || each_row(c, triples, triple_row, err) < 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_filter *f;
-		struct dss_stats_votes *v = NULL;
-		long win = (long)sqlite3_column_int64(st, 4);
-		long total = (long)sqlite3_column_double(st, 5);
-		uint32_t label;
-		size_t i;
-
-		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-			continue;
-		if ((f = group(c, st, col(st, 2), col(st, 3), &label)) == NULL) {
-			bad = 1;
-			break;
-		}
-		for (i = 0; i < f->nvotes; i++)
-			if (f->votes[i].win == win && f->votes[i].total == total)
-				v = &f->votes[i];
-		if (v == NULL) {
-			if ((v = grow(&f->votes, &f->nvotes, sizeof(*v))) == NULL) {
-				bad = 1;
-				break;
-			}
-			v->win = win;
-			v->total = total;
-		}
-		v->prompts++;
-	}
-	return done(c, st, rc, bad, err);
-}
-
-static int
-q_subsets(struct ctx *c, struct dss_err *err)
-{
-	sqlite3_stmt *st;
-	int rc, bad = 0;
-
-	if (!c->has_subsets)
-		return 0;
-	if ((st = prepare(c, "SELECT dataset, split, name, kind, role, seed, "
-	    "fraction, size FROM subsets WHERE ?1 IS NULL OR dataset = ?1 "
-	    "ORDER BY dataset, split, kind, seed, role DESC, fraction, name",
-	    err)) == NULL)
+	if (c->has_rejects && each_row(c, "SELECT dataset, id, teacher, "
+	    "filter, reason, teacher_label FROM rejects WHERE ?1 IS NULL OR "
+	    "dataset = ?1", reject_row, err) < 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dss_stats_split *sp = get_split(c->s, col(st, 0), col(st, 1));
-		struct dss_stats_subset *u;
-
-		if (sp == NULL || (u = grow(&sp->subsets, &sp->nsubsets,
-		    sizeof(*u))) == NULL) {
-			bad = 1;
-			break;
-		}
-		u->name = dup(col(st, 2) ? col(st, 2) : "", &bad);
-		u->kind = dup(col(st, 3) ? col(st, 3) : "", &bad);
-		u->role = dup(col(st, 4) ? col(st, 4) : "", &bad);
-		u->seed = sqlite3_column_int64(st, 5);
-		u->fraction = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN :
-		    sqlite3_column_double(st, 6);
-		u->size = (unsigned long)sqlite3_column_int64(st, 7);
-		c->s->subsets++;
-		if (bad)
-			break;
-	}
-	return done(c, st, rc, bad, err);
-}
-
-static int
-cmp_count(const void *pa, const void *pb)
-{
-	const struct dss_stats_count *a = pa, *b = pb;
-
-	return strcmp(a->name, b->name);
+	if (each_row(c, votes, vote_row, err) < 0)
+		return -1;
+	if (c->has_subsets && each_row(c, "SELECT dataset, split, name, kind, "
+	    "role, seed, fraction, size FROM subsets WHERE ?1 IS NULL OR "
+	    "dataset = ?1 ORDER BY dataset, split, kind, seed, role DESC, "
+	    "fraction, name", subset_row, err) < 0)
+		return -1;
+	return 0;
 }
 
 /* Most frequent first, then by name. */
@@ -731,20 +704,14 @@ cmp_split(const void *pa, const void *pb)
 	return cmp_null_last(a->split, b->split);
 }
 
+/*
+ * By name, a null one last, for the structs whose first member is their
+ * name (counts, teachers, filters).
+ */
 static int
-cmp_teacher(const void *pa, const void *pb)
+cmp_name(const void *pa, const void *pb)
 {
-	const struct dss_stats_teacher *a = pa, *b = pb;
-
-	return cmp_null_last(a->teacher, b->teacher);
-}
-
-static int
-cmp_filter(const void *pa, const void *pb)
-{
-	const struct dss_stats_filter *a = pa, *b = pb;
-
-	return cmp_null_last(a->filter, b->filter);
+	return cmp_null_last(*(char *const *)pa, *(char *const *)pb);
 }
 
 static int
@@ -757,12 +724,12 @@ finish(struct dss_stats *s)
 		struct dss_stats_split *sp = &s->splits[i];
 
 		sort(sp->teachers, sp->nteachers, sizeof(*sp->teachers),
-		    cmp_teacher);
+		    cmp_name);
 		for (j = 0; j < sp->nteachers; j++) {
 			struct dss_stats_teacher *t = &sp->teachers[j];
 
 			sort(t->filters, t->nfilters, sizeof(*t->filters),
-			    cmp_filter);
+			    cmp_name);
 			for (k = 0; k < t->nfilters; k++) {
 				struct dss_stats_filter *f = &t->filters[k];
 
@@ -770,7 +737,7 @@ finish(struct dss_stats *s)
 				if (top_labels(f) < 0)
 					return -1;
 				sort(f->reasons, f->nreasons, sizeof(*f->reasons),
-				    cmp_count);
+				    cmp_name);
 				sort(f->votes, f->nvotes, sizeof(*f->votes),
 				    cmp_votes);
 			}
@@ -805,6 +772,8 @@ dss_stats_load(const char *path, const char *dataset, struct dss_err *err)
 	c.ids = (struct dss_idtab)DSS_IDTAB_INIT;
 	c.labels = (struct dss_idtab)DSS_IDTAB_INIT;
 	c.key = (struct dss_buf)DSS_BUF_INIT;
+	c.last = (struct dss_buf)DSS_BUF_INIT;
+	c.teacher = (struct dss_buf)DSS_BUF_INIT;
 	if (stat(path, &sb) < 0) {
 		dss_err_errno(err, errno, "cannot open '%s'", path);
 		return NULL;
@@ -843,10 +812,7 @@ dss_stats_load(const char *path, const char *dataset, struct dss_err *err)
 	    "type = 'table' AND name = 'rejects'");
 	c.has_subsets = has(c.db, "SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name = 'subsets'");
-	if (q_examples(&c, err) < 0 || q_prompts(&c, err) < 0 ||
-	    q_completions(&c, err) < 0 || q_cache(&c, err) < 0 ||
-	    q_triples(&c, err) < 0 || q_rejects(&c, err) < 0 ||
-	    q_votes(&c, err) < 0 || q_subsets(&c, err) < 0)
+	if (queries(&c, err) < 0)
 		goto out;
 	if (finish(s) < 0) {
 		dss_err_errno(err, ENOMEM, "'%s'", path);
@@ -861,6 +827,8 @@ out:
 	free(c.split);
 	free(c.label);
 	dss_buf_free(&c.key);
+	dss_buf_free(&c.last);
+	dss_buf_free(&c.teacher);
 	if (!ok) {
 		dss_stats_free(s);
 		return NULL;

@@ -37,6 +37,7 @@
 #define DSS_STATS_TOP_LABELS 10
 #define DSS_STATS_LEN_MAX 16383		/* longer rationales count as this */
 
+/* Counts, filters and teachers begin with their name (lib/stats sorts by it). */
 struct dss_stats_count {
 	char *name;
 	unsigned long n;

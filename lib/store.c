@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,8 +33,8 @@ enum kind {
 
 struct column {
 	const char *name;	/* the column */
-	const char *field;	/* the record field that fills it */
 	enum kind kind;
+	const char *field;	/* the record field that fills it, if not name */
 };
 
 #define MAXCOLS 16
@@ -45,67 +46,44 @@ struct table {
 	struct column cols[MAXCOLS];
 };
 
+/* A column filled by the field of its name. */
+#define COL(name, kind) { (name), (kind), NULL }
+
+/* What triples and rejects, the two outputs of dss-filter, begin with. */
+#define FILTERED \
+	COL("filter", FILTER), COL("request", REQ_STR), COL("dataset", REQ_STR), \
+	COL("id", REQ_STR), COL("teacher", OPT_STR), COL("sample", OPT_INT)
+
 static const struct table tables[DSS_RECORD_NTYPES] = {
 	[DSS_RECORD_EXAMPLE] = { "examples", 2, 6, {
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "split", "split", REQ_STR },
-		{ "idx", "index", REQ_INT },
-		{ "input", "input", REQ_STR },
-		{ "label", "label", REQ_STR },
+		COL("dataset", REQ_STR), COL("id", REQ_STR), COL("split", REQ_STR),
+		{ "idx", REQ_INT, "index" }, COL("input", REQ_STR),
+		COL("label", REQ_STR),
 	} },
 	[DSS_RECORD_PROMPT] = { "prompts", 3, 3, {
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "template", "template", REQ_STR },
+		COL("dataset", REQ_STR), COL("id", REQ_STR), COL("template", REQ_STR),
 	} },
 	[DSS_RECORD_COMPLETION] = { "completions", 3, 7, {
-		{ "request", "request", REQ_STR },
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "teacher", "teacher", REQ_STR },
-		{ "sample", "sample", REQ_INT },
-		{ "completion", "completion", OPT_STR },
-		{ "finish_reason", "finish_reason", OPT_STR },
+		COL("request", REQ_STR), COL("dataset", REQ_STR), COL("id", REQ_STR),
+		COL("teacher", REQ_STR), COL("sample", REQ_INT),
+		COL("completion", OPT_STR), COL("finish_reason", OPT_STR),
 	} },
 	[DSS_RECORD_TRIPLE] = { "triples", 4, 10, {
-		{ "filter", "filter", FILTER },
-		{ "request", "request", REQ_STR },
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "teacher", "teacher", OPT_STR },
-		{ "sample", "sample", OPT_INT },
-		{ "rationale", "rationale", REQ_STR },
-		{ "teacher_label", "teacher_label", OPT_STR },
-		{ "label", "label", REQ_STR },
-		{ "agree", "agree", OPT_BOOL },
+		FILTERED, COL("rationale", REQ_STR), COL("teacher_label", OPT_STR),
+		COL("label", REQ_STR), COL("agree", OPT_BOOL),
 	} },
 	[DSS_RECORD_REJECT] = { "rejects", 4, 8, {
-		{ "filter", "filter", FILTER },
-		{ "request", "request", REQ_STR },
-		{ "dataset", "dataset", REQ_STR },
-		{ "id", "id", REQ_STR },
-		{ "teacher", "teacher", OPT_STR },
-		{ "sample", "sample", OPT_INT },
-		{ "reason", "reason", REQ_STR },
-		{ "teacher_label", "teacher_label", OPT_STR },
+		FILTERED, COL("reason", REQ_STR), COL("teacher_label", OPT_STR),
 	} },
-	/* Merged only; it has no "record" column, see merge_cache. */
+	/* Merged only, never read from a record: see merge_cache. */
 	[DSS_RECORD_TEACH_CACHE] = { "teach_cache", 1, 14, {
-		{ "request", NULL, REQ_STR },
-		{ "provider", NULL, REQ_STR },
-		{ "model", NULL, REQ_STR },
-		{ "dataset", NULL, OPT_STR },
-		{ "id", NULL, OPT_STR },
-		{ "sample", NULL, REQ_INT },
-		{ "completion", NULL, OPT_STR },
-		{ "finish_reason", NULL, OPT_STR },
-		{ "prompt_tokens", NULL, OPT_INT },
-		{ "completion_tokens", NULL, OPT_INT },
-		{ "cost_usd", NULL, OPT_INT },
-		{ "latency_ms", NULL, OPT_INT },
-		{ "response", NULL, OPT_STR },
-		{ "created", NULL, REQ_STR },
+		COL("request", REQ_STR), COL("provider", REQ_STR),
+		COL("model", REQ_STR), COL("dataset", OPT_STR), COL("id", OPT_STR),
+		COL("sample", REQ_INT), COL("completion", OPT_STR),
+		COL("finish_reason", OPT_STR), COL("prompt_tokens", OPT_INT),
+		COL("completion_tokens", OPT_INT), COL("cost_usd", OPT_INT),
+		COL("latency_ms", OPT_INT), COL("response", OPT_STR),
+		COL("created", REQ_STR),
 	} },
 };
 
@@ -256,7 +234,8 @@ static int
 extract(const struct dss_jscan *j, int type, const struct column *c,
     struct cell *cell, struct dss_buf *arena, struct dss_err *err)
 {
-	const struct dss_jscan_member *m = dss_jscan_get(j, c->field);
+	const char *field = c->field != NULL ? c->field : c->name;
+	const struct dss_jscan_member *m = dss_jscan_get(j, field);
 	char num[64];
 	double d;
 	char *end;
@@ -268,12 +247,12 @@ extract(const struct dss_jscan *j, int type, const struct column *c,
 		cell->off = arena->len;
 		cell->len = strlen(f);
 		if (dss_buf_add(arena, f, cell->len) < 0)
-			return dss_err_set(err, "field '%s': out of memory", c->field);
+			return dss_err_set(err, "field '%s': out of memory", field);
 		return 0;
 	}
 	if (m == NULL || m->type == DSS_JSCAN_NULL) {
 		if (c->kind == REQ_STR || c->kind == REQ_INT)
-			return dss_err_set(err, "field '%s' is %s", c->field,
+			return dss_err_set(err, "field '%s' is %s", field,
 			    m == NULL ? "missing" : "null");
 		cell->tag = CELL_NULL;
 		return 0;
@@ -283,37 +262,37 @@ extract(const struct dss_jscan *j, int type, const struct column *c,
 	case OPT_STR:
 	case FILTER:
 		if (m->type != DSS_JSCAN_STRING)
-			return dss_err_set(err, "field '%s' is not a string", c->field);
+			return dss_err_set(err, "field '%s' is not a string", field);
 		if (c->kind == FILTER && m->vallen == 2)
-			return dss_err_set(err, "field '%s' is empty", c->field);
+			return dss_err_set(err, "field '%s' is empty", field);
 		cell->tag = CELL_TEXT;
 		cell->off = arena->len;
 		if ((memchr(m->val + 1, '\\', m->vallen - 2) == NULL ?
 		    dss_buf_add(arena, m->val + 1, m->vallen - 2) :
 		    dss_jscan_unquote(arena, m->val, m->vallen)) < 0)
-			return dss_err_set(err, "field '%s': out of memory", c->field);
+			return dss_err_set(err, "field '%s': out of memory", field);
 		cell->len = arena->len - cell->off;
 		break;
 	case REQ_INT:
 	case OPT_INT:
 		if (m->type != DSS_JSCAN_NUMBER)
-			return dss_err_set(err, "field '%s' is not a number", c->field);
+			return dss_err_set(err, "field '%s' is not a number", field);
 		if (m->vallen >= sizeof(num))
 			return dss_err_set(err, "field '%s' is not an integer",
-			    c->field);
+			    field);
 		memcpy(num, m->val, m->vallen);
 		num[m->vallen] = '\0';
 		d = strtod(num, &end);
 		if (*end != '\0' || d != floor(d) || d < -9.0e15 || d > 9.0e15)
 			return dss_err_set(err, "field '%s' is not an integer",
-			    c->field);
+			    field);
 		cell->tag = CELL_INT;
 		cell->i = (sqlite3_int64)d;
 		break;
 	case OPT_BOOL:
 		if (m->type != DSS_JSCAN_TRUE && m->type != DSS_JSCAN_FALSE)
 			return dss_err_set(err, "field '%s' is not a boolean",
-			    c->field);
+			    field);
 		cell->tag = CELL_INT;
 		cell->i = m->type == DSS_JSCAN_TRUE;
 		break;
@@ -613,6 +592,44 @@ query_int(sqlite3 *db, const char *sql, long long *out, struct dss_err *err)
 	return 0;
 }
 
+/* Writes the SQL fmt makes into the scratch buffer b, emptied first. */
+static int
+vsql(struct dss_buf *b, struct dss_err *err, const char *fmt, va_list ap)
+{
+	dss_buf_reset(b);
+	if (dss_buf_vaddf(b, fmt, ap) < 0)
+		return dss_err_set(err, "out of memory");
+	return 0;
+}
+
+/* query_int of the query fmt makes, written into the scratch buffer b. */
+static int __attribute__((format(printf, 5, 6)))
+query_intf(sqlite3 *db, struct dss_buf *b, long long *out,
+    struct dss_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsql(b, err, fmt, ap);
+	va_end(ap);
+	return r < 0 ? -1 : query_int(db, b->data, out, err);
+}
+
+/* dss_db_exec of the statement fmt makes, written into b. */
+static int __attribute__((format(printf, 4, 5)))
+execf(sqlite3 *db, struct dss_buf *b, struct dss_err *err, const char *fmt,
+    ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsql(b, err, fmt, ap);
+	va_end(ap);
+	return r < 0 ? -1 : dss_db_exec(db, b->data, err);
+}
+
 /* Copies table type from src into main, counting. */
 static int
 merge_table(sqlite3 *db, int type, struct dss_store_counts *c,
@@ -627,24 +644,17 @@ merge_table(sqlite3 *db, int type, struct dss_store_counts *c,
 	for (i = 0; i < t->nkey; i++)
 		dss_buf_addf(&match, "%sm.%s = s.%s", i ? " AND " : "",
 		    t->cols[i].name, t->cols[i].name);
-	dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.%s", t->name);
-	if (match.len == 0 || query_int(db, b.data, &total, err) < 0)
-		goto out;
-	dss_buf_reset(&b);
-	dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.%s s WHERE NOT "
-	    "EXISTS (SELECT 1 FROM main.%s m WHERE %s)", t->name, t->name,
-	    match.data);
-	if (query_int(db, b.data, &fresh, err) < 0)
+	if (match.len == 0 || query_intf(db, &b, &total, err,
+	    "SELECT count(*) FROM dss_merge_src.%s", t->name) < 0 ||
+	    query_intf(db, &b, &fresh, err, "SELECT count(*) FROM "
+	    "dss_merge_src.%s s WHERE NOT EXISTS (SELECT 1 FROM main.%s m "
+	    "WHERE %s)", t->name, t->name, match.data) < 0)
 		goto out;
 	same = total - fresh;
-	if (!cache) {
-		dss_buf_reset(&b);
-		dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.%s s JOIN "
-		    "main.%s m ON %s WHERE m.record IS s.record", t->name, t->name,
-		    match.data);
-		if (query_int(db, b.data, &same, err) < 0)
-			goto out;
-	}
+	if (!cache && query_intf(db, &b, &same, err, "SELECT count(*) FROM "
+	    "dss_merge_src.%s s JOIN main.%s m ON %s WHERE m.record IS "
+	    "s.record", t->name, t->name, match.data) < 0)
+		goto out;
 
 	dss_buf_reset(&b);
 	dss_buf_addf(&b, "INSERT INTO main.%s (", t->name);
@@ -714,25 +724,20 @@ merge_subsets(sqlite3 *db, struct dss_store_counts *c, struct dss_err *err)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return -1;
-	dss_buf_addf(&b, "SELECT count(*) FROM dss_merge_src.subsets s %s",
-	    fresh_where);
 	if (query_int(db, "SELECT count(*) FROM dss_merge_src.subsets", &total,
-	    err) < 0 || query_int(db, b.data, &fresh, err) < 0)
+	    err) < 0 || query_intf(db, &b, &fresh, err, "SELECT count(*) FROM "
+	    "dss_merge_src.subsets s %s", fresh_where) < 0)
 		goto out;
 	/* Members first: the test for new subsets looks at main.subsets. */
-	dss_buf_reset(&b);
-	dss_buf_addf(&b, "INSERT INTO main.subset_members (dataset, name, pos, "
-	    "id) SELECT x.dataset, x.name, x.pos, x.id FROM "
+	if (execf(db, &b, err, "INSERT INTO main.subset_members (dataset, "
+	    "name, pos, id) SELECT x.dataset, x.name, x.pos, x.id FROM "
 	    "dss_merge_src.subset_members x JOIN dss_merge_src.subsets s USING "
-	    "(dataset, name) %s", fresh_where);
-	if (dss_db_exec(db, b.data, err) < 0)
-		goto out;
-	dss_buf_reset(&b);
-	dss_buf_addf(&b, "INSERT INTO main.subsets (dataset, name, split, kind, "
-	    "role, seed, fraction, size, params, created) SELECT s.dataset, "
-	    "s.name, s.split, s.kind, s.role, s.seed, s.fraction, s.size, "
-	    "s.params, s.created FROM dss_merge_src.subsets s %s", fresh_where);
-	if (dss_db_exec(db, b.data, err) < 0)
+	    "(dataset, name) %s", fresh_where) < 0 ||
+	    execf(db, &b, err, "INSERT INTO main.subsets (dataset, name, split, "
+	    "kind, role, seed, fraction, size, params, created) SELECT "
+	    "s.dataset, s.name, s.split, s.kind, s.role, s.seed, s.fraction, "
+	    "s.size, s.params, s.created FROM dss_merge_src.subsets s %s",
+	    fresh_where) < 0)
 		goto out;
 	c->records += (unsigned long long)total;
 	c->subsets += (unsigned long long)total;

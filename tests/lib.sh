@@ -14,6 +14,7 @@
 #   start_server OUTVAR CMD...   start a loopback server that prints its
 #                                port on its first stdout line; it is killed
 #                                when the test exits
+#   mkcorpus DB SAMPLES          the demo corpus, made and stored in DB
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 # The tools under test: bin/, or bin-asan/ for the sanitizer run.
@@ -117,6 +118,40 @@ start_server() {
 	_port=$(head -n 1 "$_fifo")
 	[ -n "$_port" ] || { echo "Bail out! server did not start: $*"; cat "$TMP/server.$_n.log"; exit 1; }
 	eval "$_var=\$_port"
+}
+
+# mkcorpus DB SAMPLES: the demo svamp corpus, made in the current
+# directory: ex.jsonl (its examples; the test split also in test.jsonl),
+# prompts.jsonl, replay.jsonl (SAMPLES right answers for each example),
+# pred.jsonl (right predictions of the test split), completions.jsonl
+# and triples.jsonl, all stored in the database DB with the nested
+# subsets.  Bails out when a step fails.
+mkcorpus() {
+	_demo="$TOP/datasets/demo/svamp.json"
+	dss-fetch --mirror "file://$TOP/datasets/mirror" "$_demo" >ex.jsonl \
+	    2>/dev/null &&
+	    grep '"split":"test"' ex.jsonl >test.jsonl &&
+	    dss-prompt <ex.jsonl >prompts.jsonl 2>/dev/null &&
+	    python3 - "$2" <<'EOF' &&
+import json, sys
+with open("ex.jsonl") as f, open("replay.jsonl", "w") as out:
+    for line in f:
+        r = json.loads(line)
+        for s in range(int(sys.argv[1])):
+            out.write(json.dumps({"id": r["id"], "sample": s,
+                "completion": "We work it out step by step. The answer is %s." % r["label"]}) + "\n")
+with open("test.jsonl") as f, open("pred.jsonl", "w") as out:
+    for line in f:
+        r = json.loads(line)
+        out.write(json.dumps({"id": r["id"], "prediction": r["label"], "method": "m"}) + "\n")
+EOF
+	    dss-teach --db "$1" --teacher replay:replay.jsonl --samples "$2" \
+		--quiet <prompts.jsonl >completions.jsonl &&
+	    dss-filter <completions.jsonl >triples.jsonl 2>/dev/null &&
+	    dss-store "$1" <ex.jsonl 2>/dev/null &&
+	    dss-store "$1" <triples.jsonl 2>/dev/null &&
+	    dss-sample --dataset "$_demo" "$1" 2>/dev/null ||
+	    { echo "Bail out! cannot make the demo corpus"; exit 1; }
 }
 
 done_testing() {

@@ -23,26 +23,7 @@ fi
 cd "$TMP" || exit 1
 chmod 755 "$TMP"
 DEMO="$TOP/datasets/demo/svamp.json"
-dss-fetch --mirror "file://$TOP/datasets/mirror" "$DEMO" >ex.jsonl 2>/dev/null &&
-    grep '"split":"test"' ex.jsonl >test.jsonl &&
-    dss-prompt <ex.jsonl >prompts.jsonl 2>/dev/null &&
-    python3 - <<'EOF' &&
-import json
-with open("ex.jsonl") as f, open("replay.jsonl", "w") as out:
-    for line in f:
-        r = json.loads(line)
-        out.write(json.dumps({"id": r["id"], "completion":
-            "It adds up. The answer is %s." % r["label"]}) + "\n")
-with open("test.jsonl") as f, open("pred.jsonl", "w") as out:
-    for line in f:
-        r = json.loads(line)
-        out.write(json.dumps({"id": r["id"], "prediction": r["label"], "method": "m"}) + "\n")
-EOF
-    dss-teach --db db --teacher replay:replay.jsonl --quiet <prompts.jsonl >co.jsonl &&
-    dss-filter <co.jsonl >tr.jsonl 2>/dev/null &&
-    dss-store db <ex.jsonl 2>/dev/null && dss-store db <tr.jsonl 2>/dev/null &&
-    dss-sample --dataset "$DEMO" db 2>/dev/null ||
-    { echo "Bail out! cannot make the database"; exit 1; }
+mkcorpus db 1
 head -n 5 prompts.jsonl | sed 's/How many/And how many/g' >new-prompts.jsonl
 mkdir src merged && cp db src/db && chmod 777 src merged
 chmod 644 ./*.jsonl

@@ -257,7 +257,7 @@ expect_fail 1 "^dss-prompt: line 1: '$TMP/ds/exemplars/svamp.json' is for datase
 	"default file for the wrong dataset" env DSS_DATASETS="$TMP/ds" dss-prompt <"$TMP/svamp.jsonl"
 
 # Options.
-expect_fail 2 "^dss-prompt: bad --style 'json': want 'chat' or 'completion'$" "bad style" dss-prompt --style json
+expect_fail 2 "^dss-prompt: bad --style 'json': want chat or completion$" "bad style" dss-prompt --style json
 expect_fail 2 "^usage: dss-prompt \[--exemplars FILE\] \[--shots N\] \[--style chat\|completion\]$" \
 	"operand" dss-prompt file.jsonl
 expect_fail 2 "^usage: dss-prompt" "missing option argument" dss-prompt --shots

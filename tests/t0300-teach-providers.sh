@@ -10,14 +10,14 @@
 
 KEY=sk-test-0300-c0ffee
 
-# mkprompts N: N prompt records (anli1 train), each naming its id in the
+# prompts N: N prompt records (anli1 train), each naming its id in the
 # prompt text so the server log can be traced back to the example.
-mkprompts() {
+prompts() {
 	mkanli "$1" 'Alpha %d walked a dog.' 'Alpha %d owns a pet.' neutral 5eed0300 \
 	    'You label sentence pairs.'
 }
 
-mkprompts 2 > "$TMP/p2.jsonl"
+prompts 2 > "$TMP/p2.jsonl"
 # A scripted teacher: example 0 runs on into a new few-shot block (cut by
 # --stop), example 1 is long (cut by --max-tokens).
 long=$(awk 'BEGIN { for (i = 0; i < 60; i++) printf "Step %02d. ", i }')

@@ -10,13 +10,13 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-teach.sh"
 
-mkprompts() {
+prompts() {
 	mkanli "$1" 'Beta %d sat down.' 'Beta %d is standing.' contradiction 5eed0310
 }
 
-mkprompts 1 > "$TMP/p1.jsonl"
-mkprompts 3 > "$TMP/p3.jsonl"
-mkprompts 20 > "$TMP/p20.jsonl"
+prompts 1 > "$TMP/p1.jsonl"
+prompts 3 > "$TMP/p3.jsonl"
+prompts 20 > "$TMP/p20.jsonl"
 
 # run NAME [SERVER-OPTIONS] -- [DSS-TEACH-OPTIONS] < input: starts a fresh
 # fake teacher logging to $TMP/NAME.log and runs dss-teach against it with
@@ -248,7 +248,7 @@ is "$("$PY" -c 'import json, sys, urllib.request; print(json.load(urllib.request
     0 "throttled: no prompt answered twice"
 
 # ---- keep-alive -------------------------------------------------------------------------
-mkprompts 40 > "$TMP/p40.jsonl"
+prompts 40 > "$TMP/p40.jsonl"
 run keep --latency-ms 20 -- --concurrency 4 < "$TMP/p40.jsonl"
 status_is 0 "40 prompts at --concurrency 4: exit 0"
 n=$(jsonq "$L" 'len(set(e["conn"] for e in R))')
@@ -256,7 +256,7 @@ n=$(jsonq "$L" 'len(set(e["conn"] for e in R))')
 ok $? "connections are reused: 40 requests over $n connections"
 
 # ---- concurrency falls while throttled and rises after ----------------------
-mkprompts 80 > "$TMP/p80.jsonl"
+prompts 80 > "$TMP/p80.jsonl"
 # 16 answers at full speed, then a wave of eight 429s, then answers again.
 wave=ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok,ok
 wave=$wave,429:1,429:1,429:1,429:1,429:1,429:1,429:1,429:1
@@ -274,7 +274,7 @@ is "$(jsonq "$TMP/out" 'len(set(r["id"] for r in R))')" 80 \
     "throttle: every prompt completed"
 
 # ---- request and token rates ------------------------------------------------------
-mkprompts 8 > "$TMP/p8.jsonl"
+prompts 8 > "$TMP/p8.jsonl"
 run rpm -- --rpm 120 --concurrency 4 < "$TMP/p8.jsonl"
 status_is 0 "--rpm 120: exit 0"
 at_least "$(jsonq "$L" 'max(e["t"] for e in R) - min(e["t"] for e in R)')" 2.4 \
@@ -285,7 +285,7 @@ at_least "$(jsonq "$L" 'max(e["t"] for e in R) - min(e["t"] for e in R)')" 0.5 \
     "--tpm: requests are paced by their token estimate"
 
 # ---- progress and summary ----------------------------------------------------------
-mkprompts 5 > "$TMP/p5.jsonl"
+prompts 5 > "$TMP/p5.jsonl"
 start_server port "$PY" "$FAKE" --lifetime 300
 dss-teach --db "$TMP/prog.db" --teacher openai:m \
     --base-url "http://127.0.0.1:$port/v1" < "$TMP/p5.jsonl" \

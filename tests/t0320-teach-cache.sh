@@ -11,17 +11,12 @@
 
 KEY=sk-secret-0320-5f4dcc3b5aa765d61d8327deb882cf99
 
-mkprompts() {
-	awk -v n="$1" 'BEGIN {
-	for (i = 0; i < n; i++) {
-		id = sprintf("cqa-train-%06d", i)
-		pr = sprintf("Q: Where would gamma %d be kept?\\nAnswer Choices:\\n(a) shelf\\n(b) box\\n(c) sea\\n(d) sky\\n(e) jar\\nExample %s\\nA:", i, id)
-		printf "{\"dataset\":\"cqa\",\"split\":\"train\",\"id\":\"%s\",\"index\":%d,", id, i
-		printf "\"input\":\"Where would gamma %d be kept?\\nAnswer Choices:\\n(a) shelf\\n(b) box\\n(c) sea\\n(d) sky\\n(e) jar\",\"label\":\"box\",", i
-		printf "\"fields\":{\"question\":\"Where would gamma %d be kept?\",\"choices\":[\"shelf\",\"box\",\"sea\",\"sky\",\"jar\"],\"answer_key\":\"B\",\"source_id\":\"q%d\",\"concept\":\"gamma\"},", i, i
-		printf "\"prompt\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],", pr, pr
-		printf "\"template\":\"5eed0320\",\"style\":\"cot\"}\n"
-	}}'
+CHOICES='\nAnswer Choices:\n(a) shelf\n(b) box\n(c) sea\n(d) sky\n(e) jar'
+prompts() {
+	mkprompts "$1" cqa 5eed0320 box \
+	    "Where would gamma %d be kept?$CHOICES" \
+	    '"question":"Where would gamma %d be kept?","choices":["shelf","box","sea","sky","jar"],"answer_key":"B","source_id":"q%d","concept":"gamma"' \
+	    "Q: Where would gamma %d be kept?$CHOICES\\nExample %id\\nA:"
 }
 
 # teach DB [OPTIONS] < input: dss-teach against the running fake teacher,
@@ -37,9 +32,9 @@ norm() {
 	jsonq "$1" '"\n".join(json.dumps({k: v for k, v in r.items() if k != "latency_ms"}, sort_keys=True) for r in sorted(R, key=lambda r: (r["request"])))'
 }
 
-mkprompts 20 > "$TMP/p20.jsonl"
-mkprompts 5 > "$TMP/p5.jsonl"
-mkprompts 60 > "$TMP/p60.jsonl"
+prompts 20 > "$TMP/p20.jsonl"
+prompts 5 > "$TMP/p5.jsonl"
+prompts 60 > "$TMP/p60.jsonl"
 
 # ---- a second identical run sends nothing ----------------------------------
 start_server port "$PY" "$FAKE" --require-key "$KEY" --lifetime 300 \

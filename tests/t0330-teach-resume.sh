@@ -15,17 +15,11 @@
 N=2000
 CONC=8
 
-mkprompts() {
-	awk -v n="$1" 'BEGIN {
-	for (i = 0; i < n; i++) {
-		id = sprintf("esnli-train-%06d", i)
-		pr = sprintf("Premise: Delta %d rides a bike.\\nHypothesis: Delta %d is outside.\\nExample %s\\nA:", i, i, id)
-		printf "{\"dataset\":\"esnli\",\"split\":\"train\",\"id\":\"%s\",\"index\":%d,", id, i
-		printf "\"input\":\"Delta %d rides a bike.</s>Delta %d is outside.\",\"label\":\"entailment\",", i, i
-		printf "\"fields\":{\"premise\":\"Delta %d rides a bike.\",\"hypothesis\":\"Delta %d is outside.\",\"source_id\":\"p%d\",\"explanations\":[\"bikes are ridden outside\"]},", i, i, i
-		printf "\"prompt\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],", pr, pr
-		printf "\"template\":\"5eed0330\",\"style\":\"cot\"}\n"
-	}}'
+prompts() {
+	mkprompts "$1" esnli 5eed0330 entailment \
+	    'Delta %d rides a bike.</s>Delta %d is outside.' \
+	    '"premise":"Delta %d rides a bike.","hypothesis":"Delta %d is outside.","source_id":"p%d","explanations":["bikes are ridden outside"]' \
+	    'Premise: Delta %d rides a bike.\nHypothesis: Delta %d is outside.\nExample %id\nA:'
 }
 
 # settle: waits until the fake teacher has finished every request it
@@ -48,7 +42,7 @@ while time.monotonic() < end:
 EOF
 }
 
-mkprompts $N > "$TMP/prompts.jsonl"
+prompts $N > "$TMP/prompts.jsonl"
 start_server port "$PY" "$FAKE" --latency-ms 10 --log "$TMP/server.jsonl" \
     --lifetime 600
 DB="$TMP/teach.db"
@@ -205,7 +199,7 @@ is "$(sed -n 1p "$TMP/acheck")" 0 \
 # rerun pays only for the other five.  A second signal ends it at once.
 start_server sport "$PY" "$FAKE" --fault-every 1:slow:2000 --lifetime 300 \
     --log "$TMP/sig.log"
-mkprompts 6 > "$TMP/p6.jsonl"
+prompts 6 > "$TMP/p6.jsonl"
 # inflight N: waits until the server answers N requests at once (10 s).
 inflight() {
 	"$PY" - "$sport" "$1" <<'EOF'

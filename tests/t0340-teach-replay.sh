@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-teach.sh"
 
-mkprompts() {
+prompts() {
 	mkanli "$1" 'Echo %d is red.' 'Echo %d is blue.' contradiction 5eed0340
 }
 replay() {
@@ -20,7 +20,7 @@ replay() {
 	st=$?
 }
 
-mkprompts 4 > "$TMP/p4.jsonl"
+prompts 4 > "$TMP/p4.jsonl"
 
 # ---- JSON Lines keyed by id ----------------------------------------------------
 cat > "$TMP/rec.jsonl" <<'EOF'
@@ -103,7 +103,7 @@ print(json.dumps({"id": "batch_req_6", "custom_id": "anli1-train-000004",
                   "error": {"code": "batch_expired",
                             "message": "This request could not be executed before the completion window expired."}}))
 EOF
-mkprompts 5 > "$TMP/p5.jsonl"
+prompts 5 > "$TMP/p5.jsonl"
 replay "$TMP/b.db" --teacher "replay:$TMP/batch.jsonl" < "$TMP/p5.jsonl"
 status_is 1 "batch: a failed batch line makes exit 1"
 grep -q 'anli1-train-000003' "$TMP/err"

@@ -10,10 +10,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-teach.sh"
 
-mkprompts() {
+prompts() {
 	mkanli "$1" 'Batch premise %d is here.' 'Batch hypothesis %d.' neutral b0391
 }
-mkprompts 12 > "$TMP/p12.jsonl"
+prompts 12 > "$TMP/p12.jsonl"
 
 # bt DB SPEC PORT ARGS...: a batch run; $st, $TMP/out, $TMP/err.
 bt() {

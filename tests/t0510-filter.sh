@@ -227,13 +227,13 @@ if [ -w /dev/full ]; then
 fi
 
 # Usage errors: exit 2 with usage on stderr.
-expect_fail 2 "^dss-filter: --agree is 'vote', not gold, majority or none$" \
+expect_fail 2 "^dss-filter: bad --agree 'vote': want gold, majority or none$" \
     "bad --agree" dss-filter --agree vote "$IN"
 grep -q "^usage: dss-filter" "$TMP/err"
 ok $? "bad --agree prints usage"
-expect_fail 2 "^dss-filter: --min-rationale-chars is 'ten'" \
+expect_fail 2 "^dss-filter: bad --min-rationale-chars 'ten': want a whole number from 0 to 1000000$" \
     "bad --min-rationale-chars" dss-filter --min-rationale-chars ten "$IN"
-expect_fail 2 "^dss-filter: --min-rationale-chars is '-1'" \
+expect_fail 2 "^dss-filter: bad --min-rationale-chars '-1': want a whole number from 0 to 1000000$" \
     "negative --min-rationale-chars" dss-filter --min-rationale-chars -1 "$IN"
 expect_fail 2 "^usage: dss-filter" "two input files" dss-filter "$IN" "$IN"
 expect_fail 2 "^usage: dss-filter" "--rejects needs a file" dss-filter --rejects

@@ -22,16 +22,16 @@ expect_fail 2 "$U" "two databases" dss-export c.db c.db $ES
 expect_fail 2 "$U" "an unknown option" dss-export c.db $ES --frobnicate
 expect_fail 2 "$U" "an option without its value" dss-export c.db $ES --format
 uv() {
-	expect_fail 2 "^dss-export: unknown --$1 'bogus' \\(want $2\\)$" "unknown --$1" \
+	expect_fail 2 "^dss-export: bad --$1 'bogus': want $2$" "unknown --$1" \
 	    dss-export c.db $ES "--$1" bogus
 	grep -q "$U" "$TMP/err"
 	ok $? "  and the usage"
 }
-uv format "t5, pairs, standard, chat, release"
-uv labels "gold, teacher"
-uv rationales "agree, all"
-uv pick "first, shortest, longest, all"
-uv missing "drop, label-only"
+uv format "t5, pairs, standard, chat or release"
+uv labels "gold or teacher"
+uv rationales "agree or all"
+uv pick "first, shortest, longest or all"
+uv missing "drop or label-only"
 expect_fail 2 "^dss-export: --dataset is missing$" "no --dataset" dss-export c.db --split train
 expect_fail 2 "^dss-export: --split is missing$" "no --split" dss-export c.db --dataset esnli
 expect_fail 2 "^dss-export: --split is not for --format release: it writes every split the official trainer reads$" \

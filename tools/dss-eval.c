@@ -20,38 +20,31 @@
 #include "../lib/eval.h"
 #include "../lib/file.h"
 
-static const char usage_line[] =
+static const char synopsis[] =
     "usage: dss-eval --gold DB|FILE --pred FILE... [--dataset D] [--split S] "
     "[--official]\n"
     "                [--json] [--svg FILE] [--seed N] [--resamples N] "
     "[--partial]\n";
 
-static void
-usage(FILE *fp, int status)
-{
-	fputs(usage_line, fp);
-	if (fp == stdout)
-		fputs("\n"
-		    "  --dataset D      score only gold examples of dataset D\n"
-		    "  --gold DB|FILE   gold labels: a dss database or a JSON "
-		    "Lines file of examples\n"
-		    "  --json           print one JSON object per group instead "
-		    "of the table\n"
-		    "  --official       score as the official code: exact strings, "
-		    "Python eval\n"
-		    "  --partial        exit 0 although predictions and gold do "
-		    "not cover each other\n"
-		    "  --pred FILE...   prediction files (JSON Lines; - is "
-		    "standard input)\n"
-		    "  --resamples N    bootstrap resamples (default 1000)\n"
-		    "  --seed N         bootstrap seed (default 0)\n"
-		    "  --split S        score only gold examples of split S\n"
-		    "  --svg FILE       draw accuracy against % of training data "
-		    "into FILE\n"
-		    "  -h, --help       print this help\n"
-		    "  --version        print the version\n", fp);
-	tool_usage_exit(fp, status);
-}
+static const char options[] =
+    "  --dataset D      score only gold examples of dataset D\n"
+    "  --gold DB|FILE   gold labels: a dss database or a JSON "
+    "Lines file of examples\n"
+    "  --json           print one JSON object per group instead "
+    "of the table\n"
+    "  --official       score as the official code: exact strings, "
+    "Python eval\n"
+    "  --partial        exit 0 although predictions and gold do "
+    "not cover each other\n"
+    "  --pred FILE...   prediction files (JSON Lines; - is "
+    "standard input)\n"
+    "  --resamples N    bootstrap resamples (default 1000)\n"
+    "  --seed N         bootstrap seed (default 0)\n"
+    "  --split S        score only gold examples of split S\n"
+    "  --svg FILE       draw accuracy against % of training data "
+    "into FILE\n"
+    "  -h, --help       print this help\n"
+    "  --version        print the version\n";
 
 #define MAX_WARNED 10	/* groups warned of one by one */
 
@@ -111,12 +104,10 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_DATASET = 256, OPT_GOLD, OPT_JSON, OPT_OFFICIAL, OPT_PARTIAL,
-		OPT_PRED, OPT_RESAMPLES, OPT_SEED, OPT_SPLIT, OPT_SVG,
-		OPT_VERSION };
+		OPT_PRED, OPT_RESAMPLES, OPT_SEED, OPT_SPLIT, OPT_SVG };
 	static const struct option longopts[] = {
 		{ "dataset", required_argument, NULL, OPT_DATASET },
 		{ "gold", required_argument, NULL, OPT_GOLD },
-		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "official", no_argument, NULL, OPT_OFFICIAL },
 		{ "partial", no_argument, NULL, OPT_PARTIAL },
@@ -125,8 +116,7 @@ main(int argc, char **argv)
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "split", required_argument, NULL, OPT_SPLIT },
 		{ "svg", required_argument, NULL, OPT_SVG },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
+		TOOL_OPTIONS_END
 	};
 	struct dss_eval_opts o = { NULL, NULL, 0, 0, DSS_EVAL_RESAMPLES };
 	struct dss_err err = DSS_ERR_INIT;
@@ -134,23 +124,20 @@ main(int argc, char **argv)
 	const char *gold = NULL, *svgpath = NULL, **pred;
 	const char *first_bad;
 	struct dss_eval *e;
-	unsigned long n, bad;
+	unsigned long bad;
 	size_t npred = 0, i;
 	int c, json = 0, partial = 0, st = 0, stdin_used = 0;
 
-	tool_init("dss-eval");
+	tool_start("dss-eval", synopsis, options);
 	if ((pred = calloc((size_t)argc + 1, sizeof(*pred))) == NULL)
 		die("out of memory");
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, longopts)) != -1) {
 		switch (c) {
 		case OPT_DATASET:
 			o.dataset = optarg;
 			break;
 		case OPT_GOLD:
 			gold = optarg;
-			break;
-		case 'h':
-			usage(stdout, 0);
 			break;
 		case OPT_JSON:
 			json = 1;
@@ -165,15 +152,11 @@ main(int argc, char **argv)
 			pred[npred++] = optarg;
 			break;
 		case OPT_RESAMPLES:
-			if (tool_parse_ulong("resamples", optarg, 1,
-			    DSS_EVAL_MAX_RESAMPLES, &n) < 0)
-				usage(stderr, 2);
-			o.resamples = n;
+			o.resamples = tool_ulong("resamples", optarg, 1,
+			    DSS_EVAL_MAX_RESAMPLES);
 			break;
 		case OPT_SEED:
-			if (tool_parse_ulong("seed", optarg, 0, ULONG_MAX, &n) < 0)
-				usage(stderr, 2);
-			o.seed = n;
+			o.seed = tool_ulong("seed", optarg, 0, ULONG_MAX);
 			break;
 		case OPT_SPLIT:
 			o.split = optarg;
@@ -181,33 +164,19 @@ main(int argc, char **argv)
 		case OPT_SVG:
 			svgpath = optarg;
 			break;
-		case OPT_VERSION:
-			tool_version();
-			break;
-		default:
-			usage(stderr, 2);
 		}
 	}
 	for (; optind < argc; optind++)
 		pred[npred++] = argv[optind];
-	if (gold == NULL) {
-		warnx("no --gold given");
-		usage(stderr, 2);
-	}
-	if (npred == 0) {
-		warnx("no --pred given");
-		usage(stderr, 2);
-	}
+	if (gold == NULL)
+		tool_usage_error("no --gold given");
+	if (npred == 0)
+		tool_usage_error("no --pred given");
 	for (i = 0; i < npred; i++)
-		if (strcmp(pred[i], "-") == 0 && stdin_used++) {
-			warnx("standard input given twice");
-			usage(stderr, 2);
-		}
-	if (o.dataset != NULL && (c = tool_check_dataset(o.dataset)) != 0) {
-		if (c == 2)
-			usage(stderr, 2);
-		exit(1);
-	}
+		if (strcmp(pred[i], "-") == 0 && stdin_used++)
+			tool_usage_error("standard input given twice");
+	if (o.dataset != NULL)
+		tool_dataset(o.dataset);
 	if ((e = dss_eval_new(&o)) == NULL)
 		die("out of memory");
 	if (dss_eval_load_gold(e, gold, &err) < 0)

@@ -17,7 +17,7 @@
 #include "../lib/buf.h"
 #include "../lib/export.h"
 
-static const char usage_line[] =
+static const char synopsis[] =
     "usage: dss-export DB --dataset D --split S [--subset NAME] [--format F]\n"
     "                  [--labels gold|teacher] [--rationales agree|all]\n"
     "                  [--filter MODE] [--pick first|shortest|longest|all]\n"
@@ -33,59 +33,34 @@ on_signal(int sig)
 	got_signal = sig;
 }
 
-static void
-usage(FILE *fp, int status)
-{
-	fputs(usage_line, fp);
-	if (fp == stdout)
-		fputs("\n"
-		    "  --card FILE          write a data card (Markdown) to FILE\n"
-		    "  --dataset D          the dataset to export\n"
-		    "  --filter MODE        use the triples of this dss-filter "
-		    "filter (default gold)\n"
-		    "  --format F           t5 (default), pairs, standard, chat or "
-		    "release\n"
-		    "  --labels gold|teacher\n"
-		    "                       train on gold labels (default) or the "
-		    "teacher's\n"
-		    "  --missing drop|label-only\n"
-		    "                       an example without a kept rationale: "
-		    "left out, or\n"
-		    "                       written with its label only (default)\n"
-		    "  --out DIR            --format release: write DIR/datasets/D\n"
-		    "  --pick first|shortest|longest|all\n"
-		    "                       which of several kept rationales "
-		    "(default first)\n"
-		    "  --prefixes P,E       the task prefixes of t5 (default "
-		    "'predict: ,explain: ')\n"
-		    "  --rationales agree|all\n"
-		    "                       only rationales that agree with gold "
-		    "(default), or all\n"
-		    "  --split S            the split to export (not with release)\n"
-		    "  --subset NAME        only the subset's examples, in its "
-		    "order\n"
-		    "  -h, --help           print this help\n"
-		    "  --version            print the version\n", fp);
-	tool_usage_exit(fp, status);
-}
-
-/* Parses the value of --opt with names, or exits with a usage error. */
-static int
-choice(const char *opt, const char *(*names)(int), const char *arg)
-{
-	struct dss_buf b = DSS_BUF_INIT;
-	const char *n;
-	int v = dss_export_parse(names, arg), i;
-
-	if (v >= 0)
-		return v;
-	for (i = 0; (n = names(i)) != NULL; i++)
-		dss_buf_addf(&b, "%s%s", i ? ", " : "", n);
-	warnx("unknown --%s '%s' (want %s)", opt, arg, b.data);
-	dss_buf_free(&b);
-	usage(stderr, 2);
-	return -1;
-}
+static const char options[] =
+    "  --card FILE          write a data card (Markdown) to FILE\n"
+    "  --dataset D          the dataset to export\n"
+    "  --filter MODE        use the triples of this dss-filter "
+    "filter (default gold)\n"
+    "  --format F           t5 (default), pairs, standard, chat or "
+    "release\n"
+    "  --labels gold|teacher\n"
+    "                       train on gold labels (default) or the "
+    "teacher's\n"
+    "  --missing drop|label-only\n"
+    "                       an example without a kept rationale: "
+    "left out, or\n"
+    "                       written with its label only (default)\n"
+    "  --out DIR            --format release: write DIR/datasets/D\n"
+    "  --pick first|shortest|longest|all\n"
+    "                       which of several kept rationales "
+    "(default first)\n"
+    "  --prefixes P,E       the task prefixes of t5 (default "
+    "'predict: ,explain: ')\n"
+    "  --rationales agree|all\n"
+    "                       only rationales that agree with gold "
+    "(default), or all\n"
+    "  --split S            the split to export (not with release)\n"
+    "  --subset NAME        only the subset's examples, in its "
+    "order\n"
+    "  -h, --help           print this help\n"
+    "  --version            print the version\n";
 
 /* The command line, each argument quoted for sh when it needs it. */
 static char *
@@ -155,13 +130,12 @@ main(int argc, char **argv)
 {
 	enum { OPT_CARD = 256, OPT_DATASET, OPT_FILTER, OPT_FORMAT, OPT_LABELS,
 	    OPT_MISSING, OPT_OUT, OPT_PICK, OPT_PREFIXES, OPT_RATIONALES,
-	    OPT_SPLIT, OPT_SUBSET, OPT_VERSION };
+	    OPT_SPLIT, OPT_SUBSET };
 	static const struct option longopts[] = {
 		{ "card", required_argument, NULL, OPT_CARD },
 		{ "dataset", required_argument, NULL, OPT_DATASET },
 		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
 		{ "labels", required_argument, NULL, OPT_LABELS },
 		{ "missing", required_argument, NULL, OPT_MISSING },
 		{ "out", required_argument, NULL, OPT_OUT },
@@ -170,8 +144,7 @@ main(int argc, char **argv)
 		{ "rationales", required_argument, NULL, OPT_RATIONALES },
 		{ "split", required_argument, NULL, OPT_SPLIT },
 		{ "subset", required_argument, NULL, OPT_SUBSET },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
+		TOOL_OPTIONS_END
 	};
 	struct dss_export_opts o = DSS_EXPORT_OPTS_INIT;
 	struct dss_err err = DSS_ERR_INIT;
@@ -180,10 +153,10 @@ main(int argc, char **argv)
 	char *cmdline;
 	int c, st = 0, failed = 0;
 
-	tool_init("dss-export");
+	tool_start("dss-export", synopsis, options);
 	if ((cmdline = command_line(argc, argv)) == NULL)
 		die("out of memory");
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, longopts)) != -1) {
 		switch (c) {
 		case OPT_CARD:
 			card = optarg;
@@ -196,25 +169,22 @@ main(int argc, char **argv)
 			o.given |= 1u << DSS_EXPORT_OPT_FILTER;
 			break;
 		case OPT_FORMAT:
-			o.format = choice("format", dss_export_format_name, optarg);
+			o.format = tool_choice("format", optarg, dss_export_format_name);
 			o.given |= 1u << DSS_EXPORT_OPT_FORMAT;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
 		case OPT_LABELS:
-			o.labels = choice("labels", dss_export_labels_name, optarg);
+			o.labels = tool_choice("labels", optarg, dss_export_labels_name);
 			o.given |= 1u << DSS_EXPORT_OPT_LABELS;
 			break;
 		case OPT_MISSING:
-			o.missing = choice("missing", dss_export_missing_name, optarg);
+			o.missing = tool_choice("missing", optarg, dss_export_missing_name);
 			o.given |= 1u << DSS_EXPORT_OPT_MISSING;
 			break;
 		case OPT_OUT:
 			o.out = optarg;
 			break;
 		case OPT_PICK:
-			o.pick = choice("pick", dss_export_pick_name, optarg);
+			o.pick = tool_choice("pick", optarg, dss_export_pick_name);
 			o.given |= 1u << DSS_EXPORT_OPT_PICK;
 			break;
 		case OPT_PREFIXES:
@@ -222,8 +192,8 @@ main(int argc, char **argv)
 			o.given |= 1u << DSS_EXPORT_OPT_PREFIXES;
 			break;
 		case OPT_RATIONALES:
-			o.rationales = choice("rationales",
-			    dss_export_rationales_name, optarg);
+			o.rationales = tool_choice("rationales", optarg,
+			    dss_export_rationales_name);
 			o.given |= 1u << DSS_EXPORT_OPT_RATIONALES;
 			break;
 		case OPT_SPLIT:
@@ -232,21 +202,14 @@ main(int argc, char **argv)
 		case OPT_SUBSET:
 			o.subset = optarg;
 			break;
-		case OPT_VERSION:
-			tool_version();
-			break;
-		default:
-			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(stderr, 2);
-	if (dss_export_check(&o, &err) < 0) {
-		warn_err(&err);
-		usage(stderr, 2);
-	}
+		tool_usage(stderr, 2);
+	if (dss_export_check(&o, &err) < 0)
+		tool_usage_error("%s", err.msg);
 	/* A signal stops the run at its next row, which cleans up as after
 	 * an error; then the tool dies of it. */
 	o.stop = &got_signal;

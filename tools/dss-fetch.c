@@ -17,39 +17,26 @@
 #include "../lib/manifest.h"
 #include "tool.h"
 
-static const char usage_line[] =
+static const char synopsis[] =
     "usage: dss-fetch [--allow-count-mismatch] [--cache DIR] [--deadline SECONDS]\n"
     "                 [--mirror URL] [--offline] [--refresh] DATASET [SPLIT ...]\n"
     "       dss-fetch --verify [--cache DIR] [DATASET ...]\n";
 
-static void
-print_usage(FILE *fp)
-{
-	fputs(usage_line, fp);
-}
-
-__attribute__((noreturn)) static void
-usage(FILE *fp, int status)
-{
-	print_usage(fp);
-	if (fp == stdout)
-		fputs("\n"
-		    "  --allow-count-mismatch  accept a split whose count is not the "
-		    "manifest's\n"
-		    "  --cache DIR             keep downloads in DIR\n"
-		    "  --deadline SECONDS      give each file at most SECONDS, retries "
-		    "included\n"
-		    "                          (default 3600)\n"
-		    "  -h, --help              print this help\n"
-		    "  --mirror URL            fetch https://HOST/PATH from URL/HOST/PATH\n"
-		    "  --offline               take every file from the cache\n"
-		    "  --refresh               download again, replacing the cached "
-		    "files\n"
-		    "  --verify                re-hash the cache against its lock file "
-		    "and pins\n"
-		    "  --version               print the version\n", fp);
-	tool_usage_exit(fp, status);
-}
+static const char options[] =
+    "  --allow-count-mismatch  accept a split whose count is not the "
+    "manifest's\n"
+    "  --cache DIR             keep downloads in DIR\n"
+    "  --deadline SECONDS      give each file at most SECONDS, retries "
+    "included\n"
+    "                          (default 3600)\n"
+    "  -h, --help              print this help\n"
+    "  --mirror URL            fetch https://HOST/PATH from URL/HOST/PATH\n"
+    "  --offline               take every file from the cache\n"
+    "  --refresh               download again, replacing the cached "
+    "files\n"
+    "  --verify                re-hash the cache against its lock file "
+    "and pins\n"
+    "  --version               print the version\n";
 
 static int progress_shown;
 static char outbuf[1 << 18];
@@ -144,7 +131,7 @@ verify(const char *cache, char **names, int nnames)
 		if (add_manifest(names[i], &ms, &nms, &err) < 0) {
 			warn_err(&err);
 			if (err.code == DSS_MANIFEST_UNKNOWN) {
-				print_usage(stderr);
+				tool_synopsis(stderr);
 				status = 2;
 			}
 			goto out;
@@ -228,13 +215,11 @@ main(int argc, char **argv)
 		{ "allow-count-mismatch", no_argument, NULL, OPT_ALLOW },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "deadline", required_argument, NULL, OPT_DEADLINE },
-		{ "help", no_argument, NULL, 'h' },
 		{ "mirror", required_argument, NULL, 'm' },
 		{ "offline", no_argument, NULL, 'o' },
 		{ "refresh", no_argument, NULL, OPT_REFRESH },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		TOOL_OPTIONS_END
 	};
 	struct dss_fetch_opts fo = DSS_FETCH_OPTS_INIT;
 	struct dss_err err = DSS_ERR_INIT;
@@ -243,11 +228,10 @@ main(int argc, char **argv)
 	struct dss_dataset_stats *st = NULL;
 	char have[256], *cache;
 	size_t nsplits, i, j;
-	unsigned long n;
 	int ch, status = 1, allow = 0, verifying = 0;
 
-	tool_init("dss-fetch");
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	tool_start("dss-fetch", synopsis, options);
+	while ((ch = tool_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case OPT_ALLOW:
 			allow = 1;
@@ -256,12 +240,9 @@ main(int argc, char **argv)
 			fo.cache = optarg;
 			break;
 		case OPT_DEADLINE:
-			if (tool_parse_ulong("deadline", optarg, 1, 31536000, &n) < 0)
-				usage(stderr, 2);
-			fo.deadline = (long)n;
+			fo.deadline = (long)tool_ulong("deadline", optarg, 1,
+			    31536000);
 			break;
-		case 'h':
-			usage(stdout, 0);
 		case 'm':
 			fo.mirror = optarg;
 			break;
@@ -274,23 +255,16 @@ main(int argc, char **argv)
 		case OPT_VERIFY:
 			verifying = 1;
 			break;
-		case 'V':
-			tool_version();
-		default:
-			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (fo.refresh && fo.offline) {
-		warnx("--refresh downloads again, which --offline forbids");
-		usage(stderr, 2);
-	}
+	if (fo.refresh && fo.offline)
+		tool_usage_error("--refresh downloads again, which --offline "
+		    "forbids");
 	if (verifying) {
-		if (fo.refresh || fo.offline || fo.mirror != NULL || allow) {
-			warnx("--verify takes no option but --cache");
-			usage(stderr, 2);
-		}
+		if (fo.refresh || fo.offline || fo.mirror != NULL || allow)
+			tool_usage_error("--verify takes no option but --cache");
 		if ((cache = fo.cache != NULL ? strdup(fo.cache) : dss_fetch_cache_dir()) == NULL)
 			die("cannot find a cache directory: set DSS_CACHE or HOME");
 		status = verify(cache, argv, argc);
@@ -298,7 +272,7 @@ main(int argc, char **argv)
 		return status;
 	}
 	if (argc < 1)
-		usage(stderr, 2);
+		tool_usage(stderr, 2);
 	if (fo.mirror == NULL && getenv("DSS_MIRROR") != NULL &&
 	    *getenv("DSS_MIRROR") != '\0')
 		fo.mirror = getenv("DSS_MIRROR");
@@ -310,7 +284,7 @@ main(int argc, char **argv)
 	if ((m = dss_manifest_load(argv[0], &err)) == NULL) {
 		warn_err(&err);
 		if (err.code == DSS_MANIFEST_UNKNOWN)
-			usage(stderr, 2);
+			tool_usage(stderr, 2);
 		return 1;
 	}
 	nsplits = argc > 1 ? (size_t)argc - 1 : m->nsplits;
@@ -327,14 +301,14 @@ main(int argc, char **argv)
 			split_list(m, have, sizeof have);
 			warnx("unknown split '%s' for '%s' (have %s)", argv[i + 1],
 			    m->name, have);
-			print_usage(stderr);
+			tool_synopsis(stderr);
 			status = 2;
 			goto out;
 		}
 		for (j = 0; j < i; j++)
 			if (splits[j] == splits[i]) {
 				warnx("split '%s' is given twice", argv[i + 1]);
-				print_usage(stderr);
+				tool_synopsis(stderr);
 				status = 2;
 				goto out;
 			}

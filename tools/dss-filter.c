@@ -21,32 +21,25 @@
 #include "tool.h"
 #include "../lib/filter.h"
 
-static const char usage_line[] =
+static const char synopsis[] =
     "usage: dss-filter [--agree gold|majority|none] "
     "[--min-rationale-chars n] [--rejects file] [--summary file] [file]\n";
 
 /* Temporary files, removed at exit (or on a signal) unless renamed. */
 static char *rejects_tmp, *summary_tmp;
 
-static void
-usage(FILE *fp, int status)
-{
-	fputs(usage_line, fp);
-	if (fp == stdout)
-		fputs("\n"
-		    "  --agree gold|majority|none  keep answers equal to the gold "
-		    "label (default),\n"
-		    "                              to the majority of a prompt's "
-		    "samples, or any\n"
-		    "  --min-rationale-chars n     reject rationales shorter than n "
-		    "characters (default 1)\n"
-		    "  --rejects file              write rejected completions with "
-		    "their reason\n"
-		    "  --summary file              write the summary as JSON\n"
-		    "  -h, --help                  print this help\n"
-		    "  --version                   print the version\n", fp);
-	tool_usage_exit(fp, status);
-}
+static const char options[] =
+    "  --agree gold|majority|none  keep answers equal to the gold "
+    "label (default),\n"
+    "                              to the majority of a prompt's "
+    "samples, or any\n"
+    "  --min-rationale-chars n     reject rationales shorter than n "
+    "characters (default 1)\n"
+    "  --rejects file              write rejected completions with "
+    "their reason\n"
+    "  --summary file              write the summary as JSON\n"
+    "  -h, --help                  print this help\n"
+    "  --version                   print the version\n";
 
 static void
 remove_tmp(void)
@@ -226,15 +219,13 @@ write_summary(const struct dss_filter *f, FILE *fp, const char *path,
 int
 main(int argc, char **argv)
 {
-	enum { OPT_AGREE = 256, OPT_MIN, OPT_REJECTS, OPT_SUMMARY, OPT_VERSION };
+	enum { OPT_AGREE = 256, OPT_MIN, OPT_REJECTS, OPT_SUMMARY };
 	static const struct option longopts[] = {
 		{ "agree", required_argument, NULL, OPT_AGREE },
-		{ "help", no_argument, NULL, 'h' },
 		{ "min-rationale-chars", required_argument, NULL, OPT_MIN },
 		{ "rejects", required_argument, NULL, OPT_REJECTS },
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
+		TOOL_OPTIONS_END
 	};
 	struct dss_filter_opts o = { DSS_FILTER_GOLD, DSS_FILTER_MIN_RATIONALE,
 	    write_keep, NULL, NULL };
@@ -242,35 +233,18 @@ main(int argc, char **argv)
 	struct dss_filter *f;
 	const char *rejects = NULL, *summary_path = NULL, *in = "-";
 	FILE *rfp = NULL, *sfp = NULL, *ifp = stdin;
-	unsigned long n;
 	int c, r, st = 0;
 
-	tool_init("dss-filter");
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	tool_start("dss-filter", synopsis, options);
+	while ((c = tool_getopt(argc, argv, longopts)) != -1) {
 		switch (c) {
 		case OPT_AGREE:
-			if (strcmp(optarg, "gold") == 0)
-				o.agree = DSS_FILTER_GOLD;
-			else if (strcmp(optarg, "majority") == 0)
-				o.agree = DSS_FILTER_MAJORITY;
-			else if (strcmp(optarg, "none") == 0)
-				o.agree = DSS_FILTER_NONE;
-			else {
-				warnx("--agree is '%s', not gold, majority or none",
-				    optarg);
-				usage(stderr, 2);
-			}
-			break;
-		case 'h':
-			usage(stdout, 0);
+			o.agree = tool_choice("agree", optarg,
+			    dss_filter_agree_name);
 			break;
 		case OPT_MIN:
-			if (tool_parse_ulong(NULL, optarg, 0, 1000000, &n) < 0) {
-				warnx("--min-rationale-chars is '%s', not a number "
-				    "from 0 to 1000000", optarg);
-				usage(stderr, 2);
-			}
-			o.min_rationale_chars = (size_t)n;
+			o.min_rationale_chars = (size_t)tool_ulong(
+			    "min-rationale-chars", optarg, 0, 1000000);
 			break;
 		case OPT_REJECTS:
 			rejects = optarg;
@@ -278,17 +252,12 @@ main(int argc, char **argv)
 		case OPT_SUMMARY:
 			summary_path = optarg;
 			break;
-		case OPT_VERSION:
-			tool_version();
-			break;
-		default:
-			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage(stderr, 2);
+		tool_usage(stderr, 2);
 	if (argc == 1)
 		in = argv[0];
 	if (strcmp(in, "-") != 0 && (ifp = fopen(in, "r")) == NULL)

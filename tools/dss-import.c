@@ -16,25 +16,18 @@
 #include "tool.h"
 #include "../lib/release.h"
 
-static const char usage_line[] =
+static const char synopsis[] =
     "usage: dss-import [--completions-only | --examples-only] "
     "[--dataset ds] [--split split] archive|dir\n";
 
-static void
-usage(FILE *fp, int status)
-{
-	fputs(usage_line, fp);
-	if (fp == stdout)
-		fputs("\n"
-		    "  --completions-only  write only completion records\n"
-		    "  --dataset ds        only esnli, anli1, cqa or svamp "
-		    "(default: all found)\n"
-		    "  --examples-only     write only example records\n"
-		    "  --split split       only train, valid or test\n"
-		    "  -h, --help          print this help\n"
-		    "  --version           print the version\n", fp);
-	tool_usage_exit(fp, status);
-}
+static const char options[] =
+    "  --completions-only  write only completion records\n"
+    "  --dataset ds        only esnli, anli1, cqa or svamp "
+    "(default: all found)\n"
+    "  --examples-only     write only example records\n"
+    "  --split split       only train, valid or test\n"
+    "  -h, --help          print this help\n"
+    "  --version           print the version\n";
 
 static int
 write_record(void *arg, const char *json, size_t len, struct dss_err *err)
@@ -50,24 +43,21 @@ write_record(void *arg, const char *json, size_t len, struct dss_err *err)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_COMPLETIONS = 256, OPT_DATASET, OPT_EXAMPLES, OPT_SPLIT,
-	    OPT_VERSION };
+	enum { OPT_COMPLETIONS = 256, OPT_DATASET, OPT_EXAMPLES, OPT_SPLIT };
 	static const struct option longopts[] = {
 		{ "completions-only", no_argument, NULL, OPT_COMPLETIONS },
 		{ "dataset", required_argument, NULL, OPT_DATASET },
 		{ "examples-only", no_argument, NULL, OPT_EXAMPLES },
-		{ "help", no_argument, NULL, 'h' },
 		{ "split", required_argument, NULL, OPT_SPLIT },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
+		TOOL_OPTIONS_END
 	};
 	struct dss_release_opts o = DSS_RELEASE_OPTS_INIT;
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_release *r;
 	int c, only_c = 0, only_e = 0;
 
-	tool_init("dss-import");
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	tool_start("dss-import", synopsis, options);
+	while ((c = tool_getopt(argc, argv, longopts)) != -1) {
 		switch (c) {
 		case OPT_COMPLETIONS:
 			only_c = 1;
@@ -78,41 +68,28 @@ main(int argc, char **argv)
 		case OPT_EXAMPLES:
 			only_e = 1;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
 		case OPT_SPLIT:
 			o.split = optarg;
 			break;
-		case OPT_VERSION:
-			tool_version();
-			break;
-		default:
-			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(stderr, 2);
-	if (only_c && only_e) {
-		warnx("--completions-only and --examples-only exclude each other");
-		usage(stderr, 2);
-	}
-	if (o.dataset != NULL && !dss_release_dataset_known(o.dataset)) {
-		warnx("unknown dataset '%s' (known: esnli, anli1, cqa, svamp)",
-		    o.dataset);
-		usage(stderr, 2);
-	}
-	if (o.split != NULL && !dss_release_split_known(o.split)) {
-		warnx("unknown split '%s' (known: train, valid, test)", o.split);
-		usage(stderr, 2);
-	}
+		tool_usage(stderr, 2);
+	if (only_c && only_e)
+		tool_usage_error("--completions-only and --examples-only "
+		    "exclude each other");
+	if (o.dataset != NULL && !dss_release_dataset_known(o.dataset))
+		tool_usage_error("unknown dataset '%s' (known: esnli, anli1, "
+		    "cqa, svamp)", o.dataset);
+	if (o.split != NULL && !dss_release_split_known(o.split))
+		tool_usage_error("unknown split '%s' (known: train, valid, "
+		    "test)", o.split);
 	if (o.dataset != NULL && o.split != NULL &&
-	    !dss_release_has_split(o.dataset, o.split)) {
-		warnx("dataset '%s' has no split '%s'", o.dataset, o.split);
-		usage(stderr, 2);
-	}
+	    !dss_release_has_split(o.dataset, o.split))
+		tool_usage_error("dataset '%s' has no split '%s'", o.dataset,
+		    o.split);
 	if (only_c)
 		o.what = DSS_RELEASE_COMPLETIONS;
 	if (only_e)

@@ -17,22 +17,24 @@
 #include "../lib/record.h"
 #include "tool.h"
 
-__attribute__((noreturn)) static void
-usage(FILE *fp, int status)
+static const char synopsis[] =
+    "usage: dss-prompt [--exemplars FILE] [--shots N] "
+    "[--style chat|completion]\n";
+static const char options[] =
+    "  --exemplars FILE          use the exemplars in FILE for "
+    "every record\n"
+    "  --shots N                 use the first N exemplars, 0 to "
+    "64 (default all)\n"
+    "  --style chat|completion   the style recorded in each prompt "
+    "(default chat)\n"
+    "  -h, --help                print this help\n"
+    "  --version                 print the version\n";
+
+static const char *
+style_name(int i)
 {
-	fprintf(fp, "usage: dss-prompt [--exemplars FILE] [--shots N] "
-	    "[--style chat|completion]\n");
-	if (fp == stdout)
-		fputs("\n"
-		    "  --exemplars FILE          use the exemplars in FILE for "
-		    "every record\n"
-		    "  --shots N                 use the first N exemplars, 0 to "
-		    "64 (default all)\n"
-		    "  --style chat|completion   the style recorded in each prompt "
-		    "(default chat)\n"
-		    "  -h, --help                print this help\n"
-		    "  --version                 print the version\n", fp);
-	tool_usage_exit(fp, status);
+	return i == DSS_PROMPT_CHAT || i == DSS_PROMPT_COMPLETION ?
+	    dss_prompt_style_name(i) : NULL;
 }
 
 int
@@ -40,54 +42,36 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "exemplars", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "shots", required_argument, NULL, 'n' },
 		{ "style", required_argument, NULL, 's' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		TOOL_OPTIONS_END
 	};
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_lines lines = DSS_LINES_INIT(stdin, "stdin");
 	enum dss_prompt_style style = DSS_PROMPT_CHAT;
 	struct dss_prompter *p;
-	unsigned long skipped = 0, n;
+	unsigned long skipped = 0;
 	const char *exemplars = NULL;
 	int ch, shots = -1, status = 0, r;
 	cJSON *rec = NULL;
 
-	tool_init("dss-prompt");
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	tool_start("dss-prompt", synopsis, options);
+	while ((ch = tool_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'e':
 			exemplars = optarg;
 			break;
-		case 'h':
-			usage(stdout, 0);
 		case 'n':
-			if (tool_parse_ulong("shots", optarg, 0, DSS_PROMPT_MAX_SHOTS,
-			    &n) < 0)
-				usage(stderr, 2);
-			shots = (int)n;
+			shots = (int)tool_ulong("shots", optarg, 0,
+			    DSS_PROMPT_MAX_SHOTS);
 			break;
 		case 's':
-			if (strcmp(optarg, "chat") == 0) {
-				style = DSS_PROMPT_CHAT;
-			} else if (strcmp(optarg, "completion") == 0) {
-				style = DSS_PROMPT_COMPLETION;
-			} else {
-				warnx("bad --style '%s': want 'chat' or 'completion'",
-				    optarg);
-				usage(stderr, 2);
-			}
+			style = tool_choice("style", optarg, style_name);
 			break;
-		case 'V':
-			tool_version();
-		default:
-			usage(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage(stderr, 2);
+		tool_usage(stderr, 2);
 	if ((p = dss_prompter_new(exemplars, shots, style, &err)) == NULL)
 		die_err(&err);
 	while ((r = dss_jsonl_next(&lines, &rec, &err)) == 1) {

@@ -17,7 +17,7 @@
 #include "../lib/sample.h"
 #include "tool.h"
 
-static const char usage_lines[] =
+static const char synopsis[] =
     "usage: dss-sample --dataset D [--fractions LIST] [--replace] [--seed S]\n"
     "                  [--stratify] [--valid F] DB\n"
     "       dss-sample --dataset D --official RUN [--fractions LIST] "
@@ -25,37 +25,23 @@ static const char usage_lines[] =
     "       dss-sample --list [--dataset D] DB\n"
     "       dss-sample --show NAME --dataset D DB\n";
 
-__attribute__((noreturn)) static void
-usage(FILE *fp, int status)
-{
-	fputs(usage_lines, fp);
-	if (fp == stdout)
-		fputs("\n"
-		    "  --dataset D       the dataset (its manifest name, or a "
-		    "manifest file)\n"
-		    "  --fractions LIST  comma-separated fractions (default "
-		    "0.125,0.25,0.5,0.75,1)\n"
-		    "  --list            list the stored subsets with their sizes\n"
-		    "  --official RUN    the official code's subsets of run RUN\n"
-		    "  --replace         replace stored subsets whose members "
-		    "differ\n"
-		    "  --seed S          the seed of nested subsets (default 0)\n"
-		    "  --show NAME       print the example ids of subset NAME\n"
-		    "  --stratify        keep each stratum's share in every "
-		    "fraction\n"
-		    "  --valid F         carve a validation set of share F out of "
-		    "train first\n"
-		    "  -h, --help        print this help\n"
-		    "  --version         print the version\n", fp);
-	tool_usage_exit(fp, status);
-}
-
-__attribute__((noreturn)) static void
-usage_error(const char *msg)
-{
-	warnx("%s", msg);
-	usage(stderr, 2);
-}
+static const char options[] =
+    "  --dataset D       the dataset (its manifest name, or a "
+    "manifest file)\n"
+    "  --fractions LIST  comma-separated fractions (default "
+    "0.125,0.25,0.5,0.75,1)\n"
+    "  --list            list the stored subsets with their sizes\n"
+    "  --official RUN    the official code's subsets of run RUN\n"
+    "  --replace         replace stored subsets whose members "
+    "differ\n"
+    "  --seed S          the seed of nested subsets (default 0)\n"
+    "  --show NAME       print the example ids of subset NAME\n"
+    "  --stratify        keep each stratum's share in every "
+    "fraction\n"
+    "  --valid F         carve a validation set of share F out of "
+    "train first\n"
+    "  -h, --help        print this help\n"
+    "  --version         print the version\n";
 
 /*
  * The cause of a failed write to stdout, kept when it happens: closing
@@ -111,12 +97,10 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_DATASET = 256, OPT_FRACTIONS, OPT_LIST, OPT_OFFICIAL,
-		OPT_REPLACE, OPT_SEED, OPT_SHOW, OPT_STRATIFY, OPT_VALID,
-		OPT_VERSION };
+		OPT_REPLACE, OPT_SEED, OPT_SHOW, OPT_STRATIFY, OPT_VALID };
 	static const struct option opts[] = {
 		{ "dataset", required_argument, NULL, OPT_DATASET },
 		{ "fractions", required_argument, NULL, OPT_FRACTIONS },
-		{ "help", no_argument, NULL, 'h' },
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "official", required_argument, NULL, OPT_OFFICIAL },
 		{ "replace", no_argument, NULL, OPT_REPLACE },
@@ -124,8 +108,7 @@ main(int argc, char **argv)
 		{ "show", required_argument, NULL, OPT_SHOW },
 		{ "stratify", no_argument, NULL, OPT_STRATIFY },
 		{ "valid", required_argument, NULL, OPT_VALID },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 },
+		TOOL_OPTIONS_END
 	};
 	static const double default_fractions[] = { 0.125, 0.25, 0.5, 0.75, 1 };
 	double fractions[DSS_SAMPLE_MAXFRACTIONS];
@@ -141,9 +124,9 @@ main(int argc, char **argv)
 	size_t nvalid;
 	sqlite3 *db;
 
-	tool_init("dss-sample");
+	tool_start("dss-sample", synopsis, options);
 	memset(&o, 0, sizeof(o));
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = tool_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case OPT_DATASET:
 			dataset = optarg;
@@ -151,24 +134,18 @@ main(int argc, char **argv)
 		case OPT_FRACTIONS:
 			fraclist = optarg;
 			break;
-		case 'h':
-			usage(stdout, 0);
 		case OPT_LIST:
 			list = 1;
 			break;
 		case OPT_OFFICIAL:
-			if (tool_parse_ulong("official", optarg, 0, LLONG_MAX,
-			    &run) < 0)
-				usage(stderr, 2);
+			run = tool_ulong("official", optarg, 0, LLONG_MAX);
 			official = 1;
 			break;
 		case OPT_REPLACE:
 			o.replace = 1;
 			break;
 		case OPT_SEED:
-			if (tool_parse_ulong("seed", optarg, 0, LLONG_MAX,
-			    &seed) < 0)
-				usage(stderr, 2);
+			seed = tool_ulong("seed", optarg, 0, LLONG_MAX);
 			seeded = 1;
 			break;
 		case OPT_SHOW:
@@ -180,44 +157,37 @@ main(int argc, char **argv)
 		case OPT_VALID:
 			validarg = optarg;
 			if (dss_sample_parse_fractions(optarg, &o.valid, &nvalid,
-			    NULL) < 0 || nvalid != 1 || o.valid >= 1) {
-				warnx("bad --valid '%s': want a number between 0 "
-				    "and 1", optarg);
-				usage(stderr, 2);
-			}
+			    NULL) < 0 || nvalid != 1 || o.valid >= 1)
+				tool_usage_error("bad --valid '%s': want a number "
+				    "between 0 and 1", optarg);
 			break;
-		case OPT_VERSION:
-			tool_version();
-		default:
-			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(stderr, 2);
+		tool_usage(stderr, 2);
 	if (list + (show != NULL) > 1)
-		usage_error("--list and --show cannot go together");
+		tool_usage_error("--list and --show cannot go together");
 	if ((list || show) && (fraclist || official || o.replace || seeded ||
 	    o.kind == DSS_SAMPLE_STRATIFIED || validarg))
-		usage_error(list ? "--list takes no sampling options" :
+		tool_usage_error(list ? "--list takes no sampling options" :
 		    "--show takes no sampling options");
 	if (!list && dataset == NULL)
-		usage_error(show ? "--show needs --dataset" :
+		tool_usage_error(show ? "--show needs --dataset" :
 		    "--dataset is required");
 	if (official && o.kind == DSS_SAMPLE_STRATIFIED)
-		usage_error("--official cannot go with --stratify");
+		tool_usage_error("--official cannot go with --stratify");
 	if (official && validarg)
-		usage_error("--official cannot go with --valid (the manifest "
+		tool_usage_error("--official cannot go with --valid (the manifest "
 		    "says which datasets get the official validation cut)");
 	if (official && seeded)
-		usage_error("--official cannot go with --seed (RUN is the seed)");
+		tool_usage_error("--official cannot go with --seed (RUN is the seed)");
 	if (fraclist != NULL) {
 		if (dss_sample_parse_fractions(fraclist, fractions,
-		    &o.nfractions, &err) < 0) {
-			warnx("bad --fractions '%s': %s", fraclist, err.msg);
-			usage(stderr, 2);
-		}
+		    &o.nfractions, &err) < 0)
+			tool_usage_error("bad --fractions '%s': %s", fraclist,
+			    err.msg);
 	} else {
 		o.nfractions = sizeof(default_fractions) /
 		    sizeof(default_fractions[0]);
@@ -231,9 +201,7 @@ main(int argc, char **argv)
 		dataset = m->name;
 	}
 	/* Listing and showing only read: a read-only database will do. */
-	if ((db = dss_db_open(argv[0], list || show ? DSS_DB_READONLY : 0,
-	    &err)) == NULL)
-		die_err(&err);
+	db = tool_db_open(argv[0], list || show ? DSS_DB_READONLY : 0);
 	if (list) {
 		status = dss_sample_list(db, dataset, print_subset, NULL, &err);
 	} else if (show) {

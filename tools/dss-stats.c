@@ -14,34 +14,24 @@
 #include "../lib/file.h"
 #include "../lib/stats.h"
 
-static const char usage_line[] =
+static const char synopsis[] =
     "usage: dss-stats DB [--dataset D] [--json] [--svg FILE]\n";
-
-static void
-usage(FILE *fp, int status)
-{
-	fputs(usage_line, fp);
-	if (fp == stdout)
-		fputs("\n"
-		    "  --dataset D   statistics of dataset D only\n"
-		    "  --json        print one JSON object instead of the report\n"
-		    "  --svg FILE    draw agreement and rejects into FILE\n"
-		    "  -h, --help    print this help\n"
-		    "  --version     print the version\n", fp);
-	tool_usage_exit(fp, status);
-}
+static const char options[] =
+    "  --dataset D   statistics of dataset D only\n"
+    "  --json        print one JSON object instead of the report\n"
+    "  --svg FILE    draw agreement and rejects into FILE\n"
+    "  -h, --help    print this help\n"
+    "  --version     print the version\n";
 
 int
 main(int argc, char **argv)
 {
-	enum { OPT_DATASET = 256, OPT_JSON, OPT_SVG, OPT_VERSION };
+	enum { OPT_DATASET = 256, OPT_JSON, OPT_SVG };
 	static const struct option longopts[] = {
 		{ "dataset", required_argument, NULL, OPT_DATASET },
-		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "svg", required_argument, NULL, OPT_SVG },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
+		TOOL_OPTIONS_END
 	};
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_buf out = DSS_BUF_INIT, svg = DSS_BUF_INIT;
@@ -49,14 +39,11 @@ main(int argc, char **argv)
 	struct dss_stats *s;
 	int c, json = 0, st = 0;
 
-	tool_init("dss-stats");
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	tool_start("dss-stats", synopsis, options);
+	while ((c = tool_getopt(argc, argv, longopts)) != -1) {
 		switch (c) {
 		case OPT_DATASET:
 			dataset = optarg;
-			break;
-		case 'h':
-			usage(stdout, 0);
 			break;
 		case OPT_JSON:
 			json = 1;
@@ -64,23 +51,13 @@ main(int argc, char **argv)
 		case OPT_SVG:
 			svgpath = optarg;
 			break;
-		case OPT_VERSION:
-			tool_version();
-			break;
-		default:
-			usage(stderr, 2);
 		}
 	}
-	if (argc - optind != 1) {
-		warnx(argc - optind ? "more than one database given" :
+	if (argc - optind != 1)
+		tool_usage_error(argc - optind ? "more than one database given" :
 		    "no database given");
-		usage(stderr, 2);
-	}
-	if (dataset != NULL && (c = tool_check_dataset(dataset)) != 0) {
-		if (c == 2)
-			usage(stderr, 2);
-		exit(1);
-	}
+	if (dataset != NULL)
+		tool_dataset(dataset);
 	if ((s = dss_stats_load(argv[optind], dataset, &err)) == NULL)
 		die_err(&err);
 	if ((json ? dss_stats_json(s, &out, &err) :

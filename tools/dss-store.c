@@ -15,19 +15,14 @@
 #include "../lib/store.h"
 #include "tool.h"
 
-__attribute__((noreturn)) static void
-usage(FILE *fp, int status)
-{
-	fprintf(fp, "usage: dss-store [--batch N] DB\n"
-	    "       dss-store --merge OUT.db IN.db ...\n");
-	if (fp == stdout)
-		fputs("\n"
-		    "  --batch N     commit every N records (default 10000)\n"
-		    "  --merge       merge databases instead of reading stdin\n"
-		    "  -h, --help    print this help\n"
-		    "  --version     print the version\n", fp);
-	tool_usage_exit(fp, status);
-}
+static const char synopsis[] =
+    "usage: dss-store [--batch N] DB\n"
+    "       dss-store --merge OUT.db IN.db ...\n";
+static const char options[] =
+    "  --batch N     commit every N records (default 10000)\n"
+    "  --merge       merge databases instead of reading stdin\n"
+    "  -h, --help    print this help\n"
+    "  --version     print the version\n";
 
 static void
 summary(const char *what, const struct dss_store_counts *c)
@@ -58,10 +53,8 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "batch", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "merge", no_argument, NULL, 'm' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		TOOL_OPTIONS_END
 	};
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_store_counts c;
@@ -70,33 +63,25 @@ main(int argc, char **argv)
 	int ch, merge = 0, status = 0, i;
 	sqlite3 *db;
 
-	tool_init("dss-store");
+	tool_start("dss-store", synopsis, options);
 	/* Bulk loads: no malloc statistics, and large reads of stdin. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	setvbuf(stdin, NULL, _IOFBF, (size_t)1 << 20);
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = tool_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'b':
-			if (tool_parse_ulong("batch", optarg, 1, INT_MAX, &batch) < 0)
-				usage(stderr, 2);
+			batch = tool_ulong("batch", optarg, 1, INT_MAX);
 			break;
-		case 'h':
-			usage(stdout, 0);
 		case 'm':
 			merge = 1;
 			break;
-		case 'V':
-			tool_version();
-		default:
-			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (merge ? argc < 2 : argc != 1)
-		usage(stderr, 2);
-	if ((db = dss_db_open(argv[0], DSS_DB_CREATE, &err)) == NULL)
-		die_err(&err);
+		tool_usage(stderr, 2);
+	db = tool_db_open(argv[0], DSS_DB_CREATE);
 	memset(&c, 0, sizeof(c));
 	if (merge) {
 		for (i = 1; i < argc; i++) {

@@ -33,15 +33,14 @@ static const struct command {
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-__attribute__((noreturn)) static void
-usage(FILE *fp, int status)
-{
-	fprintf(fp, "usage: dss COMMAND [ARG ...]\n"
-	    "       dss help [COMMAND]\n"
-	    "       dss --help\n"
-	    "       dss --version\n");
-	tool_usage_exit(fp, status);
-}
+static const char synopsis[] =
+    "usage: dss COMMAND [ARG ...]\n"
+    "       dss help [COMMAND]\n"
+    "       dss --help\n"
+    "       dss --version\n";
+static const char options[] =
+    "  -h, --help    list the commands (as dss help)\n"
+    "  --version     print the version\n";
 
 /* The directory of the running program, with a trailing '/', or "". */
 static void
@@ -108,13 +107,7 @@ list(void)
 	char path[PATH_MAX];
 	size_t i;
 
-	printf("usage: dss COMMAND [ARG ...]\n"
-	    "       dss help [COMMAND]\n"
-	    "       dss --help\n"
-	    "       dss --version\n\n"
-	    "  -h, --help    list the commands (as dss help)\n"
-	    "  --version     print the version\n\n"
-	    "commands:\n");
+	printf("%s\n%s\ncommands:\n", synopsis, options);
 	for (i = 0; i < NCOMMANDS; i++)
 		if (find(commands[i].name, path, sizeof(path)))
 			printf("  %-8s %s\n", commands[i].name, commands[i].what);
@@ -140,9 +133,9 @@ run(const char *name, char **argv)
 int
 main(int argc, char **argv)
 {
-	tool_init("dss");
+	tool_start("dss", synopsis, options);
 	if (argc < 2)
-		usage(stderr, 2);
+		tool_usage(stderr, 2);
 	if (strcmp(argv[1], "--version") == 0)
 		tool_version();
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
@@ -152,10 +145,10 @@ main(int argc, char **argv)
 		char *args[] = { NULL, "--help", NULL };
 
 		if (argc > 3)
-			usage(stderr, 2);
+			tool_usage(stderr, 2);
 		run(argv[2], args);
 	}
 	if (argv[1][0] == '-')
-		usage(stderr, 2);
+		tool_usage(stderr, 2);
 	run(argv[1], argv + 1);
 }

@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include "tool.h"
+#include "../lib/buf.h"
+#include "../lib/db.h"
 #include "../lib/manifest.h"
 
 const char *progname = "dss";
+static const char *synopsis = "", *options = "";
 
 void
 tool_init(const char *name)
@@ -114,6 +117,111 @@ tool_usage_exit(FILE *fp, int status)
 	exit(status);
 }
 
+void
+tool_start(const char *name, const char *syn, const char *opts)
+{
+	tool_init(name);
+	synopsis = syn;
+	options = opts;
+}
+
+void
+tool_synopsis(FILE *fp)
+{
+	fputs(synopsis, fp);
+}
+
+void
+tool_usage(FILE *fp, int status)
+{
+	tool_synopsis(fp);
+	if (fp == stdout) {
+		fputc('\n', fp);
+		fputs(options, fp);
+	}
+	tool_usage_exit(fp, status);
+}
+
+void
+tool_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	tool_usage(stderr, 2);
+}
+
+int
+tool_getopt(int argc, char **argv, const struct option *longopts)
+{
+	int c = getopt_long(argc, argv, "h", longopts, NULL);
+
+	switch (c) {
+	case 'h':
+		tool_usage(stdout, 0);
+	case TOOL_OPT_VERSION:
+		tool_version();
+	case '?':
+	case ':':
+		tool_usage(stderr, 2);
+	default:
+		return c;
+	}
+}
+
+unsigned long
+tool_ulong(const char *opt, const char *arg, unsigned long min,
+    unsigned long max)
+{
+	unsigned long n;
+
+	if (tool_parse_ulong(opt, arg, min, max, &n) < 0)
+		tool_usage(stderr, 2);
+	return n;
+}
+
+double
+tool_num(const char *opt, const char *arg, double min, double max)
+{
+	double d;
+
+	if (tool_parse_num(opt, arg, min, max, &d) < 0)
+		tool_usage(stderr, 2);
+	return d;
+}
+
+int
+tool_choice(const char *opt, const char *arg, const char *(*name)(int))
+{
+	struct dss_buf b = DSS_BUF_INIT;
+	const char *n, *next;
+	int i;
+
+	for (i = 0; (n = name(i)) != NULL; i++)
+		if (strcmp(n, arg) == 0)
+			return i;
+	for (i = 0; (n = name(i)) != NULL; i++) {
+		next = name(i + 1);
+		dss_buf_addf(&b, "%s%s", i == 0 ? "" : next == NULL ? " or " :
+		    ", ", n);
+	}
+	tool_usage_error("bad --%s '%s': want %s", opt, arg,
+	    b.data);
+}
+
+sqlite3 *
+tool_db_open(const char *path, int flags)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	sqlite3 *db = dss_db_open(path, flags, &err);
+
+	if (db == NULL)
+		die_err(&err);
+	return db;
+}
+
 int
 tool_parse_ulong(const char *opt, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out)
@@ -205,6 +313,17 @@ tool_check_dataset(const char *name)
 	}
 	warn_err(&err);
 	return err.code == DSS_MANIFEST_UNKNOWN ? 2 : 1;
+}
+
+void
+tool_dataset(const char *name)
+{
+	int r = tool_check_dataset(name);
+
+	if (r == 2)
+		tool_usage(stderr, 2);
+	if (r != 0)
+		exit(1);
 }
 
 int

@@ -9,7 +9,10 @@
 #ifndef DSS_TOOL_H
 #define DSS_TOOL_H
 
+#include <getopt.h>
 #include <stdio.h>
+
+#include <sqlite3.h>
 
 #include "../lib/err.h"
 
@@ -17,7 +20,61 @@
 
 extern const char *progname;
 
+/*
+ * What getopt_long returns for --version; TOOL_OPTIONS_END ends every
+ * tool's option table with --help, --version and the terminator.
+ */
+#define TOOL_OPT_VERSION 255
+#define TOOL_OPTIONS_END \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, TOOL_OPT_VERSION }, \
+	{ NULL, 0, NULL, 0 }
+
 void tool_init(const char *name);
+/*
+ * As tool_init, and keeps the tool's help for tool_usage: synopsis, its
+ * usage line(s) each ending in a newline, and options, one line per
+ * option, printed by --help after the synopsis and a blank line.  Both
+ * strings must outlive the run (string literals).
+ */
+void tool_start(const char *name, const char *synopsis, const char *options);
+/*
+ * Prints the synopsis to fp; to stdout the option lines too.  Then as
+ * tool_usage_exit: after -h/--help (fp is stdout) exits 0, or 1 on a
+ * write error; otherwise exits with status (2 for a usage error).
+ */
+__attribute__((noreturn)) void tool_usage(FILE *fp, int status);
+/* Prints the synopsis to fp, for a usage error found after allocations. */
+void tool_synopsis(FILE *fp);
+/* Warns "progname: MESSAGE", prints the synopsis to stderr, exits 2. */
+__attribute__((noreturn)) void tool_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/*
+ * getopt_long(argc, argv, "h", longopts) for a tool that tool_start
+ * began, taking the options every tool has: -h/--help prints the help
+ * and exits 0, --version prints the version and exits 0, and an unknown
+ * option or a missing value (getopt_long has warned) is a usage error.
+ * Returns the next other option's value, or -1 after the last.
+ */
+int tool_getopt(int argc, char **argv, const struct option *longopts);
+/*
+ * As tool_parse_ulong and tool_parse_num, but a bad value is a usage
+ * error: the warning, the synopsis on stderr, exit 2.
+ */
+unsigned long tool_ulong(const char *opt, const char *arg, unsigned long min,
+    unsigned long max);
+double tool_num(const char *opt, const char *arg, double min, double max);
+/*
+ * The value of --opt as one of the names name(0), name(1), ... (up to
+ * the first NULL): returns its index, or warns "bad --opt 'arg': want
+ * a, b or c" and exits 2 as a usage error.
+ */
+int tool_choice(const char *opt, const char *arg, const char *(*name)(int));
+/*
+ * Opens the dss database at path with dss_db_open's flags, or dies with
+ * its error (exit 1).
+ */
+sqlite3 *tool_db_open(const char *path, int flags);
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_err(const struct dss_err *err);
 __attribute__((noreturn)) void die(const char *fmt, ...)
@@ -68,6 +125,8 @@ int tool_parse_num(const char *opt, const char *arg, double min, double max,
  * does not load).
  */
 int tool_check_dataset(const char *name);
+/* As tool_check_dataset, but exits: 2 after the synopsis, or 1. */
+void tool_dataset(const char *name);
 /*
  * Installs handler for SIGTERM, SIGINT and SIGHUP, except those ignored
  * when the tool started (as nohup and background jobs of a shell leave

@@ -3,13 +3,15 @@
  * A minimal TAP producer for the C unit tests: ok(cond, name, ...) prints
  * one test line, is_str/is_int compare with a diagnostic, skip(reason, ...)
  * records a test not run and why, and done() prints the plan and returns
- * the exit status for main.
+ * the exit status for main.  memfile(s, n) is a stream that reads the n
+ * bytes at s, for the tests of readers.
  */
 #ifndef DSS_TAP_H
 #define DSS_TAP_H
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
@@ -61,6 +63,19 @@ skip(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+}
+
+static __attribute__((unused)) FILE *
+memfile(const char *s, size_t n)
+{
+	FILE *fp = tmpfile();
+
+	if (fp == NULL || fwrite(s, 1, n, fp) != n) {
+		printf("Bail out! cannot make a temporary file\n");
+		exit(1);
+	}
+	rewind(fp);
+	return fp;
 }
 
 static int

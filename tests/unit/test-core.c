@@ -11,16 +11,6 @@
 #include "../../lib/sha256.h"
 #include "tap.h"
 
-static FILE *
-memfile(const char *s)
-{
-	FILE *fp = tmpfile();
-
-	fputs(s, fp);
-	rewind(fp);
-	return fp;
-}
-
 static void
 test_buf(void)
 {
@@ -53,7 +43,9 @@ test_buf(void)
 static void
 test_jsonl(void)
 {
-	FILE *fp = memfile("{\"a\":1}\r\n\n  \n{\"b\":\"x\"}\n[1]\n{bad\n{\"c\":2}");
+	static const char text[] =
+	    "{\"a\":1}\r\n\n  \n{\"b\":\"x\"}\n[1]\n{bad\n{\"c\":2}";
+	FILE *fp = memfile(text, sizeof(text) - 1);
 	struct dss_lines l = DSS_LINES_INIT(fp, "mem");
 	struct dss_err err = DSS_ERR_INIT;
 	long long v;

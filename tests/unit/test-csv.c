@@ -13,16 +13,6 @@
 #include "../../lib/csv.h"
 #include "tap.h"
 
-static FILE *
-memfile(const char *s, size_t n)
-{
-	FILE *fp = tmpfile();
-
-	fwrite(s, 1, n, fp);
-	rewind(fp);
-	return fp;
-}
-
 /* Joins all records as "f1|f2;f1|f2;" with their lines as "@N". */
 static char *
 slurp(const char *text, struct dss_err *err, int *status)

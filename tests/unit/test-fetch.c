@@ -707,6 +707,25 @@ server_stop(void)
 
 static char logp[400];
 
+/*
+ * Starts tests/servers/mirror.py afresh (the one before stopped), logging
+ * to logp (emptied first), with the options opts; writes its URL into url
+ * (of n bytes) and returns its port, or -1.
+ */
+static int
+with_server(char *url, size_t n, const char *opts)
+{
+	char args[1400];
+	int port;
+
+	server_stop();
+	unlink(logp);
+	snprintf(args, sizeof(args), "--log '%s' %s", logp, opts);
+	port = server_start(args);
+	snprintf(url, n, "http://127.0.0.1:%d", port);
+	return port;
+}
+
 static int
 log_count(const char *needle)
 {
@@ -758,11 +777,7 @@ test_http(void)
 	setenv("DSS_FETCH_BACKOFF_MS", "0", 1);
 
 	/* resume within one call after a cut connection */
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --truncate /h.example.com/big.txt", logp);
-	port = server_start(args);
-	ok(port > 0, "mirror server started on port %d", port);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	port = with_server(url, sizeof(url), "--truncate /h.example.com/big.txt");
 	o.mirror = url;
 	o.progress = on_progress;
 	o.progress_arg = &prog;
@@ -782,10 +797,7 @@ test_http(void)
 
 	/* resume across calls */
 	unlink(cpath("../cache3/h.example.com/big.txt"));
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --truncate /h.example.com/big.txt --truncate-all", logp);
-	port = server_start(args);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	port = with_server(url, sizeof(url), "--truncate /h.example.com/big.txt --truncate-all");
 	o.retries = 0;
 	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == -1, "cut transfer without retries fails");
@@ -799,10 +811,7 @@ test_http(void)
 		    st.st_size == (off_t)(big.len / 2), "the .part keeps the half that came");
 	}
 	server_stop();
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s'", logp);
-	port = server_start(args);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	port = with_server(url, sizeof(url), "");
 	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "next call resumes (%s)", r ? err.msg : "ok");
 	free(path);
@@ -833,30 +842,34 @@ test_http(void)
 	ok(!exists(cpath("../cache3/h.example.com/absent.txt")), "no file after 404");
 	server_stop();
 
-	/* 503 then success */
-	unlink(cpath("../cache3/h.example.com/big.txt"));
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --fail-first 2", logp);
-	port = server_start(args);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
-	ok(r == 0, "503 twice, then success (%s)", r ? err.msg : "ok");
-	free(path);
-	is_int(log_count("status=503"), 2, "two 503s");
-	is_int(log_count("status=200"), 1, "then one 200");
-	server_stop();
+	/* whole transfers against a server's status answers, one server each */
+	{
+		static const struct {
+			const char *what, *opts;
+			int retries, fails, n503, n200;
+		} cases[] = {
+			{ "503 twice, then success", "--fail-first 2", 3, 0, 2, 1 },
+			{ "persistent 503 fails after two retries",
+			    "--status /h.example.com/big.txt=503", 2, 1, 3, 0 },
+		};
+		size_t k;
 
-	/* 503 for ever: retries run out */
-	unlink(cpath("../cache3/h.example.com/big.txt"));
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --status /h.example.com/big.txt=503", logp);
-	port = server_start(args);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	o.retries = 2;
-	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
-	ok(r == -1 && strstr(err.msg, "': HTTP 503") != NULL, "persistent 503 fails: %s", err.msg);
-	is_int(log_count("status=503"), 3, "first attempt plus two retries");
-	server_stop();
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			unlink(cpath("../cache3/h.example.com/big.txt"));
+			with_server(url, sizeof(url), cases[k].opts);
+			o.retries = cases[k].retries;
+			r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path,
+			    &err);
+			if (r == 0)
+				free(path);
+			ok(cases[k].fails ? r == -1 &&
+			    strstr(err.msg, "': HTTP 503") != NULL : r == 0,
+			    "%s (%s)", cases[k].what, r ? err.msg : "ok");
+			is_int(log_count("status=503"), cases[k].n503, "  503s");
+			is_int(log_count("status=200"), cases[k].n200, "  200s");
+			server_stop();
+		}
+	}
 
 	/* which statuses are retried (one server, a path per status) */
 	{
@@ -866,14 +879,11 @@ test_http(void)
 		};
 		size_t k, at;
 
-		server_stop();
-		unlink(logp);
-		at = (size_t)snprintf(args, sizeof(args), "--log '%s'", logp);
-		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		args[0] = '\0';
+		for (k = 0, at = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 			at += (size_t)snprintf(args + at, sizeof(args) - at,
 			    " --status /h.example.com/s%d.txt=%d", cases[k].code, cases[k].code);
-		port = server_start(args);
-		snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+		port = with_server(url, sizeof(url), args);
 		o.retries = 1;
 		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 			char u[64], code[64], f[64];
@@ -892,10 +902,7 @@ test_http(void)
 
 	/* a server that ignores Range */
 	write_file(cpath("../cache3/h.example.com/big.txt.part"), big.data, 1000);
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --no-range", logp);
-	port = server_start(args);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	port = with_server(url, sizeof(url), "--no-range");
 	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "no-range server: restarts cleanly (%s)", r ? err.msg : "ok");
 	free(path);
@@ -908,10 +915,7 @@ test_http(void)
 
 	/* corrupt bytes on the wire: pinned and recorded hashes */
 	unlink(cpath("../cache3/h.example.com/big.txt"));
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --corrupt /h.example.com/big.txt --redirect r", logp);
-	port = server_start(args);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	port = with_server(url, sizeof(url), "--corrupt /h.example.com/big.txt --redirect r");
 	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == -1 && strncmp(err.msg, "checksum mismatch for 'https://h.example.com/big.txt': expected ", 57) == 0,
 	    "corrupt download fails: %s", err.msg);
@@ -968,12 +972,12 @@ test_http_more(void)
 {
 	struct dss_fetch_opts o = DSS_FETCH_OPTS_INIT;
 	struct dss_err err = DSS_ERR_INIT;
-	char args[1000], url[300], hex[DSS_SHA256_HEX], want[300], c4[400], *path = NULL, *s;
+	char url[300], hex[DSS_SHA256_HEX], want[300], c4[400], *path = NULL, *s;
 	char names[40][64];
 	const char *urls[40];
 	struct dss_buf big = DSS_BUF_INIT;
 	size_t len;
-	int port, r, i;
+	int r, i;
 
 	for (i = 0; i < 30000; i++)
 		dss_buf_addf(&big, "line %d of the big file\n", i);
@@ -985,10 +989,7 @@ test_http_more(void)
 
 	/* a complete .part that was never renamed: the server answers 416 */
 	write_file(cpath("../cache4/h.example.com/big.txt.part"), big.data, big.len);
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s'", logp);
-	port = server_start(args);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	with_server(url, sizeof(url), "");
 	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "complete .part: 416 accepted (%s)", r ? err.msg : "ok");
 	free(path);
@@ -1018,10 +1019,7 @@ test_http_more(void)
 	/* a stalled transfer: the low-speed limit gives up, the retry resumes */
 	server_stop();
 	unlink(cpath("../cache4/h.example.com/big.txt"));
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --stall /h.example.com/big.txt", logp);
-	port = server_start(args);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	with_server(url, sizeof(url), "--stall /h.example.com/big.txt");
 	o.low_speed_time = 1;
 	r = dss_fetch(&o, "https://h.example.com/big.txt", hex, &path, &err);
 	ok(r == 0, "stalled transfer: resumed after the low-speed timeout (%s)", r ? err.msg : "ok");
@@ -1038,10 +1036,7 @@ test_http_more(void)
 
 	/* two processes after one URL: one download, both succeed */
 	unlink(cpath("../cache4/h.example.com/big.txt"));
-	unlink(logp);
-	snprintf(args, sizeof(args), "--log '%s' --delay 0.5", logp);
-	port = server_start(args);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	with_server(url, sizeof(url), "--delay 0.5");
 	urls[0] = urls[1] = urls[2] = "https://h.example.com/big.txt";
 	is_int(fetch_in_children(&o, urls, 3, hex), 3, "three concurrent fetches of one URL succeed");
 	is_int(log_count("GET "), 1, "...with a single download");

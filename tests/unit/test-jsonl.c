@@ -4,8 +4,9 @@
  * byte hides none), an over-long line refused and passed over with the
  * lines after it read on, a byte-order mark dropped only at the start,
  * CR LF and a last line without newline, lines across block boundaries,
- * l->bad telling a bad line from a read error, and record types told
- * apart the same way from cJSON and from the scanner.
+ * l->bad telling a bad line from a read error, dss_jsonl_each passing
+ * over bad lines and stopping where its callback fails, and record types
+ * told apart the same way from cJSON and from the scanner.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,16 +15,6 @@
 #include "../../lib/jsonl.h"
 #include "../../lib/record.h"
 #include "tap.h"
-
-static FILE *
-memfile(const char *s, size_t n)
-{
-	FILE *fp = tmpfile();
-
-	fwrite(s, 1, n, fp);
-	rewind(fp);
-	return fp;
-}
 
 #define MEM(lit) memfile(lit, sizeof(lit) - 1)
 
@@ -229,9 +220,51 @@ test_types(void)
 	is_str(dss_record_name(DSS_RECORD_REJECT), "reject", "type names");
 }
 
+/* Sums "n" of the records; a record with "stop" fails. */
+static int
+sum_n(void *arg, const cJSON *o, struct dss_err *err)
+{
+	long long *sum = arg;
+
+	if (cJSON_GetObjectItemCaseSensitive(o, "stop") != NULL)
+		return dss_err_set(err, "stopped at n %d",
+		    cJSON_GetObjectItemCaseSensitive(o, "n")->valueint);
+	*sum += cJSON_GetObjectItemCaseSensitive(o, "n")->valueint;
+	return 0;
+}
+
+static void
+test_each(void)
+{
+	FILE *fp = MEM("{\"n\":1}\n{\"n\":2\n\n[3]\n{\"n\":4}\n{\"n\":");
+	struct dss_lines l = DSS_LINES_INIT(fp, "mem");
+	struct dss_err err = DSS_ERR_INIT;
+	unsigned long skipped = 0;
+	long long sum = 0;
+
+	is_int(dss_jsonl_each(&l, sum_n, &sum, &skipped, &err), 0,
+	    "each: to the end past bad lines");
+	is_int(sum, 5, "  every good record handed over");
+	is_int((long long)skipped, 3, "  the cut and the non-object lines counted");
+	dss_lines_free(&l);
+	fclose(fp);
+
+	fp = MEM("{\"n\":1}\n{\"n\":2,\"stop\":1}\n{\"n\":4}\n");
+	l = (struct dss_lines)DSS_LINES_INIT(fp, "mem");
+	sum = 0;
+	skipped = 0;
+	is_int(dss_jsonl_each(&l, sum_n, &sum, &skipped, &err), -1,
+	    "each: fn's failure stops the reading");
+	is_str(err.msg, "stopped at n 2", "  with fn's message");
+	ok(sum == 1 && l.lineno == 2, "  and no record after it");
+	dss_lines_free(&l);
+	fclose(fp);
+}
+
 int
 main(void)
 {
+	test_each();
 	test_lines();
 	test_limit();
 	test_blocks();
