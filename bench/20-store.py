@@ -4,7 +4,7 @@
 train (the size of that split; bench/gen-store.py), against
 bench/peer-store.py, a Python stdlib sqlite3 peer doing the same checks
 and upserts into the same schema with the same database settings (16 KiB
-pages, WAL, synchronous NORMAL, a 64 MiB page cache, 10,000 records a
+pages, WAL, synchronous NORMAL, a 16 MiB page cache, 10,000 records a
 transaction), and against the floor bench/floor-store.c: one prepared
 INSERT of the same rows, already split into columns.  Fresh: every run
 into a new database (the old one deleted untimed).  Unchanged: every run

@@ -7,7 +7,7 @@
  * idx, input, label, record), so that no JSON is parsed or checked.  The
  * database gets the settings and schema dss-store's gets (lib/db.c,
  * lib/store.c): 16 KiB pages, WAL, synchronous NORMAL, foreign keys on,
- * a 64 MiB page cache, and schemas/dss.sql then every migration, named
+ * a 16 MiB page cache, and schemas/dss.sql then every migration, named
  * in order on the command line.  A row already stored is left alone (ON
  * CONFLICT DO NOTHING), so a second run over the same rows is the floor
  * of an unchanged load.
@@ -103,7 +103,7 @@ main(int argc, char **argv)
 	exec(db, "PRAGMA synchronous = NORMAL");
 	exec(db, "PRAGMA foreign_keys = ON");
 	migrate(db, argc - 2, argv + 2);
-	exec(db, "PRAGMA cache_size = -65536");
+	exec(db, "PRAGMA cache_size = -16384");
 	if (sqlite3_prepare_v2(db, "INSERT INTO examples (dataset, id, split, "
 	    "idx, input, label, record) VALUES (?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT DO NOTHING", -1, &ins, NULL) != SQLITE_OK)

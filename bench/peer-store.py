@@ -6,7 +6,7 @@ and upserts them into the examples table as dss-store does (insert with
 ON CONFLICT DO NOTHING; update only where the stored record differs),
 committing every 10,000 records (DSS_STORE_BATCH).  The database gets
 the settings lib/db.c and lib/store.c give dss's: 16 KiB pages, WAL,
-synchronous NORMAL, foreign keys on, a 64 MiB page cache; and the same
+synchronous NORMAL, foreign keys on, a 16 MiB page cache; and the same
 schema (schemas/dss.sql, then every migration, named on the command
 line in order).
 
@@ -31,7 +31,7 @@ def main():
             with open(path) as f:
                 db.executescript("BEGIN IMMEDIATE;\n" + f.read() +
                                  "\nPRAGMA user_version = %d;\nCOMMIT;" % (i + 1))
-    db.execute("PRAGMA cache_size = -65536")
+    db.execute("PRAGMA cache_size = -16384")
     ins = ("INSERT INTO examples (dataset, id, split, idx, input, label, record) "
            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
     upd = ("UPDATE examples SET split = ?, idx = ?, input = ?, label = ?, record = ? "

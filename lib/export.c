@@ -608,7 +608,9 @@ dss_export_split(const struct dss_export *x, int s)
  * The examples of a subset are joined in id order (the order of the
  * members' id index), so that again examples and triples are read in
  * step, and the rows are then sorted into the subset's order: following
- * the subset's order while joining would read both tables at random.
+ * the subset's order while joining would read both tables at random.  The
+ * sort key is the position alone (an example's rows stay together) but
+ * for --pick all, which writes an example's triples by sample.
  */
 static sqlite3_stmt *
 prepare(struct dss_export *x, const char *split, int subset,
@@ -625,14 +627,21 @@ prepare(struct dss_export *x, const char *split, int subset,
 	r |= dss_buf_adds(&q, subset ? "subset_members m INDEXED BY "
 	    "subset_members_id CROSS JOIN examples e ON e.dataset = m.dataset "
 	    "AND e.id = m.id " : "examples e ");
+	/*
+	 * A triple is found through the primary key of triples (filter,
+	 * dataset, id, ...), which holds its columns: through the index
+	 * triples_example, which the planner prefers, each one takes a
+	 * second search.
+	 */
 	if (triples)
-		r |= dss_buf_addf(&q, "LEFT JOIN triples t ON t.filter = ?4 AND "
+		r |= dss_buf_addf(&q, "LEFT JOIN triples t INDEXED BY "
+		    "sqlite_autoindex_triples_1 ON t.filter = ?4 AND "
 		    "t.dataset = e.dataset AND t.id = e.id%s ",
 		    x->o.rationales == DSS_EXPORT_AGREE ? " AND t.agree = 1" : "");
 	r |= dss_buf_adds(&q, subset ? "WHERE m.dataset = ?1 AND m.name = ?3 "
 	    "AND e.split = ?2 ORDER BY m.pos" : "WHERE e.dataset = ?1 AND "
 	    "e.split = ?2 ORDER BY e.idx");
-	if (triples && (subset || x->o.pick == DSS_EXPORT_ALL))
+	if (triples && x->o.pick == DSS_EXPORT_ALL)
 		r |= dss_buf_adds(&q, ", t.sample, t.request");
 	if (r < 0) {
 		dss_export_nomem(err);
