@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,10 +569,28 @@ names_several(const char *t, char *const *nc, size_t nch, int letter)
 }
 
 /*
- * After a choice letter: the rest of the clause must be empty or name the
- * same choice.  s is the whole answer, for messages.
+ * Gives out the status st with the formatted reason (a reader's verdict on
+ * an answer it could not accept).  Returns 0: a verdict is not an error.
  */
-static enum dss_answer_status
+static int __attribute__((format(printf, 3, 4)))
+verdict(struct dss_answer *out, enum dss_answer_status st, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	out->status = st;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof out->reason, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/*
+ * After a choice letter: the rest of the clause must be empty or name the
+ * same choice.  s is the whole answer, for messages.  Leaves out's status
+ * ok, or gives the verdict.
+ */
+static void
 read_letter(char *rest, int letter, char *const *nc, size_t nch,
     const char *s, struct dss_answer *out)
 {
@@ -581,51 +600,48 @@ read_letter(char *rest, int letter, char *const *nc, size_t nch,
 		rest++;
 	cut_trim(rest, clause_len(rest));
 	if (idx >= nch) {
-		snprintf(out->reason, sizeof out->reason,
-		    "choice (%c) is not offered", letter);
-		return DSS_ANSWER_MALFORMED;
+		verdict(out, DSS_ANSWER_MALFORMED, "choice (%c) is not offered",
+		    letter);
+		return;
 	}
 	if (*rest == '\0' || match_choice(rest, nc + idx, 1) == 0)
-		return DSS_ANSWER_OK;
+		return;
 	if (starts_word(rest, "or") || starts_word(rest, "and") ||
 	    names_several(rest, nc, nch, letter)) {
-		snprintf(out->reason, sizeof out->reason,
-		    "names several choices: '%.200s'", s);
-		return DSS_ANSWER_AMBIGUOUS;
+		verdict(out, DSS_ANSWER_AMBIGUOUS, "names several choices: '%.200s'",
+		    s);
+		return;
 	}
 	rest[tail_len(rest)] = '\0';
 	cut_trim(rest, strlen(rest));
 	if (match_choice(rest, nc + idx, 1) == 0)
-		return DSS_ANSWER_OK;
-	snprintf(out->reason, sizeof out->reason,
+		return;
+	verdict(out, DSS_ANSWER_AMBIGUOUS,
 	    "choice (%c) is '%.100s' but the text says '%.100s'", letter,
 	    nc[idx], rest);
-	return DSS_ANSWER_AMBIGUOUS;
 }
 
-static enum dss_answer_status
+static int
 read_choice(struct dss_answer_config *c, const char *span, size_t n,
-    const char *const *choices, size_t nch, struct dss_answer *out)
+    const char *const *choices, size_t nch, struct dss_answer *out,
+    struct dss_err *err)
 {
-	enum dss_answer_status st = DSS_ANSWER_OK;
 	char **nc = NULL, *s, *rest = NULL;
-	int letter = 0, m;
+	int letter = 0, m, r = -1;
 	size_t i;
 
-	if (nch == 0) {
-		snprintf(out->reason, sizeof out->reason, "no answer choices");
-		return DSS_ANSWER_MALFORMED;
-	}
+	if (nch == 0)
+		return verdict(out, DSS_ANSWER_MALFORMED, "no answer choices");
 	nc = calloc(nch, sizeof *nc);
 	if (nc == NULL || norm_into(&c->norm, span, n) < 0) {
 		free(nc);
-		return (enum dss_answer_status)-1;
+		return dss_err_errno(err, ENOMEM, "answer");
 	}
 	for (i = 0; i < nch; i++) {
 		size_t l;
 
 		if ((nc[i] = normdup(choices[i])) == NULL) {
-			st = (enum dss_answer_status)-1;
+			dss_err_errno(err, ENOMEM, "answer");
 			goto out;
 		}
 		l = strlen(nc[i]);
@@ -647,10 +663,13 @@ read_choice(struct dss_answer_config *c, const char *span, size_t n,
 		rest = s + 1 + (s[1] != '\0');
 	}
 	if (letter) {
-		st = read_letter(rest, letter, nc, nch, s, out);
-		if (st == DSS_ANSWER_OK &&
-		    dss_buf_adds(&out->answer, choices[letter - 'a']) < 0)
-			st = (enum dss_answer_status)-1;
+		read_letter(rest, letter, nc, nch, s, out);
+		if (out->status == DSS_ANSWER_OK &&
+		    dss_buf_adds(&out->answer, choices[letter - 'a']) < 0) {
+			dss_err_errno(err, ENOMEM, "answer");
+			goto out;
+		}
+		r = 0;
 		goto out;
 	}
 	cut_trim(s, clause_len(s));
@@ -661,7 +680,7 @@ read_choice(struct dss_answer_config *c, const char *span, size_t n,
 		size_t tl;
 
 		if (t == NULL) {
-			st = (enum dss_answer_status)-1;
+			dss_err_errno(err, ENOMEM, "answer");
 			goto out;
 		}
 		tl = strlen(t);
@@ -684,41 +703,40 @@ read_choice(struct dss_answer_config *c, const char *span, size_t n,
 		free(t);
 		if (m >= 0 && letter && ((size_t)(letter - 'a') >= nch ||
 		    strcmp(nc[letter - 'a'], nc[m]) != 0)) {
-			snprintf(out->reason, sizeof out->reason,
+			r = verdict(out, DSS_ANSWER_AMBIGUOUS,
 			    "the text says '%.100s' but the letter is (%c)", nc[m],
 			    letter);
-			st = DSS_ANSWER_AMBIGUOUS;
 			goto out;
 		}
 	}
-	if (m == -2 || (m == -1 && names_several(s, nc, nch, 0))) {
-		snprintf(out->reason, sizeof out->reason,
+	if (m == -2 || (m == -1 && names_several(s, nc, nch, 0)))
+		r = verdict(out, DSS_ANSWER_AMBIGUOUS,
 		    "names several choices: '%.200s'", s);
-		st = DSS_ANSWER_AMBIGUOUS;
-	} else if (m == -1) {
-		snprintf(out->reason, sizeof out->reason,
+	else if (m == -1)
+		r = verdict(out, DSS_ANSWER_MALFORMED,
 		    "'%.200s' is not one of the choices", s);
-		st = DSS_ANSWER_MALFORMED;
-	} else if (dss_buf_adds(&out->answer, choices[m]) < 0)
-		st = (enum dss_answer_status)-1;
+	else if (dss_buf_adds(&out->answer, choices[m]) < 0)
+		dss_err_errno(err, ENOMEM, "answer");
+	else
+		r = 0;
 out:
 	if (nc != NULL)
 		for (i = 0; i < nch; i++)
 			free(nc[i]);
 	free(nc);
-	return st;
+	return r;
 }
 
-static enum dss_answer_status
+static int
 read_nli(struct dss_answer_config *c, const char *span, size_t n,
-    struct dss_answer *out)
+    struct dss_answer *out, struct dss_err *err)
 {
 	const char *s, *rest;
 	const char *label = NULL, *other = NULL;
 	size_t i;
 
 	if (norm_into(&c->norm, span, n) < 0)
-		return (enum dss_answer_status)-1;
+		return dss_err_errno(err, ENOMEM, "answer");
 	cut_trim(c->norm.data, c->norm.len);
 	s = c->norm.data;
 	for (i = 0; i < c->nsyn; i++)
@@ -731,21 +749,17 @@ read_nli(struct dss_answer_config *c, const char *span, size_t n,
 		while (*rest && strchr(" .,:;!?)-", *rest) != NULL)
 			rest++;
 		if (starts_word(rest, "or") || starts_word(rest, "and") ||
-		    starts_word(rest, "nor") || *rest == '/') {
-			snprintf(out->reason, sizeof out->reason,
+		    starts_word(rest, "nor") || *rest == '/')
+			return verdict(out, DSS_ANSWER_AMBIGUOUS,
 			    "names several labels: '%.200s'", s);
-			return DSS_ANSWER_AMBIGUOUS;
-		}
 		if (rest == s + c->syn[i].len && *rest != '\0' &&
 		    !starts_word(rest, "because") && !starts_word(rest, "since") &&
-		    !starts_word(rest, "as")) {
-			snprintf(out->reason, sizeof out->reason,
+		    !starts_word(rest, "as"))
+			return verdict(out, DSS_ANSWER_MALFORMED,
 			    "'%.200s' is not a label", s);
-			return DSS_ANSWER_MALFORMED;
-		}
 		if (dss_buf_adds(&out->answer, label) < 0)
-			return (enum dss_answer_status)-1;
-		return DSS_ANSWER_OK;
+			return dss_err_errno(err, ENOMEM, "answer");
+		return 0;
 	}
 	/* No label first: is it a vague or a negated one? */
 	for (rest = s; *rest; rest++) {
@@ -754,22 +768,19 @@ read_nli(struct dss_answer_config *c, const char *span, size_t n,
 		for (i = 0; i < c->nsyn; i++) {
 			if (!starts_wordn(rest, c->syn[i].phrase, c->syn[i].len))
 				continue;
-			if (other != NULL && strcmp(other, c->syn[i].label) != 0) {
-				snprintf(out->reason, sizeof out->reason,
+			if (other != NULL && strcmp(other, c->syn[i].label) != 0)
+				return verdict(out, DSS_ANSWER_AMBIGUOUS,
 				    "names several labels: '%.200s'", s);
-				return DSS_ANSWER_AMBIGUOUS;
-			}
 			other = c->syn[i].label;
 			break;
 		}
 	}
-	snprintf(out->reason, sizeof out->reason, "'%.200s' is not a label", s);
-	return DSS_ANSWER_MALFORMED;
+	return verdict(out, DSS_ANSWER_MALFORMED, "'%.200s' is not a label", s);
 }
 
-static enum dss_answer_status
+static int
 read_equation(struct dss_answer_config *c, const char *span, size_t n,
-    struct dss_answer *out)
+    struct dss_answer *out, struct dss_err *err)
 {
 	struct dss_buf *w = &c->work;
 	struct dss_err e = DSS_ERR_INIT;
@@ -778,7 +789,7 @@ read_equation(struct dss_answer_config *c, const char *span, size_t n,
 
 	dss_buf_reset(w);
 	if (dss_buf_grow(w, n + 1) < 0)
-		return (enum dss_answer_status)-1;
+		return dss_err_errno(err, ENOMEM, "answer");
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)span[i];
 
@@ -820,12 +831,10 @@ read_equation(struct dss_answer_config *c, const char *span, size_t n,
 			for (; r < n; r++) {
 				if (span[r] == '.' && (r + 1 == n || span[r + 1] == ' '))
 					break;
-				if (span[r] >= '0' && span[r] <= '9') {
-					snprintf(out->reason, sizeof out->reason,
+				if (span[r] >= '0' && span[r] <= '9')
+					return verdict(out, DSS_ANSWER_MALFORMED,
 					    "the equation goes on after '%.100s': "
 					    "'%.100s'", w->data, span + i);
-					return DSS_ANSWER_MALFORMED;
-				}
 			}
 	}
 	while (len > 0 && strchr(" \t.,*", w->data[len - 1]) != NULL)
@@ -833,19 +842,15 @@ read_equation(struct dss_answer_config *c, const char *span, size_t n,
 	while (start < len && (w->data[start] == ' ' || w->data[start] == '*'))
 		start++;
 	w->data[len] = '\0';
-	if (start == len) {
-		snprintf(out->reason, sizeof out->reason,
+	if (start == len)
+		return verdict(out, DSS_ANSWER_MALFORMED,
 		    "no equation after the answer statement");
-		return DSS_ANSWER_MALFORMED;
-	}
-	if (dss_expr_evaln(w->data + start, len - start, &out->value, &e) < 0) {
-		snprintf(out->reason, sizeof out->reason, "equation '%.100s': %.120s",
-		    w->data + start, e.msg);
-		return DSS_ANSWER_MALFORMED;
-	}
+	if (dss_expr_evaln(w->data + start, len - start, &out->value, &e) < 0)
+		return verdict(out, DSS_ANSWER_MALFORMED,
+		    "equation '%.100s': %.120s", w->data + start, e.msg);
 	if (dss_buf_add(&out->answer, w->data + start, len - start) < 0)
-		return (enum dss_answer_status)-1;
-	return DSS_ANSWER_OK;
+		return dss_err_errno(err, ENOMEM, "answer");
+	return 0;
 }
 
 static int
@@ -1049,22 +1054,29 @@ find(struct dss_answer_config *c, struct patterns *p, size_t k,
 	return (long)ov[0];
 }
 
-static enum dss_answer_status
+/*
+ * Reads the n bytes of answer at s by the configuration's kind into out:
+ * its status, with the answer when ok and the reason when not.  Returns 0
+ * whatever the status, or -1 with err set when out of memory.
+ */
+static int
 read_answer(struct dss_answer_config *c, const char *s, size_t n,
-    const char *const *choices, size_t nch, struct dss_answer *out)
+    const char *const *choices, size_t nch, struct dss_answer *out,
+    struct dss_err *err)
 {
 	dss_buf_reset(&out->answer);
+	out->status = DSS_ANSWER_OK;
 	out->reason[0] = '\0';
 	out->value = 0;
 	switch (c->kind) {
 	case DSS_ANSWER_CHOICE:
-		return read_choice(c, s, n, choices, nch, out);
+		return read_choice(c, s, n, choices, nch, out, err);
 	case DSS_ANSWER_NLI:
-		return read_nli(c, s, n, out);
+		return read_nli(c, s, n, out, err);
 	case DSS_ANSWER_EQUATION:
-		return read_equation(c, s, n, out);
+		return read_equation(c, s, n, out, err);
 	}
-	return DSS_ANSWER_MALFORMED;
+	return verdict(out, DSS_ANSWER_MALFORMED, "unknown kind");
 }
 
 static int
@@ -1258,11 +1270,10 @@ dss_answer_extract(struct dss_answer_config *c, const char *completion,
 			tail--;
 		open = !ran_on && b >= tail && b > 0 &&
 		    strchr(".!?", completion[tail - 1]) == NULL;
-		rs = read_answer(c, completion + a, b - a, choices, nch, trial);
-		if ((int)rs == -1) {
-			dss_err_errno(err, ENOMEM, "answer");
+		if (read_answer(c, completion + a, b - a, choices, nch, trial,
+		    err) < 0)
 			goto out;
-		}
+		rs = trial->status;
 		if (rs != DSS_ANSWER_OK && open &&
 		    (finish_reason == NULL || is_length(finish_reason))) {
 			rs = DSS_ANSWER_TRUNCATED;

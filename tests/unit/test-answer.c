@@ -509,6 +509,50 @@ test_match_starts(void)
 	dss_answer_free(&a);
 }
 
+/*
+ * A pattern that backtracks past PCRE2's match limit, as a cut or as a
+ * statement pattern, is an error (kind DSS_ERR_OTHER, not out of memory)
+ * with PCRE2's reason, never an answer or a missing one.
+ */
+static void
+test_match_error(void)
+{
+	static const char *const specs[] = {
+		"{\"kind\":\"nli\",\"cut\":[\"(a+)+$\"],"
+		    "\"statement\":[\"(?i)answer:\"],"
+		    "\"synonyms\":{\"yes\":\"entailment\"}}",
+		"{\"kind\":\"nli\",\"cut\":[],\"statement\":[\"(a+)+$\"],"
+		    "\"synonyms\":{\"yes\":\"entailment\"}}",
+	};
+	static const char *const what[] = { "cut", "statement" };
+	char text[80];
+	size_t i;
+
+	memcpy(text, "Answer: yes. ", 13);
+	memset(text + 13, 'a', 60);
+	strcpy(text + 73, "!");
+	for (i = 0; i < 2; i++) {
+		struct dss_answer a = DSS_ANSWER_INIT;
+		struct dss_err err = DSS_ERR_INIT;
+		cJSON *spec = cJSON_Parse(specs[i]);
+		struct dss_answer_config *c = dss_answer_config_new(spec, &err);
+		int r = -2;
+
+		if (c != NULL)
+			r = dss_answer_extract(c, text, strlen(text), NULL, NULL, 0,
+			    &a, &err);
+		if (!ok(r == -1 && err.kind == DSS_ERR_OTHER &&
+		    strncmp(err.msg, "pattern matching failed: ", 25) == 0 &&
+		    err.msg[25] != '\0',
+		    "a %s pattern past the match limit is an error", what[i]))
+			printf("#   got %d, kind %d: '%s'\n", r, (int)err.kind,
+			    err.msg);
+		dss_answer_config_free(c);
+		dss_answer_free(&a);
+		cJSON_Delete(spec);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -524,6 +568,7 @@ main(int argc, char **argv)
 			run_case(i, &cases[i]);
 		test_config();
 		test_match_starts();
+		test_match_error();
 		fp = fopen(FIXTURE, "r");
 		if (ok(fp != NULL, "fixture '%s' is readable", FIXTURE)) {
 			is_int((long long)test_completions(FIXTURE, fp), 24,
