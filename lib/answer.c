@@ -1406,24 +1406,25 @@ find_statements(struct dss_answer_config *c, const char *s, size_t end,
 
 /*
  * Where the answer of statement i lies: from the end of the statement,
- * past white space, to the end of its line, the next statement or where
- * the completion runs on.  Returns its start and sets *b to its end.
+ * past white space, to the end of its line, but not past the next
+ * statement or where the completion runs on.  Returns its start and sets
+ * *b to its end (never before the start).
  */
 static size_t
 answer_span(const struct subject *sub, const struct statements *sv, size_t i,
     size_t *b)
 {
 	const char *s = sub->s;
-	size_t a = sv->v[i].end;
+	size_t a = sv->v[i].end, lim = sub->end;
 
-	while (a < sub->end && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r' ||
+	if (i + 1 < sv->n && sv->v[i + 1].start < lim)
+		lim = sv->v[i + 1].start;
+	while (a < lim && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r' ||
 	    s[a] == '\n'))
 		a++;
 	*b = a;
-	while (*b < sub->end && s[*b] != '\n')
+	while (*b < lim && s[*b] != '\n')
 		(*b)++;
-	if (i + 1 < sv->n && sv->v[i + 1].start < *b)
-		*b = sv->v[i + 1].start;
 	return a;
 }
 
@@ -1444,7 +1445,7 @@ read_statement(struct dss_answer_config *c, const struct subject *sub,
 
 	a = answer_span(sub, sv, i, &b);
 	/* Open: the completion ends inside this answer. */
-	open = sub->end == sub->len && b >= sub->tail && b > 0 &&
+	open = sub->end == sub->len && b >= sub->tail && sub->tail > 0 &&
 	    strchr(".!?", sub->s[sub->tail - 1]) == NULL;
 	if (read_answer(c, sub->s + a, b - a, sub->choices, sub->nch, trial,
 	    err) < 0)

@@ -553,6 +553,72 @@ test_match_error(void)
 	}
 }
 
+/*
+ * A statement pattern that matches white space (a manifest may hold one)
+ * in a completion of white space alone: the answer is empty and not
+ * truncated, and nothing before the completion is read (ASan checks: the
+ * completion is a heap block of its own length, with no NUL after it).
+ */
+static void
+test_blank_completion(void)
+{
+	static const char spec_text[] = "{\"kind\":\"nli\",\"cut\":[],"
+	    "\"statement\":[\"\\\\s\"],\"synonyms\":{\"yes\":\"entailment\"}}";
+	struct dss_answer a = DSS_ANSWER_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	cJSON *spec = cJSON_Parse(spec_text);
+	struct dss_answer_config *c = dss_answer_config_new(spec, &err);
+	char *blank = malloc(3);
+	int r = -2;
+
+	if (c != NULL && blank != NULL) {
+		memcpy(blank, " \n ", 3);
+		r = dss_answer_extract(c, blank, 3, NULL, NULL, 0, &a, &err);
+	}
+	if (!ok(r == 0 && a.status == DSS_ANSWER_MALFORMED &&
+	    a.answer.len == 0 && a.rationale.len == 0,
+	    "a completion of white space whose statement matches white space "
+	    "has a malformed answer"))
+		printf("#   got %d, %s (%s) %s\n", r,
+		    dss_answer_status_name(a.status), a.reason, err.msg);
+	free(blank);
+	dss_answer_config_free(c);
+	dss_answer_free(&a);
+	cJSON_Delete(spec);
+}
+
+/*
+ * A statement pattern that may begin with white space: a later statement
+ * that starts in the white space after an earlier one leaves the earlier
+ * an empty answer (not a failed allocation of a negative length).
+ */
+static void
+test_statement_in_space(void)
+{
+	static const char spec_text[] = "{\"kind\":\"nli\",\"cut\":[],"
+	    "\"statement\":[\"(?i)\\\\s*answer:\"],"
+	    "\"synonyms\":{\"yes\":\"entailment\"}}";
+	static const char text[] = "Answer: \n answer: yes";
+	struct dss_answer a = DSS_ANSWER_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	cJSON *spec = cJSON_Parse(spec_text);
+	struct dss_answer_config *c = dss_answer_config_new(spec, &err);
+	int r = -2;
+
+	if (c != NULL)
+		r = dss_answer_extract(c, text, strlen(text), "stop", NULL, 0, &a,
+		    &err);
+	if (!ok(r == 0 && a.status == DSS_ANSWER_OK &&
+	    strcmp(a.answer.data, "entailment") == 0,
+	    "a statement in the white space after another leaves it empty"))
+		printf("#   got %d, %s '%s' (%s) %s\n", r,
+		    dss_answer_status_name(a.status), a.answer.data, a.reason,
+		    err.msg);
+	dss_answer_config_free(c);
+	dss_answer_free(&a);
+	cJSON_Delete(spec);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -569,6 +635,8 @@ main(int argc, char **argv)
 		test_config();
 		test_match_starts();
 		test_match_error();
+		test_blank_completion();
+		test_statement_in_space();
 		fp = fopen(FIXTURE, "r");
 		if (ok(fp != NULL, "fixture '%s' is readable", FIXTURE)) {
 			is_int((long long)test_completions(FIXTURE, fp), 24,
