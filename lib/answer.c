@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,12 +292,38 @@ spec_patterns(struct patterns *p, const cJSON *spec, const char *key,
 	return 0;
 }
 
+/*
+ * Adds the synonyms of spec (its "synonyms" object, required for nli) to
+ * c.  Returns 0, or -1 with err naming the field at fault.
+ */
+static int
+spec_synonyms(struct dss_answer_config *c, const cJSON *spec,
+    struct dss_err *err)
+{
+	const cJSON *syn = cJSON_GetObjectItemCaseSensitive(spec, "synonyms"), *it;
+
+	if (syn == NULL && c->kind == DSS_ANSWER_NLI)
+		return dss_err_set(err, "field 'answer.synonyms' is missing (nli "
+		    "needs the phrases of its labels)");
+	if (syn == NULL)
+		return 0;
+	if (!cJSON_IsObject(syn))
+		return dss_err_set(err, "field 'answer.synonyms' is not an object");
+	cJSON_ArrayForEach(it, syn) {
+		if (!cJSON_IsString(it))
+			return dss_err_set(err, "field 'answer.synonyms.%s' is not "
+			    "a string", it->string);
+		if (add_synonym(c, it->string, it->valuestring, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct dss_answer_config *
 dss_answer_config_new(const cJSON *spec, struct dss_err *err)
 {
 	struct dss_answer_config *c;
 	const char *kind;
-	const cJSON *syn, *it;
 	enum dss_answer_kind k;
 
 	if (!cJSON_IsObject(spec)) {
@@ -328,27 +355,8 @@ dss_answer_config_new(const cJSON *spec, struct dss_err *err)
 		dss_err_set(err, "field 'answer.statement' is empty");
 		goto out;
 	}
-	syn = cJSON_GetObjectItemCaseSensitive(spec, "synonyms");
-	if (syn == NULL && k == DSS_ANSWER_NLI) {
-		dss_err_set(err, "field 'answer.synonyms' is missing (nli needs "
-		    "the phrases of its labels)");
+	if (spec_synonyms(c, spec, err) < 0)
 		goto out;
-	}
-	if (syn != NULL) {
-		if (!cJSON_IsObject(syn)) {
-			dss_err_set(err, "field 'answer.synonyms' is not an object");
-			goto out;
-		}
-		cJSON_ArrayForEach(it, syn) {
-			if (!cJSON_IsString(it)) {
-				dss_err_set(err, "field 'answer.synonyms.%s' is not "
-				    "a string", it->string);
-				goto out;
-			}
-			if (add_synonym(c, it->string, it->valuestring, err) < 0)
-				goto out;
-		}
-	}
 	join_patterns(&c->cut);
 	return c;
 out:
@@ -568,217 +576,316 @@ names_several(const char *t, char *const *nc, size_t nch, int letter)
 }
 
 /*
- * After a choice letter: the rest of the clause must be empty or name the
- * same choice.  s is the whole answer, for messages.
+ * Gives out the status st with the formatted reason (a reader's verdict on
+ * an answer it could not accept).  Returns 0: a verdict is not an error.
  */
-static enum dss_answer_status
-read_letter(char *rest, int letter, char *const *nc, size_t nch,
-    const char *s, struct dss_answer *out)
+static int __attribute__((format(printf, 3, 4)))
+verdict(struct dss_answer *out, enum dss_answer_status st, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	out->status = st;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof out->reason, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/*
+ * Takes text as out's answer (its status stays ok).  Returns 0, or -1
+ * with err set when out of memory.
+ */
+static int
+accept(struct dss_answer *out, const char *text, struct dss_err *err)
+{
+	if (dss_buf_adds(&out->answer, text) < 0)
+		return dss_err_errno(err, ENOMEM, "answer");
+	return 0;
+}
+
+/* A record's answer choices, as given and normalized for matching. */
+struct choices {
+	const char *const *text;
+	char **norm;	/* normdup'ed, trailing full stops dropped; NULL at first */
+	size_t n;
+};
+
+/* Fills ch->norm.  Returns 0, or -1 when out of memory. */
+static int
+choices_norm(struct choices *ch)
+{
+	size_t i, l;
+
+	if ((ch->norm = calloc(ch->n, sizeof *ch->norm)) == NULL)
+		return -1;
+	for (i = 0; i < ch->n; i++) {
+		if ((ch->norm[i] = normdup(ch->text[i])) == NULL)
+			return -1;
+		l = strlen(ch->norm[i]);
+		while (l > 0 && ch->norm[i][l - 1] == '.')
+			ch->norm[i][--l] = '\0';
+	}
+	return 0;
+}
+
+/* Frees what choices_norm allocated, however far it got. */
+static void
+choices_free(struct choices *ch)
+{
+	size_t i;
+
+	if (ch->norm != NULL)
+		for (i = 0; i < ch->n; i++)
+			free(ch->norm[i]);
+	free(ch->norm);
+	ch->norm = NULL;
+}
+
+/*
+ * The choice letter a normalized answer starts with ("(b)", "b)", "b.",
+ * "b"), after a leading "option" or "choice", which *sp is moved past.
+ * Returns the letter with *rest at what follows it, or 0 when there is
+ * none.
+ */
+static int
+letter_at(char **sp, char **rest)
+{
+	char *s = *sp;
+
+	if (starts_word(s, "option") || starts_word(s, "choice"))
+		s += 6 + (s[6] == ' ');
+	*sp = s;
+	if (s[0] == '(' && isalpha((unsigned char)s[1]) && s[2] == ')') {
+		*rest = s + 3;
+		return s[1];
+	}
+	if (isalpha((unsigned char)s[0]) && s[1] == ')') {
+		*rest = s + 2;
+		return s[0];
+	}
+	if (isalpha((unsigned char)s[0]) && (s[1] == '\0' ||
+	    (strchr(".:,", s[1]) != NULL && (s[2] == '\0' || s[2] == ' ')))) {
+		*rest = s + 1 + (s[1] != '\0');
+		return s[0];
+	}
+	return 0;
+}
+
+/*
+ * Reads the answer after a choice letter: the rest of the clause must be
+ * empty or name the same choice.  s is the whole answer, for messages.
+ * Returns 0 with the choice's text or a verdict in out, or -1 with err
+ * set when out of memory.
+ */
+static int
+read_letter(char *rest, int letter, const struct choices *ch, const char *s,
+    struct dss_answer *out, struct dss_err *err)
 {
 	size_t idx = (size_t)(letter - 'a');
 
 	while (*rest == ' ')
 		rest++;
 	cut_trim(rest, clause_len(rest));
-	if (idx >= nch) {
-		snprintf(out->reason, sizeof out->reason,
+	if (idx >= ch->n)
+		return verdict(out, DSS_ANSWER_MALFORMED,
 		    "choice (%c) is not offered", letter);
-		return DSS_ANSWER_MALFORMED;
-	}
-	if (*rest == '\0' || match_choice(rest, nc + idx, 1) == 0)
-		return DSS_ANSWER_OK;
+	if (*rest == '\0' || match_choice(rest, ch->norm + idx, 1) == 0)
+		return accept(out, ch->text[idx], err);
 	if (starts_word(rest, "or") || starts_word(rest, "and") ||
-	    names_several(rest, nc, nch, letter)) {
-		snprintf(out->reason, sizeof out->reason,
+	    names_several(rest, ch->norm, ch->n, letter))
+		return verdict(out, DSS_ANSWER_AMBIGUOUS,
 		    "names several choices: '%.200s'", s);
-		return DSS_ANSWER_AMBIGUOUS;
-	}
 	rest[tail_len(rest)] = '\0';
 	cut_trim(rest, strlen(rest));
-	if (match_choice(rest, nc + idx, 1) == 0)
-		return DSS_ANSWER_OK;
-	snprintf(out->reason, sizeof out->reason,
+	if (match_choice(rest, ch->norm + idx, 1) == 0)
+		return accept(out, ch->text[idx], err);
+	return verdict(out, DSS_ANSWER_AMBIGUOUS,
 	    "choice (%c) is '%.100s' but the text says '%.100s'", letter,
-	    nc[idx], rest);
-	return DSS_ANSWER_AMBIGUOUS;
+	    ch->norm[idx], rest);
 }
 
-static enum dss_answer_status
-read_choice(struct dss_answer_config *c, const char *span, size_t n,
-    const char *const *choices, size_t nch, struct dss_answer *out)
+/*
+ * The choice named by a text that names none as it stands: once a
+ * trailing letter ("wooded area (c)") is taken off into *letter, or its
+ * explanation ("sea, because ...") is cut off.  Sets *m as match_choice
+ * returns, leaving it -1 when the text holds a letter elsewhere or names
+ * several choices.  Returns 0, or -1 when out of memory.
+ */
+static int
+text_then_letter(const char *s, const struct choices *ch, int *m,
+    int *letter)
 {
-	enum dss_answer_status st = DSS_ANSWER_OK;
-	char **nc = NULL, *s, *rest = NULL;
-	int letter = 0, m;
-	size_t i;
+	char *t = strdup(s), *p;
+	size_t tl;
 
-	if (nch == 0) {
-		snprintf(out->reason, sizeof out->reason, "no answer choices");
-		return DSS_ANSWER_MALFORMED;
+	if (t == NULL)
+		return -1;
+	tl = strlen(t);
+	if (tl >= 4 && t[tl - 1] == ')' && isalpha((unsigned char)t[tl - 2]) &&
+	    t[tl - 3] == '(' && t[tl - 4] == ' ') {
+		*letter = t[tl - 2];
+		cut_trim(t, tl - 4);
 	}
-	nc = calloc(nch, sizeof *nc);
-	if (nc == NULL || norm_into(&c->norm, span, n) < 0) {
-		free(nc);
-		return (enum dss_answer_status)-1;
-	}
-	for (i = 0; i < nch; i++) {
-		size_t l;
-
-		if ((nc[i] = normdup(choices[i])) == NULL) {
-			st = (enum dss_answer_status)-1;
-			goto out;
-		}
-		l = strlen(nc[i]);
-		while (l > 0 && nc[i][l - 1] == '.')
-			nc[i][--l] = '\0';
-	}
-	s = c->norm.data;
-	if (starts_word(s, "option") || starts_word(s, "choice"))
-		s += 6 + (s[6] == ' ');
-	if (s[0] == '(' && isalpha((unsigned char)s[1]) && s[2] == ')') {
-		letter = s[1];
-		rest = s + 3;
-	} else if (isalpha((unsigned char)s[0]) && s[1] == ')') {
-		letter = s[0];
-		rest = s + 2;
-	} else if (isalpha((unsigned char)s[0]) && (s[1] == '\0' ||
-	    (strchr(".:,", s[1]) != NULL && (s[2] == '\0' || s[2] == ' ')))) {
-		letter = s[0];
-		rest = s + 1 + (s[1] != '\0');
-	}
-	if (letter) {
-		st = read_letter(rest, letter, nc, nch, s, out);
-		if (st == DSS_ANSWER_OK &&
-		    dss_buf_adds(&out->answer, choices[letter - 'a']) < 0)
-			st = (enum dss_answer_status)-1;
-		goto out;
-	}
-	cut_trim(s, clause_len(s));
-	m = match_choice(s, nc, nch);
-	if (m == -1) {
-		/* The text, then perhaps its letter: "wooded area (c)". */
-		char *t = strdup(s), *p;
-		size_t tl;
-
-		if (t == NULL) {
-			st = (enum dss_answer_status)-1;
-			goto out;
-		}
-		tl = strlen(t);
-		if (tl >= 4 && t[tl - 1] == ')' && isalpha((unsigned char)t[tl - 2]) &&
-		    t[tl - 3] == '(' && t[tl - 4] == ' ') {
-			letter = t[tl - 2];
-			cut_trim(t, tl - 4);
-		}
-		for (p = t; (p = strchr(p, '(')) != NULL; p++)
-			if (isalpha((unsigned char)p[1]) && p[2] == ')')
-				break;
-		if (p == NULL && !names_several(t, nc, nch, 0)) {
-			m = match_choice(t, nc, nch);
-			if (m == -1) {
-				t[tail_len(t)] = '\0';
-				cut_trim(t, strlen(t));
-				m = match_choice(t, nc, nch);
-			}
-		}
-		free(t);
-		if (m >= 0 && letter && ((size_t)(letter - 'a') >= nch ||
-		    strcmp(nc[letter - 'a'], nc[m]) != 0)) {
-			snprintf(out->reason, sizeof out->reason,
-			    "the text says '%.100s' but the letter is (%c)", nc[m],
-			    letter);
-			st = DSS_ANSWER_AMBIGUOUS;
-			goto out;
-		}
-	}
-	if (m == -2 || (m == -1 && names_several(s, nc, nch, 0))) {
-		snprintf(out->reason, sizeof out->reason,
-		    "names several choices: '%.200s'", s);
-		st = DSS_ANSWER_AMBIGUOUS;
-	} else if (m == -1) {
-		snprintf(out->reason, sizeof out->reason,
-		    "'%.200s' is not one of the choices", s);
-		st = DSS_ANSWER_MALFORMED;
-	} else if (dss_buf_adds(&out->answer, choices[m]) < 0)
-		st = (enum dss_answer_status)-1;
-out:
-	if (nc != NULL)
-		for (i = 0; i < nch; i++)
-			free(nc[i]);
-	free(nc);
-	return st;
-}
-
-static enum dss_answer_status
-read_nli(struct dss_answer_config *c, const char *span, size_t n,
-    struct dss_answer *out)
-{
-	const char *s, *rest;
-	const char *label = NULL, *other = NULL;
-	size_t i;
-
-	if (norm_into(&c->norm, span, n) < 0)
-		return (enum dss_answer_status)-1;
-	cut_trim(c->norm.data, c->norm.len);
-	s = c->norm.data;
-	for (i = 0; i < c->nsyn; i++)
-		if (starts_wordn(s, c->syn[i].phrase, c->syn[i].len)) {
-			label = c->syn[i].label;
+	for (p = t; (p = strchr(p, '(')) != NULL; p++)
+		if (isalpha((unsigned char)p[1]) && p[2] == ')')
 			break;
+	if (p == NULL && !names_several(t, ch->norm, ch->n, 0)) {
+		*m = match_choice(t, ch->norm, ch->n);
+		if (*m == -1) {
+			t[tail_len(t)] = '\0';
+			cut_trim(t, strlen(t));
+			*m = match_choice(t, ch->norm, ch->n);
 		}
-	if (label != NULL) {
-		rest = s + c->syn[i].len;
-		while (*rest && strchr(" .,:;!?)-", *rest) != NULL)
-			rest++;
-		if (starts_word(rest, "or") || starts_word(rest, "and") ||
-		    starts_word(rest, "nor") || *rest == '/') {
-			snprintf(out->reason, sizeof out->reason,
-			    "names several labels: '%.200s'", s);
-			return DSS_ANSWER_AMBIGUOUS;
-		}
-		if (rest == s + c->syn[i].len && *rest != '\0' &&
-		    !starts_word(rest, "because") && !starts_word(rest, "since") &&
-		    !starts_word(rest, "as")) {
-			snprintf(out->reason, sizeof out->reason,
-			    "'%.200s' is not a label", s);
-			return DSS_ANSWER_MALFORMED;
-		}
-		if (dss_buf_adds(&out->answer, label) < 0)
-			return (enum dss_answer_status)-1;
-		return DSS_ANSWER_OK;
 	}
-	/* No label first: is it a vague or a negated one? */
-	for (rest = s; *rest; rest++) {
-		if (rest != s && isalnum_c(rest[-1]))
+	free(t);
+	return 0;
+}
+
+/*
+ * Reads a normalized answer s that does not start with a letter: the
+ * text of one choice, perhaps followed by its letter.  Returns 0 with the
+ * choice's text or a verdict in out, or -1 with err set when out of
+ * memory.
+ */
+static int
+read_text(char *s, const struct choices *ch, struct dss_answer *out,
+    struct dss_err *err)
+{
+	int m, letter = 0;
+
+	cut_trim(s, clause_len(s));
+	m = match_choice(s, ch->norm, ch->n);
+	if (m == -1 && text_then_letter(s, ch, &m, &letter) < 0)
+		return dss_err_errno(err, ENOMEM, "answer");
+	if (m >= 0 && letter && ((size_t)(letter - 'a') >= ch->n ||
+	    strcmp(ch->norm[letter - 'a'], ch->norm[m]) != 0))
+		return verdict(out, DSS_ANSWER_AMBIGUOUS,
+		    "the text says '%.100s' but the letter is (%c)", ch->norm[m],
+		    letter);
+	if (m == -2 || (m == -1 && names_several(s, ch->norm, ch->n, 0)))
+		return verdict(out, DSS_ANSWER_AMBIGUOUS,
+		    "names several choices: '%.200s'", s);
+	if (m == -1)
+		return verdict(out, DSS_ANSWER_MALFORMED,
+		    "'%.200s' is not one of the choices", s);
+	return accept(out, ch->text[m], err);
+}
+
+/*
+ * Reads the n bytes of a choice answer at span, by its letter or its
+ * text.  Returns 0 with the choice's text (as given) or a verdict in out,
+ * or -1 with err set when out of memory.
+ */
+static int
+read_choice(struct dss_answer_config *c, const char *span, size_t n,
+    const char *const *choices, size_t nch, struct dss_answer *out,
+    struct dss_err *err)
+{
+	struct choices ch = { choices, NULL, nch };
+	char *s, *rest = NULL;
+	int letter, r;
+
+	if (nch == 0)
+		return verdict(out, DSS_ANSWER_MALFORMED, "no answer choices");
+	if (norm_into(&c->norm, span, n) < 0 || choices_norm(&ch) < 0) {
+		choices_free(&ch);
+		return dss_err_errno(err, ENOMEM, "answer");
+	}
+	s = c->norm.data;
+	if ((letter = letter_at(&s, &rest)) != 0)
+		r = read_letter(rest, letter, &ch, s, out, err);
+	else
+		r = read_text(s, &ch, out, err);
+	choices_free(&ch);
+	return r;
+}
+
+/* The synonym that the normalized answer s starts with, or NULL. */
+static const struct synonym *
+synonym_at(const struct dss_answer_config *c, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsyn; i++)
+		if (starts_wordn(s, c->syn[i].phrase, c->syn[i].len))
+			return &c->syn[i];
+	return NULL;
+}
+
+/* Does s name synonyms of two different labels, at word starts? */
+static int
+several_labels(const struct dss_answer_config *c, const char *s)
+{
+	const char *p, *other = NULL;
+	size_t i;
+
+	for (p = s; *p; p++) {
+		if (p != s && isalnum_c(p[-1]))
 			continue;
 		for (i = 0; i < c->nsyn; i++) {
-			if (!starts_wordn(rest, c->syn[i].phrase, c->syn[i].len))
+			if (!starts_wordn(p, c->syn[i].phrase, c->syn[i].len))
 				continue;
-			if (other != NULL && strcmp(other, c->syn[i].label) != 0) {
-				snprintf(out->reason, sizeof out->reason,
-				    "names several labels: '%.200s'", s);
-				return DSS_ANSWER_AMBIGUOUS;
-			}
+			if (other != NULL && strcmp(other, c->syn[i].label) != 0)
+				return 1;
 			other = c->syn[i].label;
 			break;
 		}
 	}
-	snprintf(out->reason, sizeof out->reason, "'%.200s' is not a label", s);
-	return DSS_ANSWER_MALFORMED;
+	return 0;
 }
 
-static enum dss_answer_status
-read_equation(struct dss_answer_config *c, const char *span, size_t n,
-    struct dss_answer *out)
+/*
+ * Reads the n bytes of an nli answer at span: a synonym of one label,
+ * alone or followed by its explanation.  Returns 0 with the label or a
+ * verdict in out, or -1 with err set when out of memory.
+ */
+static int
+read_nli(struct dss_answer_config *c, const char *span, size_t n,
+    struct dss_answer *out, struct dss_err *err)
 {
-	struct dss_buf *w = &c->work;
-	struct dss_err e = DSS_ERR_INIT;
-	size_t i, k, len, start = 0;
-	int sentence_end = 0;
+	const struct synonym *syn;
+	const char *s, *rest;
 
-	dss_buf_reset(w);
-	if (dss_buf_grow(w, n + 1) < 0)
-		return (enum dss_answer_status)-1;
+	if (norm_into(&c->norm, span, n) < 0)
+		return dss_err_errno(err, ENOMEM, "answer");
+	cut_trim(c->norm.data, c->norm.len);
+	s = c->norm.data;
+	if ((syn = synonym_at(c, s)) == NULL) {
+		/* No label first: is it a vague or a negated one? */
+		if (several_labels(c, s))
+			return verdict(out, DSS_ANSWER_AMBIGUOUS,
+			    "names several labels: '%.200s'", s);
+		return verdict(out, DSS_ANSWER_MALFORMED,
+		    "'%.200s' is not a label", s);
+	}
+	rest = s + syn->len;
+	while (*rest && strchr(" .,:;!?)-", *rest) != NULL)
+		rest++;
+	if (starts_word(rest, "or") || starts_word(rest, "and") ||
+	    starts_word(rest, "nor") || *rest == '/')
+		return verdict(out, DSS_ANSWER_AMBIGUOUS,
+		    "names several labels: '%.200s'", s);
+	if (rest == s + syn->len && *rest != '\0' &&
+	    !starts_word(rest, "because") && !starts_word(rest, "since") &&
+	    !starts_word(rest, "as"))
+		return verdict(out, DSS_ANSWER_MALFORMED,
+		    "'%.200s' is not a label", s);
+	return accept(out, syn->label, err);
+}
+
+/*
+ * Copies the run of equation characters that starts span (n bytes) into
+ * w, which has room for n + 1 bytes: digits, operators, parentheses,
+ * points, commas and spaces, with markdown and TeX marks ('`', '$', "**")
+ * dropped and U+00D7, U+00F7 and U+2212 read as '*', '/' and '-'.
+ * Returns where in span the run stops.
+ */
+static size_t
+equation_run(const char *span, size_t n, struct dss_buf *w)
+{
+	size_t i;
+
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)span[i];
 
@@ -802,6 +909,48 @@ read_equation(struct dss_answer_config *c, const char *span, size_t n,
 		w->data[w->len++] = (char)ch;
 	}
 	w->data[w->len] = '\0';
+	return i;
+}
+
+/*
+ * Does the clause go on with more numbers after the run that stops at i
+ * of span (n bytes): "10 x 45", "1/2 of 10"?  Not after an '='.
+ */
+static int
+numbers_follow(const char *span, size_t n, size_t i)
+{
+	while (i < n && (span[i] == ' ' || span[i] == '\t'))
+		i++;
+	if (i == n || span[i] == '=')
+		return 0;
+	for (; i < n; i++) {
+		if (span[i] == '.' && (i + 1 == n || span[i + 1] == ' '))
+			return 0;
+		if (span[i] >= '0' && span[i] <= '9')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the n bytes of an equation answer at span: an expression or a bare
+ * number, up to the end of its sentence.  Returns 0 with the equation as
+ * stated and its value, or a verdict, in out; -1 with err set when out of
+ * memory.
+ */
+static int
+read_equation(struct dss_answer_config *c, const char *span, size_t n,
+    struct dss_answer *out, struct dss_err *err)
+{
+	struct dss_buf *w = &c->work;
+	struct dss_err e = DSS_ERR_INIT;
+	size_t i, k, len, start = 0;
+	int sentence_end = 0;
+
+	dss_buf_reset(w);
+	if (dss_buf_grow(w, n + 1) < 0)
+		return dss_err_errno(err, ENOMEM, "answer");
+	i = equation_run(span, n, w);
 	len = w->len;
 	/* A sentence that ends inside the run ends the equation: "30. Then". */
 	for (k = 0; k + 1 < len; k++)
@@ -810,42 +959,24 @@ read_equation(struct dss_answer_config *c, const char *span, size_t n,
 			sentence_end = 1;
 			break;
 		}
-	if (!sentence_end) {
-		/* More numbers in the clause: "10 x 45", "1/2 of 10". */
-		size_t r = i;
-
-		while (r < n && (span[r] == ' ' || span[r] == '\t'))
-			r++;
-		if (r < n && span[r] != '=')
-			for (; r < n; r++) {
-				if (span[r] == '.' && (r + 1 == n || span[r + 1] == ' '))
-					break;
-				if (span[r] >= '0' && span[r] <= '9') {
-					snprintf(out->reason, sizeof out->reason,
-					    "the equation goes on after '%.100s': "
-					    "'%.100s'", w->data, span + i);
-					return DSS_ANSWER_MALFORMED;
-				}
-			}
-	}
+	if (!sentence_end && numbers_follow(span, n, i))
+		return verdict(out, DSS_ANSWER_MALFORMED,
+		    "the equation goes on after '%.100s': '%.100s'", w->data,
+		    span + i);
 	while (len > 0 && strchr(" \t.,*", w->data[len - 1]) != NULL)
 		len--;
 	while (start < len && (w->data[start] == ' ' || w->data[start] == '*'))
 		start++;
 	w->data[len] = '\0';
-	if (start == len) {
-		snprintf(out->reason, sizeof out->reason,
+	if (start == len)
+		return verdict(out, DSS_ANSWER_MALFORMED,
 		    "no equation after the answer statement");
-		return DSS_ANSWER_MALFORMED;
-	}
-	if (dss_expr_evaln(w->data + start, len - start, &out->value, &e) < 0) {
-		snprintf(out->reason, sizeof out->reason, "equation '%.100s': %.120s",
-		    w->data + start, e.msg);
-		return DSS_ANSWER_MALFORMED;
-	}
+	if (dss_expr_evaln(w->data + start, len - start, &out->value, &e) < 0)
+		return verdict(out, DSS_ANSWER_MALFORMED,
+		    "equation '%.100s': %.120s", w->data + start, e.msg);
 	if (dss_buf_add(&out->answer, w->data + start, len - start) < 0)
-		return (enum dss_answer_status)-1;
-	return DSS_ANSWER_OK;
+		return dss_err_errno(err, ENOMEM, "answer");
+	return 0;
 }
 
 static int
@@ -1049,22 +1180,29 @@ find(struct dss_answer_config *c, struct patterns *p, size_t k,
 	return (long)ov[0];
 }
 
-static enum dss_answer_status
+/*
+ * Reads the n bytes of answer at s by the configuration's kind into out:
+ * its status, with the answer when ok and the reason when not.  Returns 0
+ * whatever the status, or -1 with err set when out of memory.
+ */
+static int
 read_answer(struct dss_answer_config *c, const char *s, size_t n,
-    const char *const *choices, size_t nch, struct dss_answer *out)
+    const char *const *choices, size_t nch, struct dss_answer *out,
+    struct dss_err *err)
 {
 	dss_buf_reset(&out->answer);
+	out->status = DSS_ANSWER_OK;
 	out->reason[0] = '\0';
 	out->value = 0;
 	switch (c->kind) {
 	case DSS_ANSWER_CHOICE:
-		return read_choice(c, s, n, choices, nch, out);
+		return read_choice(c, s, n, choices, nch, out, err);
 	case DSS_ANSWER_NLI:
-		return read_nli(c, s, n, out);
+		return read_nli(c, s, n, out, err);
 	case DSS_ANSWER_EQUATION:
-		return read_equation(c, s, n, out);
+		return read_equation(c, s, n, out, err);
 	}
-	return DSS_ANSWER_MALFORMED;
+	return verdict(out, DSS_ANSWER_MALFORMED, "unknown kind");
 }
 
 static int
@@ -1168,157 +1306,252 @@ lead_in(const char *s, size_t at)
 	return at;
 }
 
+/* The statements of a completion, sorted by start. */
+struct statements {
+	struct span v[MAX_STATEMENTS];
+	size_t n;
+	int too_many;	/* more than MAX_STATEMENTS matches: v is partial */
+};
+
+/* One completion being read. */
+struct subject {
+	const char *s;
+	size_t len;
+	size_t end;		/* where it runs on into a new block, or len */
+	size_t tail;		/* len less trailing white space */
+	const char *finish;	/* the finish reason, or NULL */
+	const char *const *choices;
+	size_t nch;
+};
+
+/*
+ * Where the len bytes of s run on into a new few-shot block: sets *end to
+ * the earliest match of a cut pattern, or to len when none matches.
+ * Returns 0, or -1 with err set on a matching error.
+ */
+static int
+cut_at(struct dss_answer_config *c, const char *s, size_t len, size_t *end,
+    struct dss_err *err)
+{
+	size_t i, mend;
+	long at;
+
+	*end = len;
+	for (i = 0; i < c->cut.n; i++) {
+		at = find(c, &c->cut, i, s, len, 0, &mend, err);
+		if (at == -2)
+			return -1;
+		if (at >= 0 && (size_t)at < *end)
+			*end = (size_t)at;
+	}
+	return 0;
+}
+
+/* Merges each statement that starts inside the one before into it. */
+static void
+merge_overlaps(struct statements *sv)
+{
+	size_t i;
+
+	for (i = 1; i < sv->n; ) {
+		if (sv->v[i].start < sv->v[i - 1].end) {
+			if (sv->v[i].end > sv->v[i - 1].end)
+				sv->v[i - 1].end = sv->v[i].end;
+			memmove(sv->v + i, sv->v + i + 1,
+			    (sv->n - i - 1) * sizeof *sv->v);
+			sv->n--;
+		} else
+			i++;
+	}
+}
+
+/*
+ * Finds the answer statements of s[0, end) into sv: every match of every
+ * statement pattern, its start moved back over its lead-in words, sorted
+ * by start and with overlaps merged; sv->too_many when there are more
+ * than MAX_STATEMENTS.  Returns 0, or -1 with err set on a matching error.
+ */
+static int
+find_statements(struct dss_answer_config *c, const char *s, size_t end,
+    struct statements *sv, struct dss_err *err)
+{
+	size_t i, j, mend, off;
+	long at;
+
+	sv->n = 0;
+	sv->too_many = 0;
+	for (i = 0; i < c->stmt.n; i++) {
+		off = 0;
+		while (off <= end) {
+			at = find(c, &c->stmt, i, s, end, off, &mend, err);
+			if (at == -2)
+				return -1;
+			if (at < 0)
+				break;
+			if (sv->n == MAX_STATEMENTS) {
+				sv->too_many = 1;
+				return 0;
+			}
+			for (j = sv->n; j > 0 && sv->v[j - 1].start > (size_t)at; j--)
+				sv->v[j] = sv->v[j - 1];
+			sv->v[j].start = lead_in(s, (size_t)at);
+			sv->v[j].end = mend;
+			sv->n++;
+			off = mend > (size_t)at ? mend : (size_t)at + 1;
+		}
+	}
+	merge_overlaps(sv);
+	return 0;
+}
+
+/*
+ * Where the answer of statement i lies: from the end of the statement,
+ * past white space, to the end of its line, but not past the next
+ * statement or where the completion runs on.  Returns its start and sets
+ * *b to its end (never before the start).
+ */
+static size_t
+answer_span(const struct subject *sub, const struct statements *sv, size_t i,
+    size_t *b)
+{
+	const char *s = sub->s;
+	size_t a = sv->v[i].end, lim = sub->end;
+
+	if (i + 1 < sv->n && sv->v[i + 1].start < lim)
+		lim = sv->v[i + 1].start;
+	while (a < lim && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r' ||
+	    s[a] == '\n'))
+		a++;
+	*b = a;
+	while (*b < lim && s[*b] != '\n')
+		(*b)++;
+	return a;
+}
+
+/*
+ * Reads the answer of statement i into trial (read_answer), and calls it
+ * truncated when the completion ends inside it at the token limit (or
+ * with no finish reason) and it does not read, or when it is an equation
+ * that stops on a digit at the token limit.  Returns 0 with trial's
+ * status set, or -1 with err set when out of memory.
+ */
+static int
+read_statement(struct dss_answer_config *c, const struct subject *sub,
+    const struct statements *sv, size_t i, struct dss_answer *trial,
+    struct dss_err *err)
+{
+	size_t a, b;
+	int open;
+
+	a = answer_span(sub, sv, i, &b);
+	/* Open: the completion ends inside this answer. */
+	open = sub->end == sub->len && b >= sub->tail && sub->tail > 0 &&
+	    strchr(".!?", sub->s[sub->tail - 1]) == NULL;
+	if (read_answer(c, sub->s + a, b - a, sub->choices, sub->nch, trial,
+	    err) < 0)
+		return -1;
+	if (!open)
+		return 0;
+	if ((trial->status != DSS_ANSWER_OK &&
+	    (sub->finish == NULL || is_length(sub->finish))) ||
+	    (trial->status == DSS_ANSWER_OK && is_length(sub->finish) &&
+	    c->kind == DSS_ANSWER_EQUATION &&
+	    isdigit((unsigned char)sub->s[sub->tail - 1])))
+		return verdict(trial, DSS_ANSWER_TRUNCATED,
+		    "cut off by the token limit in the answer");
+	return 0;
+}
+
+/*
+ * Compares a later statement's answer, trial, with the first one, in
+ * out.  Returns 1 with out's verdict ambiguous when trial does not read or
+ * names another answer, 0 when they agree.
+ */
+static int
+restated(const struct dss_answer_config *c, struct dss_answer *out,
+    const struct dss_answer *trial)
+{
+	char why[sizeof out->reason];
+
+	if (trial->status != DSS_ANSWER_OK)
+		snprintf(why, sizeof why, "answer stated again: %.200s",
+		    trial->reason);
+	else if (!dss_answer_same(c->kind, out->answer.data, trial->answer.data))
+		snprintf(why, sizeof why,
+		    "answer stated twice: '%.100s' and '%.100s'",
+		    out->answer.data, trial->answer.data);
+	else
+		return 0;
+	fail(out, DSS_ANSWER_AMBIGUOUS, why);
+	return 1;
+}
+
+/*
+ * The verdict when no statement was found: truncated when the completion
+ * stopped at the token limit without running on, no answer otherwise.
+ * Returns 0.
+ */
+static int
+no_statement(const struct subject *sub, struct dss_answer *out)
+{
+	if (sub->end == sub->len && is_length(sub->finish))
+		return fail(out, DSS_ANSWER_TRUNCATED,
+		    "cut off by the token limit before an answer");
+	return fail(out, DSS_ANSWER_NO_ANSWER, "no answer statement");
+}
+
 int
 dss_answer_extract(struct dss_answer_config *c, const char *completion,
     size_t len, const char *finish_reason, const char *const *choices,
     size_t nch, struct dss_answer *out, struct dss_err *err)
 {
-	struct span st[MAX_STATEMENTS];
+	struct subject sub = {
+		completion, len, len, len, finish_reason, choices, nch
+	};
+	struct statements sv;
 	struct dss_answer *trial = &c->trial;
-	size_t end = len, ns = 0, i, j, mend;
-	long at;
-	int ran_on, first = -1, r = -1;
-	enum dss_answer_status last = DSS_ANSWER_NO_ANSWER, rs;
+	enum dss_answer_status last = DSS_ANSWER_NO_ANSWER;
 	char last_reason[sizeof out->reason] = "";
+	size_t i, first = SIZE_MAX;
 
 	out->status = DSS_ANSWER_OK;
 	out->reason[0] = '\0';
 	out->value = 0;
 	dss_buf_reset(&out->answer);
 	dss_buf_reset(&out->rationale);
-
-	for (i = 0; i < c->cut.n; i++) {
-		at = find(c, &c->cut, i, completion, len, 0, &mend, err);
-		if (at == -2)
-			goto out;
-		if (at >= 0 && (size_t)at < end)
-			end = (size_t)at;
-	}
-	ran_on = end < len;
-
-	for (i = 0; i < c->stmt.n; i++) {
-		size_t off = 0;
-
-		while (off <= end) {
-			at = find(c, &c->stmt, i, completion, end, off, &mend, err);
-			if (at == -2)
-				goto out;
-			if (at < 0)
-				break;
-			if (ns == MAX_STATEMENTS) {
-				r = fail(out, DSS_ANSWER_AMBIGUOUS,
-				    "too many answer statements");
-				goto out;
-			}
-			/* Insert sorted by start, dropping overlaps. */
-			for (j = ns; j > 0 && st[j - 1].start > (size_t)at; j--)
-				st[j] = st[j - 1];
-			st[j].start = lead_in(completion, (size_t)at);
-			st[j].end = mend;
-			ns++;
-			off = mend > (size_t)at ? mend : (size_t)at + 1;
+	if (cut_at(c, completion, len, &sub.end, err) < 0 ||
+	    find_statements(c, completion, sub.end, &sv, err) < 0)
+		return -1;
+	if (sv.too_many)
+		return fail(out, DSS_ANSWER_AMBIGUOUS, "too many answer statements");
+	if (sv.n == 0)
+		return no_statement(&sub, out);
+	while (sub.tail > 0 && (completion[sub.tail - 1] == ' ' ||
+	    completion[sub.tail - 1] == '\t' || completion[sub.tail - 1] == '\r' ||
+	    completion[sub.tail - 1] == '\n'))
+		sub.tail--;
+	for (i = 0; i < sv.n; i++) {
+		if (read_statement(c, &sub, &sv, i, trial, err) < 0)
+			return -1;
+		if (first != SIZE_MAX) {
+			if (restated(c, out, trial))
+				return 0;
+		} else if (trial->status == DSS_ANSWER_OK) {
+			first = i;
+			if (dss_buf_add(&out->answer, trial->answer.data,
+			    trial->answer.len) < 0)
+				return dss_err_errno(err, ENOMEM, "answer");
+			out->value = trial->value;
+		} else {
+			last = trial->status;
+			memcpy(last_reason, trial->reason, sizeof last_reason);
 		}
 	}
-	for (i = 1; i < ns; ) {
-		if (st[i].start < st[i - 1].end) {
-			if (st[i].end > st[i - 1].end)
-				st[i - 1].end = st[i].end;
-			memmove(st + i, st + i + 1, (ns - i - 1) * sizeof *st);
-			ns--;
-		} else
-			i++;
-	}
-
-	if (ns == 0) {
-		if (!ran_on && is_length(finish_reason))
-			r = fail(out, DSS_ANSWER_TRUNCATED,
-			    "cut off by the token limit before an answer");
-		else
-			r = fail(out, DSS_ANSWER_NO_ANSWER, "no answer statement");
-		goto out;
-	}
-
-	for (i = 0; i < ns; i++) {
-		size_t a = st[i].end, b, tail;
-		int open;
-
-		while (a < end && (completion[a] == ' ' || completion[a] == '\t' ||
-		    completion[a] == '\r' || completion[a] == '\n'))
-			a++;
-		b = a;
-		while (b < end && completion[b] != '\n')
-			b++;
-		if (i + 1 < ns && st[i + 1].start < b)
-			b = st[i + 1].start;
-		/* Open: the completion ends inside this answer. */
-		tail = len;
-		while (tail > 0 && (completion[tail - 1] == ' ' ||
-		    completion[tail - 1] == '\t' || completion[tail - 1] == '\r' ||
-		    completion[tail - 1] == '\n'))
-			tail--;
-		open = !ran_on && b >= tail && b > 0 &&
-		    strchr(".!?", completion[tail - 1]) == NULL;
-		rs = read_answer(c, completion + a, b - a, choices, nch, trial);
-		if ((int)rs == -1) {
-			dss_err_errno(err, ENOMEM, "answer");
-			goto out;
-		}
-		if (rs != DSS_ANSWER_OK && open &&
-		    (finish_reason == NULL || is_length(finish_reason))) {
-			rs = DSS_ANSWER_TRUNCATED;
-			snprintf(trial->reason, sizeof trial->reason,
-			    "cut off by the token limit in the answer");
-		} else if (rs == DSS_ANSWER_OK && open &&
-		    is_length(finish_reason) && c->kind == DSS_ANSWER_EQUATION &&
-		    isdigit((unsigned char)completion[tail - 1])) {
-			rs = DSS_ANSWER_TRUNCATED;
-			snprintf(trial->reason, sizeof trial->reason,
-			    "cut off by the token limit in the answer");
-		}
-		if (first < 0) {
-			if (rs == DSS_ANSWER_OK) {
-				first = (int)i;
-				if (dss_buf_add(&out->answer, trial->answer.data,
-				    trial->answer.len) < 0) {
-					dss_err_errno(err, ENOMEM, "answer");
-					goto out;
-				}
-				out->value = trial->value;
-			} else {
-				last = rs;
-				memcpy(last_reason, trial->reason, sizeof last_reason);
-			}
-			continue;
-		}
-		if (rs != DSS_ANSWER_OK) {
-			char why[sizeof out->reason];
-
-			snprintf(why, sizeof why, "answer stated again: %.200s",
-			    trial->reason);
-			r = fail(out, DSS_ANSWER_AMBIGUOUS, why);
-			goto out;
-		}
-		if (!dss_answer_same(c->kind, out->answer.data, trial->answer.data)) {
-			char why[sizeof out->reason];
-
-			snprintf(why, sizeof why,
-			    "answer stated twice: '%.100s' and '%.100s'",
-			    out->answer.data, trial->answer.data);
-			r = fail(out, DSS_ANSWER_AMBIGUOUS, why);
-			goto out;
-		}
-	}
-	if (first < 0) {
-		r = fail(out, last, last_reason);
-		goto out;
-	}
-	if (trim_rationale(&out->rationale, completion, st[first].start) < 0) {
-		dss_err_errno(err, ENOMEM, "rationale");
-		goto out;
-	}
-	r = 0;
-out:
-	return r;
+	if (first == SIZE_MAX)
+		return fail(out, last, last_reason);
+	if (trim_rationale(&out->rationale, completion, sv.v[first].start) < 0)
+		return dss_err_errno(err, ENOMEM, "rationale");
+	return 0;
 }
 
 static int

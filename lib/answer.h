@@ -106,7 +106,8 @@ const char *dss_answer_status_name(enum dss_answer_status s);
  * otherwise.  The normalized answer is the choice text for choice, the
  * label word (entailment, neutral, contradiction) for nli, and the
  * equation as stated for equation.  Returns 0 whatever the status, or -1
- * with err set on an internal failure (memory, a PCRE2 matching error).
+ * with err set on an internal failure: out of memory (err's kind is
+ * DSS_ERR_NOMEM) or a PCRE2 matching error (DSS_ERR_OTHER).
  */
 int dss_answer_extract(struct dss_answer_config *c, const char *completion,
     size_t len, const char *finish_reason, const char *const *choices,

@@ -509,6 +509,116 @@ test_match_starts(void)
 	dss_answer_free(&a);
 }
 
+/*
+ * A pattern that backtracks past PCRE2's match limit, as a cut or as a
+ * statement pattern, is an error (kind DSS_ERR_OTHER, not out of memory)
+ * with PCRE2's reason, never an answer or a missing one.
+ */
+static void
+test_match_error(void)
+{
+	static const char *const specs[] = {
+		"{\"kind\":\"nli\",\"cut\":[\"(a+)+$\"],"
+		    "\"statement\":[\"(?i)answer:\"],"
+		    "\"synonyms\":{\"yes\":\"entailment\"}}",
+		"{\"kind\":\"nli\",\"cut\":[],\"statement\":[\"(a+)+$\"],"
+		    "\"synonyms\":{\"yes\":\"entailment\"}}",
+	};
+	static const char *const what[] = { "cut", "statement" };
+	char text[80];
+	size_t i;
+
+	memcpy(text, "Answer: yes. ", 13);
+	memset(text + 13, 'a', 60);
+	strcpy(text + 73, "!");
+	for (i = 0; i < 2; i++) {
+		struct dss_answer a = DSS_ANSWER_INIT;
+		struct dss_err err = DSS_ERR_INIT;
+		cJSON *spec = cJSON_Parse(specs[i]);
+		struct dss_answer_config *c = dss_answer_config_new(spec, &err);
+		int r = -2;
+
+		if (c != NULL)
+			r = dss_answer_extract(c, text, strlen(text), NULL, NULL, 0,
+			    &a, &err);
+		if (!ok(r == -1 && err.kind == DSS_ERR_OTHER &&
+		    strncmp(err.msg, "pattern matching failed: ", 25) == 0 &&
+		    err.msg[25] != '\0',
+		    "a %s pattern past the match limit is an error", what[i]))
+			printf("#   got %d, kind %d: '%s'\n", r, (int)err.kind,
+			    err.msg);
+		dss_answer_config_free(c);
+		dss_answer_free(&a);
+		cJSON_Delete(spec);
+	}
+}
+
+/*
+ * A statement pattern that matches white space (a manifest may hold one)
+ * in a completion of white space alone: the answer is empty and not
+ * truncated, and nothing before the completion is read (ASan checks: the
+ * completion is a heap block of its own length, with no NUL after it).
+ */
+static void
+test_blank_completion(void)
+{
+	static const char spec_text[] = "{\"kind\":\"nli\",\"cut\":[],"
+	    "\"statement\":[\"\\\\s\"],\"synonyms\":{\"yes\":\"entailment\"}}";
+	struct dss_answer a = DSS_ANSWER_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	cJSON *spec = cJSON_Parse(spec_text);
+	struct dss_answer_config *c = dss_answer_config_new(spec, &err);
+	char *blank = malloc(3);
+	int r = -2;
+
+	if (c != NULL && blank != NULL) {
+		memcpy(blank, " \n ", 3);
+		r = dss_answer_extract(c, blank, 3, NULL, NULL, 0, &a, &err);
+	}
+	if (!ok(r == 0 && a.status == DSS_ANSWER_MALFORMED &&
+	    a.answer.len == 0 && a.rationale.len == 0,
+	    "a completion of white space whose statement matches white space "
+	    "has a malformed answer"))
+		printf("#   got %d, %s (%s) %s\n", r,
+		    dss_answer_status_name(a.status), a.reason, err.msg);
+	free(blank);
+	dss_answer_config_free(c);
+	dss_answer_free(&a);
+	cJSON_Delete(spec);
+}
+
+/*
+ * A statement pattern that may begin with white space: a later statement
+ * that starts in the white space after an earlier one leaves the earlier
+ * an empty answer (not a failed allocation of a negative length).
+ */
+static void
+test_statement_in_space(void)
+{
+	static const char spec_text[] = "{\"kind\":\"nli\",\"cut\":[],"
+	    "\"statement\":[\"(?i)\\\\s*answer:\"],"
+	    "\"synonyms\":{\"yes\":\"entailment\"}}";
+	static const char text[] = "Answer: \n answer: yes";
+	struct dss_answer a = DSS_ANSWER_INIT;
+	struct dss_err err = DSS_ERR_INIT;
+	cJSON *spec = cJSON_Parse(spec_text);
+	struct dss_answer_config *c = dss_answer_config_new(spec, &err);
+	int r = -2;
+
+	if (c != NULL)
+		r = dss_answer_extract(c, text, strlen(text), "stop", NULL, 0, &a,
+		    &err);
+	if (!ok(r == 0 && a.status == DSS_ANSWER_OK &&
+	    strcmp(a.answer.data, "entailment") == 0,
+	    "a statement in the white space after another leaves it empty"))
+		printf("#   got %d, %s '%s' (%s) %s\n", r,
+		    dss_answer_status_name(a.status), a.answer.data, a.reason,
+		    err.msg);
+	dss_answer_config_free(c);
+	dss_answer_free(&a);
+	cJSON_Delete(spec);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -524,6 +634,9 @@ main(int argc, char **argv)
 			run_case(i, &cases[i]);
 		test_config();
 		test_match_starts();
+		test_match_error();
+		test_blank_completion();
+		test_statement_in_space();
 		fp = fopen(FIXTURE, "r");
 		if (ok(fp != NULL, "fixture '%s' is readable", FIXTURE)) {
 			is_int((long long)test_completions(FIXTURE, fp), 24,
