@@ -84,9 +84,9 @@ build/asan/tools/tool.o: tools/tool.c tools/tool.h lib/err.h | build/asan/tools
 bin-asan/%: tools/%.c build/asan/tools/tool.o build/asan/libdss.a tools/tool.h lib/*.h | bin-asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/asan/tools/tool.o build/asan/libdss.a $(LIBS)
 
-build/unit/%: tests/unit/%.c tests/unit/tap.h lib/libdss.a | build/unit
+build/unit/%: tests/unit/%.c tests/unit/*.h lib/libdss.a | build/unit
 	$(CC) $(ALL_CFLAGS) -o $@ $< lib/libdss.a $(LIBS)
-build/asan/unit/%: tests/unit/%.c tests/unit/tap.h build/asan/libdss.a | build/asan/unit
+build/asan/unit/%: tests/unit/%.c tests/unit/*.h build/asan/libdss.a | build/asan/unit
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/asan/libdss.a $(LIBS)
 
 build/asan/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h build/asan/libdss.a | build/asan/fuzz

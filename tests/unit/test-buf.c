@@ -13,31 +13,8 @@
 
 #include "../../lib/buf.h"
 #include "../../lib/jscan.h"
+#include "ref-escape.h"
 #include "tap.h"
-
-/* The escaping rule stated in jscan.h, one byte at a time. */
-static void
-ref_escape(struct dss_buf *b, const unsigned char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '"': dss_buf_adds(b, "\\\""); break;
-		case '\\': dss_buf_adds(b, "\\\\"); break;
-		case '\n': dss_buf_adds(b, "\\n"); break;
-		case '\r': dss_buf_adds(b, "\\r"); break;
-		case '\t': dss_buf_adds(b, "\\t"); break;
-		case '\b': dss_buf_adds(b, "\\b"); break;
-		case '\f': dss_buf_adds(b, "\\f"); break;
-		default:
-			if (s[i] < 0x20)
-				dss_buf_addf(b, "\\u%04x", s[i]);
-			else
-				dss_buf_addch(b, s[i]);
-		}
-	}
-}
 
 static void
 test_fast(void)
