@@ -22,7 +22,12 @@ if [ "$(id -u)" = 0 ]; then
 fi
 cd "$TMP" || exit 1
 chmod 755 "$TMP"
-DEMO="$TOP/datasets/demo/svamp.json"
+# The clone may sit in a directory only root can enter (CI's is mktemp -d,
+# mode 0700): give the unprivileged runs a readable copy of the manifests.
+cp -R "$TOP/datasets" "$TMP/datasets" && chmod -R a+rX "$TMP/datasets"
+DSS_DATASETS="$TMP/datasets"
+export DSS_DATASETS
+DEMO="$TMP/datasets/demo/svamp.json"
 mkcorpus db 1
 head -n 5 prompts.jsonl | sed 's/How many/And how many/g' >new-prompts.jsonl
 mkdir src merged && cp db src/db && chmod 777 src merged
