@@ -478,16 +478,6 @@ from_cache(struct run *r, struct job *j, int k)
 	return hit;
 }
 
-/* Seconds on the wall clock, which every process on the machine shares. */
-static double
-wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Takes the lease of key for this process, inside the caller's write
  * transaction, when it is free, already ours, or lapsed.  Returns 1 when
@@ -498,7 +488,7 @@ static int
 lease_take(struct run *r, const char *key, int *lapsed)
 {
 	sqlite3_stmt *st = r->lease_get;
-	double now = wall_now();
+	double now = dss_clock_wall();
 	int rc, mine = 1;
 
 	*lapsed = 0;
@@ -1634,7 +1624,7 @@ renew_leases(struct run *r, double now)
 {
 	int rc;
 
-	sqlite3_bind_double(r->renew, 1, wall_now() + r->o->lease);
+	sqlite3_bind_double(r->renew, 1, dss_clock_wall() + r->o->lease);
 	sqlite3_bind_text(r->renew, 2, r->holder, -1, SQLITE_STATIC);
 	rc = sqlite3_step(r->renew);
 	sqlite3_reset(r->renew);
