@@ -73,21 +73,6 @@ dss_teach_out_bound(const struct dss_teach_opts *o, int *assumed)
 	return DSS_TEACH_OUT_ASSUMED;
 }
 
-static int
-has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int r = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = "
-	    "'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	r = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return r;
-}
-
 /* 1 when the statement, bound to key, finds a row; 0 otherwise. */
 static int
 found(sqlite3_stmt *st, const char *key)
@@ -99,6 +84,20 @@ found(sqlite3_stmt *st, const char *key)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	r = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
+	return r;
+}
+
+/* 1 when db has a table called name; 0 otherwise, or when it cannot say. */
+static int
+has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = "
+	    "'table' AND name = ?", -1, &st, NULL);
+	r = found(st, name);
+	sqlite3_finalize(st);
 	return r;
 }
 
