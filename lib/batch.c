@@ -103,24 +103,6 @@ struct brun {
 	int nrows;
 };
 
-static void
-report(struct brun *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-report(struct brun *b, const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	if (b->o->report == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	dss_teacher_mask(b->t, msg, strlen(msg));
-	b->o->report(b->o->arg, msg);
-}
-
 static int
 dberr(struct brun *b)
 {
@@ -680,8 +662,8 @@ adopt(struct brun *b, struct batch *x)
 		}
 		free(x->remote_id);
 		x->remote_id = strdup(found);
-		report(b, "batch %lld: found at the provider as '%s' (its creation "
-		    "was cut short)", x->id, found);
+		dss_teach_report(b->o, "batch %lld: found at the provider as "
+		    "'%s' (its creation was cut short)", x->id, found);
 		r = 1;
 	}
 out:
@@ -907,8 +889,9 @@ give_up(struct brun *b, struct collect *c, const char *key, int attempt,
 	if (!last)
 		return 0;
 	b->st->batch_failed++;
-	report(b, "prompt '%s' sample %d failed after %d batch attempt%s: %s",
-	    id ? id : "?", sample, attempt, attempt == 1 ? "" : "s", msg);
+	dss_teach_report(b->o, "prompt '%s' sample %d failed after %d batch "
+	    "attempt%s: %s", id ? id : "?", sample, attempt,
+	    attempt == 1 ? "" : "s", msg);
 	sqlite3_bind_text(c->unlease, 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(c->unlease, 2, c->holder, -1, SQLITE_STATIC);
 	if (sqlite3_step(c->unlease) != SQLITE_DONE) {
@@ -1348,9 +1331,9 @@ collect(struct brun *b, struct batch *x, const cJSON *poll, const char *status)
 	if (chunk_commit(b, 0) < 0)
 		goto out;
 	snprintf(x->state, sizeof(x->state), "collected");
-	report(b, "batch %lld ('%s') %s: %ld answered, %ld errored, %ld expired "
-	    "or cancelled", x->id, x->remote_id, status, c.ok, c.errored,
-	    c.expired);
+	dss_teach_report(b->o, "batch %lld ('%s') %s: %ld answered, %ld "
+	    "errored, %ld expired or cancelled", x->id, x->remote_id, status,
+	    c.ok, c.errored, c.expired);
 	r = 0;
 	goto out;
 fail:

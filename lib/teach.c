@@ -213,21 +213,19 @@ dss_teach_in_shard(const char *id, unsigned long i, unsigned long n)
 	return h % n == i;
 }
 
-static void
-report(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-report(struct run *r, const char *fmt, ...)
+void
+dss_teach_report(const struct dss_teach_opts *o, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
 
-	if (r->o->report == NULL)
+	if (o->report == NULL)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	r->o->report(r->o->arg, msg);
+	dss_teacher_mask(o->teacher, msg, strlen(msg));
+	o->report(o->arg, msg);
 }
 
 static void
@@ -588,7 +586,7 @@ read_one(struct run *r)
 		if (!r->lines.bad)
 			r->eof = 1;
 		r->st->bad++;
-		report(r, "%s", e.msg);
+		dss_teach_report(r->o, "%s", e.msg);
 		return 0;
 	}
 	if ((k = dss_record_type(rec, &e)) >= 0 && k != DSS_RECORD_PROMPT) {
@@ -604,8 +602,8 @@ read_one(struct run *r)
 			    e.msg);
 		}
 		r->st->bad++;
-		report(r, "line %lu: %s; reading stopped there", r->lines.lineno,
-		    e.msg);
+		dss_teach_report(r->o, "line %lu: %s; reading stopped there",
+		    r->lines.lineno, e.msg);
 		return 0;
 	}
 	if ((id = dss_json_str(rec, "id", &e)) == NULL)
@@ -668,7 +666,7 @@ read_one(struct run *r)
 	return 0;
 bad:
 	r->st->bad++;
-	report(r, "line %lu: %s", r->lines.lineno, e.msg);
+	dss_teach_report(r->o, "line %lu: %s", r->lines.lineno, e.msg);
 	cJSON_Delete(rec);
 	cJSON_Delete(input);
 	return 0;
@@ -944,8 +942,8 @@ fail_sample(struct run *r, struct job *j, int k, const char *why)
 {
 	j->s[k].state = S_FAILED;
 	if (!j->failed)
-		report(r, "line %lu: prompt '%s' failed after %d attempt%s: %s",
-		    j->lineno, j->id, j->s[k].attempts,
+		dss_teach_report(r->o, "line %lu: prompt '%s' failed after %d "
+		    "attempt%s: %s", j->lineno, j->id, j->s[k].attempts,
 		    j->s[k].attempts == 1 ? "" : "s", why);
 	j->failed = 1;
 	return sample_closed(r, j);
@@ -1144,17 +1142,18 @@ report_answer(struct run *r, const struct job *j,
 	if (masked > 0) {
 		r->st->masked++;
 		if (!r->reported_mask++)
-			report(r, "line %lu: the answer for prompt '%s' held a part "
-			    "of the API key; it is masked in the cache and the "
-			    "output", j->lineno, j->id);
+			dss_teach_report(r->o, "line %lu: the answer for prompt "
+			    "'%s' held a part of the API key; it is masked in "
+			    "the cache and the output", j->lineno, j->id);
 	}
 	if (res->bad_usage) {
 		r->st->bad_usage++;
 		if (!r->reported_usage++)
-			report(r, "line %lu: the teacher reported token usage out "
-			    "of range for prompt '%s'; usage ignored (recorded as "
-			    "null)%s", j->lineno, j->id, r->o->has_price ?
-			    ", the budget charged at an estimate" : "");
+			dss_teach_report(r->o, "line %lu: the teacher reported "
+			    "token usage out of range for prompt '%s'; usage "
+			    "ignored (recorded as null)%s", j->lineno, j->id,
+			    r->o->has_price ? ", the budget charged at an "
+			    "estimate" : "");
 	}
 }
 
