@@ -9,9 +9,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <float.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -779,35 +777,6 @@ put_keyn(struct dss_buf *out, const char *key, size_t n)
 #define put_key_member(out, key, m, t) \
 	(put_key((out), key) < 0 ? -1 : put_string((out), (m), (t)))
 
-/*
- * A number as cJSON_PrintUnformatted writes it: an integral value in the
- * range of an int as such, else 15 significant digits when they read
- * back as the value (to within a relative DBL_EPSILON), else 17.
- */
-static int
-put_number(struct dss_buf *out, double d)
-{
-	char num[64];
-	double back;
-	int vi = d >= (double)INT_MAX ? INT_MAX : d <= (double)INT_MIN ?
-	    INT_MIN : (int)d;
-
-	if (isnan(d) || isinf(d))
-		return dss_buf_adds(out, "null");
-	if (d == (double)vi)
-		snprintf(num, sizeof(num), "%d", vi);
-	else {
-		double most;
-
-		snprintf(num, sizeof(num), "%1.15g", d);
-		back = strtod(num, NULL);
-		most = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
-		if (!(fabs(back - d) <= most * DBL_EPSILON))
-			snprintf(num, sizeof(num), "%1.17g", d);
-	}
-	return dss_buf_adds(out, num);
-}
-
 /* A required string member, or NULL with "field 'F' is missing" or "is not a string". */
 static const struct dss_jscan_member *
 req_str(const struct dss_jscan *js, const char *name, struct dss_err *err)
@@ -1295,7 +1264,8 @@ problem_fields(const struct dss_release *r, size_t d, int s, long long index,
 
 		if (v != NULL && (put_keyn(out, name, strlen(name)) < 0 ||
 		    (cJSON_IsString(v) ? dss_jscan_quote(out, v->valuestring,
-		    strlen(v->valuestring)) : put_number(out, v->valuedouble)) < 0))
+		    strlen(v->valuestring)) : dss_jscan_number_cjson(out,
+		    v->valuedouble)) < 0))
 			return nomem(err);
 	}
 	return dss_buf_addch(out, '}') < 0 ? nomem(err) : 0;
