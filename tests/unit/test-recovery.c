@@ -83,35 +83,19 @@ bytes(const char *dir)
 	char *s;
 
 	snprintf(path, sizeof(path), "%s/bytes.jsonl", dir);
-	memset(rows, 0, sizeof(rows));
-	rows[0].request = "r\x01\x1f\x7f/\xc3\xa9\"\\";
-	rows[0].provider = "openai";
-	rows[0].model = "m";
-	rows[0].id = "i";
-	rows[0].completion = "tab\there\b\f\r\n";
-	rows[0].has_usage = 1;
-	rows[0].prompt_tokens = 12;
-	rows[0].completion_tokens = 34;
-	rows[0].has_cost = 1;
-	rows[0].cost = 0.1 + 0.2;
-	rows[0].latency_ms = 3000000000L;
-	rows[1].request = "k";
-	rows[1].provider = "gemini";
-	rows[1].model = "g";
-	rows[1].dataset = "cqa";
-	rows[1].sample = 3;
-	rows[1].finish_reason = "length";
-	rows[1].has_usage = 1;
-	rows[1].prompt_tokens = 2147483648L;
-	rows[1].completion_tokens = -1;
-	rows[1].cost = 9;
-	rows[1].response = "";
-	rows[2].request = "c";
-	rows[2].provider = "anthropic";
-	rows[2].model = "a";
-	rows[2].has_cost = 1;
-	rows[2].cost = 1.5;
-	rows[2].latency_ms = -2;
+	rows[0] = (struct dss_cache_row){
+	    .request = "r\x01\x1f\x7f/\xc3\xa9\"\\", .provider = "openai",
+	    .model = "m", .id = "i", .completion = "tab\there\b\f\r\n",
+	    .has_usage = 1, .prompt_tokens = 12, .completion_tokens = 34,
+	    .has_cost = 1, .cost = 0.1 + 0.2, .latency_ms = 3000000000L };
+	rows[1] = (struct dss_cache_row){ .request = "k", .provider = "gemini",
+	    .model = "g", .dataset = "cqa", .sample = 3,
+	    .finish_reason = "length", .has_usage = 1,
+	    .prompt_tokens = 2147483648L, .completion_tokens = -1, .cost = 9,
+	    .response = "" };
+	rows[2] = (struct dss_cache_row){ .request = "c",
+	    .provider = "anthropic", .model = "a", .has_cost = 1, .cost = 1.5,
+	    .latency_ms = -2 };
 	rows[3] = rows[0];
 	rows[3].cost = 1.0 / 3;
 	rows[3].prompt_tokens = 0;
