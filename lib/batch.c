@@ -103,24 +103,6 @@ struct brun {
 	int nrows;
 };
 
-static void
-report(struct brun *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-report(struct brun *b, const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	if (b->o->report == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	dss_teacher_mask(b->t, msg, strlen(msg));
-	b->o->report(b->o->arg, msg);
-}
-
 static int
 dberr(struct brun *b)
 {
@@ -680,8 +662,8 @@ adopt(struct brun *b, struct batch *x)
 		}
 		free(x->remote_id);
 		x->remote_id = strdup(found);
-		report(b, "batch %lld: found at the provider as '%s' (its creation "
-		    "was cut short)", x->id, found);
+		dss_teach_report(b->o, "batch %lld: found at the provider as "
+		    "'%s' (its creation was cut short)", x->id, found);
 		r = 1;
 	}
 out:
@@ -907,8 +889,9 @@ give_up(struct brun *b, struct collect *c, const char *key, int attempt,
 	if (!last)
 		return 0;
 	b->st->batch_failed++;
-	report(b, "prompt '%s' sample %d failed after %d batch attempt%s: %s",
-	    id ? id : "?", sample, attempt, attempt == 1 ? "" : "s", msg);
+	dss_teach_report(b->o, "prompt '%s' sample %d failed after %d batch "
+	    "attempt%s: %s", id ? id : "?", sample, attempt,
+	    attempt == 1 ? "" : "s", msg);
 	sqlite3_bind_text(c->unlease, 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(c->unlease, 2, c->holder, -1, SQLITE_STATIC);
 	if (sqlite3_step(c->unlease) != SQLITE_DONE) {
@@ -1191,171 +1174,195 @@ download(struct brun *b, const char *url, int whole, FILE *fp,
 	return r;
 }
 
-/* Collects the results of ended batch x (poll is its last status). */
-static int
-collect(struct brun *b, struct batch *x, const cJSON *poll, const char *status)
+/* Why a request of a batch that ended with status got no result. */
+static void
+no_result_reason(const struct brun *b, const cJSON *poll, const char *status,
+    char *reason, size_t size)
 {
-	struct collect c;
-	FILE *fp = NULL;
-	char what[200], reason[300], id[32];
-	int r = -1;
-
-	memset(&c, 0, sizeof(c));
-	c.x = x;
-	c.latency = x->submitted > 0 ? fmax(0, (double)time(NULL) - x->submitted) : 0;
-	snprintf(c.holder, sizeof(c.holder), "batch:%lld", x->id);
-	snprintf(reason, sizeof(reason), "no result (the batch ended %s)", status);
+	snprintf(reason, size, "no result (the batch ended %s)", status);
 	if (b->lim->kind == P_OPENAI && strcmp(status, "failed") == 0) {
 		const cJSON *errs = cJSON_GetObjectItemCaseSensitive(poll, "errors");
 		const cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
 		    errs, "data"), 0);
 
 		if (error_msg(d))
-			snprintf(reason, sizeof(reason), "the batch failed: %s",
+			snprintf(reason, size, "the batch failed: %s",
 			    error_msg(d));
 	}
-	if ((c.by_key = dss_db_prepare(b->db, "SELECT request, state, attempt, "
+}
+
+/* Prepares the statements of c for collecting x.  0, or -1 with b->err set;
+ * either way the caller calls collect_close. */
+static int
+collect_open(struct brun *b, struct collect *c, struct batch *x)
+{
+	memset(c, 0, sizeof(*c));
+	c->x = x;
+	c->latency = x->submitted > 0 ?
+	    fmax(0, (double)time(NULL) - x->submitted) : 0;
+	snprintf(c->holder, sizeof(c->holder), "batch:%lld", x->id);
+	if ((c->by_key = dss_db_prepare(b->db, "SELECT request, state, attempt, "
 	    "dataset, id, sample FROM teach_batch_requests WHERE batch = ? AND "
 	    "request = ?", b->err)) == NULL ||
-	    (c.by_pos = dss_db_prepare(b->db, "SELECT request, state, attempt, "
+	    (c->by_pos = dss_db_prepare(b->db, "SELECT request, state, attempt, "
 	    "dataset, id, sample FROM teach_batch_requests WHERE batch = ? AND "
 	    "pos = ?", b->err)) == NULL ||
-	    (c.put = dss_db_prepare(b->db, DSS_CACHE_PUT_SQL, b->err)) == NULL ||
-	    (c.set = dss_db_prepare(b->db, "UPDATE teach_batch_requests SET "
+	    (c->put = dss_db_prepare(b->db, DSS_CACHE_PUT_SQL, b->err)) == NULL ||
+	    (c->set = dss_db_prepare(b->db, "UPDATE teach_batch_requests SET "
 	    "state = ?, error = ? WHERE batch = ? AND request = ?", b->err)) == NULL ||
-	    (c.unlease = dss_db_prepare(b->db, "DELETE FROM teach_leases WHERE "
+	    (c->unlease = dss_db_prepare(b->db, "DELETE FROM teach_leases WHERE "
 	    "request = ? AND holder = ?", b->err)) == NULL)
-		goto out;
-	if (b->lim->kind != P_GEMINI) {
-		if ((fp = tmpfile()) == NULL) {
-			dss_err_errno(b->err, errno, "cannot make a temporary file");
-			goto out;
-		}
+		return -1;
+	return 0;
+}
+
+static void
+collect_close(struct collect *c)
+{
+	sqlite3_finalize(c->by_key);
+	sqlite3_finalize(c->by_pos);
+	sqlite3_finalize(c->put);
+	sqlite3_finalize(c->set);
+	sqlite3_finalize(c->unlease);
+}
+
+/* OpenAI: the output file, then the error file, through fp. */
+static int
+take_openai(struct brun *b, struct collect *c, const cJSON *poll, FILE *fp)
+{
+	static const char *const files[] = { "output_file_id", "error_file_id" };
+	char what[200], path[300];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const char *f = jstr(poll, files[i]);
+
+		if (f == NULL)
+			continue;
+		snprintf(path, sizeof(path), "/files/%s/content", f);
+		snprintf(what, sizeof(what), "download the %s file of batch "
+		    "'%s'", i ? "error" : "output", c->x->remote_id);
+		if (download(b, path, 0, fp, what) < 0 ||
+		    read_results(b, c, fp, what) < 0)
+			return -1;
 	}
-	if (dss_db_begin(b->db, b->err) < 0)
-		goto out;
-	if (b->lim->kind == P_OPENAI) {
-		static const char *const files[] = { "output_file_id", "error_file_id" };
-		int i;
+	return 0;
+}
 
-		for (i = 0; i < 2; i++) {
-			const char *f = jstr(poll, files[i]);
-			char path[300];
+/* Anthropic: the results file, through fp. */
+static int
+take_anthropic(struct brun *b, struct collect *c, const cJSON *poll, FILE *fp)
+{
+	const char *u = jstr(poll, "results_url");
+	char what[200], path[300];
+	int whole = u && strncmp(u, b->t->base_url, strlen(b->t->base_url)) == 0;
 
-			if (f == NULL)
-				continue;
-			snprintf(path, sizeof(path), "/files/%s/content", f);
-			snprintf(what, sizeof(what), "download the %s file of batch "
-			    "'%s'", i ? "error" : "output", x->remote_id);
-			if (download(b, path, 0, fp, what) < 0 ||
-			    read_results(b, &c, fp, what) < 0)
-				goto fail;
+	if (u == NULL)
+		return 0;
+	/* the key goes only to the base URL's host */
+	snprintf(path, sizeof(path), "/v1/messages/batches/%s/results",
+	    c->x->remote_id);
+	snprintf(what, sizeof(what), "download the results of batch '%s'",
+	    c->x->remote_id);
+	if (download(b, whole ? u : path, whole, fp, what) < 0 ||
+	    read_results(b, c, fp, what) < 0)
+		return -1;
+	return 0;
+}
+
+/* Gemini: the responses inlined in the poll's answer. */
+static int
+take_gemini(struct brun *b, struct collect *c, const cJSON *poll)
+{
+	const cJSON *resp = cJSON_GetObjectItemCaseSensitive(poll, "response");
+	const cJSON *ir = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(resp, "inlinedResponses"),
+	    "inlinedResponses"), *it;
+	long pos = 0;
+
+	cJSON_ArrayForEach(it, ir) {
+		const cJSON *md = cJSON_GetObjectItemCaseSensitive(it, "metadata");
+		const cJSON *rsp = cJSON_GetObjectItemCaseSensitive(it, "response");
+		const char *key = jstr(md, "key");
+		char msg[400];
+		int r;
+
+		if (cJSON_IsObject(rsp)) {
+			r = take(b, c, key, pos, RES_OK, rsp, NULL);
+		} else {
+			const char *m = error_msg(cJSON_GetObjectItemCaseSensitive(it,
+			    "error"));
+
+			snprintf(msg, sizeof(msg), "error: %s", m ? m : "no response");
+			r = take(b, c, key, pos, RES_ERRORED, NULL, msg);
 		}
-	} else if (b->lim->kind == P_ANTHROPIC) {
-		const char *u = jstr(poll, "results_url");
-		char path[300];
-		int whole = u && strncmp(u, b->t->base_url, strlen(b->t->base_url)) == 0;
-
-		/* the key goes only to the base URL's host */
-		snprintf(path, sizeof(path), "/v1/messages/batches/%s/results",
-		    x->remote_id);
-		snprintf(what, sizeof(what), "download the results of batch '%s'",
-		    x->remote_id);
-		if (u != NULL && (download(b, whole ? u : path, whole, fp, what) < 0 ||
-		    read_results(b, &c, fp, what) < 0))
-			goto fail;
-	} else {
-		const cJSON *resp = cJSON_GetObjectItemCaseSensitive(poll, "response");
-		const cJSON *ir = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(resp, "inlinedResponses"),
-		    "inlinedResponses"), *it;
-		long pos = 0;
-
-		cJSON_ArrayForEach(it, ir) {
-			const cJSON *md = cJSON_GetObjectItemCaseSensitive(it, "metadata");
-			const cJSON *rsp = cJSON_GetObjectItemCaseSensitive(it, "response");
-			const char *key = jstr(md, "key");
-			char msg[400];
-
-			if (cJSON_IsObject(rsp)) {
-				r = take(b, &c, key, pos, RES_OK, rsp, NULL);
-			} else {
-				const char *m = error_msg(cJSON_GetObjectItemCaseSensitive(it,
-				    "error"));
-
-				snprintf(msg, sizeof(msg), "error: %s", m ? m : "no response");
-				r = take(b, &c, key, pos, RES_ERRORED, NULL, msg);
-			}
-			if (r < 0)
-				goto fail;
-			pos++;
-		}
-		r = -1;
+		if (r < 0)
+			return -1;
+		pos++;
 	}
-	/* what got no result: expired, or cut from a failed batch */
-	{
-		sqlite3_stmt *st;
-		int rc;
+	return 0;
+}
 
-		if ((st = dss_db_prepare(b->db, "SELECT request FROM "
-		    "teach_batch_requests WHERE batch = ? AND state = 'live' "
-		    "LIMIT 1", b->err)) == NULL)
-			goto fail;
-		for (;;) {
-			char k[DSS_SHA256_HEX];
+/* What got no result (expired, or cut from a failed batch) is taken as
+ * such, for reason.  0 or -1. */
+static int
+take_expired(struct brun *b, struct collect *c, const char *reason)
+{
+	sqlite3_stmt *st;
+	int rc;
 
-			sqlite3_bind_int64(st, 1, x->id);
-			rc = sqlite3_step(st);
-			if (rc != SQLITE_ROW)
-				break;
-			snprintf(k, sizeof(k), "%s", sqlite3_column_text(st, 0));
-			sqlite3_reset(st);
-			if (take(b, &c, k, 0, RES_EXPIRED, NULL, reason) < 0) {
-				sqlite3_finalize(st);
-				goto fail;
-			}
-		}
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE) {
-			dberr(b);
-			goto fail;
-		}
-	}
-	snprintf(id, sizeof(id), "%lld", x->id);
-	{
-		sqlite3_stmt *st;
-		int rc;
+	if ((st = dss_db_prepare(b->db, "SELECT request FROM "
+	    "teach_batch_requests WHERE batch = ? AND state = 'live' "
+	    "LIMIT 1", b->err)) == NULL)
+		return -1;
+	for (;;) {
+		char k[DSS_SHA256_HEX];
 
-		if ((st = dss_db_prepare(b->db, "UPDATE teach_batches SET state = "
-		    "'collected', remote_status = ?, succeeded = succeeded + ?, "
-		    "errored = errored + ?, expired = expired + ?, cost_usd = "
-		    "coalesce(cost_usd, 0) + ?, updated = strftime('%Y-%m-%dT%H:%M:%fZ', "
-		    "'now') WHERE batch = ?", b->err)) == NULL)
-			goto fail;
-		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, c.ok);
-		sqlite3_bind_int64(st, 3, c.errored);
-		sqlite3_bind_int64(st, 4, c.expired);
-		sqlite3_bind_double(st, 5, c.cost);
-		sqlite3_bind_int64(st, 6, x->id);
+		sqlite3_bind_int64(st, 1, c->x->id);
 		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE) {
-			dberr(b);
-			goto fail;
+		if (rc != SQLITE_ROW)
+			break;
+		snprintf(k, sizeof(k), "%s", sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		if (take(b, c, k, 0, RES_EXPIRED, NULL, reason) < 0) {
+			sqlite3_finalize(st);
+			return -1;
 		}
 	}
-	if (chunk_commit(b, 0) < 0)
-		goto out;
-	snprintf(x->state, sizeof(x->state), "collected");
-	report(b, "batch %lld ('%s') %s: %ld answered, %ld errored, %ld expired "
-	    "or cancelled", x->id, x->remote_id, status, c.ok, c.errored,
-	    c.expired);
-	r = 0;
-	goto out;
-fail:
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : dberr(b);
+}
+
+/* Records the batch as collected, with its counts.  0 or -1. */
+static int
+mark_collected(struct brun *b, const struct collect *c, const char *status)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = dss_db_prepare(b->db, "UPDATE teach_batches SET state = "
+	    "'collected', remote_status = ?, succeeded = succeeded + ?, "
+	    "errored = errored + ?, expired = expired + ?, cost_usd = "
+	    "coalesce(cost_usd, 0) + ?, updated = strftime('%Y-%m-%dT%H:%M:%fZ', "
+	    "'now') WHERE batch = ?", b->err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, c->ok);
+	sqlite3_bind_int64(st, 3, c->errored);
+	sqlite3_bind_int64(st, 4, c->expired);
+	sqlite3_bind_double(st, 5, c->cost);
+	sqlite3_bind_int64(st, 6, c->x->id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : dberr(b);
+}
+
+/* Collecting failed inside its transaction: what was taken before the
+ * failure is kept if it can be, the error left as it was. */
+static void
+collect_failed(struct brun *b)
+{
 	if (!sqlite3_get_autocommit(b->db)) {
-		/* what was taken before the failure is kept if it can be */
 		char why[DSS_ERR_MAX];
 
 		snprintf(why, sizeof(why), "%s", b->err->msg);
@@ -1365,15 +1372,45 @@ fail:
 		chunk_recover(b);
 	}
 	chunk_free(b);
+}
+
+/* Collects the results of ended batch x (poll is its last status). */
+static int
+collect(struct brun *b, struct batch *x, const cJSON *poll, const char *status)
+{
+	struct collect c;
+	FILE *fp = NULL;
+	char reason[300];
+	int r = -1, k = b->lim->kind;
+
+	no_result_reason(b, poll, status, reason, sizeof(reason));
+	if (collect_open(b, &c, x) < 0)
+		goto out;
+	if (k != P_GEMINI && (fp = tmpfile()) == NULL) {
+		dss_err_errno(b->err, errno, "cannot make a temporary file");
+		goto out;
+	}
+	if (dss_db_begin(b->db, b->err) < 0)
+		goto out;
+	if ((k == P_OPENAI ? take_openai(b, &c, poll, fp) :
+	    k == P_ANTHROPIC ? take_anthropic(b, &c, poll, fp) :
+	    take_gemini(b, &c, poll)) < 0 ||
+	    take_expired(b, &c, reason) < 0 ||
+	    mark_collected(b, &c, status) < 0) {
+		collect_failed(b);
+		goto out;
+	}
+	if (chunk_commit(b, 0) < 0)
+		goto out;
+	snprintf(x->state, sizeof(x->state), "collected");
+	dss_teach_report(b->o, "batch %lld ('%s') %s: %ld answered, %ld "
+	    "errored, %ld expired or cancelled", x->id, x->remote_id, status,
+	    c.ok, c.errored, c.expired);
+	r = 0;
 out:
 	if (fp)
 		fclose(fp);
-	sqlite3_finalize(c.by_key);
-	sqlite3_finalize(c.by_pos);
-	sqlite3_finalize(c.put);
-	sqlite3_finalize(c.set);
-	sqlite3_finalize(c.unlease);
-	(void)id;
+	collect_close(&c);
 	return r;
 }
 
@@ -1871,28 +1908,23 @@ progress(struct brun *b, double start, int final)
 		b->o->progress(b->o->arg, b->st, final);
 }
 
-int
-dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
-    const char *inname, FILE *out, struct dss_teach_stats *st,
-    struct dss_err *err)
+/* A batch run of o's teacher on db, counting into st.  NULL with err set
+ * when out of memory or the teacher has no batch API. */
+static struct brun *
+brun_new(sqlite3 *db, const struct dss_teach_opts *o,
+    struct dss_teach_stats *st, struct dss_err *err)
 {
-	struct dss_teach_stats bs;
-	struct dss_teach_opts eo;
 	struct brun *b;
-	struct stat sb;
-	FILE *spool = NULL, *again = in;
-	double start = dss_clock_now();
 	size_t i;
-	int r = -1;
 
-	memset(st, 0, sizeof(*st));
-	memset(&bs, 0, sizeof(bs));
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return dss_err_set(err, "out of memory");
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		dss_err_set(err, "out of memory");
+		return NULL;
+	}
 	b->db = db;
 	b->o = o;
 	b->t = o->teacher;
-	b->st = &bs;
+	b->st = st;
 	b->err = err;
 	b->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
 	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
@@ -1901,8 +1933,104 @@ dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	if (b->lim == NULL) {
 		dss_err_set(err, "teacher '%s' has no batch API", b->t->spec);
 		dss_err_kind(err, DSS_ERR_USAGE);
-		goto out;
+		free(b);
+		return NULL;
 	}
+	return b;
+}
+
+/*
+ * Polls until every batch has ended and nothing is left to retry.
+ * Returns 0 then; 1 at once when the options say not to wait (after a
+ * final progress report); -1 on an error or a refusal.
+ */
+static int
+wait_batches(struct brun *b, double start)
+{
+	for (;;) {
+		if (b->refused)
+			return -1;
+		progress(b, start, 0);
+		if (b->st->batch_live == 0) {
+			if (plan_retries(b) < 0)
+				return -1;
+			if (b->st->batch_live == 0)
+				return 0;
+		}
+		if (!b->o->wait) {
+			progress(b, start, 1);
+			return 1;
+		}
+		dss_clock_sleep(b->o->poll);
+		if (advance_all(b, 1) < 0 || plan_retries(b) < 0)
+			return -1;
+	}
+}
+
+/* Adds what the batch run counted (bs) to the stats of the run that
+ * wrote the records from the cache (st). */
+static void
+add_batch_stats(struct dss_teach_stats *st, const struct dss_teach_stats *bs)
+{
+	st->requests = bs->requests;
+	st->retries = bs->retries;
+	st->prompt_tokens = bs->prompt_tokens;
+	st->completion_tokens = bs->completion_tokens;
+	st->cost = bs->cost;
+	st->spent = bs->spent;
+	st->budget_stop = bs->budget_stop;
+	st->masked += bs->masked;
+	st->bad_usage += bs->bad_usage;
+	st->repaired += bs->repaired;
+	st->recovered += bs->recovered;
+	st->batches = bs->batches;
+	st->batch_done = bs->batch_done;
+	st->batch_failed = bs->batch_failed;
+	st->batch_expired = bs->batch_expired;
+	st->batch_errored = bs->batch_errored;
+	st->batch_retried = bs->batch_retried;
+}
+
+/* Rewinds the input to read it a second time (again: the input file, or
+ * spool, its copy).  0 or -1. */
+static int
+rewind_input(FILE *again, FILE *spool, struct dss_err *err)
+{
+	if ((spool ? fflush(spool) : 0) == EOF || fseek(again, 0, SEEK_SET) < 0)
+		return dss_err_errno(err, errno, "cannot read the input again");
+	clearerr(again);
+	return 0;
+}
+
+/* Writes the records of the input from the cache alone. */
+static int
+records_from_cache(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
+    const char *inname, FILE *out, struct dss_teach_stats *st,
+    struct dss_err *err)
+{
+	struct dss_teach_opts eo = *o;
+
+	eo.cache_only = 1;
+	eo.progress = NULL;
+	return dss_teach_run(db, &eo, in, inname, out, st, err);
+}
+
+int
+dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
+    const char *inname, FILE *out, struct dss_teach_stats *st,
+    struct dss_err *err)
+{
+	struct dss_teach_stats bs;
+	struct brun *b;
+	struct stat sb;
+	FILE *spool = NULL, *again = in;
+	double start = dss_clock_now();
+	int r = -1;
+
+	memset(st, 0, sizeof(*st));
+	memset(&bs, 0, sizeof(bs));
+	if ((b = brun_new(db, o, &bs, err)) == NULL)
+		goto out;
 	dss_teacher_json_hooks();
 	if ((b->http = dss_http_new(2, err)) == NULL ||
 	    (o->cacert && dss_http_set_cacert(b->http, o->cacert, err) < 0))
@@ -1919,54 +2047,13 @@ dss_teach_batch(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 	}
 	/* what earlier runs left: submit, poll, collect */
 	if (advance_all(b, 1) < 0 || plan_retries(b) < 0 ||
-	    plan_input(b, in, inname, spool) < 0)
+	    plan_input(b, in, inname, spool) < 0 ||
+	    (r = wait_batches(b, start)) != 0 ||
+	    (r = rewind_input(again, spool, err)) < 0)
 		goto out;
-	for (;;) {
-		if (b->refused)
-			goto out;
-		progress(b, start, 0);
-		if (bs.batch_live == 0) {
-			if (plan_retries(b) < 0)
-				goto out;
-			if (bs.batch_live == 0)
-				break;
-		}
-		if (!o->wait) {
-			r = 1;
-			progress(b, start, 1);
-			goto out;
-		}
-		dss_clock_sleep(o->poll);
-		if (advance_all(b, 1) < 0 || plan_retries(b) < 0)
-			goto out;
-	}
 	/* every request is answered or given up: the records, from the cache */
-	if ((spool ? fflush(spool) : 0) == EOF || fseek(again, 0, SEEK_SET) < 0) {
-		dss_err_errno(err, errno, "cannot read the input again");
-		goto out;
-	}
-	clearerr(again);
-	eo = *o;
-	eo.cache_only = 1;
-	eo.progress = NULL;
-	r = dss_teach_run(db, &eo, again, inname, out, st, err);
-	st->requests = bs.requests;
-	st->retries = bs.retries;
-	st->prompt_tokens = bs.prompt_tokens;
-	st->completion_tokens = bs.completion_tokens;
-	st->cost = bs.cost;
-	st->spent = bs.spent;
-	st->budget_stop = bs.budget_stop;
-	st->masked += bs.masked;
-	st->bad_usage += bs.bad_usage;
-	st->repaired += bs.repaired;
-	st->recovered += bs.recovered;
-	st->batches = bs.batches;
-	st->batch_done = bs.batch_done;
-	st->batch_failed = bs.batch_failed;
-	st->batch_expired = bs.batch_expired;
-	st->batch_errored = bs.batch_errored;
-	st->batch_retried = bs.batch_retried;
+	r = records_from_cache(db, o, again, inname, out, st, err);
+	add_batch_stats(st, &bs);
 	st->elapsed = dss_clock_now() - start;
 	if (o->progress)
 		o->progress(o->arg, st, 1);

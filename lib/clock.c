@@ -1,16 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* The monotonic clock, and sleeping by it. */
+/* The monotonic clock, the wall clock, and sleeping by the first. */
 #include <time.h>
 
 #include "clock.h"
 
-double
-dss_clock_now(void)
+static double
+seconds_on(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double
+dss_clock_now(void)
+{
+	return seconds_on(CLOCK_MONOTONIC);
+}
+
+double
+dss_clock_wall(void)
+{
+	return seconds_on(CLOCK_REALTIME);
 }
 
 void

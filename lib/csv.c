@@ -219,110 +219,165 @@ scan_quoted(const char *p, const char *e, unsigned long *lines)
 	return p;
 }
 
-int
-dss_csv_next(struct dss_csv *c, struct dss_err *err)
-{
-	int state, quoted, started, r;
-	size_t start;
+/* Where the reader of a record stands. */
+struct rd {
+	int state;		/* START, UNQUOTED, QUOTED, QUOTE */
+	int quoted;		/* the current field began with a quote */
+	int started;		/* a byte of the record was read */
+	size_t start;		/* the current field's offset in c->rec */
+};
 
-again:
+/* The input ended (after the record, if any, that rd began): 1 with the
+ * last field ended, 0 when there was no record, or -1. */
+static int
+at_end(struct dss_csv *c, const struct rd *rd, struct dss_err *err)
+{
+	if (rd->state == QUOTED)
+		return dss_err_set(err, "line %lu: unterminated quoted field",
+		    c->rec_line);
+	if (!rd->started)
+		return 0;
+	return end_field(c, rd->start, err) < 0 ? -1 : 1;
+}
+
+/*
+ * At the start of a field or inside an unquoted one: takes the plain
+ * bytes in [p, e).  Returns 1 with *ch the comma or line end that ends
+ * the field, 0 to read on, or -1.
+ */
+static int
+in_plain(struct dss_csv *c, struct rd *rd, const char *p, const char *e,
+    char *ch, struct dss_err *err)
+{
+	const char *q;
+
+	if (rd->state == START && *p == '"') {
+		rd->state = QUOTED;
+		rd->quoted = 1;
+		c->in_pos++;
+		return 0;
+	}
+	rd->state = UNQUOTED;
+	q = scan_plain(p, e);
+	if (q > p && add(c, p, (size_t)(q - p), rd->start, err) < 0)
+		return -1;
+	c->in_pos += (size_t)(q - p);
+	if (q == e)
+		return 0;
+	*ch = *q;
+	c->in_pos++;
+	return 1;
+}
+
+/* Inside a quoted field: takes the bytes in [p, e) up to a quote.  0 to
+ * read on, or -1. */
+static int
+in_quoted(struct dss_csv *c, struct rd *rd, const char *p, const char *e,
+    struct dss_err *err)
+{
+	const char *q = scan_quoted(p, e, &c->line);
+
+	if (q > p && add(c, p, (size_t)(q - p), rd->start, err) < 0)
+		return -1;
+	c->in_pos += (size_t)(q - p);
+	if (q < e) {
+		c->in_pos++;
+		rd->state = QUOTE;
+	}
+	return 0;
+}
+
+/*
+ * Just after a quote inside a quoted field: a second quote is one quote
+ * of the field, a comma or line end (*ch, 1) ends it, anything else is
+ * taken as it is.  0 to read on, 1, or -1.
+ */
+static int
+after_quote(struct dss_csv *c, struct rd *rd, char *ch, struct dss_err *err)
+{
+	*ch = c->in[c->in_pos++];
+	if (*ch == '"') {
+		rd->state = QUOTED;
+		return add(c, "\"", 1, rd->start, err) < 0 ? -1 : 0;
+	}
+	if (*ch != ',' && *ch != '\n' && *ch != '\r') {
+		rd->state = UNQUOTED;
+		return add(c, ch, 1, rd->start, err) < 0 ? -1 : 0;
+	}
+	return 1;
+}
+
+/*
+ * ch ends a field: after a comma the next field starts (0); at the end
+ * of a line the record ends (1), or, when the line was empty, the next
+ * record is to be read instead (2).  -1 on error.
+ */
+static int
+at_separator(struct dss_csv *c, struct rd *rd, char ch, struct dss_err *err)
+{
+	int r;
+
+	if (ch == ',') {
+		if (end_field(c, rd->start, err) < 0)
+			return -1;
+		rd->start = c->rec.len;
+		rd->state = START;
+		rd->quoted = 0;
+		return 0;
+	}
+	if (ch == '\r') {
+		if ((r = fill(c, err)) < 0)
+			return -1;
+		if (r && c->in[c->in_pos] == '\n')
+			c->in_pos++;
+	}
+	c->line++;
+	if (c->nf == 0 && !rd->quoted && c->rec.len == 0)
+		return 2;
+	return end_field(c, rd->start, err) < 0 ? -1 : 1;
+}
+
+/* Reads one record into c->rec: 1, 0 at the end, 2 for an empty line
+ * (nothing read), -1. */
+static int
+read_record(struct dss_csv *c, struct dss_err *err)
+{
+	struct rd rd = { START, 0, 0, 0 };
+	int r;
+
 	dss_buf_reset(&c->rec);
 	c->nf = 0;
 	c->rec_line = c->line;
-	state = START;
-	quoted = started = 0;
-	start = 0;
 	for (;;) {
 		const char *p, *e;
 		char ch;
 
-		if ((r = fill(c, err)) < 0)
-			return -1;
-		if (r == 0) {
-			if (state == QUOTED)
-				return dss_err_set(err,
-				    "line %lu: unterminated quoted field",
-				    c->rec_line);
-			if (!started)
-				return 0;
-			if (end_field(c, start, err) < 0)
-				return -1;
-			return 1;
-		}
-		started = 1;
+		if ((r = fill(c, err)) <= 0)
+			return r < 0 ? -1 : at_end(c, &rd, err);
+		rd.started = 1;
 		p = c->in + c->in_pos;
 		e = c->in + c->in_len;
-		if (state == UNQUOTED || state == START) {
-			const char *q = p;
-
-			if (state == START && *q == '"') {
-				state = QUOTED;
-				quoted = 1;
-				c->in_pos++;
-				continue;
-			}
-			state = UNQUOTED;
-			q = scan_plain(q, e);
-			if (q > p && add(c, p, (size_t)(q - p), start, err) < 0)
-				return -1;
-			c->in_pos += (size_t)(q - p);
-			if (q == e)
-				continue;
-			ch = *q;
-			c->in_pos++;
-			goto sep;
-		}
-		if (state == QUOTED) {
-			const char *q = p;
-
-			q = scan_quoted(p, e, &c->line);
-			if (q > p && add(c, p, (size_t)(q - p), start, err) < 0)
-				return -1;
-			c->in_pos += (size_t)(q - p);
-			if (q < e) {
-				c->in_pos++;
-				state = QUOTE;
-			}
-			continue;
-		}
-		/* QUOTE: just after a quote inside a quoted field. */
-		ch = *p;
-		c->in_pos++;
-		if (ch == '"') {
-			if (add(c, "\"", 1, start, err) < 0)
-				return -1;
-			state = QUOTED;
-			continue;
-		}
-		if (ch != ',' && ch != '\n' && ch != '\r') {
-			if (add(c, &ch, 1, start, err) < 0)
-				return -1;
-			state = UNQUOTED;
-			continue;
-		}
-sep:
-		/* ch ends a field: a comma, or the end of a line. */
-		if (ch == ',') {
-			if (end_field(c, start, err) < 0)
-				return -1;
-			start = c->rec.len;
-			state = START;
-			quoted = 0;
-			continue;
-		}
-		if (ch == '\r') {
-			if ((r = fill(c, err)) < 0)
-				return -1;
-			if (r && c->in[c->in_pos] == '\n')
-				c->in_pos++;
-		}
-		c->line++;
-		if (c->nf == 0 && !quoted && c->rec.len == 0)
-			goto again;
-		if (end_field(c, start, err) < 0)
-			return -1;
-		return 1;
+		if (rd.state == UNQUOTED || rd.state == START)
+			r = in_plain(c, &rd, p, e, &ch, err);
+		else if (rd.state == QUOTED)
+			r = in_quoted(c, &rd, p, e, err);
+		else
+			r = after_quote(c, &rd, &ch, err);
+		if (r == 1)
+			r = at_separator(c, &rd, ch, err);
+		if (r != 0)
+			return r;
 	}
+}
+
+int
+dss_csv_next(struct dss_csv *c, struct dss_err *err)
+{
+	int r;
+
+	while ((r = read_record(c, err)) == 2)
+		;
+	return r;
 }
 
 size_t

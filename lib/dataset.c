@@ -1138,6 +1138,109 @@ count_error(const struct fetching *fe, size_t i, unsigned long long got,
 	return -1;
 }
 
+/* Opens every file the splits read, each URL once.  0 or -1. */
+static int
+open_sources(struct fetching *fe, const struct dss_fetch_opts *fo,
+    struct dss_err *err)
+{
+	const struct dss_manifest *m = fe->m;
+	struct dss_fetch_opts so;
+	size_t i, j, k;
+
+	for (i = 0; i < fe->n; i++)
+		for (j = 0; j < fe->splits[i]->nsources; j++) {
+			const struct dss_manifest_source *src =
+			    fe->splits[i]->sources[j];
+			size_t si = (size_t)(src - m->sources);
+
+			if (fe->paths[si] != NULL)
+				continue;
+			for (k = 0; k < m->nsources; k++)
+				if (fe->files[k] != NULL &&
+				    strcmp(m->sources[k].url, src->url) == 0)
+					break;
+			if (k == m->nsources) {
+				so = *fo;
+				so.max_bytes = limit_of(m, src->url, fo->max_bytes);
+				if (dss_fetch_open(&so, src->url, src->sha256,
+				    &fe->files[si], err) < 0) {
+					if (err != NULL &&
+					    err->code == DSS_FETCH_EMISMATCH)
+						mismatch_advice(m, src, fo, err);
+					return -1;
+				}
+				k = si;
+			}
+			fe->owner[si] = k;
+			fe->paths[si] = (char *)dss_fetched_path(fe->files[k]);
+		}
+	return 0;
+}
+
+/*
+ * The counts the manifest gives, before any record is written: each
+ * split is read once to count it, unless an earlier run counted the
+ * same files right (memo[i] set), in which case it is only checked
+ * again as it is written.  0 or -1.
+ */
+static int
+count_splits(struct fetching *fe, const char *cache, int *memo,
+    struct dss_dataset_stats *st, struct dss_err *err)
+{
+	const struct dss_manifest_split *const *splits = fe->splits;
+	size_t i;
+
+	for (i = 0; i < fe->n; i++) {
+		if (splits[i]->count < 0)
+			continue;
+		if (count_memo(fe, i, cache) == splits[i]->count) {
+			memo[i] = 1;
+			continue;
+		}
+		if (dss_dataset_write(fe->m, splits[i], fe->paths, NULL, &st[i],
+		    err) < 0) {
+			discard_read(fe, i);
+			return -1;
+		}
+		if (st[i].count != (unsigned long long)splits[i]->count) {
+			discard_read(fe, i);
+			count_error(fe, i, st[i].count, err);
+			return -1;
+		}
+		if (commit_read(fe, i, err) < 0)
+			return -1;
+		count_remember(fe, i, cache);
+	}
+	return 0;
+}
+
+/* Writes the records of every split to out.  0 or -1. */
+static int
+write_splits(struct fetching *fe, const int *memo, FILE *out,
+    struct dss_dataset_stats *st, struct dss_err *err)
+{
+	const struct dss_manifest_split *const *splits = fe->splits;
+	size_t i;
+
+	for (i = 0; i < fe->n; i++) {
+		if (dss_dataset_write(fe->m, splits[i], fe->paths, out, &st[i],
+		    err) < 0) {
+			if (!ferror(out))	/* not a write error: the data is at fault */
+				discard_read(fe, i);
+			return -1;
+		}
+		/* Cannot be, the files being the ones counted, but is checked. */
+		if (memo[i] && st[i].count != (unsigned long long)splits[i]->count) {
+			discard_read(fe, i);
+			count_error(fe, i, st[i].count, err);
+			return -1;
+		}
+		if (!fe->read[i] && commit_read(fe, i, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 dss_dataset_fetch(const struct dss_manifest *m,
     const struct dss_manifest_split *const *splits, size_t n,
@@ -1145,11 +1248,10 @@ dss_dataset_fetch(const struct dss_manifest *m,
     struct dss_dataset_stats *st, struct dss_err *err)
 {
 	struct fetching fe = { m, splits, n, NULL, NULL, NULL, NULL };
-	struct dss_fetch_opts so;
 	const char *cache;
 	char *dflt = NULL;
 	int *memo = NULL;
-	size_t i, j, k;
+	size_t k;
 	int ret = -1;
 
 	fe.files = calloc(m->nsources, sizeof *fe.files);
@@ -1157,77 +1259,18 @@ dss_dataset_fetch(const struct dss_manifest *m,
 	fe.paths = calloc(m->nsources, sizeof *fe.paths);
 	fe.read = calloc(n ? n : 1, sizeof *fe.read);
 	memo = calloc(n ? n : 1, sizeof *memo);
-	if (fe.files == NULL || fe.owner == NULL || fe.paths == NULL || fe.read == NULL ||
-	    memo == NULL) {
+	if (fe.files == NULL || fe.owner == NULL || fe.paths == NULL ||
+	    fe.read == NULL || memo == NULL) {
 		dss_err_errno(err, ENOMEM, "sources");
 		goto out;
 	}
-	/* Every file first, each URL once. */
-	for (i = 0; i < n; i++)
-		for (j = 0; j < splits[i]->nsources; j++) {
-			const struct dss_manifest_source *src = splits[i]->sources[j];
-			size_t si = (size_t)(src - m->sources);
-
-			if (fe.paths[si] != NULL)
-				continue;
-			for (k = 0; k < m->nsources; k++)
-				if (fe.files[k] != NULL && strcmp(m->sources[k].url, src->url) == 0)
-					break;
-			if (k == m->nsources) {
-				so = *fo;
-				so.max_bytes = limit_of(m, src->url, fo->max_bytes);
-				if (dss_fetch_open(&so, src->url, src->sha256, &fe.files[si], err) < 0) {
-					if (err != NULL && err->code == DSS_FETCH_EMISMATCH)
-						mismatch_advice(m, src, fo, err);
-					goto out;
-				}
-				k = si;
-			}
-			fe.owner[si] = k;
-			fe.paths[si] = (char *)dss_fetched_path(fe.files[k]);
-		}
-	/*
-	 * The counts the manifest gives, before any record is written: each
-	 * split is read once to count it, unless an earlier run counted the
-	 * same files right (the memo), in which case it is only checked
-	 * again as it is written.
-	 */
+	if (open_sources(&fe, fo, err) < 0)
+		goto out;
 	cache = fo->cache != NULL ? fo->cache : (dflt = dss_fetch_cache_dir());
-	for (i = 0; i < n && !allow_count_mismatch; i++) {
-		if (splits[i]->count < 0)
-			continue;
-		if (count_memo(&fe, i, cache) == splits[i]->count) {
-			memo[i] = 1;
-			continue;
-		}
-		if (dss_dataset_write(m, splits[i], fe.paths, NULL, &st[i], err) < 0) {
-			discard_read(&fe, i);
-			goto out;
-		}
-		if (st[i].count != (unsigned long long)splits[i]->count) {
-			discard_read(&fe, i);
-			count_error(&fe, i, st[i].count, err);
-			goto out;
-		}
-		if (commit_read(&fe, i, err) < 0)
-			goto out;
-		count_remember(&fe, i, cache);
-	}
-	for (i = 0; i < n; i++) {
-		if (dss_dataset_write(m, splits[i], fe.paths, out, &st[i], err) < 0) {
-			if (!ferror(out))	/* not a write error: the data is at fault */
-				discard_read(&fe, i);
-			goto out;
-		}
-		/* Cannot be, the files being the ones counted, but is checked. */
-		if (memo[i] && st[i].count != (unsigned long long)splits[i]->count) {
-			discard_read(&fe, i);
-			count_error(&fe, i, st[i].count, err);
-			goto out;
-		}
-		if (!fe.read[i] && commit_read(&fe, i, err) < 0)
-			goto out;
-	}
+	if ((!allow_count_mismatch &&
+	    count_splits(&fe, cache, memo, st, err) < 0) ||
+	    write_splits(&fe, memo, out, st, err) < 0)
+		goto out;
 	ret = 0;
 out:
 	if (fe.files != NULL)

@@ -14,6 +14,7 @@
 #include "jsonl.h"
 #include "record.h"
 #include "teach.h"
+#include "teach_impl.h"
 
 /* Code points of the UTF-8 string s (continuation bytes not counted). */
 static long
@@ -73,21 +74,6 @@ dss_teach_out_bound(const struct dss_teach_opts *o, int *assumed)
 	return DSS_TEACH_OUT_ASSUMED;
 }
 
-static int
-has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int r = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = "
-	    "'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	r = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return r;
-}
-
 /* 1 when the statement, bound to key, finds a row; 0 otherwise. */
 static int
 found(sqlite3_stmt *st, const char *key)
@@ -99,6 +85,20 @@ found(sqlite3_stmt *st, const char *key)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	r = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
+	return r;
+}
+
+/* 1 when db has a table called name; 0 otherwise, or when it cannot say. */
+static int
+has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = "
+	    "'table' AND name = ?", -1, &st, NULL);
+	r = found(st, name);
+	sqlite3_finalize(st);
 	return r;
 }
 
@@ -121,89 +121,100 @@ cached_mean(sqlite3 *db, const struct dss_teacher *t)
 	return mean;
 }
 
-int
-dss_teach_estimate(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
-    const char *inname, struct dss_teach_estimate *e, struct dss_err *err)
+/*
+ * Prepares the look-ups of requests cached (*get) and in flight at now
+ * (*lease), each left NULL when its table does not exist yet.  0 or -1.
+ */
+static int
+prepare_lookups(sqlite3 *db, double now, sqlite3_stmt **get,
+    sqlite3_stmt **lease, struct dss_err *err)
 {
-	struct dss_lines lines = DSS_LINES_INIT(in, inname);
-	const struct dss_teacher *t = o->teacher;
-	sqlite3_stmt *get = NULL, *lease = NULL;
-	double mean, now = (double)time(NULL);
-	int r = -1, k;
+	if (has_table(db, "teach_cache") && sqlite3_prepare_v2(db,
+	    "SELECT 1 FROM teach_cache WHERE request = ?", -1, get,
+	    NULL) != SQLITE_OK)
+		return dss_err_set(err, "database: %s", sqlite3_errmsg(db));
+	if (has_table(db, "teach_leases") && sqlite3_prepare_v2(db,
+	    "SELECT 1 FROM teach_leases WHERE request = ? AND expires > ?",
+	    -1, lease, NULL) != SQLITE_OK)
+		return dss_err_set(err, "database: %s", sqlite3_errmsg(db));
+	if (*lease)
+		sqlite3_bind_double(*lease, 2, now);
+	return 0;
+}
 
-	memset(e, 0, sizeof(*e));
-	if (db != NULL) {
-		if (has_table(db, "teach_cache") && sqlite3_prepare_v2(db,
-		    "SELECT 1 FROM teach_cache WHERE request = ?", -1, &get,
-		    NULL) != SQLITE_OK)
-			goto dberr;
-		if (has_table(db, "teach_leases") && sqlite3_prepare_v2(db,
-		    "SELECT 1 FROM teach_leases WHERE request = ? AND expires > ?",
-		    -1, &lease, NULL) != SQLITE_OK)
-			goto dberr;
-		if (lease)
-			sqlite3_bind_double(lease, 2, now);
-	}
+/*
+ * The next prompt record of lines in o's shard: *rec, its *id and its
+ * teacher *input, which the caller frees.  Bad records are counted in e
+ * and reported.  Returns 1, 0 at the end, or -1 when reading failed.
+ */
+static int
+next_prompt(struct dss_lines *lines, const struct dss_teach_opts *o,
+    cJSON **rec, cJSON **input, const char **id,
+    struct dss_teach_estimate *e, struct dss_err *err)
+{
 	for (;;) {
 		struct dss_err re = DSS_ERR_INIT;
-		cJSON *rec = NULL, *input = NULL;
-		const char *id;
-		long tokens;
-		int got = dss_jsonl_next(&lines, &rec, &re);
+		int k, got = dss_jsonl_next(lines, rec, &re);
 
+		*input = NULL;
 		if (got == 0)
-			break;
-		if (got < 0 || ((k = dss_record_type(rec, &re)) >= 0 &&
+			return 0;
+		if (got < 0 || ((k = dss_record_type(*rec, &re)) >= 0 &&
 		    k != DSS_RECORD_PROMPT && (dss_record_wrong(k,
 		    DSS_RECORD_PROMPT, "dss-teach", &re), 1)) ||
-		    (id = dss_json_str(rec, "id", &re)) == NULL ||
-		    (input = dss_teacher_input(t, rec, &re)) == NULL) {
-			cJSON_Delete(rec);
-			if (got < 0 && !lines.bad) {
-				dss_err_set(err, "%s", re.msg);
-				goto out;
-			}
+		    (*id = dss_json_str(*rec, "id", &re)) == NULL ||
+		    (*input = dss_teacher_input(o->teacher, *rec, &re)) == NULL) {
+			cJSON_Delete(*rec);
+			if (got < 0 && !lines->bad)
+				return dss_err_set(err, "%s", re.msg);
 			e->bad++;
-			if (o->report) {
-				char msg[1200];
-
-				snprintf(msg, sizeof(msg), "line %lu: %s",
-				    lines.lineno, re.msg);
-				o->report(o->arg, msg);
-			}
+			dss_teach_report(o, "line %lu: %s", lines->lineno, re.msg);
 			continue;
 		}
-		if (!dss_teach_in_shard(id, o->shard_i, o->shard_n)) {
-			cJSON_Delete(rec);
-			cJSON_Delete(input);
-			continue;
-		}
-		e->prompts++;
-		tokens = dss_teach_estimate_tokens(t, input);
-		for (k = 0; k < o->params.samples; k++) {
-			char key[DSS_SHA256_HEX];
-
-			if (dss_teacher_key(t, input, &o->params, k, key) < 0) {
-				cJSON_Delete(rec);
-				cJSON_Delete(input);
-				dss_err_set(err, "out of memory");
-				goto out;
-			}
-			e->requests++;
-			if (found(get, key)) {
-				e->cached++;
-			} else if (found(lease, key)) {
-				e->in_flight++;
-			} else {
-				e->to_send++;
-				e->input_tokens += tokens;
-			}
-		}
-		cJSON_Delete(rec);
-		cJSON_Delete(input);
+		if (dss_teach_in_shard(*id, o->shard_i, o->shard_n))
+			return 1;
+		cJSON_Delete(*rec);
+		cJSON_Delete(*input);
 	}
+}
+
+/*
+ * Counts the requests of a prompt's input, one a sample: cached, in
+ * flight, or to send (with the input's tokens).  -1 when out of memory.
+ */
+static int
+count_requests(const struct dss_teach_opts *o, sqlite3_stmt *get,
+    sqlite3_stmt *lease, const cJSON *input, struct dss_teach_estimate *e)
+{
+	long tokens = dss_teach_estimate_tokens(o->teacher, input);
+	int k;
+
+	e->prompts++;
+	for (k = 0; k < o->params.samples; k++) {
+		char key[DSS_SHA256_HEX];
+
+		if (dss_teacher_key(o->teacher, input, &o->params, k, key) < 0)
+			return -1;
+		e->requests++;
+		if (found(get, key)) {
+			e->cached++;
+		} else if (found(lease, key)) {
+			e->in_flight++;
+		} else {
+			e->to_send++;
+			e->input_tokens += tokens;
+		}
+	}
+	return 0;
+}
+
+/* The output bounds and the costs of what is to send; mean is the mean
+ * completion tokens of cached answers, or negative. */
+static void
+estimate_costs(const struct dss_teach_opts *o, double mean,
+    struct dss_teach_estimate *e)
+{
 	e->out_bound = dss_teach_out_bound(o, &e->out_assumed);
-	mean = cached_mean(db && get ? db : NULL, t);
 	e->typical_from_cache = mean >= 0;
 	e->typical_per_request = mean >= 0 ? fmin(mean, (double)e->out_bound) :
 	    (double)e->out_bound / 4;
@@ -220,10 +231,36 @@ dss_teach_estimate(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
 		e->batch_cost_typical = (e->input_tokens * o->batch_in +
 		    e->output_tokens_typical * o->batch_out) / 1e6;
 	}
+}
+
+int
+dss_teach_estimate(sqlite3 *db, const struct dss_teach_opts *o, FILE *in,
+    const char *inname, struct dss_teach_estimate *e, struct dss_err *err)
+{
+	struct dss_lines lines = DSS_LINES_INIT(in, inname);
+	sqlite3_stmt *get = NULL, *lease = NULL;
+	cJSON *rec, *input;
+	const char *id;
+	int r = -1, got;
+
+	memset(e, 0, sizeof(*e));
+	if (db != NULL &&
+	    prepare_lookups(db, (double)time(NULL), &get, &lease, err) < 0)
+		goto out;
+	while ((got = next_prompt(&lines, o, &rec, &input, &id, e, err)) == 1) {
+		int k = count_requests(o, get, lease, input, e);
+
+		cJSON_Delete(rec);
+		cJSON_Delete(input);
+		if (k < 0) {
+			dss_err_set(err, "out of memory");
+			goto out;
+		}
+	}
+	if (got < 0)
+		goto out;
+	estimate_costs(o, cached_mean(db && get ? db : NULL, o->teacher), e);
 	r = 0;
-	goto out;
-dberr:
-	dss_err_set(err, "database: %s", sqlite3_errmsg(db));
 out:
 	sqlite3_finalize(get);
 	sqlite3_finalize(lease);

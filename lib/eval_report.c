@@ -401,29 +401,35 @@ row_points(const struct dss_eval *e, const struct panel *p, size_t r,
 	return np;
 }
 
-static void
-panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
-    double top)
-{
-	struct dss_svg_scale xs, ys;
-	double ticks[16], lo = INFINITY, hi = -INFINITY, *xy;
-	size_t *pts;
-	const char *names[64], *colors[64], *tlabels[64];
-	char title[512], yv[64], xv[64], labels[64][128];
-	const char *attrs[5];
+/* The legend of a panel: a name, a colour and a dash for each line. */
+struct legend {
+	const char *names[64], *colors[64];
+	char labels[64][128];
 	int dash[64];
-	size_t i, r, nt, nleg = 0;
+	size_t n;
+};
 
-	attrs[0] = "dataset";
-	attrs[1] = G(e, p->a)->dataset;
-	attrs[2] = "split";
-	attrs[3] = G(e, p->a)->split;
-	attrs[4] = NULL;
-	dss_svg_group(s, "panel", attrs);
+static void
+legend_add(struct legend *l, const struct dss_eval_group *g, int by,
+    const char *color, int dash)
+{
+	row_label(l->labels[l->n], sizeof(l->labels[l->n]), g, by);
+	l->names[l->n] = l->labels[l->n];
+	l->colors[l->n] = color;
+	l->dash[l->n++] = dash;
+}
+
+/* The accuracy scale of a panel: the range of its values and their
+ * intervals (in %), at least 2 points wide, within 0 to 100. */
+static struct dss_svg_scale
+y_scale(const struct dss_eval *e, const struct panel *p, double top)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	size_t i, k;
+
 	for (i = p->a; i < p->b; i++) {
 		const struct dss_eval_group *g = G(e, i);
 		double v[3] = { g->accuracy, g->ci_low, g->ci_high };
-		size_t k;
 
 		for (k = 0; k < 3; k++)
 			if (!isnan(v[k])) {
@@ -437,25 +443,36 @@ panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
 		lo -= 1;
 		hi += 1;
 	}
-	lo = fmax(0, lo);
-	hi = fmin(100, hi);
-	ys = (struct dss_svg_scale){ lo, hi, top + PLOT_B, top + PLOT_T };
-	nt = dss_svg_ticks(&ys.lo, &ys.hi, 8, ticks);
+	return (struct dss_svg_scale){ fmax(0, lo), fmin(100, hi),
+	    top + PLOT_B, top + PLOT_T };
+}
+
+/* Draws the panel's title and axes; *xs gets the x scale. */
+static void
+panel_axes(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
+    double top, struct dss_svg_scale *ys, struct dss_svg_scale *xs)
+{
+	double ticks[16];
+	const char *tlabels[16];
+	char title[512];
+	size_t i, nt;
+
+	nt = dss_svg_ticks(&ys->lo, &ys->hi, 8, ticks);
 	snprintf(title, sizeof(title), "%s %s: accuracy by %s",
 	    G(e, p->a)->dataset, G(e, p->a)->split,
 	    p->by == BY_SIZE ? "model size" : "% of training data");
 	dss_svg_text(s, PANEL_W / 2, top + 28, "middle", 15, 1, "title", title);
-	dss_svg_axis(s, &ys, 1, PLOT_L, ticks, NULL, nt, "accuracy (%)");
+	dss_svg_axis(s, ys, 1, PLOT_L, ticks, NULL, nt, "accuracy (%)");
 	if (p->by == BY_SIZE) {
-		xs = (struct dss_svg_scale){ 0, (double)p->nx, PLOT_L, PLOT_R };
+		*xs = (struct dss_svg_scale){ 0, (double)p->nx, PLOT_L, PLOT_R };
 		for (i = 0; i < p->nx && i < 16; i++) {
 			ticks[i] = (double)i + 0.5;
 			tlabels[i] = p->xs[i];
 		}
-		dss_svg_axis(s, &xs, 0, top + PLOT_B, ticks, tlabels, i,
+		dss_svg_axis(s, xs, 0, top + PLOT_B, ticks, tlabels, i,
 		    "model size");
 	} else {
-		xs = (struct dss_svg_scale){ 0, 100, PLOT_L, PLOT_R };
+		*xs = (struct dss_svg_scale){ 0, 100, PLOT_L, PLOT_R };
 		for (i = 0; i < p->nx && i < 16; i++)
 			ticks[i] = p->x[i] * 100;
 		if (i == 0) {
@@ -463,61 +480,69 @@ panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
 			ticks[1] = 100;
 			i = 2;
 		}
-		dss_svg_axis(s, &xs, 0, top + PLOT_B, ticks, NULL, i,
+		dss_svg_axis(s, xs, 0, top + PLOT_B, ticks, NULL, i,
 		    "% of training data");
 	}
-	xy = calloc(2 * (p->b - p->a + 1), sizeof(*xy));
-	pts = calloc(p->b - p->a + 1, sizeof(*pts));
-	if (xy == NULL || pts == NULL) {
-		free(xy);
-		free(pts);
-		s->failed = 1;
-		dss_svg_group_end(s);
-		return;
+}
+
+/*
+ * Draws row r of the panel as a series: its line, and each point with
+ * its interval.  xy and pts are scratch space for every group of the
+ * panel.
+ */
+static void
+panel_series(const struct dss_eval *e, const struct panel *p,
+    struct dss_svg *s, const struct dss_svg_scale *xs,
+    const struct dss_svg_scale *ys, size_t r, double *xy, size_t *pts,
+    const char *color)
+{
+	const struct dss_eval_group *first = G(e, p->row_first[r]);
+	const char *sa[5] = { "method", first->method, "size", first->size,
+	    NULL };
+	char yv[64], xv[64];
+	size_t np, k;
+
+	if (first->size == NULL || p->by == BY_SIZE)
+		sa[2] = NULL;
+	dss_svg_group(s, "series", sa);
+	np = row_points(e, p, r, pts);
+	for (k = 0; k < np; k++) {
+		const struct dss_eval_group *g = G(e, pts[k]);
+
+		xy[2 * k] = dss_svg_map(xs, p->by == BY_SIZE ?
+		    (double)p->col[pts[k] - p->a] + 0.5 : g->fraction * 100);
+		xy[2 * k + 1] = dss_svg_map(ys, g->accuracy * 100);
 	}
-	for (r = 0; r < p->nrows && nleg < 64; r++) {
-		const struct dss_eval_group *first = G(e, p->row_first[r]);
-		const char *color = dss_svg_color(nleg);
-		size_t np, k;
-		const char *sa[5] = { "method", first->method, "size",
-		    first->size, NULL };
+	if (np > 1)
+		dss_svg_polyline(s, xy, np, color, 2.5, 0, "line");
+	for (k = 0; k < np; k++) {
+		const struct dss_eval_group *g = G(e, pts[k]);
 
-		if (first->size == NULL || p->by == BY_SIZE)
-			sa[2] = NULL;
-		dss_svg_group(s, "series", sa);
-		np = row_points(e, p, r, pts);
-		for (k = 0; k < np; k++) {
-			const struct dss_eval_group *g = G(e, pts[k]);
-
-			xy[2 * k] = dss_svg_map(&xs, p->by == BY_SIZE ?
-			    (double)p->col[pts[k] - p->a] + 0.5 :
-			    g->fraction * 100);
-			xy[2 * k + 1] = dss_svg_map(&ys, g->accuracy * 100);
-		}
-		if (np > 1)
-			dss_svg_polyline(s, xy, np, color, 2.5, 0, "line");
-		for (k = 0; k < np; k++) {
-			const struct dss_eval_group *g = G(e, pts[k]);
-
-			if (!isnan(g->ci_low))
-				dss_svg_line(s, xy[2 * k], dss_svg_map(&ys,
-				    g->ci_low * 100), xy[2 * k], dss_svg_map(&ys,
-				    g->ci_high * 100), color, 1.2, 0, "ci");
-			if (p->by == BY_SIZE)
-				snprintf(xv, sizeof(xv), "%s", g->size);
-			else
-				snprintf(xv, sizeof(xv), "%.10g", g->fraction * 100);
-			snprintf(yv, sizeof(yv), "%.10g", g->accuracy * 100);
-			dss_svg_point(s, xy[2 * k], xy[2 * k + 1], 4, color,
-			    "point", xv, yv);
-		}
-		dss_svg_group_end(s);
-		row_label(labels[nleg], sizeof(labels[nleg]), first, p->by);
-		names[nleg] = labels[nleg];
-		colors[nleg] = color;
-		dash[nleg++] = 0;
+		if (!isnan(g->ci_low))
+			dss_svg_line(s, xy[2 * k], dss_svg_map(ys,
+			    g->ci_low * 100), xy[2 * k], dss_svg_map(ys,
+			    g->ci_high * 100), color, 1.2, 0, "ci");
+		if (p->by == BY_SIZE)
+			snprintf(xv, sizeof(xv), "%s", g->size);
+		else
+			snprintf(xv, sizeof(xv), "%.10g", g->fraction * 100);
+		snprintf(yv, sizeof(yv), "%.10g", g->accuracy * 100);
+		dss_svg_point(s, xy[2 * k], xy[2 * k + 1], 4, color,
+		    "point", xv, yv);
 	}
-	for (i = p->a; i < p->b && nleg < 64; i++) {
+	dss_svg_group_end(s);
+}
+
+/* Draws each reference group of the panel (one in no row) as a dashed
+ * line across it, and adds it to the legend. */
+static void
+panel_references(const struct dss_eval *e, const struct panel *p,
+    struct dss_svg *s, const struct dss_svg_scale *ys, struct legend *l)
+{
+	char yv[64];
+	size_t i;
+
+	for (i = p->a; i < p->b && l->n < 64; i++) {
 		const struct dss_eval_group *g = G(e, i);
 		const char *ra[7] = { "y", yv, "method", g->method, "size",
 		    g->size, NULL };
@@ -527,20 +552,49 @@ panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
 			continue;
 		if (g->size == NULL)
 			ra[4] = NULL;
-		y = dss_svg_map(&ys, g->accuracy * 100);
+		y = dss_svg_map(ys, g->accuracy * 100);
 		snprintf(yv, sizeof(yv), "%.10g", g->accuracy * 100);
 		dss_svg_group(s, "reference", ra);
 		dss_svg_line(s, PLOT_L, y, PLOT_R, y, "#555555", 1.8, 7, "line");
 		dss_svg_group_end(s);
-		row_label(labels[nleg], sizeof(labels[nleg]), g, p->by);
-		names[nleg] = labels[nleg];
-		colors[nleg] = "#555555";
-		dash[nleg++] = 1;
+		legend_add(l, g, p->by, "#555555", 1);
 	}
+}
+
+static void
+panel_svg(const struct dss_eval *e, const struct panel *p, struct dss_svg *s,
+    double top)
+{
+	struct dss_svg_scale xs, ys = y_scale(e, p, top);
+	struct legend l;
+	const char *attrs[5] = { "dataset", G(e, p->a)->dataset, "split",
+	    G(e, p->a)->split, NULL };
+	double *xy;
+	size_t *pts, r;
+
+	l.n = 0;
+	dss_svg_group(s, "panel", attrs);
+	panel_axes(e, p, s, top, &ys, &xs);
+	xy = calloc(2 * (p->b - p->a + 1), sizeof(*xy));
+	pts = calloc(p->b - p->a + 1, sizeof(*pts));
+	if (xy == NULL || pts == NULL) {
+		free(xy);
+		free(pts);
+		s->failed = 1;
+		dss_svg_group_end(s);
+		return;
+	}
+	for (r = 0; r < p->nrows && l.n < 64; r++) {
+		const char *color = dss_svg_color(l.n);
+
+		panel_series(e, p, s, &xs, &ys, r, xy, pts, color);
+		legend_add(&l, G(e, p->row_first[r]), p->by, color, 0);
+	}
+	panel_references(e, p, s, &ys, &l);
 	free(xy);
 	free(pts);
-	dss_svg_legend(s, PLOT_R + 24, top + PLOT_T + 10, names, colors, dash,
-	    nleg, 0);
+	dss_svg_legend(s, PLOT_R + 24, top + PLOT_T + 10, l.names, l.colors,
+	    l.dash, l.n, 0);
 	dss_svg_group_end(s);
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Atomic replacement of a file: temporary file, fsync, rename. */
+/* Files read whole, and replaced atomically: temporary file, fsync, rename. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +10,24 @@
 
 #include "buf.h"
 #include "file.h"
+
+int
+dss_file_read(const char *path, struct dss_buf *b, size_t max,
+    struct dss_err *err)
+{
+	FILE *fp = fopen(path, "r");
+	int r;
+
+	if (fp == NULL)
+		return dss_err_errno(err, errno, "cannot open '%s'", path);
+	b->max = max;
+	if ((r = dss_buf_read(b, fp)) == -2)
+		dss_err_set(err, "'%s': larger than %zu bytes", path, max);
+	else if (r < 0)
+		dss_err_errno(err, errno, "cannot read '%s'", path);
+	fclose(fp);
+	return r < 0 ? -1 : 0;
+}
 
 static void
 fsync_parent(const char *path)

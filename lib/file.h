@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Replacing a file whole: the new contents go to a temporary file beside
- * the target, are flushed to disk, and are renamed over it, so that a
- * reader sees the old file or the new one, never half of one.
+ * Files read or replaced whole.  A replacement goes to a temporary file
+ * beside the target, is flushed to disk, and is renamed over it, so that
+ * a reader sees the old file or the new one, never half of one.
  */
 #ifndef DSS_FILE_H
 #define DSS_FILE_H
@@ -10,6 +10,16 @@
 #include <stddef.h>
 
 #include "err.h"
+
+struct dss_buf;
+
+/*
+ * Reads the whole file at path into b (appended; b->max becomes max).
+ * Returns 0, or -1 with err naming path: "cannot open 'x': ...",
+ * "cannot read 'x': ...", or "'x': larger than MAX bytes".
+ */
+int dss_file_read(const char *path, struct dss_buf *b, size_t max,
+    struct dss_err *err);
 
 /*
  * Writes the len bytes at data to path atomically (temporary file in the

@@ -841,6 +841,160 @@ same_group(struct dss_filter *f, int *same, struct dss_err *err)
 	return 0;
 }
 
+/*
+ * Scans line into a new item (*out).  Returns 1 for a completion or a
+ * reject record, 0 for an example record (passed over), -1 on error.
+ */
+static int
+item_scan(struct dss_filter *f, const char *line, size_t len,
+    struct item **out, struct dss_err *err)
+{
+	struct item *it;
+	int type;
+
+	if (f->o.agree != DSS_FILTER_MAJORITY)
+		f->nitems = 0;
+	if ((it = *out = new_item(f)) == NULL)
+		return nomem(err);
+	it->text = line;
+	if (f->o.agree == DSS_FILTER_MAJORITY) {
+		dss_buf_reset(&it->copy);
+		if (dss_buf_add(&it->copy, line, len) < 0)
+			return nomem(err);
+		it->text = it->copy.data;
+	}
+	if ((type = dss_jscan_object(&it->js, it->text, len, err)) < 0)
+		return type == -2 ? nomem(err) : -1;
+	/* Examples come before their completions from dss-import: pass. */
+	if ((type = dss_record_type_scan(&it->js, err)) == DSS_RECORD_EXAMPLE) {
+		f->nitems--;
+		f->nexamples++;
+		return 0;
+	}
+	/* Of no known type: the field checks that follow name what is missing. */
+	if (type >= 0 && type != DSS_RECORD_COMPLETION &&
+	    type != DSS_RECORD_REJECT) {
+		dss_record_wrong(type, DSS_RECORD_COMPLETION, "dss-filter", err);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Reads the string fields of it (into f's buffers and it->gold), counts
+ * it as read in its dataset's and its teacher's parts, and sets
+ * *has_finish and it->has_gold.  0 or -1.
+ */
+static int
+item_fields(struct dss_filter *f, struct item *it, int *has_finish,
+    struct dss_err *err)
+{
+	long ds, te;
+	int has_gold;
+
+	f->total.read++;
+	index_members(it);
+	if (get_str(it, K_DATASET, 1, &f->dataset, err) < 0 ||
+	    get_str(it, K_ID, 1, &f->id, err) < 0 ||
+	    get_str(it, K_COMPLETION, 1, &f->completion, err) < 0 ||
+	    get_str(it, K_TEACHER, 0, &f->teacher, err) < 0)
+		return -1;
+	if ((ds = part_of(&f->parts[DSS_FILTER_BY_DATASET], f->dataset.data,
+	    f->dataset.len)) < 0 ||
+	    (te = part_of(&f->parts[DSS_FILTER_BY_TEACHER], f->teacher.data,
+	    f->teacher.len)) < 0)
+		return nomem(err);
+	it->ds = (size_t)ds;
+	it->te = (size_t)te;
+	f->parts[DSS_FILTER_BY_DATASET].p[ds].c.read++;
+	f->parts[DSS_FILTER_BY_TEACHER].p[te].c.read++;
+	if ((*has_finish = get_str(it, K_FINISH, 0, &f->finish, err)) < 0 ||
+	    (has_gold = get_str(it, K_LABEL, 0, &it->gold, err)) < 0)
+		return -1;
+	if (!has_gold && f->o.agree == DSS_FILTER_GOLD)
+		return dss_err_set(err, "field 'label' is missing");
+	it->has_gold = has_gold;
+	return 0;
+}
+
+/*
+ * Finds the answer rules of it's dataset (*config) and, for a choice
+ * dataset, its choices; an equation's gold label is evaluated.  0 or -1.
+ */
+static int
+item_rules(struct dss_filter *f, struct item *it, unsigned long lineno,
+    struct dss_answer_config **config, const char **choices, size_t *nch,
+    struct dss_err *err)
+{
+	if ((*config = dss_answer_cache_get(f->cache, f->dataset.data, err)) ==
+	    NULL)
+		return -1;
+	if (dss_answer_config_kindof(*config) == DSS_ANSWER_CHOICE &&
+	    get_choices(f, it, choices, nch, err) < 0)
+		return -1;
+	it->lineno = lineno;
+	it->gold_value = 0;
+	it->cls = -1;
+	if (it->has_gold &&
+	    dss_answer_config_kindof(*config) == DSS_ANSWER_EQUATION) {
+		struct dss_err e = DSS_ERR_INIT;
+
+		if (dss_expr_eval(it->gold.data, &it->gold_value, &e) < 0)
+			return dss_err_set(err, "field 'label' is not an "
+			    "equation: %s", e.msg);
+	}
+	return 0;
+}
+
+/*
+ * Majority mode: adds the item just read (*itp) to the group of its
+ * prompt.  An item of another prompt first decides the pending group
+ * (errors of that are not the new line's: *prefix is cleared meanwhile)
+ * and starts a new group with it, *itp then pointing to its new place.
+ * 0 or -1.
+ */
+static int
+group_add(struct dss_filter *f, struct item **itp, int *prefix,
+    struct dss_err *err)
+{
+	int same = 0;
+
+	if (same_group(f, &same, err) < 0)
+		return -1;
+	if (f->nitems > 1 && !same) {
+		/* Decide the pending prompt, then start from the new item. */
+		size_t last = f->nitems - 1;
+
+		f->nitems = last;
+		*prefix = 0;
+		if (flush_group(f, err) < 0)
+			return -1;
+		*prefix = 1;
+		if (last != 0) {
+			struct item t = f->items[0];
+
+			f->items[0] = f->items[last];
+			f->items[last] = t;
+		}
+		f->nitems = 1;
+		*itp = &f->items[0];
+	}
+	if (f->nitems == 1) {
+		struct dss_buf t = f->key;
+
+		f->key = f->next;
+		f->next = t;
+		if (seen_add(f, hash_key(f->key.data, f->key.len), 0) == 1)
+			return dss_err_set(err, "prompt '%.200s' of teacher "
+			    "'%.100s' reappears after other prompts (its samples "
+			    "must be adjacent)", f->id.data, f->teacher.data);
+	} else if (f->nitems > DSS_FILTER_MAX_GROUP) {
+		return dss_err_set(err, "more than %d samples of prompt '%.200s'",
+		    DSS_FILTER_MAX_GROUP, f->id.data);
+	}
+	return 0;
+}
+
 int
 dss_filter_add(struct dss_filter *f, const char *line, size_t len,
     unsigned long lineno, struct dss_err *err)
@@ -849,126 +1003,18 @@ dss_filter_add(struct dss_filter *f, const char *line, size_t len,
 	struct dss_answer_config *config;
 	struct item *it = NULL;
 	size_t nch = 0;
-	int prefix = 1, r = -1, same = 0, has_finish = 0, has_gold = 0, type;
-	long ds, te;
-	struct dss_jscan *js;
+	int prefix = 1, r = -1, has_finish = 0, k;
 
-	if (f->o.agree != DSS_FILTER_MAJORITY)
-		f->nitems = 0;
-	if ((it = new_item(f)) == NULL) {
-		nomem(err);
+	if ((k = item_scan(f, line, len, &it, err)) <= 0) {
+		r = k;
 		goto out;
 	}
-	js = &it->js;
-	it->text = line;
-	if (f->o.agree == DSS_FILTER_MAJORITY) {
-		dss_buf_reset(&it->copy);
-		if (dss_buf_add(&it->copy, line, len) < 0) {
-			nomem(err);
-			goto out;
-		}
-		it->text = it->copy.data;
-	}
-	if ((type = dss_jscan_object(js, it->text, len, err)) < 0) {
-		if (type == -2)
-			nomem(err);
+	if (item_fields(f, it, &has_finish, err) < 0 ||
+	    item_rules(f, it, lineno, &config, choices, &nch, err) < 0)
 		goto out;
-	}
-	/* Examples come before their completions from dss-import: pass. */
-	if ((type = dss_record_type_scan(js, err)) == DSS_RECORD_EXAMPLE) {
-		f->nitems--;
-		f->nexamples++;
-		r = 0;
+	if (f->o.agree == DSS_FILTER_MAJORITY &&
+	    group_add(f, &it, &prefix, err) < 0)
 		goto out;
-	}
-	/* Of no known type: the field checks below name what is missing. */
-	if (type >= 0 && type != DSS_RECORD_COMPLETION &&
-	    type != DSS_RECORD_REJECT) {
-		dss_record_wrong(type, DSS_RECORD_COMPLETION, "dss-filter", err);
-		goto out;
-	}
-	f->total.read++;
-	index_members(it);
-	if (get_str(it, K_DATASET, 1, &f->dataset, err) < 0 ||
-	    get_str(it, K_ID, 1, &f->id, err) < 0 ||
-	    get_str(it, K_COMPLETION, 1, &f->completion, err) < 0 ||
-	    get_str(it, K_TEACHER, 0, &f->teacher, err) < 0)
-		goto out;
-	if ((ds = part_of(&f->parts[DSS_FILTER_BY_DATASET], f->dataset.data,
-	    f->dataset.len)) < 0 ||
-	    (te = part_of(&f->parts[DSS_FILTER_BY_TEACHER], f->teacher.data,
-	    f->teacher.len)) < 0) {
-		nomem(err);
-		goto out;
-	}
-	it->ds = (size_t)ds;
-	it->te = (size_t)te;
-	f->parts[DSS_FILTER_BY_DATASET].p[ds].c.read++;
-	f->parts[DSS_FILTER_BY_TEACHER].p[te].c.read++;
-	if ((has_finish = get_str(it, K_FINISH, 0, &f->finish, err)) < 0 ||
-	    (has_gold = get_str(it, K_LABEL, 0, &it->gold, err)) < 0)
-		goto out;
-	if (!has_gold && f->o.agree == DSS_FILTER_GOLD) {
-		dss_err_set(err, "field 'label' is missing");
-		goto out;
-	}
-	if ((config = dss_answer_cache_get(f->cache, f->dataset.data, err)) == NULL)
-		goto out;
-	if (dss_answer_config_kindof(config) == DSS_ANSWER_CHOICE &&
-	    get_choices(f, it, choices, &nch, err) < 0)
-		goto out;
-	it->lineno = lineno;
-	it->has_gold = has_gold;
-	it->gold_value = 0;
-	it->cls = -1;
-	if (has_gold && dss_answer_config_kindof(config) == DSS_ANSWER_EQUATION) {
-		struct dss_err e = DSS_ERR_INIT;
-
-		if (dss_expr_eval(it->gold.data, &it->gold_value, &e) < 0) {
-			dss_err_set(err, "field 'label' is not an equation: %s",
-			    e.msg);
-			goto out;
-		}
-	}
-
-	if (f->o.agree == DSS_FILTER_MAJORITY) {
-		if (same_group(f, &same, err) < 0)
-			goto out;
-		if (f->nitems > 1 && !same) {
-			/* Decide the pending prompt, then start from the new item. */
-			size_t last = f->nitems - 1;
-
-			f->nitems = last;
-			prefix = 0;
-			if (flush_group(f, err) < 0)
-				goto out;
-			prefix = 1;
-			if (last != 0) {
-				struct item t = f->items[0];
-
-				f->items[0] = f->items[last];
-				f->items[last] = t;
-			}
-			f->nitems = 1;
-			it = &f->items[0];
-		}
-		if (f->nitems == 1) {
-			struct dss_buf t = f->key;
-
-			f->key = f->next;
-			f->next = t;
-			if (seen_add(f, hash_key(f->key.data, f->key.len), 0) == 1) {
-				dss_err_set(err, "prompt '%.200s' of teacher '%.100s' "
-				    "reappears after other prompts (its samples must "
-				    "be adjacent)", f->id.data, f->teacher.data);
-				goto out;
-			}
-		} else if (f->nitems > DSS_FILTER_MAX_GROUP) {
-			dss_err_set(err, "more than %d samples of prompt '%.200s'",
-			    DSS_FILTER_MAX_GROUP, f->id.data);
-			goto out;
-		}
-	}
 	f->config = config;
 	if (dss_answer_extract(config, f->completion.data, f->completion.len,
 	    has_finish ? f->finish.data : NULL, choices, nch, &it->a, err) < 0)

@@ -9,6 +9,8 @@
  * closer look.
  */
 #include <errno.h>
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1435,4 +1437,28 @@ dss_jscan_number(struct dss_buf *b, double v)
 	}
 	snprintf(num, sizeof(num), "%.*g", prec, v);
 	return dss_buf_adds(b, num);
+}
+
+int
+dss_jscan_number_cjson(struct dss_buf *out, double d)
+{
+	char num[64];
+	double back;
+	int vi = d >= (double)INT_MAX ? INT_MAX : d <= (double)INT_MIN ?
+	    INT_MIN : (int)d;
+
+	if (isnan(d) || isinf(d))
+		return dss_buf_adds(out, "null");
+	if (d == (double)vi)
+		snprintf(num, sizeof(num), "%d", vi);
+	else {
+		double most;
+
+		snprintf(num, sizeof(num), "%1.15g", d);
+		back = strtod(num, NULL);
+		most = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
+		if (!(fabs(back - d) <= most * DBL_EPSILON))
+			snprintf(num, sizeof(num), "%1.17g", d);
+	}
+	return dss_buf_adds(out, num);
 }

@@ -116,6 +116,14 @@ int dss_jscan_quote(struct dss_buf *b, const char *s, size_t n);
  * when b cannot grow.
  */
 int dss_jscan_number(struct dss_buf *b, double v);
+/*
+ * Appends v as cJSON_PrintUnformatted writes a number, for files that
+ * must read byte for byte as cJSON printed them: a whole number in the
+ * range of an int as such, else 15 significant digits when they read
+ * back as v to within a relative DBL_EPSILON, else 17; null when v is
+ * not finite.  Returns -1 when b cannot grow.
+ */
+int dss_jscan_number_cjson(struct dss_buf *b, double v);
 
 /* The UTF-8 byte-order mark, U+FEFF. */
 #define DSS_UTF8_BOM "\xef\xbb\xbf"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "file.h"
 #include "jscan.h"
 #include "manifest.h"
 
@@ -112,24 +113,6 @@ valid_name(const char *s)
 	return 1;
 }
 
-static int
-read_file(const char *path, struct dss_buf *b, struct dss_err *err)
-{
-	FILE *fp = fopen(path, "rb");
-	int r;
-
-	if (fp == NULL)
-		return dss_err_errno(err, errno, "cannot open '%s'", path);
-	b->max = MANIFEST_MAX;
-	if ((r = dss_buf_read(b, fp)) == -2)
-		dss_err_set(err, "'%s' is larger than %zu bytes", path,
-		    MANIFEST_MAX);
-	else if (r < 0)
-		dss_err_errno(err, errno, "cannot read '%s'", path);
-	fclose(fp);
-	return r < 0 ? -1 : 0;
-}
-
 struct dss_manifest *
 dss_manifest_load(const char *dataset, struct dss_err *err)
 {
@@ -164,7 +147,7 @@ dss_manifest_load(const char *dataset, struct dss_err *err)
 			goto out;
 		}
 	}
-	if (read_file(path.data, &text, err) < 0)
+	if (dss_file_read(path.data, &text, MANIFEST_MAX, err) < 0)
 		goto out;
 	m = dss_manifest_parse(text.data, path.data, err);
 out:

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "jscan.h"
 #include "jsonl.h"
 #include "manifest.h"
@@ -184,24 +185,6 @@ dss_exemplars_answer(const struct dss_exemplars *ex)
 	return ex->answer;
 }
 
-static int
-read_file(const char *path, struct dss_buf *b, struct dss_err *err)
-{
-	FILE *fp = fopen(path, "r");
-	int r;
-
-	if (fp == NULL)
-		return dss_err_errno(err, errno, "cannot open '%s'", path);
-	b->max = EXEMPLAR_FILE_MAX;
-	if ((r = dss_buf_read(b, fp)) == -2)
-		dss_err_set(err, "'%s': larger than %zu bytes", path,
-		    EXEMPLAR_FILE_MAX);
-	else if (r < 0)
-		dss_err_errno(err, errno, "cannot read '%s'", path);
-	fclose(fp);
-	return r < 0 ? -1 : 0;
-}
-
 /* A required string key of the file, or NULL with err set. */
 static const char *
 file_str(const cJSON *root, const char *key, int required, struct dss_err *err)
@@ -281,7 +264,7 @@ dss_exemplars_load(const char *path, struct dss_err *err)
 		free(ex);
 		return NULL;
 	}
-	if (read_file(path, &text, err) < 0)
+	if (dss_file_read(path, &text, EXEMPLAR_FILE_MAX, err) < 0)
 		goto out;
 	doc = text.data;
 	len = text.len;

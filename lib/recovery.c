@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "db.h"
 #include "jsonl.h"
+#include "jsonw.h"
 #include "teach.h"
 #include "teach_impl.h"
 
@@ -70,49 +71,34 @@ dss_teach_recovery_path(const char *dbpath, char *out, size_t outsz)
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
 
-static void
-add_str(cJSON *o, const char *name, const char *s)
-{
-	if (s)
-		cJSON_AddStringToObject(o, name, s);
-	else
-		cJSON_AddNullToObject(o, name);
-}
+/* ,"key": and the string s, or null when s is NULL. */
+#define STR(b, key, s) DSS_JSONW_STR((b), key, (s), (s) ? strlen(s) : 0)
+/* ,"key": and the number v as cJSON prints it (the file's format). */
+#define NUM(b, key, v) (DSS_JSONW_KEY((b), key) < 0 ? -1 : \
+	dss_jscan_number_cjson((b), (double)(v)))
 
 /* One row as a JSON line (with newline) appended to b. */
 static int
 row_line(struct dss_buf *b, const struct dss_cache_row *x)
 {
-	cJSON *o = cJSON_CreateObject();
-	char *s;
+	size_t start = b->len;
 	int r;
 
-	if (o == NULL)
-		return -1;
-	add_str(o, "request", x->request);
-	add_str(o, "provider", x->provider);
-	add_str(o, "model", x->model);
-	add_str(o, "dataset", x->dataset);
-	add_str(o, "id", x->id);
-	cJSON_AddNumberToObject(o, "sample", x->sample);
-	add_str(o, "completion", x->completion);
-	add_str(o, "finish_reason", x->finish_reason);
-	if (x->has_usage) {
-		cJSON_AddNumberToObject(o, "prompt_tokens", (double)x->prompt_tokens);
-		cJSON_AddNumberToObject(o, "completion_tokens",
-		    (double)x->completion_tokens);
-	}
+	r = STR(b, "request", x->request) | STR(b, "provider", x->provider) |
+	    STR(b, "model", x->model) | STR(b, "dataset", x->dataset) |
+	    STR(b, "id", x->id) | NUM(b, "sample", x->sample) |
+	    STR(b, "completion", x->completion) |
+	    STR(b, "finish_reason", x->finish_reason);
+	if (x->has_usage)
+		r |= NUM(b, "prompt_tokens", x->prompt_tokens) |
+		    NUM(b, "completion_tokens", x->completion_tokens);
 	if (x->has_usage && x->has_cost)
-		cJSON_AddNumberToObject(o, "cost_usd", x->cost);
-	cJSON_AddNumberToObject(o, "latency_ms", (double)x->latency_ms);
-	add_str(o, "response", x->response);
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (s == NULL)
-		return -1;
-	r = dss_buf_adds(b, s) < 0 || dss_buf_addch(b, '\n') < 0 ? -1 : 0;
-	cJSON_free(s);
-	return r;
+		r |= NUM(b, "cost_usd", x->cost);
+	r |= NUM(b, "latency_ms", x->latency_ms) |
+	    STR(b, "response", x->response) | dss_jsonw_end(b, start);
+	if (r < 0)
+		dss_buf_truncate(b, start);
+	return r < 0 ? -1 : 0;
 }
 
 /*

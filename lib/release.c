@@ -9,9 +9,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <float.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -779,35 +777,6 @@ put_keyn(struct dss_buf *out, const char *key, size_t n)
 #define put_key_member(out, key, m, t) \
 	(put_key((out), key) < 0 ? -1 : put_string((out), (m), (t)))
 
-/*
- * A number as cJSON_PrintUnformatted writes it: an integral value in the
- * range of an int as such, else 15 significant digits when they read
- * back as the value (to within a relative DBL_EPSILON), else 17.
- */
-static int
-put_number(struct dss_buf *out, double d)
-{
-	char num[64];
-	double back;
-	int vi = d >= (double)INT_MAX ? INT_MAX : d <= (double)INT_MIN ?
-	    INT_MIN : (int)d;
-
-	if (isnan(d) || isinf(d))
-		return dss_buf_adds(out, "null");
-	if (d == (double)vi)
-		snprintf(num, sizeof(num), "%d", vi);
-	else {
-		double most;
-
-		snprintf(num, sizeof(num), "%1.15g", d);
-		back = strtod(num, NULL);
-		most = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
-		if (!(fabs(back - d) <= most * DBL_EPSILON))
-			snprintf(num, sizeof(num), "%1.17g", d);
-	}
-	return dss_buf_adds(out, num);
-}
-
 /* A required string member, or NULL with "field 'F' is missing" or "is not a string". */
 static const struct dss_jscan_member *
 req_str(const struct dss_jscan *js, const char *name, struct dss_err *err)
@@ -1295,7 +1264,8 @@ problem_fields(const struct dss_release *r, size_t d, int s, long long index,
 
 		if (v != NULL && (put_keyn(out, name, strlen(name)) < 0 ||
 		    (cJSON_IsString(v) ? dss_jscan_quote(out, v->valuestring,
-		    strlen(v->valuestring)) : put_number(out, v->valuedouble)) < 0))
+		    strlen(v->valuestring)) : dss_jscan_number_cjson(out,
+		    v->valuedouble)) < 0))
 			return nomem(err);
 	}
 	return dss_buf_addch(out, '}') < 0 ? nomem(err) : 0;
@@ -1778,27 +1748,71 @@ out:
 /* ---- checking and emitting a split ---- */
 
 /*
- * Reads the next example row of m and writes its record to x->ex; 1, 0
- * at end, -1.
+ * One split's example rows as they are read, with the scratch space
+ * their records are written in.
  */
+struct rows {
+	struct dss_release *r;
+	size_t d;
+	int s;
+	struct member m;
+	struct dss_lines l;
+	struct scratch x;
+	long long index;	/* of the row just read */
+	long long count;	/* rows read */
+};
+
+/* Opens the examples member of split s of dataset d.  0 or -1; either
+ * way the caller calls rows_close. */
 static int
-next_example(struct dss_release *r, size_t d, int s, struct member *m,
-    struct dss_lines *l, long long index, struct scratch *x,
+rows_open(struct rows *w, struct dss_release *r, size_t d, int s,
     struct dss_err *err)
+{
+	const struct ref *ex = &r->set[d].idx[s].examples;
+
+	w->r = r;
+	w->d = d;
+	w->s = s;
+	w->m = (struct member)MEMBER_INIT;
+	w->l = (struct dss_lines)DSS_LINES_INIT(NULL, ex->name);
+	scratch_init(&w->x);
+	w->index = -1;
+	w->count = 0;
+	if (member_open(r, &w->m, ex, err) < 0)
+		return -1;
+	w->l.fp = w->m.fp;
+	return 0;
+}
+
+/* Reads the next row and writes its record to w->x.ex; 1, 0 at end, -1. */
+static int
+rows_next(struct rows *w, struct dss_err *err)
 {
 	int rc;
 
-	rc = dss_jsonl_scan(l, &x->js, err);
+	rc = dss_jsonl_scan(&w->l, &w->x.js, err);
 	if (rc < 0) {
-		if (ferror(m->fp))
-			return member_error(m, err);
-		return dss_err_prefix(err, "'%s'", m->name);
+		if (ferror(w->m.fp))
+			return member_error(&w->m, err);
+		return dss_err_prefix(err, "'%s'", w->m.name);
 	}
 	if (rc == 0)
 		return 0;
-	if (example_text(x, r, &r->g, d, s, splits[s], index, &x->ex, err) < 0)
-		return dss_err_prefix(err, "'%s': line %lu", m->name, l->lineno);
+	w->index = w->count;
+	if (example_text(&w->x, w->r, &w->r->g, w->d, w->s, splits[w->s],
+	    w->index, &w->x.ex, err) < 0)
+		return dss_err_prefix(err, "'%s': line %lu", w->m.name,
+		    w->l.lineno);
+	w->count++;
 	return 1;
+}
+
+static void
+rows_close(struct rows *w)
+{
+	scratch_free(&w->x);
+	dss_lines_free(&w->l);
+	member_close(&w->m);
 }
 
 /* Counts the strings of one batch file, checking its syntax. */
@@ -1827,21 +1841,19 @@ check_split(struct dss_release *r, size_t d, int s, int what,
     struct dss_err *err)
 {
 	struct split_index *si = &r->set[d].idx[s];
-	struct member em = MEMBER_INIT, bm = MEMBER_INIT;
-	struct dss_lines l = DSS_LINES_INIT(NULL, si->examples.name);
-	long long n = 0, nb, b, got, want, B = r->g.v[d].form.batch;
-	struct scratch x;
+	struct member bm = MEMBER_INIT;
+	struct rows w;
+	long long n, nb, b, got, want, B = r->g.v[d].form.batch;
 	int rc = -1, k;
 
-	scratch_init(&x);
-	if (member_open(r, &em, &si->examples, err) < 0)
+	if (rows_open(&w, r, d, s, err) < 0)
 		goto out;
-	l.fp = em.fp;
-	while ((k = next_example(r, d, s, &em, &l, n, &x, err)) == 1)
-		n++;
+	while ((k = rows_next(&w, err)) == 1)
+		;
 	if (k < 0)
 		goto out;
-	member_close(&em);
+	n = w.count;
+	rows_close(&w);
 	if (!(what & DSS_RELEASE_COMPLETIONS)) {
 		rc = 0;
 		goto out;
@@ -1867,9 +1879,7 @@ check_split(struct dss_release *r, size_t d, int s, int what,
 	}
 	rc = 0;
 out:
-	scratch_free(&x);
-	dss_lines_free(&l);
-	member_close(&em);
+	rows_close(&w);
 	member_close(&bm);
 	return rc;
 }
@@ -1899,28 +1909,27 @@ emit_split(struct dss_release *r, size_t d, int s, int what,
     dss_release_emit_fn *emit, void *arg, struct dss_err *err)
 {
 	struct split_index *si = &r->set[d].idx[s];
-	struct member em = MEMBER_INIT, bm = MEMBER_INIT;
-	struct dss_lines l = DSS_LINES_INIT(NULL, si->examples.name);
+	struct member bm = MEMBER_INIT;
 	struct dss_jstrings j = DSS_JSTRINGS_INIT(NULL);
-	long long n = 0, B = r->g.v[d].form.batch;
+	long long n, B = r->g.v[d].form.batch;
 	const struct ref *cur = NULL;
-	struct scratch x;
+	struct rows w;
+	struct scratch *x = &w.x;
 	int rc = -1, k;
 
-	scratch_init(&x);
-	if (member_open(r, &em, &si->examples, err) < 0)
+	if (rows_open(&w, r, d, s, err) < 0)
 		goto out;
-	l.fp = em.fp;
-	while ((k = next_example(r, d, s, &em, &l, n, &x, err)) == 1) {
+	while ((k = rows_next(&w, err)) == 1) {
+		n = w.index;
 		if (what & DSS_RELEASE_EXAMPLES) {
 			int e;
 
-			if (dss_buf_addch(&x.ex, '\n') < 0) {
+			if (dss_buf_addch(&x->ex, '\n') < 0) {
 				nomem(err);
 				goto out;
 			}
-			e = emit(arg, x.ex.data, x.ex.len, err);
-			dss_buf_truncate(&x.ex, x.ex.len - 1);
+			e = emit(arg, x->ex.data, x->ex.len, err);
+			dss_buf_truncate(&x->ex, x->ex.len - 1);
 			if (e < 0)
 				goto out;
 		}
@@ -1948,16 +1957,15 @@ emit_split(struct dss_release *r, size_t d, int s, int what,
 			if (batch_step(&bm, &j, cur, 1, err) < 0)
 				goto out;
 			/* The example was written: it becomes its completion. */
-			if (completion_text(x.ex.data, x.ex.len, r->g.v[d].m->name,
-			    splits[s], n, j.s.data, j.s.len, &x.out) < 0 ||
-			    dss_buf_addch(&x.out, '\n') < 0) {
+			if (completion_text(x->ex.data, x->ex.len, r->g.v[d].m->name,
+			    splits[s], n, j.s.data, j.s.len, &x->out) < 0 ||
+			    dss_buf_addch(&x->out, '\n') < 0) {
 				nomem(err);
 				goto out;
 			}
-			if (emit(arg, x.out.data, x.out.len, err) < 0)
+			if (emit(arg, x->out.data, x->out.len, err) < 0)
 				goto out;
 		}
-		n++;
 	}
 	if (k < 0)
 		goto out;
@@ -1966,10 +1974,8 @@ emit_split(struct dss_release *r, size_t d, int s, int what,
 	rc = 0;
 out:
 	r->repaired += j.repaired;
-	scratch_free(&x);
+	rows_close(&w);
 	dss_jstrings_free(&j);
-	dss_lines_free(&l);
-	member_close(&em);
 	member_close(&bm);
 	return rc;
 }

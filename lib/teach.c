@@ -213,21 +213,19 @@ dss_teach_in_shard(const char *id, unsigned long i, unsigned long n)
 	return h % n == i;
 }
 
-static void
-report(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-report(struct run *r, const char *fmt, ...)
+void
+dss_teach_report(const struct dss_teach_opts *o, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
 
-	if (r->o->report == NULL)
+	if (o->report == NULL)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	r->o->report(r->o->arg, msg);
+	dss_teacher_mask(o->teacher, msg, strlen(msg));
+	o->report(o->arg, msg);
 }
 
 static void
@@ -478,16 +476,6 @@ from_cache(struct run *r, struct job *j, int k)
 	return hit;
 }
 
-/* Seconds on the wall clock, which every process on the machine shares. */
-static double
-wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Takes the lease of key for this process, inside the caller's write
  * transaction, when it is free, already ours, or lapsed.  Returns 1 when
@@ -498,7 +486,7 @@ static int
 lease_take(struct run *r, const char *key, int *lapsed)
 {
 	sqlite3_stmt *st = r->lease_get;
-	double now = wall_now();
+	double now = dss_clock_wall();
 	int rc, mine = 1;
 
 	*lapsed = 0;
@@ -567,92 +555,107 @@ claim(struct run *r, struct job *j, int k)
 	return 0;
 }
 
-/* Reads one record into the window.  Returns 0, or -1 on a fatal error. */
+/*
+ * A line that could not be read.  Out of memory is fatal (-1); a bad
+ * line is counted, reported and passed over (0).
+ */
 static int
-read_one(struct run *r)
+read_failed(struct run *r, const struct dss_err *e, unsigned long nomem)
+{
+	if (dss_teacher_json_nomem() != nomem || e->kind == DSS_ERR_NOMEM) {
+		r->fatal = 1;
+		dss_err_set(r->err, "%s: line %lu: out of memory for a record of "
+		    "%zu bytes", r->lines.name, r->lines.lineno,
+		    r->lines.line.len);
+		return dss_err_kind(r->err, DSS_ERR_NOMEM);
+	}
+	/* A bad line is counted and skipped; after a read error nothing
+	 * more will come. */
+	if (!r->lines.bad)
+		r->eof = 1;
+	r->st->bad++;
+	dss_teach_report(r->o, "%s", e->msg);
+	return 0;
+}
+
+/*
+ * A record of another stage (type k; rec is freed): reading stops there.
+ * Fatal (-1) when it is the first record of the input, else reported (0).
+ * A record of no known type goes on, to be named by its missing field.
+ */
+static int
+wrong_stage(struct run *r, int k, cJSON *rec, struct dss_err *e)
+{
+	dss_record_wrong(k, DSS_RECORD_PROMPT, "dss-teach", e);
+	cJSON_Delete(rec);
+	r->eof = 1;
+	if (r->st->read == 0 && r->st->other_shard == 0 && r->st->bad == 0) {
+		r->fatal = 1;
+		return dss_err_set(r->err, "line %lu: %s", r->lines.lineno,
+		    e->msg);
+	}
+	r->st->bad++;
+	dss_teach_report(r->o, "line %lu: %s; reading stopped there",
+	    r->lines.lineno, e->msg);
+	return 0;
+}
+
+/*
+ * A job for the prompt record rec of the current line and its teacher
+ * input, with the request key of each sample.  Takes rec and input (and
+ * frees them when it fails).  NULL when out of memory.
+ */
+static struct job *
+job_new(struct run *r, cJSON *rec, cJSON *input)
 {
 	const struct dss_teach_opts *o = r->o;
-	struct dss_err e = DSS_ERR_INIT;
-	cJSON *rec = NULL, *input = NULL;
-	struct job *j = NULL;
-	struct dss_buf canon = DSS_BUF_INIT;
-	const char *id, *ds;
-	unsigned long nomem = dss_teacher_json_nomem();
-	int k, got, K = o->params.samples;
+	int k, K = o->params.samples;
+	const char *ds;
+	struct job *j;
 
-	got = dss_jsonl_next(&r->lines, &rec, &e);
-	if (got == 0) {
-		r->eof = 1;
-		return 0;
-	}
-	if (got < 0) {
-		if (dss_teacher_json_nomem() != nomem || e.kind == DSS_ERR_NOMEM) {
-			r->fatal = 1;
-			dss_err_set(r->err, "%s: line %lu: out of memory for a record of "
-			    "%zu bytes", r->lines.name, r->lines.lineno,
-			    r->lines.line.len);
-			return dss_err_kind(r->err, DSS_ERR_NOMEM);
-		}
-		/* A bad line is counted and skipped; after a read error
-		 * nothing more will come. */
-		if (!r->lines.bad)
-			r->eof = 1;
-		r->st->bad++;
-		report(r, "%s", e.msg);
-		return 0;
-	}
-	if ((k = dss_record_type(rec, &e)) >= 0 && k != DSS_RECORD_PROMPT) {
-		/* The wrong stage's records: stop at the first one.  A record
-		 * of no known type goes on, to be named by its missing field. */
-		dss_record_wrong(k, DSS_RECORD_PROMPT, "dss-teach", &e);
+	if ((j = calloc(1, sizeof(*j) + K * sizeof(j->s[0]))) == NULL) {
 		cJSON_Delete(rec);
-		r->eof = 1;
-		if (r->st->read == 0 && r->st->other_shard == 0 &&
-		    r->st->bad == 0) {
-			r->fatal = 1;
-			return dss_err_set(r->err, "line %lu: %s", r->lines.lineno,
-			    e.msg);
-		}
-		r->st->bad++;
-		report(r, "line %lu: %s; reading stopped there", r->lines.lineno,
-		    e.msg);
-		return 0;
+		cJSON_Delete(input);
+		return NULL;
 	}
-	if ((id = dss_json_str(rec, "id", &e)) == NULL)
-		goto bad;
-	if (!dss_teach_in_shard(id, o->shard_i, o->shard_n)) {
-		r->st->other_shard++;
-		cJSON_Delete(rec);
-		return 0;
-	}
-	if ((input = dss_teacher_input(o->teacher, rec, &e)) == NULL)
-		goto bad;
-	r->st->read++;
-	if ((j = calloc(1, sizeof(*j) + K * sizeof(j->s[0]))) == NULL)
-		goto nomem;
 	j->record = rec;
 	j->input = input;
-	rec = input = NULL;
 	ds = dss_json_str_opt(j->record, "dataset");
 	j->id = strdup(dss_json_str_opt(j->record, "id"));
 	j->dataset = ds ? strdup(ds) : NULL;
 	if (j->id == NULL || (ds && j->dataset == NULL))
-		goto nomem;
+		goto fail;
 	j->lineno = r->lines.lineno;
 	j->bytes = r->lines.line.len;
 	j->nsamples = j->open = K;
 	if (carry_prefix(j) < 0)
-		goto nomem;
+		goto fail;
 	j->est_tokens = dss_teach_estimate_tokens(o->teacher, j->input);
 	for (k = 0; k < K; k++)
-		if (dss_teacher_key(o->teacher, j->input, &o->params, k, j->s[k].key) < 0)
-			goto nomem;
-	dss_buf_free(&canon);
+		if (dss_teacher_key(o->teacher, j->input, &o->params, k,
+		    j->s[k].key) < 0)
+			goto fail;
 	if (o->teacher->ops->answer == NULL) {
 		/* the record is not needed again: only local teachers read it */
 		cJSON_Delete(j->record);
 		j->record = NULL;
 	}
+	return j;
+fail:
+	job_free(j);
+	return NULL;
+}
+
+/*
+ * Links j at the tail of the window, then settles each of its samples:
+ * answered from the cache, or claimed for sending.  Returns 0, or -1 on
+ * a fatal error.
+ */
+static int
+job_enqueue(struct run *r, struct job *j)
+{
+	int k, K = j->nsamples;
+
 	/* link first, so sample_closed can retire it */
 	j->prev = r->tail;
 	if (r->tail)
@@ -676,22 +679,52 @@ read_one(struct run *r)
 		}
 	}
 	return 0;
+}
+
+/* Reads one record into the window.  Returns 0, or -1 on a fatal error. */
+static int
+read_one(struct run *r)
+{
+	const struct dss_teach_opts *o = r->o;
+	struct dss_err e = DSS_ERR_INIT;
+	cJSON *rec = NULL, *input = NULL;
+	struct job *j;
+	const char *id;
+	unsigned long nomem = dss_teacher_json_nomem();
+	int k, got;
+
+	got = dss_jsonl_next(&r->lines, &rec, &e);
+	if (got == 0) {
+		r->eof = 1;
+		return 0;
+	}
+	if (got < 0)
+		return read_failed(r, &e, nomem);
+	if ((k = dss_record_type(rec, &e)) >= 0 && k != DSS_RECORD_PROMPT)
+		return wrong_stage(r, k, rec, &e);
+	if ((id = dss_json_str(rec, "id", &e)) == NULL)
+		goto bad;
+	if (!dss_teach_in_shard(id, o->shard_i, o->shard_n)) {
+		r->st->other_shard++;
+		cJSON_Delete(rec);
+		return 0;
+	}
+	if ((input = dss_teacher_input(o->teacher, rec, &e)) == NULL)
+		goto bad;
+	r->st->read++;
+	if ((j = job_new(r, rec, input)) == NULL) {
+		r->fatal = 1;
+		dss_err_set(r->err, "line %lu: out of memory for a record of "
+		    "%zu bytes", r->lines.lineno, r->lines.line.len);
+		return dss_err_kind(r->err, DSS_ERR_NOMEM);
+	}
+	return job_enqueue(r, j);
 bad:
 	r->st->bad++;
-	report(r, "line %lu: %s", r->lines.lineno, e.msg);
+	dss_teach_report(r->o, "line %lu: %s", r->lines.lineno, e.msg);
 	cJSON_Delete(rec);
 	cJSON_Delete(input);
 	return 0;
-nomem:
-	dss_buf_free(&canon);
-	cJSON_Delete(rec);
-	cJSON_Delete(input);
-	if (j)
-		job_free(j);
-	r->fatal = 1;
-	dss_err_set(r->err, "line %lu: out of memory for a record of %zu bytes",
-	    r->lines.lineno, r->lines.line.len);
-	return dss_err_kind(r->err, DSS_ERR_NOMEM);
 }
 
 static double
@@ -836,79 +869,111 @@ recover_results(struct run *r, const char *why)
 	return 0;
 }
 
-/*
- * Commits the batch of results in one transaction, then emits them.
- * Returns 0; 1 when another process holds the database, the results
- * being kept for the next try (a paid answer is never dropped); or -1.
- * When the database fails otherwise, the results go to the recovery
- * file (recover_results) and the run winds down.
- */
+/* Puts each result into the cache and frees its lease, inside the
+ * caller's transaction.  Returns 0, or -1 on a database error. */
 static int
-flush_results(struct run *r)
+store_results(struct run *r)
 {
-	const struct dss_teacher *t = r->o->teacher;
-	int i, rc = 0;
+	int i;
 
-	if (r->nres == 0)
-		return 0;
-	if (r->db_failed) {
-		rc = recover_results(r, r->db_why);
-		goto recovered;
-	}
-	dss_db_checkpointer_throttle(&r->ck);
-	if ((rc = begin_write(r)) != 0) {
-		if (rc < 0)
-			goto dberr_set;
-		r->st->db_waiting = 1;
-		r->flush_retry = dss_clock_now() + 0.2;
-		return 1;
-	}
 	for (i = 0; i < r->nres; i++) {
 		struct result *x = &r->res[i];
-		struct job *j = x->job;
 		struct dss_cache_row row;
 
 		result_row(r, x, &row);
 		if (dss_cache_put(r->put, &row) != SQLITE_DONE)
-			goto dberr;
+			return -1;
 		x->stored = sqlite3_changes(r->db) == 1;
 		if (r->unlease != NULL) {
-			sqlite3_bind_text(r->unlease, 1, j->s[x->sample].key, -1,
-			    SQLITE_STATIC);
+			int rc;
+
+			sqlite3_bind_text(r->unlease, 1,
+			    x->job->s[x->sample].key, -1, SQLITE_STATIC);
 			rc = sqlite3_step(r->unlease);
 			sqlite3_reset(r->unlease);
 			if (rc != SQLITE_DONE)
-				goto dberr;
+				return -1;
 		}
 	}
+	return 0;
+}
+
+/* Another process holds the database: the results wait for a retry. */
+static int
+results_wait(struct run *r)
+{
+	r->st->db_waiting = 1;
+	r->flush_retry = dss_clock_now() + 0.2;
+	return 1;
+}
+
+/*
+ * Commits the results in one transaction.  Returns 0; 1 when another
+ * process holds the database; -1 when the database failed, with the
+ * reason in r->db_why and nothing written.
+ */
+static int
+commit_results(struct run *r)
+{
+	int rc;
+
+	dss_db_checkpointer_throttle(&r->ck);
+	if ((rc = begin_write(r)) != 0) {
+		if (rc > 0)
+			return results_wait(r);
+		snprintf(r->db_why, sizeof(r->db_why), "%s", r->err->msg);
+		return -1;
+	}
+	if (store_results(r) < 0)
+		goto dberr;
 	if ((rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
 		if ((rc & 0xff) == SQLITE_BUSY) {
 			dss_db_rollback(r->db);
-			r->st->db_waiting = 1;
-			r->flush_retry = dss_clock_now() + 0.2;
-			return 1;
+			return results_wait(r);
 		}
 		goto dberr;
 	}
 	r->st->db_waiting = 0;
+	return 0;
+dberr:
+	snprintf(r->db_why, sizeof(r->db_why), "database '%s': %s",
+	    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
+	dss_db_rollback(r->db);
+	return -1;
+}
+
+/* Counts the usage and cost of a committed result, for the run and its
+ * group g (when not NULL); an answer already cached counts nothing. */
+static void
+count_usage(struct run *r, const struct result *x, struct dss_teach_group *g)
+{
+	if (!x->stored || !x->has_usage)
+		return;
+	r->st->prompt_tokens += x->prompt_tokens;
+	r->st->completion_tokens += x->completion_tokens;
+	if (g) {
+		g->prompt_tokens += x->prompt_tokens;
+		g->completion_tokens += x->completion_tokens;
+	}
+	if (r->o->has_price) {
+		r->st->cost += x->cost;
+		if (g)
+			g->cost += x->cost;
+	}
+}
+
+/* Counts and emits the committed results, closing their samples. */
+static void
+emit_results(struct run *r)
+{
+	int i;
+
 	for (i = 0; i < r->nres; i++) {
 		struct result *x = &r->res[i];
-		const char *teacher = x->teacher ? x->teacher : t->spec;
-		struct dss_teach_group *g = group(r->st, x->job->dataset, teacher);
+		const char *teacher = x->teacher ? x->teacher :
+		    r->o->teacher->spec;
 
-		if (x->stored && x->has_usage) {
-			r->st->prompt_tokens += x->prompt_tokens;
-			r->st->completion_tokens += x->completion_tokens;
-			if (g) {
-				g->prompt_tokens += x->prompt_tokens;
-				g->completion_tokens += x->completion_tokens;
-			}
-			if (r->o->has_price) {
-				r->st->cost += x->cost;
-				if (g)
-					g->cost += x->cost;
-			}
-		}
+		count_usage(r, x, group(r->st, x->job->dataset, teacher));
 		if (!r->out_failed)
 			count_completion(r, x->job, teacher, 0);
 		emit(r, x->line);
@@ -917,21 +982,14 @@ flush_results(struct run *r)
 	}
 	if (!r->out_failed && fflush(r->out) == EOF)
 		out_broken(r, errno);
-	rc = 0;
-	goto out;
-dberr:
-	snprintf(r->db_why, sizeof(r->db_why), "database '%s': %s",
-	    sqlite3_db_filename(r->db, "main"), sqlite3_errmsg(r->db));
-	dss_db_rollback(r->db);
-	goto recover;
-dberr_set:
-	snprintf(r->db_why, sizeof(r->db_why), "%s", r->err->msg);
-recover:
-	rc = recover_results(r, r->db_why);
-recovered:
-	if (rc < 0)
-		r->fatal = 1;
-out:
+}
+
+/* Frees the results and the request bodies of the batch just flushed. */
+static void
+clear_results(struct run *r)
+{
+	int i;
+
 	for (i = 0; i < r->nres; i++) {
 		free(r->res[i].text);
 		free(r->res[i].finish_reason);
@@ -942,6 +1000,31 @@ out:
 	for (i = 0; i < r->nbodies; i++)
 		free(r->bodies[i]);
 	r->nbodies = 0;
+}
+
+/*
+ * Commits the batch of results in one transaction, then emits them.
+ * Returns 0; 1 when another process holds the database, the results
+ * being kept for the next try (a paid answer is never dropped); or -1.
+ * When the database fails otherwise, the results go to the recovery
+ * file (recover_results) and the run winds down.
+ */
+static int
+flush_results(struct run *r)
+{
+	int rc;
+
+	if (r->nres == 0)
+		return 0;
+	if (!r->db_failed && (rc = commit_results(r)) >= 0) {
+		if (rc == 1)
+			return 1;
+		emit_results(r);
+	} else {
+		if ((rc = recover_results(r, r->db_why)) < 0)
+			r->fatal = 1;
+	}
+	clear_results(r);
 	return rc;
 }
 
@@ -954,8 +1037,8 @@ fail_sample(struct run *r, struct job *j, int k, const char *why)
 {
 	j->s[k].state = S_FAILED;
 	if (!j->failed)
-		report(r, "line %lu: prompt '%s' failed after %d attempt%s: %s",
-		    j->lineno, j->id, j->s[k].attempts,
+		dss_teach_report(r->o, "line %lu: prompt '%s' failed after %d "
+		    "attempt%s: %s", j->lineno, j->id, j->s[k].attempts,
 		    j->s[k].attempts == 1 ? "" : "s", why);
 	j->failed = 1;
 	return sample_closed(r, j);
@@ -1154,17 +1237,18 @@ report_answer(struct run *r, const struct job *j,
 	if (masked > 0) {
 		r->st->masked++;
 		if (!r->reported_mask++)
-			report(r, "line %lu: the answer for prompt '%s' held a part "
-			    "of the API key; it is masked in the cache and the "
-			    "output", j->lineno, j->id);
+			dss_teach_report(r->o, "line %lu: the answer for prompt "
+			    "'%s' held a part of the API key; it is masked in "
+			    "the cache and the output", j->lineno, j->id);
 	}
 	if (res->bad_usage) {
 		r->st->bad_usage++;
 		if (!r->reported_usage++)
-			report(r, "line %lu: the teacher reported token usage out "
-			    "of range for prompt '%s'; usage ignored (recorded as "
-			    "null)%s", j->lineno, j->id, r->o->has_price ?
-			    ", the budget charged at an estimate" : "");
+			dss_teach_report(r->o, "line %lu: the teacher reported "
+			    "token usage out of range for prompt '%s'; usage "
+			    "ignored (recorded as null)%s", j->lineno, j->id,
+			    r->o->has_price ? ", the budget charged at an "
+			    "estimate" : "");
 	}
 }
 
@@ -1634,7 +1718,7 @@ renew_leases(struct run *r, double now)
 {
 	int rc;
 
-	sqlite3_bind_double(r->renew, 1, wall_now() + r->o->lease);
+	sqlite3_bind_double(r->renew, 1, dss_clock_wall() + r->o->lease);
 	sqlite3_bind_text(r->renew, 2, r->holder, -1, SQLITE_STATIC);
 	rc = sqlite3_step(r->renew);
 	sqlite3_reset(r->renew);

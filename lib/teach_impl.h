@@ -2,8 +2,9 @@
 /*
  * What the synchronous run (teach.c), the batch run (batch.c) and the
  * recovery file (recovery.c) share: one row of the response cache, the
- * one statement that stores it, and the file that keeps paid answers
- * when the database fails.  Not a public interface.
+ * one statement that stores it, the file that keeps paid answers when
+ * the database fails, and the way a run reports a problem.  Not a public
+ * interface.
  */
 #ifndef DSS_TEACH_IMPL_H
 #define DSS_TEACH_IMPL_H
@@ -42,5 +43,14 @@ int dss_cache_put(sqlite3_stmt *put, const struct dss_cache_row *row);
  */
 int dss_recovery_append(const char *path, const struct dss_cache_row *rows,
     int n, struct dss_err *err);
+
+struct dss_teach_opts;
+
+/*
+ * Formats a message (cut at 2047 bytes), masks the teacher's key in it
+ * and hands it to o->report; nothing when o->report is NULL.
+ */
+void dss_teach_report(const struct dss_teach_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

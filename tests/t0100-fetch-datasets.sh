@@ -196,6 +196,10 @@ expect_fail 1 "^dss-fetch: cannot open '$TMP/none.json': No such file or directo
 printf '{"name": "x",' >"$TMP/bad.json"
 expect_fail 1 "^dss-fetch: '$TMP/bad.json': invalid JSON near byte" "manifest with invalid JSON" \
     dss-fetch "$TMP/bad.json"
+head -c 16777217 /dev/zero | tr '\0' ' ' >"$TMP/huge.json"
+expect_fail 1 "^dss-fetch: '$TMP/huge.json': larger than 16777216 bytes$" \
+    "a manifest over 16 MiB is refused" dss-fetch "$TMP/huge.json"
+rm -f "$TMP/huge.json"
 cat >"$TMP/m1.json" <<JSON
 {"name": "t", "format": "xml", "sources": {}, "splits": {}}
 JSON

@@ -100,8 +100,19 @@ coverage(const struct dss_eval *e)
 	return bad;
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for. */
+struct args {
+	struct dss_eval_opts o;
+	const char *gold, *svgpath;
+	const char **pred;	/* npred prediction files */
+	size_t npred;
+	int json, partial;
+};
+
+/* Parses the options and the prediction files into a (a->pred has room
+ * for argc of them). */
+static void
+parse_options(int argc, char **argv, struct args *a)
 {
 	enum { OPT_DATASET = 256, OPT_GOLD, OPT_JSON, OPT_OFFICIAL, OPT_PARTIAL,
 		OPT_PRED, OPT_RESAMPLES, OPT_SEED, OPT_SPLIT, OPT_SVG };
@@ -118,92 +129,124 @@ main(int argc, char **argv)
 		{ "svg", required_argument, NULL, OPT_SVG },
 		TOOL_OPTIONS_END
 	};
-	struct dss_eval_opts o = { NULL, NULL, 0, 0, DSS_EVAL_RESAMPLES };
-	struct dss_err err = DSS_ERR_INIT;
-	struct dss_buf out = DSS_BUF_INIT, svg = DSS_BUF_INIT;
-	const char *gold = NULL, *svgpath = NULL, **pred;
-	const char *first_bad;
-	struct dss_eval *e;
-	unsigned long bad;
-	size_t npred = 0, i;
-	int c, json = 0, partial = 0, st = 0, stdin_used = 0;
+	int c;
 
-	tool_start("dss-eval", synopsis, options);
-	if ((pred = calloc((size_t)argc + 1, sizeof(*pred))) == NULL)
-		die("out of memory");
 	while ((c = tool_getopt(argc, argv, longopts)) != -1) {
 		switch (c) {
 		case OPT_DATASET:
-			o.dataset = optarg;
+			a->o.dataset = optarg;
 			break;
 		case OPT_GOLD:
-			gold = optarg;
+			a->gold = optarg;
 			break;
 		case OPT_JSON:
-			json = 1;
+			a->json = 1;
 			break;
 		case OPT_OFFICIAL:
-			o.official = 1;
+			a->o.official = 1;
 			break;
 		case OPT_PARTIAL:
-			partial = 1;
+			a->partial = 1;
 			break;
 		case OPT_PRED:
-			pred[npred++] = optarg;
+			a->pred[a->npred++] = optarg;
 			break;
 		case OPT_RESAMPLES:
-			o.resamples = tool_ulong("resamples", optarg, 1,
+			a->o.resamples = tool_ulong("resamples", optarg, 1,
 			    DSS_EVAL_MAX_RESAMPLES);
 			break;
 		case OPT_SEED:
-			o.seed = tool_ulong("seed", optarg, 0, ULONG_MAX);
+			a->o.seed = tool_ulong("seed", optarg, 0, ULONG_MAX);
 			break;
 		case OPT_SPLIT:
-			o.split = optarg;
+			a->o.split = optarg;
 			break;
 		case OPT_SVG:
-			svgpath = optarg;
+			a->svgpath = optarg;
 			break;
 		}
 	}
 	for (; optind < argc; optind++)
-		pred[npred++] = argv[optind];
-	if (gold == NULL)
+		a->pred[a->npred++] = argv[optind];
+}
+
+/* The usage errors the options can make together. */
+static void
+check_options(const struct args *a)
+{
+	size_t i;
+	int stdin_used = 0;
+
+	if (a->gold == NULL)
 		tool_usage_error("no --gold given");
-	if (npred == 0)
+	if (a->npred == 0)
 		tool_usage_error("no --pred given");
-	for (i = 0; i < npred; i++)
-		if (strcmp(pred[i], "-") == 0 && stdin_used++)
+	for (i = 0; i < a->npred; i++)
+		if (strcmp(a->pred[i], "-") == 0 && stdin_used++)
 			tool_usage_error("standard input given twice");
-	if (o.dataset != NULL)
-		tool_dataset(o.dataset);
-	if ((e = dss_eval_new(&o)) == NULL)
+	if (a->o.dataset != NULL)
+		tool_dataset(a->o.dataset);
+}
+
+/*
+ * Scores the predictions against the gold, writes the report (and the
+ * chart), and warns of what could not be scored.  Returns the exit
+ * status.
+ */
+static int
+evaluate(const struct args *a)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_buf out = DSS_BUF_INIT, svg = DSS_BUF_INIT;
+	const char *first_bad;
+	struct dss_eval *e;
+	unsigned long bad;
+	size_t i;
+	int st = 0;
+
+	if ((e = dss_eval_new(&a->o)) == NULL)
 		die("out of memory");
-	if (dss_eval_load_gold(e, gold, &err) < 0)
+	if (dss_eval_load_gold(e, a->gold, &err) < 0)
 		die_err(&err);
-	for (i = 0; i < npred; i++)
-		if (dss_eval_add_file(e, pred[i], &err) < 0)
+	for (i = 0; i < a->npred; i++)
+		if (dss_eval_add_file(e, a->pred[i], &err) < 0)
 			die_err(&err);
 	if (dss_eval_finish(e, &err) < 0)
 		die_err(&err);
-	if ((json ? dss_eval_json(e, &out, &err) :
+	if ((a->json ? dss_eval_json(e, &out, &err) :
 	    dss_eval_text(e, &out, &err)) < 0)
 		die_err(&err);
-	if (svgpath != NULL && (dss_eval_svg(e, &svg, &err) < 0 ||
-	    dss_file_replace(svgpath, svg.data, svg.len, &err) < 0))
+	if (a->svgpath != NULL && (dss_eval_svg(e, &svg, &err) < 0 ||
+	    dss_file_replace(a->svgpath, svg.data, svg.len, &err) < 0))
 		die_err(&err);
 	if (fwrite(out.data, 1, out.len, stdout) != out.len)
 		st = 1;
 	if ((bad = dss_eval_gold_unparsable(e, &first_bad)) > 0)
 		warnx("%lu gold label%s not evaluate (first: '%s'); scored as "
 		    "wrong", bad, bad == 1 ? " does" : "s do", first_bad);
-	if (coverage(e) && !partial)
-		st = 1;
-	if (tool_fshut(stdout, "stdout"))
+	if (coverage(e) && !a->partial)
 		st = 1;
 	dss_buf_free(&out);
 	dss_buf_free(&svg);
 	dss_eval_free(e);
-	free(pred);
+	return st;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a = { { NULL, NULL, 0, 0, DSS_EVAL_RESAMPLES }, NULL, NULL,
+	    NULL, 0, 0, 0 };
+	int st;
+
+	tool_start("dss-eval", synopsis, options);
+	if ((a.pred = calloc((size_t)argc + 1, sizeof(*a.pred))) == NULL)
+		die("out of memory");
+	parse_options(argc, argv, &a);
+	check_options(&a);
+	st = evaluate(&a);
+	if (tool_fshut(stdout, "stdout"))
+		st = 1;
+	free(a.pred);
 	return st;
 }

@@ -207,8 +207,10 @@ out:
 	return status;
 }
 
-int
-main(int argc, char **argv)
+/* Parses the options into fo and the flags; returns optind. */
+static int
+parse_options(int argc, char **argv, struct dss_fetch_opts *fo, int *allow,
+    int *verifying)
 {
 	enum { OPT_ALLOW = 256, OPT_DEADLINE, OPT_REFRESH, OPT_VERIFY };
 	static const struct option opts[] = {
@@ -221,56 +223,130 @@ main(int argc, char **argv)
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		TOOL_OPTIONS_END
 	};
+	int ch;
+
+	while ((ch = tool_getopt(argc, argv, opts)) != -1) {
+		switch (ch) {
+		case OPT_ALLOW:
+			*allow = 1;
+			break;
+		case 'c':
+			fo->cache = optarg;
+			break;
+		case OPT_DEADLINE:
+			fo->deadline = (long)tool_ulong("deadline", optarg, 1,
+			    31536000);
+			break;
+		case 'm':
+			fo->mirror = optarg;
+			break;
+		case 'o':
+			fo->offline = 1;
+			break;
+		case OPT_REFRESH:
+			fo->refresh = 1;
+			break;
+		case OPT_VERIFY:
+			*verifying = 1;
+			break;
+		}
+	}
+	if (fo->refresh && fo->offline)
+		tool_usage_error("--refresh downloads again, which --offline "
+		    "forbids");
+	return optind;
+}
+
+/* --verify: checks the cached files of the datasets named (all without
+ * names); the exit status. */
+static int
+run_verify(const struct dss_fetch_opts *fo, int allow, char **names,
+    int nnames)
+{
+	char *cache;
+	int status;
+
+	if (fo->refresh || fo->offline || fo->mirror != NULL || allow)
+		tool_usage_error("--verify takes no option but --cache");
+	if ((cache = fo->cache != NULL ? strdup(fo->cache) :
+	    dss_fetch_cache_dir()) == NULL)
+		die("cannot find a cache directory: set DSS_CACHE or HOME");
+	status = verify(cache, names, nnames);
+	free(cache);
+	return status;
+}
+
+/*
+ * The nsplits splits of m that names (nnames of them) ask for, in their
+ * order, or all of m's when there are no names.  Returns 0, or 2 after
+ * the usage error of an unknown split or one given twice.
+ */
+static int
+pick_splits(const struct dss_manifest *m, char **names, int nnames,
+    const struct dss_manifest_split **splits, size_t nsplits)
+{
+	char have[256];
+	size_t i, j;
+
+	for (i = 0; i < nsplits; i++) {
+		if (nnames == 0) {
+			splits[i] = &m->splits[i];
+			continue;
+		}
+		if ((splits[i] = dss_manifest_split(m, names[i])) == NULL) {
+			split_list(m, have, sizeof have);
+			warnx("unknown split '%s' for '%s' (have %s)", names[i],
+			    m->name, have);
+			tool_synopsis(stderr);
+			return 2;
+		}
+		for (j = 0; j < i; j++)
+			if (splits[j] == splits[i]) {
+				warnx("split '%s' is given twice", names[i]);
+				tool_synopsis(stderr);
+				return 2;
+			}
+	}
+	return 0;
+}
+
+/* Says on stderr how many examples each split had, and warns of a count
+ * other than the manifest's. */
+static void
+report_counts(const struct dss_manifest *m,
+    const struct dss_manifest_split **splits, size_t nsplits,
+    const struct dss_dataset_stats *st)
+{
+	size_t i;
+
+	for (i = 0; i < nsplits; i++) {
+		warnx("%s %s: %llu examples, %llu skipped without a usable label",
+		    m->name, splits[i]->name, st[i].count, st[i].skipped);
+		if (splits[i]->count >= 0 &&
+		    st[i].count != (unsigned long long)splits[i]->count)
+			warnx("warning: %s %s has %llu examples where the manifest "
+			    "expects %lld", m->name, splits[i]->name, st[i].count,
+			    splits[i]->count);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
 	struct dss_fetch_opts fo = DSS_FETCH_OPTS_INIT;
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_manifest *m = NULL;
 	const struct dss_manifest_split **splits = NULL;
 	struct dss_dataset_stats *st = NULL;
-	char have[256], *cache;
-	size_t nsplits, i, j;
-	int ch, status = 1, allow = 0, verifying = 0;
+	size_t nsplits;
+	int status = 1, allow = 0, verifying = 0, k;
 
 	tool_start("dss-fetch", synopsis, options);
-	while ((ch = tool_getopt(argc, argv, opts)) != -1) {
-		switch (ch) {
-		case OPT_ALLOW:
-			allow = 1;
-			break;
-		case 'c':
-			fo.cache = optarg;
-			break;
-		case OPT_DEADLINE:
-			fo.deadline = (long)tool_ulong("deadline", optarg, 1,
-			    31536000);
-			break;
-		case 'm':
-			fo.mirror = optarg;
-			break;
-		case 'o':
-			fo.offline = 1;
-			break;
-		case OPT_REFRESH:
-			fo.refresh = 1;
-			break;
-		case OPT_VERIFY:
-			verifying = 1;
-			break;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (fo.refresh && fo.offline)
-		tool_usage_error("--refresh downloads again, which --offline "
-		    "forbids");
-	if (verifying) {
-		if (fo.refresh || fo.offline || fo.mirror != NULL || allow)
-			tool_usage_error("--verify takes no option but --cache");
-		if ((cache = fo.cache != NULL ? strdup(fo.cache) : dss_fetch_cache_dir()) == NULL)
-			die("cannot find a cache directory: set DSS_CACHE or HOME");
-		status = verify(cache, argv, argc);
-		free(cache);
-		return status;
-	}
+	k = parse_options(argc, argv, &fo, &allow, &verifying);
+	argc -= k;
+	argv += k;
+	if (verifying)
+		return run_verify(&fo, allow, argv, argc);
 	if (argc < 1)
 		tool_usage(stderr, 2);
 	if (fo.mirror == NULL && getenv("DSS_MIRROR") != NULL &&
@@ -292,29 +368,11 @@ main(int argc, char **argv)
 	st = calloc(nsplits, sizeof *st);
 	if (splits == NULL || st == NULL)
 		die("out of memory");
-	for (i = 0; i < nsplits; i++) {
-		if (argc == 1) {
-			splits[i] = &m->splits[i];
-			continue;
-		}
-		if ((splits[i] = dss_manifest_split(m, argv[i + 1])) == NULL) {
-			split_list(m, have, sizeof have);
-			warnx("unknown split '%s' for '%s' (have %s)", argv[i + 1],
-			    m->name, have);
-			tool_synopsis(stderr);
-			status = 2;
-			goto out;
-		}
-		for (j = 0; j < i; j++)
-			if (splits[j] == splits[i]) {
-				warnx("split '%s' is given twice", argv[i + 1]);
-				tool_synopsis(stderr);
-				status = 2;
-				goto out;
-			}
-	}
-
-	if (dss_dataset_fetch(m, splits, nsplits, &fo, allow, stdout, st, &err) < 0) {
+	if ((status = pick_splits(m, argv + 1, argc - 1, splits, nsplits)) != 0)
+		goto out;
+	status = 1;
+	if (dss_dataset_fetch(m, splits, nsplits, &fo, allow, stdout, st,
+	    &err) < 0) {
 		end_progress();
 		/* A write error is reported once, by tool_fshut. */
 		if (!ferror(stdout))
@@ -322,15 +380,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	end_progress();
-	for (i = 0; i < nsplits; i++) {
-		warnx("%s %s: %llu examples, %llu skipped without a usable label",
-		    m->name, splits[i]->name, st[i].count, st[i].skipped);
-		if (splits[i]->count >= 0 &&
-		    st[i].count != (unsigned long long)splits[i]->count)
-			warnx("warning: %s %s has %llu examples where the manifest "
-			    "expects %lld", m->name, splits[i]->name, st[i].count,
-			    splits[i]->count);
-	}
+	report_counts(m, splits, nsplits, st);
 	status = 0;
 out:
 	if (tool_fshut(stdout, "stdout") != 0)

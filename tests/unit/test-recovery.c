@@ -4,7 +4,9 @@
  * that needs escaping, usage and without) are imported into teach_cache
  * as they were, the file is removed once they are committed, an import
  * with no file does nothing, and a line cut short by a crash is passed
- * over; the input-token estimate is a quarter of the characters of each
+ * over; the lines are written byte for byte as they were when cJSON
+ * printed them (escapes, numbers, nulls, members left out); the
+ * input-token estimate is a quarter of the characters of each
  * message, rounded up, plus 3 a message and 3 a request.
  */
 #include <stdio.h>
@@ -17,6 +19,94 @@
 #include "../../lib/teach_impl.h"
 #include "../../lib/teacher_impl.h"
 #include "tap.h"
+
+/* What cJSON_PrintUnformatted printed for the rows of bytes(). */
+#define EXPECTED_BYTES \
+    "{\"request\":\"r\\u0001\\u001f\x7f" "/\xc3\xa9\\\"\\\\\"," \
+    "\"provider\":\"openai\",\"model\":\"m\",\"dataset\":null," \
+    "\"id\":\"i\",\"sample\":0," \
+    "\"completion\":\"tab\\there\\b\\f\\r\\n" \
+    "\",\"finish_reason\":null,\"prompt_tokens\":12," \
+    "\"completion_tokens\":34,\"cost_usd\":0.3," \
+    "\"latency_ms\":3000000000,\"response\":null}\n" \
+    "{\"request\":\"k\",\"provider\":\"gemini\",\"model\":\"g\"," \
+    "\"dataset\":\"cqa\",\"id\":null,\"sample\":3," \
+    "\"completion\":null,\"finish_reason\":\"length\"," \
+    "\"prompt_tokens\":2147483648,\"completion_tokens\":-1," \
+    "\"latency_ms\":0,\"response\":\"\"}\n" \
+    "{\"request\":\"c\",\"provider\":\"anthropic\",\"model\":\"a\"," \
+    "\"dataset\":null,\"id\":null,\"sample\":0,\"completion\":null," \
+    "\"finish_reason\":null,\"latency_ms\":-2,\"response\":null}\n" \
+    "{\"request\":\"r\\u0001\\u001f\x7f" "/\xc3\xa9\\\"\\\\\"," \
+    "\"provider\":\"openai\",\"model\":\"m\",\"dataset\":null," \
+    "\"id\":\"i\",\"sample\":0," \
+    "\"completion\":\"tab\\there\\b\\f\\r\\n" \
+    "\",\"finish_reason\":null,\"prompt_tokens\":0," \
+    "\"completion_tokens\":34,\"cost_usd\":0.33333333333333331," \
+    "\"latency_ms\":123456789012345,\"response\":null}\n"
+
+/* The whole of the file at path, or NULL. */
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *s;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	if ((s = calloc(1, (size_t)n + 1)) != NULL &&
+	    fread(s, 1, (size_t)n, fp) != (size_t)n) {
+		free(s);
+		s = NULL;
+	}
+	fclose(fp);
+	return s;
+}
+
+/*
+ * The lines of rows of every kind, compared byte for byte with what the
+ * writer printed when it went through cJSON: strings with every escape,
+ * bytes it leaves as they are (DEL, '/', UTF-8), nulls, usage and cost
+ * left out, whole numbers beyond an int, and costs whose 15 digits read
+ * back within an epsilon (0.1 + 0.2) or do not (1/3).
+ */
+static void
+bytes(const char *dir)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_cache_row rows[4];
+	char path[300];
+	char *s;
+
+	snprintf(path, sizeof(path), "%s/bytes.jsonl", dir);
+	rows[0] = (struct dss_cache_row){
+	    .request = "r\x01\x1f\x7f/\xc3\xa9\"\\", .provider = "openai",
+	    .model = "m", .id = "i", .completion = "tab\there\b\f\r\n",
+	    .has_usage = 1, .prompt_tokens = 12, .completion_tokens = 34,
+	    .has_cost = 1, .cost = 0.1 + 0.2, .latency_ms = 3000000000L };
+	rows[1] = (struct dss_cache_row){ .request = "k", .provider = "gemini",
+	    .model = "g", .dataset = "cqa", .sample = 3,
+	    .finish_reason = "length", .has_usage = 1,
+	    .prompt_tokens = 2147483648L, .completion_tokens = -1, .cost = 9,
+	    .response = "" };
+	rows[2] = (struct dss_cache_row){ .request = "c",
+	    .provider = "anthropic", .model = "a", .has_cost = 1, .cost = 1.5,
+	    .latency_ms = -2 };
+	rows[3] = rows[0];
+	rows[3].cost = 1.0 / 3;
+	rows[3].prompt_tokens = 0;
+	rows[3].latency_ms = 123456789012345L;
+	ok(dss_recovery_append(path, rows, 4, &err) == 0, "rows of every kind "
+	    "appended: %s", err.msg);
+	s = slurp(path);
+	is_str(s, EXPECTED_BYTES, "the recovery lines, byte for byte");
+	free(s);
+	unlink(path);
+}
 
 static char *
 query(sqlite3 *db, const char *sql)
@@ -100,6 +190,7 @@ main(void)
 	is_str(s, "null|null|2", "a row without usage has none");
 	free(s);
 	dss_db_close(db);
+	bytes(dir);
 
 	memset(&t, 0, sizeof(t));
 	t.ops = &dss_teacher_openai;
