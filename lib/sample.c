@@ -685,14 +685,14 @@ out:
 
 enum {
 	SEL_SUBSET, SEL_MEMBERS, INS_SUBSET, UPD_SUBSET, DEL_SUBSET,
-	DEL_MEMBERS, INS_MEMBERS, NSTMT
+	DEL_MEMBERS, INS_MEMBERS, SAME_IDS, NSTMT
 };
 
 static const char *const stmt_sql[NSTMT] = {
 	[SEL_SUBSET] = "SELECT split, kind, role, seed, fraction, size, params "
 	    "FROM subsets WHERE dataset = ?1 AND name = ?2",
-	[SEL_MEMBERS] = "SELECT id FROM subset_members WHERE dataset = ?1 AND "
-	    "name = ?2 ORDER BY pos",
+	[SEL_MEMBERS] = "SELECT chunk, ids FROM subset_chunks WHERE dataset = ?1 "
+	    "AND name = ?2 ORDER BY chunk",
 	[INS_SUBSET] = "INSERT INTO subsets (dataset, name, split, kind, role, "
 	    "seed, fraction, size, params) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
 	    "?8, ?9)",
@@ -700,10 +700,14 @@ static const char *const stmt_sql[NSTMT] = {
 	    "seed = ?6, fraction = ?7, size = ?8, params = ?9 WHERE dataset = ?1 "
 	    "AND name = ?2",
 	[DEL_SUBSET] = "DELETE FROM subsets WHERE dataset = ?1 AND name = ?2",
-	[DEL_MEMBERS] = "DELETE FROM subset_members WHERE dataset = ?1 AND "
+	[DEL_MEMBERS] = "DELETE FROM subset_chunks WHERE dataset = ?1 AND "
 	    "name = ?2",
-	[INS_MEMBERS] = "INSERT INTO subset_members (dataset, name, pos, id) "
-	    "SELECT ?1, ?2, ?4 + key, value FROM json_each(?3)",
+	[INS_MEMBERS] = "INSERT INTO subset_chunks (dataset, name, chunk, ids) "
+	    "VALUES (?1, ?2, ?4, ?3)",
+	/* The same ids in the same order, whatever their JSON escapes. */
+	[SAME_IDS] = "SELECT json_array_length(?1) = json_array_length(?2) AND "
+	    "NOT EXISTS (SELECT 1 FROM json_each(?1) a LEFT JOIN json_each(?2) b "
+	    "ON b.key = a.key WHERE b.value IS NOT a.value)",
 };
 
 /* One subset to store: its row of subsets, and its members. */
@@ -772,6 +776,84 @@ col_is(sqlite3_stmt *st, int col, const char *want)
 }
 
 /*
+ * The JSON array of the ids of s at positions from to from + CHUNK - 1
+ * (schemas/migrate-006.sql), into b.  Returns 0, or -1 out of memory.
+ */
+static int
+chunk_json(const struct writer *w, const struct subset *s, size_t from,
+    struct dss_buf *b)
+{
+	size_t i;
+	int r;
+
+	dss_buf_reset(b);
+	r = dss_buf_addch(b, '[');
+	for (i = from; i < s->n && i < from + DSS_SAMPLE_CHUNK; i++) {
+		const char *id = w->e->ids[s->rows[i]];
+
+		if (i > from)
+			r |= dss_buf_addch_fast(b, ',');
+		r |= dss_jscan_quote(b, id, strlen(id));
+	}
+	return r | dss_buf_addch(b, ']');
+}
+
+/*
+ * Whether the chunk in column 1 of st holds the ids of w->json: 1 or 0,
+ * -1 on error.  The same bytes mostly; else (a chunk SQL wrote with other
+ * escapes) the ids one by one.
+ */
+static int
+same_chunk(struct writer *w, sqlite3_stmt *st, struct dss_err *err)
+{
+	const char *v = (const char *)sqlite3_column_text(st, 1);
+	size_t n = (size_t)sqlite3_column_bytes(st, 1);
+	sqlite3_stmt *q = w->st[SAME_IDS];
+	int rc, same;
+
+	if (v == NULL)
+		return 0;
+	if (n == w->json.len && memcmp(v, w->json.data, n) == 0)
+		return 1;
+	sqlite3_bind_text(q, 1, v, (int)n, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, w->json.data, (int)w->json.len, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
+		sqlite3_reset(q);
+		return db_err(w->db, err);
+	}
+	same = sqlite3_column_int(q, 0) == 1;
+	sqlite3_reset(q);
+	return same;
+}
+
+/* Whether the stored chunks of s hold its members: 1 or 0, -1 on error. */
+static int
+same_members(struct writer *w, const struct subset *s, struct dss_err *err)
+{
+	sqlite3_stmt *st = w->st[SEL_MEMBERS];
+	size_t i = 0;
+	int rc, same = 1;
+
+	bind_key(w, SEL_MEMBERS, s);
+	while (same == 1 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (i * DSS_SAMPLE_CHUNK >= s->n ||
+		    sqlite3_column_int64(st, 0) != (sqlite3_int64)i)
+			same = 0;
+		else if (chunk_json(w, s, i * DSS_SAMPLE_CHUNK, &w->json) < 0)
+			same = dss_err_errno(err, ENOMEM, "subset '%s'", s->name);
+		else
+			same = same_chunk(w, st, err);
+		i++;
+	}
+	if (same == 1 && rc != SQLITE_DONE)
+		same = db_err(w->db, err);
+	else if (same == 1 && i * DSS_SAMPLE_CHUNK < s->n)
+		same = 0;	/* fewer chunks stored */
+	sqlite3_reset(st);
+	return same;
+}
+
+/*
  * Looks the subset up: 0 when absent, 1 when stored with these members
  * and this row, 2 with these members and another row, 3 with other
  * members; -1 on error.
@@ -780,8 +862,7 @@ static int
 compare_stored(struct writer *w, const struct subset *s, struct dss_err *err)
 {
 	sqlite3_stmt *st = w->st[SEL_SUBSET];
-	int rc, same_row, state = -1;
-	size_t i = 0;
+	int rc, same_row, same;
 
 	bind_key(w, SEL_SUBSET, s);
 	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
@@ -802,30 +883,10 @@ compare_stored(struct writer *w, const struct subset *s, struct dss_err *err)
 	    col_is(st, 6, s->params);
 	sqlite3_reset(st);
 
-	st = w->st[SEL_MEMBERS];
-	bind_key(w, SEL_MEMBERS, s);
-	state = same_row ? 1 : 2;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (i >= s->n || !col_is(st, 0, w->e->ids[s->rows[i]])) {
-			state = 3;
-			break;
-		}
-		i++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		state = db_err(w->db, err);
-	else if (state != 3 && i != s->n)
-		state = 3;
-	sqlite3_reset(st);
-	return state;
+	if ((same = same_members(w, s, err)) < 0)
+		return -1;
+	return same ? (same_row ? 1 : 2) : 3;
 }
-
-/*
- * Inserts the members of s a chunk at a time, each chunk one statement
- * over a JSON array of its ids: a row at a time through bind and step
- * costs twice as much, and chunks keep the array small.
- */
-#define MEMBER_CHUNK 8192
 
 /*
  * Whether the rows of s are distinct: a subset holds an example once,
@@ -858,27 +919,17 @@ static int
 insert_members(struct writer *w, const struct subset *s, struct dss_err *err)
 {
 	sqlite3_stmt *st = w->st[INS_MEMBERS];
-	struct dss_buf *b = &w->json;
-	size_t i, from;
-	int r;
+	size_t from;
 
 	if (distinct_rows(w, s, err) < 0)
 		return -1;
 	bind_key(w, INS_MEMBERS, s);
-	for (from = 0; from < s->n; from += MEMBER_CHUNK) {
-		dss_buf_reset(b);
-		r = dss_buf_addch(b, '[');
-		for (i = from; i < s->n && i < from + MEMBER_CHUNK; i++) {
-			const char *id = w->e->ids[s->rows[i]];
-
-			if (i > from)
-				r |= dss_buf_addch_fast(b, ',');
-			r |= dss_jscan_quote(b, id, strlen(id));
-		}
-		if ((r | dss_buf_addch(b, ']')) < 0)
+	for (from = 0; from < s->n; from += DSS_SAMPLE_CHUNK) {
+		if (chunk_json(w, s, from, &w->json) < 0)
 			return dss_err_errno(err, ENOMEM, "subset '%s'", s->name);
-		sqlite3_bind_text(st, 3, b->data, (int)b->len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)from);
+		sqlite3_bind_text(st, 3, w->json.data, (int)w->json.len,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)(from / DSS_SAMPLE_CHUNK));
 		if (run_stmt(w, INS_MEMBERS, err) < 0)
 			return -1;
 	}
@@ -1257,6 +1308,9 @@ dss_sample_show(sqlite3 *db, const char *dataset, const char *name,
 	sqlite3_stmt *st;
 	int rc, r = 0;
 
+	/* Opened read-only, it may predate subset_chunks. */
+	if (dss_db_current(db, dbname(db), err) < 0)
+		return -1;
 	if ((st = dss_db_prepare(db, "SELECT count(*) FROM subsets WHERE "
 	    "dataset = ?1 AND name = ?2", err)) == NULL)
 		return -1;
@@ -1274,8 +1328,10 @@ dss_sample_show(sqlite3 *db, const char *dataset, const char *name,
 	sqlite3_finalize(st);
 	if (r < 0)
 		return -1;
-	if ((st = dss_db_prepare(db, "SELECT id FROM subset_members WHERE "
-	    "dataset = ?1 AND name = ?2 ORDER BY pos", err)) == NULL)
+	/* json_each gives a chunk's ids in their order. */
+	if ((st = dss_db_prepare(db, "SELECT j.value FROM subset_chunks c, "
+	    "json_each(c.ids) j WHERE c.dataset = ?1 AND c.name = ?2 ORDER BY "
+	    "c.chunk", err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
