@@ -134,13 +134,13 @@ card_source(struct dss_export *x, struct dss_buf *b, struct dss_err *err)
 	if (o->subset != NULL) {
 		dss_buf_adds(b, "| Subset | `");
 		cell(b, o->subset);
-		dss_buf_addf(b, "`: %s, seed %lld", x->sub_kind, x->sub_seed);
-		if (x->sub_has_fraction)
-			dss_buf_addf(b, ", fraction %g", x->sub_fraction);
+		dss_buf_addf(b, "`: %s, seed %lld", x->sub.kind, x->sub.seed);
+		if (x->sub.has_fraction)
+			dss_buf_addf(b, ", fraction %g", x->sub.fraction);
 		dss_buf_addf(b, ", %s examples of split %s%s; parameters `",
-		    num(n, sizeof(n), (unsigned long long)x->sub_size),
-		    x->sub_split, x->form != NULL ? " (valid and test whole)" : "");
-		cell(b, x->sub_params);
+		    num(n, sizeof(n), (unsigned long long)x->sub.size),
+		    x->sub.split, x->form != NULL ? " (valid and test whole)" : "");
+		cell(b, x->sub.params);
 		dss_buf_adds(b, "` |\n");
 	} else {
 		dss_buf_adds(b, "| Subset | none: the whole split |\n");
@@ -326,5 +326,27 @@ out:
 	free(dir);
 	dss_buf_free(&b);
 	dss_buf_free(&tmp);
+	return rc;
+}
+
+int
+dss_export_subset_card(struct dss_export *x, size_t i, const char *path,
+    const char *cmdline, struct dss_err *err)
+{
+	struct export_subset keep = x->sub;
+	struct dss_export_counts total = x->total;
+	const char *subset = x->o.subset;
+	int rc;
+
+	if (i >= x->nsubs)
+		return dss_err_set(err, "no subset %zu in the export", i);
+	/* The card of one subset: its description and counts as the run's. */
+	x->sub = x->subs[i].info;
+	x->o.subset = x->subs[i].info.name;
+	x->total = x->subs[i].c;
+	rc = dss_export_card(x, path, cmdline, err);
+	x->sub = keep;
+	x->o.subset = subset;
+	x->total = total;
 	return rc;
 }

@@ -46,6 +46,24 @@ struct release_out {
 	int problems_written;
 };
 
+/* A subset as the subsets table describes it. */
+struct export_subset {
+	char *name, *split, *kind, *params;
+	long long seed, size;
+	double fraction;
+	int has_fraction;
+};
+
+/* One subset of a subsets export (export_subsets.c) and where it goes. */
+struct export_sub {
+	struct export_subset info;
+	size_t root;		/* the subset it begins, or itself */
+	FILE *fp;
+	const char *fpname;
+	char *path, *tmp;	/* with --out: DIR/NAME.jsonl, its temporary */
+	struct dss_export_counts c;
+};
+
 struct dss_export {
 	struct dss_export_opts o;
 	char *path;
@@ -55,11 +73,12 @@ struct dss_export {
 	struct dss_buf qpre[2];	/* JSON-escaped */
 	sqlite3 *db;
 	int need_triples, need_record;
-	/* the subset, when there is one */
-	char *sub_split, *sub_kind, *sub_params;
-	long long sub_seed, sub_size;
-	double sub_fraction;
-	int sub_has_fraction;
+	/* the subset of a release, or of the card being written */
+	struct export_subset sub;
+	/* the subsets of a JSON Lines export of subsets */
+	struct export_sub *subs;
+	size_t nsubs;
+	int hold;		/* records stay in out (export_subsets.c) */
 	struct dss_exemplars *ex;	/* chat: the answer sentence */
 	const struct dss_release_form *form;	/* release */
 	/* per-run state */
@@ -99,6 +118,28 @@ int dss_export_step(struct dss_export *x, sqlite3_stmt *st,
 int dss_export_render_answer(struct dss_export *x, const char *tmpl,
     const char *label, size_t n, const char *rationale, size_t rlen,
     struct dss_err *err);
+
+/*
+ * The scan's steps (export.c): begin_example takes the example of a row,
+ * add_triple one kept triple of it, end_example writes (into out) what
+ * the example gives.  prepare_examples reads the examples of the split in
+ * id order, prepare_triples the triples of the filter in id order, both
+ * with the columns of the joined query.
+ */
+int dss_export_begin_example(struct dss_export *x, sqlite3_stmt *st,
+    struct dss_err *err);
+int dss_export_add_triple(struct dss_export *x, sqlite3_stmt *st,
+    struct dss_err *err);
+int dss_export_end_example(struct dss_export *x, struct dss_err *err);
+sqlite3_stmt *dss_export_prepare_examples(struct dss_export *x,
+    struct dss_err *err);
+sqlite3_stmt *dss_export_prepare_triples(struct dss_export *x,
+    struct dss_err *err);
+/*
+ * Exports the subsets x->subs of the split begun, each to its fp in its
+ * order, counting into its c (export_subsets.c).  Returns 0 or -1.
+ */
+int dss_export_subsets(struct dss_export *x, struct dss_err *err);
 
 /*
  * The release layout (export_release.c).  begin makes DIR/datasets and

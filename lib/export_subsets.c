@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JSON Lines export of subsets (export.h): one pass over the split
+ * for any number of subsets, each written in its own order.
+ *
+ * Following a subset's order while reading would seek the examples and
+ * the triples at random, a page read per row; sorting the joined rows
+ * with SQLite's sorter costs as much again.  Instead the examples of the
+ * split and the triples of the filter are read once each, both in id
+ * order (their primary keys), and merged here.  A member example is
+ * rendered once, whatever the number of subsets holding it, and its
+ * records are put by position into buckets of the subset's positions;
+ * the buckets go to an unlinked temporary file as they fill, so memory
+ * stays bounded.  Then each bucket, in position order, is read back, its
+ * records put in order, and written out.
+ *
+ * Subsets that begin another one (the nested fractions: each is a prefix
+ * of the next) are not kept apart: a subset whose chunks of ids
+ * (schemas/migrate-006.sql) begin those of a larger one is written while
+ * the larger one is, as the first of its records.  The five nested
+ * fractions of a split take the work of the largest alone.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "export_impl.h"
+#include "jscan.h"
+#include "sample.h"
+
+#define STAGE ((size_t)1 << 15)		/* bytes a bucket holds before the file */
+#define BUCKETS_MAX 512			/* buckets of all roots together */
+#define LOAD_MAX ((size_t)1 << 25)	/* bytes of a bucket read back at once */
+
+/* The counts one example adds to its subsets (dss_export_counts). */
+enum { C_EXAMPLES, C_RATIONALES, C_WITH, C_LABEL_ONLY, C_DROPPED,
+	C_RECORDS, C_PREDICT, C_EXPLAIN, NCOUNTS };
+
+/* A spilled example: this header, then len bytes of records. */
+struct spilled {
+	uint32_t pos;
+	uint32_t len;
+	uint32_t c[NCOUNTS];
+};
+
+struct extent {
+	off_t off;
+	size_t len;
+};
+
+struct bucket {
+	struct dss_buf stage;	/* what has not gone to the file yet */
+	struct extent *ext;	/* what has */
+	size_t next, cext;
+	size_t bytes;		/* in all */
+};
+
+/* The members of the roots: an open hash of ids to (root, pos) lists. */
+struct entry {
+	uint32_t hash;		/* of the id */
+	uint32_t id;		/* offset of the id in the arena */
+	uint32_t pos;
+	uint32_t next;		/* the id's next entry + 1, or 0 */
+	uint32_t root;
+};
+
+struct members {
+	struct dss_buf arena;	/* the ids, each NUL-terminated */
+	struct entry *e;
+	size_t n, cap;
+	uint32_t *slot;		/* entry + 1, or 0 */
+	size_t nslot;
+};
+
+struct spill {
+	struct dss_export *x;
+	struct members m;
+	struct bucket **b;	/* per sub (roots only) */
+	size_t *nb, *w;		/* buckets and positions per bucket, per sub */
+	FILE *tmp;		/* the unlinked file, made when first needed */
+	off_t tmpend;
+	struct dss_buf load;
+};
+
+static uint64_t
+hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	/* FNV-1a leaves similar ids in near slots: mix the bits */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+static int
+members_grow(struct members *m)
+{
+	size_t i, ns = m->nslot ? m->nslot * 2 : 1024;
+	uint32_t *slot = calloc(ns, sizeof(*slot));
+
+	if (slot == NULL)
+		return -1;
+	for (i = 0; i < m->nslot; i++) {
+		uint32_t k = m->slot[i];
+		size_t j;
+
+		if (k == 0)
+			continue;
+		j = m->e[k - 1].hash & (ns - 1);
+		while (slot[j] != 0)
+			j = (j + 1) & (ns - 1);
+		slot[j] = k;
+	}
+	free(m->slot);
+	m->slot = slot;
+	m->nslot = ns;
+	return 0;
+}
+
+/*
+ * The first entry of the id (n bytes, hash h), or NULL; *at gets its
+ * slot.
+ */
+static struct entry *
+members_find(const struct members *m, const char *id, size_t n, uint32_t h,
+    size_t *at)
+{
+	size_t j;
+
+	if (m->nslot == 0)
+		return NULL;
+	for (j = h & (m->nslot - 1); m->slot[j] != 0;
+	    j = (j + 1) & (m->nslot - 1)) {
+		struct entry *e = &m->e[m->slot[j] - 1];
+		const char *s = m->arena.data + e->id;
+
+		if (e->hash == h && memcmp(s, id, n) == 0 && s[n] == '\0') {
+			*at = j;
+			return e;
+		}
+	}
+	*at = j;
+	return NULL;
+}
+
+static int
+members_add(struct members *m, const char *id, size_t n, uint32_t root,
+    uint32_t pos)
+{
+	struct entry *first, *e;
+	uint32_t h = (uint32_t)hash(id, n);
+	size_t at;
+
+	if ((m->n + 1) * 2 > m->nslot && members_grow(m) < 0)
+		return -1;
+	if (m->n == m->cap) {
+		size_t c = m->cap ? m->cap * 2 : 1024;
+		struct entry *p = realloc(m->e, c * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		m->e = p;
+		m->cap = c;
+	}
+	if (m->n >= UINT32_MAX - 1 || m->arena.len + n + 1 >= UINT32_MAX)
+		return -1;
+	e = &m->e[m->n];
+	e->hash = h;
+	e->root = root;
+	e->pos = pos;
+	e->next = 0;
+	if ((first = members_find(m, id, n, h, &at)) != NULL) {
+		e->id = first->id;
+		e->next = m->slot[at];
+		m->slot[at] = (uint32_t)m->n + 1;
+	} else {
+		e->id = (uint32_t)m->arena.len;
+		if (dss_buf_add(&m->arena, id, n) < 0 ||
+		    dss_buf_addch(&m->arena, '\0') < 0)
+			return -1;
+		m->slot[at] = (uint32_t)m->n + 1;
+	}
+	m->n++;
+	return 0;
+}
+
+static void
+members_free(struct members *m)
+{
+	dss_buf_free(&m->arena);
+	free(m->e);
+	free(m->slot);
+}
+
+/* ---- which subsets begin which ---- */
+
+static sqlite3_stmt *
+chunks(struct dss_export *x, const char *name, struct dss_err *err)
+{
+	return dss_export_query(x, "SELECT ids FROM subset_chunks WHERE "
+	    "dataset = ?1 AND name = ?2 ORDER BY chunk", err, x->o.dataset,
+	    name, NULL);
+}
+
+/*
+ * Whether the members of subset a are the first of those of b, by their
+ * chunks: every chunk of a but the last is b's; the last is the start of
+ * b's, up to an id's end.  1 or 0, -1 on error.
+ */
+static int
+begins(struct dss_export *x, const char *a, const char *b,
+    struct dss_err *err)
+{
+	sqlite3_stmt *sa, *sb = NULL;
+	int ra, rb, r = 1;
+
+	if ((sa = chunks(x, a, err)) == NULL || (sb = chunks(x, b, err)) == NULL) {
+		sqlite3_finalize(sa);
+		return -1;
+	}
+	while (r == 1 && (ra = dss_export_step(x, sa, err)) == 1) {
+		const char *ta = (const char *)sqlite3_column_text(sa, 0);
+		const char *tb;
+		size_t na = (size_t)sqlite3_column_bytes(sa, 0), nb;
+
+		if ((rb = dss_export_step(x, sb, err)) != 1) {
+			r = rb < 0 ? -1 : 0;
+			break;
+		}
+		tb = (const char *)sqlite3_column_text(sb, 0);
+		nb = (size_t)sqlite3_column_bytes(sb, 0);
+		if (ta == NULL || tb == NULL || na < 2 || na > nb)
+			r = 0;
+		else if (na == nb)
+			r = memcmp(ta, tb, na) == 0;
+		else	/* a's last chunk: "[...,"x"]" begins "[...,"x","y"...]" */
+			r = memcmp(ta, tb, na - 1) == 0 && tb[na - 1] == ',';
+		if (r == 1 && na < nb) {
+			/* a's last chunk, short of 4,096 ids, must be its last */
+			if ((ra = dss_export_step(x, sa, err)) != 0)
+				r = ra < 0 ? -1 : 0;
+			break;
+		}
+	}
+	if (r == 1 && ra < 0)
+		r = -1;
+	sqlite3_finalize(sa);
+	sqlite3_finalize(sb);
+	return r;
+}
+
+/* Sets each sub's root: the largest subset it begins, or itself. */
+static int
+find_roots(struct dss_export *x, struct dss_err *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < x->nsubs; i++) {
+		struct export_sub *s = &x->subs[i];
+		long long best = -1;
+
+		s->root = i;
+		for (j = 0; j < x->nsubs; j++) {
+			struct export_sub *t = &x->subs[j];
+			int r;
+
+			/* Roots are the largest (the first of equals). */
+			if (j == i || t->info.size < s->info.size ||
+			    (t->info.size == s->info.size && j > i) ||
+			    t->info.size <= best)
+				continue;
+			if ((r = begins(x, s->info.name, t->info.name, err)) < 0)
+				return -1;
+			if (r) {
+				s->root = j;
+				best = t->info.size;
+			}
+		}
+	}
+	/* A root's root is itself: follow chains to their end. */
+	for (i = 0; i < x->nsubs; i++)
+		while (x->subs[x->subs[i].root].root != x->subs[i].root)
+			x->subs[i].root = x->subs[x->subs[i].root].root;
+	return 0;
+}
+
+/* Reads the ids of root r into the members. */
+static int
+load_root(struct spill *sp, size_t r, struct dss_err *err)
+{
+	struct dss_export *x = sp->x;
+	struct dss_buf id = DSS_BUF_INIT;
+	sqlite3_stmt *st;
+	uint32_t pos = 0;
+	int rc, ret = 0;
+
+	if ((st = chunks(x, x->subs[r].info.name, err)) == NULL)
+		return -1;
+	while (ret == 0 && (rc = dss_export_step(x, st, err)) == 1) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0), i = 1;
+
+		/* ["a","b",...]: each string as JSON has it */
+		while (ret == 0 && t != NULL && i < n && t[i] == '"') {
+			size_t j = i + 1;
+
+			while (j < n && t[j] != '"')
+				j += t[j] == '\\' ? 2 : 1;
+			if (j >= n) {
+				ret = dss_err_set(err, "subset '%s': a chunk that is "
+				    "not a JSON array of ids", x->subs[r].info.name);
+				break;
+			}
+			dss_buf_reset(&id);
+			if (dss_jscan_unquote(&id, t + i, j + 1 - i) < 0 ||
+			    members_add(&sp->m, id.data, id.len, (uint32_t)r,
+			    pos++) < 0)
+				ret = dss_export_nomem(err);
+			i = j + 2;	/* past the quote and the comma */
+		}
+	}
+	if (ret == 0 && rc < 0)
+		ret = -1;
+	sqlite3_finalize(st);
+	dss_buf_free(&id);
+	return ret;
+}
+
+/* ---- spilling ---- */
+
+static int
+tmp_write(struct spill *sp, const void *p, size_t n, struct extent *e,
+    struct dss_err *err)
+{
+	if (sp->tmp == NULL && (sp->tmp = tmpfile()) == NULL)
+		return dss_err_errno(err, errno, "cannot make a temporary file");
+	if (fseeko(sp->tmp, sp->tmpend, SEEK_SET) < 0 ||
+	    fwrite(p, 1, n, sp->tmp) != n)
+		return dss_err_errno(err, errno ? errno : EIO, "cannot write a "
+		    "temporary file");
+	e->off = sp->tmpend;
+	e->len = n;
+	sp->tmpend += (off_t)n;
+	return 0;
+}
+
+static int
+bucket_extent(struct bucket *b, struct extent **e)
+{
+	if (b->next == b->cext) {
+		size_t c = b->cext ? b->cext * 2 : 8;
+		struct extent *p = realloc(b->ext, c * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		b->ext = p;
+		b->cext = c;
+	}
+	*e = &b->ext[b->next++];
+	return 0;
+}
+
+static int
+bucket_flush(struct spill *sp, struct bucket *b, struct dss_err *err)
+{
+	struct extent *e;
+
+	if (b->stage.len == 0)
+		return 0;
+	if (bucket_extent(b, &e) < 0)
+		return dss_export_nomem(err);
+	if (tmp_write(sp, b->stage.data, b->stage.len, e, err) < 0)
+		return -1;
+	dss_buf_reset(&b->stage);
+	return 0;
+}
+
+/* Puts the example just rendered (x->out) into the bucket of pos. */
+static int
+put(struct spill *sp, size_t r, uint32_t pos, const uint32_t *c,
+    struct dss_err *err)
+{
+	struct dss_export *x = sp->x;
+	struct bucket *b = &sp->b[r][pos / sp->w[r]];
+	struct spilled h;
+	size_t n = sizeof(h) + x->out.len;
+
+	if (x->out.len > UINT32_MAX)
+		return dss_err_set(err, "example too large to export");
+	h.pos = pos;
+	h.len = (uint32_t)x->out.len;
+	memcpy(h.c, c, sizeof(h.c));
+	/* A record never spans two extents (see read_big). */
+	if (b->stage.len + n > STAGE && bucket_flush(sp, b, err) < 0)
+		return -1;
+	if (dss_buf_add(&b->stage, &h, sizeof(h)) < 0 ||
+	    dss_buf_add(&b->stage, x->out.data, x->out.len) < 0)
+		return dss_export_nomem(err);
+	b->bytes += n;
+	if (b->stage.len >= STAGE)
+		return bucket_flush(sp, b, err);
+	return 0;
+}
+
+/* ---- the merge ---- */
+
+/* memcmp order, as SQLite's BINARY collation orders the ids */
+static int
+idcmp(const char *a, size_t na, const char *b, size_t nb)
+{
+	int c = memcmp(a, b, na < nb ? na : nb);
+
+	return c != 0 ? c : (na > nb) - (na < nb);
+}
+
+static void
+counts_of(const struct dss_export_counts *k, uint32_t *c)
+{
+	c[C_EXAMPLES] = (uint32_t)k->examples;
+	c[C_RATIONALES] = (uint32_t)k->rationales;
+	c[C_WITH] = (uint32_t)k->with_rationale;
+	c[C_LABEL_ONLY] = (uint32_t)k->label_only;
+	c[C_DROPPED] = (uint32_t)k->dropped;
+	c[C_RECORDS] = (uint32_t)k->records;
+	c[C_PREDICT] = (uint32_t)k->predict;
+	c[C_EXPLAIN] = (uint32_t)k->explain;
+}
+
+static void
+counts_add(struct dss_export_counts *k, const uint32_t *c)
+{
+	k->examples += c[C_EXAMPLES];
+	k->rationales += c[C_RATIONALES];
+	k->with_rationale += c[C_WITH];
+	k->label_only += c[C_LABEL_ONLY];
+	k->dropped += c[C_DROPPED];
+	k->records += c[C_RECORDS];
+	k->predict += c[C_PREDICT];
+	k->explain += c[C_EXPLAIN];
+}
+
+/* Renders the member example of row ex with its triples, and spills it. */
+static int
+member(struct spill *sp, const struct entry *first, sqlite3_stmt *ex,
+    sqlite3_stmt *tr, int *trc, struct dss_err *err)
+{
+	struct dss_export *x = sp->x;
+	struct dss_export_counts *k = &x->split_counts[0];
+	const char *id = (const char *)sqlite3_column_text(ex, 0);
+	size_t n = (size_t)sqlite3_column_bytes(ex, 0);
+	const struct entry *e;
+	uint32_t c[NCOUNTS];
+
+	memset(k, 0, sizeof(*k));
+	dss_buf_reset(&x->out);
+	if (dss_export_begin_example(x, ex, err) < 0)
+		return -1;
+	while (*trc == 1 && idcmp((const char *)sqlite3_column_text(tr, 0),
+	    (size_t)sqlite3_column_bytes(tr, 0), id, n) == 0) {
+		if (dss_export_add_triple(x, tr, err) < 0)
+			return -1;
+		*trc = dss_export_step(x, tr, err);
+	}
+	if (*trc < 0 || dss_export_end_example(x, err) < 0)
+		return -1;
+	counts_of(k, c);
+	for (e = first; ; e = &sp->m.e[e->next - 1]) {
+		if (put(sp, e->root, e->pos, c, err) < 0)
+			return -1;
+		if (e->next == 0)
+			break;
+	}
+	return 0;
+}
+
+static int
+merge(struct spill *sp, struct dss_err *err)
+{
+	struct dss_export *x = sp->x;
+	sqlite3_stmt *ex, *tr = NULL;
+	int erc, trc = 0, r = -1;
+
+	if ((ex = dss_export_prepare_examples(x, err)) == NULL ||
+	    (x->need_triples && (tr = dss_export_prepare_triples(x, err)) == NULL))
+		goto out;
+	if (tr != NULL && (trc = dss_export_step(x, tr, err)) < 0)
+		goto out;
+	while ((erc = dss_export_step(x, ex, err)) == 1) {
+		const char *id = (const char *)sqlite3_column_text(ex, 0);
+		size_t n = (size_t)sqlite3_column_bytes(ex, 0), at;
+		const struct entry *e;
+
+		/* the triples of examples before this one (other splits) */
+		while (trc == 1 && idcmp((const char *)sqlite3_column_text(tr, 0),
+		    (size_t)sqlite3_column_bytes(tr, 0), id, n) < 0)
+			trc = dss_export_step(x, tr, err);
+		if (trc < 0)
+			goto out;
+		if ((e = members_find(&sp->m, id, n, (uint32_t)hash(id, n),
+		    &at)) != NULL &&
+		    member(sp, e, ex, tr, &trc, err) < 0)
+			goto out;
+	}
+	if (erc == 0)
+		r = 0;
+out:
+	sqlite3_finalize(ex);
+	sqlite3_finalize(tr);
+	return r;
+}
+
+/* ---- writing in order ---- */
+
+/* Writes the spilled example at p (its header) to the subs it is in. */
+static int
+emit(struct spill *sp, size_t r, const struct spilled *h, const char *data,
+    struct dss_err *err)
+{
+	struct dss_export *x = sp->x;
+	size_t i;
+
+	for (i = 0; i < x->nsubs; i++) {
+		struct export_sub *s = &x->subs[i];
+
+		if (s->root != r || (long long)h->pos >= s->info.size)
+			continue;
+		if (h->len > 0 && fwrite(data, 1, h->len, s->fp) != h->len)
+			return dss_err_errno(err, errno ? errno : EIO, "cannot "
+			    "write '%s'", s->fpname);
+		counts_add(&s->c, h->c);
+	}
+	return 0;
+}
+
+static int
+read_at(struct spill *sp, void *p, size_t n, off_t off, struct dss_err *err)
+{
+	if (fseeko(sp->tmp, off, SEEK_SET) < 0 || fread(p, 1, n, sp->tmp) != n)
+		return dss_err_errno(err, errno ? errno : EIO, "cannot read a "
+		    "temporary file");
+	return 0;
+}
+
+/*
+ * A bucket of at most LOAD_MAX bytes: read whole, then its examples
+ * written by position through an index of offsets.
+ */
+static int
+write_bucket(struct spill *sp, size_t r, struct bucket *b, size_t base,
+    size_t w, struct dss_err *err)
+{
+	size_t *at, i, off;
+	struct spilled h;
+	int ret = -1;
+
+	dss_buf_reset(&sp->load);
+	if (dss_buf_grow(&sp->load, b->bytes + 1) < 0 ||
+	    (at = malloc(w * sizeof(*at))) == NULL)
+		return dss_export_nomem(err);
+	for (i = 0; i < b->next; i++) {
+		if (read_at(sp, sp->load.data + sp->load.len, b->ext[i].len,
+		    b->ext[i].off, err) < 0)
+			goto out;
+		sp->load.len += b->ext[i].len;
+	}
+	if (dss_buf_add(&sp->load, b->stage.data, b->stage.len) < 0) {
+		dss_export_nomem(err);
+		goto out;
+	}
+	for (i = 0; i < w; i++)
+		at[i] = SIZE_MAX;
+	for (off = 0; off + sizeof(h) <= sp->load.len; off += sizeof(h) + h.len) {
+		memcpy(&h, sp->load.data + off, sizeof(h));
+		at[h.pos - base] = off;
+	}
+	for (i = 0; i < w; i++) {
+		if (at[i] == SIZE_MAX)
+			continue;	/* a member not in the split */
+		memcpy(&h, sp->load.data + at[i], sizeof(h));
+		if (emit(sp, r, &h, sp->load.data + at[i] + sizeof(h), err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(at);
+	return ret;
+}
+
+/*
+ * A bucket too large to read whole: an index of where each example lies
+ * in the file (the stage written out first), then each read by itself.
+ */
+static int
+read_big(struct spill *sp, size_t r, struct bucket *b, size_t base, size_t w,
+    struct dss_err *err)
+{
+	off_t *at;
+	size_t i, off;
+	struct spilled h;
+	int ret = -1;
+
+	if (bucket_flush(sp, b, err) < 0)
+		return -1;
+	if ((at = malloc(w * sizeof(*at))) == NULL)
+		return dss_export_nomem(err);
+	for (i = 0; i < w; i++)
+		at[i] = -1;
+	for (i = 0; i < b->next; i++)
+		for (off = 0; off + sizeof(h) <= b->ext[i].len;
+		    off += sizeof(h) + h.len) {
+			if (read_at(sp, &h, sizeof(h), b->ext[i].off + (off_t)off,
+			    err) < 0)
+				goto out;
+			at[h.pos - base] = b->ext[i].off + (off_t)off;
+		}
+	for (i = 0; i < w; i++) {
+		if (at[i] < 0)
+			continue;
+		if (read_at(sp, &h, sizeof(h), at[i], err) < 0)
+			goto out;
+		dss_buf_reset(&sp->load);
+		if (dss_buf_grow(&sp->load, (size_t)h.len + 1) < 0) {
+			dss_export_nomem(err);
+			goto out;
+		}
+		if (read_at(sp, sp->load.data, h.len, at[i] + (off_t)sizeof(h),
+		    err) < 0 || emit(sp, r, &h, sp->load.data, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(at);
+	return ret;
+}
+
+static int
+write_root(struct spill *sp, size_t r, struct dss_err *err)
+{
+	size_t i, n = (size_t)sp->x->subs[r].info.size;
+
+	for (i = 0; i < sp->nb[r]; i++) {
+		struct bucket *b = &sp->b[r][i];
+		size_t base = i * sp->w[r];
+		size_t w = n - base < sp->w[r] ? n - base : sp->w[r];
+		int rc;
+
+		if (sp->x->o.stop != NULL && *sp->x->o.stop)
+			return dss_err_set(err, "interrupted");
+		rc = b->bytes <= LOAD_MAX ? write_bucket(sp, r, b, base, w, err) :
+		    read_big(sp, r, b, base, w, err);
+		if (rc < 0)
+			return -1;
+		/* Done with it: its memory goes now. */
+		dss_buf_free(&b->stage);
+		free(b->ext);
+		b->ext = NULL;
+		b->next = b->cext = 0;
+	}
+	return 0;
+}
+
+/* ---- the run ---- */
+
+static int
+setup(struct spill *sp, struct dss_err *err)
+{
+	struct dss_export *x = sp->x;
+	size_t i, roots = 0, per;
+
+	if (find_roots(x, err) < 0)
+		return -1;
+	for (i = 0; i < x->nsubs; i++)
+		roots += x->subs[i].root == i;
+	per = BUCKETS_MAX / (roots ? roots : 1);
+	if (per < 4)
+		per = 4;
+	if ((sp->b = calloc(x->nsubs, sizeof(*sp->b))) == NULL ||
+	    (sp->nb = calloc(x->nsubs, sizeof(*sp->nb))) == NULL ||
+	    (sp->w = calloc(x->nsubs, sizeof(*sp->w))) == NULL)
+		return dss_export_nomem(err);
+	for (i = 0; i < x->nsubs; i++) {
+		size_t n = (size_t)x->subs[i].info.size, w;
+
+		if (x->subs[i].root != i)
+			continue;
+		if (x->subs[i].info.size < 0 || n >= UINT32_MAX)
+			return dss_err_set(err, "subset '%s' is too large",
+			    x->subs[i].info.name);
+		w = (n + per - 1) / per;
+		sp->w[i] = w < 4096 ? 4096 : w;
+		sp->nb[i] = n == 0 ? 0 : (n + sp->w[i] - 1) / sp->w[i];
+		if (sp->nb[i] > 0 &&
+		    (sp->b[i] = calloc(sp->nb[i], sizeof(**sp->b))) == NULL)
+			return dss_export_nomem(err);
+		if (load_root(sp, i, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+spill_free(struct spill *sp)
+{
+	size_t i, j;
+
+	for (i = 0; sp->b != NULL && i < sp->x->nsubs; i++) {
+		for (j = 0; sp->b[i] != NULL && j < sp->nb[i]; j++) {
+			dss_buf_free(&sp->b[i][j].stage);
+			free(sp->b[i][j].ext);
+		}
+		free(sp->b[i]);
+	}
+	free(sp->b);
+	free(sp->nb);
+	free(sp->w);
+	members_free(&sp->m);
+	dss_buf_free(&sp->load);
+	if (sp->tmp != NULL)
+		fclose(sp->tmp);
+}
+
+int
+dss_export_subsets(struct dss_export *x, struct dss_err *err)
+{
+	struct spill sp;
+	size_t i;
+	int r = -1;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.x = x;
+	sp.m.arena = (struct dss_buf)DSS_BUF_INIT;
+	sp.load = (struct dss_buf)DSS_BUF_INIT;
+	x->hold = 1;
+	if (setup(&sp, err) < 0 || merge(&sp, err) < 0)
+		goto out;
+	/* What the examples took is not needed while writing. */
+	members_free(&sp.m);
+	memset(&sp.m, 0, sizeof(sp.m));
+	for (i = 0; i < x->nsubs; i++)
+		if (x->subs[i].root == i && write_root(&sp, i, err) < 0)
+			goto out;
+	r = 0;
+out:
+	x->hold = 0;
+	dss_buf_reset(&x->out);
+	memset(&x->split_counts[0], 0, sizeof(x->split_counts[0]));
+	spill_free(&sp);
+	return r;
+}
