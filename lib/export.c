@@ -989,14 +989,18 @@ note_teacher(struct dss_export *x, const char *t)
 	if (t == NULL)
 		return 0;
 	for (i = 0; i < x->nteachers; i++)
-		if (strcmp(x->teachers[i], t) == 0)
+		if (strcmp(x->teachers[i], t) == 0) {
+			x->ex_teachers |= 1u << i;
 			return 0;
+		}
 	if (x->nteachers == MAX_TEACHERS) {
 		x->other_teachers++;
+		x->ex_other++;
 		return 0;
 	}
 	if ((x->teachers[x->nteachers] = strdup(t)) == NULL)
 		return -1;
+	x->ex_teachers |= 1u << x->nteachers;
 	x->nteachers++;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #ifndef DSS_EXPORT_IMPL_H
 #define DSS_EXPORT_IMPL_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <sqlite3.h>
@@ -62,6 +63,8 @@ struct export_sub {
 	const char *fpname;
 	char *path, *tmp;	/* with --out: DIR/NAME.jsonl, its temporary */
 	struct dss_export_counts c;
+	uint32_t teachers;	/* bit i: x->teachers[i] gave a rationale */
+	unsigned long long other;	/* rationales of teachers past those */
 };
 
 struct dss_export {
@@ -95,6 +98,10 @@ struct dss_export {
 	char *teachers[MAX_TEACHERS];
 	size_t nteachers;
 	unsigned long long other_teachers;
+	uint32_t ex_teachers;	/* of the current example, as in export_sub */
+	unsigned long long ex_other;
+	uint32_t card_teachers;	/* of the card being written */
+	unsigned long long card_other;
 	struct dss_export_counts total, split_counts[3];
 	int ran;
 };

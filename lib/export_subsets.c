@@ -36,7 +36,7 @@
 
 #define STAGE ((size_t)1 << 15)		/* bytes a bucket holds before the file */
 #define BUCKETS_MAX 512			/* buckets of all roots together */
-#define LOAD_MAX ((size_t)1 << 25)	/* bytes of a bucket read back at once */
+#define LOAD_MAX ((size_t)1 << 24)	/* bytes of a bucket read back at once */
 
 /* The counts one example adds to its subsets (dss_export_counts). */
 enum { C_EXAMPLES, C_RATIONALES, C_WITH, C_LABEL_ONLY, C_DROPPED,
@@ -47,6 +47,7 @@ struct spilled {
 	uint32_t pos;
 	uint32_t len;
 	uint32_t c[NCOUNTS];
+	uint32_t teachers, other;	/* x->ex_teachers, x->ex_other */
 };
 
 struct extent {
@@ -339,12 +340,39 @@ load_root(struct spill *sp, size_t r, struct dss_err *err)
 
 /* ---- spilling ---- */
 
+/* An unlinked file in $TMPDIR (or /tmp), so that nothing is left behind. */
+static int
+tmp_open(struct spill *sp, struct dss_err *err)
+{
+	const char *dir = getenv("TMPDIR");
+	struct dss_buf b = DSS_BUF_INIT;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if (dss_buf_addf(&b, "%s/dss-export.XXXXXX", dir) < 0)
+		return dss_export_nomem(err);
+	if ((fd = mkstemp(b.data)) < 0) {
+		dss_err_errno(err, errno, "cannot make a temporary file in '%s'",
+		    dir);
+		dss_buf_free(&b);
+		return -1;
+	}
+	unlink(b.data);
+	dss_buf_free(&b);
+	if ((sp->tmp = fdopen(fd, "w+")) == NULL) {
+		close(fd);
+		return dss_err_errno(err, errno, "cannot make a temporary file");
+	}
+	return 0;
+}
+
 static int
 tmp_write(struct spill *sp, const void *p, size_t n, struct extent *e,
     struct dss_err *err)
 {
-	if (sp->tmp == NULL && (sp->tmp = tmpfile()) == NULL)
-		return dss_err_errno(err, errno, "cannot make a temporary file");
+	if (sp->tmp == NULL && tmp_open(sp, err) < 0)
+		return -1;
 	if (fseeko(sp->tmp, sp->tmpend, SEEK_SET) < 0 ||
 	    fwrite(p, 1, n, sp->tmp) != n)
 		return dss_err_errno(err, errno ? errno : EIO, "cannot write a "
@@ -401,6 +429,8 @@ put(struct spill *sp, size_t r, uint32_t pos, const uint32_t *c,
 	h.pos = pos;
 	h.len = (uint32_t)x->out.len;
 	memcpy(h.c, c, sizeof(h.c));
+	h.teachers = x->ex_teachers;
+	h.other = (uint32_t)x->ex_other;
 	/* A record never spans two extents (see read_big). */
 	if (b->stage.len + n > STAGE && bucket_flush(sp, b, err) < 0)
 		return -1;
@@ -463,6 +493,8 @@ member(struct spill *sp, const struct entry *first, sqlite3_stmt *ex,
 	uint32_t c[NCOUNTS];
 
 	memset(k, 0, sizeof(*k));
+	x->ex_teachers = 0;
+	x->ex_other = 0;
 	dss_buf_reset(&x->out);
 	if (dss_export_begin_example(x, ex, err) < 0)
 		return -1;
@@ -539,6 +571,8 @@ emit(struct spill *sp, size_t r, const struct spilled *h, const char *data,
 			return dss_err_errno(err, errno ? errno : EIO, "cannot "
 			    "write '%s'", s->fpname);
 		counts_add(&s->c, h->c);
+		s->teachers |= h->teachers;
+		s->other += h->other;
 	}
 	return 0;
 }
@@ -644,10 +678,28 @@ out:
 	return ret;
 }
 
+/*
+ * The bytes of a bucket read back whole: LOAD_MAX, or less when
+ * $DSS_EXPORT_LOAD_MAX says so (the tests take the other way with it).
+ */
+static size_t
+load_max(void)
+{
+	const char *v = getenv("DSS_EXPORT_LOAD_MAX");
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v == '\0')
+		return LOAD_MAX;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	return errno == 0 && *end == '\0' && n < LOAD_MAX ? (size_t)n : LOAD_MAX;
+}
+
 static int
 write_root(struct spill *sp, size_t r, struct dss_err *err)
 {
-	size_t i, n = (size_t)sp->x->subs[r].info.size;
+	size_t i, n = (size_t)sp->x->subs[r].info.size, most = load_max();
 
 	for (i = 0; i < sp->nb[r]; i++) {
 		struct bucket *b = &sp->b[r][i];
@@ -657,7 +709,7 @@ write_root(struct spill *sp, size_t r, struct dss_err *err)
 
 		if (sp->x->o.stop != NULL && *sp->x->o.stop)
 			return dss_err_set(err, "interrupted");
-		rc = b->bytes <= LOAD_MAX ? write_bucket(sp, r, b, base, w, err) :
+		rc = b->bytes <= most ? write_bucket(sp, r, b, base, w, err) :
 		    read_big(sp, r, b, base, w, err);
 		if (rc < 0)
 			return -1;
