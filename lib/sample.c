@@ -162,34 +162,39 @@ dss_sample_parse_fractions(const char *list, double *out, size_t *n,
 
 /* The nested ranking. */
 
-struct ranking {
-	const uint64_t *key;
-	const char *const *ids;
+struct ranked {
+	uint64_t key;	/* the first 8 bytes of SHA-256 of "SEED:ID", big-endian */
+	size_t row;
 };
 
-static int
-ranks_before(const struct ranking *k, size_t a, size_t b)
-{
-	if (k->key[a] != k->key[b])
-		return k->key[a] < k->key[b];
-	return strcmp(k->ids[a], k->ids[b]) < 0;
-}
-
+/*
+ * Sorts v (n) by key: least significant digit first, 16 bits at a time,
+ * through tmp (n).  Keys are uniform, so four passes of counting beat any
+ * comparison sort; the result is in v.
+ */
 static void
-sift(const struct ranking *k, size_t *o, size_t root, size_t n)
+radix(struct ranked *v, struct ranked *tmp, size_t *count, size_t n)
 {
-	size_t child, t;
+	struct ranked *from = v, *to = tmp, *t;
+	size_t i, sum, c;
+	int shift;
 
-	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && ranks_before(k, o[child], o[child + 1]))
-			child++;
-		if (!ranks_before(k, o[root], o[child]))
-			return;
-		t = o[root];
-		o[root] = o[child];
-		o[child] = t;
-		root = child;
+	for (shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, (1u << 16) * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[(from[i].key >> shift) & 0xffff]++;
+		for (i = 0, sum = 0; i < (1u << 16); i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[(from[i].key >> shift) & 0xffff]++] = from[i];
+		t = from;
+		from = to;
+		to = t;
 	}
+	/* four passes: the result is back in v */
 }
 
 int
@@ -198,45 +203,55 @@ dss_sample_rank(uint64_t seed, const char *const *ids, size_t n, size_t *order,
 {
 	struct dss_buf b = DSS_BUF_INIT;
 	unsigned char md[DSS_SHA256_LEN];
-	struct ranking k;
-	uint64_t *key;
-	size_t i, prefix, t;
+	struct ranked *v, *tmp, x;
+	size_t i, j, prefix, *count;
 	int bytes;
 
 	if (n == 0)
 		return 0;
-	if ((key = malloc(n * sizeof(*key))) == NULL ||
+	v = malloc(n * sizeof(*v));
+	tmp = malloc(n * sizeof(*tmp));
+	count = malloc((1u << 16) * sizeof(*count));
+	if (v == NULL || tmp == NULL || count == NULL ||
 	    dss_buf_addf(&b, "%llu:", (unsigned long long)seed) < 0) {
-		free(key);
+		free(v);
+		free(tmp);
+		free(count);
 		return dss_err_errno(err, ENOMEM, "ranking %zu examples", n);
 	}
 	prefix = b.len;
 	for (i = 0; i < n; i++) {
 		dss_buf_truncate(&b, prefix);
 		if (dss_buf_adds(&b, ids[i]) < 0) {
-			free(key);
+			free(v);
+			free(tmp);
+			free(count);
 			dss_buf_free(&b);
 			return dss_err_errno(err, ENOMEM, "ranking");
 		}
 		dss_sha256(b.data, b.len, md);
-		key[i] = 0;
+		v[i].key = 0;
 		for (bytes = 0; bytes < 8; bytes++)
-			key[i] = key[i] << 8 | md[bytes];
-		order[i] = i;
+			v[i].key = v[i].key << 8 | md[bytes];
+		v[i].row = i;
 	}
 	dss_buf_free(&b);
-	/* Heapsort: in place, so memory stays at the keys and the order. */
-	k.key = key;
-	k.ids = ids;
-	for (i = n / 2; i-- > 0;)
-		sift(&k, order, i, n);
-	for (i = n; i-- > 1;) {
-		t = order[0];
-		order[0] = order[i];
-		order[i] = t;
-		sift(&k, order, 0, i);
+	radix(v, tmp, count, n);
+	free(tmp);
+	free(count);
+	/* Equal keys (a 64-bit coincidence) rank by id: insertion sort of each run. */
+	for (i = 1; i < n; i++) {
+		if (v[i].key != v[i - 1].key)
+			continue;
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1].key == x.key &&
+		    strcmp(ids[v[j - 1].row], ids[x.row]) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
 	}
-	free(key);
+	for (i = 0; i < n; i++)
+		order[i] = v[i].row;
+	free(v);
 	return 0;
 }
 

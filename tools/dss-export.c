@@ -18,7 +18,7 @@
 #include "../lib/export.h"
 
 static const char synopsis[] =
-    "usage: dss-export DB --dataset D --split S [--subset NAME]... [--format F]\n"
+    "usage: dss-export DB --dataset D --split S [--subset NAME ...] [--format F]\n"
     "                  [--labels gold|teacher] [--rationales agree|all]\n"
     "                  [--filter MODE] [--pick first|shortest|longest|all]\n"
     "                  [--missing drop|label-only] [--prefixes P,E]\n"
