@@ -727,18 +727,17 @@ dss_export_prepare_examples(struct dss_export *x, struct dss_err *err)
 	    "AND split = ?2 ORDER BY id", err, x->o.dataset, x->split, NULL);
 }
 
-sqlite3_stmt *
-dss_export_prepare_triples(struct dss_export *x, struct dss_err *err)
+int
+dss_export_triples_sql(const struct dss_export *x, char *sql, size_t size)
 {
-	char sql[512];
-
-	snprintf(sql, sizeof(sql), "SELECT id, NULL, NULL, sample, rationale, "
+	int n = snprintf(sql, size, "SELECT id, NULL, NULL, sample, rationale, "
 	    "teacher_label, teacher, NULL, request FROM triples INDEXED BY "
 	    "sqlite_autoindex_triples_1 WHERE filter = ?1 AND dataset = ?2%s "
 	    "ORDER BY id%s", x->o.rationales == DSS_EXPORT_AGREE ?
 	    " AND agree = 1" : "", x->o.pick == DSS_EXPORT_ALL ?
 	    ", sample, request" : ", request");
-	return dss_export_query(x, sql, err, x->o.filter, x->o.dataset, NULL);
+
+	return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
 /* ---- writing JSON Lines ---- */
@@ -1068,16 +1067,36 @@ emit_each(struct dss_export *x, const char *rat, size_t rlen, const char *tl,
 }
 
 /* One row with a kept triple: pick it, or emit it for --pick all. */
+void
+dss_export_triple_of(sqlite3_stmt *st, struct dss_export_triple *t)
+{
+	t->sample = sqlite3_column_int64(st, 3);
+	t->rat = (const char *)sqlite3_column_text(st, 4);
+	t->rlen = (size_t)sqlite3_column_bytes(st, 4);
+	t->tl = (const char *)sqlite3_column_text(st, 5);
+	t->tlen = (size_t)sqlite3_column_bytes(st, 5);
+	t->teacher = (const char *)sqlite3_column_text(st, 6);
+	t->teacherlen = (size_t)sqlite3_column_bytes(st, 6);
+	t->req = (const char *)sqlite3_column_text(st, 8);
+	t->reqlen = (size_t)sqlite3_column_bytes(st, 8);
+}
+
+/* Copies s (n bytes, or none when NULL) into b. */
+static int
+set_buf(struct dss_buf *b, const char *s, size_t n)
+{
+	dss_buf_reset(b);
+	return s != NULL ? dss_buf_add(b, s, n) : 0;
+}
+
 int
-dss_export_add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+dss_export_add_triple(struct dss_export *x, const struct dss_export_triple *t,
+    struct dss_err *err)
 {
 	struct example *e = &x->e;
-	const char *rat = (const char *)sqlite3_column_text(st, 4);
-	size_t rlen = (size_t)sqlite3_column_bytes(st, 4);
-	const char *tl = (const char *)sqlite3_column_text(st, 5);
-	size_t tlen = (size_t)sqlite3_column_bytes(st, 5);
-	long long sample = sqlite3_column_int64(st, 3);
-	const char *req = (const char *)sqlite3_column_text(st, 8);
+	const char *rat = t->rat, *tl = t->tl, *req = t->req;
+	size_t rlen = t->rlen, tlen = t->tlen;
+	long long sample = t->sample;
 	size_t c = 0;
 	int better, earlier;
 
@@ -1097,7 +1116,7 @@ dss_export_add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *er
 	}
 	e->kept++;
 	if (x->o.pick == DSS_EXPORT_ALL) {
-		if (note_teacher(x, (const char *)sqlite3_column_text(st, 6)) < 0)
+		if (note_teacher(x, t->teacher) < 0)
 			return dss_export_nomem(err);
 		return emit_each(x, rat, rlen, tl, tlen, err);
 	}
@@ -1105,7 +1124,7 @@ dss_export_add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *er
 		c = chars(rat, rlen);
 	/* Ties go to the lower sample index (then request), whatever the row order. */
 	earlier = e->picked && (sample < e->sample || (sample == e->sample &&
-	    strcmp(req ? req : "", e->request.data) < 0));
+	    strcmp(req ? req : "", e->request.data ? e->request.data : "") < 0));
 	switch (x->o.pick) {
 	case DSS_EXPORT_SHORTEST:
 		better = !e->picked || c < e->chars || (c == e->chars && earlier);
@@ -1118,13 +1137,10 @@ dss_export_add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *er
 	}
 	if (!better)
 		return 0;
-	if (take(st, 6, &e->teacher, NULL) < 0 ||
-	    take(st, 8, &e->request, NULL) < 0)
-		return dss_export_nomem(err);
-	dss_buf_reset(&e->rationale);
-	dss_buf_reset(&e->teacher_label);
-	if (dss_buf_add(&e->rationale, rat, rlen) < 0 ||
-	    dss_buf_add(&e->teacher_label, tl, tlen) < 0)
+	if (set_buf(&e->teacher, t->teacher, t->teacherlen) < 0 ||
+	    set_buf(&e->request, req, t->reqlen) < 0 ||
+	    set_buf(&e->rationale, rat, rlen) < 0 ||
+	    set_buf(&e->teacher_label, tl, tlen) < 0)
 		return dss_export_nomem(err);
 	e->picked = 1;
 	e->sample = sample;
@@ -1210,10 +1226,14 @@ scan(struct dss_export *x, int s, const char *split, int subset,
 			}
 			have = 1;
 		}
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
-		    dss_export_add_triple(x, st, err) < 0) {
-			rc = -1;
-			break;
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+			struct dss_export_triple t;
+
+			dss_export_triple_of(st, &t);
+			if (dss_export_add_triple(x, &t, err) < 0) {
+				rc = -1;
+				break;
+			}
 		}
 	}
 	if (rc == 0 && have && dss_export_end_example(x, err) < 0)
@@ -1344,6 +1364,9 @@ run_subsets(struct dss_export *x, FILE *out, const char *outname,
 	dss_buf_reset(&x->qsplit);
 	if (dss_jscan_quote(&x->qsplit, x->split, strlen(x->split)) < 0)
 		return dss_export_nomem(err);
+	/* Two sequential reads (export_subsets.c): a small cache will do. */
+	if (dss_db_exec(x->db, "PRAGMA cache_size = -4096", err) < 0)
+		return -1;
 	if (x->o.out == NULL) {
 		x->subs[0].fp = out;
 		x->subs[0].fpname = outname;

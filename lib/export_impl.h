@@ -135,13 +135,21 @@ int dss_export_render_answer(struct dss_export *x, const char *tmpl,
  */
 int dss_export_begin_example(struct dss_export *x, sqlite3_stmt *st,
     struct dss_err *err);
-int dss_export_add_triple(struct dss_export *x, sqlite3_stmt *st,
-    struct dss_err *err);
+/* A kept triple's columns (NULL where a column is NULL). */
+struct dss_export_triple {
+	long long sample;
+	const char *rat, *tl, *teacher, *req;
+	size_t rlen, tlen, teacherlen, reqlen;
+};
+/* The triple in the row of st (the columns of the joined query). */
+void dss_export_triple_of(sqlite3_stmt *st, struct dss_export_triple *t);
+int dss_export_add_triple(struct dss_export *x,
+    const struct dss_export_triple *t, struct dss_err *err);
 int dss_export_end_example(struct dss_export *x, struct dss_err *err);
 sqlite3_stmt *dss_export_prepare_examples(struct dss_export *x,
     struct dss_err *err);
-sqlite3_stmt *dss_export_prepare_triples(struct dss_export *x,
-    struct dss_err *err);
+/* The query of the kept triples of the filter in id order (?1 filter, ?2 dataset). */
+int dss_export_triples_sql(const struct dss_export *x, char *sql, size_t size);
 /*
  * Exports the subsets x->subs of the split begun, each to its fp in its
  * order, counting into its c (export_subsets.c).  Returns 0 or -1.

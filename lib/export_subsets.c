@@ -21,6 +21,7 @@
  * fractions of a split take the work of the largest alone.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "db.h"
 #include "export_impl.h"
 #include "jscan.h"
 #include "sample.h"
@@ -443,6 +445,235 @@ put(struct spill *sp, size_t r, uint32_t pos, const uint32_t *c,
 	return 0;
 }
 
+/* ---- the triples, read by a thread of their own ---- */
+
+/*
+ * Reading the triples is half of what SQLite does in a merge; a second
+ * connection on a thread of its own reads them while the first reads the
+ * examples, and hands them over in batches of copied rows: each row its
+ * id, then the columns of a struct dss_export_triple, every string as a
+ * 32-bit length (UINT32_MAX for NULL) and its bytes.  TQUEUE batches
+ * bound the memory; each holds rows past TBATCH bytes no longer.
+ */
+#define TBATCH ((size_t)1 << 18)
+#define TQUEUE 4
+#define NOSTR UINT32_MAX
+
+struct treader {
+	pthread_t thread;
+	int started;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *path;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct dss_buf slot[TQUEUE];	/* filled batches, from head */
+	size_t head, count;
+	int done, stop;
+	struct dss_err err;		/* the thread's, when it failed */
+	int failed;
+	/* the consumer's */
+	struct dss_buf cur;
+	size_t off;
+	int have;			/* a row is current */
+	const char *id;
+	size_t idlen;
+	struct dss_export_triple t;
+};
+
+static int
+put_str(struct dss_buf *b, const char *s, size_t n)
+{
+	uint32_t len = s == NULL ? NOSTR : (uint32_t)n;
+
+	if (s != NULL && n >= NOSTR)
+		return -1;
+	return dss_buf_add(b, &len, sizeof(len)) | (s != NULL && n > 0 ?
+	    dss_buf_add(b, s, n) : 0);
+}
+
+/* Appends the row of st to b. */
+static int
+put_row(struct dss_buf *b, sqlite3_stmt *st)
+{
+	struct dss_export_triple t;
+	int64_t sample;
+
+	dss_export_triple_of(st, &t);
+	sample = t.sample;
+	return put_str(b, (const char *)sqlite3_column_text(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0)) |
+	    dss_buf_add(b, &sample, sizeof(sample)) |
+	    put_str(b, t.rat, t.rlen) | put_str(b, t.tl, t.tlen) |
+	    put_str(b, t.teacher, t.teacherlen) | put_str(b, t.req, t.reqlen);
+}
+
+static void *
+read_triples(void *arg)
+{
+	struct treader *r = arg;
+	struct dss_err err = DSS_ERR_INIT;
+	int rc = SQLITE_ROW, fail = 0;
+
+	while (rc == SQLITE_ROW && !fail) {
+		struct dss_buf *b;
+
+		pthread_mutex_lock(&r->mu);
+		while (r->count == TQUEUE && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->stop) {
+			pthread_mutex_unlock(&r->mu);
+			break;
+		}
+		b = &r->slot[(r->head + r->count) % TQUEUE];
+		pthread_mutex_unlock(&r->mu);
+		dss_buf_reset(b);
+		while (b->len < TBATCH && (rc = sqlite3_step(r->st)) == SQLITE_ROW)
+			if (put_row(b, r->st) < 0) {
+				fail = dss_err_set(&err, "out of memory");
+				break;
+			}
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE && !fail)
+			fail = dss_err_set(&err, "database '%s': %s", r->path,
+			    sqlite3_errmsg(r->db));
+		pthread_mutex_lock(&r->mu);
+		if (!fail)
+			r->count++;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+	}
+	pthread_mutex_lock(&r->mu);
+	r->done = 1;
+	if (fail) {
+		r->failed = 1;
+		r->err = err;
+	}
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+static int
+treader_start(struct treader *r, struct dss_export *x, struct dss_err *err)
+{
+	char sql[512];
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < TQUEUE; i++)
+		r->slot[i] = (struct dss_buf)DSS_BUF_INIT;
+	r->cur = (struct dss_buf)DSS_BUF_INIT;
+	if ((r->path = strdup(x->path)) == NULL)
+		return dss_export_nomem(err);
+	if ((r->db = dss_db_open(x->path, DSS_DB_READONLY, err)) == NULL)
+		return -1;
+	if (dss_export_triples_sql(x, sql, sizeof(sql)) < 0 ||
+	    dss_db_exec(r->db, "PRAGMA cache_size = -4096", err) < 0 ||
+	    (r->st = dss_db_prepare(r->db, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(r->st, 1, x->o.filter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(r->st, 2, x->o.dataset, -1, SQLITE_STATIC);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if ((errno = pthread_create(&r->thread, NULL, read_triples, r)) != 0) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		return dss_err_errno(err, errno, "cannot start a thread");
+	}
+	r->started = 1;
+	return 0;
+}
+
+static void
+treader_stop(struct treader *r)
+{
+	size_t i;
+
+	if (r->started) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = 1;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		r->started = 0;
+	}
+	sqlite3_finalize(r->st);
+	r->st = NULL;
+	dss_db_close(r->db);
+	r->db = NULL;
+	for (i = 0; i < TQUEUE; i++)
+		dss_buf_free(&r->slot[i]);
+	dss_buf_free(&r->cur);
+	free(r->path);
+	r->path = NULL;
+}
+
+static const char *
+get_str(struct treader *r, size_t *n)
+{
+	uint32_t len;
+	const char *s;
+
+	memcpy(&len, r->cur.data + r->off, sizeof(len));
+	r->off += sizeof(len);
+	if (len == NOSTR) {
+		*n = 0;
+		return NULL;
+	}
+	s = r->cur.data + r->off;
+	r->off += len;
+	*n = len;
+	return s;
+}
+
+/*
+ * Moves to the next triple: 1 (r->id and r->t are it), 0 at the end, -1
+ * with err when the thread failed.
+ */
+static int
+treader_next(struct treader *r, struct dss_err *err)
+{
+	int64_t sample;
+
+	while (r->off >= r->cur.len) {
+		struct dss_buf t;
+
+		pthread_mutex_lock(&r->mu);
+		while (r->count == 0 && !r->done)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->count == 0) {
+			int failed = r->failed;
+
+			if (failed)
+				*err = r->err;
+			pthread_mutex_unlock(&r->mu);
+			r->have = 0;
+			return failed ? -1 : 0;
+		}
+		/* take the batch; the slot keeps the spent one to refill */
+		t = r->cur;
+		r->cur = r->slot[r->head];
+		r->slot[r->head] = t;
+		r->head = (r->head + 1) % TQUEUE;
+		r->count--;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		r->off = 0;
+	}
+	r->id = get_str(r, &r->idlen);
+	memcpy(&sample, r->cur.data + r->off, sizeof(sample));
+	r->off += sizeof(sample);
+	r->t.sample = sample;
+	r->t.rat = get_str(r, &r->t.rlen);
+	r->t.tl = get_str(r, &r->t.tlen);
+	r->t.teacher = get_str(r, &r->t.teacherlen);
+	r->t.req = get_str(r, &r->t.reqlen);
+	r->have = 1;
+	return 1;
+}
+
 /* ---- the merge ---- */
 
 /* memcmp order, as SQLite's BINARY collation orders the ids */
@@ -483,7 +714,7 @@ counts_add(struct dss_export_counts *k, const uint32_t *c)
 /* Renders the member example of row ex with its triples, and spills it. */
 static int
 member(struct spill *sp, const struct entry *first, sqlite3_stmt *ex,
-    sqlite3_stmt *tr, int *trc, struct dss_err *err)
+    struct treader *tr, int *trc, struct dss_err *err)
 {
 	struct dss_export *x = sp->x;
 	struct dss_export_counts *k = &x->split_counts[0];
@@ -498,11 +729,10 @@ member(struct spill *sp, const struct entry *first, sqlite3_stmt *ex,
 	dss_buf_reset(&x->out);
 	if (dss_export_begin_example(x, ex, err) < 0)
 		return -1;
-	while (*trc == 1 && idcmp((const char *)sqlite3_column_text(tr, 0),
-	    (size_t)sqlite3_column_bytes(tr, 0), id, n) == 0) {
-		if (dss_export_add_triple(x, tr, err) < 0)
+	while (*trc == 1 && idcmp(tr->id, tr->idlen, id, n) == 0) {
+		if (dss_export_add_triple(x, &tr->t, err) < 0)
 			return -1;
-		*trc = dss_export_step(x, tr, err);
+		*trc = treader_next(tr, err);
 	}
 	if (*trc < 0 || dss_export_end_example(x, err) < 0)
 		return -1;
@@ -520,13 +750,15 @@ static int
 merge(struct spill *sp, struct dss_err *err)
 {
 	struct dss_export *x = sp->x;
-	sqlite3_stmt *ex, *tr = NULL;
+	struct treader tr;
+	sqlite3_stmt *ex = NULL;
 	int erc, trc = 0, r = -1;
 
-	if ((ex = dss_export_prepare_examples(x, err)) == NULL ||
-	    (x->need_triples && (tr = dss_export_prepare_triples(x, err)) == NULL))
+	memset(&tr, 0, sizeof(tr));
+	if ((x->need_triples && treader_start(&tr, x, err) < 0) ||
+	    (ex = dss_export_prepare_examples(x, err)) == NULL)
 		goto out;
-	if (tr != NULL && (trc = dss_export_step(x, tr, err)) < 0)
+	if (x->need_triples && (trc = treader_next(&tr, err)) < 0)
 		goto out;
 	while ((erc = dss_export_step(x, ex, err)) == 1) {
 		const char *id = (const char *)sqlite3_column_text(ex, 0);
@@ -534,21 +766,19 @@ merge(struct spill *sp, struct dss_err *err)
 		const struct entry *e;
 
 		/* the triples of examples before this one (other splits) */
-		while (trc == 1 && idcmp((const char *)sqlite3_column_text(tr, 0),
-		    (size_t)sqlite3_column_bytes(tr, 0), id, n) < 0)
-			trc = dss_export_step(x, tr, err);
+		while (trc == 1 && idcmp(tr.id, tr.idlen, id, n) < 0)
+			trc = treader_next(&tr, err);
 		if (trc < 0)
 			goto out;
 		if ((e = members_find(&sp->m, id, n, (uint32_t)hash(id, n),
-		    &at)) != NULL &&
-		    member(sp, e, ex, tr, &trc, err) < 0)
+		    &at)) != NULL && member(sp, e, ex, &tr, &trc, err) < 0)
 			goto out;
 	}
 	if (erc == 0)
 		r = 0;
 out:
 	sqlite3_finalize(ex);
-	sqlite3_finalize(tr);
+	treader_stop(&tr);
 	return r;
 }
 
