@@ -1312,6 +1312,8 @@ open_outputs(struct dss_export *x, struct dss_err *err)
 			return dss_err_errno(err, errno, "cannot create '%s'",
 			    s->path);
 		}
+		/* records of half a kilobyte each: fewer, larger writes */
+		(void)setvbuf(s->fp, NULL, _IOFBF, (size_t)1 << 18);
 		s->fpname = s->path;
 	}
 	return 0;

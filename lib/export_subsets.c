@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <sqlite3.h>
 
@@ -74,15 +75,32 @@ struct entry {
 };
 
 struct members {
-	struct dss_buf arena;	/* the ids, each NUL-terminated */
+	char *arena;		/* the ids, each NUL-terminated */
+	size_t alen, acap;
 	struct entry *e;
 	size_t n, cap;
 	uint32_t *slot;		/* entry + 1, or 0 */
 	size_t nslot;
 };
 
+enum { JOB_NONE, JOB_RUN, JOB_QUIT };
+
+struct writer_thread {
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int job;
+	size_t r, w;
+	const size_t *at;
+	int rc;
+	struct dss_err err;
+};
+
 struct spill {
 	struct dss_export *x;
+	int *part;		/* per sub: 0 or 1, who writes its file */
+	struct writer_thread wk;
 	struct members m;
 	struct bucket **b;	/* per sub (roots only) */
 	size_t *nb, *w;		/* buckets and positions per bucket, per sub */
@@ -106,28 +124,49 @@ hash(const char *s, size_t n)
 	return h;
 }
 
-static int
-members_grow(struct members *m)
+/*
+ * Memory the lookups of a merge read at random: in huge pages where the
+ * system gives them on request, so that a lookup is not also a TLB miss
+ * or three.  Zeroed.
+ */
+#define HUGE ((size_t)2 << 20)
+
+static void *
+big_alloc(size_t n)
 {
-	size_t i, ns = m->nslot ? m->nslot * 2 : 1024;
-	uint32_t *slot = calloc(ns, sizeof(*slot));
+	void *p;
 
-	if (slot == NULL)
+	if (n < HUGE)
+		return calloc(1, n ? n : 1);
+	n = (n + HUGE - 1) / HUGE * HUGE;
+	if ((p = aligned_alloc(HUGE, n)) == NULL)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, n);
+	return p;
+}
+
+/* Room for n members whose ids take at most bytes (with their NULs). */
+static int
+members_init(struct members *m, size_t n, size_t bytes)
+{
+	size_t ns = 1024;
+
+	while (ns < 2 * n)
+		ns *= 2;
+	memset(m, 0, sizeof(*m));
+	if (n >= UINT32_MAX - 1 || bytes >= UINT32_MAX)
 		return -1;
-	for (i = 0; i < m->nslot; i++) {
-		uint32_t k = m->slot[i];
-		size_t j;
-
-		if (k == 0)
-			continue;
-		j = m->e[k - 1].hash & (ns - 1);
-		while (slot[j] != 0)
-			j = (j + 1) & (ns - 1);
-		slot[j] = k;
-	}
-	free(m->slot);
-	m->slot = slot;
+	m->slot = big_alloc(ns * sizeof(*m->slot));
+	m->e = big_alloc((n ? n : 1) * sizeof(*m->e));
+	m->arena = big_alloc(bytes + 1);
+	if (m->slot == NULL || m->e == NULL || m->arena == NULL)
+		return -1;
 	m->nslot = ns;
+	m->cap = n;
+	m->acap = bytes + 1;
 	return 0;
 }
 
@@ -146,7 +185,7 @@ members_find(const struct members *m, const char *id, size_t n, uint32_t h,
 	for (j = h & (m->nslot - 1); m->slot[j] != 0;
 	    j = (j + 1) & (m->nslot - 1)) {
 		struct entry *e = &m->e[m->slot[j] - 1];
-		const char *s = m->arena.data + e->id;
+		const char *s = m->arena + e->id;
 
 		if (e->hash == h && memcmp(s, id, n) == 0 && s[n] == '\0') {
 			*at = j;
@@ -157,6 +196,7 @@ members_find(const struct members *m, const char *id, size_t n, uint32_t h,
 	return NULL;
 }
 
+/* 0, or -1 when the room members_init made is full. */
 static int
 members_add(struct members *m, const char *id, size_t n, uint32_t root,
     uint32_t pos)
@@ -165,18 +205,7 @@ members_add(struct members *m, const char *id, size_t n, uint32_t root,
 	uint32_t h = (uint32_t)hash(id, n);
 	size_t at;
 
-	if ((m->n + 1) * 2 > m->nslot && members_grow(m) < 0)
-		return -1;
-	if (m->n == m->cap) {
-		size_t c = m->cap ? m->cap * 2 : 1024;
-		struct entry *p = realloc(m->e, c * sizeof(*p));
-
-		if (p == NULL)
-			return -1;
-		m->e = p;
-		m->cap = c;
-	}
-	if (m->n >= UINT32_MAX - 1 || m->arena.len + n + 1 >= UINT32_MAX)
+	if (m->n == m->cap)
 		return -1;
 	e = &m->e[m->n];
 	e->hash = h;
@@ -186,14 +215,15 @@ members_add(struct members *m, const char *id, size_t n, uint32_t root,
 	if ((first = members_find(m, id, n, h, &at)) != NULL) {
 		e->id = first->id;
 		e->next = m->slot[at];
-		m->slot[at] = (uint32_t)m->n + 1;
 	} else {
-		e->id = (uint32_t)m->arena.len;
-		if (dss_buf_add(&m->arena, id, n) < 0 ||
-		    dss_buf_addch(&m->arena, '\0') < 0)
+		if (m->alen + n + 1 > m->acap)
 			return -1;
-		m->slot[at] = (uint32_t)m->n + 1;
+		e->id = (uint32_t)m->alen;
+		memcpy(m->arena + m->alen, id, n);
+		m->arena[m->alen + n] = '\0';
+		m->alen += n + 1;
 	}
+	m->slot[at] = (uint32_t)m->n + 1;
 	m->n++;
 	return 0;
 }
@@ -201,9 +231,10 @@ members_add(struct members *m, const char *id, size_t n, uint32_t root,
 static void
 members_free(struct members *m)
 {
-	dss_buf_free(&m->arena);
+	free(m->arena);
 	free(m->e);
 	free(m->slot);
+	memset(m, 0, sizeof(*m));
 }
 
 /* ---- which subsets begin which ---- */
@@ -326,10 +357,13 @@ load_root(struct spill *sp, size_t r, struct dss_err *err)
 				break;
 			}
 			dss_buf_reset(&id);
-			if (dss_jscan_unquote(&id, t + i, j + 1 - i) < 0 ||
-			    members_add(&sp->m, id.data, id.len, (uint32_t)r,
-			    pos++) < 0)
+			if (dss_jscan_unquote(&id, t + i, j + 1 - i) < 0)
 				ret = dss_export_nomem(err);
+			else if (members_add(&sp->m, id.data, id.len,
+			    (uint32_t)r, pos++) < 0)
+				ret = dss_err_set(err, "subset '%s' holds more "
+				    "ids than its size, %lld", x->subs[r].info.name,
+				    x->subs[r].info.size);
 			i = j + 2;	/* past the quote and the comma */
 		}
 	}
@@ -784,10 +818,37 @@ out:
 
 /* ---- writing in order ---- */
 
+static void
+count(struct export_sub *s, const struct spilled *h)
+{
+	counts_add(&s->c, h->c);
+	s->teachers |= h->teachers;
+	s->other += h->other;
+}
+
+/* Counts the examples of a loaded bucket into the subsets they are in. */
+static void
+count_all(struct spill *sp, size_t r, const size_t *at, size_t w)
+{
+	struct dss_export *x = sp->x;
+	struct spilled h;
+	size_t i, j;
+
+	for (i = 0; i < w; i++) {
+		if (at[i] == SIZE_MAX)
+			continue;
+		memcpy(&h, sp->load.data + at[i], sizeof(h));
+		for (j = 0; j < x->nsubs; j++)
+			if (x->subs[j].root == r &&
+			    (long long)h.pos < x->subs[j].info.size)
+				count(&x->subs[j], &h);
+	}
+}
+
 /* Writes the spilled example at p (its header) to the subs it is in. */
 static int
-emit(struct spill *sp, size_t r, const struct spilled *h, const char *data,
-    struct dss_err *err)
+emit(struct spill *sp, size_t r, int part, const struct spilled *h,
+    const char *data, struct dss_err *err)
 {
 	struct dss_export *x = sp->x;
 	size_t i;
@@ -795,14 +856,16 @@ emit(struct spill *sp, size_t r, const struct spilled *h, const char *data,
 	for (i = 0; i < x->nsubs; i++) {
 		struct export_sub *s = &x->subs[i];
 
-		if (s->root != r || (long long)h->pos >= s->info.size)
+		if (s->root != r || (long long)h->pos >= s->info.size ||
+		    (part >= 0 && sp->part[i] != part))
 			continue;
 		if (h->len > 0 && fwrite(data, 1, h->len, s->fp) != h->len)
 			return dss_err_errno(err, errno ? errno : EIO, "cannot "
 			    "write '%s'", s->fpname);
-		counts_add(&s->c, h->c);
-		s->teachers |= h->teachers;
-		s->other += h->other;
+		/* counted by count() on the main thread, not here: the two
+		 * threads would write to one cache line at every example */
+		if (part < 0)
+			count(s, h);
 	}
 	return 0;
 }
@@ -814,6 +877,114 @@ read_at(struct spill *sp, void *p, size_t n, off_t off, struct dss_err *err)
 		return dss_err_errno(err, errno ? errno : EIO, "cannot read a "
 		    "temporary file");
 	return 0;
+}
+
+/* Writes the examples of a loaded bucket (at: their offsets) to part's files. */
+static int
+emit_all(struct spill *sp, size_t r, int part, const size_t *at, size_t w,
+    struct dss_err *err)
+{
+	struct spilled h;
+	size_t i;
+
+	for (i = 0; i < w; i++) {
+		if (at[i] == SIZE_MAX)
+			continue;	/* a member not in the split */
+		memcpy(&h, sp->load.data + at[i], sizeof(h));
+		if (emit(sp, r, part, &h, sp->load.data + at[i] + sizeof(h),
+		    err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The writer thread: while the main thread writes part 0 of a bucket's
+ * files, it writes part 1 (the subsets are split between the parts by
+ * size), from the same loaded bucket, which neither changes.
+ */
+static void *
+write_part(void *arg)
+{
+	struct spill *sp = arg;
+	struct writer_thread *k = &sp->wk;
+	struct dss_err err = DSS_ERR_INIT;
+	int rc;
+
+	pthread_mutex_lock(&k->mu);
+	for (;;) {
+		while (k->job == JOB_NONE)
+			pthread_cond_wait(&k->cv, &k->mu);
+		if (k->job == JOB_QUIT)
+			break;
+		pthread_mutex_unlock(&k->mu);
+		rc = emit_all(sp, k->r, 1, k->at, k->w, &err);
+		pthread_mutex_lock(&k->mu);
+		k->rc = rc;
+		if (rc < 0)
+			k->err = err;
+		k->job = JOB_NONE;
+		pthread_cond_broadcast(&k->cv);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+/*
+ * Splits the subsets of each root between two parts by bytes (size), and
+ * starts the writer thread when both parts have files.
+ */
+static void
+writer_start(struct spill *sp)
+{
+	struct dss_export *x = sp->x;
+	long long load[2] = { 0, 0 };
+	size_t i, j, best;
+	int two = 0;
+
+	if ((sp->part = calloc(x->nsubs, sizeof(*sp->part))) == NULL)
+		return;	/* all in part 0: slower, not wrong */
+	/* largest first, each to the lighter part */
+	for (i = 0; i < x->nsubs; i++) {
+		best = x->nsubs;
+		for (j = 0; j < x->nsubs; j++)
+			if (sp->part[j] == 0 && (best == x->nsubs ||
+			    x->subs[j].info.size > x->subs[best].info.size))
+				best = j;
+		sp->part[best] = load[0] <= load[1] ? 2 : 3;
+		load[sp->part[best] - 2] += x->subs[best].info.size;
+	}
+	for (i = 0; i < x->nsubs; i++) {
+		sp->part[i] -= 2;
+		two |= sp->part[i];
+	}
+	if (!two)
+		return;
+	pthread_mutex_init(&sp->wk.mu, NULL);
+	pthread_cond_init(&sp->wk.cv, NULL);
+	sp->wk.job = JOB_NONE;
+	if (pthread_create(&sp->wk.thread, NULL, write_part, sp) != 0) {
+		pthread_mutex_destroy(&sp->wk.mu);
+		pthread_cond_destroy(&sp->wk.cv);
+		memset(sp->part, 0, x->nsubs * sizeof(*sp->part));
+		return;
+	}
+	sp->wk.started = 1;
+}
+
+static void
+writer_stop(struct spill *sp)
+{
+	if (!sp->wk.started)
+		return;
+	pthread_mutex_lock(&sp->wk.mu);
+	sp->wk.job = JOB_QUIT;
+	pthread_cond_broadcast(&sp->wk.cv);
+	pthread_mutex_unlock(&sp->wk.mu);
+	pthread_join(sp->wk.thread, NULL);
+	pthread_mutex_destroy(&sp->wk.mu);
+	pthread_cond_destroy(&sp->wk.cv);
+	sp->wk.started = 0;
 }
 
 /*
@@ -848,14 +1019,29 @@ write_bucket(struct spill *sp, size_t r, struct bucket *b, size_t base,
 		memcpy(&h, sp->load.data + off, sizeof(h));
 		at[h.pos - base] = off;
 	}
-	for (i = 0; i < w; i++) {
-		if (at[i] == SIZE_MAX)
-			continue;	/* a member not in the split */
-		memcpy(&h, sp->load.data + at[i], sizeof(h));
-		if (emit(sp, r, &h, sp->load.data + at[i] + sizeof(h), err) < 0)
-			goto out;
+	if (sp->wk.started) {
+		/* the other half of the files on the writer thread */
+		pthread_mutex_lock(&sp->wk.mu);
+		sp->wk.r = r;
+		sp->wk.at = at;
+		sp->wk.w = w;
+		sp->wk.job = JOB_RUN;
+		pthread_cond_broadcast(&sp->wk.cv);
+		pthread_mutex_unlock(&sp->wk.mu);
 	}
-	ret = 0;
+	ret = emit_all(sp, r, sp->wk.started ? 0 : -1, at, w, err);
+	if (sp->wk.started) {
+		pthread_mutex_lock(&sp->wk.mu);
+		while (sp->wk.job == JOB_RUN)
+			pthread_cond_wait(&sp->wk.cv, &sp->wk.mu);
+		if (ret == 0 && sp->wk.rc < 0) {
+			*err = sp->wk.err;
+			ret = -1;
+		}
+		pthread_mutex_unlock(&sp->wk.mu);
+		if (ret == 0)
+			count_all(sp, r, at, w);
+	}
 out:
 	free(at);
 	return ret;
@@ -899,7 +1085,7 @@ read_big(struct spill *sp, size_t r, struct bucket *b, size_t base, size_t w,
 			goto out;
 		}
 		if (read_at(sp, sp->load.data, h.len, at[i] + (off_t)sizeof(h),
-		    err) < 0 || emit(sp, r, &h, sp->load.data, err) < 0)
+		    err) < 0 || emit(sp, r, -1, &h, sp->load.data, err) < 0)
 			goto out;
 	}
 	ret = 0;
@@ -954,6 +1140,41 @@ write_root(struct spill *sp, size_t r, struct dss_err *err)
 
 /* ---- the run ---- */
 
+/*
+ * Makes the members room for the roots: their sizes, and for the ids the
+ * length of their chunks' JSON text, which is longer than the ids.
+ */
+static int
+room(struct spill *sp, struct dss_err *err)
+{
+	struct dss_export *x = sp->x;
+	size_t i, n = 0, bytes = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	for (i = 0; i < x->nsubs; i++) {
+		if (x->subs[i].root != i)
+			continue;
+		if (x->subs[i].info.size < 0 ||
+		    (unsigned long long)x->subs[i].info.size >= UINT32_MAX)
+			return dss_err_set(err, "subset '%s' is too large",
+			    x->subs[i].info.name);
+		n += (size_t)x->subs[i].info.size;
+		if ((st = dss_export_query(x, "SELECT total(length(CAST(ids AS "
+		    "BLOB))) FROM subset_chunks WHERE dataset = ?1 AND name = ?2",
+		    err, x->o.dataset, x->subs[i].info.name, NULL)) == NULL)
+			return -1;
+		if ((rc = dss_export_step(x, st, err)) == 1)
+			bytes += (size_t)sqlite3_column_double(st, 0);
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return -1;
+	}
+	if (members_init(&sp->m, n, bytes) < 0)
+		return dss_export_nomem(err);
+	return 0;
+}
+
 static int
 setup(struct spill *sp, struct dss_err *err)
 {
@@ -971,14 +1192,13 @@ setup(struct spill *sp, struct dss_err *err)
 	    (sp->nb = calloc(x->nsubs, sizeof(*sp->nb))) == NULL ||
 	    (sp->w = calloc(x->nsubs, sizeof(*sp->w))) == NULL)
 		return dss_export_nomem(err);
+	if (room(sp, err) < 0)
+		return -1;
 	for (i = 0; i < x->nsubs; i++) {
 		size_t n = (size_t)x->subs[i].info.size, w;
 
 		if (x->subs[i].root != i)
 			continue;
-		if (x->subs[i].info.size < 0 || n >= UINT32_MAX)
-			return dss_err_set(err, "subset '%s' is too large",
-			    x->subs[i].info.name);
 		w = (n + per - 1) / per;
 		sp->w[i] = w < 4096 ? 4096 : w;
 		sp->nb[i] = n == 0 ? 0 : (n + sp->w[i] - 1) / sp->w[i];
@@ -1008,6 +1228,8 @@ spill_free(struct spill *sp)
 	free(sp->w);
 	members_free(&sp->m);
 	dss_buf_free(&sp->load);
+	writer_stop(sp);
+	free(sp->part);
 	if (sp->tmp != NULL)
 		fclose(sp->tmp);
 }
@@ -1021,14 +1243,13 @@ dss_export_subsets(struct dss_export *x, struct dss_err *err)
 
 	memset(&sp, 0, sizeof(sp));
 	sp.x = x;
-	sp.m.arena = (struct dss_buf)DSS_BUF_INIT;
 	sp.load = (struct dss_buf)DSS_BUF_INIT;
 	x->hold = 1;
 	if (setup(&sp, err) < 0 || merge(&sp, err) < 0)
 		goto out;
 	/* What the examples took is not needed while writing. */
 	members_free(&sp.m);
-	memset(&sp.m, 0, sizeof(sp.m));
+	writer_start(&sp);
 	for (i = 0; i < x->nsubs; i++)
 		if (x->subs[i].root == i && write_root(&sp, i, err) < 0)
 			goto out;
