@@ -97,14 +97,38 @@ struct writer_thread {
 	struct dss_err err;
 };
 
+/*
+ * The spill thread: while the main thread reads and renders, full stages
+ * go to it to be written, SQ at a time.  Each queued stage is a buffer
+ * swapped with the bucket's, so no copy is made.
+ */
+#define SQ 32
+
+struct spill_job {
+	struct bucket *b;
+	struct dss_buf buf;
+};
+
+struct spill_thread {
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct spill_job q[SQ];
+	size_t head, count;
+	int done, failed;
+	struct dss_err err;
+};
+
 struct spill {
 	struct dss_export *x;
+	struct spill_thread st;
 	int *part;		/* per sub: 0 or 1, who writes its file */
 	struct writer_thread wk;
 	struct members m;
 	struct bucket **b;	/* per sub (roots only) */
 	size_t *nb, *w;		/* buckets and positions per bucket, per sub */
-	FILE *tmp;		/* the unlinked file, made when first needed */
+	int tmp;		/* the unlinked file, made when first needed, or -1 */
 	off_t tmpend;
 	struct dss_buf load;
 };
@@ -382,13 +406,12 @@ tmp_open(struct spill *sp, struct dss_err *err)
 {
 	const char *dir = getenv("TMPDIR");
 	struct dss_buf b = DSS_BUF_INIT;
-	int fd;
 
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
 	if (dss_buf_addf(&b, "%s/dss-export.XXXXXX", dir) < 0)
 		return dss_export_nomem(err);
-	if ((fd = mkstemp(b.data)) < 0) {
+	if ((sp->tmp = mkstemp(b.data)) < 0) {
 		dss_err_errno(err, errno, "cannot make a temporary file in '%s'",
 		    dir);
 		dss_buf_free(&b);
@@ -396,23 +419,30 @@ tmp_open(struct spill *sp, struct dss_err *err)
 	}
 	unlink(b.data);
 	dss_buf_free(&b);
-	if ((sp->tmp = fdopen(fd, "w+")) == NULL) {
-		close(fd);
-		return dss_err_errno(err, errno, "cannot make a temporary file");
-	}
 	return 0;
 }
 
+/* Writes n bytes at p to the end of the temporary file; e gets where. */
 static int
 tmp_write(struct spill *sp, const void *p, size_t n, struct extent *e,
     struct dss_err *err)
 {
-	if (sp->tmp == NULL && tmp_open(sp, err) < 0)
+	const char *q = p;
+	size_t done = 0;
+	ssize_t w;
+
+	if (sp->tmp < 0 && tmp_open(sp, err) < 0)
 		return -1;
-	if (fseeko(sp->tmp, sp->tmpend, SEEK_SET) < 0 ||
-	    fwrite(p, 1, n, sp->tmp) != n)
-		return dss_err_errno(err, errno ? errno : EIO, "cannot write a "
-		    "temporary file");
+	while (done < n) {
+		if ((w = pwrite(sp->tmp, q + done, n - done,
+		    sp->tmpend + (off_t)done)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return dss_err_errno(err, errno, "cannot write a "
+			    "temporary file");
+		}
+		done += (size_t)w;
+	}
 	e->off = sp->tmpend;
 	e->len = n;
 	sp->tmpend += (off_t)n;
@@ -450,6 +480,112 @@ bucket_flush(struct spill *sp, struct bucket *b, struct dss_err *err)
 	return 0;
 }
 
+/* Writes queued stages until told the merge is done and none is left. */
+static void *
+spill_main(void *arg)
+{
+	struct spill *sp = arg;
+	struct spill_thread *t = &sp->st;
+	struct dss_err err = DSS_ERR_INIT;
+	struct spill_job *j;
+	struct extent *e;
+	int rc;
+
+	pthread_mutex_lock(&t->mu);
+	for (;;) {
+		while (t->count == 0 && !t->done)
+			pthread_cond_wait(&t->cv, &t->mu);
+		if (t->count == 0)
+			break;
+		j = &t->q[t->head];
+		pthread_mutex_unlock(&t->mu);
+		rc = bucket_extent(j->b, &e) < 0 ? dss_export_nomem(&err) :
+		    tmp_write(sp, j->buf.data, j->buf.len, e, &err);
+		dss_buf_reset(&j->buf);
+		pthread_mutex_lock(&t->mu);
+		t->head = (t->head + 1) % SQ;
+		t->count--;
+		if (rc < 0 && !t->failed) {
+			t->failed = 1;
+			t->err = err;
+		}
+		pthread_cond_broadcast(&t->cv);
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+static void
+spill_thread_start(struct spill *sp)
+{
+	struct spill_thread *t = &sp->st;
+	size_t i;
+
+	for (i = 0; i < SQ; i++)
+		t->q[i].buf = (struct dss_buf)DSS_BUF_INIT;
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv, NULL);
+	if (pthread_create(&t->thread, NULL, spill_main, sp) != 0) {
+		pthread_mutex_destroy(&t->mu);
+		pthread_cond_destroy(&t->cv);
+		return;	/* put writes the stages itself */
+	}
+	t->started = 1;
+}
+
+/* Waits for the queued stages to be written; -1 with err if one was not. */
+static int
+spill_thread_stop(struct spill *sp, struct dss_err *err)
+{
+	struct spill_thread *t = &sp->st;
+	size_t i;
+	int failed;
+
+	if (!t->started)
+		return 0;
+	pthread_mutex_lock(&t->mu);
+	t->done = 1;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	pthread_join(t->thread, NULL);
+	pthread_mutex_destroy(&t->mu);
+	pthread_cond_destroy(&t->cv);
+	t->started = 0;
+	for (i = 0; i < SQ; i++)
+		dss_buf_free(&t->q[i].buf);
+	if ((failed = t->failed) && err != NULL)
+		*err = t->err;
+	return failed ? -1 : 0;
+}
+
+/* A full stage of b: to the spill thread, or written here without one. */
+static int
+stage_full(struct spill *sp, struct bucket *b, struct dss_err *err)
+{
+	struct spill_thread *t = &sp->st;
+	struct dss_buf spent;
+	int failed;
+
+	if (!t->started)
+		return bucket_flush(sp, b, err);
+	pthread_mutex_lock(&t->mu);
+	while (t->count == SQ && !t->failed)
+		pthread_cond_wait(&t->cv, &t->mu);
+	if ((failed = t->failed) == 0) {
+		struct spill_job *j = &t->q[(t->head + t->count) % SQ];
+
+		spent = j->buf;		/* written, reset: b's next stage */
+		j->buf = b->stage;
+		j->b = b;
+		b->stage = spent;
+		t->count++;
+		pthread_cond_broadcast(&t->cv);
+	} else
+		*err = t->err;
+	pthread_mutex_unlock(&t->mu);
+	return failed ? -1 : 0;
+}
+
 /* Puts the example just rendered (x->out) into the bucket of pos. */
 static int
 put(struct spill *sp, size_t r, uint32_t pos, const uint32_t *c,
@@ -468,14 +604,15 @@ put(struct spill *sp, size_t r, uint32_t pos, const uint32_t *c,
 	h.teachers = x->ex_teachers;
 	h.other = (uint32_t)x->ex_other;
 	/* A record never spans two extents (see read_big). */
-	if (b->stage.len + n > STAGE && bucket_flush(sp, b, err) < 0)
+	if (b->stage.len > 0 && b->stage.len + n > STAGE &&
+	    stage_full(sp, b, err) < 0)
 		return -1;
 	if (dss_buf_add(&b->stage, &h, sizeof(h)) < 0 ||
 	    dss_buf_add(&b->stage, x->out.data, x->out.len) < 0)
 		return dss_export_nomem(err);
 	b->bytes += n;
 	if (b->stage.len >= STAGE)
-		return bucket_flush(sp, b, err);
+		return stage_full(sp, b, err);
 	return 0;
 }
 
@@ -873,9 +1010,19 @@ emit(struct spill *sp, size_t r, int part, const struct spilled *h,
 static int
 read_at(struct spill *sp, void *p, size_t n, off_t off, struct dss_err *err)
 {
-	if (fseeko(sp->tmp, off, SEEK_SET) < 0 || fread(p, 1, n, sp->tmp) != n)
-		return dss_err_errno(err, errno ? errno : EIO, "cannot read a "
-		    "temporary file");
+	char *q = p;
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < n) {
+		if ((r = pread(sp->tmp, q + done, n - done, off + (off_t)done)) <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			return dss_err_errno(err, r < 0 ? errno : EIO, "cannot "
+			    "read a temporary file");
+		}
+		done += (size_t)r;
+	}
 	return 0;
 }
 
@@ -1228,10 +1375,11 @@ spill_free(struct spill *sp)
 	free(sp->w);
 	members_free(&sp->m);
 	dss_buf_free(&sp->load);
+	spill_thread_stop(sp, NULL);
 	writer_stop(sp);
 	free(sp->part);
-	if (sp->tmp != NULL)
-		fclose(sp->tmp);
+	if (sp->tmp >= 0)
+		close(sp->tmp);
 }
 
 int
@@ -1243,9 +1391,13 @@ dss_export_subsets(struct dss_export *x, struct dss_err *err)
 
 	memset(&sp, 0, sizeof(sp));
 	sp.x = x;
+	sp.tmp = -1;
 	sp.load = (struct dss_buf)DSS_BUF_INIT;
 	x->hold = 1;
-	if (setup(&sp, err) < 0 || merge(&sp, err) < 0)
+	if (setup(&sp, err) < 0)
+		goto out;
+	spill_thread_start(&sp);
+	if (merge(&sp, err) < 0 || spill_thread_stop(&sp, err) < 0)
 		goto out;
 	/* What the examples took is not needed while writing. */
 	members_free(&sp.m);
