@@ -318,34 +318,47 @@ begins(struct dss_export *x, const char *a, const char *b,
 	return r;
 }
 
-/* Sets each sub's root: the largest subset it begins, or itself. */
+/*
+ * Sets each sub's root: the largest subset it begins (the first of equal
+ * ones), or itself.  The candidates are tried largest first, so a nested
+ * fraction costs one comparison, with the whole.
+ */
 static int
 find_roots(struct dss_export *x, struct dss_err *err)
 {
-	size_t i, j;
+	size_t i, j, k, *by;
+	int r;
 
+	if ((by = malloc(x->nsubs * sizeof(*by))) == NULL)
+		return dss_export_nomem(err);
+	/* by: the subs by size, largest first, then by index */
+	for (i = 0; i < x->nsubs; i++) {
+		for (k = i; k > 0 && x->subs[by[k - 1]].info.size <
+		    x->subs[i].info.size; k--)
+			by[k] = by[k - 1];
+		by[k] = i;
+	}
 	for (i = 0; i < x->nsubs; i++) {
 		struct export_sub *s = &x->subs[i];
-		long long best = -1;
 
 		s->root = i;
-		for (j = 0; j < x->nsubs; j++) {
-			struct export_sub *t = &x->subs[j];
-			int r;
+		for (k = 0; k < x->nsubs; k++) {
+			struct export_sub *t = &x->subs[j = by[k]];
 
-			/* Roots are the largest (the first of equals). */
 			if (j == i || t->info.size < s->info.size ||
-			    (t->info.size == s->info.size && j > i) ||
-			    t->info.size <= best)
+			    (t->info.size == s->info.size && j > i))
 				continue;
-			if ((r = begins(x, s->info.name, t->info.name, err)) < 0)
+			if ((r = begins(x, s->info.name, t->info.name, err)) < 0) {
+				free(by);
 				return -1;
+			}
 			if (r) {
 				s->root = j;
-				best = t->info.size;
+				break;
 			}
 		}
 	}
+	free(by);
 	/* A root's root is itself: follow chains to their end. */
 	for (i = 0; i < x->nsubs; i++)
 		while (x->subs[x->subs[i].root].root != x->subs[i].root)
@@ -381,7 +394,10 @@ load_root(struct spill *sp, size_t r, struct dss_err *err)
 				break;
 			}
 			dss_buf_reset(&id);
-			if (dss_jscan_unquote(&id, t + i, j + 1 - i) < 0)
+			/* most ids have no escape: their bytes are the id */
+			if (memchr(t + i + 1, '\\', j - i - 1) == NULL ?
+			    dss_buf_add(&id, t + i + 1, j - i - 1) < 0 :
+			    dss_jscan_unquote(&id, t + i, j + 1 - i) < 0)
 				ret = dss_export_nomem(err);
 			else if (members_add(&sp->m, id.data, id.len,
 			    (uint32_t)r, pos++) < 0)

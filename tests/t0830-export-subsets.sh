@@ -57,6 +57,29 @@ ok $? "buckets read example by example"
 cmp_file big/nested-s0-0.5.jsonl one-nested-s0-0.5.jsonl "  give the same nested file"
 cmp_file big/official-r0-0.5.jsonl one-official-r0-0.5.jsonl "  and the same official one"
 
+# Ids that JSON escapes (a quote, a backslash, a control character) and
+# ids beyond ASCII: chunks hold them escaped, and every subset still
+# gets its members, in its order.
+python3 - <<'PY' >odd.jsonl
+import json
+ids = ['q"%d' % i for i in range(5)] + ['b\\%d' % i for i in range(5)] + \
+      ['t\t%d' % i for i in range(5)] + ['\u00e9t\u00e9-%d' % i for i in range(5)]
+for i, id_ in enumerate(ids):
+    print(json.dumps({"dataset": "esnli", "split": "train", "id": id_, "index": i,
+                      "input": "premise %d</s>hypothesis" % i, "label": "neutral",
+                      "fields": {"premise": "premise %d" % i, "hypothesis": "hypothesis",
+                                 "source_id": "x", "explanations": ["e"]}}))
+PY
+dss-store odd.db <odd.jsonl 2>/dev/null && dss-sample --dataset esnli odd.db 2>/dev/null
+ok $? "a corpus of odd ids, sampled"
+args=""
+for s in $NESTED; do args="$args --subset $s"; done
+expect_ok "its five subsets in one run" dss-export odd.db $ES --format standard $args --out odd
+for s in $NESTED; do
+	$REF odd.db $ES --format standard --subset $s >"ref-odd-$s.jsonl"
+	cmp_file "odd/$s.jsonl" "ref-odd-$s.jsonl" "odd ids, $s: the reference's records"
+done
+
 # Failures leave nothing.
 mkdir fail
 expect_fail 1 "^dss-export: cannot make a temporary file in '$TMP/nowhere': No such file or directory$" \
