@@ -10,7 +10,8 @@ defaults (gold labels, agreeing rationales of filter gold, --pick first,
 --missing label-only): in the subset's order, for each example a
 "predict" record and, when it has a kept rationale, an "explain" record
 with the first one (the lowest sample, then request).  Each fraction's
-records go to OUTDIR/FRACTION.jsonl.  The connection has the settings
+records go to OUTDIR/NAME.jsonl (nested-s0-0.125.jsonl ...), as
+dss-export --out writes them.  The connection has the settings
 lib/db.c gives the dss tools (WAL, synchronous NORMAL, foreign keys)
 and, while reading, dss-export's 16 MiB page cache and file temp store.
 
@@ -56,8 +57,12 @@ def sample(db, dataset):
         db.execute("INSERT INTO subsets (dataset, name, split, kind, role, seed, fraction, "
                    "size, params) VALUES (?, ?, 'train', 'nested', 'train', ?, ?, ?, ?)",
                    (dataset, name, SEED, f, size, params))
-        db.executemany("INSERT INTO subset_members (dataset, name, pos, id) VALUES (?, ?, ?, ?)",
-                       ((dataset, name, pos, i) for pos, i in enumerate(ranked[:size])))
+        # schemas/migrate-006.sql: the members as JSON arrays of 4,096 ids
+        db.executemany("INSERT INTO subset_chunks (dataset, name, chunk, ids) VALUES (?, ?, ?, ?)",
+                       ((dataset, name, c // 4096, json.dumps(ranked[c:min(c + 4096, size)],
+                                                              ensure_ascii=False,
+                                                              separators=(",", ":")))
+                        for c in range(0, size, 4096)))
         names.append((fraction_name(f), name))
     db.execute("COMMIT")
     return names
@@ -67,7 +72,7 @@ def export(db, dataset, name, path):
     where = ',"dataset":%s,"split":"train","id":' % q(dataset)
     rows = db.execute(
         "SELECT e.id, e.input, e.label, t.rationale FROM subset_members m "
-        "JOIN examples e ON e.dataset = m.dataset AND e.id = m.id "
+        "CROSS JOIN examples e ON e.dataset = m.dataset AND e.id = m.id "
         "LEFT JOIN triples t ON t.filter = 'gold' AND t.dataset = e.dataset "
         "AND t.id = e.id AND t.agree = 1 "
         "WHERE m.dataset = ? AND m.name = ? AND e.split = 'train' "
@@ -97,7 +102,7 @@ def main():
     db.execute("PRAGMA temp_store = FILE")
     db.execute("PRAGMA cache_size = -16384")
     for f, name in names:
-        export(db, dataset, name, os.path.join(outdir, f + ".jsonl"))
+        export(db, dataset, name, os.path.join(outdir, name + ".jsonl"))
     db.close()
     return 0
 

@@ -6,7 +6,8 @@ made and stored as dss-sample makes and stores them.  The train examples
 are read by index; each is ranked by the first eight bytes of SHA-256 of
 "SEED:ID" (big-endian), equal ones by id; the subset at fraction f is
 the first n - ceil((1 - f) * n) of that ranking.  Each subset is one row
-of subsets and its members are rows of subset_members, all in one
+of subsets and its members are rows of subset_chunks (JSON arrays of
+4,096 ids, as schemas/migrate-006.sql has them), all in one
 transaction, on a connection with the settings lib/db.c gives dss-sample
 (WAL, synchronous NORMAL, foreign keys; SQLite's default cache).  A
 subset already stored with the same members is left alone.
@@ -14,6 +15,7 @@ subset already stored with the same members is left alone.
   peer-sample.py DB DATASET [SEED [FRACTIONS]]
 """
 import hashlib
+import json
 import math
 import sqlite3
 import sys
@@ -59,8 +61,12 @@ def main():
         db.execute("INSERT INTO subsets (dataset, name, split, kind, role, seed, fraction, "
                    "size, params) VALUES (?, ?, 'train', 'nested', 'train', ?, ?, ?, ?)",
                    (dataset, name, seed, f, size, params))
-        db.executemany("INSERT INTO subset_members (dataset, name, pos, id) VALUES (?, ?, ?, ?)",
-                       ((dataset, name, pos, i) for pos, i in enumerate(ranked[:size])))
+        # schemas/migrate-006.sql: the members as JSON arrays of 4,096 ids
+        db.executemany("INSERT INTO subset_chunks (dataset, name, chunk, ids) VALUES (?, ?, ?, ?)",
+                       ((dataset, name, c // 4096, json.dumps(ranked[c:min(c + 4096, size)],
+                                                              ensure_ascii=False,
+                                                              separators=(",", ":")))
+                        for c in range(0, size, 4096)))
         made += 1
     db.execute("COMMIT")
     db.close()

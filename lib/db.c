@@ -242,6 +242,23 @@ open_readonly(const char *path, struct dss_err *err)
 	return db;
 }
 
+int
+dss_db_current(sqlite3 *db, const char *path, struct dss_err *err)
+{
+	int v;
+
+	if (user_version(db, &v, err) < 0)
+		return -1;
+	if (v > dss_schema_version)
+		return dss_err_set(err, "database '%s' has schema version %d, "
+		    "newer than this dss (%d)", path, v, dss_schema_version);
+	if (v > 0 && v < dss_schema_version)
+		return dss_err_set(err, "database '%s' has the older schema "
+		    "version %d; open it with this dss first (dss-store '%s' "
+		    "</dev/null)", path, v, path);
+	return 0;
+}
+
 sqlite3 *
 dss_db_open(const char *path, int flags, struct dss_err *err)
 {

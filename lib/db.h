@@ -50,6 +50,13 @@ int dss_db_refused_readonly(int rc);
  */
 struct dss_buf;
 int dss_db_immutable_uri(const char *path, struct dss_buf *uri);
+/*
+ * For a database opened with DSS_DB_READONLY, which is never migrated:
+ * 0 when its schema version is this dss's (or 0: empty, or not made by
+ * dss, which is left to the caller), else -1 with err saying how to
+ * upgrade it (or that it is newer than this dss).  path names it.
+ */
+int dss_db_current(sqlite3 *db, const char *path, struct dss_err *err);
 void dss_db_close(sqlite3 *db);
 
 /* Runs SQL with no results.  On error err says "PATH: MESSAGE". */

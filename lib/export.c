@@ -122,9 +122,14 @@ dss_export_check(const struct dss_export_opts *o, struct dss_err *err)
 		return dss_err_set(err, "--split is missing");
 	if (release && o->out == NULL)
 		return dss_err_set(err, "--format release needs --out DIR");
-	if (!release && o->out != NULL)
-		return dss_err_set(err, "--out is only for --format release (the "
-		    "other formats write to standard output)");
+	if (release && o->nsubsets > 0)
+		return dss_err_set(err, "--format release takes one --subset");
+	if (!release && o->nsubsets > 1 && o->out == NULL)
+		return dss_err_set(err, "several subsets need --out DIR (each is "
+		    "written to DIR/NAME.jsonl)");
+	if (!release && o->out != NULL && o->subset == NULL && o->nsubsets == 0)
+		return dss_err_set(err, "--out is for --format release or with "
+		    "--subset (a whole split goes to standard output)");
 	if (release && dss_release_form(o->dataset) == NULL)
 		return not_in_release(o->dataset, err);
 	if (release && (o->given & (1u << DSS_EXPORT_OPT_LABELS)))
@@ -336,8 +341,20 @@ col_dup(sqlite3_stmt *st, int i)
 	return strdup(v ? v : "");
 }
 
+static void
+subset_free(struct export_subset *s)
+{
+	free(s->name);
+	free(s->split);
+	free(s->kind);
+	free(s->params);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Looks up subset name into s, checking it is drawn from the split. */
 static int
-check_subset(struct dss_export *x, struct dss_err *err)
+check_subset(struct dss_export *x, const char *name, struct export_subset *s,
+    struct dss_err *err)
 {
 	const char *want = x->form != NULL ? "train" : x->o.split;
 	struct dss_buf b = DSS_BUF_INIT;
@@ -347,28 +364,29 @@ check_subset(struct dss_export *x, struct dss_err *err)
 
 	if ((st = dss_export_query(x, "SELECT split, kind, seed, fraction, size, params "
 	    "FROM subsets WHERE dataset = ?1 AND name = ?2", err, x->o.dataset,
-	    x->o.subset, NULL)) == NULL)
+	    name, NULL)) == NULL)
 		return -1;
 	if ((rc = dss_export_step(x, st, err)) == 1) {
-		x->sub_split = col_dup(st, 0);
-		x->sub_kind = col_dup(st, 1);
-		x->sub_params = col_dup(st, 5);
-		x->sub_seed = sqlite3_column_int64(st, 2);
-		x->sub_has_fraction = sqlite3_column_type(st, 3) != SQLITE_NULL;
-		x->sub_fraction = sqlite3_column_double(st, 3);
-		x->sub_size = sqlite3_column_int64(st, 4);
+		s->name = strdup(name);
+		s->split = col_dup(st, 0);
+		s->kind = col_dup(st, 1);
+		s->params = col_dup(st, 5);
+		s->seed = sqlite3_column_int64(st, 2);
+		s->has_fraction = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		s->fraction = sqlite3_column_double(st, 3);
+		s->size = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
-		if (x->sub_split == NULL || x->sub_kind == NULL ||
-		    x->sub_params == NULL)
+		if (s->name == NULL || s->split == NULL || s->kind == NULL ||
+		    s->params == NULL)
 			return dss_export_nomem(err);
-		if (strcmp(x->sub_split, want) != 0)
+		if (strcmp(s->split, want) != 0)
 			return dss_err_set(err, "subset '%s' of dataset '%s' is drawn "
-			    "from split '%s', not '%s'", x->o.subset, x->o.dataset,
-			    x->sub_split, want);
+			    "from split '%s', not '%s'", name, x->o.dataset,
+			    s->split, want);
 		return 0;
 	}
 	if ((st = dss_export_query(x, "SELECT name FROM subsets WHERE dataset = ?1 "
@@ -379,12 +397,37 @@ check_subset(struct dss_export *x, struct dss_err *err)
 	}
 	if (n == 0)
 		dss_err_set(err, "unknown subset '%s': dataset '%s' has no subsets "
-		    "(make them with dss-sample)", x->o.subset, x->o.dataset);
+		    "(make them with dss-sample)", name, x->o.dataset);
 	else
 		dss_err_set(err, "unknown subset '%s' of dataset '%s' (subsets: %s)",
-		    x->o.subset, x->o.dataset, b.data);
+		    name, x->o.dataset, b.data);
 	dss_buf_free(&b);
 	return -1;
+}
+
+/*
+ * The subsets of a JSON Lines export: o.subset alone (to the stream
+ * dss_export_run is given), or o.subsets (each to DIR/NAME.jsonl).
+ */
+static int
+check_subsets(struct dss_export *x, struct dss_err *err)
+{
+	size_t i, j, n = x->o.nsubsets ? x->o.nsubsets : 1;
+
+	if ((x->subs = calloc(n, sizeof(*x->subs))) == NULL)
+		return dss_export_nomem(err);
+	for (i = 0; i < n; i++) {
+		const char *name = x->o.nsubsets ? x->o.subsets[i] : x->o.subset;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(x->subs[j].info.name, name) == 0)
+				return dss_err_set(err, "subset '%s' is given twice",
+				    name);
+		x->nsubs = i + 1;
+		if (check_subset(x, name, &x->subs[i].info, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -536,7 +579,10 @@ dss_export_open(const char *path, const struct dss_export_opts *o,
 	    dss_db_exec(x->db, "PRAGMA temp_store = FILE", err) < 0 ||
 	    dss_db_exec(x->db, "PRAGMA cache_size = -16384", err) < 0 ||
 	    check_dataset(x, err) < 0 || check_split(x, err) < 0 ||
-	    (x->o.subset != NULL && check_subset(x, err) < 0) ||
+	    (x->o.subset != NULL && x->form != NULL &&
+	    check_subset(x, x->o.subset, &x->sub, err) < 0) ||
+	    ((x->o.nsubsets > 0 || (x->o.subset != NULL && x->form == NULL)) &&
+	    check_subsets(x, err) < 0) ||
 	    (x->need_triples && check_filter(x, err) < 0) ||
 	    (x->o.format == DSS_EXPORT_CHAT && load_exemplars(x, err) < 0))
 		goto fail;
@@ -564,9 +610,17 @@ dss_export_close(struct dss_export *x)
 		free(x->strs[i]);
 	for (i = 0; i < x->nteachers; i++)
 		free(x->teachers[i]);
-	free(x->sub_split);
-	free(x->sub_kind);
-	free(x->sub_params);
+	subset_free(&x->sub);
+	for (i = 0; i < x->nsubs; i++) {
+		subset_free(&x->subs[i].info);
+		if (x->subs[i].tmp != NULL)
+			unlink(x->subs[i].tmp);
+		if (x->subs[i].fp != NULL && x->subs[i].path != NULL)
+			fclose(x->subs[i].fp);
+		free(x->subs[i].path);
+		free(x->subs[i].tmp);
+	}
+	free(x->subs);
 	free(x->path);
 	dss_buf_free(&x->qpre[0]);
 	dss_buf_free(&x->qpre[1]);
@@ -605,12 +659,9 @@ dss_export_split(const struct dss_export *x, int s)
  * by request; they are sorted by sample only for --pick all, which writes
  * them all (the other picks compare samples themselves).
  *
- * The examples of a subset are joined in id order (the order of the
- * members' id index), so that again examples and triples are read in
- * step, and the rows are then sorted into the subset's order: following
- * the subset's order while joining would read both tables at random.  The
- * sort key is the position alone (an example's rows stay together) but
- * for --pick all, which writes an example's triples by sample.
+ * The examples of a subset of a release are joined in the subset's order
+ * (the view subset_members) and sorted by position; JSON Lines exports
+ * of subsets merge two reads in id order instead (export_subsets.c).
  */
 static sqlite3_stmt *
 prepare(struct dss_export *x, const char *split, int subset,
@@ -624,9 +675,8 @@ prepare(struct dss_export *x, const char *split, int subset,
 	    triples ? "t.sample, t.rationale, t.teacher_label, t.teacher" :
 	    "NULL, NULL, NULL, NULL", x->need_record ? "e.record" : "NULL",
 	    triples ? "t.request" : "NULL");
-	r |= dss_buf_adds(&q, subset ? "subset_members m INDEXED BY "
-	    "subset_members_id CROSS JOIN examples e ON e.dataset = m.dataset "
-	    "AND e.id = m.id " : "examples e ");
+	r |= dss_buf_adds(&q, subset ? "subset_members m CROSS JOIN examples e "
+	    "ON e.dataset = m.dataset AND e.id = m.id " : "examples e ");
 	/*
 	 * A triple is found through the primary key of triples (filter,
 	 * dataset, id, ...), which holds its columns: through the index
@@ -660,6 +710,36 @@ out:
 	return st;
 }
 
+/*
+ * The examples of the split in id order, and the kept triples of the
+ * filter in id order (by sample within an example for --pick all), with
+ * the columns of prepare's query, for export_subsets.c to merge.
+ */
+sqlite3_stmt *
+dss_export_prepare_examples(struct dss_export *x, struct dss_err *err)
+{
+	return dss_export_query(x, x->need_record ?
+	    "SELECT id, input, label, NULL, NULL, NULL, NULL, record, NULL FROM "
+	    "examples INDEXED BY sqlite_autoindex_examples_1 WHERE dataset = ?1 "
+	    "AND split = ?2 ORDER BY id" :
+	    "SELECT id, input, label, NULL, NULL, NULL, NULL, NULL, NULL FROM "
+	    "examples INDEXED BY sqlite_autoindex_examples_1 WHERE dataset = ?1 "
+	    "AND split = ?2 ORDER BY id", err, x->o.dataset, x->split, NULL);
+}
+
+int
+dss_export_triples_sql(const struct dss_export *x, char *sql, size_t size)
+{
+	int n = snprintf(sql, size, "SELECT id, NULL, NULL, sample, rationale, "
+	    "teacher_label, teacher, NULL, request FROM triples INDEXED BY "
+	    "sqlite_autoindex_triples_1 WHERE filter = ?1 AND dataset = ?2%s "
+	    "ORDER BY id%s", x->o.rationales == DSS_EXPORT_AGREE ?
+	    " AND agree = 1" : "", x->o.pick == DSS_EXPORT_ALL ?
+	    ", sample, request" : ", request");
+
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
 /* ---- writing JSON Lines ---- */
 
 static int
@@ -684,7 +764,7 @@ end_record(struct dss_export *x, size_t start, int r, struct dss_err *err)
 	if (r < 0 || dss_jsonw_end(&x->out, start) < 0)
 		return dss_export_nomem(err);
 	x->split_counts[x->s].records++;
-	return x->out.len >= OUT_FLUSH ? flush_out(x, err) : 0;
+	return x->out.len >= OUT_FLUSH && !x->hold ? flush_out(x, err) : 0;
 }
 
 /* ,"dataset":D,"split":S,"id":I */
@@ -908,14 +988,18 @@ note_teacher(struct dss_export *x, const char *t)
 	if (t == NULL)
 		return 0;
 	for (i = 0; i < x->nteachers; i++)
-		if (strcmp(x->teachers[i], t) == 0)
+		if (strcmp(x->teachers[i], t) == 0) {
+			x->ex_teachers |= 1u << i;
 			return 0;
+		}
 	if (x->nteachers == MAX_TEACHERS) {
 		x->other_teachers++;
+		x->ex_other++;
 		return 0;
 	}
 	if ((x->teachers[x->nteachers] = strdup(t)) == NULL)
 		return -1;
+	x->ex_teachers |= 1u << x->nteachers;
 	x->nteachers++;
 	return 0;
 }
@@ -935,8 +1019,8 @@ take(sqlite3_stmt *st, int i, struct dss_buf *b, struct dss_buf *q)
 	return dss_buf_add(b, s, n) | (q != NULL ? dss_jscan_escape(q, s, n) : 0);
 }
 
-static int
-begin_example(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+int
+dss_export_begin_example(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 {
 	struct example *e = &x->e;
 	int needq = x->form == NULL;
@@ -983,16 +1067,36 @@ emit_each(struct dss_export *x, const char *rat, size_t rlen, const char *tl,
 }
 
 /* One row with a kept triple: pick it, or emit it for --pick all. */
+void
+dss_export_triple_of(sqlite3_stmt *st, struct dss_export_triple *t)
+{
+	t->sample = sqlite3_column_int64(st, 3);
+	t->rat = (const char *)sqlite3_column_text(st, 4);
+	t->rlen = (size_t)sqlite3_column_bytes(st, 4);
+	t->tl = (const char *)sqlite3_column_text(st, 5);
+	t->tlen = (size_t)sqlite3_column_bytes(st, 5);
+	t->teacher = (const char *)sqlite3_column_text(st, 6);
+	t->teacherlen = (size_t)sqlite3_column_bytes(st, 6);
+	t->req = (const char *)sqlite3_column_text(st, 8);
+	t->reqlen = (size_t)sqlite3_column_bytes(st, 8);
+}
+
+/* Copies s (n bytes, or none when NULL) into b. */
 static int
-add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+set_buf(struct dss_buf *b, const char *s, size_t n)
+{
+	dss_buf_reset(b);
+	return s != NULL ? dss_buf_add(b, s, n) : 0;
+}
+
+int
+dss_export_add_triple(struct dss_export *x, const struct dss_export_triple *t,
+    struct dss_err *err)
 {
 	struct example *e = &x->e;
-	const char *rat = (const char *)sqlite3_column_text(st, 4);
-	size_t rlen = (size_t)sqlite3_column_bytes(st, 4);
-	const char *tl = (const char *)sqlite3_column_text(st, 5);
-	size_t tlen = (size_t)sqlite3_column_bytes(st, 5);
-	long long sample = sqlite3_column_int64(st, 3);
-	const char *req = (const char *)sqlite3_column_text(st, 8);
+	const char *rat = t->rat, *tl = t->tl, *req = t->req;
+	size_t rlen = t->rlen, tlen = t->tlen;
+	long long sample = t->sample;
 	size_t c = 0;
 	int better, earlier;
 
@@ -1012,7 +1116,7 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 	}
 	e->kept++;
 	if (x->o.pick == DSS_EXPORT_ALL) {
-		if (note_teacher(x, (const char *)sqlite3_column_text(st, 6)) < 0)
+		if (note_teacher(x, t->teacher) < 0)
 			return dss_export_nomem(err);
 		return emit_each(x, rat, rlen, tl, tlen, err);
 	}
@@ -1020,7 +1124,7 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 		c = chars(rat, rlen);
 	/* Ties go to the lower sample index (then request), whatever the row order. */
 	earlier = e->picked && (sample < e->sample || (sample == e->sample &&
-	    strcmp(req ? req : "", e->request.data) < 0));
+	    strcmp(req ? req : "", e->request.data ? e->request.data : "") < 0));
 	switch (x->o.pick) {
 	case DSS_EXPORT_SHORTEST:
 		better = !e->picked || c < e->chars || (c == e->chars && earlier);
@@ -1033,13 +1137,10 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 	}
 	if (!better)
 		return 0;
-	if (take(st, 6, &e->teacher, NULL) < 0 ||
-	    take(st, 8, &e->request, NULL) < 0)
-		return dss_export_nomem(err);
-	dss_buf_reset(&e->rationale);
-	dss_buf_reset(&e->teacher_label);
-	if (dss_buf_add(&e->rationale, rat, rlen) < 0 ||
-	    dss_buf_add(&e->teacher_label, tl, tlen) < 0)
+	if (set_buf(&e->teacher, t->teacher, t->teacherlen) < 0 ||
+	    set_buf(&e->request, req, t->reqlen) < 0 ||
+	    set_buf(&e->rationale, rat, rlen) < 0 ||
+	    set_buf(&e->teacher_label, tl, tlen) < 0)
 		return dss_export_nomem(err);
 	e->picked = 1;
 	e->sample = sample;
@@ -1048,8 +1149,8 @@ add_triple(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
 }
 
 /* The example is complete: write what it gives. */
-static int
-end_example(struct dss_export *x, struct dss_err *err)
+int
+dss_export_end_example(struct dss_export *x, struct dss_err *err)
 {
 	struct example *e = &x->e;
 	struct dss_export_counts *c = &x->split_counts[x->s];
@@ -1118,20 +1219,24 @@ scan(struct dss_export *x, int s, const char *split, int subset,
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
 
 		if (!have || n != x->e.id.len || memcmp(id, x->e.id.data, n) != 0) {
-			if ((have && end_example(x, err) < 0) ||
-			    begin_example(x, st, err) < 0) {
+			if ((have && dss_export_end_example(x, err) < 0) ||
+			    dss_export_begin_example(x, st, err) < 0) {
 				rc = -1;
 				break;
 			}
 			have = 1;
 		}
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
-		    add_triple(x, st, err) < 0) {
-			rc = -1;
-			break;
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+			struct dss_export_triple t;
+
+			dss_export_triple_of(st, &t);
+			if (dss_export_add_triple(x, &t, err) < 0) {
+				rc = -1;
+				break;
+			}
 		}
 	}
-	if (rc == 0 && have && end_example(x, err) < 0)
+	if (rc == 0 && have && dss_export_end_example(x, err) < 0)
 		rc = -1;
 	sqlite3_finalize(st);
 	if (rc == 0 && x->form != NULL)
@@ -1172,6 +1277,110 @@ run_release(struct dss_export *x, struct dss_err *err)
 	return dss_export_release_commit(x, err);
 }
 
+/* With --out DIR: each subset to a temporary file beside DIR/NAME.jsonl. */
+static int
+open_outputs(struct dss_export *x, struct dss_err *err)
+{
+	mode_t um = umask(0);
+	size_t i;
+
+	umask(um);
+	if (mkdir(x->o.out, 0777) < 0 && errno != EEXIST)
+		return dss_err_errno(err, errno, "cannot create '%s'", x->o.out);
+	for (i = 0; i < x->nsubs; i++) {
+		struct export_sub *s = &x->subs[i];
+		struct dss_buf b = DSS_BUF_INIT;
+		int fd;
+
+		if (dss_buf_addf(&b, "%s/%s.jsonl", x->o.out, s->info.name) < 0)
+			return dss_export_nomem(err);
+		s->path = dss_buf_detach(&b, NULL);
+		if (s->path == NULL || dss_buf_addf(&b, "%s.tmp.XXXXXX", s->path) < 0)
+			return dss_export_nomem(err);
+		s->tmp = dss_buf_detach(&b, NULL);
+		if (s->tmp == NULL)
+			return dss_export_nomem(err);
+		if ((fd = mkstemp(s->tmp)) < 0) {
+			free(s->tmp);
+			s->tmp = NULL;
+			return dss_err_errno(err, errno, "cannot create '%s'",
+			    s->path);
+		}
+		(void)fchmod(fd, 0666 & ~um);
+		if ((s->fp = fdopen(fd, "w")) == NULL) {
+			close(fd);
+			return dss_err_errno(err, errno, "cannot create '%s'",
+			    s->path);
+		}
+		/* records of half a kilobyte each: fewer, larger writes */
+		(void)setvbuf(s->fp, NULL, _IOFBF, (size_t)1 << 18);
+		s->fpname = s->path;
+	}
+	return 0;
+}
+
+/* Flushes, syncs and renames every output into place, then the directory. */
+static int
+commit_outputs(struct dss_export *x, struct dss_err *err)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < x->nsubs; i++) {
+		struct export_sub *s = &x->subs[i];
+		int bad = fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0;
+
+		errno = bad ? errno : 0;
+		if (fclose(s->fp) != 0 || bad) {
+			s->fp = NULL;
+			return dss_err_errno(err, errno ? errno : EIO, "cannot "
+			    "write '%s'", s->path);
+		}
+		s->fp = NULL;
+	}
+	for (i = 0; i < x->nsubs; i++) {
+		struct export_sub *s = &x->subs[i];
+
+		if (rename(s->tmp, s->path) < 0)
+			return dss_err_errno(err, errno, "cannot rename '%s' to "
+			    "'%s'", s->tmp, s->path);
+		free(s->tmp);
+		s->tmp = NULL;
+	}
+	if ((fd = open(x->o.out, O_RDONLY | O_DIRECTORY)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+static int
+run_subsets(struct dss_export *x, FILE *out, const char *outname,
+    struct dss_err *err)
+{
+	size_t i;
+
+	x->s = 0;
+	x->split = x->o.split;
+	x->missing = x->o.missing;
+	dss_buf_reset(&x->qsplit);
+	if (dss_jscan_quote(&x->qsplit, x->split, strlen(x->split)) < 0)
+		return dss_export_nomem(err);
+	/* Two sequential reads (export_subsets.c): a small cache will do. */
+	if (dss_db_exec(x->db, "PRAGMA cache_size = -4096", err) < 0)
+		return -1;
+	if (x->o.out == NULL) {
+		x->subs[0].fp = out;
+		x->subs[0].fpname = outname;
+	} else if (open_outputs(x, err) < 0)
+		return -1;
+	if (dss_export_subsets(x, err) < 0)
+		return -1;
+	for (i = 0; i < x->nsubs; i++)
+		add_counts(&x->split_counts[0], &x->subs[i].c);
+	return x->o.out != NULL ? commit_outputs(x, err) : 0;
+}
+
 int
 dss_export_run(struct dss_export *x, FILE *out, const char *outname,
     struct dss_err *err)
@@ -1187,8 +1396,9 @@ dss_export_run(struct dss_export *x, FILE *out, const char *outname,
 	memset(x->split_counts, 0, sizeof(x->split_counts));
 	if (x->form != NULL)
 		rc = run_release(x, err);
-	else if (scan(x, 0, x->o.split, x->o.subset != NULL, x->o.missing,
-	    err) < 0) {
+	else if (x->nsubs > 0)
+		rc = run_subsets(x, out, outname, err);
+	else if (scan(x, 0, x->o.split, 0, x->o.missing, err) < 0) {
 		flush_out(x, NULL);	/* what came before the error stands */
 		rc = -1;
 	} else
@@ -1196,5 +1406,22 @@ dss_export_run(struct dss_export *x, FILE *out, const char *outname,
 	for (s = 0; s < 3; s++)
 		add_counts(&x->total, &x->split_counts[s]);
 	return rc;
+}
+
+size_t
+dss_export_nsubsets(const struct dss_export *x)
+{
+	return x->nsubs;
+}
+
+const struct dss_export_counts *
+dss_export_subset(const struct dss_export *x, size_t i, const char **name,
+    const char **path)
+{
+	if (i >= x->nsubs)
+		return NULL;
+	*name = x->subs[i].info.name;
+	*path = x->subs[i].path;
+	return &x->subs[i].c;
 }
 

@@ -13,11 +13,13 @@
  * loader: every record of a file has the same keys, and each key keeps
  * one JSON type (strings throughout; a missing value is "", never null).
  *
- * Each split is one SQL query ordered by example that joins the examples
+ * A split is one SQL query ordered by example that joins the examples
  * with the triples, both read in example id order (the triples table is
- * keyed filter, dataset, id), so memory does not grow with the corpus; a
- * subset's rows are sorted into the subset's order by SQLite's sorter,
- * which spills to temporary files.
+ * keyed filter, dataset, id), so memory does not grow with the corpus.
+ * Subsets are written in one pass over the split, however many: the
+ * examples and triples are read once in id order, and each subset's
+ * records are put in its order through an unlinked temporary file
+ * (export_subsets.c); memory grows with the members' ids alone.
  */
 #ifndef DSS_EXPORT_H
 #define DSS_EXPORT_H
@@ -61,6 +63,12 @@ struct dss_export_opts {
 	const char *dataset;
 	const char *split;	/* NULL with DSS_EXPORT_RELEASE */
 	const char *subset;	/* a subset's name, or NULL for the whole split */
+	/*
+	 * Or several subsets (subset NULL), each written to OUT/NAME.jsonl
+	 * in one pass over the split (not with release).
+	 */
+	const char *const *subsets;
+	size_t nsubsets;
 	const char *filter;	/* the filter whose triples are used */
 	enum dss_export_format format;
 	enum dss_export_labels labels;
@@ -68,7 +76,7 @@ struct dss_export_opts {
 	enum dss_export_pick pick;
 	enum dss_export_missing missing;
 	const char *prefixes;	/* "PREDICT,EXPLAIN" */
-	const char *out;	/* DSS_EXPORT_RELEASE: the directory */
+	const char *out;	/* release, or subsets: the directory */
 	/*
 	 * Which of labels, rationales, pick, missing, prefixes were given
 	 * rather than defaulted (bits 1 << DSS_EXPORT_OPT_*), for checking
@@ -89,14 +97,15 @@ enum {
 	DSS_EXPORT_OPT_FORMAT
 };
 
-#define DSS_EXPORT_OPTS_INIT { NULL, NULL, NULL, "gold", DSS_EXPORT_T5, \
+#define DSS_EXPORT_OPTS_INIT { NULL, NULL, NULL, NULL, 0, "gold", DSS_EXPORT_T5, \
 	DSS_EXPORT_GOLD, DSS_EXPORT_AGREE, DSS_EXPORT_FIRST, \
 	DSS_EXPORT_LABEL_ONLY, DSS_EXPORT_PREFIXES, NULL, 0, NULL }
 
 /*
  * Checks the options for what makes no sense whatever the database holds
  * (a usage error): no dataset, a split with release or none without it,
- * --out with a format other than release or release without it,
+ * release without --out, --out with another format but without a
+ * subset, several subsets without --out or with release,
  * --prefixes that are not two different non-empty prefixes separated by
  * one comma, or given with a format other than t5, --pick all where one
  * record per example is written (standard, release), --labels with
@@ -143,6 +152,14 @@ void dss_export_close(struct dss_export *x);
 int dss_export_run(struct dss_export *x, FILE *out, const char *outname,
     struct dss_err *err);
 
+/*
+ * The subsets of the run (0 without any): subset i's counts, its name
+ * and with --out its file (else NULL).  NULL for i out of range.
+ */
+size_t dss_export_nsubsets(const struct dss_export *x);
+const struct dss_export_counts *dss_export_subset(const struct dss_export *x,
+    size_t i, const char **name, const char **path);
+
 /* The counts of the run: the total, and for release split s (0-2). */
 const struct dss_export_counts *dss_export_total(const struct dss_export *x);
 const struct dss_export_counts *dss_export_split(const struct dss_export *x,
@@ -157,5 +174,8 @@ const struct dss_export_counts *dss_export_split(const struct dss_export *x,
  */
 int dss_export_card(struct dss_export *x, const char *path, const char *cmdline,
     struct dss_err *err);
+/* The same for subset i of a run of several (dss_export_subset). */
+int dss_export_subset_card(struct dss_export *x, size_t i, const char *path,
+    const char *cmdline, struct dss_err *err);
 
 #endif

@@ -104,13 +104,20 @@ card_count(struct dss_export *x, struct dss_buf *b, const char *what,
 	dss_buf_adds(b, "\n");
 }
 
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* The title and the table of where the records come from. */
 static int
 card_source(struct dss_export *x, struct dss_buf *b, struct dss_err *err)
 {
 	const struct dss_export_opts *o = &x->o;
+	const char *byname[MAX_TEACHERS];
 	char n[40];
-	size_t i;
+	size_t i, k;
 	int s;
 
 	dss_buf_addf(b, "# Data card: %s %s, format %s\n\n", o->dataset,
@@ -134,26 +141,31 @@ card_source(struct dss_export *x, struct dss_buf *b, struct dss_err *err)
 	if (o->subset != NULL) {
 		dss_buf_adds(b, "| Subset | `");
 		cell(b, o->subset);
-		dss_buf_addf(b, "`: %s, seed %lld", x->sub_kind, x->sub_seed);
-		if (x->sub_has_fraction)
-			dss_buf_addf(b, ", fraction %g", x->sub_fraction);
+		dss_buf_addf(b, "`: %s, seed %lld", x->sub.kind, x->sub.seed);
+		if (x->sub.has_fraction)
+			dss_buf_addf(b, ", fraction %g", x->sub.fraction);
 		dss_buf_addf(b, ", %s examples of split %s%s; parameters `",
-		    num(n, sizeof(n), (unsigned long long)x->sub_size),
-		    x->sub_split, x->form != NULL ? " (valid and test whole)" : "");
-		cell(b, x->sub_params);
+		    num(n, sizeof(n), (unsigned long long)x->sub.size),
+		    x->sub.split, x->form != NULL ? " (valid and test whole)" : "");
+		cell(b, x->sub.params);
 		dss_buf_adds(b, "` |\n");
 	} else {
 		dss_buf_adds(b, "| Subset | none: the whole split |\n");
 	}
+	/* By name: the order they were met in depends on the scan. */
 	dss_buf_adds(b, "| Teachers | ");
-	for (i = 0; i < x->nteachers; i++) {
+	for (i = 0, k = 0; i < x->nteachers; i++)
+		if (x->card_teachers & (1u << i))
+			byname[k++] = x->teachers[i];
+	qsort(byname, k, sizeof(*byname), cmp_names);
+	for (i = 0; i < k; i++) {
 		dss_buf_adds(b, i ? ", `" : "`");
-		cell(b, x->teachers[i]);
+		cell(b, byname[i]);
 		dss_buf_adds(b, "`");
 	}
-	if (x->other_teachers)
-		dss_buf_addf(b, " and %llu more", x->other_teachers);
-	if (x->nteachers == 0)
+	if (x->card_other)
+		dss_buf_addf(b, " and %llu more", x->card_other);
+	if (k == 0 && x->card_other == 0)
 		dss_buf_adds(b, "none (no rationale was exported)");
 	dss_buf_adds(b, " |\n");
 	if (card_templates(x, b, err) < 0)
@@ -275,6 +287,14 @@ dss_export_card(struct dss_export *x, const char *path, const char *cmdline,
 
 	if (!x->ran)
 		return dss_err_set(err, "the export has not run");
+	/* The one subset of a JSON Lines export is described in x->subs. */
+	if (x->form == NULL && x->nsubs == 1 && x->sub.name == NULL)
+		return dss_export_subset_card(x, 0, path, cmdline, err);
+	if (x->nsubs == 0 || x->sub.name == NULL) {
+		/* every teacher of the run */
+		x->card_teachers = (1u << x->nteachers) - 1;
+		x->card_other = x->other_teachers;
+	}
 	if (card_text(x, cmdline, &b, err) < 0)
 		goto out;
 	if (dss_buf_addf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
@@ -326,5 +346,29 @@ out:
 	free(dir);
 	dss_buf_free(&b);
 	dss_buf_free(&tmp);
+	return rc;
+}
+
+int
+dss_export_subset_card(struct dss_export *x, size_t i, const char *path,
+    const char *cmdline, struct dss_err *err)
+{
+	struct export_subset keep = x->sub;
+	struct dss_export_counts total = x->total;
+	const char *subset = x->o.subset;
+	int rc;
+
+	if (i >= x->nsubs)
+		return dss_err_set(err, "no subset %zu in the export", i);
+	/* The card of one subset: its description and counts as the run's. */
+	x->sub = x->subs[i].info;
+	x->o.subset = x->subs[i].info.name;
+	x->total = x->subs[i].c;
+	x->card_teachers = x->subs[i].teachers;
+	x->card_other = x->subs[i].other;
+	rc = dss_export_card(x, path, cmdline, err);
+	x->sub = keep;
+	x->o.subset = subset;
+	x->total = total;
 	return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef DSS_EXPORT_IMPL_H
 #define DSS_EXPORT_IMPL_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <sqlite3.h>
@@ -46,6 +47,26 @@ struct release_out {
 	int problems_written;
 };
 
+/* A subset as the subsets table describes it. */
+struct export_subset {
+	char *name, *split, *kind, *params;
+	long long seed, size;
+	double fraction;
+	int has_fraction;
+};
+
+/* One subset of a subsets export (export_subsets.c) and where it goes. */
+struct export_sub {
+	struct export_subset info;
+	size_t root;		/* the subset it begins, or itself */
+	FILE *fp;
+	const char *fpname;
+	char *path, *tmp;	/* with --out: DIR/NAME.jsonl, its temporary */
+	struct dss_export_counts c;
+	uint32_t teachers;	/* bit i: x->teachers[i] gave a rationale */
+	unsigned long long other;	/* rationales of teachers past those */
+};
+
 struct dss_export {
 	struct dss_export_opts o;
 	char *path;
@@ -55,11 +76,12 @@ struct dss_export {
 	struct dss_buf qpre[2];	/* JSON-escaped */
 	sqlite3 *db;
 	int need_triples, need_record;
-	/* the subset, when there is one */
-	char *sub_split, *sub_kind, *sub_params;
-	long long sub_seed, sub_size;
-	double sub_fraction;
-	int sub_has_fraction;
+	/* the subset of a release, or of the card being written */
+	struct export_subset sub;
+	/* the subsets of a JSON Lines export of subsets */
+	struct export_sub *subs;
+	size_t nsubs;
+	int hold;		/* records stay in out (export_subsets.c) */
 	struct dss_exemplars *ex;	/* chat: the answer sentence */
 	const struct dss_release_form *form;	/* release */
 	/* per-run state */
@@ -76,6 +98,10 @@ struct dss_export {
 	char *teachers[MAX_TEACHERS];
 	size_t nteachers;
 	unsigned long long other_teachers;
+	uint32_t ex_teachers;	/* of the current example, as in export_sub */
+	unsigned long long ex_other;
+	uint32_t card_teachers;	/* of the card being written */
+	unsigned long long card_other;
 	struct dss_export_counts total, split_counts[3];
 	int ran;
 };
@@ -99,6 +125,36 @@ int dss_export_step(struct dss_export *x, sqlite3_stmt *st,
 int dss_export_render_answer(struct dss_export *x, const char *tmpl,
     const char *label, size_t n, const char *rationale, size_t rlen,
     struct dss_err *err);
+
+/*
+ * The scan's steps (export.c): begin_example takes the example of a row,
+ * add_triple one kept triple of it, end_example writes (into out) what
+ * the example gives.  prepare_examples reads the examples of the split in
+ * id order, prepare_triples the triples of the filter in id order, both
+ * with the columns of the joined query.
+ */
+int dss_export_begin_example(struct dss_export *x, sqlite3_stmt *st,
+    struct dss_err *err);
+/* A kept triple's columns (NULL where a column is NULL). */
+struct dss_export_triple {
+	long long sample;
+	const char *rat, *tl, *teacher, *req;
+	size_t rlen, tlen, teacherlen, reqlen;
+};
+/* The triple in the row of st (the columns of the joined query). */
+void dss_export_triple_of(sqlite3_stmt *st, struct dss_export_triple *t);
+int dss_export_add_triple(struct dss_export *x,
+    const struct dss_export_triple *t, struct dss_err *err);
+int dss_export_end_example(struct dss_export *x, struct dss_err *err);
+sqlite3_stmt *dss_export_prepare_examples(struct dss_export *x,
+    struct dss_err *err);
+/* The query of the kept triples of the filter in id order (?1 filter, ?2 dataset). */
+int dss_export_triples_sql(const struct dss_export *x, char *sql, size_t size);
+/*
+ * Exports the subsets x->subs of the split begun, each to its fp in its
+ * order, counting into its c (export_subsets.c).  Returns 0 or -1.
+ */
+int dss_export_subsets(struct dss_export *x, struct dss_err *err);
 
 /*
  * The release layout (export_release.c).  begin makes DIR/datasets and

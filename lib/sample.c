@@ -162,34 +162,39 @@ dss_sample_parse_fractions(const char *list, double *out, size_t *n,
 
 /* The nested ranking. */
 
-struct ranking {
-	const uint64_t *key;
-	const char *const *ids;
+struct ranked {
+	uint64_t key;	/* the first 8 bytes of SHA-256 of "SEED:ID", big-endian */
+	size_t row;
 };
 
-static int
-ranks_before(const struct ranking *k, size_t a, size_t b)
-{
-	if (k->key[a] != k->key[b])
-		return k->key[a] < k->key[b];
-	return strcmp(k->ids[a], k->ids[b]) < 0;
-}
-
+/*
+ * Sorts v (n) by key: least significant digit first, 16 bits at a time,
+ * through tmp (n).  Keys are uniform, so four passes of counting beat any
+ * comparison sort; the result is in v.
+ */
 static void
-sift(const struct ranking *k, size_t *o, size_t root, size_t n)
+radix(struct ranked *v, struct ranked *tmp, size_t *count, size_t n)
 {
-	size_t child, t;
+	struct ranked *from = v, *to = tmp, *t;
+	size_t i, sum, c;
+	int shift;
 
-	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && ranks_before(k, o[child], o[child + 1]))
-			child++;
-		if (!ranks_before(k, o[root], o[child]))
-			return;
-		t = o[root];
-		o[root] = o[child];
-		o[child] = t;
-		root = child;
+	for (shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, (1u << 16) * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[(from[i].key >> shift) & 0xffff]++;
+		for (i = 0, sum = 0; i < (1u << 16); i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[(from[i].key >> shift) & 0xffff]++] = from[i];
+		t = from;
+		from = to;
+		to = t;
 	}
+	/* four passes: the result is back in v */
 }
 
 int
@@ -198,45 +203,55 @@ dss_sample_rank(uint64_t seed, const char *const *ids, size_t n, size_t *order,
 {
 	struct dss_buf b = DSS_BUF_INIT;
 	unsigned char md[DSS_SHA256_LEN];
-	struct ranking k;
-	uint64_t *key;
-	size_t i, prefix, t;
+	struct ranked *v, *tmp, x;
+	size_t i, j, prefix, *count;
 	int bytes;
 
 	if (n == 0)
 		return 0;
-	if ((key = malloc(n * sizeof(*key))) == NULL ||
+	v = malloc(n * sizeof(*v));
+	tmp = malloc(n * sizeof(*tmp));
+	count = malloc((1u << 16) * sizeof(*count));
+	if (v == NULL || tmp == NULL || count == NULL ||
 	    dss_buf_addf(&b, "%llu:", (unsigned long long)seed) < 0) {
-		free(key);
+		free(v);
+		free(tmp);
+		free(count);
 		return dss_err_errno(err, ENOMEM, "ranking %zu examples", n);
 	}
 	prefix = b.len;
 	for (i = 0; i < n; i++) {
 		dss_buf_truncate(&b, prefix);
 		if (dss_buf_adds(&b, ids[i]) < 0) {
-			free(key);
+			free(v);
+			free(tmp);
+			free(count);
 			dss_buf_free(&b);
 			return dss_err_errno(err, ENOMEM, "ranking");
 		}
 		dss_sha256(b.data, b.len, md);
-		key[i] = 0;
+		v[i].key = 0;
 		for (bytes = 0; bytes < 8; bytes++)
-			key[i] = key[i] << 8 | md[bytes];
-		order[i] = i;
+			v[i].key = v[i].key << 8 | md[bytes];
+		v[i].row = i;
 	}
 	dss_buf_free(&b);
-	/* Heapsort: in place, so memory stays at the keys and the order. */
-	k.key = key;
-	k.ids = ids;
-	for (i = n / 2; i-- > 0;)
-		sift(&k, order, i, n);
-	for (i = n; i-- > 1;) {
-		t = order[0];
-		order[0] = order[i];
-		order[i] = t;
-		sift(&k, order, 0, i);
+	radix(v, tmp, count, n);
+	free(tmp);
+	free(count);
+	/* Equal keys (a 64-bit coincidence) rank by id: insertion sort of each run. */
+	for (i = 1; i < n; i++) {
+		if (v[i].key != v[i - 1].key)
+			continue;
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1].key == x.key &&
+		    strcmp(ids[v[j - 1].row], ids[x.row]) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
 	}
-	free(key);
+	for (i = 0; i < n; i++)
+		order[i] = v[i].row;
+	free(v);
 	return 0;
 }
 
@@ -685,14 +700,14 @@ out:
 
 enum {
 	SEL_SUBSET, SEL_MEMBERS, INS_SUBSET, UPD_SUBSET, DEL_SUBSET,
-	DEL_MEMBERS, INS_MEMBERS, NSTMT
+	DEL_MEMBERS, INS_MEMBERS, SAME_IDS, NSTMT
 };
 
 static const char *const stmt_sql[NSTMT] = {
 	[SEL_SUBSET] = "SELECT split, kind, role, seed, fraction, size, params "
 	    "FROM subsets WHERE dataset = ?1 AND name = ?2",
-	[SEL_MEMBERS] = "SELECT id FROM subset_members WHERE dataset = ?1 AND "
-	    "name = ?2 ORDER BY pos",
+	[SEL_MEMBERS] = "SELECT chunk, ids FROM subset_chunks WHERE dataset = ?1 "
+	    "AND name = ?2 ORDER BY chunk",
 	[INS_SUBSET] = "INSERT INTO subsets (dataset, name, split, kind, role, "
 	    "seed, fraction, size, params) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
 	    "?8, ?9)",
@@ -700,10 +715,14 @@ static const char *const stmt_sql[NSTMT] = {
 	    "seed = ?6, fraction = ?7, size = ?8, params = ?9 WHERE dataset = ?1 "
 	    "AND name = ?2",
 	[DEL_SUBSET] = "DELETE FROM subsets WHERE dataset = ?1 AND name = ?2",
-	[DEL_MEMBERS] = "DELETE FROM subset_members WHERE dataset = ?1 AND "
+	[DEL_MEMBERS] = "DELETE FROM subset_chunks WHERE dataset = ?1 AND "
 	    "name = ?2",
-	[INS_MEMBERS] = "INSERT INTO subset_members (dataset, name, pos, id) "
-	    "SELECT ?1, ?2, ?4 + key, value FROM json_each(?3)",
+	[INS_MEMBERS] = "INSERT INTO subset_chunks (dataset, name, chunk, ids) "
+	    "VALUES (?1, ?2, ?4, ?3)",
+	/* The same ids in the same order, whatever their JSON escapes. */
+	[SAME_IDS] = "SELECT json_array_length(?1) = json_array_length(?2) AND "
+	    "NOT EXISTS (SELECT 1 FROM json_each(?1) a LEFT JOIN json_each(?2) b "
+	    "ON b.key = a.key WHERE b.value IS NOT a.value)",
 };
 
 /* One subset to store: its row of subsets, and its members. */
@@ -725,6 +744,16 @@ struct writer {
 	int replace;
 	struct dss_sample_counts *c;
 	struct dss_buf json;	/* a chunk of members as a JSON array */
+	/*
+	 * The nested fractions are prefixes of one order: its ids quoted,
+	 * each followed by a comma, in that order, once (qtext), and where
+	 * each begins (qoff, n + 1 of them), so that a chunk of any fraction
+	 * is one copy rather than 4,096 reads about memory.
+	 */
+	const size_t *qrows;
+	size_t qn;
+	struct dss_buf qtext;
+	size_t *qoff;
 };
 
 static int
@@ -772,6 +801,91 @@ col_is(sqlite3_stmt *st, int col, const char *want)
 }
 
 /*
+ * The JSON array of the ids of s at positions from to from + CHUNK - 1
+ * (schemas/migrate-006.sql), into b.  Returns 0, or -1 out of memory.
+ */
+static int
+chunk_json(const struct writer *w, const struct subset *s, size_t from,
+    struct dss_buf *b)
+{
+	size_t i, to = s->n - from < DSS_SAMPLE_CHUNK ? s->n : from +
+	    DSS_SAMPLE_CHUNK;
+	int r;
+
+	dss_buf_reset(b);
+	r = dss_buf_addch(b, '[');
+	if (w->qrows != NULL && s->rows == w->qrows && s->n <= w->qn) {
+		/* the quoted ids of the order, without the last comma */
+		r |= dss_buf_add(b, w->qtext.data + w->qoff[from],
+		    w->qoff[to] - w->qoff[from] - 1);
+		return r | dss_buf_addch(b, ']');
+	}
+	for (i = from; i < to; i++) {
+		const char *id = w->e->ids[s->rows[i]];
+
+		if (i > from)
+			r |= dss_buf_addch_fast(b, ',');
+		r |= dss_jscan_quote(b, id, strlen(id));
+	}
+	return r | dss_buf_addch(b, ']');
+}
+
+/*
+ * Whether the chunk in column 1 of st holds the ids of w->json: 1 or 0,
+ * -1 on error.  The same bytes mostly; else (a chunk SQL wrote with other
+ * escapes) the ids one by one.
+ */
+static int
+same_chunk(struct writer *w, sqlite3_stmt *st, struct dss_err *err)
+{
+	const char *v = (const char *)sqlite3_column_text(st, 1);
+	size_t n = (size_t)sqlite3_column_bytes(st, 1);
+	sqlite3_stmt *q = w->st[SAME_IDS];
+	int rc, same;
+
+	if (v == NULL)
+		return 0;
+	if (n == w->json.len && memcmp(v, w->json.data, n) == 0)
+		return 1;
+	sqlite3_bind_text(q, 1, v, (int)n, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, w->json.data, (int)w->json.len, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
+		sqlite3_reset(q);
+		return db_err(w->db, err);
+	}
+	same = sqlite3_column_int(q, 0) == 1;
+	sqlite3_reset(q);
+	return same;
+}
+
+/* Whether the stored chunks of s hold its members: 1 or 0, -1 on error. */
+static int
+same_members(struct writer *w, const struct subset *s, struct dss_err *err)
+{
+	sqlite3_stmt *st = w->st[SEL_MEMBERS];
+	size_t i = 0;
+	int rc, same = 1;
+
+	bind_key(w, SEL_MEMBERS, s);
+	while (same == 1 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (i * DSS_SAMPLE_CHUNK >= s->n ||
+		    sqlite3_column_int64(st, 0) != (sqlite3_int64)i)
+			same = 0;
+		else if (chunk_json(w, s, i * DSS_SAMPLE_CHUNK, &w->json) < 0)
+			same = dss_err_errno(err, ENOMEM, "subset '%s'", s->name);
+		else
+			same = same_chunk(w, st, err);
+		i++;
+	}
+	if (same == 1 && rc != SQLITE_DONE)
+		same = db_err(w->db, err);
+	else if (same == 1 && i * DSS_SAMPLE_CHUNK < s->n)
+		same = 0;	/* fewer chunks stored */
+	sqlite3_reset(st);
+	return same;
+}
+
+/*
  * Looks the subset up: 0 when absent, 1 when stored with these members
  * and this row, 2 with these members and another row, 3 with other
  * members; -1 on error.
@@ -780,8 +894,7 @@ static int
 compare_stored(struct writer *w, const struct subset *s, struct dss_err *err)
 {
 	sqlite3_stmt *st = w->st[SEL_SUBSET];
-	int rc, same_row, state = -1;
-	size_t i = 0;
+	int rc, same_row, same;
 
 	bind_key(w, SEL_SUBSET, s);
 	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
@@ -802,30 +915,10 @@ compare_stored(struct writer *w, const struct subset *s, struct dss_err *err)
 	    col_is(st, 6, s->params);
 	sqlite3_reset(st);
 
-	st = w->st[SEL_MEMBERS];
-	bind_key(w, SEL_MEMBERS, s);
-	state = same_row ? 1 : 2;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (i >= s->n || !col_is(st, 0, w->e->ids[s->rows[i]])) {
-			state = 3;
-			break;
-		}
-		i++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		state = db_err(w->db, err);
-	else if (state != 3 && i != s->n)
-		state = 3;
-	sqlite3_reset(st);
-	return state;
+	if ((same = same_members(w, s, err)) < 0)
+		return -1;
+	return same ? (same_row ? 1 : 2) : 3;
 }
-
-/*
- * Inserts the members of s a chunk at a time, each chunk one statement
- * over a JSON array of its ids: a row at a time through bind and step
- * costs twice as much, and chunks keep the array small.
- */
-#define MEMBER_CHUNK 8192
 
 /*
  * Whether the rows of s are distinct: a subset holds an example once,
@@ -858,27 +951,17 @@ static int
 insert_members(struct writer *w, const struct subset *s, struct dss_err *err)
 {
 	sqlite3_stmt *st = w->st[INS_MEMBERS];
-	struct dss_buf *b = &w->json;
-	size_t i, from;
-	int r;
+	size_t from;
 
 	if (distinct_rows(w, s, err) < 0)
 		return -1;
 	bind_key(w, INS_MEMBERS, s);
-	for (from = 0; from < s->n; from += MEMBER_CHUNK) {
-		dss_buf_reset(b);
-		r = dss_buf_addch(b, '[');
-		for (i = from; i < s->n && i < from + MEMBER_CHUNK; i++) {
-			const char *id = w->e->ids[s->rows[i]];
-
-			if (i > from)
-				r |= dss_buf_addch_fast(b, ',');
-			r |= dss_jscan_quote(b, id, strlen(id));
-		}
-		if ((r | dss_buf_addch(b, ']')) < 0)
+	for (from = 0; from < s->n; from += DSS_SAMPLE_CHUNK) {
+		if (chunk_json(w, s, from, &w->json) < 0)
 			return dss_err_errno(err, ENOMEM, "subset '%s'", s->name);
-		sqlite3_bind_text(st, 3, b->data, (int)b->len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)from);
+		sqlite3_bind_text(st, 3, w->json.data, (int)w->json.len,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)(from / DSS_SAMPLE_CHUNK));
 		if (run_stmt(w, INS_MEMBERS, err) < 0)
 			return -1;
 	}
@@ -1038,6 +1121,31 @@ drop_stale_valid(struct writer *w, const struct dss_sample_opts *o,
 	return 0;
 }
 
+/* Quotes the ids of rows (n) once, for chunk_json (see struct writer). */
+static int
+quote_order(struct writer *w, const size_t *rows, size_t n,
+    struct dss_err *err)
+{
+	size_t i;
+	int r = 0;
+
+	if ((w->qoff = malloc((n + 1) * sizeof(*w->qoff))) == NULL)
+		return dss_err_errno(err, ENOMEM, "ordering %zu examples", n);
+	for (i = 0; i < n && r == 0; i++) {
+		const char *id = w->e->ids[rows[i]];
+
+		w->qoff[i] = w->qtext.len;
+		r = dss_jscan_quote(&w->qtext, id, strlen(id)) |
+		    dss_buf_addch(&w->qtext, ',');
+	}
+	if (r < 0)
+		return dss_err_errno(err, ENOMEM, "ordering %zu examples", n);
+	w->qoff[n] = w->qtext.len;
+	w->qrows = rows;
+	w->qn = n;
+	return 0;
+}
+
 /*
  * Nested and stratified: the validation set (when asked) is the first
  * ntest(n, valid) of the order, and each fraction a prefix of the rest,
@@ -1104,6 +1212,8 @@ make_nested(struct writer *w, const struct dss_sample_opts *o,
 		}
 		train += nv;
 	}
+	if (quote_order(w, train, nrest, err) < 0)
+		goto out;
 	for (i = 0; i < o->nfractions; i++) {
 		memset(&s, 0, sizeof(s));
 		describe(&s, o, e->n, o->fractions[i]);
@@ -1174,18 +1284,17 @@ dss_sample_run(sqlite3 *db, const struct dss_sample_opts *o,
 
 	memset(c, 0, sizeof(*c));
 	memset(&w, 0, sizeof(w));
-	w.json = (struct dss_buf)DSS_BUF_INIT;
+	w.json = w.qtext = (struct dss_buf)DSS_BUF_INIT;
 	w.db = db;
 	w.e = &e;
 	w.replace = o->replace;
 	w.c = c;
 	/*
-	 * Members go into two B-trees (by position and by id), the second
-	 * in random order.  A 16 MiB page cache spills less of them into
-	 * the WAL than the default 2 MiB, and keeps the whole run of e-SNLI
-	 * (549,367 examples) under 64 MiB.
+	 * Members go in chunks of 4,096 ids (schemas/migrate-006.sql), in
+	 * order: a 4 MiB page cache does, and keeps the memory of a run of
+	 * e-SNLI (549,367 examples) to its ids and their orders.
 	 */
-	if (dss_db_exec(db, "PRAGMA cache_size = -16384", err) < 0)
+	if (dss_db_exec(db, "PRAGMA cache_size = -4096", err) < 0)
 		goto out;
 	for (i = 0; i < NSTMT; i++)
 		if ((w.st[i] = dss_db_prepare(db, stmt_sql[i], err)) == NULL)
@@ -1211,6 +1320,8 @@ out:
 	for (i = 0; i < NSTMT; i++)
 		sqlite3_finalize(w.st[i]);
 	dss_buf_free(&w.json);
+	dss_buf_free(&w.qtext);
+	free(w.qoff);
 	return r;
 }
 
@@ -1257,6 +1368,9 @@ dss_sample_show(sqlite3 *db, const char *dataset, const char *name,
 	sqlite3_stmt *st;
 	int rc, r = 0;
 
+	/* Opened read-only, it may predate subset_chunks. */
+	if (dss_db_current(db, dbname(db), err) < 0)
+		return -1;
 	if ((st = dss_db_prepare(db, "SELECT count(*) FROM subsets WHERE "
 	    "dataset = ?1 AND name = ?2", err)) == NULL)
 		return -1;
@@ -1274,8 +1388,10 @@ dss_sample_show(sqlite3 *db, const char *dataset, const char *name,
 	sqlite3_finalize(st);
 	if (r < 0)
 		return -1;
-	if ((st = dss_db_prepare(db, "SELECT id FROM subset_members WHERE "
-	    "dataset = ?1 AND name = ?2 ORDER BY pos", err)) == NULL)
+	/* json_each gives a chunk's ids in their order. */
+	if ((st = dss_db_prepare(db, "SELECT j.value FROM subset_chunks c, "
+	    "json_each(c.ids) j WHERE c.dataset = ?1 AND c.name = ?2 ORDER BY "
+	    "c.chunk", err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Subsets of a dataset's train split, stored in the database's subsets
- * and subset_members tables (schemas/migrate-002.sql) by dataset and
- * name, each an ordered list of example ids.  Three kinds:
+ * and subset_chunks tables (schemas/migrate-002.sql, migrate-006.sql) by
+ * dataset and name, each an ordered list of example ids, stored as JSON
+ * arrays of DSS_SAMPLE_CHUNK ids (the view subset_members reads them
+ * back a row per member).  Three kinds:
  *
  * - nested ("nested-s<S>-<f>"): examples ranked by SHA-256 of "S:ID";
  *   the subset at fraction f is the first size(f) of that ranking, so a
@@ -37,6 +39,9 @@ enum dss_sample_kind {
 	DSS_SAMPLE_STRATIFIED,
 	DSS_SAMPLE_OFFICIAL,
 };
+
+/* Ids in a chunk of subset_chunks (schemas/migrate-006.sql). */
+#define DSS_SAMPLE_CHUNK 4096
 
 /* Fractions a run takes at most. */
 #define DSS_SAMPLE_MAXFRACTIONS 64

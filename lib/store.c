@@ -703,13 +703,21 @@ out:
 static int
 merge_subsets(sqlite3 *db, struct dss_store_counts *c, struct dss_err *err)
 {
+	/*
+	 * Equal sizes give equal chunk numbers; a chunk holds the same ids
+	 * when its text is the same or, written with other escapes, its ids
+	 * are one by one.
+	 */
 	static const char conflict[] = "SELECT s.dataset, s.name FROM "
 	    "dss_merge_src.subsets s JOIN main.subsets m USING (dataset, name) "
 	    "WHERE m.size IS NOT s.size OR EXISTS (SELECT 1 FROM "
-	    "dss_merge_src.subset_members x LEFT JOIN main.subset_members y ON "
-	    "y.dataset = x.dataset AND y.name = x.name AND y.pos = x.pos WHERE "
-	    "x.dataset = s.dataset AND x.name = s.name AND y.id IS NOT x.id) "
-	    "ORDER BY 1, 2 LIMIT 1";
+	    "dss_merge_src.subset_chunks x LEFT JOIN main.subset_chunks y ON "
+	    "y.dataset = x.dataset AND y.name = x.name AND y.chunk = x.chunk "
+	    "WHERE x.dataset = s.dataset AND x.name = s.name AND (y.ids IS NULL "
+	    "OR (y.ids <> x.ids AND (json_array_length(x.ids) <> "
+	    "json_array_length(y.ids) OR EXISTS (SELECT 1 FROM json_each(x.ids) a "
+	    "LEFT JOIN json_each(y.ids) b ON b.key = a.key WHERE b.value IS NOT "
+	    "a.value))))) ORDER BY 1, 2 LIMIT 1";
 	static const char fresh_where[] = "WHERE NOT EXISTS (SELECT 1 FROM "
 	    "main.subsets m WHERE m.dataset = s.dataset AND m.name = s.name)";
 	struct dss_buf b = DSS_BUF_INIT;
@@ -735,9 +743,9 @@ merge_subsets(sqlite3 *db, struct dss_store_counts *c, struct dss_err *err)
 	    "dss_merge_src.subsets s %s", fresh_where) < 0)
 		goto out;
 	/* Members first: the test for new subsets looks at main.subsets. */
-	if (execf(db, &b, err, "INSERT INTO main.subset_members (dataset, "
-	    "name, pos, id) SELECT x.dataset, x.name, x.pos, x.id FROM "
-	    "dss_merge_src.subset_members x JOIN dss_merge_src.subsets s USING "
+	if (execf(db, &b, err, "INSERT INTO main.subset_chunks (dataset, "
+	    "name, chunk, ids) SELECT x.dataset, x.name, x.chunk, x.ids FROM "
+	    "dss_merge_src.subset_chunks x JOIN dss_merge_src.subsets s USING "
 	    "(dataset, name) %s", fresh_where) < 0 ||
 	    execf(db, &b, err, "INSERT INTO main.subsets (dataset, name, split, "
 	    "kind, role, seed, fraction, size, params, created) SELECT "

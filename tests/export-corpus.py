@@ -160,9 +160,12 @@ def main():
                     "fraction, size, params) VALUES ('%s', '%s', '%s', '%s', 'train', "
                     "%d, %r, %d, '{\"seed\":%d}');\n" % (ds, name, split, kind, seed, frac,
                                                         len(ids), seed))
-            for pos, i in enumerate(ids):
-                f.write("INSERT INTO subset_members (dataset, name, pos, id) VALUES "
-                        "('%s', '%s', %d, '%s-%s-%06d');\n" % (ds, name, pos, ds, split, i))
+            # schemas/migrate-006.sql: JSON arrays of 4,096 ids
+            members = ["%s-%s-%06d" % (ds, split, i) for i in ids]
+            for c in range(0, len(members), 4096):
+                f.write("INSERT INTO subset_chunks (dataset, name, chunk, ids) VALUES "
+                        "('%s', '%s', %d, '%s');\n" % (ds, name, c // 4096, json.dumps(
+                            members[c:c + 4096], separators=(",", ":"))))
 
 
 if __name__ == "__main__":

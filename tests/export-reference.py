@@ -31,7 +31,7 @@ pre, exp = a.prefixes.split(",")
 
 db = sqlite3.connect(a.db)
 if a.subset:
-    rows = db.execute("SELECT e.id, e.input, e.label FROM subset_members m JOIN examples e "
+    rows = db.execute("SELECT e.id, e.input, e.label FROM subset_members m CROSS JOIN examples e "
                       "ON e.dataset = m.dataset AND e.id = m.id WHERE m.dataset = ? AND "
                       "m.name = ? ORDER BY m.pos", (a.dataset, a.subset)).fetchall()
 else:

@@ -63,9 +63,9 @@ cmp_file "$TMP/d2" "$TMP/d1" "... and nothing of that input is merged"
 
 # Same size, one member moved: other members too.
 cp "$TMP/a.db" "$TMP/e.db"
-sqlite3 "$TMP/e.db" "UPDATE subset_members SET pos = -1 WHERE name = 'nested-s0-1' AND pos = 0;
-	UPDATE subset_members SET pos = 0 WHERE name = 'nested-s0-1' AND pos = 1;
-	UPDATE subset_members SET pos = 1 WHERE name = 'nested-s0-1' AND pos = -1"
+sqlite3 "$TMP/e.db" "UPDATE subset_chunks SET ids = json_set(ids, '\$[0]',
+	json_extract(ids, '\$[1]'), '\$[1]', json_extract(ids, '\$[0]'))
+	WHERE name = 'nested-s0-1' AND chunk = 0"
 expect_fail 1 "subset 'nested-s0-1' of dataset 'anli1' has other members" \
 	"the same members in another order are other members" dss-store --merge "$TMP/m.db" "$TMP/e.db"
 

@@ -38,8 +38,8 @@ expect_fail 2 "^dss-export: --split is not for --format release: it writes every
     "--split with release" dss-export c.db $ES --format release --out r
 expect_fail 2 "^dss-export: --format release needs --out DIR$" "release without --out" \
     dss-export c.db --dataset esnli --format release
-expect_fail 2 "^dss-export: --out is only for --format release \\(the other formats write to standard output\\)$" \
-    "--out with t5" dss-export c.db $ES --out r
+expect_fail 2 "^dss-export: --out is for --format release or with --subset \\(a whole split goes to standard output\\)$" \
+    "--out with t5 and no subset" dss-export c.db $ES --out r
 expect_fail 2 "^dss-export: --format release is for esnli, anli1, cqa and svamp, not 'mnli'$" \
     "release of a dataset the release does not hold" \
     dss-export c.db --dataset mnli --format release --out r

@@ -221,9 +221,9 @@ ok $? "svamp: SVAMP.json is rebuilt as the release held it"
 
 # --- a subset and --missing shape train; valid and test stay whole ---
 sqlite3 run.db "INSERT INTO subsets (dataset, name, split, kind, role, seed, fraction, size, params) VALUES ('esnli', 'official-r0-0.5', 'train', 'official', 'train', 0, 0.5, 3, '{}');
-INSERT INTO subset_members VALUES ('esnli', 'official-r0-0.5', 0, 'esnli-train-000006'), ('esnli', 'official-r0-0.5', 1, 'esnli-train-000000'), ('esnli', 'official-r0-0.5', 2, 'esnli-train-000004');
+INSERT INTO subset_chunks VALUES ('esnli', 'official-r0-0.5', 0, '[\"esnli-train-000006\",\"esnli-train-000000\",\"esnli-train-000004\"]');
 INSERT INTO subsets (dataset, name, split, kind, role, seed, fraction, size, params) VALUES ('svamp', 'nested-s0-0.125', 'train', 'nested', 'train', 0, 0.125, 2, '{}');
-INSERT INTO subset_members VALUES ('svamp', 'nested-s0-0.125', 0, 'svamp-train-000005'), ('svamp', 'nested-s0-0.125', 1, 'svamp-train-000002');"
+INSERT INTO subset_chunks VALUES ('svamp', 'nested-s0-0.125', 0, '[\"svamp-train-000005\",\"svamp-train-000002\"]');"
 dss-export run.db --dataset esnli --format release --out sub --subset official-r0-0.5 \
     --card card-sub.md 2>/dev/null
 ok $? "esnli release of a subset"

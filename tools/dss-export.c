@@ -18,7 +18,7 @@
 #include "../lib/export.h"
 
 static const char synopsis[] =
-    "usage: dss-export DB --dataset D --split S [--subset NAME] [--format F]\n"
+    "usage: dss-export DB --dataset D --split S [--subset NAME ...] [--format F]\n"
     "                  [--labels gold|teacher] [--rationales agree|all]\n"
     "                  [--filter MODE] [--pick first|shortest|longest|all]\n"
     "                  [--missing drop|label-only] [--prefixes P,E]\n"
@@ -47,7 +47,9 @@ static const char options[] =
     "                       an example without a kept rationale: "
     "left out, or\n"
     "                       written with its label only (default)\n"
-    "  --out DIR            --format release: write DIR/datasets/D\n"
+    "  --out DIR            --format release: write DIR/datasets/D;\n"
+    "                       with --subset: DIR/NAME.jsonl and its card\n"
+    "                       DIR/NAME.card.md for each subset\n"
     "  --pick first|shortest|longest|all\n"
     "                       which of several kept rationales "
     "(default first)\n"
@@ -58,7 +60,9 @@ static const char options[] =
     "(default), or all\n"
     "  --split S            the split to export (not with release)\n"
     "  --subset NAME        only the subset's examples, in its "
-    "order\n"
+    "order; given\n"
+    "                       again, several subsets in one pass (with "
+    "--out)\n"
     "  -h, --help           print this help\n"
     "  --version            print the version\n";
 
@@ -91,6 +95,48 @@ command_line(int argc, char **argv)
 	return dss_buf_detach(&b, NULL);
 }
 
+/* One line of counts, for the split or a subset's file. */
+static void
+counts(const struct dss_export_opts *o, const char *path,
+    const struct dss_export_counts *c)
+{
+	fprintf(stderr, "%s: %s %s", progname, o->dataset, o->split);
+	if (path != NULL)
+		fprintf(stderr, " to '%s'", path);
+	fprintf(stderr, ": %llu examples: %llu with a rationale, %llu "
+	    "label only, %llu left out; %llu records", c->examples,
+	    c->with_rationale, c->label_only, c->dropped, c->records);
+	if (o->format == DSS_EXPORT_T5)
+		fprintf(stderr, " (predict %llu, explain %llu)", c->predict,
+		    c->explain);
+	fputc('\n', stderr);
+}
+
+/* With --out and subsets: DIR/NAME.card.md beside each file. */
+static int
+subset_cards(struct dss_export *x, const struct dss_export_opts *o,
+    const char *cmdline)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	size_t i;
+	int st = 0;
+
+	for (i = 0; i < dss_export_nsubsets(x); i++) {
+		struct dss_buf card = DSS_BUF_INIT;
+		const char *name, *path;
+
+		dss_export_subset(x, i, &name, &path);
+		if (dss_buf_addf(&card, "%s/%s.card.md", o->out, name) < 0)
+			die("out of memory");
+		if (dss_export_subset_card(x, i, card.data, cmdline, &err) < 0) {
+			warn_err(&err);
+			st = 1;
+		}
+		dss_buf_free(&card);
+	}
+	return st;
+}
+
 static void
 summary(const struct dss_export *x, const struct dss_export_opts *o)
 {
@@ -115,14 +161,18 @@ summary(const struct dss_export *x, const struct dss_export_opts *o)
 		fputc('\n', stderr);
 		return;
 	}
-	fprintf(stderr, "%s: %s %s: %llu examples: %llu with a rationale, %llu "
-	    "label only, %llu left out; %llu records", progname, o->dataset,
-	    o->split, c->examples, c->with_rationale, c->label_only, c->dropped,
-	    c->records);
-	if (o->format == DSS_EXPORT_T5)
-		fprintf(stderr, " (predict %llu, explain %llu)", c->predict,
-		    c->explain);
-	fputc('\n', stderr);
+	if (dss_export_nsubsets(x) > 0 && o->out != NULL) {
+		size_t i;
+
+		for (i = 0; i < dss_export_nsubsets(x); i++) {
+			const char *name, *path;
+
+			c = dss_export_subset(x, i, &name, &path);
+			counts(o, path, c);
+		}
+		return;
+	}
+	counts(o, NULL, c);
 }
 
 int
@@ -149,7 +199,8 @@ main(int argc, char **argv)
 	struct dss_export_opts o = DSS_EXPORT_OPTS_INIT;
 	struct dss_err err = DSS_ERR_INIT;
 	struct dss_export *x;
-	const char *card = NULL;
+	const char *card = NULL, **subsets = NULL;
+	size_t nsubsets = 0;
 	char *cmdline;
 	int c, st = 0, failed = 0;
 
@@ -200,7 +251,10 @@ main(int argc, char **argv)
 			o.split = optarg;
 			break;
 		case OPT_SUBSET:
-			o.subset = optarg;
+			subsets = realloc(subsets, (nsubsets + 1) * sizeof(*subsets));
+			if (subsets == NULL)
+				die("out of memory");
+			subsets[nsubsets++] = optarg;
 			break;
 		}
 	}
@@ -208,6 +262,16 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc != 1)
 		tool_usage(stderr, 2);
+	if (nsubsets == 1)
+		o.subset = subsets[0];
+	else if (nsubsets > 1) {
+		o.subsets = subsets;
+		o.nsubsets = nsubsets;
+	}
+	if (card != NULL && nsubsets > 0 && o.out != NULL &&
+	    o.format != DSS_EXPORT_RELEASE)
+		tool_usage_error("--card is not for --out with --subset: each "
+		    "subset's card is written to DIR/NAME.card.md");
 	if (dss_export_check(&o, &err) < 0)
 		tool_usage_error("%s", err.msg);
 	/* A signal stops the run at its next row, which cleans up as after
@@ -222,12 +286,15 @@ main(int argc, char **argv)
 		st = failed = 1;
 	} else {
 		summary(x, &o);
+		if (nsubsets > 0 && o.out != NULL && o.format != DSS_EXPORT_RELEASE)
+			st = subset_cards(x, &o, cmdline);
 		if (card != NULL && dss_export_card(x, card, cmdline, &err) < 0) {
 			warn_err(&err);
 			st = 1;
 		}
 	}
 	dss_export_close(x);
+	free(subsets);
 	free(cmdline);
 	if (got_signal) {
 		fclose(stdout);

@@ -99,7 +99,8 @@ test_check(void)
 		{ DSS_EXPORT_PREFIXES, DSS_EXPORT_RELEASE, 0, NULL, "d", NULL },
 		{ DSS_EXPORT_PREFIXES, DSS_EXPORT_RELEASE, DSS_EXPORT_ALL, NULL, "d",
 		    "--pick all" },
-		{ DSS_EXPORT_PREFIXES, DSS_EXPORT_PAIRS, 0, "train", "d", "--out is only" },
+		{ DSS_EXPORT_PREFIXES, DSS_EXPORT_PAIRS, 0, "train", "d",
+		    "--out is for --format release or with --subset" },
 	};
 	size_t i;
 
