@@ -11,7 +11,6 @@ later): the figures are for information.  Check: both databases hold the
 same subsets rows and the same members in the same order."""
 import hashlib
 import os
-import shutil
 import sqlite3
 import subprocess
 
@@ -41,19 +40,7 @@ def base_db(n, d):
 
 
 def fresh(base, path):
-    def f():
-        for p in (path, path + "-wal", path + "-shm"):
-            if os.path.exists(p):
-                os.unlink(p)
-        shutil.copyfile(base, path)
-        # On disk before the clock starts: else the first fsync of the
-        # timed run (a commit's checkpoint) waits for the copy's pages.
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    return f
+    return pair.fresh_db(base, path)
 
 
 def digest(path):

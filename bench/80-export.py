@@ -45,17 +45,7 @@ def base_db(n, d):
 
 
 def fresh(base, path):
-    def f():
-        rm_db(path)
-        shutil.copyfile(base, path)
-        # On disk before the clock starts: else the first fsync of the
-        # timed run (a commit's checkpoint) waits for the copy's pages.
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    return f
+    return pair.fresh_db(base, path)
 
 
 EXPORTS = ('"$1" "$2" --dataset esnli --split train %s --out "$3" 2>/dev/null' %

@@ -110,6 +110,24 @@ def size(var, full, tiny):
     return env_int(var, tiny if small() else full)
 
 
+def fresh_db(base, path):
+    """A function that replaces the database at path (and its -wal and
+    -shm) by a copy of base, synced to disk: else the first fsync of the
+    timed run (a commit's checkpoint) would wait for the copy's pages.
+    For a Cmd's before, so that every run starts from the same file."""
+    def f():
+        for p in (path, path + "-wal", path + "-shm"):
+            if os.path.exists(p):
+                os.unlink(p)
+        shutil.copyfile(base, path)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return f
+
+
 def workdir(name):
     d = os.path.join(TOP, "build", "bench", name)
     os.makedirs(d, exist_ok=True)
