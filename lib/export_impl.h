@@ -130,8 +130,9 @@ int dss_export_render_answer(struct dss_export *x, const char *tmpl,
  * The scan's steps (export.c): begin_example takes the example of a row,
  * add_triple one kept triple of it, end_example writes (into out) what
  * the example gives.  prepare_examples reads the examples of the split in
- * id order, prepare_triples the triples of the filter in id order, both
- * with the columns of the joined query.
+ * id order, with the columns of the joined query; triples_sql is the
+ * query of the filter's kept triples in id order, with the same columns,
+ * for a connection of export_subsets.c's reader thread.
  */
 int dss_export_begin_example(struct dss_export *x, sqlite3_stmt *st,
     struct dss_err *err);

@@ -662,7 +662,6 @@ struct treader {
 	/* the consumer's */
 	struct dss_buf cur;
 	size_t off;
-	int have;			/* a row is current */
 	const char *id;
 	size_t idlen;
 	struct dss_export_triple t;
@@ -836,7 +835,6 @@ treader_next(struct treader *r, struct dss_err *err)
 			if (failed)
 				*err = r->err;
 			pthread_mutex_unlock(&r->mu);
-			r->have = 0;
 			return failed ? -1 : 0;
 		}
 		/* take the batch; the slot keeps the spent one to refill */
@@ -857,7 +855,6 @@ treader_next(struct treader *r, struct dss_err *err)
 	r->t.tl = get_str(r, &r->t.tlen);
 	r->t.teacher = get_str(r, &r->t.teacherlen);
 	r->t.req = get_str(r, &r->t.reqlen);
-	r->have = 1;
 	return 1;
 }
 
