@@ -4,10 +4,11 @@
  * Each table is described once (its columns, which record field fills
  * each, and its key); the SQL for inserting, updating and merging is
  * built from that description.  A record is first inserted with ON
- * CONFLICT DO NOTHING; only when its key is already taken is the stored
- * row updated, and only where the stored record differs, so that the
- * counts of inserted, updated and unchanged rows are exact and an
- * identical second run writes nothing.
+ * CONFLICT DO NOTHING (a run of records of one type by one INSERT of
+ * many rows); only when its key is already taken is the stored row
+ * updated, and only where the stored record differs, so that the counts
+ * of inserted, updated and unchanged rows are exact and an identical
+ * second run writes nothing.
  */
 #include <errno.h>
 #include <math.h>
@@ -106,8 +107,17 @@ add_cols(struct dss_buf *b, const struct table *t, int from, const char *prefix,
 	return r;
 }
 
+/*
+ * Records of one type that follow each other are inserted GROUP at a
+ * time, by one INSERT of GROUP rows: SQLite keeps its cursors open from
+ * row to row of one statement, so a run of keys in order costs a fraction
+ * of the seeks and statement setup of GROUP inserts.
+ */
+#define GROUP 64
+
 struct store {
 	sqlite3_stmt *insert[DSS_RECORD_TEACH_CACHE];
+	sqlite3_stmt *insert_group[DSS_RECORD_TEACH_CACHE];	/* GROUP rows */
 	sqlite3_stmt *update[DSS_RECORD_TEACH_CACHE];
 };
 
@@ -118,8 +128,31 @@ store_free(struct store *s)
 
 	for (i = 0; i < DSS_RECORD_TEACH_CACHE; i++) {
 		sqlite3_finalize(s->insert[i]);
+		sqlite3_finalize(s->insert_group[i]);
 		sqlite3_finalize(s->update[i]);
 	}
+}
+
+/* Prepares the INSERT of rows rows into table t, in b. */
+static sqlite3_stmt *
+prepare_insert(sqlite3 *db, struct dss_buf *b, const struct table *t, int rows,
+    struct dss_err *err)
+{
+	int row, i;
+
+	dss_buf_reset(b);
+	dss_buf_addf(b, "INSERT INTO %s (", t->name);
+	add_cols(b, t, 0, "", ", ");
+	dss_buf_adds(b, ", record) VALUES ");
+	for (row = 0; row < rows; row++)
+		for (i = 0; i <= t->ncols; i++)
+			dss_buf_addf(b, "%s?", i > 0 ? ", " : row > 0 ? "), (" :
+			    "(");
+	if (dss_buf_adds(b, ") ON CONFLICT DO NOTHING") < 0) {
+		dss_err_set(err, "out of memory");
+		return NULL;
+	}
+	return dss_db_prepare(db, b->data, err);
 }
 
 static int
@@ -134,17 +167,9 @@ store_prepare(struct store *s, sqlite3 *db, struct dss_err *err)
 
 		if (t->name == NULL)
 			continue;	/* rejects: stored as completions */
-		dss_buf_reset(&b);
-		dss_buf_addf(&b, "INSERT INTO %s (", t->name);
-		add_cols(&b, t, 0, "", ", ");
-		dss_buf_adds(&b, ", record) VALUES (");
-		for (i = 0; i <= t->ncols; i++)
-			dss_buf_addf(&b, "%s?%d", i ? ", " : "", i + 1);
-		if (dss_buf_adds(&b, ") ON CONFLICT DO NOTHING") < 0) {
-			dss_err_set(err, "out of memory");
-			goto out;
-		}
-		if ((s->insert[type] = dss_db_prepare(db, b.data, err)) == NULL)
+		if ((s->insert[type] = prepare_insert(db, &b, t, 1, err)) == NULL ||
+		    (s->insert_group[type] = prepare_insert(db, &b, t, GROUP,
+		    err)) == NULL)
 			goto out;
 
 		dss_buf_reset(&b);
@@ -408,9 +433,10 @@ step(sqlite3 *db, sqlite3_stmt *st, struct dss_err *err)
 	return sqlite3_changes(db);
 }
 
+/* Binds e's values to the parameters of st from base + 1 on. */
 static void
 bind_entry(sqlite3_stmt *st, const struct table *t, const struct chunk *ch,
-    const struct entry *e)
+    const struct entry *e, int base)
 {
 	int i;
 
@@ -418,15 +444,15 @@ bind_entry(sqlite3_stmt *st, const struct table *t, const struct chunk *ch,
 		const struct cell *c = &e->cells[i];
 
 		if (c->tag == CELL_TEXT)
-			sqlite3_bind_text(st, i + 1, ch->arena.data + c->off,
-			    (int)c->len, SQLITE_STATIC);
+			sqlite3_bind_text(st, base + i + 1, ch->arena.data +
+			    c->off, (int)c->len, SQLITE_STATIC);
 		else if (c->tag == CELL_INT)
-			sqlite3_bind_int64(st, i + 1, c->i);
+			sqlite3_bind_int64(st, base + i + 1, c->i);
 		else
-			sqlite3_bind_null(st, i + 1);
+			sqlite3_bind_null(st, base + i + 1);
 	}
-	sqlite3_bind_text(st, t->ncols + 1, ch->arena.data + e->off, (int)e->len,
-	    SQLITE_STATIC);
+	sqlite3_bind_text(st, base + t->ncols + 1, ch->arena.data + e->off,
+	    (int)e->len, SQLITE_STATIC);
 }
 
 /* Upserts one extracted record.  Returns 0, or -1 or -2 as step(). */
@@ -437,7 +463,7 @@ put(sqlite3 *db, struct store *s, const struct chunk *ch,
 	const struct table *t = &tables[e->type];
 	int n;
 
-	bind_entry(s->insert[e->type], t, ch, e);
+	bind_entry(s->insert[e->type], t, ch, e, 0);
 	if ((n = step(db, s->insert[e->type], err)) < 0)
 		return n;
 	c->records++;
@@ -446,7 +472,7 @@ put(sqlite3 *db, struct store *s, const struct chunk *ch,
 		c->inserted++;
 		return 0;
 	}
-	bind_entry(s->update[e->type], t, ch, e);
+	bind_entry(s->update[e->type], t, ch, e, 0);
 	if ((n = step(db, s->update[e->type], err)) < 0)
 		return n;
 	if (n > 0)
@@ -454,6 +480,60 @@ put(sqlite3 *db, struct store *s, const struct chunk *ch,
 	else
 		c->unchanged++;
 	return 0;
+}
+
+/*
+ * Upserts GROUP extracted records of one type, e[0] to e[GROUP - 1], as
+ * put() would one after the other.  The one INSERT stores the first
+ * record of each key not yet stored and skips the rest; when it skipped
+ * any, each record in turn then updates its row where the stored record
+ * differs.  For a record the INSERT stored, that UPDATE finds its own
+ * text and changes nothing, so the rows and the counts end as after
+ * GROUP calls of put().  Returns 0, -1, or -2 when a constraint failed:
+ * the statement then changed nothing, and put() of each record finds the
+ * one that fails.
+ */
+static int
+put_group(sqlite3 *db, struct store *s, const struct chunk *ch,
+    const struct entry *e, struct dss_store_counts *c, struct dss_err *err)
+{
+	const struct table *t = &tables[e->type];
+	sqlite3_stmt *st = s->insert_group[e->type];
+	int n, k, updated = 0, inserted;
+
+	for (k = 0; k < GROUP; k++)
+		bind_entry(st, t, ch, &e[k], k * (t->ncols + 1));
+	if ((inserted = step(db, st, err)) < 0)
+		return inserted;
+	for (k = 0; inserted < GROUP && k < GROUP; k++) {
+		bind_entry(s->update[e->type], t, ch, &e[k], 0);
+		if ((n = step(db, s->update[e->type], err)) < 0)
+			return n;
+		updated += n > 0;
+	}
+	c->records += GROUP;
+	c->by_type[e->type] += GROUP;
+	c->inserted += (unsigned long long)inserted;
+	c->updated += (unsigned long long)updated;
+	c->unchanged += (unsigned long long)(GROUP - inserted - updated);
+	return 0;
+}
+
+/*
+ * How many records from e[0] on (at most max) put_group() can take: GROUP
+ * of one type, or 0.
+ */
+static size_t
+group_at(const struct entry *e, size_t max)
+{
+	size_t k;
+
+	if (max < GROUP)
+		return 0;
+	for (k = 1; k < GROUP; k++)
+		if (e[k].type != e[0].type)
+			return 0;
+	return GROUP;
 }
 
 static void
@@ -478,7 +558,7 @@ write_chunks(sqlite3 *db, struct store *s, struct pipe *p,
     struct dss_err *err)
 {
 	struct dss_store_counts pending;
-	size_t inbatch = 0, i;
+	size_t inbatch = 0, i, j, g;
 	int k = 0, eof = 0, rc;
 
 	memset(&pending, 0, sizeof(pending));
@@ -489,18 +569,31 @@ write_chunks(sqlite3 *db, struct store *s, struct pipe *p,
 		while (!p->full[k])
 			pthread_cond_wait(&p->cond, &p->lock);
 		pthread_mutex_unlock(&p->lock);
-		for (i = 0; i < ch->n; i++) {
+		for (i = 0; i < ch->n; i += g) {
+			size_t room = ch->n - i < batch - inbatch ?
+			    ch->n - i : batch - inbatch;
+
 			if (inbatch == 0) {
 				dss_db_checkpointer_throttle(ck);
 				if (dss_db_begin(db, err) < 0)
 					return -1;
 			}
-			if ((rc = put(db, s, ch, &ch->e[i], &pending, err)) < 0) {
-				if (rc == -2)
-					dss_err_prefix(err, "line %lu", ch->e[i].lineno);
-				return -1;
-			}
-			if (++inbatch == batch) {
+			g = group_at(&ch->e[i], room);
+			if (g > 0 && (rc = put_group(db, s, ch, &ch->e[i],
+			    &pending, err)) != -2) {
+				if (rc < 0)
+					return -1;
+			} else
+				for (g = g > 0 ? g : 1, j = i; j < i + g; j++)
+					if ((rc = put(db, s, ch, &ch->e[j],
+					    &pending, err)) < 0) {
+						if (rc == -2)
+							dss_err_prefix(err,
+							    "line %lu",
+							    ch->e[j].lineno);
+						return -1;
+					}
+			if ((inbatch += g) == batch) {
 				if (dss_db_commit(db, err) < 0)
 					return -1;
 				counts_add(c, &pending);

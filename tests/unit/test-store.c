@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../lib/buf.h"
 #include "../../lib/db.h"
 #include "../../lib/store.h"
 #include "tap.h"
@@ -154,6 +155,126 @@ out:
 	dss_db_close(db);
 }
 
+/* Appends example k of key key with label label to b. */
+static void
+add_example(struct dss_buf *b, int key, const char *label)
+{
+	dss_buf_addf(b, "{\"dataset\":\"g\",\"split\":\"train\","
+	    "\"id\":\"g-%06d\",\"index\":%d,\"input\":\"i\",\"label\":"
+	    "\"%s\"}\n", key, key, label);
+}
+
+/* Every examples row of db, in key order, as one string (caller frees). */
+static char *
+rows(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	char *s = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT group_concat(id || '=' || label || "
+	    "'=' || record, ';') FROM (SELECT * FROM examples ORDER BY dataset, "
+	    "id)", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL)
+		s = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return s;
+}
+
+/*
+ * Runs of records of one type are inserted many rows at a time; the rows
+ * and counts must be those of storing each record alone.  The input
+ * repeats keys within a run (stored, changed, changed back), breaks runs
+ * with a record of another type and crosses batch boundaries; the
+ * reference database gets one record per load.
+ */
+static void
+test_groups(const char *dir)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_store_counts c, want, one;
+	struct dss_buf text = DSS_BUF_INIT, line = DSS_BUF_INIT;
+	char a[512], b[512], *ra, *rb;
+	sqlite3 *db, *ref;
+	size_t i, start;
+	int k;
+
+	snprintf(a, sizeof(a), "%s/group.db", dir);
+	snprintf(b, sizeof(b), "%s/group-ref.db", dir);
+	db = dss_db_open(a, DSS_DB_CREATE, &err);
+	ref = dss_db_open(b, DSS_DB_CREATE, &err);
+	if (!ok(db != NULL && ref != NULL, "open the group databases"))
+		goto out;
+	/* Stored before: keys 0 to 99, label "old". */
+	for (k = 0; k < 100; k++)
+		add_example(&text, k, "old");
+	is_int(load(db, text.data, 0, &c, &err), 0, "store 100 examples");
+	is_int(load(ref, text.data, 0, &c, &err), 0, "store them in the reference");
+	dss_buf_reset(&text);
+	for (k = 0; k < 400; k++) {
+		int key = k < 200 ? k / 2 + 50 : k % 3 == 0 ? 300 + k % 7 : k;
+
+		add_example(&text, key, k % 5 == 0 ? "old" : k % 5 == 1 ? "new" :
+		    k % 2 ? "odd" : "even");
+		if (k % 97 == 96)
+			dss_buf_addf(&text, "%s\n", co0);
+	}
+	is_int(load(db, text.data, 100, &c, &err), 0, "store 404 records in runs");
+	memset(&want, 0, sizeof(want));
+	for (start = 0, i = 0; i < text.len; i++) {
+		if (text.data[i] != '\n')
+			continue;
+		dss_buf_reset(&line);
+		dss_buf_add(&line, text.data + start, i + 1 - start);
+		start = i + 1;
+		if (load(ref, line.data, 0, &one, &err) != 0)
+			break;
+		want.records += one.records;
+		want.inserted += one.inserted;
+		want.updated += one.updated;
+		want.unchanged += one.unchanged;
+	}
+	is_int((long long)c.records, (long long)want.records, "records as one by one");
+	is_int((long long)c.inserted, (long long)want.inserted,
+	    "inserted as one by one");
+	is_int((long long)c.updated, (long long)want.updated,
+	    "updated as one by one");
+	is_int((long long)c.unchanged, (long long)want.unchanged,
+	    "unchanged as one by one");
+	ok(want.inserted > 0 && want.updated > 0 && want.unchanged > 0,
+	    "the input inserts, updates and leaves rows alone");
+	ra = rows(db);
+	rb = rows(ref);
+	ok(ra != NULL && rb != NULL && strcmp(ra, rb) == 0,
+	    "the rows are those stored one record at a time");
+	free(ra);
+	free(rb);
+
+	/*
+	 * A run whose INSERT fails a constraint (here a trigger's) is stored
+	 * record by record, so the error names the record's line, and its
+	 * batch is rolled back.
+	 */
+	ok(sqlite3_exec(db, "CREATE TRIGGER no_777 BEFORE INSERT ON examples "
+	    "WHEN NEW.id = 'g-000777' BEGIN SELECT RAISE(ABORT, 'no 777'); END",
+	    NULL, NULL, NULL) == SQLITE_OK, "a trigger that refuses one key");
+	dss_buf_reset(&text);
+	for (k = 700; k < 900; k++)
+		add_example(&text, k, "t");
+	is_int(load(db, text.data, 70, &c, &err), -1, "a run with a refused record");
+	ok(strncmp(err.msg, "line 78: ", 9) == 0 && strstr(err.msg, "no 777"),
+	    "the error names its line: %s", err.msg);
+	is_int((long long)c.records, 70, "the batch before it is committed");
+	is_int(count(db, "SELECT count(*) FROM examples WHERE id >= 'g-000700' "
+	    "AND id < 'g-000900'"), 70, "its own batch is rolled back");
+out:
+	dss_buf_free(&text);
+	dss_buf_free(&line);
+	if (db != NULL)
+		dss_db_close(db);
+	if (ref != NULL)
+		dss_db_close(ref);
+}
+
 int
 main(void)
 {
@@ -163,6 +284,7 @@ main(void)
 	test_types();
 	if (mkdtemp(dir) != NULL) {
 		test_load_merge(dir);
+		test_groups(dir);
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)
 			printf("# could not remove %s\n", dir);
