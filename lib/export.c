@@ -1004,13 +1004,10 @@ note_teacher(struct dss_export *x, const char *t)
 	return 0;
 }
 
-/* Copies column i of st into b, and its escaped form into q when not NULL. */
+/* Copies s (n bytes) into b, and its escaped form into q when not NULL. */
 static int
-take(sqlite3_stmt *st, int i, struct dss_buf *b, struct dss_buf *q)
+take(const char *s, size_t n, struct dss_buf *b, struct dss_buf *q)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	size_t n = (size_t)sqlite3_column_bytes(st, i);
-
 	dss_buf_reset(b);
 	if (q != NULL)
 		dss_buf_reset(q);
@@ -1019,21 +1016,47 @@ take(sqlite3_stmt *st, int i, struct dss_buf *b, struct dss_buf *q)
 	return dss_buf_add(b, s, n) | (q != NULL ? dss_jscan_escape(q, s, n) : 0);
 }
 
+void
+dss_export_cols_of(sqlite3_stmt *st, struct dss_export_cols *c)
+{
+	static const int col[DSS_EXPORT_NCOLS] = { 0, 1, 2, 7 };
+	int i;
+
+	for (i = 0; i < DSS_EXPORT_NCOLS; i++) {
+		c->v[i] = (const char *)sqlite3_column_text(st, col[i]);
+		c->n[i] = (size_t)sqlite3_column_bytes(st, col[i]);
+	}
+}
+
 int
-dss_export_begin_example(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+dss_export_begin_cols(struct dss_export *x, const struct dss_export_cols *c,
+    struct dss_err *err)
 {
 	struct example *e = &x->e;
 	int needq = x->form == NULL;
 
-	if (take(st, 0, &e->id, &e->qid) < 0 ||
-	    take(st, 1, &e->input, needq ? &e->qinput : NULL) < 0 ||
-	    take(st, 2, &e->label, needq ? &e->qlabel : NULL) < 0 ||
-	    (x->need_record && take(st, 7, &e->record, NULL) < 0))
+	if (take(c->v[DSS_EXPORT_COL_ID], c->n[DSS_EXPORT_COL_ID], &e->id,
+	    &e->qid) < 0 ||
+	    take(c->v[DSS_EXPORT_COL_INPUT], c->n[DSS_EXPORT_COL_INPUT],
+	    &e->input, needq ? &e->qinput : NULL) < 0 ||
+	    take(c->v[DSS_EXPORT_COL_LABEL], c->n[DSS_EXPORT_COL_LABEL],
+	    &e->label, needq ? &e->qlabel : NULL) < 0 ||
+	    (x->need_record && take(c->v[DSS_EXPORT_COL_RECORD],
+	    c->n[DSS_EXPORT_COL_RECORD], &e->record, NULL) < 0))
 		return dss_export_nomem(err);
 	e->kept = 0;
 	e->picked = 0;
 	x->split_counts[x->s].examples++;
 	return 0;
+}
+
+int
+dss_export_begin_example(struct dss_export *x, sqlite3_stmt *st, struct dss_err *err)
+{
+	struct dss_export_cols c;
+
+	dss_export_cols_of(st, &c);
+	return dss_export_begin_cols(x, &c, err);
 }
 
 /* Characters (UTF-8 code points) in s. */

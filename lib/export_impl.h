@@ -136,6 +136,18 @@ int dss_export_render_answer(struct dss_export *x, const char *tmpl,
  */
 int dss_export_begin_example(struct dss_export *x, sqlite3_stmt *st,
     struct dss_err *err);
+/* An example's columns: id, input, label, record (NULL where NULL). */
+enum { DSS_EXPORT_COL_ID, DSS_EXPORT_COL_INPUT, DSS_EXPORT_COL_LABEL,
+	DSS_EXPORT_COL_RECORD, DSS_EXPORT_NCOLS };
+struct dss_export_cols {
+	const char *v[DSS_EXPORT_NCOLS];
+	size_t n[DSS_EXPORT_NCOLS];
+};
+/* The columns of the example in the row of st (prepare_examples). */
+void dss_export_cols_of(sqlite3_stmt *st, struct dss_export_cols *c);
+/* begin_example, from columns read before. */
+int dss_export_begin_cols(struct dss_export *x, const struct dss_export_cols *c,
+    struct dss_err *err);
 /* A kept triple's columns (NULL where a column is NULL). */
 struct dss_export_triple {
 	long long sample;

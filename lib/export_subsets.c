@@ -220,13 +220,41 @@ members_find(const struct members *m, const char *id, size_t n, uint32_t h,
 	return NULL;
 }
 
-/* 0, or -1 when the room members_init made is full. */
+/*
+ * Ids are added and looked up AHEAD at a time (load_root, merge, which
+ * reads the examples AHEAD rows at a time, their columns copied), so that
+ * the reads at random in a table larger than the caches that each one
+ * makes (its slot, the slot's entry, the entry's id) overlap: each round
+ * starts the reads of the next for all of them.
+ */
+#define AHEAD 16
+
+/* Starts reading what round (0, 1, 2) of the lookup of hash h reads. */
+static void
+members_prefetch(const struct members *m, uint32_t h, int round)
+{
+	uint32_t s;
+
+	if (m->nslot == 0)
+		return;
+	if (round == 0) {
+		__builtin_prefetch(&m->slot[h & (m->nslot - 1)]);
+		return;
+	}
+	if ((s = m->slot[h & (m->nslot - 1)]) == 0)
+		return;
+	if (round == 1)
+		__builtin_prefetch(&m->e[s - 1]);
+	else
+		__builtin_prefetch(m->arena + m->e[s - 1].id);
+}
+
+/* 0, or -1 when the room members_init made is full; h is hash(id, n). */
 static int
-members_add(struct members *m, const char *id, size_t n, uint32_t root,
-    uint32_t pos)
+members_add(struct members *m, const char *id, size_t n, uint32_t h,
+    uint32_t root, uint32_t pos)
 {
 	struct entry *first, *e;
-	uint32_t h = (uint32_t)hash(id, n);
 	size_t at;
 
 	if (m->n == m->cap)
@@ -366,16 +394,46 @@ find_roots(struct dss_export *x, struct dss_err *err)
 	return 0;
 }
 
-/* Reads the ids of root r into the members. */
+/* Adds the ids of a chunk that ids holds (k of them) to root r's members. */
+struct idref {
+	const char *s;
+	size_t n;
+	uint32_t h;
+};
+
+static int
+add_ids(struct spill *sp, size_t r, const struct idref *ids, size_t k,
+    uint32_t *pos, struct dss_err *err)
+{
+	struct dss_export *x = sp->x;
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		if (members_add(&sp->m, ids[i].s, ids[i].n, ids[i].h, (uint32_t)r,
+		    (*pos)++) < 0)
+			return dss_err_set(err, "subset '%s' holds more ids than "
+			    "its size, %lld", x->subs[r].info.name,
+			    x->subs[r].info.size);
+	return 0;
+}
+
+/*
+ * Reads the ids of root r into the members, AHEAD at a time: the slots
+ * of a batch are fetched together (see merge).
+ */
 static int
 load_root(struct spill *sp, size_t r, struct dss_err *err)
 {
 	struct dss_export *x = sp->x;
-	struct dss_buf id = DSS_BUF_INIT;
+	struct dss_buf esc[AHEAD];
+	struct idref ids[AHEAD];
 	sqlite3_stmt *st;
 	uint32_t pos = 0;
+	size_t k = 0;
 	int rc, ret = 0;
 
+	for (k = 0; k < AHEAD; k++)
+		esc[k] = (struct dss_buf)DSS_BUF_INIT;
 	if ((st = chunks(x, x->subs[r].info.name, err)) == NULL)
 		return -1;
 	while (ret == 0 && (rc = dss_export_step(x, st, err)) == 1) {
@@ -383,7 +441,7 @@ load_root(struct spill *sp, size_t r, struct dss_err *err)
 		size_t n = (size_t)sqlite3_column_bytes(st, 0), i = 1;
 
 		/* ["a","b",...]: each string as JSON has it */
-		while (ret == 0 && t != NULL && i < n && t[i] == '"') {
+		for (k = 0; ret == 0 && t != NULL && i < n && t[i] == '"'; ) {
 			size_t j = i + 1;
 
 			while (j < n && t[j] != '"')
@@ -393,24 +451,36 @@ load_root(struct spill *sp, size_t r, struct dss_err *err)
 				    "not a JSON array of ids", x->subs[r].info.name);
 				break;
 			}
-			dss_buf_reset(&id);
 			/* most ids have no escape: their bytes are the id */
-			if (memchr(t + i + 1, '\\', j - i - 1) == NULL ?
-			    dss_buf_add(&id, t + i + 1, j - i - 1) < 0 :
-			    dss_jscan_unquote(&id, t + i, j + 1 - i) < 0)
-				ret = dss_export_nomem(err);
-			else if (members_add(&sp->m, id.data, id.len,
-			    (uint32_t)r, pos++) < 0)
-				ret = dss_err_set(err, "subset '%s' holds more "
-				    "ids than its size, %lld", x->subs[r].info.name,
-				    x->subs[r].info.size);
+			if (memchr(t + i + 1, '\\', j - i - 1) == NULL) {
+				ids[k].s = t + i + 1;
+				ids[k].n = j - i - 1;
+			} else {
+				dss_buf_reset(&esc[k]);
+				if (dss_jscan_unquote(&esc[k], t + i, j + 1 - i) < 0) {
+					ret = dss_export_nomem(err);
+					break;
+				}
+				ids[k].s = esc[k].data != NULL ? esc[k].data : "";
+				ids[k].n = esc[k].len;
+			}
+			ids[k].h = (uint32_t)hash(ids[k].s, ids[k].n);
+			members_prefetch(&sp->m, ids[k].h, 0);
+			if (++k == AHEAD) {
+				ret = add_ids(sp, r, ids, k, &pos, err);
+				k = 0;
+			}
 			i = j + 2;	/* past the quote and the comma */
 		}
+		/* the rest before the next row takes the chunk's text away */
+		if (ret == 0)
+			ret = add_ids(sp, r, ids, k, &pos, err);
 	}
 	if (ret == 0 && rc < 0)
 		ret = -1;
 	sqlite3_finalize(st);
-	dss_buf_free(&id);
+	for (k = 0; k < AHEAD; k++)
+		dss_buf_free(&esc[k]);
 	return ret;
 }
 
@@ -895,15 +965,16 @@ counts_add(struct dss_export_counts *k, const uint32_t *c)
 	k->explain += c[C_EXPLAIN];
 }
 
-/* Renders the member example of row ex with its triples, and spills it. */
+/* Renders the member example of columns c with its triples, and spills it. */
 static int
-member(struct spill *sp, const struct entry *first, sqlite3_stmt *ex,
-    struct treader *tr, int *trc, struct dss_err *err)
+member(struct spill *sp, const struct entry *first,
+    const struct dss_export_cols *cols, struct treader *tr, int *trc,
+    struct dss_err *err)
 {
 	struct dss_export *x = sp->x;
 	struct dss_export_counts *k = &x->split_counts[0];
-	const char *id = (const char *)sqlite3_column_text(ex, 0);
-	size_t n = (size_t)sqlite3_column_bytes(ex, 0);
+	const char *id = cols->v[DSS_EXPORT_COL_ID];
+	size_t n = cols->n[DSS_EXPORT_COL_ID];
 	const struct entry *e;
 	uint32_t c[NCOUNTS];
 
@@ -911,7 +982,7 @@ member(struct spill *sp, const struct entry *first, sqlite3_stmt *ex,
 	x->ex_teachers = 0;
 	x->ex_other = 0;
 	dss_buf_reset(&x->out);
-	if (dss_export_begin_example(x, ex, err) < 0)
+	if (dss_export_begin_cols(x, cols, err) < 0)
 		return -1;
 	while (*trc == 1 && idcmp(tr->id, tr->idlen, id, n) == 0) {
 		if (dss_export_add_triple(x, &tr->t, err) < 0)
@@ -930,37 +1001,98 @@ member(struct spill *sp, const struct entry *first, sqlite3_stmt *ex,
 	return 0;
 }
 
+
+struct ahead {
+	struct dss_buf col[DSS_EXPORT_NCOLS];
+	struct dss_export_cols c;
+	uint32_t h;
+};
+
+/* Copies the columns of row ex into a; -1 when out of memory. */
+static int
+ahead_take(struct ahead *a, sqlite3_stmt *ex)
+{
+	struct dss_export_cols row;
+	int i;
+
+	dss_export_cols_of(ex, &row);
+	for (i = 0; i < DSS_EXPORT_NCOLS; i++) {
+		dss_buf_reset(&a->col[i]);
+		if (row.v[i] != NULL &&
+		    dss_buf_add(&a->col[i], row.v[i], row.n[i]) < 0)
+			return -1;
+		a->c.v[i] = row.v[i] == NULL ? NULL : a->col[i].data != NULL ?
+		    a->col[i].data : "";
+		a->c.n[i] = row.n[i];
+	}
+	a->h = (uint32_t)hash(a->c.v[DSS_EXPORT_COL_ID], a->c.n[DSS_EXPORT_COL_ID]);
+	return 0;
+}
+
+/* Merges the examples of a (got of them) with the triples, in id order. */
+static int
+merge_ahead(struct spill *sp, struct ahead *a, size_t got, struct treader *tr,
+    int *trc, struct dss_err *err)
+{
+	size_t i, at;
+	int round;
+
+	for (round = 1; round < 3; round++)
+		for (i = 0; i < got; i++)
+			members_prefetch(&sp->m, a[i].h, round);
+	for (i = 0; i < got; i++) {
+		const char *id = a[i].c.v[DSS_EXPORT_COL_ID];
+		size_t n = a[i].c.n[DSS_EXPORT_COL_ID];
+		const struct entry *e;
+
+		/* the triples of examples before this one (other splits) */
+		while (*trc == 1 && idcmp(tr->id, tr->idlen, id, n) < 0)
+			*trc = treader_next(tr, err);
+		if (*trc < 0)
+			return -1;
+		if ((e = members_find(&sp->m, id, n, a[i].h, &at)) != NULL &&
+		    member(sp, e, &a[i].c, tr, trc, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 merge(struct spill *sp, struct dss_err *err)
 {
 	struct dss_export *x = sp->x;
+	struct ahead a[AHEAD];
 	struct treader tr;
 	sqlite3_stmt *ex = NULL;
-	int erc, trc = 0, r = -1;
+	int erc = 1, trc = 0, r = -1, i, j;
+	size_t got;
 
 	memset(&tr, 0, sizeof(tr));
+	for (i = 0; i < AHEAD; i++)
+		for (j = 0; j < DSS_EXPORT_NCOLS; j++)
+			a[i].col[j] = (struct dss_buf)DSS_BUF_INIT;
 	if ((x->need_triples && treader_start(&tr, x, err) < 0) ||
 	    (ex = dss_export_prepare_examples(x, err)) == NULL)
 		goto out;
 	if (x->need_triples && (trc = treader_next(&tr, err)) < 0)
 		goto out;
-	while ((erc = dss_export_step(x, ex, err)) == 1) {
-		const char *id = (const char *)sqlite3_column_text(ex, 0);
-		size_t n = (size_t)sqlite3_column_bytes(ex, 0), at;
-		const struct entry *e;
-
-		/* the triples of examples before this one (other splits) */
-		while (trc == 1 && idcmp(tr.id, tr.idlen, id, n) < 0)
-			trc = treader_next(&tr, err);
-		if (trc < 0)
-			goto out;
-		if ((e = members_find(&sp->m, id, n, (uint32_t)hash(id, n),
-		    &at)) != NULL && member(sp, e, ex, &tr, &trc, err) < 0)
+	while (erc == 1) {
+		for (got = 0; got < AHEAD && (erc = dss_export_step(x, ex,
+		    err)) == 1; got++) {
+			if (ahead_take(&a[got], ex) < 0) {
+				dss_export_nomem(err);
+				goto out;
+			}
+			members_prefetch(&sp->m, a[got].h, 0);
+		}
+		if (erc < 0 || merge_ahead(sp, a, got, &tr, &trc, err) < 0)
 			goto out;
 	}
-	if (erc == 0)
-		r = 0;
+	r = 0;
 out:
+	for (i = 0; i < AHEAD; i++)
+		for (j = 0; j < DSS_EXPORT_NCOLS; j++)
+			dss_buf_free(&a[i].col[j]);
 	sqlite3_finalize(ex);
 	treader_stop(&tr);
 	return r;
