@@ -107,6 +107,26 @@ dss_sha256_final(struct dss_sha256 *s, char out[DSS_SHA256_HEX])
 	free(s);
 }
 
+void
+dss_sha256_again(struct dss_sha256 *s, const void *data, size_t len,
+    unsigned char out[DSS_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	EVP_DigestInit_ex(s->ctx, NULL, NULL);
+	EVP_DigestUpdate(s->ctx, data, len);
+	EVP_DigestFinal_ex(s->ctx, out, &n);
+}
+
+void
+dss_sha256_free(struct dss_sha256 *s)
+{
+	if (s == NULL)
+		return;
+	EVP_MD_CTX_free(s->ctx);
+	free(s);
+}
+
 int
 dss_sha256_file(const char *path, char out[DSS_SHA256_HEX], struct dss_err *err)
 {

@@ -25,6 +25,15 @@ struct dss_sha256 *dss_sha256_new(void);
 void dss_sha256_update(struct dss_sha256 *s, const void *data, size_t len);
 /* Writes the hex digest and frees s. */
 void dss_sha256_final(struct dss_sha256 *s, char out[DSS_SHA256_HEX]);
+/*
+ * The raw digest of data, made with the state s (from dss_sha256_new,
+ * and not updated), which stays for the next: for many short strings it
+ * spares the allocations dss_sha256 makes for each.  dss_sha256_free
+ * frees s.
+ */
+void dss_sha256_again(struct dss_sha256 *s, const void *data, size_t len,
+    unsigned char out[DSS_SHA256_LEN]);
+void dss_sha256_free(struct dss_sha256 *s);
 /* Hashes the file at path.  Returns -1 with err naming the file. */
 int dss_sha256_file(const char *path, char out[DSS_SHA256_HEX],
     struct dss_err *err);

@@ -85,6 +85,24 @@ test_sha256(void)
 	dss_sha256_final(s, hex);
 	is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 	    "incremental sha256");
+	{
+		static const char *const strs[] = { "abc", "", "0:esnli-train-000001",
+		    "a longer string, of more than one block of sixty-four bytes, "
+		    "to be sure the state starts over", "abc" };
+		unsigned char a[DSS_SHA256_LEN], b[DSS_SHA256_LEN];
+		size_t i;
+		int same = 1;
+
+		s = dss_sha256_new();
+		for (i = 0; s != NULL && i < sizeof(strs) / sizeof(strs[0]); i++) {
+			dss_sha256_again(s, strs[i], strlen(strs[i]), a);
+			dss_sha256(strs[i], strlen(strs[i]), b);
+			same &= memcmp(a, b, sizeof(a)) == 0;
+		}
+		ok(s != NULL && same, "sha256 again, one state for many strings, "
+		    "as one-shot");
+		dss_sha256_free(s);
+	}
 }
 
 static void
