@@ -6,7 +6,8 @@ bench/peer-store.py, a Python stdlib sqlite3 peer doing the same checks
 and upserts into the same schema with the same database settings (16 KiB
 pages, WAL, synchronous NORMAL, a 16 MiB page cache, 10,000 records a
 transaction), and against the floor bench/floor-store.c: one prepared
-INSERT of the same rows, already split into columns.  Fresh: every run
+INSERT of 64 rows at a time, as dss-store inserts a run of records, of
+the same rows already split into columns.  Fresh: every run
 into a new database (the old one deleted untimed).  Unchanged: every run
 over the database the last fresh run left, so nothing is written.
 Targets: at least 200,000 records/s into a fresh database (at the
