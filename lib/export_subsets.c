@@ -204,6 +204,7 @@ members_find(const struct members *m, const char *id, size_t n, uint32_t h,
 {
 	size_t j;
 
+	*at = 0;
 	if (m->nslot == 0)
 		return NULL;
 	for (j = h & (m->nslot - 1); m->slot[j] != 0;

@@ -815,7 +815,7 @@ merge_subsets(sqlite3 *db, struct dss_store_counts *c, struct dss_err *err)
 	    "main.subsets m WHERE m.dataset = s.dataset AND m.name = s.name)";
 	struct dss_buf b = DSS_BUF_INIT;
 	sqlite3_stmt *st;
-	long long total, fresh;
+	long long total = 0, fresh = 0;
 	int rc, r = -1;
 
 	if ((st = dss_db_prepare(db, conflict, err)) == NULL)
