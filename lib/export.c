@@ -27,6 +27,7 @@
 #include "manifest.h"
 
 #define OUT_FLUSH ((size_t)1 << 17)	/* bytes of records written at once */
+#define OUT_BUF ((size_t)1 << 18)	/* the stdio buffer of each file of --out */
 #define MAX_LISTED 20			/* names listed in a message */
 
 /* ---- option names ---- */
@@ -619,6 +620,7 @@ dss_export_close(struct dss_export *x)
 			fclose(x->subs[i].fp);
 		free(x->subs[i].path);
 		free(x->subs[i].tmp);
+		free(x->subs[i].fpbuf);
 	}
 	free(x->subs);
 	free(x->path);
@@ -1335,8 +1337,12 @@ open_outputs(struct dss_export *x, struct dss_err *err)
 			return dss_err_errno(err, errno, "cannot create '%s'",
 			    s->path);
 		}
-		/* records of half a kilobyte each: fewer, larger writes */
-		(void)setvbuf(s->fp, NULL, _IOFBF, (size_t)1 << 18);
+		/*
+		 * Records of half a kilobyte each: fewer, larger writes.  The
+		 * buffer is given, since glibc takes no size without one.
+		 */
+		if ((s->fpbuf = malloc(OUT_BUF)) != NULL)
+			(void)setvbuf(s->fp, s->fpbuf, _IOFBF, OUT_BUF);
 		s->fpname = s->path;
 	}
 	return 0;

@@ -62,6 +62,7 @@ struct export_sub {
 	FILE *fp;
 	const char *fpname;
 	char *path, *tmp;	/* with --out: DIR/NAME.jsonl, its temporary */
+	char *fpbuf;		/* fp's buffer (with --out) */
 	struct dss_export_counts c;
 	uint32_t teachers;	/* bit i: x->teachers[i] gave a rationale */
 	unsigned long long other;	/* rationales of teachers past those */

@@ -64,9 +64,8 @@ main(int argc, char **argv)
 	sqlite3 *db;
 
 	tool_start("dss-store", synopsis, options);
-	/* Bulk loads: no malloc statistics, and large reads of stdin. */
+	/* Bulk loads: no malloc statistics (lib/jsonl reads in large blocks). */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	setvbuf(stdin, NULL, _IOFBF, (size_t)1 << 20);
 	while ((ch = tool_getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'b':
