@@ -1224,35 +1224,17 @@ write_part(void *arg)
 }
 
 /*
- * Splits the subsets of each root between two parts by bytes (size), and
- * starts the writer thread when both parts have files.
+ * Starts the writer thread when there are two files or more to write
+ * (assign_parts splits them between the two parts bucket by bucket).
  */
 static void
 writer_start(struct spill *sp)
 {
 	struct dss_export *x = sp->x;
-	long long load[2] = { 0, 0 };
-	size_t i, j, best;
-	int two = 0;
 
-	if ((sp->part = calloc(x->nsubs, sizeof(*sp->part))) == NULL)
+	if (x->nsubs < 2 ||
+	    (sp->part = calloc(x->nsubs, sizeof(*sp->part))) == NULL)
 		return;	/* all in part 0: slower, not wrong */
-	/* largest first, each to the lighter part */
-	for (i = 0; i < x->nsubs; i++) {
-		best = x->nsubs;
-		for (j = 0; j < x->nsubs; j++)
-			if (sp->part[j] == 0 && (best == x->nsubs ||
-			    x->subs[j].info.size > x->subs[best].info.size))
-				best = j;
-		sp->part[best] = load[0] <= load[1] ? 2 : 3;
-		load[sp->part[best] - 2] += x->subs[best].info.size;
-	}
-	for (i = 0; i < x->nsubs; i++) {
-		sp->part[i] -= 2;
-		two |= sp->part[i];
-	}
-	if (!two)
-		return;
 	pthread_mutex_init(&sp->wk.mu, NULL);
 	pthread_cond_init(&sp->wk.cv, NULL);
 	sp->wk.job = JOB_NONE;
@@ -1281,6 +1263,43 @@ writer_stop(struct spill *sp)
 }
 
 /*
+ * Splits the files of root r's subsets between the two parts by the
+ * records each takes from the bucket of w positions from base, largest
+ * first, each to the lighter part: a subset smaller than the root has
+ * none in its last buckets, so a split made once for the whole run
+ * leaves a part idle there.  Returns whether part 1 has any records.
+ */
+static int
+assign_parts(struct spill *sp, size_t r, size_t base, size_t w)
+{
+	struct dss_export *x = sp->x;
+	long long load[2] = { 0, 0 }, most, in;
+	size_t i, best;
+
+	for (i = 0; i < x->nsubs; i++)
+		sp->part[i] = x->subs[i].root == r ? -1 : 0;
+	for (;;) {
+		best = x->nsubs;
+		most = -1;
+		for (i = 0; i < x->nsubs; i++) {
+			if (sp->part[i] != -1)
+				continue;
+			in = x->subs[i].info.size - (long long)base;
+			in = in < 0 ? 0 : in > (long long)w ? (long long)w : in;
+			if (in > most) {
+				most = in;
+				best = i;
+			}
+		}
+		if (best == x->nsubs)
+			break;
+		sp->part[best] = load[0] <= load[1] ? 0 : 1;
+		load[sp->part[best]] += most;
+	}
+	return load[1] > 0;
+}
+
+/*
  * A bucket of at most LOAD_MAX bytes: read whole, then its examples
  * written by position through an index of offsets.
  */
@@ -1290,7 +1309,7 @@ write_bucket(struct spill *sp, size_t r, struct bucket *b, size_t base,
 {
 	size_t *at, i, off;
 	struct spilled h;
-	int ret = -1;
+	int ret = -1, two;
 
 	dss_buf_reset(&sp->load);
 	if (dss_buf_grow(&sp->load, b->bytes + 1) < 0 ||
@@ -1312,7 +1331,7 @@ write_bucket(struct spill *sp, size_t r, struct bucket *b, size_t base,
 		memcpy(&h, sp->load.data + off, sizeof(h));
 		at[h.pos - base] = off;
 	}
-	if (sp->wk.started) {
+	if ((two = sp->wk.started && assign_parts(sp, r, base, w))) {
 		/* the other half of the files on the writer thread */
 		pthread_mutex_lock(&sp->wk.mu);
 		sp->wk.r = r;
@@ -1323,7 +1342,7 @@ write_bucket(struct spill *sp, size_t r, struct bucket *b, size_t base,
 		pthread_mutex_unlock(&sp->wk.mu);
 	}
 	ret = emit_all(sp, r, sp->wk.started ? 0 : -1, at, w, err);
-	if (sp->wk.started) {
+	if (two) {
 		pthread_mutex_lock(&sp->wk.mu);
 		while (sp->wk.job == JOB_RUN)
 			pthread_cond_wait(&sp->wk.cv, &sp->wk.mu);
@@ -1332,9 +1351,9 @@ write_bucket(struct spill *sp, size_t r, struct bucket *b, size_t base,
 			ret = -1;
 		}
 		pthread_mutex_unlock(&sp->wk.mu);
-		if (ret == 0)
-			count_all(sp, r, at, w);
 	}
+	if (ret == 0 && sp->wk.started)
+		count_all(sp, r, at, w);
 out:
 	free(at);
 	return ret;
