@@ -578,7 +578,8 @@ write_chunks(sqlite3 *db, struct store *s, struct pipe *p,
 				if (dss_db_begin(db, err) < 0)
 					return -1;
 			}
-			g = group_at(&ch->e[i], room);
+			g = s->insert_group[ch->e[i].type] != NULL ?
+			    group_at(&ch->e[i], room) : 0;
 			if (g > 0 && (rc = put_group(db, s, ch, &ch->e[i],
 			    &pending, err)) != -2) {
 				if (rc < 0)
