@@ -835,7 +835,9 @@ twice(struct dss_err *err, const char *k, size_t klen)
  * Refuses an object whose members repeat a name: readers differ on which
  * one counts (cJSON the first, Python's json the last), so a record must
  * not leave it to them.  Names are compared decoded.  A few members are
- * told apart by a 64-bit mask of a hash of their names; many (a hostile
+ * told apart by a 64-bit mask of a hash of their names, one that gives
+ * each of the 25 names of dss's records a bit of its own, so that their
+ * names are compared only when one repeats; many members (a hostile
  * line) are sorted.  Returns 0, -1 with err set, or -2 out of memory.
  */
 static int
@@ -854,8 +856,10 @@ unique_names(const struct dss_jscan *j, struct dss_err *err)
 	if (j->n <= 64 && esc == 0) {
 		for (i = 0; i < j->n; i++) {
 			const struct dss_jscan_member *m = &j->m[i];
-			unsigned h = m->keylen == 0 ? 0 : ((unsigned char)m->key[0] * 7u +
-			    (unsigned char)m->key[m->keylen - 1] + (unsigned)m->keylen) & 63;
+			unsigned h = m->keylen == 0 ? 0 : ((unsigned char)m->key[0] +
+			    (unsigned char)m->key[m->keylen - 1] * 6u +
+			    (unsigned)m->keylen * 12u +
+			    (unsigned char)m->key[m->keylen / 2]) & 63;
 
 			if (seen & ((uint64_t)1 << h)) {
 				for (a = 0; a < i; a++)

@@ -192,9 +192,15 @@ test_twice(void)
 	    "names compare decoded ('%s')", err.msg);
 	s = "{\"\":1,\"\":2}";
 	ok(dss_jscan_object(&j, s, strlen(s), &err) == -1, "the empty name twice");
-	s = "{\"ab\":1,\"ba\":2,\"aab\":3,\"a\":{\"x\":1,\"x\":2},\"b\":[{\"y\":1},{\"y\":2}]}";
+	/* "aa" and "bj" share a bit of unique_names' mask: compared, they pass */
+	s = "{\"ab\":1,\"ba\":2,\"aab\":3,\"aa\":4,\"bj\":5,\"a\":{\"x\":1,\"x\":2},"
+	    "\"b\":[{\"y\":1},{\"y\":2}]}";
 	ok(dss_jscan_object(&j, s, strlen(s), &err) == 0,
 	    "names alike but not equal, and repeats below the top level, pass");
+	s = "{\"aa\":1,\"bj\":2,\"aa\":3}";
+	ok(dss_jscan_object(&j, s, strlen(s), &err) == -1 &&
+	    strcmp(err.msg, "field 'aa' is given twice") == 0,
+	    "a repeat among names that share a bit is found ('%s')", err.msg);
 	s = "[{\"y\":1},{\"y\":2}]";
 	ok(dss_jscan_array(&j, s, strlen(s), &err) == 0, "an array's objects pass");
 	/* 1000 members, the slow way: unique, then one repeated */
