@@ -133,6 +133,45 @@ struct spill {
 	struct dss_buf load;
 };
 
+/*
+ * The start and stop of the three threads below (the spill thread, the
+ * triples' reader, the writer), each sharing a mutex and a condition
+ * with the main thread.  thread_start makes the two, then starts fn(arg);
+ * when the thread cannot start it frees them again and returns
+ * pthread_create's error number, else 0.
+ */
+static int
+thread_start(pthread_t *thread, pthread_mutex_t *mu, pthread_cond_t *cv,
+    void *(*fn)(void *), void *arg)
+{
+	int e;
+
+	pthread_mutex_init(mu, NULL);
+	pthread_cond_init(cv, NULL);
+	if ((e = pthread_create(thread, NULL, fn, arg)) != 0) {
+		pthread_mutex_destroy(mu);
+		pthread_cond_destroy(cv);
+	}
+	return e;
+}
+
+/*
+ * Sets *flag to value under mu and wakes the thread, whose cue to return
+ * that is; then waits for it and frees mu and cv.
+ */
+static void
+thread_stop(pthread_t thread, pthread_mutex_t *mu, pthread_cond_t *cv,
+    int *flag, int value)
+{
+	pthread_mutex_lock(mu);
+	*flag = value;
+	pthread_cond_broadcast(cv);
+	pthread_mutex_unlock(mu);
+	pthread_join(thread, NULL);
+	pthread_mutex_destroy(mu);
+	pthread_cond_destroy(cv);
+}
+
 static uint64_t
 hash(const char *s, size_t n)
 {
@@ -610,13 +649,8 @@ spill_thread_start(struct spill *sp)
 
 	for (i = 0; i < SQ; i++)
 		t->q[i].buf = (struct dss_buf)DSS_BUF_INIT;
-	pthread_mutex_init(&t->mu, NULL);
-	pthread_cond_init(&t->cv, NULL);
-	if (pthread_create(&t->thread, NULL, spill_main, sp) != 0) {
-		pthread_mutex_destroy(&t->mu);
-		pthread_cond_destroy(&t->cv);
+	if (thread_start(&t->thread, &t->mu, &t->cv, spill_main, sp) != 0)
 		return;	/* put writes the stages itself */
-	}
 	t->started = 1;
 }
 
@@ -630,13 +664,7 @@ spill_thread_stop(struct spill *sp, struct dss_err *err)
 
 	if (!t->started)
 		return 0;
-	pthread_mutex_lock(&t->mu);
-	t->done = 1;
-	pthread_cond_broadcast(&t->cv);
-	pthread_mutex_unlock(&t->mu);
-	pthread_join(t->thread, NULL);
-	pthread_mutex_destroy(&t->mu);
-	pthread_cond_destroy(&t->cv);
+	thread_stop(t->thread, &t->mu, &t->cv, &t->done, 1);
 	t->started = 0;
 	for (i = 0; i < SQ; i++)
 		dss_buf_free(&t->q[i].buf);
@@ -815,6 +843,7 @@ treader_start(struct treader *r, struct dss_export *x, struct dss_err *err)
 {
 	char sql[512];
 	size_t i;
+	int e;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < TQUEUE; i++)
@@ -830,13 +859,8 @@ treader_start(struct treader *r, struct dss_export *x, struct dss_err *err)
 		return -1;
 	sqlite3_bind_text(r->st, 1, x->o.filter, -1, SQLITE_STATIC);
 	sqlite3_bind_text(r->st, 2, x->o.dataset, -1, SQLITE_STATIC);
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
-	if ((errno = pthread_create(&r->thread, NULL, read_triples, r)) != 0) {
-		pthread_mutex_destroy(&r->mu);
-		pthread_cond_destroy(&r->cv);
-		return dss_err_errno(err, errno, "cannot start a thread");
-	}
+	if ((e = thread_start(&r->thread, &r->mu, &r->cv, read_triples, r)) != 0)
+		return dss_err_errno(err, e, "cannot start a thread");
 	r->started = 1;
 	return 0;
 }
@@ -847,13 +871,7 @@ treader_stop(struct treader *r)
 	size_t i;
 
 	if (r->started) {
-		pthread_mutex_lock(&r->mu);
-		r->stop = 1;
-		pthread_cond_broadcast(&r->cv);
-		pthread_mutex_unlock(&r->mu);
-		pthread_join(r->thread, NULL);
-		pthread_mutex_destroy(&r->mu);
-		pthread_cond_destroy(&r->cv);
+		thread_stop(r->thread, &r->mu, &r->cv, &r->stop, 1);
 		r->started = 0;
 	}
 	sqlite3_finalize(r->st);
@@ -1235,12 +1253,9 @@ writer_start(struct spill *sp)
 	if (x->nsubs < 2 ||
 	    (sp->part = calloc(x->nsubs, sizeof(*sp->part))) == NULL)
 		return;	/* all in part 0: slower, not wrong */
-	pthread_mutex_init(&sp->wk.mu, NULL);
-	pthread_cond_init(&sp->wk.cv, NULL);
 	sp->wk.job = JOB_NONE;
-	if (pthread_create(&sp->wk.thread, NULL, write_part, sp) != 0) {
-		pthread_mutex_destroy(&sp->wk.mu);
-		pthread_cond_destroy(&sp->wk.cv);
+	if (thread_start(&sp->wk.thread, &sp->wk.mu, &sp->wk.cv, write_part,
+	    sp) != 0) {
 		memset(sp->part, 0, x->nsubs * sizeof(*sp->part));
 		return;
 	}
@@ -1252,13 +1267,8 @@ writer_stop(struct spill *sp)
 {
 	if (!sp->wk.started)
 		return;
-	pthread_mutex_lock(&sp->wk.mu);
-	sp->wk.job = JOB_QUIT;
-	pthread_cond_broadcast(&sp->wk.cv);
-	pthread_mutex_unlock(&sp->wk.mu);
-	pthread_join(sp->wk.thread, NULL);
-	pthread_mutex_destroy(&sp->wk.mu);
-	pthread_cond_destroy(&sp->wk.cv);
+	thread_stop(sp->wk.thread, &sp->wk.mu, &sp->wk.cv, &sp->wk.job,
+	    JOB_QUIT);
 	sp->wk.started = 0;
 }
 

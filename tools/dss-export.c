@@ -175,126 +175,184 @@ summary(const struct dss_export *x, const struct dss_export_opts *o)
 	counts(o, NULL, c);
 }
 
-int
-main(int argc, char **argv)
-{
-	enum { OPT_CARD = 256, OPT_DATASET, OPT_FILTER, OPT_FORMAT, OPT_LABELS,
-	    OPT_MISSING, OPT_OUT, OPT_PICK, OPT_PREFIXES, OPT_RATIONALES,
-	    OPT_SPLIT, OPT_SUBSET };
-	static const struct option longopts[] = {
-		{ "card", required_argument, NULL, OPT_CARD },
-		{ "dataset", required_argument, NULL, OPT_DATASET },
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "labels", required_argument, NULL, OPT_LABELS },
-		{ "missing", required_argument, NULL, OPT_MISSING },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "pick", required_argument, NULL, OPT_PICK },
-		{ "prefixes", required_argument, NULL, OPT_PREFIXES },
-		{ "rationales", required_argument, NULL, OPT_RATIONALES },
-		{ "split", required_argument, NULL, OPT_SPLIT },
-		{ "subset", required_argument, NULL, OPT_SUBSET },
-		TOOL_OPTIONS_END
-	};
-	struct dss_export_opts o = DSS_EXPORT_OPTS_INIT;
-	struct dss_err err = DSS_ERR_INIT;
-	struct dss_export *x;
-	const char *card = NULL, **subsets = NULL;
-	size_t nsubsets = 0;
-	char *cmdline;
-	int c, st = 0, failed = 0;
+enum { OPT_CARD = 256, OPT_DATASET, OPT_FILTER, OPT_FORMAT, OPT_LABELS,
+	OPT_MISSING, OPT_OUT, OPT_PICK, OPT_PREFIXES, OPT_RATIONALES, OPT_SPLIT,
+	OPT_SUBSET };
 
-	tool_start("dss-export", synopsis, options);
-	if ((cmdline = command_line(argc, argv)) == NULL)
+static const struct option longopts[] = {
+	{ "card", required_argument, NULL, OPT_CARD },
+	{ "dataset", required_argument, NULL, OPT_DATASET },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "labels", required_argument, NULL, OPT_LABELS },
+	{ "missing", required_argument, NULL, OPT_MISSING },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "pick", required_argument, NULL, OPT_PICK },
+	{ "prefixes", required_argument, NULL, OPT_PREFIXES },
+	{ "rationales", required_argument, NULL, OPT_RATIONALES },
+	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "subset", required_argument, NULL, OPT_SUBSET },
+	TOOL_OPTIONS_END
+};
+
+/* The command line. */
+struct args {
+	struct dss_export_opts o;
+	const char *card, *db;
+	const char **subsets;	/* the --subset values, in order; freed by main */
+	size_t nsubsets;
+};
+
+/* Appends name to the subsets of a. */
+static void
+add_subset(struct args *a, const char *name)
+{
+	a->subsets = realloc(a->subsets, (a->nsubsets + 1) * sizeof(*a->subsets));
+	if (a->subsets == NULL)
 		die("out of memory");
-	while ((c = tool_getopt(argc, argv, longopts)) != -1) {
-		switch (c) {
-		case OPT_CARD:
-			card = optarg;
-			break;
-		case OPT_DATASET:
-			o.dataset = optarg;
-			break;
-		case OPT_FILTER:
-			o.filter = optarg;
-			o.given |= 1u << DSS_EXPORT_OPT_FILTER;
-			break;
-		case OPT_FORMAT:
-			o.format = tool_choice("format", optarg, dss_export_format_name);
-			o.given |= 1u << DSS_EXPORT_OPT_FORMAT;
-			break;
-		case OPT_LABELS:
-			o.labels = tool_choice("labels", optarg, dss_export_labels_name);
-			o.given |= 1u << DSS_EXPORT_OPT_LABELS;
-			break;
-		case OPT_MISSING:
-			o.missing = tool_choice("missing", optarg, dss_export_missing_name);
-			o.given |= 1u << DSS_EXPORT_OPT_MISSING;
-			break;
-		case OPT_OUT:
-			o.out = optarg;
-			break;
-		case OPT_PICK:
-			o.pick = tool_choice("pick", optarg, dss_export_pick_name);
-			o.given |= 1u << DSS_EXPORT_OPT_PICK;
-			break;
-		case OPT_PREFIXES:
-			o.prefixes = optarg;
-			o.given |= 1u << DSS_EXPORT_OPT_PREFIXES;
-			break;
-		case OPT_RATIONALES:
-			o.rationales = tool_choice("rationales", optarg,
-			    dss_export_rationales_name);
-			o.given |= 1u << DSS_EXPORT_OPT_RATIONALES;
-			break;
-		case OPT_SPLIT:
-			o.split = optarg;
-			break;
-		case OPT_SUBSET:
-			subsets = realloc(subsets, (nsubsets + 1) * sizeof(*subsets));
-			if (subsets == NULL)
-				die("out of memory");
-			subsets[nsubsets++] = optarg;
-			break;
-		}
+	a->subsets[a->nsubsets++] = name;
+}
+
+/* Takes option c with its value arg; a bad value is a usage error. */
+static void
+take_option(struct args *a, int c, const char *arg)
+{
+	struct dss_export_opts *o = &a->o;
+
+	switch (c) {
+	case OPT_CARD:
+		a->card = arg;
+		break;
+	case OPT_DATASET:
+		o->dataset = arg;
+		break;
+	case OPT_FILTER:
+		o->filter = arg;
+		o->given |= 1u << DSS_EXPORT_OPT_FILTER;
+		break;
+	case OPT_FORMAT:
+		o->format = tool_choice("format", arg, dss_export_format_name);
+		o->given |= 1u << DSS_EXPORT_OPT_FORMAT;
+		break;
+	case OPT_LABELS:
+		o->labels = tool_choice("labels", arg, dss_export_labels_name);
+		o->given |= 1u << DSS_EXPORT_OPT_LABELS;
+		break;
+	case OPT_MISSING:
+		o->missing = tool_choice("missing", arg, dss_export_missing_name);
+		o->given |= 1u << DSS_EXPORT_OPT_MISSING;
+		break;
+	case OPT_OUT:
+		o->out = arg;
+		break;
+	case OPT_PICK:
+		o->pick = tool_choice("pick", arg, dss_export_pick_name);
+		o->given |= 1u << DSS_EXPORT_OPT_PICK;
+		break;
+	case OPT_PREFIXES:
+		o->prefixes = arg;
+		o->given |= 1u << DSS_EXPORT_OPT_PREFIXES;
+		break;
+	case OPT_RATIONALES:
+		o->rationales = tool_choice("rationales", arg,
+		    dss_export_rationales_name);
+		o->given |= 1u << DSS_EXPORT_OPT_RATIONALES;
+		break;
+	case OPT_SPLIT:
+		o->split = arg;
+		break;
+	case OPT_SUBSET:
+		add_subset(a, arg);
+		break;
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1)
+}
+
+/* Reads the options into a; a bad value or operand count is a usage error. */
+static void
+parse_options(int argc, char **argv, struct args *a)
+{
+	int c;
+
+	while ((c = tool_getopt(argc, argv, longopts)) != -1)
+		take_option(a, c, optarg);
+	if (argc - optind != 1)
 		tool_usage(stderr, 2);
-	if (nsubsets == 1)
-		o.subset = subsets[0];
-	else if (nsubsets > 1) {
-		o.subsets = subsets;
-		o.nsubsets = nsubsets;
+	a->db = argv[optind];
+}
+
+/* Hands the subsets to the export and checks the options together. */
+static void
+check_options(struct args *a)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_export_opts *o = &a->o;
+
+	if (a->nsubsets == 1)
+		o->subset = a->subsets[0];
+	else if (a->nsubsets > 1) {
+		o->subsets = a->subsets;
+		o->nsubsets = a->nsubsets;
 	}
-	if (card != NULL && nsubsets > 0 && o.out != NULL &&
-	    o.format != DSS_EXPORT_RELEASE)
+	if (a->card != NULL && a->nsubsets > 0 && o->out != NULL &&
+	    o->format != DSS_EXPORT_RELEASE)
 		tool_usage_error("--card is not for --out with --subset: each "
 		    "subset's card is written to DIR/NAME.card.md");
-	if (dss_export_check(&o, &err) < 0)
+	if (dss_export_check(o, &err) < 0)
 		tool_usage_error("%s", err.msg);
-	/* A signal stops the run at its next row, which cleans up as after
-	 * an error; then the tool dies of it. */
-	o.stop = &got_signal;
-	tool_catch_signals(on_signal);
-	if ((x = dss_export_open(argv[0], &o, &err)) == NULL)
+}
+
+/*
+ * Writes the export a asks for, then its summary and cards.  Returns the
+ * exit status; *failed is set when the export itself failed (a signal
+ * among the causes, reported by main).
+ */
+static int
+run(const struct args *a, const char *cmdline, int *failed)
+{
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_export *x;
+	int st = 0;
+
+	if ((x = dss_export_open(a->db, &a->o, &err)) == NULL)
 		die_err(&err);
 	if (dss_export_run(x, stdout, "stdout", &err) < 0) {
 		if (!got_signal)
 			warn_err(&err);
-		st = failed = 1;
+		st = *failed = 1;
 	} else {
-		summary(x, &o);
-		if (nsubsets > 0 && o.out != NULL && o.format != DSS_EXPORT_RELEASE)
-			st = subset_cards(x, &o, cmdline);
-		if (card != NULL && dss_export_card(x, card, cmdline, &err) < 0) {
+		summary(x, &a->o);
+		if (a->nsubsets > 0 && a->o.out != NULL &&
+		    a->o.format != DSS_EXPORT_RELEASE)
+			st = subset_cards(x, &a->o, cmdline);
+		if (a->card != NULL &&
+		    dss_export_card(x, a->card, cmdline, &err) < 0) {
 			warn_err(&err);
 			st = 1;
 		}
 	}
 	dss_export_close(x);
-	free(subsets);
+	return st;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a = { DSS_EXPORT_OPTS_INIT, NULL, NULL, NULL, 0 };
+	char *cmdline;
+	int st, failed = 0;
+
+	tool_start("dss-export", synopsis, options);
+	/* before getopt_long, which may reorder argv */
+	if ((cmdline = command_line(argc, argv)) == NULL)
+		die("out of memory");
+	parse_options(argc, argv, &a);
+	check_options(&a);
+	/* A signal stops the run at its next row, which cleans up as after
+	 * an error; then the tool dies of it. */
+	a.o.stop = &got_signal;
+	tool_catch_signals(on_signal);
+	st = run(&a, cmdline, &failed);
+	free(a.subsets);
 	free(cmdline);
 	if (got_signal) {
 		fclose(stdout);

@@ -43,6 +43,22 @@ static const char options[] =
     "  -h, --help        print this help\n"
     "  --version         print the version\n";
 
+enum { OPT_DATASET = 256, OPT_FRACTIONS, OPT_LIST, OPT_OFFICIAL, OPT_REPLACE,
+	OPT_SEED, OPT_SHOW, OPT_STRATIFY, OPT_VALID };
+
+static const struct option longopts[] = {
+	{ "dataset", required_argument, NULL, OPT_DATASET },
+	{ "fractions", required_argument, NULL, OPT_FRACTIONS },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "official", required_argument, NULL, OPT_OFFICIAL },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "show", required_argument, NULL, OPT_SHOW },
+	{ "stratify", no_argument, NULL, OPT_STRATIFY },
+	{ "valid", required_argument, NULL, OPT_VALID },
+	TOOL_OPTIONS_END
+};
+
 /*
  * The cause of a failed write to stdout, kept when it happens: closing
  * the database later may change errno before tool_fshut names it.
@@ -93,146 +109,173 @@ load_manifest(const char *dataset, struct dss_sample_config *cfg)
 	return m;
 }
 
-int
-main(int argc, char **argv)
-{
-	enum { OPT_DATASET = 256, OPT_FRACTIONS, OPT_LIST, OPT_OFFICIAL,
-		OPT_REPLACE, OPT_SEED, OPT_SHOW, OPT_STRATIFY, OPT_VALID };
-	static const struct option opts[] = {
-		{ "dataset", required_argument, NULL, OPT_DATASET },
-		{ "fractions", required_argument, NULL, OPT_FRACTIONS },
-		{ "list", no_argument, NULL, OPT_LIST },
-		{ "official", required_argument, NULL, OPT_OFFICIAL },
-		{ "replace", no_argument, NULL, OPT_REPLACE },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "show", required_argument, NULL, OPT_SHOW },
-		{ "stratify", no_argument, NULL, OPT_STRATIFY },
-		{ "valid", required_argument, NULL, OPT_VALID },
-		TOOL_OPTIONS_END
-	};
-	static const double default_fractions[] = { 0.125, 0.25, 0.5, 0.75, 1 };
+/* The command line. */
+struct args {
+	struct dss_sample_opts o;	/* replace, kind (stratified), valid */
+	const char *dataset, *show, *fraclist, *validarg, *db;
+	unsigned long seed, run;
+	int list, official, seeded;
 	double fractions[DSS_SAMPLE_MAXFRACTIONS];
-	struct dss_err err = DSS_ERR_INIT;
-	struct dss_sample_opts o;
-	struct dss_sample_config cfg = { NULL, 0 };
-	struct dss_sample_counts c;
-	struct dss_manifest *m = NULL;
-	const char *dataset = NULL, *show = NULL, *fraclist = NULL;
-	const char *validarg = NULL;
-	unsigned long seed = 0, run = 0;
-	int ch, list = 0, official = 0, seeded = 0, status = 0;
-	size_t nvalid;
-	sqlite3 *db;
+};
 
-	tool_start("dss-sample", synopsis, options);
-	memset(&o, 0, sizeof(o));
-	while ((ch = tool_getopt(argc, argv, opts)) != -1) {
+/* Reads the options into a; a bad value or operand count is a usage error. */
+static void
+parse_options(int argc, char **argv, struct args *a)
+{
+	size_t nvalid;
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	while ((ch = tool_getopt(argc, argv, longopts)) != -1) {
 		switch (ch) {
 		case OPT_DATASET:
-			dataset = optarg;
+			a->dataset = optarg;
 			break;
 		case OPT_FRACTIONS:
-			fraclist = optarg;
+			a->fraclist = optarg;
 			break;
 		case OPT_LIST:
-			list = 1;
+			a->list = 1;
 			break;
 		case OPT_OFFICIAL:
-			run = tool_ulong("official", optarg, 0, LLONG_MAX);
-			official = 1;
+			a->run = tool_ulong("official", optarg, 0, LLONG_MAX);
+			a->official = 1;
 			break;
 		case OPT_REPLACE:
-			o.replace = 1;
+			a->o.replace = 1;
 			break;
 		case OPT_SEED:
-			seed = tool_ulong("seed", optarg, 0, LLONG_MAX);
-			seeded = 1;
+			a->seed = tool_ulong("seed", optarg, 0, LLONG_MAX);
+			a->seeded = 1;
 			break;
 		case OPT_SHOW:
-			show = optarg;
+			a->show = optarg;
 			break;
 		case OPT_STRATIFY:
-			o.kind = DSS_SAMPLE_STRATIFIED;
+			a->o.kind = DSS_SAMPLE_STRATIFIED;
 			break;
 		case OPT_VALID:
-			validarg = optarg;
-			if (dss_sample_parse_fractions(optarg, &o.valid, &nvalid,
-			    NULL) < 0 || nvalid != 1 || o.valid >= 1)
+			a->validarg = optarg;
+			if (dss_sample_parse_fractions(optarg, &a->o.valid, &nvalid,
+			    NULL) < 0 || nvalid != 1 || a->o.valid >= 1)
 				tool_usage_error("bad --valid '%s': want a number "
 				    "between 0 and 1", optarg);
 			break;
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 1)
+	if (argc - optind != 1)
 		tool_usage(stderr, 2);
-	if (list + (show != NULL) > 1)
+	a->db = argv[optind];
+}
+
+/*
+ * The checks of the options together, in the order of their messages;
+ * then the fractions (the default ones without --fractions).
+ */
+static void
+check_options(struct args *a)
+{
+	static const double default_fractions[] = { 0.125, 0.25, 0.5, 0.75, 1 };
+	struct dss_err err = DSS_ERR_INIT;
+	int stratify = a->o.kind == DSS_SAMPLE_STRATIFIED;
+
+	if (a->list + (a->show != NULL) > 1)
 		tool_usage_error("--list and --show cannot go together");
-	if ((list || show) && (fraclist || official || o.replace || seeded ||
-	    o.kind == DSS_SAMPLE_STRATIFIED || validarg))
-		tool_usage_error(list ? "--list takes no sampling options" :
+	if ((a->list || a->show) && (a->fraclist || a->official ||
+	    a->o.replace || a->seeded || stratify || a->validarg))
+		tool_usage_error(a->list ? "--list takes no sampling options" :
 		    "--show takes no sampling options");
-	if (!list && dataset == NULL)
-		tool_usage_error(show ? "--show needs --dataset" :
+	if (!a->list && a->dataset == NULL)
+		tool_usage_error(a->show ? "--show needs --dataset" :
 		    "--dataset is required");
-	if (official && o.kind == DSS_SAMPLE_STRATIFIED)
+	if (a->official && stratify)
 		tool_usage_error("--official cannot go with --stratify");
-	if (official && validarg)
+	if (a->official && a->validarg)
 		tool_usage_error("--official cannot go with --valid (the manifest "
 		    "says which datasets get the official validation cut)");
-	if (official && seeded)
+	if (a->official && a->seeded)
 		tool_usage_error("--official cannot go with --seed (RUN is the seed)");
-	if (fraclist != NULL) {
-		if (dss_sample_parse_fractions(fraclist, fractions,
-		    &o.nfractions, &err) < 0)
-			tool_usage_error("bad --fractions '%s': %s", fraclist,
+	if (a->fraclist != NULL) {
+		if (dss_sample_parse_fractions(a->fraclist, a->fractions,
+		    &a->o.nfractions, &err) < 0)
+			tool_usage_error("bad --fractions '%s': %s", a->fraclist,
 			    err.msg);
 	} else {
-		o.nfractions = sizeof(default_fractions) /
+		a->o.nfractions = sizeof(default_fractions) /
 		    sizeof(default_fractions[0]);
-		memcpy(fractions, default_fractions, sizeof(default_fractions));
+		memcpy(a->fractions, default_fractions,
+		    sizeof(default_fractions));
 	}
-	o.fractions = fractions;
+	a->o.fractions = a->fractions;
+}
 
+/* The counts of a sampling run, and a warning when they are not official. */
+static void
+report(const struct args *a, const struct dss_manifest *m,
+    const struct dss_sample_counts *c)
+{
+	const struct dss_manifest_split *sp = dss_manifest_split(m, "train");
+
+	warnx("%s: %zu train examples: %u subsets created, %u replaced, %u "
+	    "updated, %u unchanged", a->o.dataset, c->examples, c->created,
+	    c->replaced, c->updated, c->unchanged);
+	if (a->official && sp != NULL && sp->count >= 0 &&
+	    (long long)c->examples != sp->count)
+		warnx("warning: dataset '%s' has %zu train examples where the "
+		    "official split has %lld; these subsets are not the official "
+		    "ones", a->o.dataset, c->examples, sp->count);
+}
+
+/* Makes and stores the subsets a asks for, with the manifest's settings. */
+static int
+sample(sqlite3 *db, struct args *a, const struct dss_manifest *m,
+    const struct dss_sample_config *cfg, struct dss_err *err)
+{
+	struct dss_sample_counts c;
+
+	a->o.dataset = m->name;
+	a->o.stratify = cfg->stratify;
+	if (a->official) {
+		a->o.kind = DSS_SAMPLE_OFFICIAL;
+		a->o.seed = a->run;
+		a->o.official_valid = cfg->official_valid;
+	} else {
+		a->o.seed = a->seed;
+	}
+	if (dss_sample_run(db, &a->o, &c, err) < 0)
+		return -1;
+	report(a, m, &c);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a;
+	struct dss_err err = DSS_ERR_INIT;
+	struct dss_sample_config cfg = { NULL, 0 };
+	struct dss_manifest *m = NULL;
+	const char *dataset;
+	int status;
+	sqlite3 *db;
+
+	tool_start("dss-sample", synopsis, options);
+	parse_options(argc, argv, &a);
+	check_options(&a);
 	/* A manifest path names its dataset; sampling needs its settings. */
-	if (dataset != NULL && (!(list || show) || strchr(dataset, '/'))) {
+	dataset = a.dataset;
+	if (dataset != NULL && (!(a.list || a.show) || strchr(dataset, '/'))) {
 		m = load_manifest(dataset, &cfg);
 		dataset = m->name;
 	}
 	/* Listing and showing only read: a read-only database will do. */
-	db = tool_db_open(argv[0], list || show ? DSS_DB_READONLY : 0);
-	if (list) {
+	db = tool_db_open(a.db, a.list || a.show ? DSS_DB_READONLY : 0);
+	if (a.list)
 		status = dss_sample_list(db, dataset, print_subset, NULL, &err);
-	} else if (show) {
-		status = dss_sample_show(db, dataset, show, print_id, NULL, &err);
-	} else {
-		o.dataset = dataset;
-		o.stratify = cfg.stratify;
-		if (official) {
-			o.kind = DSS_SAMPLE_OFFICIAL;
-			o.seed = run;
-			o.official_valid = cfg.official_valid;
-		} else {
-			o.seed = seed;
-		}
-		status = dss_sample_run(db, &o, &c, &err);
-		if (status == 0) {
-			const struct dss_manifest_split *sp =
-			    dss_manifest_split(m, "train");
-
-			warnx("%s: %zu train examples: %u subsets created, %u "
-			    "replaced, %u updated, %u unchanged", dataset,
-			    c.examples, c.created, c.replaced, c.updated,
-			    c.unchanged);
-			if (official && sp != NULL && sp->count >= 0 &&
-			    (long long)c.examples != sp->count)
-				warnx("warning: dataset '%s' has %zu train examples "
-				    "where the official split has %lld; these "
-				    "subsets are not the official ones", dataset,
-				    c.examples, sp->count);
-		}
-	}
+	else if (a.show)
+		status = dss_sample_show(db, dataset, a.show, print_id, NULL, &err);
+	else
+		status = sample(db, &a, m, &cfg, &err);
 	if (status < 0) {
 		if (err.code == DSS_SAMPLE_ECONFLICT)
 			warnx("%s (use --replace)", err.msg);
